@@ -1,0 +1,14 @@
+//===- GcompDialect.h - gcomp dialect ---------------------------*- C++ -*-===//
+#ifndef GCOMP_DIALECT_GCOMP_IR_GCOMPDIALECT_H
+#define GCOMP_DIALECT_GCOMP_IR_GCOMPDIALECT_H
+
+#include "mlir/IR/Dialect.h"
+
+#include "gcomp/Dialect/Gcomp/IR/GcompOpsDialect.h.inc"
+
+namespace gcomp {
+/// The argument/result attribute naming a graph input/output.
+inline constexpr llvm::StringLiteral kNameAttr = "gcomp.name";
+} // namespace gcomp
+
+#endif

@@ -1,0 +1,48 @@
+//===- GcompOps.h - gcomp dialect ops ---------------------------*- C++ -*-===//
+#ifndef GCOMP_DIALECT_GCOMP_IR_GCOMPOPS_H
+#define GCOMP_DIALECT_GCOMP_IR_GCOMPOPS_H
+
+#include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h.inc"
+
+namespace gcomp {
+/// Reports an error, or is null where the caller wants none. The shape
+/// functions below are shared by the ops' type inference and the importer,
+/// which prefixes their messages with the ONNX node they concern.
+using EmitErrorFn = llvm::function_ref<mlir::InFlightDiagnostic()>;
+
+/// Numpy broadcasting of two shapes (ShapedType::kDynamic for unknown
+/// dims). Fails if they do not broadcast.
+llvm::LogicalResult broadcastShapes(llvm::ArrayRef<int64_t> lhs,
+                                    llvm::ArrayRef<int64_t> rhs,
+                                    llvm::SmallVectorImpl<int64_t> &result,
+                                    EmitErrorFn emitError);
+
+/// Result types of the shape-changing ops.
+mlir::FailureOr<mlir::RankedTensorType>
+inferBroadcastType(mlir::RankedTensorType lhs, mlir::RankedTensorType rhs,
+                   EmitErrorFn emitError);
+mlir::FailureOr<mlir::RankedTensorType>
+inferMatMulType(mlir::RankedTensorType lhs, mlir::RankedTensorType rhs,
+                EmitErrorFn emitError);
+/// `c` may be null.
+mlir::FailureOr<mlir::RankedTensorType>
+inferGemmType(mlir::RankedTensorType a, mlir::RankedTensorType b,
+              mlir::RankedTensorType c, bool transA, bool transB,
+              EmitErrorFn emitError);
+mlir::FailureOr<mlir::RankedTensorType>
+inferTransposeType(mlir::RankedTensorType input, llvm::ArrayRef<int64_t> perm,
+                   EmitErrorFn emitError);
+
+/// Prints a shape the way diagnostics show it: [2,?,4].
+std::string shapeToString(llvm::ArrayRef<int64_t> shape);
+} // namespace gcomp
+
+#endif

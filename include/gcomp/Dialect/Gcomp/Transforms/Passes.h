@@ -1,0 +1,21 @@
+//===- Passes.h - gcomp transforms ------------------------------*- C++ -*-===//
+#ifndef GCOMP_DIALECT_GCOMP_TRANSFORMS_PASSES_H
+#define GCOMP_DIALECT_GCOMP_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace gcomp {
+#define GEN_PASS_DECL
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
+
+/// Module attributes recording the entry's input and output counts.
+inline constexpr llvm::StringLiteral kNumInputsAttr = "gcomp.num_inputs";
+inline constexpr llvm::StringLiteral kNumOutputsAttr = "gcomp.num_outputs";
+} // namespace gcomp
+
+#endif

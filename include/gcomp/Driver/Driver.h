@@ -1,0 +1,53 @@
+//===- Driver.h - the library behind the gcomp command ----------*- C++ -*-===//
+#ifndef GCOMP_DRIVER_DRIVER_H
+#define GCOMP_DRIVER_DRIVER_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gcomp {
+
+/// What `gcomp` produces, in pipeline order.
+enum class EmitKind {
+  Import,     ///< gcomp dialect as imported
+  Gcomp,      ///< gcomp dialect after graph simplification
+  Linalg,     ///< fused linalg on tensors
+  Buffers,    ///< bufferized IR
+  LLVMDialect,///< MLIR LLVM dialect
+  LLVMIR,     ///< optimized LLVM IR
+  Asm,        ///< target assembly
+  Object,     ///< relocatable object
+  SharedLib,  ///< model.so (the default)
+};
+
+struct DriverOptions {
+  std::string inputPath;
+  /// "-" for stdout (text outputs only). Empty: model.so next to the cwd.
+  std::string outputPath;
+  EmitKind emit = EmitKind::SharedLib;
+  /// Also write a C header describing the model's signature.
+  std::string headerPath;
+  std::string triple, cpu, features;
+  unsigned optLevel = 2;
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  std::string runtimeLib;
+  bool printIRAfterAll = false;
+  std::vector<std::string> printIRAfter;
+  bool timing = false;
+  /// argv[0] and an address in the executable, to find the runtime.
+  const char *argv0 = nullptr;
+  void *mainAddr = nullptr;
+};
+
+/// Runs the compiler; prints diagnostics as `gcomp: error: ...` to stderr.
+/// Returns the process exit code. Leaves no output file behind on failure.
+int runDriver(const DriverOptions &options);
+
+/// "0.1.0 (LLVM 22.1.x)".
+std::string versionString();
+
+} // namespace gcomp
+
+#endif

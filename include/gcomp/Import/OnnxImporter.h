@@ -1,0 +1,40 @@
+//===- OnnxImporter.h - ONNX ModelProto to the gcomp dialect ----*- C++ -*-===//
+#ifndef GCOMP_IMPORT_ONNXIMPORTER_H
+#define GCOMP_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gcomp {
+
+struct ImportOptions {
+  /// Name of the function holding the graph.
+  std::string entryName = "main";
+  /// Input shape overrides, by input name; -1 leaves a dim dynamic. Names
+  /// that are not graph inputs are an error.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Constants of at least this many bytes are kept as `dense_resource`
+  /// blobs rather than uniqued `dense` attributes.
+  size_t resourceThresholdBytes = 64;
+};
+
+/// Reads an ONNX model file (binary protobuf, or the ONNX text format when
+/// the path ends in `.onnxtext` or the file starts with `<`), resolves its
+/// external data relative to the model's folder, and imports its main graph
+/// as `func.func @<entryName>` in the gcomp dialect. Errors are reported as
+/// MLIR diagnostics, one line each, at the offending node's location.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(llvm::StringRef path,
+                                                 mlir::MLIRContext &context,
+                                                 const ImportOptions &options);
+
+/// The ONNX operators the importer maps, sorted, comma-separated.
+std::string supportedOnnxOps();
+
+} // namespace gcomp
+
+#endif

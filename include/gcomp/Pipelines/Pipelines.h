@@ -1,0 +1,51 @@
+//===- Pipelines.h - gcomp's compilation phases -----------------*- C++ -*-===//
+//
+// The compiler is a sequence of named phases; `gcomp --emit=PHASE` stops
+// after one and prints or writes it. All knobs travel in one options struct
+// passed explicitly (no global flags read inside passes).
+//
+//===----------------------------------------------------------------------===//
+#ifndef GCOMP_PIPELINES_PIPELINES_H
+#define GCOMP_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include <string>
+
+namespace gcomp {
+
+/// Phases in pipeline order.
+enum class Phase {
+  Import,  ///< gcomp dialect as imported
+  Graph,   ///< gcomp dialect after graph-level simplification
+  Linalg,  ///< linalg/tensor/arith on tensors, fused
+  Buffers, ///< bufferized: memrefs, out-parameters, deallocations
+  LLVM,    ///< LLVM dialect with the runtime entry point
+};
+
+struct PipelineOptions {
+  /// Name of the graph function produced by the importer.
+  std::string entryName = "main";
+  /// CPU features (comma-separated, no +/-) the runtime must check before
+  /// running the code, recorded in the object.
+  std::string cpuFeatures;
+  /// Version string recorded in the object.
+  std::string producer = "gcomp";
+};
+
+/// Adds the passes that take a module from the phase before `phase` to it.
+/// Returns failure if an upstream pipeline string does not parse.
+llvm::LogicalResult buildPhase(mlir::OpPassManager &pm, Phase phase,
+                               const PipelineOptions &options);
+
+/// Adds every phase after `Import` up to and including `last`.
+llvm::LogicalResult buildPipelineUpTo(mlir::OpPassManager &pm, Phase last,
+                                      const PipelineOptions &options);
+
+/// Registers `gcomp-graph`, `gcomp-to-linalg-pipeline`,
+/// `gcomp-bufferize-pipeline`, `gcomp-to-llvm-pipeline` and
+/// `gcomp-cpu-pipeline` for gcomp-opt.
+void registerGcompPipelines();
+
+} // namespace gcomp
+
+#endif

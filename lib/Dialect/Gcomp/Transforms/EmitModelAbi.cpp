@@ -1,0 +1,143 @@
+//===- EmitModelAbi.cpp - the signature tables of model_abi.h -------------===//
+//
+// The runtime learns a model's inputs and outputs from constant tables in
+// the object file (see runtime/include/gcomp/model_abi.h, the one place that
+// defines their layout). This pass writes them from the entry function's
+// signature while it is still expressed in ONNX terms.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+#include "gcomp/model_abi.h"
+#include "gcomp/runtime.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace gcomp {
+#define GEN_PASS_DEF_GCOMPEMITMODELABI
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
+} // namespace gcomp
+
+using namespace mlir;
+using namespace gcomp;
+
+namespace {
+
+/// The ONNX element type code of a tensor element type; an explicit
+/// `gcomp.elem_type` attribute (set by the importer where the builtin type
+/// is ambiguous, such as unsigned ints imported as signless) wins.
+std::optional<int64_t> elementTypeCode(Type type, DictionaryAttr attrs) {
+  if (attrs)
+    if (auto code = attrs.getAs<IntegerAttr>("gcomp.elem_type"))
+      return code.getInt();
+  if (type.isF32())
+    return GCOMP_DTYPE_FLOAT32;
+  if (type.isF64())
+    return GCOMP_DTYPE_FLOAT64;
+  if (type.isF16())
+    return GCOMP_DTYPE_FLOAT16;
+  if (type.isBF16())
+    return GCOMP_DTYPE_BFLOAT16;
+  if (type.isInteger(1))
+    return GCOMP_DTYPE_BOOL;
+  if (auto it = dyn_cast<IntegerType>(type)) {
+    bool isUnsigned = it.isUnsigned();
+    switch (it.getWidth()) {
+    case 8:
+      return isUnsigned ? GCOMP_DTYPE_UINT8 : GCOMP_DTYPE_INT8;
+    case 16:
+      return isUnsigned ? GCOMP_DTYPE_UINT16 : GCOMP_DTYPE_INT16;
+    case 32:
+      return isUnsigned ? GCOMP_DTYPE_UINT32 : GCOMP_DTYPE_INT32;
+    case 64:
+      return isUnsigned ? GCOMP_DTYPE_UINT64 : GCOMP_DTYPE_INT64;
+    }
+  }
+  return std::nullopt;
+}
+
+void addGlobal(OpBuilder &b, Location loc, StringRef name, Type type,
+               Attribute value) {
+  auto global = LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
+                                       LLVM::Linkage::External, name, value,
+                                       /*alignment=*/8);
+  // Read by the runtime linked into the same .so, never exported from it.
+  global.setVisibility_(LLVM::Visibility::Hidden);
+}
+
+void addStringGlobal(OpBuilder &b, Location loc, StringRef name,
+                     StringRef bytes) {
+  // `bytes` carries its own NUL terminators.
+  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), bytes.size());
+  addGlobal(b, loc, name, type, b.getStringAttr(bytes));
+}
+
+struct EmitModelAbiPass
+    : gcomp::impl::GcompEmitModelAbiBase<EmitModelAbiPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = module.lookupSymbol<func::FuncOp>(entryName);
+    if (!entry) {
+      module.emitError() << "no entry function '" << entryName << "'";
+      return signalPassFailure();
+    }
+    FunctionType fnType = entry.getFunctionType();
+    SmallVector<int64_t> table = {GCOMP_MODEL_ABI_VERSION,
+                                  static_cast<int64_t>(fnType.getNumInputs()),
+                                  static_cast<int64_t>(fnType.getNumResults())};
+    std::string names;
+
+    auto describe = [&](Type type, DictionaryAttr attrs, StringRef kind,
+                        unsigned index) -> LogicalResult {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      std::optional<int64_t> code =
+          tensor ? elementTypeCode(tensor.getElementType(), attrs)
+                 : std::nullopt;
+      if (!code)
+        return entry.emitError() << kind << " " << index << " has type "
+                                 << type << ", which the runtime ABI cannot "
+                                 << "describe";
+      table.push_back(*code);
+      table.push_back(tensor.getRank());
+      for (int64_t d : tensor.getShape())
+        table.push_back(ShapedType::isDynamic(d) ? -1 : d);
+      StringAttr name = attrs ? attrs.getAs<StringAttr>(kNameAttr) : nullptr;
+      names += name ? name.str() : (kind + "_" + Twine(index)).str();
+      names.push_back('\0');
+      return success();
+    };
+    for (unsigned i = 0; i < fnType.getNumInputs(); ++i)
+      if (failed(describe(fnType.getInput(i), entry.getArgAttrDict(i), "input",
+                          i)))
+        return signalPassFailure();
+    for (unsigned i = 0; i < fnType.getNumResults(); ++i)
+      if (failed(describe(fnType.getResult(i), entry.getResultAttrDict(i),
+                          "output", i)))
+        return signalPassFailure();
+
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    Location loc = entry.getLoc();
+    auto tableType = RankedTensorType::get(
+        {static_cast<int64_t>(table.size())}, b.getI64Type());
+    addGlobal(b, loc, GCOMP_SYM_SIGNATURE,
+              LLVM::LLVMArrayType::get(b.getI64Type(), table.size()),
+              DenseIntElementsAttr::get(tableType, table));
+    addStringGlobal(b, loc, GCOMP_SYM_NAMES, names);
+    std::string features = llvm::join(cpuFeatures, ",");
+    addStringGlobal(b, loc, GCOMP_SYM_CPU_FEATURES,
+                    StringRef(features.c_str(), features.size() + 1));
+    addStringGlobal(b, loc, GCOMP_SYM_PRODUCER,
+                    StringRef(producer.c_str(), producer.size() + 1));
+    module->setAttr(kNumInputsAttr, b.getI64IntegerAttr(fnType.getNumInputs()));
+    module->setAttr(kNumOutputsAttr,
+                    b.getI64IntegerAttr(fnType.getNumResults()));
+  }
+};
+
+} // namespace

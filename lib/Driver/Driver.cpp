@@ -1,0 +1,317 @@
+//===- Driver.cpp - the library behind the gcomp command ------------------===//
+//
+// Import -> phases of Pipelines.h -> LLVM IR -> object -> LLD -> model.so,
+// stopping wherever --emit says. Every output is written to a temporary
+// file beside its destination and renamed into place only on success, so a
+// failed compile never leaves a partial file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gcomp/Driver/Driver.h"
+#include "ModelHeader.h"
+
+#include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
+#include "gcomp/Import/OnnxImporter.h"
+#include "gcomp/InitAll.h"
+#include "gcomp/Pipelines/Pipelines.h"
+#include "gcomp/Target/CPU/CPUTarget.h"
+#include "gcomp/Target/Link.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "RuntimeHeader.inc"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp {
+
+std::string versionString() {
+  return std::string(kGcompVersion) + " (LLVM " LLVM_VERSION_STRING ")";
+}
+
+namespace {
+
+/// A file written under a temporary name and renamed into place by
+/// commit(); removed if never committed.
+class AtomicOutput {
+public:
+  explicit AtomicOutput(StringRef finalPath) : finalPath(finalPath.str()) {}
+  ~AtomicOutput() {
+    if (!tempPath.empty())
+      sys::fs::remove(tempPath);
+  }
+  /// Reserves the temporary path; the caller writes it.
+  Error reserve() {
+    SmallString<256> model(finalPath);
+    model += ".tmp-%%%%%%";
+    int fd;
+    SmallString<256> path;
+    if (std::error_code ec = sys::fs::createUniqueFile(model, fd, path))
+      return createStringError("cannot create '" + finalPath +
+                               "': " + ec.message());
+    sys::fs::closeFile(fd);
+    tempPath = std::string(path);
+    return Error::success();
+  }
+  Error write(StringRef bytes) {
+    if (Error e = reserve())
+      return e;
+    std::error_code ec;
+    raw_fd_ostream os(tempPath, ec);
+    if (!ec) {
+      os << bytes;
+      os.close();
+      ec = os.error();
+    }
+    if (ec)
+      return createStringError("cannot write '" + finalPath +
+                               "': " + ec.message());
+    return Error::success();
+  }
+  Error commit() {
+    if (std::error_code ec = sys::fs::rename(tempPath, finalPath))
+      return createStringError("cannot write '" + finalPath +
+                               "': " + ec.message());
+    tempPath.clear();
+    return Error::success();
+  }
+  const std::string &path() const { return tempPath; }
+
+private:
+  std::string finalPath, tempPath;
+};
+
+class Compiler {
+public:
+  explicit Compiler(const DriverOptions &options) : options(options) {}
+  int run();
+
+private:
+  void error(const Twine &message) {
+    errs() << "gcomp: error: " << options.inputPath << ": " << message << "\n";
+  }
+  int fail(Error e) {
+    error(toString(std::move(e)));
+    return 1;
+  }
+  /// Prints text output to stdout or writes it atomically to -o.
+  int writeText(StringRef text);
+  LogicalResult runPhases(ModuleOp module, Phase last,
+                          const PipelineOptions &pipelineOptions);
+
+  const DriverOptions &options;
+};
+
+int Compiler::writeText(StringRef text) {
+  if (options.outputPath.empty() || options.outputPath == "-") {
+    outs() << text;
+    outs().flush();
+    return 0;
+  }
+  AtomicOutput out(options.outputPath);
+  if (Error e = out.write(text))
+    return fail(std::move(e));
+  if (Error e = out.commit())
+    return fail(std::move(e));
+  return 0;
+}
+
+LogicalResult Compiler::runPhases(ModuleOp module, Phase last,
+                                  const PipelineOptions &pipelineOptions) {
+  mlir::PassManager pm(module->getContext());
+  if (failed(buildPipelineUpTo(pm, last, pipelineOptions)))
+    return failure();
+  if (options.printIRAfterAll || !options.printIRAfter.empty()) {
+    module->getContext()->disableMultithreading();
+    std::vector<std::string> names = options.printIRAfter;
+    bool all = options.printIRAfterAll;
+    pm.enableIRPrinting(
+        /*shouldPrintBeforePass=*/nullptr,
+        [names, all](mlir::Pass *pass, Operation *) {
+          return all || llvm::is_contained(names, pass->getArgument());
+        },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+        /*printAfterOnlyOnFailure=*/false, errs());
+  }
+  if (options.timing)
+    pm.enableTiming();
+  return pm.run(module);
+}
+
+int Compiler::run() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  // One line per problem: "gcomp: error: model.onnx: node 'x' (...): ...".
+  // Notes ("see current operation") are dropped unless IR printing is on.
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Note)
+      return success();
+    std::string message = diag.str();
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      if (!StringRef(message).starts_with("node '"))
+        message = "node '" + name.getName().str() + "': " + message;
+    errs() << "gcomp: "
+           << (diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
+                                                               : "warning")
+           << ": " << options.inputPath << ": " << message << "\n";
+    return success();
+  });
+
+  // Resolve the target first: --mcpu typos fail before any work.
+  bool needsTarget = options.emit >= EmitKind::Linalg;
+  std::unique_ptr<TargetMachine> tm;
+  PipelineOptions pipelineOptions;
+  pipelineOptions.producer = kGcompVersion;
+  if (needsTarget) {
+    cpu::TargetOptions targetOptions{options.triple, options.cpu,
+                                     options.features, options.optLevel};
+    auto created = cpu::createTargetMachine(targetOptions);
+    if (!created)
+      return fail(created.takeError());
+    tm = std::move(*created);
+    pipelineOptions.cpuFeatures = cpu::runtimeCheckedFeatures(*tm);
+  }
+
+  std::string runtimeLib = options.runtimeLib;
+  if (options.emit == EmitKind::SharedLib && runtimeLib.empty()) {
+    runtimeLib = findRuntimeArchive(options.argv0, options.mainAddr);
+    if (runtimeLib.empty()) {
+      error("cannot find libgcomp_runtime.a next to gcomp (pass "
+            "--runtime-lib)");
+      return 1;
+    }
+  }
+
+  ImportOptions importOptions;
+  importOptions.entryName = pipelineOptions.entryName;
+  importOptions.inputShapes = options.inputShapes;
+  OwningOpRef<ModuleOp> module =
+      importOnnxFile(options.inputPath, context, importOptions);
+  if (!module)
+    return 1;
+  if (failed(mlir::verify(*module)))
+    return 1;
+
+  if (!options.headerPath.empty()) {
+    auto entry = module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
+    AtomicOutput header(options.headerPath);
+    if (Error e = header.write(renderModelHeader(
+            entry, sys::path::filename(options.headerPath))))
+      return fail(std::move(e));
+    if (Error e = header.commit())
+      return fail(std::move(e));
+  }
+
+  auto printModule = [&]() {
+    std::string text;
+    raw_string_ostream os(text);
+    module->print(os);
+    return writeText(text);
+  };
+  static const std::pair<EmitKind, Phase> mlirStages[] = {
+      {EmitKind::Import, Phase::Import}, {EmitKind::Gcomp, Phase::Graph},
+      {EmitKind::Linalg, Phase::Linalg}, {EmitKind::Buffers, Phase::Buffers},
+      {EmitKind::LLVMDialect, Phase::LLVM}};
+  for (auto [kind, phase] : mlirStages)
+    if (options.emit == kind) {
+      if (failed(runPhases(*module, phase, pipelineOptions)))
+        return 1;
+      return printModule();
+    }
+  if (failed(runPhases(*module, Phase::LLVM, pipelineOptions)))
+    return 1;
+
+  LLVMContext llvmContext;
+  auto llvmModule = cpu::translateAndOptimize(*module, llvmContext, *tm,
+                                              options.optLevel);
+  if (!llvmModule)
+    return fail(llvmModule.takeError());
+  if (options.emit == EmitKind::LLVMIR) {
+    std::string text;
+    raw_string_ostream os(text);
+    (*llvmModule)->print(os, nullptr);
+    return writeText(text);
+  }
+  if (options.emit == EmitKind::Asm) {
+    SmallString<0> text;
+    raw_svector_ostream os(text);
+    legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr, CodeGenFileType::AssemblyFile))
+      return fail(createStringError("the target cannot emit assembly"));
+    pm.run(**llvmModule);
+    return writeText(text);
+  }
+  SmallVector<char, 0> object;
+  if (Error e = cpu::emitObject(**llvmModule, *tm, object))
+    return fail(std::move(e));
+  StringRef objectBytes(object.data(), object.size());
+  if (options.emit == EmitKind::Object) {
+    if (options.outputPath.empty() || options.outputPath == "-") {
+      error("--emit=obj needs -o FILE");
+      return 1;
+    }
+    return writeText(objectBytes);
+  }
+
+  // model.so: the object goes to a temporary file for LLD, the library to a
+  // temporary name beside the destination.
+  SmallString<128> objectPath;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("gcomp-model", "o", objectPath)) {
+    error("cannot create a temporary object file: " + ec.message());
+    return 1;
+  }
+  FileRemover removeObject(objectPath);
+  {
+    std::error_code ec;
+    raw_fd_ostream os(objectPath, ec);
+    if (!ec) {
+      os << objectBytes;
+      os.close();
+      ec = os.error();
+    }
+    if (ec) {
+      error("cannot write '" + objectPath + "': " + ec.message());
+      return 1;
+    }
+  }
+  std::string outputPath = options.outputPath;
+  if (outputPath.empty())
+    outputPath = (sys::path::stem(options.inputPath) + ".so").str();
+  AtomicOutput library(outputPath);
+  if (Error e = library.reserve())
+    return fail(std::move(e));
+  LinkOptions linkOptions;
+  linkOptions.runtimeArchive = runtimeLib;
+  linkOptions.sharedLibs = findSystemSharedLibs(tm->getTargetTriple().str());
+  if (Error e = linkSharedLibrary(objectPath, library.path(), linkOptions))
+    return fail(std::move(e));
+  if (Error e = library.commit())
+    return fail(std::move(e));
+  return 0;
+}
+
+} // namespace
+
+int runDriver(const DriverOptions &options) {
+  // The pipelines name upstream passes textually; they must be registered.
+  static bool registered = (registerAllPasses(), true);
+  (void)registered;
+  return Compiler(options).run();
+}
+
+} // namespace gcomp

@@ -1,0 +1,81 @@
+//===- ImporterInternal.h - shared by the ONNX importer's files -*- C++ -*-===//
+//
+// Only files built with exceptions (protobuf, libonnx) include this.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GCOMP_LIB_IMPORT_IMPORTERINTERNAL_H
+#define GCOMP_LIB_IMPORT_IMPORTERINTERNAL_H
+
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+#include <onnx/onnx_pb.h>
+
+namespace gcomp::detail {
+
+/// Maps an ONNX TensorProto.DataType to a builtin element type, or null.
+mlir::Type elementTypeFor(mlir::MLIRContext *ctx, int onnxType);
+
+/// Where tensors with external data live, and how big constants are kept.
+struct TensorSource {
+  /// The model file's folder; external `location`s resolve inside it.
+  std::string modelDir;
+  size_t resourceThresholdBytes = 64;
+};
+
+/// Converts a TensorProto (inline, raw or external data) to an attribute.
+/// `emitError` prefixes messages with what the tensor belongs to.
+mlir::FailureOr<mlir::ElementsAttr>
+importTensor(const onnx::TensorProto &tensor, mlir::MLIRContext *ctx,
+             const TensorSource &source, EmitErrorFn emitError);
+
+
+/// What an op importer sees of one node.
+struct NodeContext {
+  const onnx::NodeProto &node;
+  int64_t opset;
+  mlir::OpBuilder &builder;
+  mlir::Location loc;
+  /// One per ONNX input; null for an omitted optional input ("").
+  llvm::SmallVector<mlir::Value> inputs;
+  /// Filled by the op importer, one per ONNX output.
+  llvm::SmallVector<mlir::Value> outputs;
+
+  /// An error prefixed "node 'NAME' (OP, opset N): ".
+  mlir::InFlightDiagnostic error() const;
+  /// For the shared shape functions.
+  EmitErrorFn errorFn() const { return errorFnStorage; }
+
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
+  float floatAttr(llvm::StringRef name, float defaultValue) const;
+  std::optional<std::vector<int64_t>> intsAttr(llvm::StringRef name) const;
+
+  /// The constant value of input `i` if it is a gcomp.constant, else null.
+  mlir::ElementsAttr constantInput(unsigned i) const;
+  /// Input `i` must be present; reports an error if not.
+  mlir::FailureOr<mlir::Value> requiredInput(unsigned i) const;
+  /// Input `i` as a ranked tensor type (it must be present).
+  mlir::RankedTensorType inputType(unsigned i) const {
+    return llvm::cast<mlir::RankedTensorType>(inputs[i].getType());
+  }
+
+  /// Normalizes an axis in [-rank, rank) (or [-rank-1, rank] with
+  /// `inclusiveEnd`) to be non-negative; reports an error if out of range.
+  mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank,
+                                         bool inclusiveEnd = false) const;
+
+  const TensorSource *tensorSource = nullptr;
+  std::function<mlir::InFlightDiagnostic()> errorFnStorage;
+};
+
+using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
+
+/// The op importers, by ONNX op type (default domain).
+const llvm::StringMap<OpImporterFn> &opImporters();
+
+} // namespace gcomp::detail
+
+#endif

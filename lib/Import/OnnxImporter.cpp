@@ -1,0 +1,412 @@
+//===- OnnxImporter.cpp - ONNX ModelProto to the gcomp dialect ------------===//
+//
+// Reads the model with protobuf (or libonnx's text parser), then walks the
+// main graph in order: inputs become entry arguments, initializers and
+// Constant nodes become gcomp.constant, each node goes through the op table
+// (OpImporters.cpp), and the graph outputs become the results. Every
+// problem is reported as a diagnostic naming the node, never an abort.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gcomp/Import/OnnxImporter.h"
+#include "ImporterInternal.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/defs/parser.h>
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp {
+namespace detail {
+
+InFlightDiagnostic NodeContext::error() const {
+  return emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
+                        << ", opset " << opset << "): ";
+}
+
+const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t NodeContext::intAttr(StringRef name, int64_t defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->i() : defaultValue;
+}
+
+float NodeContext::floatAttr(StringRef name, float defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a ? a->f() : defaultValue;
+}
+
+std::optional<std::vector<int64_t>>
+NodeContext::intsAttr(StringRef name) const {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return std::nullopt;
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+ElementsAttr NodeContext::constantInput(unsigned i) const {
+  if (i >= inputs.size() || !inputs[i])
+    return nullptr;
+  if (auto c = inputs[i].getDefiningOp<ConstantOp>())
+    return c.getValue();
+  return nullptr;
+}
+
+FailureOr<Value> NodeContext::requiredInput(unsigned i) const {
+  if (i < inputs.size() && inputs[i])
+    return inputs[i];
+  error() << "input " << i << " is required";
+  return failure();
+}
+
+FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
+                                              bool inclusiveEnd) const {
+  int64_t hi = inclusiveEnd ? rank + 1 : rank;
+  if (axis < -hi || axis >= hi) {
+    error() << "axis " << axis << " is out of range for rank " << rank;
+    return failure();
+  }
+  return axis < 0 ? axis + hi : axis;
+}
+
+} // namespace detail
+
+using namespace detail;
+
+namespace {
+
+class GraphImporter {
+public:
+  GraphImporter(MLIRContext &ctx, const onnx::ModelProto &model,
+                const ImportOptions &options, TensorSource source,
+                Location fileLoc)
+      : ctx(ctx), model(model), options(options), source(std::move(source)),
+        fileLoc(fileLoc), builder(&ctx) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  InFlightDiagnostic error() { return emitError(fileLoc); }
+  FailureOr<Type> valueInfoType(const onnx::ValueInfoProto &info,
+                                bool applyOverrides);
+  FailureOr<Value> lookup(const std::string &name);
+  LogicalResult importNode(const onnx::NodeProto &node);
+
+  MLIRContext &ctx;
+  const onnx::ModelProto &model;
+  const ImportOptions &options;
+  TensorSource source;
+  Location fileLoc;
+  OpBuilder builder;
+  /// Defined values by ONNX name.
+  StringMap<Value> values;
+  /// Initializers not yet materialized (created on first use).
+  StringMap<const onnx::TensorProto *> initializers;
+  /// Opset version by domain ("" for ai.onnx).
+  StringMap<int64_t> opsets;
+};
+
+/// The graph's declared type of an input or output.
+FailureOr<Type> GraphImporter::valueInfoType(const onnx::ValueInfoProto &info,
+                                             bool applyOverrides) {
+  if (!info.type().has_tensor_type()) {
+    error() << "graph value '" << info.name()
+            << "' is not a tensor (sequences, maps and optionals are not "
+               "supported)";
+    return failure();
+  }
+  const auto &tt = info.type().tensor_type();
+  Type elementType = elementTypeFor(&ctx, tt.elem_type());
+  if (!elementType) {
+    error() << "graph value '" << info.name() << "' has element type "
+            << onnx::TensorProto::DataType_Name(
+                   static_cast<onnx::TensorProto::DataType>(tt.elem_type()))
+            << ", which is not supported";
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  auto override = options.inputShapes.find(info.name());
+  if (applyOverrides && override != options.inputShapes.end()) {
+    for (int64_t d : override->second)
+      shape.push_back(d < 0 ? ShapedType::kDynamic : d);
+  } else {
+    if (!tt.has_shape()) {
+      error() << "graph value '" << info.name()
+              << "' has no shape (unknown rank); give one with "
+                 "--input-shape "
+              << info.name() << "=DIMS";
+      return failure();
+    }
+    for (const auto &dim : tt.shape().dim())
+      shape.push_back(dim.has_dim_value() ? dim.dim_value()
+                                          : ShapedType::kDynamic);
+  }
+  return Type(RankedTensorType::get(shape, elementType));
+}
+
+FailureOr<Value> GraphImporter::lookup(const std::string &name) {
+  auto it = values.find(name);
+  if (it != values.end())
+    return it->second;
+  auto init = initializers.find(name);
+  if (init == initializers.end())
+    return failure();
+  // Materialize initializers at the top of the function, in first-use order.
+  OpBuilder::InsertionGuard guard(builder);
+  Block *entry = builder.getInsertionBlock();
+  builder.setInsertionPoint(entry, entry->begin());
+  auto emit = [&] {
+    return emitError(fileLoc) << "initializer '" << name << "': ";
+  };
+  FailureOr<ElementsAttr> value = importTensor(*init->second, &ctx, source, emit);
+  if (failed(value))
+    return failure();
+  Value v = ConstantOp::create(builder, NameLoc::get(builder.getStringAttr(name), fileLoc), *value);
+  values[name] = v;
+  initializers.erase(init);
+  return v;
+}
+
+LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
+  StringRef domain = node.domain();
+  if (domain == "ai.onnx")
+    domain = "";
+  int64_t opset = opsets.lookup(domain);
+  std::string name = node.name().empty()
+                         ? (node.op_type() + "_" + (node.output_size()
+                                                        ? node.output(0)
+                                                        : std::string("?")))
+                         : node.name();
+  Location loc = NameLoc::get(builder.getStringAttr(name), fileLoc);
+  onnx::NodeProto named = node;
+  named.set_name(name);
+  NodeContext nc{named, opset, builder, loc, {}, {}, &source, {}};
+  nc.errorFnStorage = [&nc]() { return nc.error(); };
+
+  if (!domain.empty()) {
+    nc.error() << "operator domain '" << node.domain()
+               << "' is not supported (gcomp supports the default ONNX "
+                  "domain: "
+               << supportedOnnxOps() << ")";
+    return failure();
+  }
+  const auto &table = opImporters();
+  auto importer = table.find(node.op_type());
+  if (importer == table.end()) {
+    nc.error() << "unsupported operator; gcomp supports: "
+               << supportedOnnxOps();
+    return failure();
+  }
+  for (const std::string &input : node.input()) {
+    if (input.empty()) {
+      nc.inputs.push_back(nullptr);
+      continue;
+    }
+    FailureOr<Value> v = lookup(input);
+    if (failed(v)) {
+      // lookup reports its own errors for broken initializers.
+      if (!initializers.count(input) && !values.count(input))
+        nc.error() << "input '" << input
+                   << "' is not defined before this node (not a graph "
+                      "input, initializer or earlier node output)";
+      return failure();
+    }
+    nc.inputs.push_back(*v);
+  }
+  if (failed(importer->second(nc)))
+    return failure();
+  if (nc.outputs.size() < static_cast<size_t>(node.output_size())) {
+    // Optional outputs the importer does not produce must be unused.
+    for (int i = nc.outputs.size(); i < node.output_size(); ++i)
+      if (!node.output(i).empty()) {
+        nc.error() << "output " << i << " ('" << node.output(i)
+                   << "') is not supported";
+        return failure();
+      }
+  }
+  for (auto [i, out] : llvm::enumerate(nc.outputs))
+    if (static_cast<int>(i) < node.output_size() && !node.output(i).empty())
+      values[node.output(i)] = out;
+  return success();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run() {
+  ctx.loadDialect<GcompDialect, func::FuncDialect>();
+  const onnx::GraphProto &graph = model.graph();
+  for (const auto &opset : model.opset_import())
+    opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
+  if (!opsets.count("")) {
+    error() << "the model imports no version of the default ONNX opset";
+    return nullptr;
+  }
+  if (opsets.lookup("") < 7) {
+    error() << "opset " << opsets.lookup("")
+            << " is too old (gcomp supports opset 7 and later)";
+    return nullptr;
+  }
+  for (const auto &init : graph.initializer())
+    initializers[init.name()] = &init;
+  if (graph.sparse_initializer_size()) {
+    error() << "sparse initializers are not supported";
+    return nullptr;
+  }
+
+  // Inputs that are also initializers are constants with a default value
+  // (IR < 4 style); they stay constants.
+  SmallVector<const onnx::ValueInfoProto *> inputs;
+  for (const auto &in : graph.input())
+    if (!initializers.count(in.name()))
+      inputs.push_back(&in);
+  for (const auto &entry : options.inputShapes)
+    if (llvm::none_of(inputs,
+                      [&](auto *in) { return in->name() == entry.first; })) {
+      const std::string &name = entry.first;
+      std::string names;
+      for (auto *in : inputs)
+        names += (names.empty() ? "'" : ", '") + in->name() + "'";
+      error() << "--input-shape names '" << name
+              << "', which is not a graph input (inputs: " << names << ")";
+      return nullptr;
+    }
+
+  SmallVector<Type> argTypes;
+  for (const auto *in : inputs) {
+    FailureOr<Type> t = valueInfoType(*in, /*applyOverrides=*/true);
+    if (failed(t))
+      return nullptr;
+    argTypes.push_back(*t);
+  }
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, fileLoc, options.entryName,
+                                   builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToEnd(entry);
+  for (auto [i, in] : llvm::enumerate(inputs)) {
+    values[in->name()] = entry->getArgument(i);
+    func.setArgAttr(i, kNameAttr, builder.getStringAttr(in->name()));
+    int et = in->type().tensor_type().elem_type();
+    if (et == onnx::TensorProto::UINT8 || et == onnx::TensorProto::UINT16 ||
+        et == onnx::TensorProto::UINT32 || et == onnx::TensorProto::UINT64)
+      func.setArgAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
+  }
+
+  for (const auto &node : graph.node())
+    if (failed(importNode(node)))
+      return nullptr;
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &out : graph.output()) {
+    FailureOr<Value> v = lookup(out.name());
+    if (failed(v)) {
+      error() << "graph output '" << out.name() << "' is never computed";
+      return nullptr;
+    }
+    FailureOr<Type> declared = valueInfoType(out, /*applyOverrides=*/false);
+    if (failed(declared))
+      return nullptr;
+    auto inferred = cast<RankedTensorType>(v->getType());
+    auto decl = cast<RankedTensorType>(*declared);
+    if (out.type().tensor_type().has_shape() &&
+        (decl.getElementType() != inferred.getElementType() ||
+         failed(verifyCompatibleShape(decl.getShape(), inferred.getShape())))) {
+      error() << "graph output '" << out.name() << "' is declared as "
+              << decl << " but computes " << inferred;
+      return nullptr;
+    }
+    results.push_back(*v);
+    resultTypes.push_back(inferred);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
+  for (auto [i, out] : llvm::enumerate(graph.output())) {
+    func.setResultAttr(i, kNameAttr, builder.getStringAttr(out.name()));
+    int et = out.type().tensor_type().elem_type();
+    if (et == onnx::TensorProto::UINT8 || et == onnx::TensorProto::UINT16 ||
+        et == onnx::TensorProto::UINT32 || et == onnx::TensorProto::UINT64)
+      func.setResultAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
+  }
+  return module;
+}
+
+} // namespace
+
+std::string supportedOnnxOps() {
+  SmallVector<StringRef> names;
+  for (const auto &entry : opImporters())
+    names.push_back(entry.getKey());
+  llvm::sort(names);
+  return llvm::join(names, ", ");
+}
+
+OwningOpRef<ModuleOp> importOnnxFile(StringRef path, MLIRContext &context,
+                                     const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
+                                      /*RequiresNullTerminator=*/true);
+  if (!buffer) {
+    emitError(fileLoc) << "cannot read the model: "
+                       << buffer.getError().message();
+    return nullptr;
+  }
+  StringRef bytes = (*buffer)->getBuffer();
+  bool isText = path.ends_with(".onnxtext") || bytes.ltrim().starts_with("<");
+
+  onnx::ModelProto model;
+  try {
+    if (isText) {
+      onnx::Common::Status status =
+          onnx::OnnxParser::Parse(model, bytes.data());
+      if (!status.IsOK()) {
+        emitError(fileLoc) << "not a valid ONNX text model: "
+                           << StringRef(status.ErrorMessage()).trim();
+        return nullptr;
+      }
+    } else if (bytes.size() > static_cast<size_t>(INT_MAX) ||
+               !model.ParseFromArray(bytes.data(),
+                                     static_cast<int>(bytes.size()))) {
+      emitError(fileLoc) << "not a valid ONNX model (the protobuf does not "
+                            "parse; is the file truncated or not ONNX?)";
+      return nullptr;
+    }
+  } catch (const std::exception &e) {
+    emitError(fileLoc) << "not a valid ONNX model: " << e.what();
+    return nullptr;
+  }
+  if (!model.has_graph() || (model.graph().node_size() == 0 &&
+                             model.graph().output_size() == 0)) {
+    emitError(fileLoc) << "not a valid ONNX model (it has no graph)";
+    return nullptr;
+  }
+
+  TensorSource source;
+  SmallString<256> dir(sys::path::parent_path(path));
+  if (dir.empty())
+    dir = ".";
+  sys::fs::make_absolute(dir);
+  source.modelDir = std::string(dir);
+  source.resourceThresholdBytes = options.resourceThresholdBytes;
+  try {
+    return GraphImporter(context, model, options, source, fileLoc).run();
+  } catch (const std::exception &e) {
+    emitError(fileLoc) << "import failed: " << e.what();
+    return nullptr;
+  }
+}
+
+} // namespace gcomp

@@ -1,0 +1,247 @@
+//===- TensorImport.cpp - ONNX TensorProto to MLIR attributes -------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+
+Type elementTypeFor(MLIRContext *ctx, int onnxType) {
+  Builder b(ctx);
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  // Unsigned types are signless in the graph (arith ops want that); the
+  // ABI keeps their ONNX type through the `gcomp.elem_type` attribute.
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8);
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16);
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32);
+  case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64);
+  default:
+    return nullptr;
+  }
+}
+
+/// Bytes per element in ONNX's raw_data layout.
+static size_t rawElementSize(int onnxType) {
+  switch (onnxType) {
+  case onnx::TensorProto::BOOL:
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
+    return 1;
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+    return 2;
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::FLOAT:
+    return 4;
+  default:
+    return 8;
+  }
+}
+
+/// Reads a tensor's external data, refusing any location that leaves the
+/// model's folder (absolute paths, `..`, symlinks pointing outside).
+static LogicalResult readExternal(const onnx::TensorProto &tensor,
+                                  const TensorSource &source,
+                                  size_t expectedBytes, std::string &bytes,
+                                  EmitErrorFn emitError) {
+  std::string location;
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
+  for (const auto &entry : tensor.external_data()) {
+    if (entry.key() == "location") {
+      location = entry.value();
+    } else if (entry.key() == "offset" || entry.key() == "length") {
+      uint64_t v;
+      if (StringRef(entry.value()).getAsInteger(10, v)) {
+        emitError() << "external data " << entry.key() << " '"
+                    << entry.value() << "' is not a number";
+        return failure();
+      }
+      (entry.key() == "offset" ? offset : length.emplace()) = v;
+    }
+  }
+  if (location.empty()) {
+    emitError() << "external data has no 'location'";
+    return failure();
+  }
+  SmallString<256> normalized(location);
+  sys::path::remove_dots(normalized, /*remove_dot_dot=*/true);
+  if (sys::path::is_absolute(location) ||
+      StringRef(normalized).starts_with("..") || normalized.empty()) {
+    emitError() << "external data location '" << location
+                << "' escapes the model's folder (it must be a relative "
+                   "path inside it)";
+    return failure();
+  }
+  SmallString<256> path(source.modelDir);
+  sys::path::append(path, normalized);
+  SmallString<256> realPath, realDir;
+  if (sys::fs::real_path(path, realPath) ||
+      sys::fs::real_path(source.modelDir, realDir)) {
+    emitError() << "external data file '" << location << "' not found in '"
+                << source.modelDir << "'";
+    return failure();
+  }
+  if (!StringRef(realPath).starts_with((realDir + "/").str())) {
+    emitError() << "external data location '" << location
+                << "' resolves outside the model's folder";
+    return failure();
+  }
+  uint64_t fileSize = 0;
+  if (sys::fs::file_size(realPath, fileSize) || offset > fileSize) {
+    emitError() << "external data offset " << offset << " is past the end of '"
+                << location << "' (" << fileSize << " bytes)";
+    return failure();
+  }
+  uint64_t size = length.value_or(fileSize - offset);
+  if (size != expectedBytes || offset + size > fileSize) {
+    emitError() << "external data in '" << location << "' has " << size
+                << " bytes at offset " << offset << " (file: " << fileSize
+                << " bytes) but the tensor needs " << expectedBytes;
+    return failure();
+  }
+  auto buffer = MemoryBuffer::getFileSlice(realPath, size, offset);
+  if (!buffer) {
+    emitError() << "cannot read external data '" << location
+                << "': " << buffer.getError().message();
+    return failure();
+  }
+  bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+  return success();
+}
+
+/// Copies a repeated typed field into raw little-endian bytes of `elemSize`
+/// bytes per element.
+template <typename Field>
+static void appendTyped(const Field &field, size_t elemSize,
+                        std::string &bytes) {
+  for (auto v : field) {
+    char buf[8];
+    if (elemSize == sizeof(v)) {
+      std::memcpy(buf, &v, elemSize);
+    } else {
+      // int32_data holds narrower ints and fp16/bf16 bit patterns.
+      uint64_t bits = static_cast<uint64_t>(v);
+      std::memcpy(buf, &bits, elemSize);
+    }
+    bytes.append(buf, elemSize);
+  }
+}
+
+FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
+                                     MLIRContext *ctx,
+                                     const TensorSource &source,
+                                     EmitErrorFn emitError) {
+  int dtype = tensor.data_type();
+  Type elementType = elementTypeFor(ctx, dtype);
+  if (!elementType) {
+    emitError() << "tensor element type "
+                << onnx::TensorProto::DataType_Name(
+                       static_cast<onnx::TensorProto::DataType>(dtype))
+                << " (" << dtype << ") is not supported";
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  int64_t numElements = 1;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0) {
+      emitError() << "tensor has a negative dim " << d;
+      return failure();
+    }
+    shape.push_back(d);
+    numElements *= d;
+  }
+  auto type = RankedTensorType::get(shape, elementType);
+  size_t elemSize = rawElementSize(dtype);
+  size_t expectedBytes = static_cast<size_t>(numElements) * elemSize;
+
+  std::string bytes;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (failed(readExternal(tensor, source, expectedBytes, bytes, emitError)))
+      return failure();
+  } else if (tensor.has_raw_data()) {
+    bytes = tensor.raw_data();
+  } else {
+    switch (dtype) {
+    case onnx::TensorProto::FLOAT:
+      appendTyped(tensor.float_data(), elemSize, bytes);
+      break;
+    case onnx::TensorProto::DOUBLE:
+      appendTyped(tensor.double_data(), elemSize, bytes);
+      break;
+    case onnx::TensorProto::INT64:
+      appendTyped(tensor.int64_data(), elemSize, bytes);
+      break;
+    case onnx::TensorProto::UINT32:
+    case onnx::TensorProto::UINT64:
+      appendTyped(tensor.uint64_data(), elemSize, bytes);
+      break;
+    default:
+      appendTyped(tensor.int32_data(), elemSize, bytes);
+      break;
+    }
+  }
+  if (bytes.size() != expectedBytes) {
+    emitError() << "tensor of shape " << shapeToString(shape) << " needs "
+                << expectedBytes << " bytes of data but has " << bytes.size();
+    return failure();
+  }
+
+  if (elementType.isInteger(1)) {
+    SmallVector<bool> values;
+    for (char c : bytes)
+      values.push_back(c != 0);
+    return ElementsAttr(DenseElementsAttr::get(type, values));
+  }
+  // Float weights go to resources; integer tensors (shapes, indices) stay
+  // dense so that folding and the importer can read them directly.
+  if (bytes.size() < source.resourceThresholdBytes ||
+      !isa<FloatType>(elementType)) {
+    bool detectedSplat = false;
+    if (!DenseElementsAttr::isValidRawBuffer(type, ArrayRef(bytes.data(), bytes.size()),
+                                             detectedSplat)) {
+      emitError() << "tensor data does not match its type " << type;
+      return failure();
+    }
+    return ElementsAttr(DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef(bytes.data(), bytes.size())));
+  }
+  std::string blobName = tensor.name().empty() ? "constant" : tensor.name();
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef(bytes.data(), bytes.size()), alignof(std::max_align_t));
+  return ElementsAttr(
+      DenseResourceElementsAttr::get(type, blobName, std::move(blob)));
+}
+
+} // namespace gcomp::detail

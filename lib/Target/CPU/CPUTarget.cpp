@@ -1,0 +1,143 @@
+//===- CPUTarget.cpp - LLVM dialect to host object code -------------------===//
+
+#include "gcomp/Target/CPU/CPUTarget.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace llvm;
+
+namespace gcomp::cpu {
+
+Expected<std::unique_ptr<TargetMachine>>
+createTargetMachine(const TargetOptions &options) {
+  static bool initialized = [] {
+    InitializeAllTargetInfos();
+    InitializeAllTargets();
+    InitializeAllTargetMCs();
+    InitializeAllAsmPrinters();
+    return true;
+  }();
+  (void)initialized;
+
+  bool host = options.triple.empty();
+  Triple triple(host ? sys::getDefaultTargetTriple() : options.triple);
+  std::string error;
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return createStringError("unknown target triple '" + triple.str() +
+                             "': " + error);
+
+  std::string cpu = options.cpu;
+  SubtargetFeatures features;
+  if (cpu.empty() || cpu == "native") {
+    if (!host && triple.getArch() != Triple(sys::getDefaultTargetTriple()).getArch())
+      return createStringError("--mcpu=native needs the host triple; name a "
+                               "CPU for '" + triple.str() + "'");
+    cpu = sys::getHostCPUName().str();
+    for (const auto &[name, enabled] : sys::getHostCPUFeatures())
+      features.AddFeature(name, enabled);
+  }
+  if (!options.features.empty())
+    for (StringRef f : split(options.features, ','))
+      features.AddFeature(f.trim());
+
+  llvm::TargetOptions targetOptions;
+  CodeGenOptLevel level = options.optLevel == 0   ? CodeGenOptLevel::None
+                          : options.optLevel == 1 ? CodeGenOptLevel::Less
+                          : options.optLevel == 2 ? CodeGenOptLevel::Default
+                                                  : CodeGenOptLevel::Aggressive;
+  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features.getString(), targetOptions, Reloc::PIC_,
+      std::nullopt, level));
+  if (!tm)
+    return createStringError("cannot create a target machine for '" +
+                             triple.str() + "' cpu '" + cpu + "'");
+  // Reject CPU names LLVM does not know instead of silently using a
+  // generic model.
+  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu))
+    return createStringError("unknown CPU '" + cpu + "' for '" +
+                             triple.str() + "'");
+  return tm;
+}
+
+std::string runtimeCheckedFeatures(const TargetMachine &tm) {
+  if (!tm.getTargetTriple().isX86())
+    return "";
+  // Must stay within the names runtime/src checks with cpuid.
+  static const char *const known[] = {
+      "sse4.2",  "avx",      "avx2",       "fma",        "f16c",
+      "bmi2",    "avx512f",  "avx512bw",   "avx512vl",   "avx512dq",
+      "avx512cd", "avx512vnni", "avx512bf16"};
+  const MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  SmallVector<std::string> enabled;
+  for (const char *name : known)
+    if (sti->checkFeatures(std::string("+") + name))
+      enabled.push_back(name);
+  return join(enabled, ",");
+}
+
+Expected<std::unique_ptr<Module>>
+translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
+                     TargetMachine &tm, unsigned optLevel) {
+  mlir::registerBuiltinDialectTranslation(*module.getContext());
+  mlir::registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, "gcomp_model");
+  if (!llvmModule)
+    return createStringError("translation to LLVM IR failed");
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  llvmModule->setDataLayout(tm.createDataLayout());
+  // Let the optimizer specialize for the chosen CPU.
+  for (Function &fn : *llvmModule) {
+    if (fn.isDeclaration())
+      continue;
+    fn.addFnAttr("target-cpu", tm.getTargetCPU());
+    if (!tm.getTargetFeatureString().empty())
+      fn.addFnAttr("target-features", tm.getTargetFeatureString());
+  }
+
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  PassBuilder pb(&tm, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  OptimizationLevel level = optLevel == 0   ? OptimizationLevel::O0
+                            : optLevel == 1 ? OptimizationLevel::O1
+                            : optLevel == 2 ? OptimizationLevel::O2
+                                            : OptimizationLevel::O3;
+  ModulePassManager mpm = level == OptimizationLevel::O0
+                              ? pb.buildO0DefaultPipeline(level)
+                              : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(*llvmModule, mam);
+  return llvmModule;
+}
+
+Error emitObject(Module &module, TargetMachine &tm, SmallVectorImpl<char> &out) {
+  raw_svector_ostream os(out);
+  legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, CodeGenFileType::ObjectFile))
+    return createStringError("the target cannot emit object files");
+  pm.run(module);
+  return Error::success();
+}
+
+} // namespace gcomp::cpu

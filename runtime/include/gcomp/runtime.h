@@ -1,0 +1,149 @@
+/*===- gcomp/runtime.h - C ABI of a model compiled by gcomp ---------------===*
+ *
+ * Every model.so produced by `gcomp` exports exactly the functions declared
+ * here (optionally behind a symbol prefix, see `gcomp --symbol-prefix`).
+ * The header is plain C99, has no dependencies, and is versioned: a caller
+ * can compare GCOMP_RUNTIME_ABI_VERSION with gcomp_abi_version() at run time.
+ *
+ * Usage:
+ *   gcomp_model *m;
+ *   if (gcomp_model_create(&m) != GCOMP_OK) { puts(gcomp_last_error()); ... }
+ *   gcomp_tensor in = {x_data, sizeof x_data, GCOMP_DTYPE_FLOAT32, 2, x_dims};
+ *   gcomp_tensor out = {y_data, sizeof y_data, GCOMP_DTYPE_FLOAT32, 2, y_dims};
+ *   if (gcomp_model_run(m, &in, 1, &out, 1) != GCOMP_OK)
+ *     puts(gcomp_model_last_error(m));
+ *   gcomp_model_destroy(m);
+ *
+ * Threading: one instance must not be run from two threads at once; separate
+ * instances may run concurrently.
+ *===----------------------------------------------------------------------===*/
+#ifndef GCOMP_RUNTIME_H
+#define GCOMP_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a declaration below changes incompatibly. */
+#define GCOMP_RUNTIME_ABI_VERSION 1
+
+#if defined(__GNUC__)
+#define GCOMP_API __attribute__((visibility("default")))
+#else
+#define GCOMP_API
+#endif
+
+/* Status codes. Every fallible call returns one; none aborts. */
+typedef enum gcomp_status {
+  GCOMP_OK = 0,
+  GCOMP_ERR_INVALID_ARGUMENT = 1, /* null pointer, bad index, wrong count */
+  GCOMP_ERR_DTYPE_MISMATCH = 2,   /* a tensor's element type is not the model's */
+  GCOMP_ERR_SHAPE_MISMATCH = 3,   /* a tensor's rank or dims are not the model's */
+  GCOMP_ERR_BUFFER_TOO_SMALL = 4, /* size_bytes is less than the tensor needs */
+  GCOMP_ERR_OUT_OF_MEMORY = 5,
+  GCOMP_ERR_UNSUPPORTED_CPU = 6,  /* the model uses CPU features this CPU lacks */
+  GCOMP_ERR_INTERNAL = 7
+} gcomp_status;
+
+/* Element types, numbered as ONNX's TensorProto.DataType. */
+typedef enum gcomp_dtype {
+  GCOMP_DTYPE_UNDEFINED = 0,
+  GCOMP_DTYPE_FLOAT32 = 1,
+  GCOMP_DTYPE_UINT8 = 2,
+  GCOMP_DTYPE_INT8 = 3,
+  GCOMP_DTYPE_UINT16 = 4,
+  GCOMP_DTYPE_INT16 = 5,
+  GCOMP_DTYPE_INT32 = 6,
+  GCOMP_DTYPE_INT64 = 7,
+  GCOMP_DTYPE_BOOL = 9,
+  GCOMP_DTYPE_FLOAT16 = 10,
+  GCOMP_DTYPE_FLOAT64 = 11,
+  GCOMP_DTYPE_UINT32 = 12,
+  GCOMP_DTYPE_UINT64 = 13,
+  GCOMP_DTYPE_BFLOAT16 = 16
+} gcomp_dtype;
+
+/* A model's declared input or output. dims[i] == -1 marks a dynamic dim.
+ * The pointers stay valid for the life of the instance. */
+typedef struct gcomp_tensor_info {
+  const char *name;
+  int32_t dtype; /* a gcomp_dtype */
+  int32_t rank;
+  const int64_t *dims;
+} gcomp_tensor_info;
+
+/* A caller's tensor: dense, row-major, no padding. */
+typedef struct gcomp_tensor {
+  void *data;
+  size_t size_bytes; /* capacity of data in bytes */
+  int32_t dtype;     /* a gcomp_dtype */
+  int32_t rank;
+  const int64_t *dims;
+} gcomp_tensor;
+
+typedef struct gcomp_model gcomp_model;
+
+/* The gcomp version that produced this library, e.g. "0.1.0". */
+GCOMP_API const char *gcomp_version(void);
+/* GCOMP_RUNTIME_ABI_VERSION of the library. */
+GCOMP_API uint32_t gcomp_abi_version(void);
+/* The message of the last failed call on this thread that had no instance
+ * to report on (gcomp_model_create); "" if none. */
+GCOMP_API const char *gcomp_last_error(void);
+
+GCOMP_API gcomp_status gcomp_model_create(gcomp_model **out_model);
+GCOMP_API void gcomp_model_destroy(gcomp_model *model);
+
+GCOMP_API size_t gcomp_model_num_inputs(const gcomp_model *model);
+GCOMP_API size_t gcomp_model_num_outputs(const gcomp_model *model);
+GCOMP_API gcomp_status gcomp_model_input_info(const gcomp_model *model,
+                                              size_t index,
+                                              gcomp_tensor_info *out_info);
+GCOMP_API gcomp_status gcomp_model_output_info(const gcomp_model *model,
+                                               size_t index,
+                                               gcomp_tensor_info *out_info);
+/* Index of the input/output with that name, or -1. */
+GCOMP_API int64_t gcomp_model_input_index(const gcomp_model *model,
+                                          const char *name);
+GCOMP_API int64_t gcomp_model_output_index(const gcomp_model *model,
+                                           const char *name);
+
+/* The whole signature as one JSON object:
+ * {"abi_version":1,"inputs":[{"name":"x","dtype":"float32","elem_type":1,
+ *   "shape":[2,4]}],"outputs":[...]}   (a dynamic dim is -1). */
+GCOMP_API const char *gcomp_model_signature_json(const gcomp_model *model);
+
+/* Runs the model. inputs[i] / outputs[i] follow the model's input/output
+ * order. Every tensor's dtype, rank and dims must match the model's; each
+ * output's size_bytes must be at least what it needs (otherwise
+ * GCOMP_ERR_BUFFER_TOO_SMALL, and the message names the size needed). */
+GCOMP_API gcomp_status gcomp_model_run(gcomp_model *model,
+                                       const gcomp_tensor *inputs,
+                                       size_t num_inputs,
+                                       gcomp_tensor *outputs,
+                                       size_t num_outputs);
+
+/* Runs the model into buffers that the instance owns. On success
+ * *out_outputs points at num_outputs tensors (data, dims, size_bytes set),
+ * valid until the next run on this instance or its destruction. */
+GCOMP_API gcomp_status gcomp_model_run_alloc(gcomp_model *model,
+                                             const gcomp_tensor *inputs,
+                                             size_t num_inputs,
+                                             const gcomp_tensor **out_outputs,
+                                             size_t *out_num_outputs);
+
+/* The message of the last failed call on this instance; "" if none. */
+GCOMP_API const char *gcomp_model_last_error(const gcomp_model *model);
+
+/* Bytes per element of a gcomp_dtype, 0 if unknown. */
+GCOMP_API size_t gcomp_dtype_size(int32_t dtype);
+/* "float32", "int64", ...; "undefined" if unknown. */
+GCOMP_API const char *gcomp_dtype_name(int32_t dtype);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GCOMP_RUNTIME_H */

@@ -1,0 +1,689 @@
+/*===- runtime.c - The public API of a compiled model ---------------------===*
+ *
+ * Implements gcomp/runtime.h on top of the tables and the entry point that
+ * the compiler emits (see gcomp/model_abi.h). Linked into every model.so;
+ * plain C11, libc only.
+ *
+ * The runtime owns all validation: by the time __gcomp_entry runs, every
+ * buffer has the model's dtype and shape and is large enough, so the
+ * compiled code checks nothing.
+ *===----------------------------------------------------------------------===*/
+
+#include "gcomp/model_abi.h"
+#include "gcomp/runtime.h"
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if GCOMP_RUNTIME_ABI_VERSION != 1 || GCOMP_MODEL_ABI_VERSION != 1
+#error "update the signature JSON / table parsing for the new ABI version"
+#endif
+
+/* Defined by the compiler's object in the same model.so. Hidden, so that
+ * they are bound inside the .so and never exported: two models loaded into
+ * one process each see their own tables. */
+GCOMP_HIDDEN extern const int64_t __gcomp_signature[];
+GCOMP_HIDDEN extern const char __gcomp_names[];
+GCOMP_HIDDEN extern const char __gcomp_cpu_features[];
+GCOMP_HIDDEN extern const char __gcomp_producer[];
+GCOMP_HIDDEN int32_t __gcomp_entry(void *const *inputs, void *const *outputs);
+
+/* Sanity limits on the signature table: the table has no length, so a
+ * corrupt one is caught by implausible counts rather than by its end. */
+#define GCOMP_RT_MAX_TENSORS 65536
+#define GCOMP_RT_MAX_RANK 64
+
+/* Output buffers from run_alloc are aligned to a cache line (and to the
+ * widest vector register). */
+#define GCOMP_RT_ALIGNMENT 64
+
+#define GCOMP_RT_ERROR_CAPACITY 1024
+
+struct gcomp_model {
+  size_t num_inputs;
+  size_t num_outputs;
+  /* Inputs, then outputs. Names point into __gcomp_names and dims into
+   * __gcomp_signature, which live as long as the .so. */
+  gcomp_tensor_info *infos;
+  char *signature_json;
+  /* Scratch for the data pointers passed to __gcomp_entry: inputs, then
+   * outputs. */
+  void **entry_args;
+  /* run_alloc's buffers, one per output, and their capacities in bytes. */
+  gcomp_tensor *owned_outputs;
+  size_t *owned_capacity;
+  char last_error[GCOMP_RT_ERROR_CAPACITY];
+};
+
+static _Thread_local char g_last_error[GCOMP_RT_ERROR_CAPACITY];
+
+/*===----------------------------------------------------------------------===*
+ * Errors
+ *===----------------------------------------------------------------------===*/
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static gcomp_status
+fail(gcomp_model *model, gcomp_status status, const char *fmt, ...) {
+  /* Calls with no instance to report on use the thread's buffer. */
+  char *buf = model ? model->last_error : g_last_error;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, GCOMP_RT_ERROR_CAPACITY, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+/* Writes "[2,?,4]" (a dynamic dim as '?') to buf, truncating with "...". */
+static const char *format_shape(char *buf, size_t cap, const int64_t *dims,
+                                int32_t rank) {
+  size_t used = 0;
+  buf[used++] = '[';
+  for (int32_t i = 0; i < rank; ++i) {
+    char dim[24];
+    const char *sep = i ? "," : "";
+    int n = dims[i] == -1 ? snprintf(dim, sizeof dim, "%s?", sep)
+                          : snprintf(dim, sizeof dim, "%s%lld", sep,
+                                     (long long)dims[i]);
+    if (used + (size_t)n + 5 > cap) { /* room for "...]" and NUL */
+      memcpy(buf + used, "...", 3);
+      used += 3;
+      break;
+    }
+    memcpy(buf + used, dim, (size_t)n);
+    used += (size_t)n;
+  }
+  buf[used++] = ']';
+  buf[used] = '\0';
+  return buf;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Dtypes
+ *===----------------------------------------------------------------------===*/
+
+/* Internal calls use these static versions rather than the exported
+ * functions, so that they never go through the PLT to another model.so's
+ * copy of the runtime. */
+static size_t dtype_size(int32_t dtype) {
+  switch (dtype) {
+  case GCOMP_DTYPE_UINT8:
+  case GCOMP_DTYPE_INT8:
+  case GCOMP_DTYPE_BOOL:
+    return 1;
+  case GCOMP_DTYPE_UINT16:
+  case GCOMP_DTYPE_INT16:
+  case GCOMP_DTYPE_FLOAT16:
+  case GCOMP_DTYPE_BFLOAT16:
+    return 2;
+  case GCOMP_DTYPE_FLOAT32:
+  case GCOMP_DTYPE_INT32:
+  case GCOMP_DTYPE_UINT32:
+    return 4;
+  case GCOMP_DTYPE_INT64:
+  case GCOMP_DTYPE_FLOAT64:
+  case GCOMP_DTYPE_UINT64:
+    return 8;
+  default:
+    return 0;
+  }
+}
+
+static const char *dtype_name(int32_t dtype) {
+  switch (dtype) {
+  case GCOMP_DTYPE_FLOAT32:
+    return "float32";
+  case GCOMP_DTYPE_UINT8:
+    return "uint8";
+  case GCOMP_DTYPE_INT8:
+    return "int8";
+  case GCOMP_DTYPE_UINT16:
+    return "uint16";
+  case GCOMP_DTYPE_INT16:
+    return "int16";
+  case GCOMP_DTYPE_INT32:
+    return "int32";
+  case GCOMP_DTYPE_INT64:
+    return "int64";
+  case GCOMP_DTYPE_BOOL:
+    return "bool";
+  case GCOMP_DTYPE_FLOAT16:
+    return "float16";
+  case GCOMP_DTYPE_FLOAT64:
+    return "float64";
+  case GCOMP_DTYPE_UINT32:
+    return "uint32";
+  case GCOMP_DTYPE_UINT64:
+    return "uint64";
+  case GCOMP_DTYPE_BFLOAT16:
+    return "bfloat16";
+  default:
+    return "undefined";
+  }
+}
+
+size_t gcomp_dtype_size(int32_t dtype) { return dtype_size(dtype); }
+
+const char *gcomp_dtype_name(int32_t dtype) { return dtype_name(dtype); }
+
+/* Bytes of a dense tensor, or 0 with *overflow set if it does not fit in a
+ * size_t. Dims must be non-negative. */
+static size_t tensor_bytes(int32_t dtype, const int64_t *dims, int32_t rank,
+                           int *overflow) {
+  size_t bytes = dtype_size(dtype);
+  *overflow = 0;
+  for (int32_t i = 0; i < rank; ++i) {
+    if ((uint64_t)dims[i] > SIZE_MAX ||
+        __builtin_mul_overflow(bytes, (size_t)dims[i], &bytes)) {
+      *overflow = 1;
+      return 0;
+    }
+  }
+  return bytes;
+}
+
+static int is_static(const gcomp_tensor_info *info) {
+  for (int32_t i = 0; i < info->rank; ++i)
+    if (info->dims[i] < 0)
+      return 0;
+  return 1;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Signature JSON
+ *===----------------------------------------------------------------------===*/
+
+typedef struct strbuf {
+  char *data;
+  size_t len;
+  size_t cap;
+  int oom;
+} strbuf;
+
+static void sb_append(strbuf *sb, const char *s, size_t n) {
+  if (sb->oom)
+    return;
+  if (sb->len + n + 1 > sb->cap) {
+    size_t cap = sb->cap ? sb->cap : 256;
+    while (sb->len + n + 1 > cap)
+      cap *= 2;
+    char *data = realloc(sb->data, cap);
+    if (!data) {
+      sb->oom = 1;
+      return;
+    }
+    sb->data = data;
+    sb->cap = cap;
+  }
+  memcpy(sb->data + sb->len, s, n);
+  sb->len += n;
+  sb->data[sb->len] = '\0';
+}
+
+static void sb_puts(strbuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
+
+static void sb_int(strbuf *sb, long long v) {
+  char tmp[24];
+  int n = snprintf(tmp, sizeof tmp, "%lld", v);
+  sb_append(sb, tmp, (size_t)n);
+}
+
+/* A JSON string literal. Bytes >= 0x80 pass through: names are UTF-8. */
+static void sb_json_string(strbuf *sb, const char *s) {
+  sb_puts(sb, "\"");
+  for (const unsigned char *p = (const unsigned char *)s; *p; ++p) {
+    char esc[8];
+    switch (*p) {
+    case '"':
+      sb_puts(sb, "\\\"");
+      break;
+    case '\\':
+      sb_puts(sb, "\\\\");
+      break;
+    case '\n':
+      sb_puts(sb, "\\n");
+      break;
+    case '\r':
+      sb_puts(sb, "\\r");
+      break;
+    case '\t':
+      sb_puts(sb, "\\t");
+      break;
+    case '\b':
+      sb_puts(sb, "\\b");
+      break;
+    case '\f':
+      sb_puts(sb, "\\f");
+      break;
+    default:
+      if (*p < 0x20) {
+        snprintf(esc, sizeof esc, "\\u%04x", *p);
+        sb_puts(sb, esc);
+      } else {
+        sb_append(sb, (const char *)p, 1);
+      }
+    }
+  }
+  sb_puts(sb, "\"");
+}
+
+static void sb_tensor_list(strbuf *sb, const gcomp_tensor_info *infos,
+                           size_t n) {
+  sb_puts(sb, "[");
+  for (size_t i = 0; i < n; ++i) {
+    const gcomp_tensor_info *info = &infos[i];
+    sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
+    sb_json_string(sb, info->name);
+    sb_puts(sb, ",\"dtype\":\"");
+    sb_puts(sb, dtype_name(info->dtype));
+    sb_puts(sb, "\",\"elem_type\":");
+    sb_int(sb, info->dtype);
+    sb_puts(sb, ",\"shape\":[");
+    for (int32_t d = 0; d < info->rank; ++d) {
+      if (d)
+        sb_puts(sb, ",");
+      sb_int(sb, (long long)info->dims[d]);
+    }
+    sb_puts(sb, "]}");
+  }
+  sb_puts(sb, "]");
+}
+
+static char *build_signature_json(const gcomp_model *m) {
+  strbuf sb = {NULL, 0, 0, 0};
+  sb_puts(&sb, "{\"abi_version\":");
+  sb_int(&sb, GCOMP_RUNTIME_ABI_VERSION);
+  sb_puts(&sb, ",\"inputs\":");
+  sb_tensor_list(&sb, m->infos, m->num_inputs);
+  sb_puts(&sb, ",\"outputs\":");
+  sb_tensor_list(&sb, m->infos + m->num_inputs, m->num_outputs);
+  sb_puts(&sb, "}");
+  if (sb.oom) {
+    free(sb.data);
+    return NULL;
+  }
+  return sb.data;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Creation
+ *===----------------------------------------------------------------------===*/
+
+const char *gcomp_version(void) { return __gcomp_producer; }
+
+uint32_t gcomp_abi_version(void) { return GCOMP_RUNTIME_ABI_VERSION; }
+
+const char *gcomp_last_error(void) { return g_last_error; }
+
+/* Reads __gcomp_signature and __gcomp_names into m->infos. Reports to the
+ * thread's error buffer (there is no instance yet). */
+static gcomp_status parse_signature(gcomp_model *m) {
+  const int64_t *sig = __gcomp_signature;
+  if (sig[0] != GCOMP_MODEL_ABI_VERSION)
+    return fail(NULL, GCOMP_ERR_INTERNAL,
+                "model ABI version %lld is not supported by this runtime "
+                "(expected %d); rebuild the model with a matching gcomp",
+                (long long)sig[0], GCOMP_MODEL_ABI_VERSION);
+  if (sig[1] < 0 || sig[1] > GCOMP_RT_MAX_TENSORS || sig[2] < 0 ||
+      sig[2] > GCOMP_RT_MAX_TENSORS)
+    return fail(NULL, GCOMP_ERR_INTERNAL,
+                "corrupt model signature: %lld inputs, %lld outputs",
+                (long long)sig[1], (long long)sig[2]);
+
+  m->num_inputs = (size_t)sig[1];
+  m->num_outputs = (size_t)sig[2];
+  size_t total = m->num_inputs + m->num_outputs;
+  /* +1 keeps calloc's size non-zero for a model with no tensors. */
+  m->infos = calloc(total + 1, sizeof *m->infos);
+  if (!m->infos)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+
+  size_t pos = 3;
+  const char *name = __gcomp_names;
+  for (size_t i = 0; i < total; ++i) {
+    gcomp_tensor_info *info = &m->infos[i];
+    info->name = name;
+    name += strlen(name) + 1;
+
+    const char *kind = i < m->num_inputs ? "input" : "output";
+    int64_t dtype = sig[pos++];
+    int64_t rank = sig[pos++];
+    if (dtype < 0 || dtype > INT32_MAX || dtype_size((int32_t)dtype) == 0)
+      return fail(NULL, GCOMP_ERR_INTERNAL,
+                  "corrupt model signature: %s '%s' has unknown dtype %lld",
+                  kind, info->name, (long long)dtype);
+    if (rank < 0 || rank > GCOMP_RT_MAX_RANK)
+      return fail(NULL, GCOMP_ERR_INTERNAL,
+                  "corrupt model signature: %s '%s' has rank %lld", kind,
+                  info->name, (long long)rank);
+    info->dtype = (int32_t)dtype;
+    info->rank = (int32_t)rank;
+    info->dims = &sig[pos];
+    for (int64_t d = 0; d < rank; ++d)
+      if (info->dims[d] < -1)
+        return fail(NULL, GCOMP_ERR_INTERNAL,
+                    "corrupt model signature: %s '%s' has dim %lld = %lld",
+                    kind, info->name, (long long)d, (long long)info->dims[d]);
+    pos += (size_t)rank;
+  }
+  return GCOMP_OK;
+}
+
+static gcomp_status check_cpu(void) {
+  char missing[256];
+  size_t n = gcomp_rt_missing_cpu_features(__gcomp_cpu_features, missing,
+                                           sizeof missing);
+  if (n == 0)
+    return GCOMP_OK;
+  return fail(NULL, GCOMP_ERR_UNSUPPORTED_CPU,
+              "model was compiled for a CPU with %s; this CPU lacks %s "
+              "(recompile with --mcpu=native, or for a CPU this machine "
+              "supports)",
+              missing, n == 1 ? "it" : "them");
+}
+
+static void destroy_model(gcomp_model *model) {
+  if (!model)
+    return;
+  if (model->owned_outputs)
+    for (size_t i = 0; i < model->num_outputs; ++i)
+      free(model->owned_outputs[i].data);
+  free(model->owned_outputs);
+  free(model->owned_capacity);
+  free(model->entry_args);
+  free(model->signature_json);
+  free(model->infos);
+  free(model);
+}
+
+void gcomp_model_destroy(gcomp_model *model) { destroy_model(model); }
+
+gcomp_status gcomp_model_create(gcomp_model **out_model) {
+  if (!out_model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_create: out_model is null");
+  *out_model = NULL;
+
+  gcomp_model *m = calloc(1, sizeof *m);
+  if (!m)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+
+  gcomp_status st = parse_signature(m);
+  if (st == GCOMP_OK)
+    st = check_cpu();
+  if (st == GCOMP_OK) {
+    size_t total = m->num_inputs + m->num_outputs;
+    m->signature_json = build_signature_json(m);
+    m->entry_args = calloc(total + 1, sizeof *m->entry_args);
+    m->owned_outputs = calloc(m->num_outputs + 1, sizeof *m->owned_outputs);
+    m->owned_capacity = calloc(m->num_outputs + 1, sizeof *m->owned_capacity);
+    if (!m->signature_json || !m->entry_args || !m->owned_outputs ||
+        !m->owned_capacity)
+      st = fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  if (st != GCOMP_OK) {
+    destroy_model(m);
+    return st;
+  }
+  *out_model = m;
+  return GCOMP_OK;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Queries
+ *===----------------------------------------------------------------------===*/
+
+size_t gcomp_model_num_inputs(const gcomp_model *model) {
+  return model ? model->num_inputs : 0;
+}
+
+size_t gcomp_model_num_outputs(const gcomp_model *model) {
+  return model ? model->num_outputs : 0;
+}
+
+/* The public queries take a const instance, yet a failure must still be
+ * recorded on it: last_error is the one mutable part. */
+static gcomp_model *mutable_model(const gcomp_model *model) {
+  return (gcomp_model *)model;
+}
+
+static gcomp_status get_info(const gcomp_model *model, size_t index,
+                             gcomp_tensor_info *out_info, int output) {
+  const char *fn =
+      output ? "gcomp_model_output_info" : "gcomp_model_input_info";
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT, "%s: model is null", fn);
+  if (!out_info)
+    return fail(mutable_model(model), GCOMP_ERR_INVALID_ARGUMENT,
+                "%s: out_info is null", fn);
+  size_t count = output ? model->num_outputs : model->num_inputs;
+  if (index >= count)
+    return fail(mutable_model(model), GCOMP_ERR_INVALID_ARGUMENT,
+                "%s: index %zu is out of range (the model has %zu %s)", fn,
+                index, count, output ? "outputs" : "inputs");
+  *out_info = model->infos[(output ? model->num_inputs : 0) + index];
+  return GCOMP_OK;
+}
+
+gcomp_status gcomp_model_input_info(const gcomp_model *model, size_t index,
+                                    gcomp_tensor_info *out_info) {
+  return get_info(model, index, out_info, 0);
+}
+
+gcomp_status gcomp_model_output_info(const gcomp_model *model, size_t index,
+                                     gcomp_tensor_info *out_info) {
+  return get_info(model, index, out_info, 1);
+}
+
+static int64_t find_index(const gcomp_tensor_info *infos, size_t n,
+                          const char *name) {
+  if (!name)
+    return -1;
+  for (size_t i = 0; i < n; ++i)
+    if (strcmp(infos[i].name, name) == 0)
+      return (int64_t)i;
+  return -1;
+}
+
+int64_t gcomp_model_input_index(const gcomp_model *model, const char *name) {
+  return model ? find_index(model->infos, model->num_inputs, name) : -1;
+}
+
+int64_t gcomp_model_output_index(const gcomp_model *model, const char *name) {
+  return model ? find_index(model->infos + model->num_inputs,
+                            model->num_outputs, name)
+               : -1;
+}
+
+const char *gcomp_model_signature_json(const gcomp_model *model) {
+  return model ? model->signature_json : "";
+}
+
+/* With no instance, the thread's message: that is where a call given a
+ * null instance reported its failure. */
+const char *gcomp_model_last_error(const gcomp_model *model) {
+  return model ? model->last_error : g_last_error;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Running
+ *===----------------------------------------------------------------------===*/
+
+/* Checks one caller tensor against the model's declaration. */
+static gcomp_status check_tensor(gcomp_model *m, const char *kind,
+                                 const gcomp_tensor_info *info,
+                                 const gcomp_tensor *t) {
+  char want[256], got[256];
+  if (t->dtype != info->dtype) {
+    if (dtype_size(t->dtype) == 0)
+      return fail(m, GCOMP_ERR_DTYPE_MISMATCH,
+                  "%s '%s': expected dtype %s, got unknown dtype %d", kind,
+                  info->name, dtype_name(info->dtype), (int)t->dtype);
+    return fail(m, GCOMP_ERR_DTYPE_MISMATCH,
+                "%s '%s': expected dtype %s, got %s", kind, info->name,
+                dtype_name(info->dtype), dtype_name(t->dtype));
+  }
+  if (t->rank != info->rank)
+    return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                "%s '%s': expected rank %d (shape %s), got rank %d", kind,
+                info->name, (int)info->rank,
+                format_shape(want, sizeof want, info->dims, info->rank),
+                (int)t->rank);
+  if (t->rank > 0 && !t->dims)
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "%s '%s': dims is null", kind,
+                info->name);
+  for (int32_t i = 0; i < t->rank; ++i) {
+    if (t->dims[i] < 0)
+      return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                  "%s '%s': dim %d is %lld; dims must be non-negative", kind,
+                  info->name, (int)i, (long long)t->dims[i]);
+  }
+  for (int32_t i = 0; i < t->rank; ++i) {
+    if (info->dims[i] != -1 && t->dims[i] != info->dims[i])
+      return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                  "%s '%s': expected shape %s, got %s", kind, info->name,
+                  format_shape(want, sizeof want, info->dims, info->rank),
+                  format_shape(got, sizeof got, t->dims, t->rank));
+  }
+
+  int overflow;
+  size_t needed = tensor_bytes(t->dtype, t->dims, t->rank, &overflow);
+  if (overflow)
+    return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                "%s '%s': shape %s is too large to address", kind, info->name,
+                format_shape(got, sizeof got, t->dims, t->rank));
+  if (t->size_bytes < needed)
+    return fail(m, GCOMP_ERR_BUFFER_TOO_SMALL,
+                "%s '%s': buffer is %zu bytes, needs %zu (%s %s)", kind,
+                info->name, t->size_bytes, needed,
+                dtype_name(t->dtype),
+                format_shape(got, sizeof got, t->dims, t->rank));
+  if (needed > 0 && !t->data)
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "%s '%s': data is null", kind,
+                info->name);
+  return GCOMP_OK;
+}
+
+static gcomp_status check_list(gcomp_model *m, const char *kind,
+                               const gcomp_tensor_info *infos,
+                               size_t expected, const gcomp_tensor *tensors,
+                               size_t count) {
+  if (count != expected)
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
+                "expected %zu %ss, got %zu", expected, kind, count);
+  if (count > 0 && !tensors)
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "%ss is null", kind);
+  for (size_t i = 0; i < count; ++i) {
+    gcomp_status st = check_tensor(m, kind, &infos[i], &tensors[i]);
+    if (st != GCOMP_OK)
+      return st;
+  }
+  return GCOMP_OK;
+}
+
+static gcomp_status call_entry(gcomp_model *m, const gcomp_tensor *inputs,
+                               const gcomp_tensor *outputs) {
+  for (size_t i = 0; i < m->num_inputs; ++i)
+    m->entry_args[i] = inputs[i].data;
+  for (size_t i = 0; i < m->num_outputs; ++i)
+    m->entry_args[m->num_inputs + i] = outputs[i].data;
+  int32_t rc = __gcomp_entry(m->entry_args, m->entry_args + m->num_inputs);
+  if (rc != 0)
+    return fail(m, GCOMP_ERR_INTERNAL, "the model's code failed (code %d)",
+                (int)rc);
+  return GCOMP_OK;
+}
+
+gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
+                             size_t num_inputs, gcomp_tensor *outputs,
+                             size_t num_outputs) {
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run: model is null");
+  gcomp_status st = check_list(model, "input", model->infos,
+                               model->num_inputs, inputs, num_inputs);
+  if (st == GCOMP_OK)
+    st = check_list(model, "output", model->infos + model->num_inputs,
+                    model->num_outputs, outputs, num_outputs);
+  if (st != GCOMP_OK)
+    return st;
+  return call_entry(model, inputs, outputs);
+}
+
+/* Makes owned_outputs[i] a buffer of the output's (static) shape, reusing
+ * the previous one when it is large enough. */
+static gcomp_status prepare_owned_output(gcomp_model *m, size_t i) {
+  const gcomp_tensor_info *info = &m->infos[m->num_inputs + i];
+  gcomp_tensor *t = &m->owned_outputs[i];
+  char shape[256];
+  /* __gcomp_entry receives no shapes, so the runtime cannot learn a
+   * dynamic output's size. */
+  if (!is_static(info))
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
+                "output '%s' has dynamic shape %s; gcomp_model_run_alloc "
+                "cannot size it (use gcomp_model_run)",
+                info->name,
+                format_shape(shape, sizeof shape, info->dims, info->rank));
+  int overflow;
+  size_t needed = tensor_bytes(info->dtype, info->dims, info->rank, &overflow);
+  if (overflow)
+    return fail(m, GCOMP_ERR_OUT_OF_MEMORY, "output '%s' is too large",
+                info->name);
+  if (!t->data || m->owned_capacity[i] < needed) {
+    /* aligned_alloc wants a multiple of the alignment; never ask for 0 so
+     * that even an empty output has a valid pointer. */
+    size_t cap = needed + (GCOMP_RT_ALIGNMENT - 1);
+    if (cap < needed)
+      return fail(m, GCOMP_ERR_OUT_OF_MEMORY, "output '%s' is too large",
+                  info->name);
+    cap = cap / GCOMP_RT_ALIGNMENT * GCOMP_RT_ALIGNMENT;
+    if (cap == 0)
+      cap = GCOMP_RT_ALIGNMENT;
+    void *data = aligned_alloc(GCOMP_RT_ALIGNMENT, cap);
+    if (!data)
+      return fail(m, GCOMP_ERR_OUT_OF_MEMORY,
+                  "out of memory allocating %zu bytes for output '%s'", cap,
+                  info->name);
+    free(t->data);
+    t->data = data;
+    m->owned_capacity[i] = cap;
+  }
+  t->size_bytes = needed;
+  t->dtype = info->dtype;
+  t->rank = info->rank;
+  t->dims = info->dims;
+  return GCOMP_OK;
+}
+
+gcomp_status gcomp_model_run_alloc(gcomp_model *model,
+                                   const gcomp_tensor *inputs,
+                                   size_t num_inputs,
+                                   const gcomp_tensor **out_outputs,
+                                   size_t *out_num_outputs) {
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run_alloc: model is null");
+  if (!out_outputs || !out_num_outputs)
+    return fail(model, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run_alloc: %s is null",
+                out_outputs ? "out_num_outputs" : "out_outputs");
+  *out_outputs = NULL;
+  *out_num_outputs = 0;
+
+  gcomp_status st = check_list(model, "input", model->infos,
+                               model->num_inputs, inputs, num_inputs);
+  for (size_t i = 0; st == GCOMP_OK && i < model->num_outputs; ++i)
+    st = prepare_owned_output(model, i);
+  if (st == GCOMP_OK)
+    st = call_entry(model, inputs, model->owned_outputs);
+  if (st != GCOMP_OK)
+    return st;
+  *out_outputs = model->owned_outputs;
+  *out_num_outputs = model->num_outputs;
+  return GCOMP_OK;
+}

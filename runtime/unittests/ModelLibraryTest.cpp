@@ -1,0 +1,239 @@
+//===- ModelLibraryTest.cpp - Fake models loaded as real model.so files ---===//
+//
+// Each library is fake_model_variants.c linked with libgcomp_runtime.a into a
+// shared object the way gcomp links a model; see CMakeLists.txt.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gcomp/runtime.h"
+
+#include "gtest/gtest.h"
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <string>
+
+namespace {
+
+// The runtime.h functions resolved from one model.so.
+struct ModelLibrary {
+#define GCOMP_API_FUNCTIONS(X)                                                 \
+  X(gcomp_version)                                                             \
+  X(gcomp_abi_version)                                                         \
+  X(gcomp_last_error)                                                          \
+  X(gcomp_model_create)                                                        \
+  X(gcomp_model_destroy)                                                       \
+  X(gcomp_model_num_inputs)                                                    \
+  X(gcomp_model_num_outputs)                                                   \
+  X(gcomp_model_input_info)                                                    \
+  X(gcomp_model_output_info)                                                   \
+  X(gcomp_model_input_index)                                                   \
+  X(gcomp_model_output_index)                                                  \
+  X(gcomp_model_signature_json)                                                \
+  X(gcomp_model_run)                                                           \
+  X(gcomp_model_run_alloc)                                                     \
+  X(gcomp_model_last_error)                                                    \
+  X(gcomp_dtype_size)                                                          \
+  X(gcomp_dtype_name)
+#define DECLARE(name) decltype(&::name) name = nullptr;
+  GCOMP_API_FUNCTIONS(DECLARE)
+#undef DECLARE
+
+  void *handle = nullptr;
+
+  explicit ModelLibrary(const char *path) {
+    handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      return;
+#define RESOLVE(fn) fn = reinterpret_cast<decltype(fn)>(dlsym(handle, #fn));
+    GCOMP_API_FUNCTIONS(RESOLVE)
+#undef RESOLVE
+  }
+  ~ModelLibrary() {
+    if (handle)
+      dlclose(handle);
+  }
+  bool complete() const {
+    bool all = handle != nullptr;
+#define CHECK(fn) all = all && fn != nullptr;
+    GCOMP_API_FUNCTIONS(CHECK)
+#undef CHECK
+    return all;
+  }
+};
+
+TEST(ModelLibraryTest, ExportsExactlyTheApi) {
+  ModelLibrary lib(GCOMP_FAKE_MODEL_DYNAMIC);
+  ASSERT_NE(lib.handle, nullptr) << dlerror();
+  EXPECT_TRUE(lib.complete());
+  EXPECT_STREQ(lib.gcomp_version(), "0.1.0-variant");
+  EXPECT_EQ(lib.gcomp_abi_version(), 1u);
+  // Neither the compiler's symbols (defined with default visibility in the
+  // fake, referred to as hidden by the runtime) nor the runtime's internals.
+  for (const char *hidden :
+       {"__gcomp_signature", "__gcomp_names", "__gcomp_cpu_features",
+        "__gcomp_producer", "__gcomp_entry", "gcomp_rt_cpu_has_feature",
+        "gcomp_rt_missing_cpu_features"})
+    EXPECT_EQ(dlsym(lib.handle, hidden), nullptr) << hidden;
+}
+
+TEST(ModelLibraryTest, TwoModelsInOneProcess) {
+  // The test executable has the a + b model linked in; the library must
+  // still read its own tables.
+  ModelLibrary dyn(GCOMP_FAKE_MODEL_DYNAMIC);
+  ASSERT_TRUE(dyn.complete());
+  gcomp_model *m1, *m2;
+  ASSERT_EQ(dyn.gcomp_model_create(&m1), GCOMP_OK);
+  ASSERT_EQ(gcomp_model_create(&m2), GCOMP_OK);
+  EXPECT_EQ(dyn.gcomp_model_input_index(m1, "k"), 1);
+  EXPECT_EQ(gcomp_model_input_index(m2, "b"), 1);
+  EXPECT_STREQ(dyn.gcomp_version(), "0.1.0-variant");
+  EXPECT_STREQ(gcomp_version(), "0.1.0-fake");
+  dyn.gcomp_model_destroy(m1);
+  gcomp_model_destroy(m2);
+}
+
+class DynamicModelTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_TRUE(lib.complete()) << dlerror();
+    ASSERT_EQ(lib.gcomp_model_create(&model), GCOMP_OK)
+        << lib.gcomp_last_error();
+  }
+  void TearDown() override {
+    if (model)
+      lib.gcomp_model_destroy(model);
+  }
+  std::string error() const { return lib.gcomp_model_last_error(model); }
+
+  ModelLibrary lib{GCOMP_FAKE_MODEL_DYNAMIC};
+  gcomp_model *model = nullptr;
+};
+
+TEST_F(DynamicModelTest, Info) {
+  gcomp_tensor_info info;
+  ASSERT_EQ(lib.gcomp_model_input_info(model, 0, &info), GCOMP_OK);
+  EXPECT_STREQ(info.name, "in \"q\"\\path");
+  ASSERT_EQ(info.rank, 2);
+  EXPECT_EQ(info.dims[0], -1);
+  EXPECT_EQ(info.dims[1], 3);
+  EXPECT_EQ(lib.gcomp_model_input_index(model, "in \"q\"\\path"), 0);
+  EXPECT_EQ(lib.gcomp_model_input_index(model, "k"), 1);
+  EXPECT_EQ(lib.gcomp_model_output_index(model, "out\t1"), 0);
+  EXPECT_EQ(lib.gcomp_model_output_index(model, "dyn"), 1);
+}
+
+TEST_F(DynamicModelTest, SignatureJsonEscapesNames) {
+  EXPECT_STREQ(
+      lib.gcomp_model_signature_json(model),
+      R"({"abi_version":1,"inputs":[)"
+      R"({"name":"in \"q\"\\path","dtype":"float32","elem_type":1,"shape":[-1,3]},)"
+      R"({"name":"k","dtype":"int64","elem_type":7,"shape":[]}],)"
+      R"("outputs":[)"
+      R"({"name":"out\t1","dtype":"float32","elem_type":1,"shape":[3]},)"
+      R"({"name":"dyn","dtype":"float32","elem_type":1,"shape":[-1]}]})");
+}
+
+TEST_F(DynamicModelTest, DynamicDimsAcceptAnySize) {
+  int64_t k = 0;
+  float out[3] = {}, dyn[4];
+  const int64_t dims_k[1] = {0}; // unused: rank 0
+  const int64_t dims3[1] = {3};
+  for (int64_t batch : {0, 1, 5}) {
+    float x[15] = {};
+    const int64_t dims_x[2] = {batch, 3};
+    const int64_t dims_dyn[1] = {batch % 4};
+    gcomp_tensor inputs[2] = {
+        {batch ? x : nullptr, static_cast<size_t>(batch) * 12,
+         GCOMP_DTYPE_FLOAT32, 2, dims_x},
+        {&k, sizeof k, GCOMP_DTYPE_INT64, 0, dims_k}};
+    gcomp_tensor outputs[2] = {
+        {out, sizeof out, GCOMP_DTYPE_FLOAT32, 1, dims3},
+        {dyn, sizeof dyn, GCOMP_DTYPE_FLOAT32, 1, dims_dyn}};
+    ASSERT_EQ(lib.gcomp_model_run(model, inputs, 2, outputs, 2), GCOMP_OK)
+        << "batch " << batch << ": " << error();
+    EXPECT_EQ(out[2], 3.0f);
+
+    // The static dim is still checked, and the size uses the actual dims.
+    const int64_t bad[2] = {batch, 4};
+    inputs[0].dims = bad;
+    EXPECT_EQ(lib.gcomp_model_run(model, inputs, 2, outputs, 2),
+              GCOMP_ERR_SHAPE_MISMATCH);
+    EXPECT_EQ(error(), "input 'in \"q\"\\path': expected shape [?,3], got [" +
+                           std::to_string(batch) + ",4]");
+    inputs[0].dims = dims_x;
+    if (batch > 0) {
+      inputs[0].size_bytes -= 1;
+      EXPECT_EQ(lib.gcomp_model_run(model, inputs, 2, outputs, 2),
+                GCOMP_ERR_BUFFER_TOO_SMALL);
+      EXPECT_EQ(error(), "input 'in \"q\"\\path': buffer is " +
+                             std::to_string(batch * 12 - 1) + " bytes, needs " +
+                             std::to_string(batch * 12) + " (float32 [" +
+                             std::to_string(batch) + ",3])");
+    }
+  }
+}
+
+TEST_F(DynamicModelTest, RunAllocNeedsStaticOutputs) {
+  int64_t k = 0;
+  float x[3] = {};
+  const int64_t dims_x[2] = {1, 3};
+  gcomp_tensor inputs[2] = {
+      {x, sizeof x, GCOMP_DTYPE_FLOAT32, 2, dims_x},
+      {&k, sizeof k, GCOMP_DTYPE_INT64, 0, nullptr}};
+  const gcomp_tensor *outs;
+  size_t num_outs;
+  EXPECT_EQ(lib.gcomp_model_run_alloc(model, inputs, 2, &outs, &num_outs),
+            GCOMP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(error(), "output 'dyn' has dynamic shape [?]; "
+                     "gcomp_model_run_alloc cannot size it (use "
+                     "gcomp_model_run)");
+}
+
+// Creating a model whose tables the runtime must reject.
+void expectCreateFails(const char *path, gcomp_status status,
+                       const std::string &message_prefix) {
+  ModelLibrary lib(path);
+  ASSERT_TRUE(lib.complete()) << path << ": " << dlerror();
+  gcomp_model *m = reinterpret_cast<gcomp_model *>(1);
+  EXPECT_EQ(lib.gcomp_model_create(&m), status);
+  EXPECT_EQ(m, nullptr);
+  std::string error = lib.gcomp_last_error();
+  EXPECT_EQ(error.substr(0, message_prefix.size()), message_prefix) << error;
+}
+
+TEST(ModelLibraryTest, BadAbiVersion) {
+  expectCreateFails(GCOMP_FAKE_MODEL_BAD_ABI, GCOMP_ERR_INTERNAL,
+                    "model ABI version 99 is not supported by this runtime "
+                    "(expected 1)");
+}
+
+TEST(ModelLibraryTest, BadRank) {
+  expectCreateFails(GCOMP_FAKE_MODEL_BAD_RANK, GCOMP_ERR_INTERNAL,
+                    "corrupt model signature: input 'x' has rank 1000");
+}
+
+TEST(ModelLibraryTest, BadDtype) {
+  expectCreateFails(GCOMP_FAKE_MODEL_BAD_DTYPE, GCOMP_ERR_INTERNAL,
+                    "corrupt model signature: output 's' has unknown dtype 8");
+}
+
+TEST(ModelLibraryTest, UnsupportedCpu) {
+  ModelLibrary lib(GCOMP_FAKE_MODEL_ALL_CPU_FEATURES);
+  ASSERT_TRUE(lib.complete());
+  gcomp_model *m = nullptr;
+  gcomp_status st = lib.gcomp_model_create(&m);
+  if (st == GCOMP_OK) {
+    lib.gcomp_model_destroy(m);
+    GTEST_SKIP() << "this CPU has every feature the fake model asks for";
+  }
+  EXPECT_EQ(st, GCOMP_ERR_UNSUPPORTED_CPU);
+  EXPECT_EQ(m, nullptr);
+  std::string error = lib.gcomp_last_error();
+  EXPECT_EQ(error.rfind("model was compiled for a CPU with ", 0), 0u) << error;
+  EXPECT_NE(error.find("avx512"), std::string::npos) << error;
+  EXPECT_NE(error.find("(recompile with --mcpu="), std::string::npos) << error;
+}
+
+} // namespace

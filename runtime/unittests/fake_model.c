@@ -1,0 +1,50 @@
+/*===- fake_model.c - A hand-written stand-in for a compiled model --------===*
+ *
+ * Defines the symbols of gcomp/model_abi.h the way the compiler's object
+ * does, for a model with
+ *   inputs  a: float32[2,3], b: float32[2,3]
+ *   outputs y: float32[2,3] = a + b
+ *           n: int64[]      = number of elements where a > b
+ * Linked straight into gcomp-runtime-tests together with the runtime.
+ *
+ * As a way to test the runtime's handling of a failing entry point,
+ * __gcomp_entry returns 3 when a[0] == 12345.
+ *===----------------------------------------------------------------------===*/
+
+#include "gcomp/model_abi.h"
+#include "gcomp/runtime.h"
+
+const int64_t __gcomp_signature[] = {
+    GCOMP_MODEL_ABI_VERSION,
+    2, /* inputs */
+    2, /* outputs */
+    GCOMP_DTYPE_FLOAT32, 2, 2, 3, /* a */
+    GCOMP_DTYPE_FLOAT32, 2, 2, 3, /* b */
+    GCOMP_DTYPE_FLOAT32, 2, 2, 3, /* y */
+    GCOMP_DTYPE_INT64,   0,       /* n */
+};
+const char __gcomp_names[] = "a\0b\0y\0n";
+/* Every x86-64 CPU has these; the LLVM-style '+' and a name the runtime
+ * does not know must both be accepted. */
+const char __gcomp_cpu_features[] = "sse2,+sse,not-a-feature";
+const char __gcomp_producer[] = "0.1.0-fake";
+
+/* How often the entry point ran; the tests check that a rejected call
+ * never reaches it. */
+int fake_model_calls = 0;
+
+int32_t __gcomp_entry(void *const *inputs, void *const *outputs) {
+  const float *a = (const float *)inputs[0];
+  const float *b = (const float *)inputs[1];
+  float *y = (float *)outputs[0];
+  int64_t *n = (int64_t *)outputs[1];
+  ++fake_model_calls;
+  if (a[0] == 12345.0f)
+    return 3;
+  *n = 0;
+  for (int i = 0; i < 6; ++i) {
+    y[i] = a[i] + b[i];
+    *n += a[i] > b[i];
+  }
+  return 0;
+}

@@ -1,0 +1,122 @@
+//===- gcomp.cpp - the gcomp command line ---------------------------------===//
+//
+//   gcomp model.onnx -o model.so [--emit-header model.h]
+//   gcomp model.onnx --emit=gcomp|linalg|llvm|obj -o out
+//
+// Only argument parsing lives here; lib/Driver does the work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gcomp/Driver/Driver.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+/// Parses "x=1x3x224x224" (or "x=1,3,224,224"; "?" or -1 keeps a dim
+/// dynamic) into `shapes`.
+std::string parseInputShape(
+    const std::string &spec,
+    std::map<std::string, std::vector<int64_t>> &shapes) {
+  auto eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    return "--input-shape expects NAME=DIMS (e.g. x=1x3x224x224), got '" +
+           spec + "'";
+  std::vector<int64_t> dims;
+  std::string dimsText = spec.substr(eq + 1), token;
+  for (char &c : dimsText)
+    if (c == ',')
+      c = 'x';
+  std::stringstream ss(dimsText);
+  while (std::getline(ss, token, 'x')) {
+    if (token == "?" || token == "-1") {
+      dims.push_back(-1);
+      continue;
+    }
+    char *end = nullptr;
+    long long v = std::strtoll(token.c_str(), &end, 10);
+    if (token.empty() || *end != '\0' || v < 0)
+      return "--input-shape: bad dim '" + token + "' in '" + spec + "'";
+    dims.push_back(v);
+  }
+  shapes[spec.substr(0, eq)] = dims;
+  return "";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  gcomp::DriverOptions options;
+  options.argv0 = argv[0];
+  options.mainAddr = reinterpret_cast<void *>(&main);
+
+  CLI::App app{"gcomp: compiles an ONNX model into a standalone shared "
+               "library (model.so) with a C ABI.",
+               "gcomp"};
+  app.set_version_flag("--version", "gcomp " + gcomp::versionString());
+  app.failure_message([](const CLI::App *, const CLI::Error &e) {
+    return std::string("gcomp: error: ") + e.what() +
+           " (see gcomp --help)\n";
+  });
+  app.add_option("model", options.inputPath,
+                 "ONNX model (.onnx, or ONNX text format .onnxtext)")
+      ->required();
+  app.add_option("-o,--output", options.outputPath,
+                 "Output file ('-' for stdout with text --emit kinds); "
+                 "default: MODEL.so");
+  const std::map<std::string, gcomp::EmitKind> emitKinds = {
+      {"import", gcomp::EmitKind::Import},
+      {"gcomp", gcomp::EmitKind::Gcomp},
+      {"linalg", gcomp::EmitKind::Linalg},
+      {"buffers", gcomp::EmitKind::Buffers},
+      {"llvm-dialect", gcomp::EmitKind::LLVMDialect},
+      {"llvm", gcomp::EmitKind::LLVMIR},
+      {"asm", gcomp::EmitKind::Asm},
+      {"obj", gcomp::EmitKind::Object},
+      {"so", gcomp::EmitKind::SharedLib}};
+  app.add_option("--emit", options.emit,
+                 "What to produce: import, gcomp (graph IR), linalg, "
+                 "buffers, llvm-dialect, llvm (LLVM IR), asm, obj, so "
+                 "(default)")
+      ->transform(CLI::CheckedTransformer(emitKinds, CLI::ignore_case));
+  app.add_option("--emit-header", options.headerPath,
+                 "Also write a C header for the model (its signature and "
+                 "the runtime API)");
+  app.add_option("--mcpu", options.cpu,
+                 "Target CPU (e.g. znver4, sapphirerapids, x86-64-v3); "
+                 "default: the host CPU");
+  app.add_option("--mtriple", options.triple,
+                 "Target triple; default: the host");
+  app.add_option("--mattr", options.features,
+                 "Target features to add or remove, e.g. -avx512f");
+  app.add_option("-O", options.optLevel, "Optimization level 0-3 (default 2)")
+      ->check(CLI::Range(0, 3));
+  std::vector<std::string> shapeSpecs;
+  app.add_option("--input-shape", shapeSpecs,
+                 "Fix an input's shape: NAME=DIMS, e.g. x=1x3x224x224 "
+                 "(repeatable)");
+  app.add_option("--runtime-lib", options.runtimeLib,
+                 "libgcomp_runtime.a to link (default: the one installed "
+                 "with gcomp)");
+  app.add_flag("--print-ir-after-all", options.printIRAfterAll,
+               "Print the IR after every pass to stderr");
+  app.add_option("--print-ir-after", options.printIRAfter,
+                 "Print the IR after the named pass (repeatable)");
+  app.add_flag("--timing", options.timing, "Report the time of each pass");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    return app.exit(e);
+  }
+  for (const std::string &spec : shapeSpecs) {
+    std::string message = parseInputShape(spec, options.inputShapes);
+    if (!message.empty()) {
+      std::cerr << "gcomp: error: " << message << "\n";
+      return 2;
+    }
+  }
+  return gcomp::runDriver(options);
+}
