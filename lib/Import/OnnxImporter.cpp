@@ -115,6 +115,8 @@ private:
   StringMap<Value> values;
   /// Initializers not yet materialized (created on first use).
   StringMap<const onnx::TensorProto *> initializers;
+  /// The last initializer materialized, to keep them in first-use order.
+  Operation *lastInitializer = nullptr;
   /// Opset version by domain ("" for ai.onnx).
   StringMap<int64_t> opsets;
 };
@@ -167,14 +169,20 @@ FailureOr<Value> GraphImporter::lookup(const std::string &name) {
   // Materialize initializers at the top of the function, in first-use order.
   OpBuilder::InsertionGuard guard(builder);
   Block *entry = builder.getInsertionBlock();
-  builder.setInsertionPoint(entry, entry->begin());
+  if (lastInitializer)
+    builder.setInsertionPointAfter(lastInitializer);
+  else
+    builder.setInsertionPoint(entry, entry->begin());
   auto emit = [&] {
     return emitError(fileLoc) << "initializer '" << name << "': ";
   };
   FailureOr<ElementsAttr> value = importTensor(*init->second, &ctx, source, emit);
   if (failed(value))
     return failure();
-  Value v = ConstantOp::create(builder, NameLoc::get(builder.getStringAttr(name), fileLoc), *value);
+  auto constant = ConstantOp::create(
+      builder, NameLoc::get(builder.getStringAttr(name), fileLoc), *value);
+  lastInitializer = constant;
+  Value v = constant;
   values[name] = v;
   initializers.erase(init);
   return v;
@@ -366,12 +374,26 @@ OwningOpRef<ModuleOp> importOnnxFile(StringRef path, MLIRContext &context,
   }
   StringRef bytes = (*buffer)->getBuffer();
   bool isText = path.ends_with(".onnxtext") || bytes.ltrim().starts_with("<");
+  // The text format's grammar starts with the model header; anything else
+  // is read as binary protobuf.
 
   onnx::ModelProto model;
   try {
     if (isText) {
-      onnx::Common::Status status =
-          onnx::OnnxParser::Parse(model, bytes.data());
+      // libonnx's parser has no comments; blank out whole-line `//` and `#`
+      // comments (lit RUN lines) so that error positions stay right.
+      std::string text = bytes.str();
+      size_t lineStart = 0;
+      while (lineStart < text.size()) {
+        size_t lineEnd = text.find('\n', lineStart);
+        if (lineEnd == std::string::npos)
+          lineEnd = text.size();
+        StringRef line = StringRef(text).slice(lineStart, lineEnd).ltrim();
+        if (line.starts_with("//") || line.starts_with("#"))
+          std::fill(text.begin() + lineStart, text.begin() + lineEnd, ' ');
+        lineStart = lineEnd + 1;
+      }
+      onnx::Common::Status status = onnx::OnnxParser::Parse(model, text.c_str());
       if (!status.IsOK()) {
         emitError(fileLoc) << "not a valid ONNX text model: "
                            << StringRef(status.ErrorMessage()).trim();

@@ -100,7 +100,7 @@ static uint64_t read_xcr0(void) {
 
 static int has_feature(const feature_desc *f) {
   unsigned regs[4] = {0, 0, 0, 0};
-  unsigned max_leaf = __get_cpuid_max(f->leaf & 0x80000000u, NULL);
+  unsigned max_leaf = (unsigned)__get_cpuid_max(f->leaf & 0x80000000u, NULL);
   if (max_leaf < f->leaf)
     return 0;
   if (f->subleaf != 0) {

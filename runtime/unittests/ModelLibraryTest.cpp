@@ -70,11 +70,12 @@ TEST(ModelLibraryTest, ExportsExactlyTheApi) {
   EXPECT_STREQ(lib.gcomp_version(), "0.1.0-variant");
   EXPECT_EQ(lib.gcomp_abi_version(), 1u);
   // Neither the compiler's symbols (defined with default visibility in the
-  // fake, referred to as hidden by the runtime) nor the runtime's internals.
+  // fake, referred to as hidden by the runtime), nor the compiled code's
+  // other globals (hidden by gcomp_model.map), nor the runtime's internals.
   for (const char *hidden :
        {"__gcomp_signature", "__gcomp_names", "__gcomp_cpu_features",
         "__gcomp_producer", "__gcomp_entry", "gcomp_rt_cpu_has_feature",
-        "gcomp_rt_missing_cpu_features"})
+        "gcomp_rt_missing_cpu_features", "fake_model_kernel"})
     EXPECT_EQ(dlsym(lib.handle, hidden), nullptr) << hidden;
 }
 

@@ -48,9 +48,10 @@ struct EmitEntryPass : gcomp::impl::GcompEmitEntryBase<EmitEntryPass> {
     // The ONNX names were for gcomp-emit-model-abi; LLVM has no use for
     // them (and warns about unknown parameter attributes).
     for (unsigned i = 0; i < entryType.getNumParams(); ++i)
-      for (NamedAttribute attr : entry.getArgAttrs(i))
-        if (attr.getName().strref().starts_with("gcomp."))
-          entry.removeArgAttr(i, attr.getName());
+      if (DictionaryAttr attrs = entry.getArgAttrDict(i))
+        for (NamedAttribute attr : attrs)
+          if (attr.getName().strref().starts_with("gcomp."))
+            entry.removeArgAttr(i, attr.getName());
 
     // Everything but the C entry stays inside the object.
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>())

@@ -1,0 +1,99 @@
+// RUN: gcomp-opt %s -split-input-file -convert-gcomp-to-linalg | FileCheck %s
+
+// Broadcasting reads index 0 of a size-1 dim and skips missing leading dims.
+// CHECK-DAG: #[[$COL:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-DAG: #[[$VEC:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @add_broadcast
+// CHECK: linalg.generic {indexing_maps = [#[[$COL]], #[[$VEC]], #[[$ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK: arith.addf
+// CHECK-NOT: gcomp.
+func.func @add_broadcast(%a: tensor<2x1xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = gcomp.add %a, %b : (tensor<2x1xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @int_div
+// CHECK: arith.divsi
+func.func @int_div(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = gcomp.div %a, %b : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @unary
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: math.tanh
+func.func @unary(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = gcomp.relu %x : tensor<4xf32>
+  %1 = gcomp.sigmoid %0 : tensor<4xf32>
+  %2 = gcomp.tanh %1 : tensor<4xf32>
+  return %2 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[$A:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[$B:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[$C:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @batched_matmul
+// CHECK: %[[ZERO:.*]] = linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: outs(%[[ZERO]] :
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @batched_matmul(%a: tensor<8x4x16xf32>, %b: tensor<16x32xf32>) -> tensor<8x4x32xf32> {
+  %0 = gcomp.matmul %a, %b : (tensor<8x4x16xf32>, tensor<16x32xf32>) -> tensor<8x4x32xf32>
+  return %0 : tensor<8x4x32xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[$A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$BT:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func.func @gemm
+// CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$BT]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+// The epilogue scales by alpha and beta and adds the broadcast bias.
+// CHECK: linalg.generic
+// CHECK: arith.constant 5.000000e-01 : f32
+// CHECK: arith.constant 2.000000e+00 : f32
+// CHECK: arith.addf
+func.func @gemm(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
+  %0 = gcomp.gemm %x, %w, %c {alpha = 0.5 : f32, beta = 2.0 : f32, trans_b = true} : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @softmax
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: linalg.fill ins(%[[NEGINF]]
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
+  %0 = gcomp.softmax %x {axis = 1 : i64} : tensor<2x10xf32>
+  return %0 : tensor<2x10xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @data_movement
+// CHECK: %[[SHAPE:.*]] = arith.constant dense<[6, 4]> : tensor<2xi64>
+// CHECK: tensor.reshape %{{.*}}(%[[SHAPE]])
+// CHECK: linalg.transpose ins({{.*}}) outs({{.*}}) permutation = [1, 0]
+// CHECK: arith.constant dense<1.000000e+00> : tensor<4x6xf32>
+func.func @data_movement(%x: tensor<2x3x4xf32>) -> (tensor<4x6xf32>, tensor<4x6xf32>) {
+  %0 = gcomp.reshape %x : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  %1 = gcomp.transpose %0 {perm = array<i64: 1, 0>} : (tensor<6x4xf32>) -> tensor<4x6xf32>
+  %2 = gcomp.constant dense<1.0> : tensor<4x6xf32>
+  return %1, %2 : tensor<4x6xf32>, tensor<4x6xf32>
+}

@@ -1,0 +1,30 @@
+// RUN: gcomp-opt %s -canonicalize | FileCheck %s
+
+// CHECK-LABEL: func.func @reshape_chain
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)
+// CHECK: %[[R:.*]] = gcomp.reshape %[[X]] : tensor<2x3x4xf32> -> tensor<24xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @reshape_chain(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
+  %0 = gcomp.reshape %x : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  %1 = gcomp.reshape %0 : tensor<6x4xf32> -> tensor<24xf32>
+  return %1 : tensor<24xf32>
+}
+
+// CHECK-LABEL: func.func @identity_ops
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
+// CHECK-NOT: gcomp.
+// CHECK: return %[[X]]
+func.func @identity_ops(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = gcomp.transpose %x {perm = array<i64: 0, 1>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %1 = gcomp.reshape %0 : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %1 : tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @constant_reshape
+// CHECK: %[[C:.*]] = gcomp.constant dense<{{\[}}[1, 2], [3, 4]]> : tensor<2x2xi64>
+// CHECK-NEXT: return %[[C]]
+func.func @constant_reshape() -> tensor<2x2xi64> {
+  %0 = gcomp.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+  %1 = gcomp.reshape %0 : tensor<4xi64> -> tensor<2x2xi64>
+  return %1 : tensor<2x2xi64>
+}

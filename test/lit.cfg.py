@@ -1,0 +1,30 @@
+# -*- Python -*- lit configuration for gcomp.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "gcomp"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtext", ".test", ".py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.gcomp_obj_root, "test")
+# Helpers imported by the end-to-end tests are not tests themselves.
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
+                   "gcomp_testing.py", "__pycache__", "Inputs"]
+
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "e2e")
+config.environment["GCOMP_BIN"] = config.gcomp_tools_dir
+# onnxruntime and our models use several threads; keep runs comparable.
+config.environment["OMP_NUM_THREADS"] = "1"
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%gcomp_src", config.gcomp_src_root))
+tool_dirs = [config.gcomp_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(
+    ["gcomp", "gcomp-opt", "gcomp-run", "gcomp-runtime-tests"], tool_dirs)
+llvm_config.with_environment("PATH", config.gcomp_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
