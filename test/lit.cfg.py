@@ -21,7 +21,8 @@ config.environment["OMP_NUM_THREADS"] = "1"
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
-config.substitutions.append(("%python", config.python_executable))
+# Ahead of lit's own %python: the tests need the venv with onnxruntime.
+config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(("%gcomp_src", config.gcomp_src_root))
 tool_dirs = [config.gcomp_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(

@@ -1,0 +1,116 @@
+"""Helpers for gcomp's end-to-end tests: build a model with the onnx helper,
+compile it with gcomp, run it with gcomp-run and compare with onnxruntime."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+BIN = os.environ.get("GCOMP_BIN", "")
+GCOMP = os.path.join(BIN, "gcomp")
+GCOMP_RUN = os.path.join(BIN, "gcomp-run")
+
+# fp32 tolerances (docs/testing: rtol 1e-4, atol 1e-5 unless the op's math
+# says otherwise).
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def tensor_info(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def make_model(nodes, inputs, outputs, initializers=(), opset=17):
+    graph = helper.make_graph(nodes, "g", inputs, outputs,
+                              [numpy_helper.from_array(v, k) for k, v in
+                               dict(initializers).items()])
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def compile_model(model, workdir, name="model", extra=()):
+    path = os.path.join(workdir, name + ".onnx")
+    onnx.save(model, path)
+    so = os.path.join(workdir, name + ".so")
+    r = run([GCOMP, path, "-o", so, *extra])
+    if r.returncode != 0:
+        raise AssertionError(f"gcomp failed ({r.returncode}): {r.stderr}")
+    return path, so
+
+
+def random_inputs(model, seed=0):
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    inits = {i.name for i in model.graph.initializer}
+    for vi in model.graph.input:
+        if vi.name in inits:
+            continue
+        shape = [d.dim_value for d in vi.type.tensor_type.shape.dim]
+        et = vi.type.tensor_type.elem_type
+        if et == TensorProto.FLOAT:
+            feeds[vi.name] = rng.uniform(-2, 2, shape).astype(np.float32)
+        elif et == TensorProto.INT64:
+            feeds[vi.name] = rng.integers(-5, 5, shape).astype(np.int64)
+        elif et == TensorProto.INT32:
+            feeds[vi.name] = rng.integers(1, 9, shape).astype(np.int32)
+        else:
+            raise NotImplementedError(et)
+    return feeds
+
+
+def check_against_onnxruntime(model, label, feeds=None, rtol=RTOL, atol=ATOL):
+    """Compiles `model`, runs it on `feeds` with gcomp-run --expect against
+    onnxruntime's outputs. Returns the gcomp-run result; raises on mismatch."""
+    feeds = feeds if feeds is not None else random_inputs(model)
+    with tempfile.TemporaryDirectory() as d:
+        _, so = compile_model(model, d)
+        sess = ort.InferenceSession(model.SerializeToString(),
+                                    providers=["CPUExecutionProvider"])
+        names = [o.name for o in sess.get_outputs()]
+        expected = sess.run(None, feeds)
+        args = [GCOMP_RUN, so, "--rtol", str(rtol), "--atol", str(atol)]
+        for k, v in feeds.items():
+            p = os.path.join(d, f"in_{len(args)}.npy")
+            np.save(p, v)
+            args += ["--input", f"{k}={p}"]
+        for k, v in zip(names, expected):
+            p = os.path.join(d, f"out_{len(args)}.npy")
+            np.save(p, v)
+            args += ["--expect", f"{k}={p}"]
+        r = run(args)
+        if r.returncode != 0:
+            raise AssertionError(f"{label}: gcomp-run --expect failed "
+                                 f"({r.returncode}):\n{r.stdout}{r.stderr}")
+        print(f"PASS {label}")
+        return r
+
+
+class Results:
+    """Counts checks so a test file reports and fails as a whole."""
+
+    def __init__(self):
+        self.failures = []
+        self.count = 0
+
+    def check(self, label, fn, *args, **kw):
+        self.count += 1
+        try:
+            fn(*args, **kw)
+        except Exception as e:  # report every failing case, then fail
+            self.failures.append(label)
+            print(f"FAIL {label}: {e}")
+
+    def finish(self):
+        print(f"{self.count - len(self.failures)} of {self.count} checks passed")
+        sys.exit(1 if self.failures else 0)
