@@ -24,8 +24,7 @@ llvm_config.use_default_substitutions()
 # Ahead of lit's own %python: the tests need the venv with onnxruntime.
 config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(("%gcomp_src", config.gcomp_src_root))
-tool_dirs = [config.gcomp_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(
-    ["gcomp", "gcomp-opt", "gcomp-run", "gcomp-runtime-tests"], tool_dirs)
+# The tools are found through PATH rather than word substitutions, which
+# would also rewrite "gcomp" inside arguments such as --emit=gcomp.
 llvm_config.with_environment("PATH", config.gcomp_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -9,8 +9,8 @@
  * compiled code checks nothing.
  *===----------------------------------------------------------------------===*/
 
-#include "gcomp/model_abi.h"
 #include "gcomp/runtime.h"
+#include "gcomp/model_abi.h"
 #include "internal.h"
 
 #include <stdarg.h>
@@ -87,9 +87,9 @@ static const char *format_shape(char *buf, size_t cap, const int64_t *dims,
   for (int32_t i = 0; i < rank; ++i) {
     char dim[24];
     const char *sep = i ? "," : "";
-    int n = dims[i] == -1 ? snprintf(dim, sizeof dim, "%s?", sep)
-                          : snprintf(dim, sizeof dim, "%s%lld", sep,
-                                     (long long)dims[i]);
+    int n = dims[i] == -1
+                ? snprintf(dim, sizeof dim, "%s?", sep)
+                : snprintf(dim, sizeof dim, "%s%lld", sep, (long long)dims[i]);
     if (used + (size_t)n + 5 > cap) { /* room for "...]" and NUL */
       memcpy(buf + used, "...", 3);
       used += 3;
@@ -560,8 +560,7 @@ static gcomp_status check_tensor(gcomp_model *m, const char *kind,
   if (t->size_bytes < needed)
     return fail(m, GCOMP_ERR_BUFFER_TOO_SMALL,
                 "%s '%s': buffer is %zu bytes, needs %zu (%s %s)", kind,
-                info->name, t->size_bytes, needed,
-                dtype_name(t->dtype),
+                info->name, t->size_bytes, needed, dtype_name(t->dtype),
                 format_shape(got, sizeof got, t->dims, t->rank));
   if (needed > 0 && !t->data)
     return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "%s '%s': data is null", kind,
@@ -570,12 +569,11 @@ static gcomp_status check_tensor(gcomp_model *m, const char *kind,
 }
 
 static gcomp_status check_list(gcomp_model *m, const char *kind,
-                               const gcomp_tensor_info *infos,
-                               size_t expected, const gcomp_tensor *tensors,
-                               size_t count) {
+                               const gcomp_tensor_info *infos, size_t expected,
+                               const gcomp_tensor *tensors, size_t count) {
   if (count != expected)
-    return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
-                "expected %zu %ss, got %zu", expected, kind, count);
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "expected %zu %ss, got %zu",
+                expected, kind, count);
   if (count > 0 && !tensors)
     return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "%ss is null", kind);
   for (size_t i = 0; i < count; ++i) {
@@ -605,8 +603,8 @@ gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
   if (!model)
     return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
                 "gcomp_model_run: model is null");
-  gcomp_status st = check_list(model, "input", model->infos,
-                               model->num_inputs, inputs, num_inputs);
+  gcomp_status st = check_list(model, "input", model->infos, model->num_inputs,
+                               inputs, num_inputs);
   if (st == GCOMP_OK)
     st = check_list(model, "output", model->infos + model->num_inputs,
                     model->num_outputs, outputs, num_outputs);
@@ -675,8 +673,8 @@ gcomp_status gcomp_model_run_alloc(gcomp_model *model,
   *out_outputs = NULL;
   *out_num_outputs = 0;
 
-  gcomp_status st = check_list(model, "input", model->infos,
-                               model->num_inputs, inputs, num_inputs);
+  gcomp_status st = check_list(model, "input", model->infos, model->num_inputs,
+                               inputs, num_inputs);
   for (size_t i = 0; st == GCOMP_OK && i < model->num_outputs; ++i)
     st = prepare_owned_output(model, i);
   if (st == GCOMP_OK)

@@ -15,7 +15,8 @@ namespace {
 TEST(CpuFeaturesTest, AgreesWithBuiltinCpuSupports) {
   __builtin_cpu_init();
 #define CHECK_FEATURE(name)                                                    \
-  EXPECT_EQ(gcomp_rt_cpu_has_feature(name), __builtin_cpu_supports(name) ? 1 : 0) \
+  EXPECT_EQ(gcomp_rt_cpu_has_feature(name),                                    \
+            __builtin_cpu_supports(name) ? 1 : 0)                              \
       << name
   CHECK_FEATURE("sse");
   CHECK_FEATURE("sse2");
@@ -70,8 +71,7 @@ TEST(CpuFeaturesTest, EveryX86_64HasSse2) {
   EXPECT_EQ(gcomp_rt_cpu_has_feature("sse2"), 1);
 #endif
   char missing[64];
-  EXPECT_EQ(gcomp_rt_missing_cpu_features("sse2", missing, sizeof missing),
-            0u);
+  EXPECT_EQ(gcomp_rt_missing_cpu_features("sse2", missing, sizeof missing), 0u);
   EXPECT_STREQ(missing, "");
 }
 
@@ -88,8 +88,8 @@ TEST(CpuFeaturesTest, ListSyntax) {
 }
 
 TEST(CpuFeaturesTest, ReportsMissingFeaturesInOrder) {
-  const char *names[] = {"avx512f", "avx2", "avx512bw", "avx512vnni",
-                         "avx512bf16", "fma", "sse4.2"};
+  const char *names[] = {"avx512f",    "avx2", "avx512bw", "avx512vnni",
+                         "avx512bf16", "fma",  "sse4.2"};
   std::string list, expected;
   size_t expected_count = 0;
   for (const char *name : names) {
@@ -100,9 +100,9 @@ TEST(CpuFeaturesTest, ReportsMissingFeaturesInOrder) {
     }
   }
   char missing[256];
-  EXPECT_EQ(gcomp_rt_missing_cpu_features(list.c_str(), missing,
-                                          sizeof missing),
-            expected_count);
+  EXPECT_EQ(
+      gcomp_rt_missing_cpu_features(list.c_str(), missing, sizeof missing),
+      expected_count);
   EXPECT_EQ(std::string(missing), expected);
 }
 

@@ -145,10 +145,10 @@ TEST_F(DynamicModelTest, DynamicDimsAcceptAnySize) {
     float x[15] = {};
     const int64_t dims_x[2] = {batch, 3};
     const int64_t dims_dyn[1] = {batch % 4};
-    gcomp_tensor inputs[2] = {
-        {batch ? x : nullptr, static_cast<size_t>(batch) * 12,
-         GCOMP_DTYPE_FLOAT32, 2, dims_x},
-        {&k, sizeof k, GCOMP_DTYPE_INT64, 0, dims_k}};
+    gcomp_tensor inputs[2] = {{batch ? x : nullptr,
+                               static_cast<size_t>(batch) * 12,
+                               GCOMP_DTYPE_FLOAT32, 2, dims_x},
+                              {&k, sizeof k, GCOMP_DTYPE_INT64, 0, dims_k}};
     gcomp_tensor outputs[2] = {
         {out, sizeof out, GCOMP_DTYPE_FLOAT32, 1, dims3},
         {dyn, sizeof dyn, GCOMP_DTYPE_FLOAT32, 1, dims_dyn}};
@@ -180,9 +180,8 @@ TEST_F(DynamicModelTest, RunAllocNeedsStaticOutputs) {
   int64_t k = 0;
   float x[3] = {};
   const int64_t dims_x[2] = {1, 3};
-  gcomp_tensor inputs[2] = {
-      {x, sizeof x, GCOMP_DTYPE_FLOAT32, 2, dims_x},
-      {&k, sizeof k, GCOMP_DTYPE_INT64, 0, nullptr}};
+  gcomp_tensor inputs[2] = {{x, sizeof x, GCOMP_DTYPE_FLOAT32, 2, dims_x},
+                            {&k, sizeof k, GCOMP_DTYPE_INT64, 0, nullptr}};
   const gcomp_tensor *outs;
   size_t num_outs;
   EXPECT_EQ(lib.gcomp_model_run_alloc(model, inputs, 2, &outs, &num_outs),

@@ -25,8 +25,8 @@ protected:
     ASSERT_EQ(gcomp_model_create(&model), GCOMP_OK) << gcomp_last_error();
     ASSERT_NE(model, nullptr);
     for (int i = 0; i < 6; ++i) {
-      a[i] = static_cast<float>(i + 1);       // 1 2 3 4 5 6
-      b[i] = static_cast<float>(10 - 3 * i);  // 10 7 4 1 -2 -5
+      a[i] = static_cast<float>(i + 1);      // 1 2 3 4 5 6
+      b[i] = static_cast<float>(10 - 3 * i); // 10 7 4 1 -2 -5
     }
     inputs[0] = {a, sizeof a, GCOMP_DTYPE_FLOAT32, 2, kDims23};
     inputs[1] = {b, sizeof b, GCOMP_DTYPE_FLOAT32, 2, kDims23};
@@ -67,7 +67,8 @@ std::string shapeOf(const gcomp_tensor_info &info) {
 
 TEST(RuntimeGlobalTest, Versions) {
   EXPECT_STREQ(gcomp_version(), "0.1.0-fake");
-  EXPECT_EQ(gcomp_abi_version(), static_cast<uint32_t>(GCOMP_RUNTIME_ABI_VERSION));
+  EXPECT_EQ(gcomp_abi_version(),
+            static_cast<uint32_t>(GCOMP_RUNTIME_ABI_VERSION));
 }
 
 TEST(RuntimeGlobalTest, CreateAndDestroy) {
@@ -136,15 +137,22 @@ TEST(RuntimeGlobalTest, Dtypes) {
     size_t size;
     const char *name;
   } cases[] = {
-      {GCOMP_DTYPE_FLOAT32, 4, "float32"}, {GCOMP_DTYPE_UINT8, 1, "uint8"},
-      {GCOMP_DTYPE_INT8, 1, "int8"},       {GCOMP_DTYPE_UINT16, 2, "uint16"},
-      {GCOMP_DTYPE_INT16, 2, "int16"},     {GCOMP_DTYPE_INT32, 4, "int32"},
-      {GCOMP_DTYPE_INT64, 8, "int64"},     {GCOMP_DTYPE_BOOL, 1, "bool"},
-      {GCOMP_DTYPE_FLOAT16, 2, "float16"}, {GCOMP_DTYPE_FLOAT64, 8, "float64"},
-      {GCOMP_DTYPE_UINT32, 4, "uint32"},   {GCOMP_DTYPE_UINT64, 8, "uint64"},
+      {GCOMP_DTYPE_FLOAT32, 4, "float32"},
+      {GCOMP_DTYPE_UINT8, 1, "uint8"},
+      {GCOMP_DTYPE_INT8, 1, "int8"},
+      {GCOMP_DTYPE_UINT16, 2, "uint16"},
+      {GCOMP_DTYPE_INT16, 2, "int16"},
+      {GCOMP_DTYPE_INT32, 4, "int32"},
+      {GCOMP_DTYPE_INT64, 8, "int64"},
+      {GCOMP_DTYPE_BOOL, 1, "bool"},
+      {GCOMP_DTYPE_FLOAT16, 2, "float16"},
+      {GCOMP_DTYPE_FLOAT64, 8, "float64"},
+      {GCOMP_DTYPE_UINT32, 4, "uint32"},
+      {GCOMP_DTYPE_UINT64, 8, "uint64"},
       {GCOMP_DTYPE_BFLOAT16, 2, "bfloat16"},
       {GCOMP_DTYPE_UNDEFINED, 0, "undefined"},
-      {8 /* string */, 0, "undefined"},    {-1, 0, "undefined"},
+      {8 /* string */, 0, "undefined"},
+      {-1, 0, "undefined"},
       {1000, 0, "undefined"},
   };
   for (const auto &c : cases) {
@@ -204,14 +212,13 @@ TEST_F(RuntimeTest, IndexLookup) {
 }
 
 TEST_F(RuntimeTest, SignatureJson) {
-  EXPECT_STREQ(
-      gcomp_model_signature_json(model),
-      R"({"abi_version":1,"inputs":[)"
-      R"({"name":"a","dtype":"float32","elem_type":1,"shape":[2,3]},)"
-      R"({"name":"b","dtype":"float32","elem_type":1,"shape":[2,3]}],)"
-      R"("outputs":[)"
-      R"({"name":"y","dtype":"float32","elem_type":1,"shape":[2,3]},)"
-      R"({"name":"n","dtype":"int64","elem_type":7,"shape":[]}]})");
+  EXPECT_STREQ(gcomp_model_signature_json(model),
+               R"({"abi_version":1,"inputs":[)"
+               R"({"name":"a","dtype":"float32","elem_type":1,"shape":[2,3]},)"
+               R"({"name":"b","dtype":"float32","elem_type":1,"shape":[2,3]}],)"
+               R"("outputs":[)"
+               R"({"name":"y","dtype":"float32","elem_type":1,"shape":[2,3]},)"
+               R"({"name":"n","dtype":"int64","elem_type":7,"shape":[]}]})");
 }
 
 TEST_F(RuntimeTest, Run) {
@@ -234,8 +241,7 @@ TEST_F(RuntimeTest, Run) {
 TEST_F(RuntimeTest, RunAlloc) {
   const gcomp_tensor *outs = nullptr;
   size_t num_outs = 0;
-  ASSERT_EQ(gcomp_model_run_alloc(model, inputs, 2, &outs, &num_outs),
-            GCOMP_OK)
+  ASSERT_EQ(gcomp_model_run_alloc(model, inputs, 2, &outs, &num_outs), GCOMP_OK)
       << error();
   ASSERT_EQ(num_outs, 2u);
   ASSERT_NE(outs, nullptr);

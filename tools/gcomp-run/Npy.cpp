@@ -88,8 +88,7 @@ public:
         haveFortran = true;
       } else if (key == "shape") {
         if (!parseShape(shape))
-          return fail("'shape' is not a tuple of non-negative integers",
-                      error);
+          return fail("'shape' is not a tuple of non-negative integers", error);
         haveShape = true;
       } else {
         return fail("unexpected key '" + key + "' in the header", error);
@@ -269,8 +268,7 @@ size_t Array::numElements() const {
   return n;
 }
 
-bool parse(const uint8_t *bytes, size_t size, Array &out,
-           std::string &error) {
+bool parse(const uint8_t *bytes, size_t size, Array &out, std::string &error) {
   if (!isLittleEndianHost()) {
     error = ".npy files are only supported on little-endian hosts";
     return false;
@@ -327,8 +325,8 @@ bool parse(const uint8_t *bytes, size_t size, Array &out,
   size_t have = size - preamble - headerLen;
   if (have != dataBytes) {
     error = "the data is " + std::to_string(have) + " bytes, but " +
-            std::string(elemTypeName(out.type)) + " " +
-            formatShape(out.shape) + " needs " + std::to_string(dataBytes);
+            std::string(elemTypeName(out.type)) + " " + formatShape(out.shape) +
+            " needs " + std::to_string(dataBytes);
     return false;
   }
   const uint8_t *data = bytes + preamble + headerLen;
@@ -398,7 +396,8 @@ bool write(const std::string &path, ElemType type,
            const std::vector<int64_t> &shape, const void *data,
            std::string &error) {
   if (!descrOf(type)) {
-    error = std::string(elemTypeName(type)) + " cannot be stored in a .npy file";
+    error =
+        std::string(elemTypeName(type)) + " cannot be stored in a .npy file";
     return false;
   }
   std::vector<uint8_t> bytes = encode(type, shape, data);

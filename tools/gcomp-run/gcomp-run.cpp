@@ -26,10 +26,10 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,15 +53,13 @@ constexpr int kExitMismatch = 1;
 constexpr int kExitError = 2;
 
 // The two enums share ONNX's numbering; Npy.h stays free of runtime.h.
-static_assert(static_cast<int32_t>(ElemType::Float32) == GCOMP_DTYPE_FLOAT32 &&
-                  static_cast<int32_t>(ElemType::Bool) == GCOMP_DTYPE_BOOL &&
-                  static_cast<int32_t>(ElemType::Float16) ==
-                      GCOMP_DTYPE_FLOAT16 &&
-                  static_cast<int32_t>(ElemType::UInt64) ==
-                      GCOMP_DTYPE_UINT64 &&
-                  static_cast<int32_t>(ElemType::BFloat16) ==
-                      GCOMP_DTYPE_BFLOAT16,
-              "npy::ElemType must match gcomp_dtype");
+static_assert(
+    static_cast<int32_t>(ElemType::Float32) == GCOMP_DTYPE_FLOAT32 &&
+        static_cast<int32_t>(ElemType::Bool) == GCOMP_DTYPE_BOOL &&
+        static_cast<int32_t>(ElemType::Float16) == GCOMP_DTYPE_FLOAT16 &&
+        static_cast<int32_t>(ElemType::UInt64) == GCOMP_DTYPE_UINT64 &&
+        static_cast<int32_t>(ElemType::BFloat16) == GCOMP_DTYPE_BFLOAT16,
+    "npy::ElemType must match gcomp_dtype");
 
 [[noreturn]] void fatal(const std::string &message) {
   std::fprintf(stderr, "gcomp-run: error: %s\n", message.c_str());
@@ -75,8 +73,8 @@ std::string quote(const std::string &name) { return "'" + name + "'"; }
 std::string formatShape(const std::vector<int64_t> &dims) {
   std::string s = "[";
   for (size_t i = 0; i < dims.size(); ++i)
-    s += (i ? "," : "") + (dims[i] < 0 ? std::string("?")
-                                       : std::to_string(dims[i]));
+    s += (i ? "," : "") +
+         (dims[i] < 0 ? std::string("?") : std::to_string(dims[i]));
   return s + "]";
 }
 
@@ -136,7 +134,9 @@ uint16_t floatToHalf(float value) {
   return static_cast<uint16_t>(out | (sign >> 16));
 }
 
-float bfloat16ToFloat(uint16_t b) { return bitsFloat(static_cast<uint32_t>(b) << 16); }
+float bfloat16ToFloat(uint16_t b) {
+  return bitsFloat(static_cast<uint32_t>(b) << 16);
+}
 
 uint16_t floatToBfloat16(float value) {
   uint32_t u = floatBits(value);
@@ -204,8 +204,7 @@ bool isUnsigned(int32_t dtype) {
 /// |a[i] - b[i]| for two arrays of one integer type, computed exactly
 /// before the rounding to double (64-bit values differ by less than a
 /// double can tell apart).
-double intAbsDiff(const uint8_t *a, const uint8_t *b, int32_t dtype,
-                  size_t i) {
+double intAbsDiff(const uint8_t *a, const uint8_t *b, int32_t dtype, size_t i) {
   size_t size = gcomp::npy::elemSize(static_cast<ElemType>(dtype));
   if (dtype == GCOMP_DTYPE_BOOL)
     return (a[i] != 0) != (b[i] != 0);
@@ -215,10 +214,12 @@ double intAbsDiff(const uint8_t *a, const uint8_t *b, int32_t dtype,
     std::memcpy(&y, b + i * size, size);
     return static_cast<double>(x > y ? x - y : y - x);
   }
-  int64_t x = dtype == GCOMP_DTYPE_INT64 ? load<int64_t>(a, i)
-                                         : static_cast<int64_t>(loadDouble(a, dtype, i));
-  int64_t y = dtype == GCOMP_DTYPE_INT64 ? load<int64_t>(b, i)
-                                         : static_cast<int64_t>(loadDouble(b, dtype, i));
+  int64_t x = dtype == GCOMP_DTYPE_INT64
+                  ? load<int64_t>(a, i)
+                  : static_cast<int64_t>(loadDouble(a, dtype, i));
+  int64_t y = dtype == GCOMP_DTYPE_INT64
+                  ? load<int64_t>(b, i)
+                  : static_cast<int64_t>(loadDouble(b, dtype, i));
   uint64_t d = x > y ? static_cast<uint64_t>(x) - static_cast<uint64_t>(y)
                      : static_cast<uint64_t>(y) - static_cast<uint64_t>(x);
   return static_cast<double>(d);
@@ -347,7 +348,7 @@ struct ModelLibrary {
     void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle)
       fatal(std::string("cannot load model: ") + dlerror());
-    // The handle is never closed: the process ends when the tool does.
+      // The handle is never closed: the process ends when the tool does.
 #define RESOLVE(fn)                                                            \
   fn = reinterpret_cast<decltype(fn)>(dlsym(handle, (prefix + #fn).c_str()));  \
   if (!fn)                                                                     \
@@ -374,9 +375,8 @@ std::vector<TensorInfo> queryInfos(const ModelLibrary &lib, gcomp_model *model,
                               : lib.gcomp_model_input_info(model, i, &info);
     if (st != GCOMP_OK)
       fatal(lib.gcomp_model_last_error(model));
-    infos.push_back(
-        {info.name, info.dtype,
-         std::vector<int64_t>(info.dims, info.dims + info.rank)});
+    infos.push_back({info.name, info.dtype,
+                     std::vector<int64_t>(info.dims, info.dims + info.rank)});
   }
   return infos;
 }
@@ -393,10 +393,9 @@ std::string listNames(const std::vector<TensorInfo> &infos) {
 /// Splits "NAME=FILE" for one of `infos`. Names may contain '=' (the split
 /// that yields a known name wins), and with a single tensor "FILE" alone is
 /// enough.
-std::pair<size_t, std::string> parseBinding(const std::string &spec,
-                                            const std::vector<TensorInfo> &infos,
-                                            const char *option,
-                                            const char *kind) {
+std::pair<size_t, std::string>
+parseBinding(const std::string &spec, const std::vector<TensorInfo> &infos,
+             const char *option, const char *kind) {
   for (size_t eq = spec.find('='); eq != std::string::npos;
        eq = spec.find('=', eq + 1)) {
     std::string name = spec.substr(0, eq);
@@ -410,8 +409,8 @@ std::pair<size_t, std::string> parseBinding(const std::string &spec,
       return {0, spec};
     fatal(std::string(option) + " " + quote(spec) + ": expected NAME=FILE.npy");
   }
-  fatal(std::string(option) + " " + quote(spec) + ": the model has no " +
-        kind + " named " + quote(spec.substr(0, eq)) + " (" + kind +
+  fatal(std::string(option) + " " + quote(spec) + ": the model has no " + kind +
+        " named " + quote(spec.substr(0, eq)) + " (" + kind +
         "s: " + listNames(infos) + ")");
 }
 
@@ -428,8 +427,7 @@ Tensor loadInput(const TensorInfo &info, const std::string &path) {
   int32_t fileType = static_cast<int32_t>(array.type);
   if (fileType != info.dtype)
     fatal(what + "expected " + dtypeName(info.dtype) + ", the file has " +
-          dtypeName(fileType) + " ('" + gcomp::npy::descrOf(array.type) +
-          "')");
+          dtypeName(fileType) + " ('" + gcomp::npy::descrOf(array.type) + "')");
   bool shapeOk = array.shape.size() == info.dims.size();
   for (size_t i = 0; shapeOk && i < array.shape.size(); ++i)
     shapeOk = info.dims[i] < 0 || info.dims[i] == array.shape[i];
@@ -437,7 +435,8 @@ Tensor loadInput(const TensorInfo &info, const std::string &path) {
     fatal(what + "expected shape " + formatShape(info.dims) +
           ", the file has shape " + formatShape(array.shape));
 
-  Tensor t{info.name, info.dtype, array.shape, AlignedBuffer(array.data.size())};
+  Tensor t{info.name, info.dtype, array.shape,
+           AlignedBuffer(array.data.size())};
   if (!array.data.empty())
     std::memcpy(t.buffer.data(), array.data.data(), array.data.size());
   return t;
@@ -490,8 +489,9 @@ Tensor randomInput(const TensorInfo &info, uint64_t seed, size_t index) {
     default: {
       // Every integer type holds 0..9; store the low bytes (little-endian).
       uint64_t v = rng() % 10;
-      std::memcpy(p + i * gcomp::npy::elemSize(static_cast<ElemType>(info.dtype)),
-                  &v, gcomp::npy::elemSize(static_cast<ElemType>(info.dtype)));
+      std::memcpy(
+          p + i * gcomp::npy::elemSize(static_cast<ElemType>(info.dtype)), &v,
+          gcomp::npy::elemSize(static_cast<ElemType>(info.dtype)));
       break;
     }
     }
@@ -505,14 +505,14 @@ Tensor randomInput(const TensorInfo &info, uint64_t seed, size_t index) {
 
 void printOutput(const Tensor &t, size_t maxValues) {
   size_t n = t.numElements();
-  std::string line = t.name + ": " + dtypeName(t.dtype) + " " +
-                     formatShape(t.dims) + " = [";
+  std::string line =
+      t.name + ": " + dtypeName(t.dtype) + " " + formatShape(t.dims) + " = [";
   size_t shown = std::min(n, maxValues);
   for (size_t i = 0; i < shown; ++i)
     line += (i ? ", " : "") + formatValue(t.buffer.data(), t.dtype, i, false);
   if (shown < n)
-    line += (shown ? ", ... (" : "... (") + std::to_string(n - shown) +
-            " more)";
+    line +=
+        (shown ? ", ... (" : "... (") + std::to_string(n - shown) + " more)";
   line += "]";
   std::printf("%s\n", line.c_str());
 }
@@ -582,14 +582,12 @@ bool compareOutput(const Tensor &got, const gcomp::npy::Array &expected,
   std::string what = "output " + quote(got.name);
   int32_t expType = static_cast<int32_t>(expected.type);
   // .npy has no bfloat16, so a bfloat16 output is compared with float32.
-  bool typeOk = expType == got.dtype ||
-                (got.dtype == GCOMP_DTYPE_BFLOAT16 &&
-                 expType == GCOMP_DTYPE_FLOAT32);
+  bool typeOk = expType == got.dtype || (got.dtype == GCOMP_DTYPE_BFLOAT16 &&
+                                         expType == GCOMP_DTYPE_FLOAT32);
   if (!typeOk) {
-    std::fprintf(stderr,
-                 "gcomp-run: mismatch: %s: got dtype %s, expected %s (%s)\n",
-                 what.c_str(), dtypeName(got.dtype), dtypeName(expType),
-                 path.c_str());
+    std::fprintf(
+        stderr, "gcomp-run: mismatch: %s: got dtype %s, expected %s (%s)\n",
+        what.c_str(), dtypeName(got.dtype), dtypeName(expType), path.c_str());
     return false;
   }
   if (expected.shape != got.dims) {
@@ -618,8 +616,8 @@ bool compareOutput(const Tensor &got, const gcomp::npy::Array &expected,
       ok = gv == ev;
       excess = INFINITY;
     } else {
-      double abs = floating ? std::fabs(gv - ev)
-                            : intAbsDiff(g, e, got.dtype, i);
+      double abs =
+          floating ? std::fabs(gv - ev) : intAbsDiff(g, e, got.dtype, i);
       maxAbs = std::max(maxAbs, abs);
       if (abs > 0)
         maxRel = std::max(maxRel, ev != 0 ? abs / std::fabs(ev) : INFINITY);
@@ -643,17 +641,14 @@ bool compareOutput(const Tensor &got, const gcomp::npy::Array &expected,
   std::string errors = "max abs error " + formatDouble(maxAbs) +
                        ", max rel error " + formatDouble(maxRel);
   if (numBad == 0) {
-    std::fprintf(okStream, "ok: %s (%s %s): %zu %s; %s\n",
-                 what.c_str(), dtypeName(got.dtype),
-                 formatShape(got.dims).c_str(), n,
-                 n == 1 ? "element matches" : "elements match",
-                 errors.c_str());
+    std::fprintf(okStream, "ok: %s (%s %s): %zu %s; %s\n", what.c_str(),
+                 dtypeName(got.dtype), formatShape(got.dims).c_str(), n,
+                 n == 1 ? "element matches" : "elements match", errors.c_str());
     return true;
   }
-  std::string tolerance =
-      floating ? " (rtol " + formatDouble(rtol) + ", atol " +
-                     formatDouble(atol) + ")"
-               : " (exact)";
+  std::string tolerance = floating ? " (rtol " + formatDouble(rtol) +
+                                         ", atol " + formatDouble(atol) + ")"
+                                   : " (exact)";
   std::fprintf(stderr,
                "gcomp-run: mismatch: %s: %zu of %zu elements differ%s; worst "
                "at %s: got %s, expected %s; %s\n",
@@ -748,8 +743,7 @@ int run(const Options &opts) {
   for (const std::string &spec : opts.expects) {
     auto [index, path] = parseBinding(spec, outputInfos, "--expect", "output");
     if (!expectFiles.emplace(index, path).second)
-      fatal("output " + quote(outputInfos[index].name) +
-            " is expected twice");
+      fatal("output " + quote(outputInfos[index].name) + " is expected twice");
   }
   // Read the expected arrays before running, so that a bad file is an
   // error before any time is spent.
@@ -872,10 +866,9 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   app.add_option("--seed", opts.seed, "Seed for the random inputs")
       ->capture_default_str();
-  auto *bench =
-      app.add_option("--bench", opts.bench,
-                     "Time N runs and print median/min/p90/mean ms")
-          ->type_name("N");
+  auto *bench = app.add_option("--bench", opts.bench,
+                               "Time N runs and print median/min/p90/mean ms")
+                    ->type_name("N");
   app.add_option("--warmup", opts.warmup,
                  "Untimed runs before --bench's timed runs")
       ->capture_default_str()

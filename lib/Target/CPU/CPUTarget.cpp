@@ -52,6 +52,14 @@ createTargetMachine(const TargetOptions &options) {
     for (StringRef f : split(options.features, ','))
       features.AddFeature(f.trim());
 
+  // Reject CPU names LLVM does not know before LLVM warns and falls back
+  // to a generic model.
+  std::unique_ptr<MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (probe && !probe->isCPUStringValid(cpu))
+    return createStringError("unknown CPU '" + cpu + "' for '" +
+                             triple.str() + "'");
+
   llvm::TargetOptions targetOptions;
   CodeGenOptLevel level = options.optLevel == 0   ? CodeGenOptLevel::None
                           : options.optLevel == 1 ? CodeGenOptLevel::Less
@@ -63,11 +71,6 @@ createTargetMachine(const TargetOptions &options) {
   if (!tm)
     return createStringError("cannot create a target machine for '" +
                              triple.str() + "' cpu '" + cpu + "'");
-  // Reject CPU names LLVM does not know instead of silently using a
-  // generic model.
-  if (!tm->getMCSubtargetInfo()->isCPUStringValid(cpu))
-    return createStringError("unknown CPU '" + cpu + "' for '" +
-                             triple.str() + "'");
   return tm;
 }
 

@@ -1,0 +1,128 @@
+# RUN: %python %s | FileCheck %s
+# Bad input never crashes gcomp: each case exits non-zero with one
+# "gcomp: error:" line that says what is wrong, and leaves no output file.
+# CHECK-NOT: FAIL
+# CHECK: PASS external data inside the folder
+# CHECK: [[N:[0-9]+]] of [[N]] checks passed
+import os
+import tempfile
+
+import numpy as np
+from gcomp_testing import *
+from onnx import external_data_helper
+
+res = Results()
+rng = np.random.default_rng(5)
+W = rng.standard_normal((4, 3)).astype(np.float32)
+
+
+def mlp():
+    return make_model([helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")],
+                      [tensor_info("x", [2, 4])], [tensor_info("y", [2, 3])],
+                      {"W": W})
+
+
+def expect_error(label, model_path, needle, extra=()):
+    def body():
+        d = os.path.dirname(model_path)
+        before = set(os.listdir(d))
+        out = os.path.join(d, "out.so")
+        r = run([GCOMP, model_path, "-o", out, *extra])
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode not in (0,) and r.returncode < 128, r.returncode
+        assert len(lines) == 1, f"expected one line, got: {r.stderr!r}"
+        assert lines[0].startswith("gcomp: error: "), lines[0]
+        assert needle in lines[0], f"{needle!r} not in {lines[0]!r}"
+        assert set(os.listdir(d)) == before, "left files behind: %s" % (
+            set(os.listdir(d)) - before)
+        print(f"PASS {label}: {lines[0]}")
+    res.check(label, body)
+
+
+with tempfile.TemporaryDirectory() as d:
+    good = os.path.join(d, "good.onnx")
+    onnx.save(mlp(), good)
+    data = open(good, "rb").read()
+
+    def write(name, payload):
+        sub = os.path.join(d, name)
+        os.makedirs(sub)
+        path = os.path.join(sub, "model.onnx")
+        open(path, "wb").write(payload)
+        return path
+
+    expect_error("missing file", os.path.join(d, "none.onnx"),
+                 "cannot read the model")
+    expect_error("not ONNX", write("text", b"hello, this is not a model\n" * 8),
+                 "not a valid ONNX model")
+    expect_error("empty file", write("empty", b""), "not a valid ONNX model")
+    expect_error("truncated", write("trunc", data[: len(data) // 2]),
+                 "not a valid ONNX model")
+
+    conv = make_model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv_3")],
+                      [tensor_info("x", [1, 1, 4, 4]), tensor_info("w", [1, 1, 3, 3])],
+                      [tensor_info("y", [1, 1, 2, 2])])
+    expect_error("unsupported op", write("conv", conv.SerializeToString()),
+                 "node 'conv_3' (Conv, opset 17): unsupported operator; gcomp supports: Add,")
+    expect_error("unknown input name", write("shape", data),
+                 "--input-shape names 'z', which is not a graph input (inputs: 'x')",
+                 extra=["--input-shape", "z=1x4"])
+    expect_error("bad cpu", write("cpu", data), "unknown CPU 'pentium99'",
+                 extra=["--mcpu", "pentium99"])
+
+    # External data: good, missing, and escaping the folder.
+    ext_dir = os.path.join(d, "ext")
+    os.makedirs(ext_dir)
+    ext = os.path.join(ext_dir, "model.onnx")
+    m = mlp()
+    onnx.save_model(m, ext, save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="weights.bin",
+                    size_threshold=0)
+
+    # Compile in place so the weights resolve next to the model.
+    def external_in_place():
+        so = os.path.join(d, "ext.so")
+        r = run([GCOMP, ext, "-o", so])
+        assert r.returncode == 0, r.stderr
+        x = rng.standard_normal((2, 4)).astype(np.float32)
+        np.save(os.path.join(d, "x.npy"), x)
+        np.save(os.path.join(d, "y.npy"), x @ W)
+        r = run([GCOMP_RUN, so, "--input", f"x={d}/x.npy",
+                 "--expect", f"y={d}/y.npy"])
+        assert r.returncode == 0, r.stdout + r.stderr
+        print("PASS external data inside the folder")
+    res.check("external data inside the folder", external_in_place)
+
+    missing = write("missing-ext", open(ext, "rb").read())
+    expect_error("missing external data", missing,
+                 "external data file 'weights.bin' not found")
+
+    escaping = onnx.load(ext, load_external_data=False)
+    for t in escaping.graph.initializer:
+        for e in t.external_data:
+            if e.key == "location":
+                e.value = "../ext/weights.bin"
+    expect_error("location with ../", write("escape", escaping.SerializeToString()),
+                 "external data location '../ext/weights.bin' escapes the model's folder")
+    for t in escaping.graph.initializer:
+        for e in t.external_data:
+            if e.key == "location":
+                e.value = "/etc/passwd"
+    expect_error("absolute location", write("absolute", escaping.SerializeToString()),
+                 "external data location '/etc/passwd' escapes the model's folder")
+
+    # gcomp-run: an input name the model does not have.
+    def run_unknown_input():
+        so = os.path.join(d, "good.so")
+        assert run([GCOMP, good, "-o", so]).returncode == 0
+        np.save(os.path.join(d, "z.npy"), np.zeros((2, 4), np.float32))
+        r = run([GCOMP_RUN, so, "--input", f"nope={d}/z.npy"])
+        assert r.returncode == 2, r.returncode
+        assert "no input named 'nope' (inputs: x)" in r.stderr, r.stderr
+        np.save(os.path.join(d, "bad.npy"), np.zeros((3, 4), np.float32))
+        r = run([GCOMP_RUN, so, "--input", f"x={d}/bad.npy"])
+        assert r.returncode == 2 and "x" in r.stderr, r.stderr
+        print("PASS gcomp-run input checks: " + r.stderr.strip())
+    res.check("gcomp-run input checks", run_unknown_input)
+
+res.finish()
