@@ -27,6 +27,12 @@ Error linkSharedLibrary(StringRef objectPath, StringRef outputPath,
       // Nothing in the model's object calls the runtime; the runtime's API
       // is what the library exports, so take all of it.
       "--whole-archive", options.runtimeArchive, "--no-whole-archive"};
+  // The runtime ships a version script beside its archive that exports
+  // exactly the runtime.h API; anything else stays local.
+  SmallString<256> versionScript(sys::path::parent_path(options.runtimeArchive));
+  sys::path::append(versionScript, "gcomp_model.map");
+  if (sys::fs::exists(versionScript))
+    args.push_back(("--version-script=" + versionScript).str());
   for (const std::string &lib : options.sharedLibs)
     args.push_back(lib);
   if (options.sharedLibs.empty())
