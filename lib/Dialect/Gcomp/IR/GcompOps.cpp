@@ -247,8 +247,10 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
-  if (getAxis() < 0 || getAxis() >= std::max<int64_t>(rank, 1))
-    return emitOpError() << "axis " << getAxis()
+  // I64Attr's accessor is unsigned; a negative axis must read as negative.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= std::max<int64_t>(rank, 1))
+    return emitOpError() << "axis " << axis
                          << " is out of range for a tensor of rank " << rank;
   return success();
 }
