@@ -88,6 +88,15 @@ using namespace detail;
 
 namespace {
 
+/// Unsigned ONNX types are signless in the graph; the entry function keeps
+/// their ONNX type in `gcomp.elem_type` for the ABI.
+bool isUnsigned(int onnxType) {
+  return onnxType == onnx::TensorProto::UINT8 ||
+         onnxType == onnx::TensorProto::UINT16 ||
+         onnxType == onnx::TensorProto::UINT32 ||
+         onnxType == onnx::TensorProto::UINT64;
+}
+
 class GraphImporter {
 public:
   GraphImporter(MLIRContext &ctx, const onnx::ModelProto &model,
@@ -308,8 +317,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     values[in->name()] = entry->getArgument(i);
     func.setArgAttr(i, kNameAttr, builder.getStringAttr(in->name()));
     int et = in->type().tensor_type().elem_type();
-    if (et == onnx::TensorProto::UINT8 || et == onnx::TensorProto::UINT16 ||
-        et == onnx::TensorProto::UINT32 || et == onnx::TensorProto::UINT64)
+    if (isUnsigned(et))
       func.setArgAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
   }
 
@@ -345,8 +353,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [i, out] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, kNameAttr, builder.getStringAttr(out.name()));
     int et = out.type().tensor_type().elem_type();
-    if (et == onnx::TensorProto::UINT8 || et == onnx::TensorProto::UINT16 ||
-        et == onnx::TensorProto::UINT32 || et == onnx::TensorProto::UINT64)
+    if (isUnsigned(et))
       func.setResultAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
   }
   return module;

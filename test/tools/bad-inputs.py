@@ -97,18 +97,19 @@ with tempfile.TemporaryDirectory() as d:
     expect_error("missing external data", missing,
                  "external data file 'weights.bin' not found")
 
-    escaping = onnx.load(ext, load_external_data=False)
-    for t in escaping.graph.initializer:
-        for e in t.external_data:
-            if e.key == "location":
-                e.value = "../ext/weights.bin"
-    expect_error("location with ../", write("escape", escaping.SerializeToString()),
+    def with_location(location):
+        m = onnx.load(ext, load_external_data=False)
+        for t in m.graph.initializer:
+            for e in t.external_data:
+                if e.key == "location":
+                    e.value = location
+        return m.SerializeToString()
+
+    expect_error("location with ../",
+                 write("escape", with_location("../ext/weights.bin")),
                  "external data location '../ext/weights.bin' escapes the model's folder")
-    for t in escaping.graph.initializer:
-        for e in t.external_data:
-            if e.key == "location":
-                e.value = "/etc/passwd"
-    expect_error("absolute location", write("absolute", escaping.SerializeToString()),
+    expect_error("absolute location",
+                 write("absolute", with_location("/etc/passwd")),
                  "external data location '/etc/passwd' escapes the model's folder")
 
     # gcomp-run: an input name the model does not have.
