@@ -25,6 +25,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
@@ -176,6 +177,23 @@ int Compiler::run() {
   std::unique_ptr<TargetMachine> tm;
   PipelineOptions pipelineOptions;
   pipelineOptions.producer = kGcompVersion;
+  pipelineOptions.profile = options.profile;
+  std::vector<std::string> optional = optimizationPasses();
+  for (const std::string &name : options.disabledPasses)
+    if (!llvm::is_contained(optional, name)) {
+      error("--disable-pass: '" + name +
+            "' is not an optimization pass (those are: " +
+            llvm::join(optional, ", ") + ")");
+      return 1;
+    }
+  pipelineOptions.disabledPasses = options.disabledPasses;
+  if (!options.debugMiscompilePass.empty() &&
+      options.debugMiscompilePass != "gcomp-fuse-elementwise") {
+    error("--debug-miscompile: only gcomp-fuse-elementwise can miscompile on "
+          "purpose");
+    return 1;
+  }
+  pipelineOptions.testMiscompilePass = options.debugMiscompilePass;
   if (needsTarget) {
     cpu::TargetOptions targetOptions{options.triple, options.cpu,
                                      options.features, options.optLevel};
@@ -214,6 +232,15 @@ int Compiler::run() {
       return fail(std::move(e));
     if (Error e = header.commit())
       return fail(std::move(e));
+  }
+
+  if (!options.debugPerturbNode.empty()) {
+    mlir::PassManager pm(&context);
+    if (failed(parsePassPipeline("gcomp-test-perturb-node{node=" +
+                                     options.debugPerturbNode + "}",
+                                 pm, errs())) ||
+        failed(pm.run(*module)))
+      return 1;
   }
 
   auto printModule = [&]() {

@@ -15,6 +15,10 @@
 
 namespace gcomp::detail {
 
+/// The name of an ONNX element type ("FLOAT", "INT4"), including the types
+/// newer than Debian's libonnx, or "type N" for unknown codes.
+std::string onnxTypeName(int onnxType);
+
 /// Maps an ONNX TensorProto.DataType to a builtin element type, or null.
 mlir::Type elementTypeFor(mlir::MLIRContext *ctx, int onnxType);
 

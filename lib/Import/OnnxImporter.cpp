@@ -74,12 +74,14 @@ FailureOr<Value> NodeContext::requiredInput(unsigned i) const {
 
 FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
                                               bool inclusiveEnd) const {
+  // Most ops take an axis in [-rank, rank); Flatten and friends also
+  // accept rank itself. Negative axes count from the end either way.
   int64_t hi = inclusiveEnd ? rank + 1 : rank;
-  if (axis < -hi || axis >= hi) {
+  if (axis < -rank || axis >= hi) {
     error() << "axis " << axis << " is out of range for rank " << rank;
     return failure();
   }
-  return axis < 0 ? axis + hi : axis;
+  return axis < 0 ? axis + rank : axis;
 }
 
 } // namespace detail
@@ -143,8 +145,7 @@ FailureOr<Type> GraphImporter::valueInfoType(const onnx::ValueInfoProto &info,
   Type elementType = elementTypeFor(&ctx, tt.elem_type());
   if (!elementType) {
     error() << "graph value '" << info.name() << "' has element type "
-            << onnx::TensorProto::DataType_Name(
-                   static_cast<onnx::TensorProto::DataType>(tt.elem_type()))
+            << onnxTypeName(tt.elem_type())
             << ", which is not supported";
     return failure();
   }
@@ -269,11 +270,6 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     error() << "the model imports no version of the default ONNX opset";
     return nullptr;
   }
-  if (opsets.lookup("") < 7) {
-    error() << "opset " << opsets.lookup("")
-            << " is too old (gcomp supports opset 7 and later)";
-    return nullptr;
-  }
   for (const auto &init : graph.initializer())
     initializers[init.name()] = &init;
   if (graph.sparse_initializer_size()) {
@@ -333,12 +329,27 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       error() << "graph output '" << out.name() << "' is never computed";
       return nullptr;
     }
+    auto inferred = cast<RankedTensorType>(v->getType());
+    // A declared output type is a hint: checked when it has a shape,
+    // otherwise only its element type (if any) must agree.
+    const auto &tt = out.type().tensor_type();
+    if (!tt.has_shape()) {
+      Type declaredElement = elementTypeFor(&ctx, tt.elem_type());
+      if (tt.elem_type() && declaredElement != inferred.getElementType()) {
+        error() << "graph output '" << out.name() << "' is declared with "
+                << "element type " << declaredElement << " but computes "
+                << inferred;
+        return nullptr;
+      }
+      results.push_back(*v);
+      resultTypes.push_back(inferred);
+      continue;
+    }
     FailureOr<Type> declared = valueInfoType(out, /*applyOverrides=*/false);
     if (failed(declared))
       return nullptr;
-    auto inferred = cast<RankedTensorType>(v->getType());
     auto decl = cast<RankedTensorType>(*declared);
-    if (out.type().tensor_type().has_shape() &&
+    if (tt.has_shape() &&
         (decl.getElementType() != inferred.getElementType() ||
          failed(verifyCompatibleShape(decl.getShape(), inferred.getShape())))) {
       error() << "graph output '" << out.name() << "' is declared as "

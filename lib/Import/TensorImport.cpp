@@ -16,6 +16,21 @@ using namespace llvm;
 
 namespace gcomp::detail {
 
+std::string onnxTypeName(int onnxType) {
+  if (onnx::TensorProto::DataType_IsValid(onnxType))
+    return onnx::TensorProto::DataType_Name(
+        static_cast<onnx::TensorProto::DataType>(onnxType));
+  // Added after ONNX 1.12 (Debian's libonnx).
+  static const char *const newer[] = {"FLOAT8E4M3FN", "FLOAT8E4M3FNUZ",
+                                      "FLOAT8E5M2",   "FLOAT8E5M2FNUZ",
+                                      "UINT4",        "INT4",
+                                      "FLOAT4E2M1",   "FLOAT8E8M0",
+                                      "UINT2",        "INT2"};
+  if (onnxType >= 17 && onnxType < 17 + static_cast<int>(std::size(newer)))
+    return newer[onnxType - 17];
+  return "type " + std::to_string(onnxType);
+}
+
 Type elementTypeFor(MLIRContext *ctx, int onnxType) {
   Builder b(ctx);
   switch (onnxType) {
@@ -166,10 +181,8 @@ FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
   int dtype = tensor.data_type();
   Type elementType = elementTypeFor(ctx, dtype);
   if (!elementType) {
-    emitError() << "tensor element type "
-                << onnx::TensorProto::DataType_Name(
-                       static_cast<onnx::TensorProto::DataType>(dtype))
-                << " (" << dtype << ") is not supported";
+    emitError() << "tensor element type " << onnxTypeName(dtype) << " ("
+                << dtype << ") is not supported";
     return failure();
   }
   SmallVector<int64_t> shape;

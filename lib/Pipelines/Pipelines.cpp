@@ -9,41 +9,99 @@ using namespace mlir;
 
 namespace gcomp {
 
+namespace {
+/// One pass of a phase, by its textual pipeline name. Optimization passes
+/// may be disabled (gcomp --disable-pass, gcomp-debug bisect); the others
+/// are needed for a correct result.
+struct Step {
+  std::string pass;
+  bool optimization = false;
+  /// Nested under func.func.
+  bool perFunction = false;
+};
+} // namespace
+
 /// Upstream passes are added by their textual names: the strings read like
 /// the pass pipeline they are, and survive C++ API churn between releases.
-static std::string phasePipeline(Phase phase, const PipelineOptions &o) {
+static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
+  auto opt = [](std::string pass, bool perFunction = false) {
+    return Step{std::move(pass), true, perFunction};
+  };
+  auto req = [](std::string pass, bool perFunction = false) {
+    return Step{std::move(pass), false, perFunction};
+  };
   switch (phase) {
   case Phase::Import:
-    return "";
+    return {};
   case Phase::Graph:
-    return "canonicalize,cse";
-  case Phase::Linalg:
-    return "gcomp-emit-model-abi{entry=" + o.entryName +
-            (o.cpuFeatures.empty() ? "" : " cpu-features=" + o.cpuFeatures) +
-            " producer=" + o.producer +
-            "},func.func(convert-gcomp-to-linalg,linalg-fuse-elementwise-ops),"
-            "canonicalize,cse";
-  case Phase::Buffers:
-    return "one-shot-bufferize{bufferize-function-boundaries "
-           "function-boundary-type-conversion=identity-layout-map},"
-           "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-           "canonicalize,buffer-deallocation-pipeline,canonicalize";
+    return {opt("canonicalize"), opt("cse")};
+  case Phase::Linalg: {
+    std::string fuse = "gcomp-fuse-elementwise";
+    if (o.testMiscompilePass == fuse)
+      fuse += "{test-miscompile}";
+    return {req("gcomp-emit-model-abi{entry=" + o.entryName +
+                (o.cpuFeatures.empty() ? ""
+                                       : " cpu-features=" + o.cpuFeatures) +
+                " producer=" + o.producer + "}"),
+            req("convert-gcomp-to-linalg", true), opt(fuse, true),
+            opt("canonicalize"), opt("cse")};
+  }
+  case Phase::Buffers: {
+    std::vector<Step> steps = {
+        req("gcomp-distinct-results", true),
+        req("one-shot-bufferize{bufferize-function-boundaries "
+            "function-boundary-type-conversion=identity-layout-map}"),
+        req("buffer-results-to-out-params{hoist-static-allocs "
+            "modify-public-functions}"),
+        req("canonicalize"), req("buffer-deallocation-pipeline"),
+        req("canonicalize")};
+    if (o.profile)
+      steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
+    return steps;
+  }
   case Phase::LLVM:
-    return std::string("func.func(convert-linalg-to-loops),lower-affine,"
-            "convert-scf-to-cf,expand-strided-metadata,"
-            "finalize-memref-to-llvm,convert-math-to-llvm,"
-            "convert-math-to-libm,convert-arith-to-llvm,"
-            "convert-index-to-llvm,convert-cf-to-llvm,"
-            "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-            "reconcile-unrealized-casts,gcomp-emit-entry{entry=") +
-            o.entryName + "},canonicalize";
+    return {req("convert-linalg-to-loops", true),
+            req("lower-affine"),
+            req("convert-scf-to-cf"),
+            req("expand-strided-metadata"),
+            req("finalize-memref-to-llvm"),
+            req("convert-math-to-llvm"),
+            req("convert-math-to-libm"),
+            req("convert-arith-to-llvm"),
+            req("convert-index-to-llvm"),
+            req("convert-cf-to-llvm"),
+            req("convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}"),
+            req("reconcile-unrealized-casts"),
+            req("gcomp-emit-entry{entry=" + o.entryName + "}"),
+            req("canonicalize")};
   }
   llvm_unreachable("unknown phase");
 }
 
+static StringRef passName(StringRef step) { return step.take_until([](char c) { return c == '{'; }); }
+
+std::vector<std::string> optimizationPasses() {
+  std::vector<std::string> names;
+  PipelineOptions defaults;
+  for (Phase p : {Phase::Graph, Phase::Linalg})
+    for (const Step &step : phaseSteps(p, defaults))
+      if (step.optimization &&
+          !llvm::is_contained(names, passName(step.pass).str()))
+        names.push_back(passName(step.pass).str());
+  return names;
+}
+
 LogicalResult buildPhase(OpPassManager &pm, Phase phase,
                          const PipelineOptions &options) {
-  std::string pipeline = phasePipeline(phase, options);
+  std::string pipeline;
+  for (const Step &step : phaseSteps(phase, options)) {
+    if (step.optimization &&
+        llvm::is_contained(options.disabledPasses, passName(step.pass).str()))
+      continue;
+    if (!pipeline.empty())
+      pipeline += ",";
+    pipeline += step.perFunction ? "func.func(" + step.pass + ")" : step.pass;
+  }
   if (pipeline.empty())
     return success();
   return parsePassPipeline(pipeline, pm, llvm::errs());
@@ -65,9 +123,13 @@ struct CliPipelineOptions : PassPipelineOptions<CliPipelineOptions> {
   Option<std::string> cpuFeatures{*this, "cpu-features",
                                   llvm::cl::desc("CPU features to record"),
                                   llvm::cl::init("")};
+  Option<bool> profile{*this, "profile",
+                       llvm::cl::desc("Instrument every kernel"),
+                       llvm::cl::init(false)};
   PipelineOptions toOptions() const {
     PipelineOptions o;
     o.cpuFeatures = cpuFeatures;
+    o.profile = profile;
     return o;
   }
 };

@@ -7,7 +7,10 @@
 #ifndef GCOMP_RUNTIME_INTERNAL_H
 #define GCOMP_RUNTIME_INTERNAL_H
 
+#include "gcomp/runtime.h"
+
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +37,74 @@ GCOMP_HIDDEN int gcomp_rt_cpu_has_feature(const char *name);
 GCOMP_HIDDEN size_t gcomp_rt_missing_cpu_features(const char *features,
                                                   char *missing,
                                                   size_t missing_cap);
+
+/*===----------------------------------------------------------------------===*
+ * A growing string (runtime.c)
+ *===----------------------------------------------------------------------===*/
+
+/* Zero-initialize; data is NUL-terminated once anything was appended. On
+ * allocation failure oom is set and later appends do nothing. */
+typedef struct gcomp_rt_strbuf {
+  char *data;
+  size_t len;
+  size_t cap;
+  int oom;
+} gcomp_rt_strbuf;
+
+GCOMP_HIDDEN void gcomp_rt_sb_append(gcomp_rt_strbuf *sb, const char *s,
+                                     size_t n);
+GCOMP_HIDDEN void gcomp_rt_sb_puts(gcomp_rt_strbuf *sb, const char *s);
+GCOMP_HIDDEN void gcomp_rt_sb_int(gcomp_rt_strbuf *sb, long long v);
+/* A JSON string literal (quotes included). */
+GCOMP_HIDDEN void gcomp_rt_sb_json_string(gcomp_rt_strbuf *sb, const char *s);
+
+/*===----------------------------------------------------------------------===*
+ * Per-kernel profiling (profile.c)
+ *===----------------------------------------------------------------------===*/
+
+/* The profile of one instance of a model compiled with gcomp --profile. */
+typedef struct gcomp_rt_profile gcomp_rt_profile;
+
+/* At most this many trace events (kernel calls and runs) per instance. */
+#define GCOMP_RT_TRACE_CAPACITY ((size_t)1 << 20)
+/* The most kernels a profile table may declare. */
+#define GCOMP_RT_MAX_KERNELS ((int64_t)1 << 20)
+
+/* Reads the model's profile tables (model_abi.h) into a new profile. With
+ * neither table, sets *out to NULL and returns GCOMP_OK; on failure writes
+ * a message to err (err_cap bytes) and returns the status. */
+GCOMP_HIDDEN gcomp_status gcomp_rt_profile_create(const int64_t *kernels,
+                                                  const char *names,
+                                                  gcomp_rt_profile **out,
+                                                  char *err, size_t err_cap);
+GCOMP_HIDDEN void gcomp_rt_profile_destroy(gcomp_rt_profile *p);
+GCOMP_HIDDEN size_t gcomp_rt_profile_num_kernels(const gcomp_rt_profile *p);
+/* index < gcomp_rt_profile_num_kernels(p). */
+GCOMP_HIDDEN void gcomp_rt_profile_kernel(const gcomp_rt_profile *p,
+                                          size_t index,
+                                          gcomp_kernel_profile *out);
+GCOMP_HIDDEN void gcomp_rt_profile_reset(gcomp_rt_profile *p);
+/* Events the trace could not hold since creation or the last reset. */
+GCOMP_HIDDEN uint64_t gcomp_rt_profile_dropped(const gcomp_rt_profile *p);
+/* For tests: a smaller cap than GCOMP_RT_TRACE_CAPACITY. */
+GCOMP_HIDDEN void gcomp_rt_profile_set_trace_capacity(gcomp_rt_profile *p,
+                                                      size_t max_events);
+
+/* Around one call of the model's entry point on this thread: run_begin
+ * makes p the thread's current profile, which __gcomp_prof_begin/end
+ * record into, and returns the previous one, which run_end restores. */
+GCOMP_HIDDEN gcomp_rt_profile *gcomp_rt_profile_run_begin(gcomp_rt_profile *p);
+GCOMP_HIDDEN void gcomp_rt_profile_run_end(gcomp_rt_profile *p,
+                                           gcomp_rt_profile *previous);
+
+/* Writes the trace as Chrome trace-event JSON (see runtime.h). */
+GCOMP_HIDDEN gcomp_status
+gcomp_rt_profile_write_trace(const gcomp_rt_profile *p, const char *path,
+                             const char *producer, char *err, size_t err_cap);
+
+/* Called by the compiled code (model_abi.h). */
+GCOMP_HIDDEN void __gcomp_prof_begin(int32_t kernel);
+GCOMP_HIDDEN void __gcomp_prof_end(int32_t kernel);
 
 #ifdef __cplusplus
 }

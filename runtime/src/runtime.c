@@ -31,6 +31,12 @@ GCOMP_HIDDEN extern const char __gcomp_names[];
 GCOMP_HIDDEN extern const char __gcomp_cpu_features[];
 GCOMP_HIDDEN extern const char __gcomp_producer[];
 GCOMP_HIDDEN int32_t __gcomp_entry(void *const *inputs, void *const *outputs);
+/* Only in a model compiled with gcomp --profile: weak, so that they are
+ * null otherwise (and the .so still links with -z defs). */
+extern const int64_t __gcomp_profile_kernels[]
+    __attribute__((weak, visibility("hidden")));
+extern const char __gcomp_profile_names[]
+    __attribute__((weak, visibility("hidden")));
 
 /* Sanity limits on the signature table: the table has no length, so a
  * corrupt one is caught by implausible counts rather than by its end. */
@@ -56,6 +62,8 @@ struct gcomp_model {
   /* run_alloc's buffers, one per output, and their capacities in bytes. */
   gcomp_tensor *owned_outputs;
   size_t *owned_capacity;
+  /* Null unless the model was compiled with gcomp --profile. */
+  gcomp_rt_profile *profile;
   char last_error[GCOMP_RT_ERROR_CAPACITY];
 };
 
@@ -195,17 +203,10 @@ static int is_static(const gcomp_tensor_info *info) {
 }
 
 /*===----------------------------------------------------------------------===*
- * Signature JSON
+ * Strings and the signature JSON
  *===----------------------------------------------------------------------===*/
 
-typedef struct strbuf {
-  char *data;
-  size_t len;
-  size_t cap;
-  int oom;
-} strbuf;
-
-static void sb_append(strbuf *sb, const char *s, size_t n) {
+void gcomp_rt_sb_append(gcomp_rt_strbuf *sb, const char *s, size_t n) {
   if (sb->oom)
     return;
   if (sb->len + n + 1 > sb->cap) {
@@ -225,84 +226,86 @@ static void sb_append(strbuf *sb, const char *s, size_t n) {
   sb->data[sb->len] = '\0';
 }
 
-static void sb_puts(strbuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
-
-static void sb_int(strbuf *sb, long long v) {
-  char tmp[24];
-  int n = snprintf(tmp, sizeof tmp, "%lld", v);
-  sb_append(sb, tmp, (size_t)n);
+void gcomp_rt_sb_puts(gcomp_rt_strbuf *sb, const char *s) {
+  gcomp_rt_sb_append(sb, s, strlen(s));
 }
 
-/* A JSON string literal. Bytes >= 0x80 pass through: names are UTF-8. */
-static void sb_json_string(strbuf *sb, const char *s) {
-  sb_puts(sb, "\"");
+void gcomp_rt_sb_int(gcomp_rt_strbuf *sb, long long v) {
+  char tmp[24];
+  int n = snprintf(tmp, sizeof tmp, "%lld", v);
+  gcomp_rt_sb_append(sb, tmp, (size_t)n);
+}
+
+/* Bytes >= 0x80 pass through: names are UTF-8. */
+void gcomp_rt_sb_json_string(gcomp_rt_strbuf *sb, const char *s) {
+  gcomp_rt_sb_puts(sb, "\"");
   for (const unsigned char *p = (const unsigned char *)s; *p; ++p) {
     char esc[8];
     switch (*p) {
     case '"':
-      sb_puts(sb, "\\\"");
+      gcomp_rt_sb_puts(sb, "\\\"");
       break;
     case '\\':
-      sb_puts(sb, "\\\\");
+      gcomp_rt_sb_puts(sb, "\\\\");
       break;
     case '\n':
-      sb_puts(sb, "\\n");
+      gcomp_rt_sb_puts(sb, "\\n");
       break;
     case '\r':
-      sb_puts(sb, "\\r");
+      gcomp_rt_sb_puts(sb, "\\r");
       break;
     case '\t':
-      sb_puts(sb, "\\t");
+      gcomp_rt_sb_puts(sb, "\\t");
       break;
     case '\b':
-      sb_puts(sb, "\\b");
+      gcomp_rt_sb_puts(sb, "\\b");
       break;
     case '\f':
-      sb_puts(sb, "\\f");
+      gcomp_rt_sb_puts(sb, "\\f");
       break;
     default:
       if (*p < 0x20) {
         snprintf(esc, sizeof esc, "\\u%04x", *p);
-        sb_puts(sb, esc);
+        gcomp_rt_sb_puts(sb, esc);
       } else {
-        sb_append(sb, (const char *)p, 1);
+        gcomp_rt_sb_append(sb, (const char *)p, 1);
       }
     }
   }
-  sb_puts(sb, "\"");
+  gcomp_rt_sb_puts(sb, "\"");
 }
 
-static void sb_tensor_list(strbuf *sb, const gcomp_tensor_info *infos,
+static void sb_tensor_list(gcomp_rt_strbuf *sb, const gcomp_tensor_info *infos,
                            size_t n) {
-  sb_puts(sb, "[");
+  gcomp_rt_sb_puts(sb, "[");
   for (size_t i = 0; i < n; ++i) {
     const gcomp_tensor_info *info = &infos[i];
-    sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
-    sb_json_string(sb, info->name);
-    sb_puts(sb, ",\"dtype\":\"");
-    sb_puts(sb, dtype_name(info->dtype));
-    sb_puts(sb, "\",\"elem_type\":");
-    sb_int(sb, info->dtype);
-    sb_puts(sb, ",\"shape\":[");
+    gcomp_rt_sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
+    gcomp_rt_sb_json_string(sb, info->name);
+    gcomp_rt_sb_puts(sb, ",\"dtype\":\"");
+    gcomp_rt_sb_puts(sb, dtype_name(info->dtype));
+    gcomp_rt_sb_puts(sb, "\",\"elem_type\":");
+    gcomp_rt_sb_int(sb, info->dtype);
+    gcomp_rt_sb_puts(sb, ",\"shape\":[");
     for (int32_t d = 0; d < info->rank; ++d) {
       if (d)
-        sb_puts(sb, ",");
-      sb_int(sb, (long long)info->dims[d]);
+        gcomp_rt_sb_puts(sb, ",");
+      gcomp_rt_sb_int(sb, (long long)info->dims[d]);
     }
-    sb_puts(sb, "]}");
+    gcomp_rt_sb_puts(sb, "]}");
   }
-  sb_puts(sb, "]");
+  gcomp_rt_sb_puts(sb, "]");
 }
 
 static char *build_signature_json(const gcomp_model *m) {
-  strbuf sb = {NULL, 0, 0, 0};
-  sb_puts(&sb, "{\"abi_version\":");
-  sb_int(&sb, GCOMP_RUNTIME_ABI_VERSION);
-  sb_puts(&sb, ",\"inputs\":");
+  gcomp_rt_strbuf sb = {NULL, 0, 0, 0};
+  gcomp_rt_sb_puts(&sb, "{\"abi_version\":");
+  gcomp_rt_sb_int(&sb, GCOMP_RUNTIME_ABI_VERSION);
+  gcomp_rt_sb_puts(&sb, ",\"inputs\":");
   sb_tensor_list(&sb, m->infos, m->num_inputs);
-  sb_puts(&sb, ",\"outputs\":");
+  gcomp_rt_sb_puts(&sb, ",\"outputs\":");
   sb_tensor_list(&sb, m->infos + m->num_inputs, m->num_outputs);
-  sb_puts(&sb, "}");
+  gcomp_rt_sb_puts(&sb, "}");
   if (sb.oom) {
     free(sb.data);
     return NULL;
@@ -387,9 +390,19 @@ static gcomp_status check_cpu(void) {
               missing, n == 1 ? "it" : "them");
 }
 
+/* Reads the optional profile tables into m->profile. */
+static gcomp_status parse_profile(gcomp_model *m) {
+  char err[GCOMP_RT_ERROR_CAPACITY];
+  gcomp_status st =
+      gcomp_rt_profile_create(__gcomp_profile_kernels, __gcomp_profile_names,
+                              &m->profile, err, sizeof err);
+  return st == GCOMP_OK ? GCOMP_OK : fail(NULL, st, "%s", err);
+}
+
 static void destroy_model(gcomp_model *model) {
   if (!model)
     return;
+  gcomp_rt_profile_destroy(model->profile);
   if (model->owned_outputs)
     for (size_t i = 0; i < model->num_outputs; ++i)
       free(model->owned_outputs[i].data);
@@ -416,6 +429,8 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
   gcomp_status st = parse_signature(m);
   if (st == GCOMP_OK)
     st = check_cpu();
+  if (st == GCOMP_OK)
+    st = parse_profile(m);
   if (st == GCOMP_OK) {
     size_t total = m->num_inputs + m->num_outputs;
     m->signature_json = build_signature_json(m);
@@ -590,7 +605,12 @@ static gcomp_status call_entry(gcomp_model *m, const gcomp_tensor *inputs,
     m->entry_args[i] = inputs[i].data;
   for (size_t i = 0; i < m->num_outputs; ++i)
     m->entry_args[m->num_inputs + i] = outputs[i].data;
+  /* Without profiling, this is all there is to it. */
+  gcomp_rt_profile *previous =
+      m->profile ? gcomp_rt_profile_run_begin(m->profile) : NULL;
   int32_t rc = __gcomp_entry(m->entry_args, m->entry_args + m->num_inputs);
+  if (m->profile)
+    gcomp_rt_profile_run_end(m->profile, previous);
   if (rc != 0)
     return fail(m, GCOMP_ERR_INTERNAL, "the model's code failed (code %d)",
                 (int)rc);
@@ -684,4 +704,58 @@ gcomp_status gcomp_model_run_alloc(gcomp_model *model,
   *out_outputs = model->owned_outputs;
   *out_num_outputs = model->num_outputs;
   return GCOMP_OK;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Profiling
+ *===----------------------------------------------------------------------===*/
+
+size_t gcomp_model_profile_num_kernels(const gcomp_model *model) {
+  return model && model->profile ? gcomp_rt_profile_num_kernels(model->profile)
+                                 : 0;
+}
+
+gcomp_status gcomp_model_profile_kernel(const gcomp_model *model, size_t index,
+                                        gcomp_kernel_profile *out) {
+  const char *fn = "gcomp_model_profile_kernel";
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT, "%s: model is null", fn);
+  if (!out)
+    return fail(mutable_model(model), GCOMP_ERR_INVALID_ARGUMENT,
+                "%s: out is null", fn);
+  if (!model->profile)
+    return fail(mutable_model(model), GCOMP_ERR_INVALID_ARGUMENT,
+                "%s: the model was not compiled with gcomp --profile", fn);
+  size_t count = gcomp_rt_profile_num_kernels(model->profile);
+  if (index >= count)
+    return fail(mutable_model(model), GCOMP_ERR_INVALID_ARGUMENT,
+                "%s: index %zu is out of range (the model has %zu kernels)", fn,
+                index, count);
+  gcomp_rt_profile_kernel(model->profile, index, out);
+  return GCOMP_OK;
+}
+
+void gcomp_model_profile_reset(gcomp_model *model) {
+  if (model && model->profile)
+    gcomp_rt_profile_reset(model->profile);
+}
+
+gcomp_status gcomp_model_profile_write_trace(const gcomp_model *model,
+                                             const char *path) {
+  const char *fn = "gcomp_model_profile_write_trace";
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT, "%s: model is null", fn);
+  if (!path)
+    return fail(mutable_model(model), GCOMP_ERR_INVALID_ARGUMENT,
+                "%s: path is null", fn);
+  if (!model->profile)
+    return fail(mutable_model(model), GCOMP_ERR_INVALID_ARGUMENT,
+                "%s: the model was not compiled with gcomp --profile, so "
+                "there is no trace to write",
+                fn);
+  char err[GCOMP_RT_ERROR_CAPACITY];
+  gcomp_status st = gcomp_rt_profile_write_trace(
+      model->profile, path, __gcomp_producer, err, sizeof err);
+  return st == GCOMP_OK ? GCOMP_OK
+                        : fail(mutable_model(model), st, "%s: %s", fn, err);
 }

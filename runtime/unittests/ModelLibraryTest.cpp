@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "gcomp/runtime.h"
+#include "ModelLibrary.h"
 
 #include "gtest/gtest.h"
 
@@ -16,52 +16,7 @@
 
 namespace {
 
-// The runtime.h functions resolved from one model.so.
-struct ModelLibrary {
-#define GCOMP_API_FUNCTIONS(X)                                                 \
-  X(gcomp_version)                                                             \
-  X(gcomp_abi_version)                                                         \
-  X(gcomp_last_error)                                                          \
-  X(gcomp_model_create)                                                        \
-  X(gcomp_model_destroy)                                                       \
-  X(gcomp_model_num_inputs)                                                    \
-  X(gcomp_model_num_outputs)                                                   \
-  X(gcomp_model_input_info)                                                    \
-  X(gcomp_model_output_info)                                                   \
-  X(gcomp_model_input_index)                                                   \
-  X(gcomp_model_output_index)                                                  \
-  X(gcomp_model_signature_json)                                                \
-  X(gcomp_model_run)                                                           \
-  X(gcomp_model_run_alloc)                                                     \
-  X(gcomp_model_last_error)                                                    \
-  X(gcomp_dtype_size)                                                          \
-  X(gcomp_dtype_name)
-#define DECLARE(name) decltype(&::name) name = nullptr;
-  GCOMP_API_FUNCTIONS(DECLARE)
-#undef DECLARE
-
-  void *handle = nullptr;
-
-  explicit ModelLibrary(const char *path) {
-    handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!handle)
-      return;
-#define RESOLVE(fn) fn = reinterpret_cast<decltype(fn)>(dlsym(handle, #fn));
-    GCOMP_API_FUNCTIONS(RESOLVE)
-#undef RESOLVE
-  }
-  ~ModelLibrary() {
-    if (handle)
-      dlclose(handle);
-  }
-  bool complete() const {
-    bool all = handle != nullptr;
-#define CHECK(fn) all = all && fn != nullptr;
-    GCOMP_API_FUNCTIONS(CHECK)
-#undef CHECK
-    return all;
-  }
-};
+using gcomp::testing::ModelLibrary;
 
 TEST(ModelLibraryTest, ExportsExactlyTheApi) {
   ModelLibrary lib(GCOMP_FAKE_MODEL_DYNAMIC);
@@ -74,8 +29,10 @@ TEST(ModelLibraryTest, ExportsExactlyTheApi) {
   // other globals (hidden by gcomp_model.map), nor the runtime's internals.
   for (const char *hidden :
        {"__gcomp_signature", "__gcomp_names", "__gcomp_cpu_features",
-        "__gcomp_producer", "__gcomp_entry", "gcomp_rt_cpu_has_feature",
-        "gcomp_rt_missing_cpu_features", "fake_model_kernel"})
+        "__gcomp_producer", "__gcomp_entry", "__gcomp_profile_kernels",
+        "__gcomp_profile_names", "__gcomp_prof_begin", "__gcomp_prof_end",
+        "gcomp_rt_cpu_has_feature", "gcomp_rt_missing_cpu_features",
+        "gcomp_rt_profile_create", "gcomp_rt_sb_append", "fake_model_kernel"})
     EXPECT_EQ(dlsym(lib.handle, hidden), nullptr) << hidden;
 }
 
@@ -217,6 +174,17 @@ TEST(ModelLibraryTest, BadRank) {
 TEST(ModelLibraryTest, BadDtype) {
   expectCreateFails(GCOMP_FAKE_MODEL_BAD_DTYPE, GCOMP_ERR_INTERNAL,
                     "corrupt model signature: output 's' has unknown dtype 8");
+}
+
+TEST(ModelLibraryTest, BadProfileTable) {
+  expectCreateFails(GCOMP_FAKE_MODEL_BAD_PROFILE, GCOMP_ERR_INTERNAL,
+                    "corrupt model profile tables: -1 kernels");
+}
+
+TEST(ModelLibraryTest, ProfileTableWithoutNames) {
+  expectCreateFails(GCOMP_FAKE_MODEL_PROFILE_NO_NAMES, GCOMP_ERR_INTERNAL,
+                    "corrupt model profile tables: the model defines "
+                    "__gcomp_profile_kernels but not __gcomp_profile_names");
 }
 
 TEST(ModelLibraryTest, UnsupportedCpu) {

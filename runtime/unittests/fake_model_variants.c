@@ -13,12 +13,16 @@
 #include "gcomp/runtime.h"
 
 #include <string.h>
+#include <time.h>
 
 #define FAKE_DYNAMIC 1
 #define FAKE_BAD_ABI 2
 #define FAKE_BAD_RANK 3
 #define FAKE_BAD_DTYPE 4
 #define FAKE_ALL_CPU_FEATURES 5
+#define FAKE_PROFILE 6
+#define FAKE_BAD_PROFILE 7
+#define FAKE_PROFILE_NO_NAMES 8
 
 #ifndef FAKE_VARIANT
 #error "define FAKE_VARIANT"
@@ -60,8 +64,53 @@ const char __gcomp_names[] = "";
 const char __gcomp_cpu_features[] =
     "sse4.2,avx,avx2,fma,f16c,bmi2,avx512f,avx512bw,avx512vl,avx512dq,"
     "avx512cd,avx512vnni,avx512bf16,avx512fp16";
+#elif FAKE_VARIANT == FAKE_PROFILE
+/* As compiled with gcomp --profile: input x: float32[4], output
+ * y: float32[4] = 2 * x + 2 * x, in three kernels:
+ *   k0.scale   (node "scale")           t = 2 * x           4 flops
+ *   k1.add     (nodes "add1,add2")      run twice, ~20 us each, 1000 flops
+ *   k2."q"\    (no nodes)               y = t + t           flops unknown
+ * When x[0] == -1 the entry also makes calls the runtime must ignore: ids
+ * out of range, and an end without a begin. */
+const int64_t __gcomp_signature[] = {
+    GCOMP_MODEL_ABI_VERSION, 1, 1,
+    GCOMP_DTYPE_FLOAT32, 1, 4,
+    GCOMP_DTYPE_FLOAT32, 1, 4,
+};
+const char __gcomp_names[] = "x\0y";
+const char __gcomp_cpu_features[] = "";
+const int64_t __gcomp_profile_kernels[] = {3, 4, 1000, 0};
+const char __gcomp_profile_names[] =
+    "k0.scale\0scale\0k1.add\0add1,add2\0k2.\"q\"\\\0";
+#elif FAKE_VARIANT == FAKE_BAD_PROFILE
+const int64_t __gcomp_signature[] = {GCOMP_MODEL_ABI_VERSION, 0, 0};
+const char __gcomp_names[] = "";
+const char __gcomp_cpu_features[] = "";
+const int64_t __gcomp_profile_kernels[] = {-1};
+const char __gcomp_profile_names[] = "";
+#elif FAKE_VARIANT == FAKE_PROFILE_NO_NAMES
+const int64_t __gcomp_signature[] = {GCOMP_MODEL_ABI_VERSION, 0, 0};
+const char __gcomp_names[] = "";
+const char __gcomp_cpu_features[] = "";
+const int64_t __gcomp_profile_kernels[] = {1, 0};
 #else
 #error "unknown FAKE_VARIANT"
+#endif
+
+#if FAKE_VARIANT == FAKE_PROFILE
+/* Defined by the runtime. */
+void __gcomp_prof_begin(int32_t kernel);
+void __gcomp_prof_end(int32_t kernel);
+
+static void spin_us(long us) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  while ((now.tv_sec - start.tv_sec) * 1000000000L +
+             (now.tv_nsec - start.tv_nsec) <
+         us * 1000L);
+}
 #endif
 
 /* Stands for the compiled code's own functions, which MLIR emits with
@@ -77,6 +126,31 @@ int32_t fake_model_kernel(void *const *inputs, void *const *outputs) {
 #if FAKE_VARIANT == FAKE_DYNAMIC
   static const float kOut[3] = {1, 2, 3};
   memcpy(outputs[0], kOut, sizeof kOut);
+#elif FAKE_VARIANT == FAKE_PROFILE
+  const float *x = (const float *)inputs[0];
+  float *y = (float *)outputs[0];
+  float t[4];
+  int misuse = x[0] == -1.0f;
+  if (misuse) {
+    __gcomp_prof_end(0);
+    __gcomp_prof_begin(3);
+    __gcomp_prof_end(3);
+    __gcomp_prof_begin(-1);
+    __gcomp_prof_end(-1);
+  }
+  __gcomp_prof_begin(0);
+  for (int i = 0; i < 4; ++i)
+    t[i] = 2 * x[i];
+  __gcomp_prof_end(0);
+  for (int rep = 0; rep < 2; ++rep) {
+    __gcomp_prof_begin(1);
+    spin_us(20);
+    __gcomp_prof_end(1);
+  }
+  __gcomp_prof_begin(2);
+  for (int i = 0; i < 4; ++i)
+    y[i] = t[i] + t[i];
+  __gcomp_prof_end(2);
 #else
   (void)outputs;
 #endif

@@ -42,6 +42,8 @@ for op in ["Relu", "Sigmoid", "Tanh"]:
 single("Softmax", [[2, 3, 5]], [2, 3, 5], label="Softmax opset 13 default")
 single("Softmax", [[2, 3, 5]], [2, 3, 5], {"axis": 1},
        label="Softmax opset 13 axis 1")
+single("Softmax", [[2, 3, 5]], [2, 3, 5], {"axis": -2},
+       label="Softmax opset 13 axis -2")
 single("Softmax", [[2, 3, 5]], [2, 3, 5], {"axis": 1}, opset=11,
        label="Softmax opset 11 axis 1")
 single("Softmax", [[4, 6]], [4, 6], opset=11, label="Softmax opset 11 default")
@@ -70,6 +72,7 @@ single("Reshape", [[2, 3, 4]], [2, 12],
        inits={"s": np.array([0, -1], np.int64)}, label="Reshape 0")
 single("Flatten", [[2, 3, 4]], [6, 4], {"axis": 2}, label="Flatten axis 2")
 single("Flatten", [[2, 3, 4]], [1, 24], {"axis": 0}, label="Flatten axis 0")
+single("Flatten", [[2, 3, 4]], [6, 4], {"axis": -1}, label="Flatten axis -1")
 single("Transpose", [[2, 3, 4]], [4, 3, 2], label="Transpose default")
 single("Transpose", [[2, 3, 4]], [3, 4, 2], {"perm": [1, 2, 0]},
        label="Transpose perm")

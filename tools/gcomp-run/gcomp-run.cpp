@@ -7,6 +7,9 @@
 //   gcomp-run model.so -i x=x.npy -o out/       inputs from .npy, save outputs
 //   gcomp-run model.so -i x=x.npy --expect y=y.npy [--rtol R] [--atol A]
 //   gcomp-run model.so --bench 50 [--warmup 5] [--json]
+//   gcomp-run model.so --profile trace.json [--bench N] [--json]
+//                                               per-kernel times (a model
+//                                               built with gcomp --profile)
 //   gcomp-run --signature model.so
 //
 // Exit status: 0 success, 1 an output differs from --expect, 2 any error
@@ -337,9 +340,22 @@ struct ModelLibrary {
   X(gcomp_model_signature_json)                                                \
   X(gcomp_model_run)                                                           \
   X(gcomp_model_last_error)
+// Resolved when present: a model.so whose runtime predates profiling
+// lacks them, and then counts as not compiled with --profile.
+#define GCOMP_PROFILE_FUNCTIONS(X)                                             \
+  X(gcomp_model_profile_num_kernels)                                           \
+  X(gcomp_model_profile_kernel)                                                \
+  X(gcomp_model_profile_reset)                                                 \
+  X(gcomp_model_profile_write_trace)
 #define DECLARE(fn) decltype(&::fn) fn = nullptr;
   GCOMP_API_FUNCTIONS(DECLARE)
+  GCOMP_PROFILE_FUNCTIONS(DECLARE)
 #undef DECLARE
+
+  bool hasProfileFunctions() const {
+    return gcomp_model_profile_num_kernels && gcomp_model_profile_kernel &&
+           gcomp_model_profile_reset && gcomp_model_profile_write_trace;
+  }
 
   void load(std::string path, const std::string &prefix) {
     // A name without a slash would make dlopen search the library path.
@@ -357,6 +373,11 @@ struct ModelLibrary {
     GCOMP_API_FUNCTIONS(RESOLVE)
 #undef RESOLVE
 #undef GCOMP_API_FUNCTIONS
+#define RESOLVE_OPTIONAL(fn)                                                   \
+  fn = reinterpret_cast<decltype(fn)>(dlsym(handle, (prefix + #fn).c_str()));
+    GCOMP_PROFILE_FUNCTIONS(RESOLVE_OPTIONAL)
+#undef RESOLVE_OPTIONAL
+#undef GCOMP_PROFILE_FUNCTIONS
     if (gcomp_abi_version() != GCOMP_RUNTIME_ABI_VERSION)
       fatal("'" + path + "' has runtime ABI version " +
             std::to_string(gcomp_abi_version()) + "; this gcomp-run expects " +
@@ -684,6 +705,176 @@ BenchStats summarize(std::vector<double> ms) {
 }
 
 //===----------------------------------------------------------------------===//
+// Profiling.
+//===----------------------------------------------------------------------===//
+
+/// A JSON string literal.
+std::string jsonString(const std::string &s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += ch;
+      }
+    }
+  }
+  return out + "\"";
+}
+
+/// Columns a UTF-8 string takes (one per code point).
+size_t displayWidth(const std::string &s) {
+  size_t n = 0;
+  for (char c : s)
+    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+/// `s` cut to at most `width` columns, ending in "..." when cut, and never
+/// inside a UTF-8 sequence.
+std::string truncateTo(const std::string &s, size_t width) {
+  if (displayWidth(s) <= width)
+    return s;
+  std::string out;
+  size_t columns = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool start = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+    if (start && columns++ == width - 3)
+      break;
+    out += s[i];
+  }
+  return out + "...";
+}
+
+std::string padRight(const std::string &s, size_t width) {
+  size_t w = displayWidth(s);
+  return w >= width ? s : s + std::string(width - w, ' ');
+}
+
+std::string padLeft(const std::string &s, size_t width) {
+  size_t w = displayWidth(s);
+  return w >= width ? s : std::string(width - w, ' ') + s;
+}
+
+std::string formatFixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+struct KernelRow {
+  std::string kernel, nodes;
+  uint64_t calls;
+  double totalMs, meanMs, share, gflops; // share in [0, 1]; gflops < 0: unknown
+};
+
+/// The kernels' counters, sorted by total time, longest first.
+std::vector<KernelRow> profileRows(const ModelLibrary &lib, gcomp_model *model,
+                                   double &sumMs) {
+  size_t n = lib.gcomp_model_profile_num_kernels(model);
+  std::vector<KernelRow> rows;
+  sumMs = 0;
+  for (size_t i = 0; i < n; ++i) {
+    gcomp_kernel_profile k;
+    if (lib.gcomp_model_profile_kernel(model, i, &k) != GCOMP_OK)
+      fatal(lib.gcomp_model_last_error(model));
+    KernelRow row{k.kernel, k.nodes, k.calls, k.total_ms, 0, 0, -1};
+    if (k.calls > 0)
+      row.meanMs = k.total_ms / static_cast<double>(k.calls);
+    if (k.flops_per_call > 0 && k.total_ms > 0)
+      row.gflops =
+          k.flops_per_call * static_cast<double>(k.calls) / (k.total_ms * 1e6);
+    sumMs += k.total_ms;
+    rows.push_back(row);
+  }
+  for (KernelRow &row : rows)
+    row.share = sumMs > 0 ? row.totalMs / sumMs : 0;
+  // Ties keep kernel order (rows are built in kernel order, so the label
+  // breaks them); std::stable_sort's temporary buffer is deprecated in C++20
+  // libstdc++ and trips -Werror.
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (rows[a].totalMs != rows[b].totalMs)
+      return rows[a].totalMs > rows[b].totalMs;
+    return a < b;
+  });
+  std::vector<KernelRow> sorted;
+  for (size_t i : order)
+    sorted.push_back(rows[i]);
+  rows = std::move(sorted);
+  return rows;
+}
+
+void printProfileTable(const std::vector<KernelRow> &rows, double sumMs,
+                       double wallMs, int runs) {
+  constexpr size_t kMaxNodesWidth = 40;
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back(
+      {"kernel", "nodes", "calls", "total ms", "mean ms", "share", "GFLOP/s"});
+  for (const KernelRow &row : rows)
+    cells.push_back({row.kernel, truncateTo(row.nodes, kMaxNodesWidth),
+                     std::to_string(row.calls), formatFixed(row.totalMs, 4),
+                     formatFixed(row.meanMs, 6),
+                     formatFixed(100 * row.share, 1) + "%",
+                     row.gflops < 0 ? "" : formatFixed(row.gflops, 3)});
+  std::vector<size_t> widths(cells[0].size(), 0);
+  for (const auto &line : cells)
+    for (size_t c = 0; c < line.size(); ++c)
+      widths[c] = std::max(widths[c], displayWidth(line[c]));
+  for (const auto &line : cells) {
+    // Text columns to the left, numbers to the right.
+    std::string text =
+        padRight(line[0], widths[0]) + "  " + padRight(line[1], widths[1]);
+    for (size_t c = 2; c < line.size(); ++c)
+      text += "  " + padLeft(line[c], widths[c]);
+    while (!text.empty() && text.back() == ' ')
+      text.pop_back();
+    std::printf("%s\n", text.c_str());
+  }
+  std::printf("sum of kernel time %.4f ms = %.1f%% of the %.4f ms measured "
+              "(%d runs)\n",
+              sumMs, wallMs > 0 ? 100 * sumMs / wallMs : 0.0, wallMs, runs);
+}
+
+std::string profileJson(const std::vector<KernelRow> &rows) {
+  std::string out = "[";
+  for (const KernelRow &row : rows) {
+    char numbers[256];
+    std::snprintf(numbers, sizeof numbers,
+                  ",\"calls\":%" PRIu64 ",\"total_ms\":%.6f,\"mean_ms\":%.6f,"
+                  "\"share\":%.6f,\"gflops\":",
+                  row.calls, row.totalMs, row.meanMs, row.share);
+    out += (out.size() > 1 ? ",{\"kernel\":" : "{\"kernel\":") +
+           jsonString(row.kernel) + ",\"nodes\":" + jsonString(row.nodes) +
+           numbers + (row.gflops < 0 ? "null" : formatFixed(row.gflops, 6)) +
+           "}";
+  }
+  return out + "]";
+}
+
+//===----------------------------------------------------------------------===//
 // Driver.
 //===----------------------------------------------------------------------===//
 
@@ -699,6 +890,7 @@ struct Options {
   int bench = 0;
   int warmup = 5;
   bool json = false;
+  std::string profile; // trace path; "" without --profile
   size_t maxValues = 8;
   std::string symbolPrefix;
 };
@@ -716,6 +908,25 @@ int run(const Options &opts) {
   if (opts.printSignature) {
     std::printf("%s\n", lib.gcomp_model_signature_json(model));
     return 0;
+  }
+
+  bool profiling = !opts.profile.empty();
+  if (profiling) {
+    // num_kernels is 0 both without profile tables and with an empty one;
+    // only the former is an error.
+    gcomp_kernel_profile k;
+    bool compiled =
+        lib.hasProfileFunctions() &&
+        (lib.gcomp_model_profile_num_kernels(model) > 0 ||
+         (lib.gcomp_model_profile_kernel(model, 0, &k) != GCOMP_OK &&
+          !std::strstr(lib.gcomp_model_last_error(model),
+                       "not compiled with gcomp --profile")));
+    if (!compiled)
+      fatal(opts.model + " was not compiled with gcomp --profile");
+    // An unwritable path fails now rather than after the runs.
+    if (lib.gcomp_model_profile_write_trace(model, opts.profile.c_str()) !=
+        GCOMP_OK)
+      fatal(lib.gcomp_model_last_error(model));
   }
 
   std::vector<TensorInfo> inputInfos = queryInfos(lib, model, false);
@@ -804,6 +1015,8 @@ int run(const Options &opts) {
   if (opts.bench > 0) {
     for (int i = 0; i < opts.warmup; ++i)
       runOnce();
+    if (profiling)
+      lib.gcomp_model_profile_reset(model);
     std::vector<double> ms;
     ms.reserve(static_cast<size_t>(opts.bench));
     for (int i = 0; i < opts.bench; ++i) {
@@ -814,14 +1027,48 @@ int run(const Options &opts) {
           std::chrono::duration<double, std::milli>(end - start).count());
     }
     BenchStats s = summarize(ms);
-    if (opts.json)
+    double wallMs = 0, kernelMs = 0;
+    for (double v : ms)
+      wallMs += v;
+    std::vector<KernelRow> rows;
+    if (profiling) {
+      rows = profileRows(lib, model, kernelMs);
+      if (lib.gcomp_model_profile_write_trace(model, opts.profile.c_str()) !=
+          GCOMP_OK)
+        fatal(lib.gcomp_model_last_error(model));
+    }
+    if (opts.json) {
       std::printf("{\"median_ms\":%.6f,\"min_ms\":%.6f,\"p90_ms\":%.6f,"
-                  "\"mean_ms\":%.6f,\"runs\":%d}\n",
+                  "\"mean_ms\":%.6f,\"runs\":%d",
                   s.median, s.min, s.p90, s.mean, opts.bench);
-    else
+      if (profiling)
+        std::printf(",\"warmup\":%d,\"wall_ms\":%.6f,\"kernel_ms\":%.6f,"
+                    "\"trace\":%s,\"kernels\":%s",
+                    opts.warmup, wallMs, kernelMs,
+                    jsonString(opts.profile).c_str(),
+                    profileJson(rows).c_str());
+      std::printf("}\n");
+    } else {
       std::printf("%d runs (%d warmup): median %.6f ms, min %.6f ms, p90 "
                   "%.6f ms, mean %.6f ms\n",
                   opts.bench, opts.warmup, s.median, s.min, s.p90, s.mean);
+      if (profiling)
+        printProfileTable(rows, kernelMs, wallMs, opts.bench);
+    }
+    if (profiling) {
+      std::fprintf(info, "wrote %s\n", opts.profile.c_str());
+      // The runtime keeps at most kTraceCapacity events (runtime.h).
+      constexpr uint64_t kTraceCapacity = 1 << 20;
+      uint64_t events = static_cast<uint64_t>(opts.bench);
+      for (const KernelRow &row : rows)
+        events += row.calls;
+      if (events > kTraceCapacity)
+        std::fprintf(stderr,
+                     "gcomp-run: warning: the trace holds the first %" PRIu64
+                     " of %" PRIu64 " events (runs and kernel calls); the "
+                     "table counts them all\n",
+                     kTraceCapacity, events);
+    }
   }
 
   return allMatch ? 0 : kExitMismatch;
@@ -867,15 +1114,26 @@ int main(int argc, char **argv) {
   app.add_option("--seed", opts.seed, "Seed for the random inputs")
       ->capture_default_str();
   auto *bench = app.add_option("--bench", opts.bench,
-                               "Time N runs and print median/min/p90/mean ms")
+                               "Time N runs and print median/min/p90/mean ms "
+                               "(10 with --profile alone)")
                     ->type_name("N");
-  app.add_option("--warmup", opts.warmup,
-                 "Untimed runs before --bench's timed runs")
-      ->capture_default_str()
-      ->type_name("N");
-  app.add_flag("--json", opts.json,
-               "With --bench, print only a JSON object on stdout")
-      ->needs(bench);
+  auto *warmup = app.add_option("--warmup", opts.warmup,
+                                "Untimed runs before --bench's timed runs "
+                                "(default 5; 1 with --profile alone)")
+                     ->type_name("N");
+  auto *profile =
+      app.add_option("--profile", opts.profile,
+                     "For a model compiled with gcomp --profile: time each "
+                     "kernel over the --bench runs (after the warm-up), print "
+                     "a table sorted by total time, and write a Chrome "
+                     "trace (Perfetto, chrome://tracing) to TRACE.json")
+          ->type_name("TRACE.json");
+  auto *json = app.add_flag("--json", opts.json,
+                            "With --bench or --profile, print only a JSON "
+                            "object on stdout (with --profile, \"kernels\": "
+                            "one object per kernel; \"share\" is a fraction "
+                            "of the summed kernel time, \"gflops\" null when "
+                            "unknown)");
   app.add_option("--max-values", opts.maxValues,
                  "How many values of each output to print")
       ->capture_default_str()
@@ -902,6 +1160,17 @@ int main(int argc, char **argv) {
     fatal("--bench must be at least 1");
   if (opts.warmup < 0)
     fatal("--warmup must be non-negative");
+  if (json->count() > 0 && bench->count() == 0 && profile->count() == 0)
+    fatal("--json requires --bench or --profile");
+  if (profile->count() > 0) {
+    if (opts.profile.empty())
+      fatal("--profile needs a file name");
+    if (bench->count() == 0) {
+      opts.bench = 10;
+      if (warmup->count() == 0)
+        opts.warmup = 1;
+    }
+  }
 
   try {
     return run(opts);

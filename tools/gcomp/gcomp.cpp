@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gcomp/Driver/Driver.h"
+#include "gcomp/Pipelines/Pipelines.h"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -60,9 +61,9 @@ int main(int argc, char **argv) {
     return std::string("gcomp: error: ") + e.what() +
            " (see gcomp --help)\n";
   });
-  app.add_option("model", options.inputPath,
-                 "ONNX model (.onnx, or ONNX text format .onnxtext)")
-      ->required();
+  auto *modelOption = app.add_option(
+      "model", options.inputPath,
+      "ONNX model (.onnx, or ONNX text format .onnxtext)");
   app.add_option("-o,--output", options.outputPath,
                  "Output file ('-' for stdout with text --emit kinds); "
                  "default: MODEL.so");
@@ -105,9 +106,35 @@ int main(int argc, char **argv) {
   app.add_option("--print-ir-after", options.printIRAfter,
                  "Print the IR after the named pass (repeatable)");
   app.add_flag("--timing", options.timing, "Report the time of each pass");
+  app.add_flag("--profile", options.profile,
+               "Record per-kernel times in the library (read them with "
+               "gcomp-run --profile TRACE.json); off by default, and then "
+               "costs nothing");
+  app.add_option("--disable-pass", options.disabledPasses,
+                 "Leave out an optimization pass (repeatable); "
+                 "--print-optimization-passes lists them");
+  bool printOptimizationPasses = false;
+  app.add_flag("--print-optimization-passes", printOptimizationPasses,
+               "List the passes --disable-pass accepts, one per line, and "
+               "exit");
+  app.add_option("--debug-miscompile", options.debugMiscompilePass,
+                 "Test only: make the named optimization pass produce wrong "
+                 "code (to test gcomp-debug bisect)")
+      ->group("Testing");
+  app.add_option("--debug-perturb-node", options.debugPerturbNode,
+                 "Test only: add 1 to the outputs of the named ONNX node "
+                 "(to test gcomp-debug)")
+      ->group("Testing");
 
   try {
     app.parse(argc, argv);
+    if (printOptimizationPasses) {
+      for (const std::string &name : gcomp::optimizationPasses())
+        std::cout << name << "\n";
+      return 0;
+    }
+    if (modelOption->empty())
+      throw CLI::RequiredError("model");
   } catch (const CLI::ParseError &e) {
     return app.exit(e);
   }

@@ -36,6 +36,14 @@ struct DriverOptions {
   bool printIRAfterAll = false;
   std::vector<std::string> printIRAfter;
   bool timing = false;
+  /// Record per-kernel times (read with gcomp-run --profile).
+  bool profile = false;
+  /// Test only: make the named ONNX node's outputs wrong (+1).
+  std::string debugPerturbNode;
+  /// Optimization passes to leave out.
+  std::vector<std::string> disabledPasses;
+  /// Test only: the optimization pass that miscompiles on purpose.
+  std::string debugMiscompilePass;
   /// argv[0] and an address in the executable, to find the runtime.
   const char *argv0 = nullptr;
   void *mainAddr = nullptr;

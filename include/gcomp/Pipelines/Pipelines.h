@@ -10,6 +10,7 @@
 
 #include "mlir/Pass/PassManager.h"
 #include <string>
+#include <vector>
 
 namespace gcomp {
 
@@ -30,7 +31,19 @@ struct PipelineOptions {
   std::string cpuFeatures;
   /// Version string recorded in the object.
   std::string producer = "gcomp";
+  /// Time every kernel (gcomp --profile); off, the model has no
+  /// profiling code at all.
+  bool profile = false;
+  /// Optimization passes to leave out (see optimizationPasses()).
+  std::vector<std::string> disabledPasses;
+  /// Test only: the optimization pass to make miscompile on purpose (for
+  /// testing gcomp-debug bisect); only gcomp-fuse-elementwise supports it.
+  std::string testMiscompilePass;
 };
+
+/// The passes that only optimize, which a user or gcomp-debug bisect may
+/// disable without changing what the model computes.
+std::vector<std::string> optimizationPasses();
 
 /// Adds the passes that take a module from the phase before `phase` to it.
 /// Returns failure if an upstream pipeline string does not parse.

@@ -33,6 +33,32 @@
  * already checked; returns 0 on success. */
 #define GCOMP_SYM_ENTRY "__gcomp_entry"
 
+/* Per-kernel profiling (`gcomp --profile`). Optional: a model compiled
+ * without --profile defines none of the four symbols below, and the runtime
+ * refers to the two tables as weak symbols. They are an addition, not a
+ * layout change, so GCOMP_MODEL_ABI_VERSION stays 1.
+ *
+ * const int64_t GCOMP_SYM_PROFILE_KERNELS[]:
+ *   [0] N, the number of kernels (0 <= N <= 1048576)
+ *   [1 + i] for kernel i in 0..N-1: the estimated floating-point operations
+ *           of one call of the kernel (>= 0; 0 if unknown)               */
+#define GCOMP_SYM_PROFILE_KERNELS "__gcomp_profile_kernels"
+/* const char GCOMP_SYM_PROFILE_NAMES[]: for each kernel i in 0..N-1, two
+ * NUL-terminated strings: the kernel's label ("k3.generic"; must not be
+ * empty), then the comma-separated names of the ONNX nodes it covers
+ * ("fc1,relu1"; may be ""). Defined whenever GCOMP_SYM_PROFILE_KERNELS is. */
+#define GCOMP_SYM_PROFILE_NAMES "__gcomp_profile_names"
+/* void GCOMP_SYM_PROF_BEGIN(int32_t kernel), GCOMP_SYM_PROF_END(int32_t
+ * kernel): defined by the runtime (C ABI, hidden). A model compiled with
+ * --profile calls begin(k) right before and end(k) right after kernel k,
+ * 0 <= k < N, on the thread that called GCOMP_SYM_ENTRY (never from inside
+ * a parallel region), in execution order: begin k, end k, begin k', end k',
+ * ... (pairs never overlap). A kernel may run several times per entry call.
+ * Calls outside a run through the runtime, and ids out of range, are
+ * ignored. */
+#define GCOMP_SYM_PROF_BEGIN "__gcomp_prof_begin"
+#define GCOMP_SYM_PROF_END "__gcomp_prof_end"
+
 typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs);
 
 #endif /* GCOMP_MODEL_ABI_H */

@@ -138,6 +138,44 @@ GCOMP_API gcomp_status gcomp_model_run_alloc(gcomp_model *model,
 /* The message of the last failed call on this instance; "" if none. */
 GCOMP_API const char *gcomp_model_last_error(const gcomp_model *model);
 
+/* Per-kernel profiling, for a model compiled with `gcomp --profile` (the
+ * functions exist in every model; without --profile it has no kernels to
+ * report and running it costs nothing extra).
+ *
+ * Each run (gcomp_model_run / gcomp_model_run_alloc) of such a model records
+ * on the instance, for each kernel (loop nest) of the compiled code, how
+ * often it ran and for how long (CLOCK_MONOTONIC), and a trace of every
+ * kernel call and of every run, up to 1048576 events (later ones are
+ * dropped and counted; the totals keep counting). */
+typedef struct gcomp_kernel_profile {
+  const char *kernel;    /* label, e.g. "k3.generic" */
+  const char *nodes;     /* the ONNX nodes it covers, "fc1,relu1"; may be "" */
+  uint64_t calls;        /* calls since creation or the last reset */
+  double total_ms;       /* their total time */
+  double flops_per_call; /* compiler's estimate of one call; 0 if unknown */
+} gcomp_kernel_profile;
+
+/* Number of kernels; 0 unless the model was compiled with gcomp --profile
+ * (or model is null). Kernels are numbered 0.. in execution order. */
+GCOMP_API size_t gcomp_model_profile_num_kernels(const gcomp_model *model);
+/* Kernel `index`'s counters. The strings live as long as the library. */
+GCOMP_API gcomp_status gcomp_model_profile_kernel(const gcomp_model *model,
+                                                  size_t index,
+                                                  gcomp_kernel_profile *out);
+/* Clears the counters and the trace (e.g. after warm-up runs); the next
+ * run becomes the trace's time origin. A no-op without profiling. */
+GCOMP_API void gcomp_model_profile_reset(gcomp_model *model);
+/* Writes the trace recorded since creation or the last reset to `path` as
+ * Chrome trace-event JSON (open it in https://ui.perfetto.dev or
+ * chrome://tracing): {"traceEvents":[...]} with one complete event
+ * ("ph":"X", "ts"/"dur" in microseconds from the first run) per run, named
+ * "run", and per kernel call, named by the kernel's label with
+ * "args":{"nodes":"..."}. GCOMP_ERR_INVALID_ARGUMENT if the model was not
+ * compiled with --profile or the file cannot be created, GCOMP_ERR_INTERNAL
+ * if writing fails. */
+GCOMP_API gcomp_status gcomp_model_profile_write_trace(const gcomp_model *model,
+                                                       const char *path);
+
 /* Bytes per element of a gcomp_dtype, 0 if unknown. */
 GCOMP_API size_t gcomp_dtype_size(int32_t dtype);
 /* "float32", "int64", ...; "undefined" if unknown. */

@@ -9,6 +9,7 @@
 
 #include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+#include "AbiGlobals.h"
 #include "gcomp/model_abi.h"
 #include "gcomp/runtime.h"
 
@@ -60,22 +61,6 @@ std::optional<int64_t> elementTypeCode(Type type, DictionaryAttr attrs) {
   return std::nullopt;
 }
 
-void addGlobal(OpBuilder &b, Location loc, StringRef name, Type type,
-               Attribute value) {
-  auto global = LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
-                                       LLVM::Linkage::External, name, value,
-                                       /*alignment=*/8);
-  // Read by the runtime linked into the same .so, never exported from it.
-  global.setVisibility_(LLVM::Visibility::Hidden);
-}
-
-void addStringGlobal(OpBuilder &b, Location loc, StringRef name,
-                     StringRef bytes) {
-  // `bytes` carries its own NUL terminators.
-  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), bytes.size());
-  addGlobal(b, loc, name, type, b.getStringAttr(bytes));
-}
-
 struct EmitModelAbiPass
     : gcomp::impl::GcompEmitModelAbiBase<EmitModelAbiPass> {
   using Base::Base;
@@ -123,17 +108,13 @@ struct EmitModelAbiPass
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Location loc = entry.getLoc();
-    auto tableType = RankedTensorType::get(
-        {static_cast<int64_t>(table.size())}, b.getI64Type());
-    addGlobal(b, loc, GCOMP_SYM_SIGNATURE,
-              LLVM::LLVMArrayType::get(b.getI64Type(), table.size()),
-              DenseIntElementsAttr::get(tableType, table));
-    addStringGlobal(b, loc, GCOMP_SYM_NAMES, names);
+    addAbiTable(b, loc, GCOMP_SYM_SIGNATURE, table);
+    addAbiString(b, loc, GCOMP_SYM_NAMES, names);
     std::string features = llvm::join(cpuFeatures, ",");
-    addStringGlobal(b, loc, GCOMP_SYM_CPU_FEATURES,
-                    StringRef(features.c_str(), features.size() + 1));
-    addStringGlobal(b, loc, GCOMP_SYM_PRODUCER,
-                    StringRef(producer.c_str(), producer.size() + 1));
+    addAbiString(b, loc, GCOMP_SYM_CPU_FEATURES,
+                 StringRef(features.c_str(), features.size() + 1));
+    addAbiString(b, loc, GCOMP_SYM_PRODUCER,
+                 StringRef(producer.c_str(), producer.size() + 1));
     module->setAttr(kNumInputsAttr, b.getI64IntegerAttr(fnType.getNumInputs()));
     module->setAttr(kNumOutputsAttr,
                     b.getI64IntegerAttr(fnType.getNumResults()));

@@ -44,4 +44,68 @@ def GcompEmitEntry : Pass<"gcomp-emit-entry", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def GcompFuseElementwise : Pass<"gcomp-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg producers into their consumers";
+  let description = [{
+    gcomp's elementwise fusion on linalg-on-tensors: a producer whose only
+    user is another linalg op is merged into it (upstream's elementwise
+    fusion patterns with that policy), so a chain of elementwise ops and
+    the epilogue of a contraction become single loop nests.
+    `test-miscompile` (test only) turns the first `arith.addf` of every
+    fused op into `arith.subf`, so that `gcomp-debug bisect` can be shown to
+    find a broken pass.
+  }];
+  let options = [
+    Option<"testMiscompile", "test-miscompile", "bool", /*default=*/"false",
+           "Test only: make every fused op compute the wrong result">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def GcompDistinctResults : Pass<"gcomp-distinct-results", "mlir::func::FuncOp"> {
+  let summary = "Give every returned tensor its own value";
+  let description = [{
+    A graph may list the same value as two outputs (an output and an
+    Identity of it). Each output becomes its own out-parameter buffer, so
+    every repeated return operand is copied (`linalg.copy` into a new
+    tensor) before bufferization.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def GcompInstrumentKernels
+    : Pass<"gcomp-instrument-kernels", "mlir::ModuleOp"> {
+  let summary = "Time every kernel of the entry function (gcomp --profile)";
+  let description = [{
+    Runs on bufferized IR, where each linalg op (and memref.copy) of the
+    entry function becomes one loop nest: brackets each with calls to the
+    runtime's `__gcomp_prof_begin(i32)` / `__gcomp_prof_end(i32)` and emits
+    the profile tables of model_abi.h: per kernel its estimated flops per
+    call, a label (`k3.generic`) and the ONNX nodes its location names.
+    Without this pass a model has no profiling code at all.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the entry function">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def GcompTestPerturbNode : Pass<"gcomp-test-perturb-node", "mlir::ModuleOp"> {
+  let summary = "Test only: add 1 to the outputs of one named ONNX node";
+  let description = [{
+    Makes a deliberately wrong model so that `gcomp-debug compare` can be
+    tested: every floating-point result of the ops whose location names the
+    ONNX node `node` gets 1.0 added to it. Not for production use.
+  }];
+  let options = [
+    Option<"nodeName", "node", "std::string", /*default=*/"\"\"",
+           "The ONNX node name to perturb">,
+  ];
+}
+
 #endif // GCOMP_DIALECT_GCOMP_TRANSFORMS_PASSES_TD

@@ -1,0 +1,108 @@
+//===- InstrumentKernels.cpp - per-kernel timers for gcomp --profile ------===//
+
+#include "AbiGlobals.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+#include "gcomp/model_abi.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace gcomp {
+#define GEN_PASS_DEF_GCOMPINSTRUMENTKERNELS
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
+} // namespace gcomp
+
+using namespace mlir;
+using namespace gcomp;
+
+namespace {
+
+/// The ONNX node names a location carries, in order, without repeats.
+std::string nodeNames(Location loc) {
+  llvm::SetVector<StringRef> names;
+  loc->walk([&](Location l) {
+    if (auto named = dyn_cast<NameLoc>(l))
+      names.insert(named.getName().strref());
+    return WalkResult::advance();
+  });
+  return llvm::join(names, ",");
+}
+
+/// Floating-point operations of one call: iterations times the arith/math
+/// ops of the body (a multiply-add counts 2). 0 when the shape is dynamic
+/// or the op only moves data.
+int64_t estimateFlops(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || isa<linalg::FillOp, linalg::TransposeOp, linalg::CopyOp>(op))
+    return 0;
+  int64_t iterations = 1;
+  for (int64_t r : linalgOp.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(r))
+      return 0;
+    iterations *= r;
+  }
+  int64_t opsPerIteration = 0;
+  for (Operation &bodyOp : linalgOp.getBlock()->without_terminator())
+    if (isa<arith::ArithDialect, math::MathDialect>(bodyOp.getDialect()) &&
+        !isa<arith::ConstantOp>(bodyOp))
+      ++opsPerIteration;
+  return iterations * opsPerIteration;
+}
+
+struct InstrumentKernelsPass
+    : gcomp::impl::GcompInstrumentKernelsBase<InstrumentKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto entry = module.lookupSymbol<func::FuncOp>(entryName);
+    if (!entry || entry.isExternal()) {
+      module.emitError() << "no entry function '" << entryName << "'";
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> kernels;
+    entry.walk([&](Operation *op) {
+      if (isa<linalg::LinalgOp, memref::CopyOp>(op))
+        kernels.push_back(op);
+    });
+
+    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+    Location loc = entry.getLoc();
+    auto hookType = b.getFunctionType({b.getI32Type()}, {});
+    for (StringRef hook : {GCOMP_SYM_PROF_BEGIN, GCOMP_SYM_PROF_END})
+      if (!module.lookupSymbol(hook))
+        func::FuncOp::create(b, loc, hook, hookType).setPrivate();
+
+    SmallVector<int64_t> table = {static_cast<int64_t>(kernels.size())};
+    std::string names;
+    for (auto [index, op] : llvm::enumerate(kernels)) {
+      b.setInsertionPoint(op);
+      Value id = arith::ConstantOp::create(
+          b, op->getLoc(), b.getI32IntegerAttr(static_cast<int32_t>(index)));
+      func::CallOp::create(b, op->getLoc(), GCOMP_SYM_PROF_BEGIN, TypeRange{},
+                           id);
+      b.setInsertionPointAfter(op);
+      func::CallOp::create(b, op->getLoc(), GCOMP_SYM_PROF_END, TypeRange{},
+                           id);
+      table.push_back(estimateFlops(op));
+      StringRef opName = op->getName().getStringRef();
+      names += "k" + std::to_string(index) + "." +
+               opName.substr(opName.find('.') + 1).str();
+      names.push_back('\0');
+      names += nodeNames(op->getLoc());
+      names.push_back('\0');
+    }
+    b.setInsertionPointToEnd(module.getBody());
+    addAbiTable(b, loc, GCOMP_SYM_PROFILE_KERNELS, table);
+    if (names.empty())
+      names.push_back('\0'); // an empty array is not a valid LLVM global
+    addAbiString(b, loc, GCOMP_SYM_PROFILE_NAMES, names);
+  }
+};
+
+} // namespace
