@@ -66,6 +66,17 @@ struct NodeContext {
     return llvm::cast<mlir::RankedTensorType>(inputs[i].getType());
   }
 
+  /// Inputs 0..count-1 must be present.
+  mlir::LogicalResult requireInputs(unsigned count) const;
+  /// Input `i` must have a floating-point element type.
+  mlir::LogicalResult requireFloatInput(unsigned i) const;
+  /// `input` reshaped to `shape` (no op if it already has it).
+  mlir::Value reshape(mlir::Value input, llvm::ArrayRef<int64_t> shape) const;
+  /// Input `i` as a constant integer list (shape-like inputs); reports an
+  /// error naming `what` if it is not constant.
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  constantInts(unsigned i, llvm::StringRef what) const;
+
   /// Normalizes an axis in [-rank, rank) (or [-rank-1, rank] with
   /// `inclusiveEnd`) to be non-negative; reports an error if out of range.
   mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank,
@@ -76,6 +87,10 @@ struct NodeContext {
 };
 
 using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
+
+/// Adds the importers of TensorOpImporters.cpp (reductions, shape and data
+/// movement ops) to `table`.
+void addTensorOpImporters(llvm::StringMap<OpImporterFn> &table);
 
 /// The op importers, by ONNX op type (default domain).
 const llvm::StringMap<OpImporterFn> &opImporters();

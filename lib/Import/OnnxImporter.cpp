@@ -72,6 +72,44 @@ FailureOr<Value> NodeContext::requiredInput(unsigned i) const {
   return failure();
 }
 
+LogicalResult NodeContext::requireInputs(unsigned count) const {
+  for (unsigned i = 0; i < count; ++i)
+    if (failed(requiredInput(i)))
+      return failure();
+  return success();
+}
+
+LogicalResult NodeContext::requireFloatInput(unsigned i) const {
+  if (isa<FloatType>(inputType(i).getElementType()))
+    return success();
+  error() << "expects a floating-point input, got "
+          << inputType(i).getElementType();
+  return failure();
+}
+
+Value NodeContext::reshape(Value input, ArrayRef<int64_t> shape) const {
+  auto type = RankedTensorType::get(
+      shape, cast<RankedTensorType>(input.getType()).getElementType());
+  if (type == input.getType())
+    return input;
+  return builder.createOrFold<ReshapeOp>(loc, type, input);
+}
+
+FailureOr<SmallVector<int64_t>> NodeContext::constantInts(unsigned i,
+                                                          StringRef what) const {
+  ElementsAttr attr = constantInput(i);
+  if (!attr || !isa<IntegerType>(attr.getElementType())) {
+    error() << "the " << what
+            << " input must be a constant integer tensor (values computed at "
+               "run time are not supported yet)";
+    return failure();
+  }
+  SmallVector<int64_t> values;
+  for (APInt v : attr.getValues<APInt>())
+    values.push_back(v.getSExtValue());
+  return values;
+}
+
 FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
                                               bool inclusiveEnd) const {
   // Most ops take an axis in [-rank, rank); Flatten and friends also

@@ -16,32 +16,12 @@ using namespace llvm;
 namespace gcomp::detail {
 namespace {
 
-LogicalResult requireFloat(NodeContext &nc, unsigned i) {
-  if (isa<FloatType>(nc.inputType(i).getElementType()))
-    return success();
-  nc.error() << "expects a floating-point input, got "
-             << nc.inputType(i).getElementType();
-  return failure();
-}
 
-LogicalResult requireInputs(NodeContext &nc, unsigned count) {
-  for (unsigned i = 0; i < count; ++i)
-    if (failed(nc.requiredInput(i)))
-      return failure();
-  return success();
-}
 
-Value reshape(NodeContext &nc, Value input, ArrayRef<int64_t> shape) {
-  auto type = RankedTensorType::get(
-      shape, cast<RankedTensorType>(input.getType()).getElementType());
-  if (type == input.getType())
-    return input;
-  return ReshapeOp::create(nc.builder, nc.loc, type, input);
-}
 
 template <typename OpT>
 LogicalResult importBinary(NodeContext &nc) {
-  if (failed(requireInputs(nc, 2)))
+  if (failed(nc.requireInputs(2)))
     return failure();
   if (nc.opset < 7 && nc.intAttr("broadcast", 0)) {
     nc.error() << "legacy broadcasting (opset < 7 'broadcast' attribute) is "
@@ -52,21 +32,343 @@ LogicalResult importBinary(NodeContext &nc) {
       nc.inputType(0), nc.inputType(1), nc.errorFn());
   if (failed(type))
     return failure();
-  nc.outputs.push_back(
-      OpT::create(nc.builder, nc.loc, *type, nc.inputs[0], nc.inputs[1]));
+  nc.outputs.push_back(nc.builder.createOrFold<OpT>(nc.loc, *type, nc.inputs[0],
+                                                    nc.inputs[1]));
+  return success();
+}
+
+/// Operands must have one element type; ONNX allows that only where it
+/// says so, so a mismatch is a malformed model.
+LogicalResult requireSameElementType(NodeContext &nc) {
+  Type first;
+  for (Value v : nc.inputs) {
+    if (!v)
+      continue;
+    Type t = cast<RankedTensorType>(v.getType()).getElementType();
+    if (first && t != first) {
+      nc.error() << "inputs have different element types (" << first
+                 << " and " << t << ")";
+      return failure();
+    }
+    first = t;
+  }
+  return success();
+}
+
+/// A binary broadcast op between two values, folding constants.
+template <typename OpT>
+FailureOr<Value> broadcastBinary(NodeContext &nc, Value lhs, Value rhs) {
+  FailureOr<RankedTensorType> type =
+      inferBroadcastType(cast<RankedTensorType>(lhs.getType()),
+                         cast<RankedTensorType>(rhs.getType()), nc.errorFn());
+  if (failed(type))
+    return failure();
+  Type element = type->getElementType();
+  if constexpr (std::is_same_v<OpT, EqualOp> || std::is_same_v<OpT, LessOp> ||
+                std::is_same_v<OpT, LessEqualOp> ||
+                std::is_same_v<OpT, GreaterOp> ||
+                std::is_same_v<OpT, GreaterEqualOp>)
+    element = nc.builder.getI1Type();
+  return nc.builder.createOrFold<OpT>(nc.loc, type->clone(element), lhs, rhs);
+}
+
+template <typename OpT>
+LogicalResult importCompare(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireSameElementType(nc)))
+    return failure();
+  FailureOr<Value> v = broadcastBinary<OpT>(nc, nc.inputs[0], nc.inputs[1]);
+  if (failed(v))
+    return failure();
+  nc.outputs.push_back(*v);
+  return success();
+}
+
+/// Sum, Mean, Min, Max: variadic, folded pairwise left to right.
+template <typename OpT>
+LogicalResult importVariadic(NodeContext &nc) {
+  if (nc.inputs.empty() || llvm::is_contained(nc.inputs, Value())) {
+    nc.error() << "expects at least one input, none omitted";
+    return failure();
+  }
+  if (failed(requireSameElementType(nc)))
+    return failure();
+  Value acc = nc.inputs[0];
+  for (Value next : ArrayRef(nc.inputs).drop_front()) {
+    FailureOr<Value> v = broadcastBinary<OpT>(nc, acc, next);
+    if (failed(v))
+      return failure();
+    acc = *v;
+  }
+  nc.outputs.push_back(acc);
+  return success();
+}
+
+LogicalResult importMean(NodeContext &nc) {
+  if (failed(importVariadic<AddOp>(nc)))
+    return failure();
+  Value sum = nc.outputs.pop_back_val();
+  auto type = cast<RankedTensorType>(sum.getType());
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  Value count = ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(scalarType,
+                             nc.builder.getFloatAttr(type.getElementType(),
+                                                     nc.inputs.size())));
+  nc.outputs.push_back(nc.builder.createOrFold<DivOp>(nc.loc, type, sum, count));
   return success();
 }
 
 template <typename OpT>
 LogicalResult importUnaryFloat(NodeContext &nc) {
-  if (failed(requireInputs(nc, 1)) || failed(requireFloat(nc, 0)))
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
     return failure();
   nc.outputs.push_back(OpT::create(nc.builder, nc.loc, nc.inputs[0]));
   return success();
 }
 
+template <typename OpT>
+LogicalResult importUnaryAny(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  nc.outputs.push_back(OpT::create(nc.builder, nc.loc, nc.inputs[0]));
+  return success();
+}
+
+LogicalResult importNot(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  if (!nc.inputType(0).getElementType().isInteger(1)) {
+    nc.error() << "expects a bool input";
+    return failure();
+  }
+  nc.outputs.push_back(NotOp::create(nc.builder, nc.loc, nc.inputs[0]));
+  return success();
+}
+
+template <typename OpT>
+LogicalResult importPredicate(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  auto type = nc.inputType(0).clone(nc.builder.getI1Type());
+  if constexpr (std::is_same_v<OpT, IsInfOp>)
+    nc.outputs.push_back(IsInfOp::create(
+        nc.builder, nc.loc, type, nc.inputs[0],
+        nc.builder.getBoolAttr(nc.intAttr("detect_positive", 1)),
+        nc.builder.getBoolAttr(nc.intAttr("detect_negative", 1))));
+  else
+    nc.outputs.push_back(OpT::create(nc.builder, nc.loc, type, nc.inputs[0]));
+  return success();
+}
+
+/// Activations with float attributes, by ONNX attribute name and default.
+template <typename OpT>
+LogicalResult importActivation(NodeContext &nc,
+                               ArrayRef<std::pair<StringRef, float>> attrs) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  SmallVector<NamedAttribute> named;
+  for (auto [name, def] : attrs)
+    named.push_back(nc.builder.getNamedAttr(
+        name, nc.builder.getF32FloatAttr(nc.floatAttr(name, def))));
+  OperationState state(nc.loc, OpT::getOperationName());
+  state.addOperands(nc.inputs[0]);
+  state.addTypes(nc.inputs[0].getType());
+  state.addAttributes(named);
+  nc.outputs.push_back(nc.builder.create(state)->getResult(0));
+  return success();
+}
+
+LogicalResult importElu(NodeContext &nc) {
+  return importActivation<EluOp>(nc, {{"alpha", 1.0f}});
+}
+LogicalResult importCelu(NodeContext &nc) {
+  return importActivation<CeluOp>(nc, {{"alpha", 1.0f}});
+}
+LogicalResult importSelu(NodeContext &nc) {
+  return importActivation<SeluOp>(
+      nc, {{"alpha", 1.67326319217681884765625f},
+           {"gamma", 1.05070102214813232421875f}});
+}
+LogicalResult importLeakyRelu(NodeContext &nc) {
+  return importActivation<LeakyReluOp>(nc, {{"alpha", 0.01f}});
+}
+LogicalResult importThresholdedRelu(NodeContext &nc) {
+  return importActivation<ThresholdedReluOp>(nc, {{"alpha", 1.0f}});
+}
+LogicalResult importHardSigmoid(NodeContext &nc) {
+  return importActivation<HardSigmoidOp>(nc, {{"alpha", 0.2f}, {"beta", 0.5f}});
+}
+LogicalResult importShrink(NodeContext &nc) {
+  return importActivation<ShrinkOp>(nc, {{"bias", 0.0f}, {"lambd", 0.5f}});
+}
+
+LogicalResult importGelu(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  const onnx::AttributeProto *a = nc.attr("approximate");
+  std::string mode = a ? a->s() : "none";
+  if (mode != "none" && mode != "tanh") {
+    nc.error() << "approximate='" << mode << "' is not 'none' or 'tanh'";
+    return failure();
+  }
+  nc.outputs.push_back(GeluOp::create(nc.builder, nc.loc, nc.inputs[0],
+                                      nc.builder.getBoolAttr(mode == "tanh")));
+  return success();
+}
+
+/// A cast of `v` to element type `to` (folded for constants).
+Value castTo(NodeContext &nc, Value v, Type to) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == to)
+    return v;
+  return nc.builder.createOrFold<CastOp>(nc.loc, type.clone(to), v);
+}
+
+LogicalResult importCast(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  Type to;
+  if (nc.node.op_type() == "CastLike") {
+    if (failed(nc.requiredInput(1)))
+      return failure();
+    to = nc.inputType(1).getElementType();
+  } else {
+    int64_t code = nc.intAttr("to", 0);
+    to = elementTypeFor(nc.builder.getContext(), code);
+    if (!to) {
+      nc.error() << "cast to " << onnxTypeName(code) << " is not supported";
+      return failure();
+    }
+  }
+  Type from = nc.inputType(0).getElementType();
+  if (!(isa<FloatType>(from) || isa<IntegerType>(from)) ||
+      !(isa<FloatType>(to) || isa<IntegerType>(to))) {
+    nc.error() << "cast from " << from << " to " << to << " is not supported";
+    return failure();
+  }
+  nc.outputs.push_back(castTo(nc, nc.inputs[0], to));
+  return success();
+}
+
+LogicalResult importPow(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  // ONNX allows an exponent of another numeric type; compute in the base's.
+  Value exponent = castTo(nc, nc.inputs[1], nc.inputType(0).getElementType());
+  FailureOr<Value> v = broadcastBinary<PowOp>(nc, nc.inputs[0], exponent);
+  if (failed(v))
+    return failure();
+  nc.outputs.push_back(*v);
+  return success();
+}
+
+LogicalResult importMod(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireSameElementType(nc)))
+    return failure();
+  bool fmod = nc.intAttr("fmod", 0);
+  if (!fmod && isa<FloatType>(nc.inputType(0).getElementType())) {
+    nc.error() << "fmod=0 is not defined for floating-point inputs";
+    return failure();
+  }
+  FailureOr<Value> v = fmod ? broadcastBinary<FModOp>(nc, nc.inputs[0], nc.inputs[1])
+                            : broadcastBinary<ModOp>(nc, nc.inputs[0], nc.inputs[1]);
+  if (failed(v))
+    return failure();
+  nc.outputs.push_back(*v);
+  return success();
+}
+
+LogicalResult importBitShift(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireSameElementType(nc)))
+    return failure();
+  const onnx::AttributeProto *a = nc.attr("direction");
+  std::string direction = a ? a->s() : "";
+  FailureOr<Value> v;
+  if (direction == "LEFT")
+    v = broadcastBinary<BitShiftLeftOp>(nc, nc.inputs[0], nc.inputs[1]);
+  else if (direction == "RIGHT")
+    v = broadcastBinary<BitShiftRightOp>(nc, nc.inputs[0], nc.inputs[1]);
+  else {
+    nc.error() << "direction must be LEFT or RIGHT, got '" << direction << "'";
+    return failure();
+  }
+  if (failed(v))
+    return failure();
+  nc.outputs.push_back(*v);
+  return success();
+}
+
+LogicalResult importPRelu(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireSameElementType(nc)))
+    return failure();
+  FailureOr<Value> v = broadcastBinary<PReluOp>(nc, nc.inputs[0], nc.inputs[1]);
+  if (failed(v))
+    return failure();
+  if (cast<RankedTensorType>(v->getType()).getShape() !=
+      nc.inputType(0).getShape()) {
+    nc.error() << "slope must broadcast to the input's shape";
+    return failure();
+  }
+  nc.outputs.push_back(*v);
+  return success();
+}
+
+LogicalResult importWhere(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)))
+    return failure();
+  FailureOr<RankedTensorType> type = inferWhereType(
+      nc.inputType(0), nc.inputType(1), nc.inputType(2), nc.errorFn());
+  if (failed(type))
+    return failure();
+  nc.outputs.push_back(nc.builder.createOrFold<WhereOp>(
+      nc.loc, *type, nc.inputs[0], nc.inputs[1], nc.inputs[2]));
+  return success();
+}
+
+/// A scalar constant of `type`'s element type.
+Value scalarOf(NodeContext &nc, Type element, double v) {
+  auto type = RankedTensorType::get({}, element);
+  Attribute a = isa<FloatType>(element)
+                    ? Attribute(nc.builder.getFloatAttr(element, v))
+                    : Attribute(nc.builder.getIntegerAttr(element, (int64_t)v));
+  return ConstantOp::create(nc.builder, nc.loc,
+                            DenseElementsAttr::get(type, ArrayRef(a)));
+}
+
+LogicalResult importClip(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  Value x = nc.inputs[0];
+  Type element = nc.inputType(0).getElementType();
+  Value lo, hi;
+  if (nc.opset < 11) {
+    if (nc.attr("min"))
+      lo = scalarOf(nc, element, nc.floatAttr("min", 0));
+    if (nc.attr("max"))
+      hi = scalarOf(nc, element, nc.floatAttr("max", 0));
+  } else {
+    lo = nc.inputs.size() > 1 ? nc.inputs[1] : Value();
+    hi = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  }
+  if (lo) {
+    FailureOr<Value> v = broadcastBinary<MaxOp>(nc, x, lo);
+    if (failed(v))
+      return failure();
+    x = *v;
+  }
+  if (hi) {
+    FailureOr<Value> v = broadcastBinary<MinOp>(nc, x, hi);
+    if (failed(v))
+      return failure();
+    x = *v;
+  }
+  nc.outputs.push_back(x);
+  return success();
+}
+
+template <typename OpT>
 LogicalResult importSoftmax(NodeContext &nc) {
-  if (failed(requireInputs(nc, 1)) || failed(requireFloat(nc, 0)))
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
     return failure();
   RankedTensorType type = nc.inputType(0);
   int64_t rank = type.getRank();
@@ -77,8 +379,8 @@ LogicalResult importSoftmax(NodeContext &nc) {
     return failure();
   if (nc.opset >= 13 || rank == 0 || *axis == rank - 1) {
     // Opset 13 semantics, or the pre-13 2-D coercion is the same thing.
-    nc.outputs.push_back(SoftmaxOp::create(nc.builder, nc.loc, nc.inputs[0],
-                                           nc.builder.getI64IntegerAttr(*axis)));
+    nc.outputs.push_back(OpT::create(nc.builder, nc.loc, nc.inputs[0],
+                                     nc.builder.getI64IntegerAttr(*axis)));
     return success();
   }
   // Before opset 13 the input is flattened to [prod(dims[:axis]),
@@ -92,15 +394,15 @@ LogicalResult importSoftmax(NodeContext &nc) {
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < *axis ? outer : inner) *= type.getDimSize(i);
-  Value flat = reshape(nc, nc.inputs[0], {outer, inner});
-  Value softmax = SoftmaxOp::create(nc.builder, nc.loc, flat,
-                                    nc.builder.getI64IntegerAttr(1));
-  nc.outputs.push_back(reshape(nc, softmax, type.getShape()));
+  Value flat = nc.reshape(nc.inputs[0], {outer, inner});
+  Value softmax =
+      OpT::create(nc.builder, nc.loc, flat, nc.builder.getI64IntegerAttr(1));
+  nc.outputs.push_back(nc.reshape(softmax, type.getShape()));
   return success();
 }
 
 LogicalResult importMatMul(NodeContext &nc) {
-  if (failed(requireInputs(nc, 2)))
+  if (failed(nc.requireInputs(2)))
     return failure();
   FailureOr<RankedTensorType> type =
       inferMatMulType(nc.inputType(0), nc.inputType(1), nc.errorFn());
@@ -112,8 +414,8 @@ LogicalResult importMatMul(NodeContext &nc) {
 }
 
 LogicalResult importGemm(NodeContext &nc) {
-  if (failed(requireInputs(nc, nc.opset < 11 ? 3 : 2)) ||
-      failed(requireFloat(nc, 0)))
+  if (failed(nc.requireInputs(nc.opset < 11 ? 3 : 2)) ||
+      failed(nc.requireFloatInput(0)))
     return failure();
   Value c = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
   bool transA = nc.intAttr("transA", 0), transB = nc.intAttr("transB", 0);
@@ -138,14 +440,11 @@ LogicalResult importReshape(NodeContext &nc) {
                   "supported";
     return failure();
   }
-  if (failed(requireInputs(nc, 2)))
+  if (failed(nc.requireInputs(2)))
     return failure();
-  ElementsAttr shapeAttr = nc.constantInput(1);
-  if (!shapeAttr || !isa<IntegerType>(shapeAttr.getElementType())) {
-    nc.error() << "the shape input must be a constant integer tensor "
-                  "(shapes computed at run time are not supported yet)";
+  FailureOr<SmallVector<int64_t>> shapeValues = nc.constantInts(1, "shape");
+  if (failed(shapeValues))
     return failure();
-  }
   RankedTensorType inType = nc.inputType(0);
   if (!inType.hasStaticShape()) {
     nc.error() << "reshaping a tensor with dynamic dims is not supported yet: "
@@ -155,8 +454,7 @@ LogicalResult importReshape(NodeContext &nc) {
   bool allowZero = nc.opset >= 14 && nc.intAttr("allowzero", 0);
   SmallVector<int64_t> shape;
   int64_t inferIndex = -1, known = 1;
-  for (APInt v : shapeAttr.getValues<APInt>()) {
-    int64_t d = v.getSExtValue();
+  for (int64_t d : *shapeValues) {
     int64_t i = shape.size();
     if (d == 0 && !allowZero) {
       if (i >= inType.getRank()) {
@@ -196,12 +494,12 @@ LogicalResult importReshape(NodeContext &nc) {
                << " elements)";
     return failure();
   }
-  nc.outputs.push_back(reshape(nc, nc.inputs[0], shape));
+  nc.outputs.push_back(nc.reshape(nc.inputs[0], shape));
   return success();
 }
 
 LogicalResult importFlatten(NodeContext &nc) {
-  if (failed(requireInputs(nc, 1)))
+  if (failed(nc.requireInputs(1)))
     return failure();
   RankedTensorType type = nc.inputType(0);
   FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", 1),
@@ -218,12 +516,12 @@ LogicalResult importFlatten(NodeContext &nc) {
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < type.getRank(); ++i)
     (i < *axis ? outer : inner) *= type.getDimSize(i);
-  nc.outputs.push_back(reshape(nc, nc.inputs[0], {outer, inner}));
+  nc.outputs.push_back(nc.reshape(nc.inputs[0], {outer, inner}));
   return success();
 }
 
 LogicalResult importTranspose(NodeContext &nc) {
-  if (failed(requireInputs(nc, 1)))
+  if (failed(nc.requireInputs(1)))
     return failure();
   int64_t rank = nc.inputType(0).getRank();
   SmallVector<int64_t> perm;
@@ -242,7 +540,7 @@ LogicalResult importTranspose(NodeContext &nc) {
 }
 
 LogicalResult importIdentity(NodeContext &nc) {
-  if (failed(requireInputs(nc, 1)))
+  if (failed(nc.requireInputs(1)))
     return failure();
   nc.outputs.push_back(nc.inputs[0]);
   return success();
@@ -290,7 +588,65 @@ LogicalResult importConstant(NodeContext &nc) {
 } // namespace
 
 const StringMap<OpImporterFn> &opImporters() {
-  static const StringMap<OpImporterFn> table = {
+  static const StringMap<OpImporterFn> table = [] {
+    StringMap<OpImporterFn> t = {
+      {"Abs", importUnaryAny<AbsOp>},
+      {"Acos", importUnaryFloat<AcosOp>},
+      {"Acosh", importUnaryFloat<AcoshOp>},
+      {"And", importCompare<AndOp>},
+      {"Asin", importUnaryFloat<AsinOp>},
+      {"Asinh", importUnaryFloat<AsinhOp>},
+      {"Atan", importUnaryFloat<AtanOp>},
+      {"Atanh", importUnaryFloat<AtanhOp>},
+      {"BitShift", importBitShift},
+      {"Cast", importCast},
+      {"CastLike", importCast},
+      {"Ceil", importUnaryFloat<CeilOp>},
+      {"Celu", importCelu},
+      {"Clip", importClip},
+      {"Cos", importUnaryFloat<CosOp>},
+      {"Cosh", importUnaryFloat<CoshOp>},
+      {"Elu", importElu},
+      {"Equal", importCompare<EqualOp>},
+      {"Erf", importUnaryFloat<ErfOp>},
+      {"Exp", importUnaryFloat<ExpOp>},
+      {"Floor", importUnaryFloat<FloorOp>},
+      {"Gelu", importGelu},
+      {"Greater", importCompare<GreaterOp>},
+      {"GreaterOrEqual", importCompare<GreaterEqualOp>},
+      {"HardSigmoid", importHardSigmoid},
+      {"HardSwish", importUnaryFloat<HardSwishOp>},
+      {"IsInf", importPredicate<IsInfOp>},
+      {"IsNaN", importPredicate<IsNaNOp>},
+      {"LeakyRelu", importLeakyRelu},
+      {"Less", importCompare<LessOp>},
+      {"LessOrEqual", importCompare<LessEqualOp>},
+      {"Log", importUnaryFloat<LogOp>},
+      {"Max", importVariadic<MaxOp>},
+      {"Mean", importMean},
+      {"Min", importVariadic<MinOp>},
+      {"Mish", importUnaryFloat<MishOp>},
+      {"Mod", importMod},
+      {"Neg", importUnaryAny<NegOp>},
+      {"Not", importNot},
+      {"Or", importCompare<OrOp>},
+      {"Pow", importPow},
+      {"PRelu", importPRelu},
+      {"Reciprocal", importUnaryFloat<ReciprocalOp>},
+      {"Round", importUnaryFloat<RoundOp>},
+      {"Selu", importSelu},
+      {"Shrink", importShrink},
+      {"Sign", importUnaryAny<SignOp>},
+      {"Sin", importUnaryFloat<SinOp>},
+      {"Sinh", importUnaryFloat<SinhOp>},
+      {"Softplus", importUnaryFloat<SoftplusOp>},
+      {"Softsign", importUnaryFloat<SoftsignOp>},
+      {"Sqrt", importUnaryFloat<SqrtOp>},
+      {"Sum", importVariadic<AddOp>},
+      {"Tan", importUnaryFloat<TanOp>},
+      {"ThresholdedRelu", importThresholdedRelu},
+      {"Where", importWhere},
+      {"Xor", importCompare<XorOp>},
       {"Add", importBinary<AddOp>},
       {"Constant", importConstant},
       {"Div", importBinary<DivOp>},
@@ -302,11 +658,15 @@ const StringMap<OpImporterFn> &opImporters() {
       {"Relu", importUnaryFloat<ReluOp>},
       {"Reshape", importReshape},
       {"Sigmoid", importUnaryFloat<SigmoidOp>},
-      {"Softmax", importSoftmax},
+      {"Softmax", importSoftmax<SoftmaxOp>},
+      {"LogSoftmax", importSoftmax<LogSoftmaxOp>},
       {"Sub", importBinary<SubOp>},
       {"Tanh", importUnaryFloat<TanhOp>},
       {"Transpose", importTranspose},
-  };
+    };
+    addTensorOpImporters(t);
+    return t;
+  }();
   return table;
 }
 

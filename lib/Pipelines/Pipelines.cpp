@@ -54,7 +54,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("buffer-results-to-out-params{hoist-static-allocs "
             "modify-public-functions}"),
         req("canonicalize"), req("buffer-deallocation-pipeline"),
-        req("canonicalize")};
+        req("canonicalize"), req("gcomp-memref-copy-to-linalg", true)};
     if (o.profile)
       steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
     return steps;
@@ -67,6 +67,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             req("finalize-memref-to-llvm"),
             req("convert-math-to-llvm"),
             req("convert-math-to-libm"),
+            // bf16 conversions would otherwise call compiler-rt builtins.
+            req("arith-expand{include-bf16=true}"),
             req("convert-arith-to-llvm"),
             req("convert-index-to-llvm"),
             req("convert-cf-to-llvm"),

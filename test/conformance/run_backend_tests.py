@@ -80,6 +80,15 @@ def classify_compile_error(stderr):
     return "compile-error", line.split("error: ", 1)[-1][:160]
 
 
+def as_array(value):
+    """Test data as numpy; some cases hold TensorProtos (fp16, bf16...)."""
+    import onnx
+    from onnx import numpy_helper
+    if isinstance(value, onnx.TensorProto):
+        return numpy_helper.to_array(value)
+    return np.asarray(value)
+
+
 def run_case(case_name, model_bytes, data_sets, rtol, atol, workdir):
     """Returns (status, category, reason) with status pass|fail."""
     import onnx
@@ -106,7 +115,7 @@ def run_case(case_name, model_bytes, data_sets, rtol, atol, workdir):
                os.path.join(d, f"out{k}")]
         for name, value in zip(inputs, ins):
             p = os.path.join(d, f"in{k}_{len(cmd)}.npy")
-            np.save(p, np.asarray(value))
+            np.save(p, as_array(value))
             cmd += ["--input", f"{name}={p}"]
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
@@ -117,7 +126,7 @@ def run_case(case_name, model_bytes, data_sets, rtol, atol, workdir):
                 return "fail", "crash", f"the model crashed (status {r.returncode})"
             return "fail", "run-error", (r.stderr.strip().splitlines() or ["?"])[-1][:160]
         for name, expected in zip(outputs, outs):
-            expected = np.asarray(expected)
+            expected = as_array(expected)
             safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
             path = os.path.join(d, f"out{k}", safe + ".npy")
             if not os.path.exists(path):

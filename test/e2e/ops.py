@@ -90,4 +90,144 @@ model = make_model(
 res.check("Constant output", check_against_onnxruntime, model,
           "Constant output", feeds={})
 
+# Unary elementwise, on inputs inside each op's domain.
+positive = rng.uniform(0.1, 3.0, (3, 7)).astype(np.float32)
+unit = rng.uniform(-0.9, 0.9, (3, 7)).astype(np.float32)
+above_one = rng.uniform(1.1, 3.0, (3, 7)).astype(np.float32)
+wide = rng.uniform(-4, 4, (3, 7)).astype(np.float32)
+for op, data in [("Exp", wide), ("Log", positive), ("Sqrt", positive),
+                 ("Reciprocal", positive), ("Sin", wide), ("Cos", wide),
+                 ("Tan", unit), ("Asin", unit), ("Acos", unit), ("Atan", wide),
+                 ("Sinh", wide), ("Cosh", wide), ("Asinh", wide),
+                 ("Acosh", above_one), ("Atanh", unit), ("Floor", wide),
+                 ("Ceil", wide), ("Round", wide), ("Erf", wide),
+                 ("Softplus", wide), ("Softsign", wide), ("Mish", wide),
+                 ("HardSwish", wide), ("Neg", wide), ("Abs", wide),
+                 ("Sign", wide), ("Elu", wide), ("Celu", wide), ("Selu", wide),
+                 ("LeakyRelu", wide), ("ThresholdedRelu", wide),
+                 ("HardSigmoid", wide), ("Shrink", wide)]:
+    opset = 18  # Mish needs 18
+    model = make_model([helper.make_node(op, ["x"], ["y"])],
+                       [tensor_info("x", [3, 7])], [tensor_info("y", [3, 7])],
+                       opset=opset)
+    res.check(op, check_against_onnxruntime, model, op, feeds={"x": data})
+model = make_model([helper.make_node("Gelu", ["x"], ["y"], approximate="tanh")],
+                   [tensor_info("x", [3, 7])], [tensor_info("y", [3, 7])], opset=20)
+res.check("Gelu tanh", check_against_onnxruntime, model, "Gelu tanh",
+          feeds={"x": wide})
+
+# Binary, comparisons, logic, select.
+B = TensorProto.BOOL
+for op in ["Pow", "Min", "Max", "Sum", "Mean"]:
+    model = make_model([helper.make_node(op, ["a", "b"], ["y"])],
+                       [tensor_info("a", [2, 3]), tensor_info("b", [3])],
+                       [tensor_info("y", [2, 3])])
+    res.check(op, check_against_onnxruntime, model, op,
+              feeds={"a": positive[:2, :3].copy(), "b": wide[0, :3].copy()})
+for op in ["Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual"]:
+    model = make_model([helper.make_node(op, ["a", "b"], ["y"])],
+                       [tensor_info("a", [2, 3], TensorProto.INT64),
+                        tensor_info("b", [3], TensorProto.INT64)],
+                       [tensor_info("y", [2, 3], B)])
+    res.check(op, check_against_onnxruntime, model, op)
+for op in ["And", "Or", "Xor"]:
+    model = make_model([helper.make_node(op, ["a", "b"], ["y"])],
+                       [tensor_info("a", [2, 3], B), tensor_info("b", [2, 3], B)],
+                       [tensor_info("y", [2, 3], B)])
+    res.check(op, check_against_onnxruntime, model, op,
+              feeds={"a": rng.integers(0, 2, (2, 3)).astype(bool),
+                     "b": rng.integers(0, 2, (2, 3)).astype(bool)})
+model = make_model([helper.make_node("Where", ["c", "a", "b"], ["y"])],
+                   [tensor_info("c", [2, 1], B), tensor_info("a", [3]),
+                    tensor_info("b", [2, 3])], [tensor_info("y", [2, 3])])
+res.check("Where", check_against_onnxruntime, model, "Where",
+          feeds={"c": np.array([[True], [False]]),
+                 "a": wide[0, :3].copy(), "b": wide[:2, :3].copy()})
+model = make_model([helper.make_node("Mod", ["a", "b"], ["y"])],
+                   [tensor_info("a", [6], TensorProto.INT64),
+                    tensor_info("b", [6], TensorProto.INT64)],
+                   [tensor_info("y", [6], TensorProto.INT64)])
+res.check("Mod", check_against_onnxruntime, model, "Mod",
+          feeds={"a": np.array([-7, 7, -7, 7, 5, 0]),
+                 "b": np.array([3, 3, -3, -3, 5, 2])})
+model = make_model([helper.make_node("Clip", ["x", "lo", "hi"], ["y"])],
+                   [tensor_info("x", [3, 7]), tensor_info("lo", []),
+                    tensor_info("hi", [])], [tensor_info("y", [3, 7])])
+res.check("Clip", check_against_onnxruntime, model, "Clip",
+          feeds={"x": wide, "lo": np.array(-1, np.float32), "hi": np.array(2, np.float32)})
+for to, name in [(TensorProto.INT64, "int64"), (TensorProto.BOOL, "bool"),
+                 (TensorProto.DOUBLE, "double")]:
+    model = make_model([helper.make_node("Cast", ["x"], ["y"], to=to)],
+                       [tensor_info("x", [3, 7])], [tensor_info("y", [3, 7], to)])
+    res.check(f"Cast {name}", check_against_onnxruntime, model, f"Cast {name}",
+              feeds={"x": wide})
+
+# Reductions (axes as attribute and as input), arg-reductions, LogSoftmax.
+for op in ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
+           "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum",
+           "ReduceLogSumExp"]:
+    model = make_model([helper.make_node(op, ["x"], ["y"], axes=[1], keepdims=0)],
+                       [tensor_info("x", [3, 4, 5])], [tensor_info("y", [3, 5])],
+                       opset=11)
+    res.check(f"{op} axes attribute", check_against_onnxruntime, model,
+              f"{op} axes attribute", feeds={"x": rng.uniform(0.5, 1.5, (3, 4, 5)).astype(np.float32)})
+    model = make_model([helper.make_node(op, ["x", "axes"], ["y"])],
+                       [tensor_info("x", [3, 4, 5])], [tensor_info("y", [1, 4, 1])],
+                       {"axes": np.array([0, -1], np.int64)}, opset=18)
+    res.check(f"{op} axes input", check_against_onnxruntime, model,
+              f"{op} axes input", feeds={"x": rng.uniform(0.5, 1.5, (3, 4, 5)).astype(np.float32)})
+for op in ["ArgMax", "ArgMin"]:
+    model = make_model([helper.make_node(op, ["x"], ["y"], axis=1, keepdims=1)],
+                       [tensor_info("x", [3, 4, 5])],
+                       [tensor_info("y", [3, 1, 5], TensorProto.INT64)])
+    res.check(op, check_against_onnxruntime, model, op)
+single("LogSoftmax", [[2, 3, 5]], [2, 3, 5], {"axis": 1}, label="LogSoftmax")
+
+# Data movement and shape arithmetic (folded at compile time).
+single("Concat", [[2, 3], [4, 3]], [6, 3], {"axis": 0}, label="Concat")
+model = make_model([helper.make_node("Gather", ["x", "i"], ["y"], axis=1)],
+                   [tensor_info("x", [3, 5]), tensor_info("i", [2, 2], TensorProto.INT64)],
+                   [tensor_info("y", [3, 2, 2])])
+res.check("Gather", check_against_onnxruntime, model, "Gather",
+          feeds={"x": wide[:, :5].copy(), "i": np.array([[0, -1], [4, 2]])})
+single("Unsqueeze", [[3, 4]], [3, 1, 4, 1],
+       inits={"axes": np.array([1, -1], np.int64)}, label="Unsqueeze")
+single("Squeeze", [[3, 1, 4, 1]], [3, 4],
+       inits={"axes": np.array([1, 3], np.int64)}, label="Squeeze")
+single("Expand", [[3, 1]], [2, 3, 4],
+       inits={"shape": np.array([2, 1, 4], np.int64)}, label="Expand")
+single("Tile", [[2, 3]], [4, 9],
+       inits={"repeats": np.array([2, 3], np.int64)}, label="Tile")
+single("Slice", [[5, 6]], [2, 2],
+       inits={"starts": np.array([1, -1], np.int64),
+              "ends": np.array([4, 0], np.int64),
+              "axes": np.array([0, 1], np.int64),
+              "steps": np.array([2, -3], np.int64)}, label="Slice negative step")
+model = make_model([helper.make_node("Split", ["x", "s"], ["a", "b"], axis=1)],
+                   [tensor_info("x", [2, 5])],
+                   [tensor_info("a", [2, 2]), tensor_info("b", [2, 3])],
+                   {"s": np.array([2, 3], np.int64)})
+res.check("Split", check_against_onnxruntime, model, "Split")
+# Shape -> Gather -> Unsqueeze -> Concat -> Reshape, as exporters write it.
+nodes = [helper.make_node("Shape", ["x"], ["s"]),
+         helper.make_node("Gather", ["s", "zero"], ["n"], axis=0),
+         helper.make_node("Unsqueeze", ["n", "axes"], ["n1"]),
+         helper.make_node("Concat", ["n1", "minus1"], ["shape"], axis=0),
+         helper.make_node("Reshape", ["x", "shape"], ["y"])]
+model = make_model(nodes, [tensor_info("x", [2, 3, 4])], [tensor_info("y", [2, 12])],
+                   {"zero": np.array(0, np.int64), "axes": np.array([0], np.int64),
+                    "minus1": np.array([-1], np.int64)})
+res.check("shape arithmetic", check_against_onnxruntime, model, "shape arithmetic")
+model = make_model([helper.make_node("ConstantOfShape", ["s"], ["c"],
+                                     value=numpy_helper.from_array(np.array([0.5], np.float32))),
+                    helper.make_node("Add", ["x", "c"], ["y"])],
+                   [tensor_info("x", [2, 3])], [tensor_info("y", [2, 3])],
+                   {"s": np.array([2, 3], np.int64)})
+res.check("ConstantOfShape", check_against_onnxruntime, model, "ConstantOfShape")
+model = make_model([helper.make_node("Range", ["a", "b", "c"], ["r"]),
+                    helper.make_node("Add", ["x", "r"], ["y"])],
+                   [tensor_info("x", [4])], [tensor_info("y", [4])],
+                   {"a": np.array(1.0, np.float32), "b": np.array(3.0, np.float32),
+                    "c": np.array(0.5, np.float32)})
+res.check("Range", check_against_onnxruntime, model, "Range")
 res.finish()

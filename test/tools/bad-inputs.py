@@ -59,11 +59,15 @@ with tempfile.TemporaryDirectory() as d:
     expect_error("truncated", write("trunc", data[: len(data) // 2]),
                  "not a valid ONNX model")
 
-    conv = make_model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv_3")],
-                      [tensor_info("x", [1, 1, 4, 4]), tensor_info("w", [1, 1, 3, 3])],
-                      [tensor_info("y", [1, 1, 2, 2])])
-    expect_error("unsupported op", write("conv", conv.SerializeToString()),
-                 "node 'conv_3' (Conv, opset 17): unsupported operator; gcomp supports: Add,")
+    # An op no opset defines (the checker would refuse it; gcomp must not
+    # crash on it either).
+    custom = onnx.helper.make_model(onnx.helper.make_graph(
+        [helper.make_node("Frobnicate", ["x"], ["y"], name="frob_3")], "g",
+        [tensor_info("x", [2])], [tensor_info("y", [2])]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    expect_error("unsupported op", write("custom", custom.SerializeToString()),
+                 "node 'frob_3' (Frobnicate, opset 17): unsupported operator; "
+                 "gcomp supports: Abs, Acos,")
     expect_error("unknown input name", write("shape", data),
                  "--input-shape names 'z', which is not a graph input (inputs: 'x')",
                  extra=["--input-shape", "z=1x4"])

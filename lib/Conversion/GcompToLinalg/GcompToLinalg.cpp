@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gcomp/Conversion/Passes.h"
+#include "LoweringUtils.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -25,224 +26,9 @@ namespace gcomp {
 
 using namespace mlir;
 using namespace gcomp;
+using namespace gcomp::lowering;
 
 namespace {
-
-/// The lowering handles static shapes; symbolic dims come with their own
-/// run-time shape plumbing.
-LogicalResult requireStatic(Operation *op, ConversionPatternRewriter &rewriter) {
-  for (Type t : llvm::concat<Type>(TypeRange(op->getOperandTypes()),
-                                   TypeRange(op->getResultTypes())))
-    if (auto shaped = dyn_cast<ShapedType>(t); shaped && !shaped.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not lowered yet");
-  return success();
-}
-
-Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
-  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-}
-
-Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
-                   TypedAttr value) {
-  Value init = emptyTensor(b, loc, type);
-  Value scalar = arith::ConstantOp::create(b, loc, value);
-  return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
-}
-
-TypedAttr zeroAttr(Type elementType) {
-  if (auto ft = dyn_cast<FloatType>(elementType))
-    return FloatAttr::get(ft, 0.0);
-  return IntegerAttr::get(elementType, 0);
-}
-
-/// The map reading an operand of `operandShape` inside an iteration space
-/// whose trailing dims are the (broadcast) result dims `resultShape`:
-/// operand dims align to the right; a size-1 dim that broadcasts reads 0.
-AffineMap broadcastMap(ArrayRef<int64_t> operandShape,
-                       ArrayRef<int64_t> resultShape, MLIRContext *ctx) {
-  unsigned rank = resultShape.size();
-  unsigned offset = rank - operandShape.size();
-  SmallVector<AffineExpr> exprs;
-  for (auto [j, dim] : llvm::enumerate(operandShape)) {
-    if (dim == 1 && resultShape[j + offset] != 1)
-      exprs.push_back(getAffineConstantExpr(0, ctx));
-    else
-      exprs.push_back(getAffineDimExpr(j + offset, ctx));
-  }
-  return AffineMap::get(rank, 0, exprs, ctx);
-}
-
-/// An all-parallel linalg.generic over `resultType` whose body `fn` maps
-/// the operands' scalars to the result scalar.
-using ScalarFn =
-    llvm::function_ref<Value(OpBuilder &, Location, ValueRange)>;
-Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                  ValueRange inputs, ScalarFn fn) {
-  MLIRContext *ctx = b.getContext();
-  SmallVector<AffineMap> maps;
-  for (Value in : inputs)
-    maps.push_back(broadcastMap(cast<RankedTensorType>(in.getType()).getShape(),
-                                resultType.getShape(), ctx));
-  maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
-  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
-                                             utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, loc, resultType, inputs, emptyTensor(b, loc, resultType), maps,
-      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
-        linalg::YieldOp::create(nb, nloc, fn(nb, nloc, args.drop_back()));
-      });
-  return generic.getResult(0);
-}
-
-//===----------------------------------------------------------------------===//
-// Elementwise
-//===----------------------------------------------------------------------===//
-
-template <typename SrcOp, typename FloatOp, typename IntOp>
-struct BinaryLowering : OpConversionPattern<SrcOp> {
-  using OpConversionPattern<SrcOp>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SrcOp op, typename SrcOp::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
-    bool isFloat = isa<FloatType>(op.getType().getElementType());
-    Value result = elementwise(
-        rewriter, op.getLoc(), op.getType(),
-        {adaptor.getLhs(), adaptor.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          if (isFloat)
-            return FloatOp::create(b, loc, args[0], args[1]);
-          return IntOp::create(b, loc, args[0], args[1]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-template <typename SrcOp>
-struct UnaryLowering : OpConversionPattern<SrcOp> {
-  using OpConversionPattern<SrcOp>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SrcOp op, typename SrcOp::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
-    Type elementType = op.getType().getElementType();
-    Value result = elementwise(
-        rewriter, op.getLoc(), op.getType(), {adaptor.getInput()},
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return scalar(b, loc, args[0], elementType);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-
-  static Value scalar(OpBuilder &b, Location loc, Value x, Type t);
-};
-
-template <>
-Value UnaryLowering<ReluOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    Type t) {
-  Value zero = arith::ConstantOp::create(b, loc, zeroAttr(t));
-  return arith::MaximumFOp::create(b, loc, x, zero);
-}
-
-template <>
-Value UnaryLowering<SigmoidOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                       Type t) {
-  Value one = arith::ConstantOp::create(b, loc, FloatAttr::get(t, 1.0));
-  Value negExp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-  return arith::DivFOp::create(b, loc, one,
-                               arith::AddFOp::create(b, loc, one, negExp));
-}
-
-template <>
-Value UnaryLowering<TanhOp>::scalar(OpBuilder &b, Location loc, Value x,
-                                    Type) {
-  return math::TanhOp::create(b, loc, x);
-}
-
-//===----------------------------------------------------------------------===//
-// Softmax: max-reduce, exp(x - max), sum-reduce, divide.
-//===----------------------------------------------------------------------===//
-
-struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    RankedTensorType type = op.getType();
-    auto elementType = cast<FloatType>(type.getElementType());
-    int64_t rank = type.getRank(), axis = op.getAxis();
-    if (rank == 0) { // softmax of a scalar is 1
-      rewriter.replaceOp(op, filledTensor(rewriter, loc, type,
-                                          FloatAttr::get(elementType, 1.0)));
-      return success();
-    }
-    SmallVector<int64_t> reducedShape(type.getShape());
-    reducedShape.erase(reducedShape.begin() + axis);
-    auto reducedType = RankedTensorType::get(reducedShape, elementType);
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap dropAxis = identity.dropResult(axis);
-    SmallVector<utils::IteratorType> reduceIters(rank,
-                                                 utils::IteratorType::parallel);
-    reduceIters[axis] = utils::IteratorType::reduction;
-    SmallVector<utils::IteratorType> parallelIters(
-        rank, utils::IteratorType::parallel);
-
-    auto reduce = [&](Value input, TypedAttr init, auto combine) {
-      Value acc = filledTensor(rewriter, loc, reducedType, init);
-      return linalg::GenericOp::create(
-                 rewriter, loc, reducedType, input, acc,
-                 ArrayRef<AffineMap>{identity, dropAxis}, reduceIters,
-                 [&](OpBuilder &b, Location l, ValueRange args) {
-                   linalg::YieldOp::create(b, l, combine(b, l, args[0], args[1]));
-                 })
-          .getResult(0);
-    };
-    auto withReduced = [&](Value input, Value reduced, auto fn) {
-      return linalg::GenericOp::create(
-                 rewriter, loc, type, ValueRange{input, reduced},
-                 emptyTensor(rewriter, loc, type),
-                 ArrayRef<AffineMap>{identity, dropAxis, identity},
-                 parallelIters,
-                 [&](OpBuilder &b, Location l, ValueRange args) {
-                   linalg::YieldOp::create(b, l, fn(b, l, args[0], args[1]));
-                 })
-          .getResult(0);
-    };
-
-    Value max = reduce(
-        adaptor.getInput(),
-        FloatAttr::get(elementType,
-                       APFloat::getInf(elementType.getFloatSemantics(), true)),
-        [](OpBuilder &b, Location l, Value x, Value acc) -> Value {
-          return arith::MaximumFOp::create(b, l, x, acc);
-        });
-    Value exps = withReduced(adaptor.getInput(), max,
-                             [](OpBuilder &b, Location l, Value x,
-                                Value m) -> Value {
-                               return math::ExpOp::create(
-                                   b, l, arith::SubFOp::create(b, l, x, m));
-                             });
-    Value sum = reduce(exps, FloatAttr::get(elementType, 0.0),
-                       [](OpBuilder &b, Location l, Value x, Value acc) -> Value {
-                         return arith::AddFOp::create(b, l, x, acc);
-                       });
-    Value result = withReduced(exps, sum,
-                               [](OpBuilder &b, Location l, Value e,
-                                  Value s) -> Value {
-                                 return arith::DivFOp::create(b, l, e, s);
-                               });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
 
 //===----------------------------------------------------------------------===//
 // Contractions
@@ -410,15 +196,8 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (failed(requireStatic(op, rewriter)))
       return failure();
-    Location loc = op.getLoc();
-    ArrayRef<int64_t> shape = op.getType().getShape();
-    auto shapeType = RankedTensorType::get({static_cast<int64_t>(shape.size())},
-                                           rewriter.getI64Type());
-    Value shapeValue = arith::ConstantOp::create(
-        rewriter, loc, DenseIntElementsAttr::get(shapeType, shape));
-    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, op.getType(),
-                                                   adaptor.getInput(),
-                                                   shapeValue);
+    rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getInput(),
+                                     op.getType()));
     return success();
   }
 };
@@ -444,14 +223,11 @@ struct ConvertGcompToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
 
     RewritePatternSet patterns(ctx);
-    patterns.add<BinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
-                 BinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
-                 BinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
-                 BinaryLowering<DivOp, arith::DivFOp, arith::DivSIOp>,
-                 UnaryLowering<ReluOp>, UnaryLowering<SigmoidOp>,
-                 UnaryLowering<TanhOp>, SoftmaxLowering, MatMulLowering,
-                 GemmLowering, TransposeLowering, ReshapeLowering,
-                 ConstantLowering>(ctx);
+    patterns.add<MatMulLowering, GemmLowering, TransposeLowering,
+                 ReshapeLowering, ConstantLowering>(ctx);
+    populateElementwiseLowering(patterns);
+    populateReductionLowering(patterns);
+    populateDataMovementLowering(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -182,24 +182,210 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 // Type inference
 //===----------------------------------------------------------------------===//
 
-#define GCOMP_BINARY_INFER(OP)                                                 \
+#define GCOMP_BROADCAST_INFER(OP, RESULT_ELEMENT)                              \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &types) {           \
+    auto emit = errorAt(loc);                                                  \
+    FailureOr<RankedTensorType> t = inferBroadcastType(                        \
+        cast<RankedTensorType>(adaptor.getLhs().getType()),                    \
+        cast<RankedTensorType>(adaptor.getRhs().getType()),                    \
+        loc ? EmitErrorFn(emit) : EmitErrorFn());                              \
+    if (failed(t))                                                             \
+      return failure();                                                        \
+    Type element = RESULT_ELEMENT;                                             \
+    types.push_back(element ? t->clone(element) : *t);                         \
+    return success();                                                          \
+  }
+#define GCOMP_ARITH_INFER(OP) GCOMP_BROADCAST_INFER(OP, Type())
+#define GCOMP_PREDICATE_INFER(OP)                                              \
+  GCOMP_BROADCAST_INFER(OP, IntegerType::get(ctx, 1))
+GCOMP_ARITH_INFER(AddOp)
+GCOMP_ARITH_INFER(SubOp)
+GCOMP_ARITH_INFER(MulOp)
+GCOMP_ARITH_INFER(DivOp)
+GCOMP_ARITH_INFER(PowOp)
+GCOMP_ARITH_INFER(MinOp)
+GCOMP_ARITH_INFER(MaxOp)
+GCOMP_ARITH_INFER(ModOp)
+GCOMP_ARITH_INFER(FModOp)
+GCOMP_ARITH_INFER(PReluOp)
+GCOMP_ARITH_INFER(BitShiftLeftOp)
+GCOMP_ARITH_INFER(BitShiftRightOp)
+GCOMP_ARITH_INFER(AndOp)
+GCOMP_ARITH_INFER(OrOp)
+GCOMP_ARITH_INFER(XorOp)
+GCOMP_PREDICATE_INFER(EqualOp)
+GCOMP_PREDICATE_INFER(LessOp)
+GCOMP_PREDICATE_INFER(LessEqualOp)
+GCOMP_PREDICATE_INFER(GreaterOp)
+GCOMP_PREDICATE_INFER(GreaterEqualOp)
+#undef GCOMP_PREDICATE_INFER
+#undef GCOMP_ARITH_INFER
+#undef GCOMP_BROADCAST_INFER
+
+FailureOr<RankedTensorType>
+gcomp::inferWhereType(RankedTensorType condition, RankedTensorType x,
+                      RankedTensorType y, EmitErrorFn emitError) {
+  if (x.getElementType() != y.getElementType())
+    return fail(emitError, "x and y element types differ");
+  SmallVector<int64_t> xy, all;
+  if (failed(broadcastShapes(x.getShape(), y.getShape(), xy, emitError)) ||
+      failed(broadcastShapes(condition.getShape(), xy, all, emitError)))
+    return failure();
+  return RankedTensorType::get(all, x.getElementType());
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  auto emit = errorAt(loc);
+  return pushInferred(
+      inferWhereType(cast<RankedTensorType>(adaptor.getCondition().getType()),
+                     cast<RankedTensorType>(adaptor.getX().getType()),
+                     cast<RankedTensorType>(adaptor.getY().getType()),
+                     loc ? EmitErrorFn(emit) : EmitErrorFn()),
+      types);
+}
+
+FailureOr<RankedTensorType>
+gcomp::inferReduceType(RankedTensorType input, ArrayRef<int64_t> axes,
+                       bool keepdims, Type elementType, EmitErrorFn emitError) {
+  int64_t rank = input.getRank();
+  for (auto [i, axis] : llvm::enumerate(axes))
+    if (axis < 0 || axis >= rank || (i > 0 && axes[i - 1] >= axis))
+      return fail(emitError,
+                  llvm::formatv("axes must be sorted, unique and in [0, {0})",
+                                rank));
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(input.getDimSize(d));
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  return RankedTensorType::get(shape, elementType);
+}
+
+#define GCOMP_REDUCE_INFER(OP)                                                 \
   LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &types) {           \
     auto emit = errorAt(loc);                                                  \
-    return pushInferred(                                                       \
-        inferBroadcastType(                                                    \
-            cast<RankedTensorType>(adaptor.getLhs().getType()),                \
-            cast<RankedTensorType>(adaptor.getRhs().getType()),                \
-            loc ? EmitErrorFn(emit) : EmitErrorFn()),                          \
-        types);                                                                \
+    auto input = cast<RankedTensorType>(adaptor.getInput().getType());         \
+    return pushInferred(inferReduceType(input, adaptor.getAxes(),              \
+                                        adaptor.getKeepdims(),                 \
+                                        input.getElementType(),                \
+                                        loc ? EmitErrorFn(emit)                \
+                                            : EmitErrorFn()),                  \
+                        types);                                                \
   }
-GCOMP_BINARY_INFER(AddOp)
-GCOMP_BINARY_INFER(SubOp)
-GCOMP_BINARY_INFER(MulOp)
-GCOMP_BINARY_INFER(DivOp)
-#undef GCOMP_BINARY_INFER
+GCOMP_REDUCE_INFER(ReduceSumOp)
+GCOMP_REDUCE_INFER(ReduceMeanOp)
+GCOMP_REDUCE_INFER(ReduceMaxOp)
+GCOMP_REDUCE_INFER(ReduceMinOp)
+GCOMP_REDUCE_INFER(ReduceProdOp)
+GCOMP_REDUCE_INFER(ReduceL1Op)
+GCOMP_REDUCE_INFER(ReduceL2Op)
+GCOMP_REDUCE_INFER(ReduceSumSquareOp)
+GCOMP_REDUCE_INFER(ReduceLogSumOp)
+GCOMP_REDUCE_INFER(ReduceLogSumExpOp)
+#undef GCOMP_REDUCE_INFER
+
+#define GCOMP_ARG_REDUCE_INFER(OP)                                             \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &types) {           \
+    auto emit = errorAt(loc);                                                  \
+    auto input = cast<RankedTensorType>(adaptor.getInput().getType());         \
+    int64_t axis = static_cast<int64_t>(adaptor.getAxis());                    \
+    return pushInferred(inferReduceType(input, {axis}, adaptor.getKeepdims(),  \
+                                        IntegerType::get(ctx, 64),             \
+                                        loc ? EmitErrorFn(emit)                \
+                                            : EmitErrorFn()),                  \
+                        types);                                                \
+  }
+GCOMP_ARG_REDUCE_INFER(ArgMaxOp)
+GCOMP_ARG_REDUCE_INFER(ArgMinOp)
+#undef GCOMP_ARG_REDUCE_INFER
+
+FailureOr<RankedTensorType> gcomp::inferConcatType(TypeRange inputs,
+                                                   int64_t axis,
+                                                   EmitErrorFn emitError) {
+  if (inputs.empty())
+    return fail(emitError, "concat needs at least one input");
+  auto first = cast<RankedTensorType>(inputs.front());
+  int64_t rank = first.getRank();
+  if (axis < 0 || axis >= rank)
+    return fail(emitError, llvm::formatv("axis {0} is out of range for rank "
+                                         "{1}",
+                                         axis, rank));
+  SmallVector<int64_t> shape(first.getShape());
+  for (Type t : inputs.drop_front()) {
+    auto type = cast<RankedTensorType>(t);
+    if (type.getRank() != rank || type.getElementType() != first.getElementType())
+      return fail(emitError, "concat inputs must have the same rank and "
+                             "element type");
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t size = type.getDimSize(d);
+      if (d == axis) {
+        shape[d] = ShapedType::isDynamic(shape[d]) || ShapedType::isDynamic(size)
+                       ? ShapedType::kDynamic
+                       : shape[d] + size;
+      } else if (ShapedType::isDynamic(shape[d])) {
+        shape[d] = size;
+      } else if (!ShapedType::isDynamic(size) && size != shape[d]) {
+        return fail(emitError,
+                    llvm::formatv("concat inputs differ in dim {0}: {1} vs "
+                                  "{2}",
+                                  d, shape[d], size));
+      }
+    }
+  }
+  return RankedTensorType::get(shape, first.getElementType());
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto emit = errorAt(loc);
+  return pushInferred(inferConcatType(adaptor.getInputs().getTypes(),
+                                      static_cast<int64_t>(adaptor.getAxis()),
+                                      loc ? EmitErrorFn(emit) : EmitErrorFn()),
+                      types);
+}
+
+FailureOr<RankedTensorType> gcomp::inferGatherType(RankedTensorType data,
+                                                   RankedTensorType indices,
+                                                   int64_t axis,
+                                                   EmitErrorFn emitError) {
+  if (axis < 0 || axis >= data.getRank())
+    return fail(emitError, llvm::formatv("axis {0} is out of range for rank "
+                                         "{1}",
+                                         axis, data.getRank()));
+  SmallVector<int64_t> shape(data.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(axis + 1));
+  return RankedTensorType::get(shape, data.getElementType());
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto emit = errorAt(loc);
+  return pushInferred(
+      inferGatherType(cast<RankedTensorType>(adaptor.getData().getType()),
+                      cast<RankedTensorType>(adaptor.getIndices().getType()),
+                      static_cast<int64_t>(adaptor.getAxis()),
+                      loc ? EmitErrorFn(emit) : EmitErrorFn()),
+      types);
+}
 
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
@@ -245,13 +431,70 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
 // SoftmaxOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult SoftmaxOp::verify() {
-  int64_t rank = getInput().getType().getRank();
+template <typename OpT>
+static LogicalResult verifySoftmaxAxis(OpT op) {
+  int64_t rank = op.getInput().getType().getRank();
   // I64Attr's accessor is unsigned; a negative axis must read as negative.
-  int64_t axis = static_cast<int64_t>(getAxis());
+  int64_t axis = static_cast<int64_t>(op.getAxis());
   if (axis < 0 || axis >= std::max<int64_t>(rank, 1))
-    return emitOpError() << "axis " << axis
-                         << " is out of range for a tensor of rank " << rank;
+    return op.emitOpError() << "axis " << axis
+                            << " is out of range for a tensor of rank " << rank;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
+
+//===----------------------------------------------------------------------===//
+// Data movement verifiers
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  int64_t rank = in.getRank();
+  if (out.getRank() != rank || static_cast<int64_t>(getStarts().size()) != rank ||
+      static_cast<int64_t>(getSteps().size()) != rank)
+    return emitOpError() << "expects starts and steps for each of the " << rank
+                         << " dims and a result of the same rank";
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = in.getDimSize(d), count = out.getDimSize(d);
+    int64_t start = getStarts()[d], step = getSteps()[d];
+    if (step == 0)
+      return emitOpError() << "step of dim " << d << " is 0";
+    if (ShapedType::isDynamic(size) || ShapedType::isDynamic(count) ||
+        count == 0)
+      continue;
+    int64_t last = start + (count - 1) * step;
+    if (start < 0 || start >= size || last < 0 || last >= size)
+      return emitOpError() << "dim " << d << " reads [" << start << ", "
+                           << last << "] outside [0, " << size << ")";
+  }
+  return success();
+}
+
+LogicalResult BroadcastToOp::verify() {
+  SmallVector<int64_t> shape;
+  if (failed(broadcastShapes(getInput().getType().getShape(),
+                             getType().getShape(), shape, nullptr)) ||
+      !llvm::equal(shape, getType().getShape()))
+    return emitOpError() << "cannot broadcast "
+                         << shapeStr(getInput().getType().getShape()) << " to "
+                         << shapeStr(getType().getShape());
+  return success();
+}
+
+LogicalResult TileOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (in.getRank() != out.getRank())
+    return emitOpError() << "result rank differs from the input's";
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t size = in.getDimSize(d), tiled = out.getDimSize(d);
+    if (!ShapedType::isDynamic(size) && !ShapedType::isDynamic(tiled) &&
+        (size == 0 ? tiled != 0 : tiled % size != 0))
+      return emitOpError() << "result dim " << d << " (" << tiled
+                           << ") is not a multiple of the input's (" << size
+                           << ")";
+  }
   return success();
 }
 

@@ -41,6 +41,22 @@ mlir::FailureOr<mlir::RankedTensorType>
 inferTransposeType(mlir::RankedTensorType input, llvm::ArrayRef<int64_t> perm,
                    EmitErrorFn emitError);
 
+/// `input` with `axes` (sorted, non-negative) reduced away or kept as 1.
+mlir::FailureOr<mlir::RankedTensorType>
+inferReduceType(mlir::RankedTensorType input, llvm::ArrayRef<int64_t> axes,
+                bool keepdims, mlir::Type elementType, EmitErrorFn emitError);
+mlir::FailureOr<mlir::RankedTensorType>
+inferConcatType(mlir::TypeRange inputs, int64_t axis, EmitErrorFn emitError);
+mlir::FailureOr<mlir::RankedTensorType>
+inferGatherType(mlir::RankedTensorType data, mlir::RankedTensorType indices,
+                int64_t axis, EmitErrorFn emitError);
+mlir::FailureOr<mlir::RankedTensorType>
+inferWhereType(mlir::RankedTensorType condition, mlir::RankedTensorType x,
+               mlir::RankedTensorType y, EmitErrorFn emitError);
+
+/// Constants larger than this many elements are not folded at compile time.
+inline constexpr int64_t kFoldElementLimit = 1 << 16;
+
 /// Prints a shape the way diagnostics show it: [2,?,4].
 std::string shapeToString(llvm::ArrayRef<int64_t> shape);
 } // namespace gcomp

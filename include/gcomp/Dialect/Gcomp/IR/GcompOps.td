@@ -36,33 +36,93 @@ def Gcomp_ConstantOp : Gcomp_Op<"constant",
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-class Gcomp_BinaryElementwiseOp<string mnemonic, string onnxName>
+class Gcomp_BroadcastOp<string mnemonic, string onnxName,
+                        Type operandT = Gcomp_NumericTensor,
+                        Type resultT = Gcomp_NumericTensor>
     : Gcomp_Op<mnemonic, [Pure, SameOperandsElementType,
                           InferTypeOpAdaptor]> {
   let summary = "Elementwise " # onnxName # " with numpy broadcasting";
   let description = [{
-    ONNX `}] # onnxName # [{` (opset 7 and later): both operands are
-    broadcast numpy-style to a common shape. Dims that are dynamic in one
-    operand and static (not 1) in the other take the static size.
+    ONNX `}] # onnxName # [{`: both operands are broadcast numpy-style to a
+    common shape. Dims that are dynamic in one operand and static (not 1) in
+    the other take the static size.
 
     Example:
     ```mlir
     %y = gcomp.}] # mnemonic # [{ %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins Gcomp_NumericTensor:$lhs, Gcomp_NumericTensor:$rhs);
-  let results = (outs Gcomp_NumericTensor:$result);
+  let arguments = (ins operandT:$lhs, operandT:$rhs);
+  let results = (outs resultT:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
+  let hasFolder = 1;
 }
 
-def Gcomp_AddOp : Gcomp_BinaryElementwiseOp<"add", "Add">;
-def Gcomp_SubOp : Gcomp_BinaryElementwiseOp<"sub", "Sub">;
-def Gcomp_MulOp : Gcomp_BinaryElementwiseOp<"mul", "Mul">;
-def Gcomp_DivOp : Gcomp_BinaryElementwiseOp<"div", "Div">;
+def Gcomp_AddOp : Gcomp_BroadcastOp<"add", "Add">;
+def Gcomp_SubOp : Gcomp_BroadcastOp<"sub", "Sub">;
+def Gcomp_MulOp : Gcomp_BroadcastOp<"mul", "Mul">;
+def Gcomp_DivOp : Gcomp_BroadcastOp<"div", "Div (integers: truncating)">;
+def Gcomp_PowOp : Gcomp_BroadcastOp<"pow", "Pow">;
+def Gcomp_MinOp : Gcomp_BroadcastOp<"min", "Min (of two; NaN propagates)">;
+def Gcomp_MaxOp : Gcomp_BroadcastOp<"max", "Max (of two; NaN propagates)">;
+def Gcomp_ModOp : Gcomp_BroadcastOp<"mod", "Mod with fmod=0 (integers: sign of the divisor)">;
+def Gcomp_FModOp : Gcomp_BroadcastOp<"fmod", "Mod with fmod=1 (sign of the dividend)">;
+def Gcomp_PReluOp : Gcomp_BroadcastOp<"prelu", "PRelu: x < 0 ? slope * x : x">;
+def Gcomp_BitShiftLeftOp : Gcomp_BroadcastOp<"shift_left", "BitShift LEFT",
+    RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
+def Gcomp_BitShiftRightOp : Gcomp_BroadcastOp<"shift_right", "BitShift RIGHT (logical)",
+    RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
 
-class Gcomp_UnaryFloatOp<string mnemonic, string onnxName, string math>
+// Comparisons produce i1.
+def Gcomp_EqualOp : Gcomp_BroadcastOp<"equal", "Equal", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
+def Gcomp_LessOp : Gcomp_BroadcastOp<"less", "Less", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
+def Gcomp_LessEqualOp : Gcomp_BroadcastOp<"less_equal", "LessOrEqual", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
+def Gcomp_GreaterOp : Gcomp_BroadcastOp<"greater", "Greater", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
+def Gcomp_GreaterEqualOp : Gcomp_BroadcastOp<"greater_equal", "GreaterOrEqual", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
+def Gcomp_AndOp : Gcomp_BroadcastOp<"and", "And", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
+def Gcomp_OrOp : Gcomp_BroadcastOp<"or", "Or", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
+def Gcomp_XorOp : Gcomp_BroadcastOp<"xor", "Xor", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
+
+def Gcomp_WhereOp : Gcomp_Op<"where", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Select with numpy broadcasting of all three operands";
+  let description = [{
+    ONNX `Where`: `cond ? x : y` elementwise.
+
+    Example:
+    ```mlir
+    %y = gcomp.where %c, %a, %b : (tensor<2x1xi1>, tensor<3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, Gcomp_AnyTensor:$x,
+                   Gcomp_AnyTensor:$y);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+def Gcomp_CastOp : Gcomp_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Convert elements to the result's element type";
+  let description = [{
+    ONNX `Cast`/`CastLike`: float to int truncates toward zero, int to bool
+    is `!= 0`, bool to number is 0 or 1.
+
+    Example:
+    ```mlir
+    %y = gcomp.cast %x : tensor<4xf32> -> tensor<4xi64>
+    ```
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$input);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+class Gcomp_UnaryOp<string mnemonic, string onnxName, string math,
+                    Type tensorT = Gcomp_FloatTensor>
     : Gcomp_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = "Elementwise " # onnxName # ": " # math;
   let description = [{
@@ -73,15 +133,86 @@ class Gcomp_UnaryFloatOp<string mnemonic, string onnxName, string math>
     %y = gcomp.}] # mnemonic # [{ %x : tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins Gcomp_FloatTensor:$input);
-  let results = (outs Gcomp_FloatTensor:$result);
+  let arguments = (ins tensorT:$input);
+  let results = (outs tensorT:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Gcomp_ReluOp : Gcomp_UnaryFloatOp<"relu", "Relu", "y = max(x, 0)">;
-def Gcomp_SigmoidOp
-    : Gcomp_UnaryFloatOp<"sigmoid", "Sigmoid", "y = 1 / (1 + exp(-x))">;
-def Gcomp_TanhOp : Gcomp_UnaryFloatOp<"tanh", "Tanh", "y = tanh(x)">;
+def Gcomp_ReluOp : Gcomp_UnaryOp<"relu", "Relu", "y = max(x, 0)">;
+def Gcomp_SigmoidOp : Gcomp_UnaryOp<"sigmoid", "Sigmoid", "y = 1 / (1 + exp(-x))">;
+def Gcomp_TanhOp : Gcomp_UnaryOp<"tanh", "Tanh", "y = tanh(x)">;
+def Gcomp_ExpOp : Gcomp_UnaryOp<"exp", "Exp", "y = exp(x)">;
+def Gcomp_LogOp : Gcomp_UnaryOp<"log", "Log", "y = log(x)">;
+def Gcomp_SqrtOp : Gcomp_UnaryOp<"sqrt", "Sqrt", "y = sqrt(x)">;
+def Gcomp_ReciprocalOp : Gcomp_UnaryOp<"reciprocal", "Reciprocal", "y = 1 / x">;
+def Gcomp_SinOp : Gcomp_UnaryOp<"sin", "Sin", "y = sin(x)">;
+def Gcomp_CosOp : Gcomp_UnaryOp<"cos", "Cos", "y = cos(x)">;
+def Gcomp_TanOp : Gcomp_UnaryOp<"tan", "Tan", "y = tan(x)">;
+def Gcomp_AsinOp : Gcomp_UnaryOp<"asin", "Asin", "y = asin(x)">;
+def Gcomp_AcosOp : Gcomp_UnaryOp<"acos", "Acos", "y = acos(x)">;
+def Gcomp_AtanOp : Gcomp_UnaryOp<"atan", "Atan", "y = atan(x)">;
+def Gcomp_SinhOp : Gcomp_UnaryOp<"sinh", "Sinh", "y = sinh(x)">;
+def Gcomp_CoshOp : Gcomp_UnaryOp<"cosh", "Cosh", "y = cosh(x)">;
+def Gcomp_AsinhOp : Gcomp_UnaryOp<"asinh", "Asinh", "y = asinh(x)">;
+def Gcomp_AcoshOp : Gcomp_UnaryOp<"acosh", "Acosh", "y = acosh(x)">;
+def Gcomp_AtanhOp : Gcomp_UnaryOp<"atanh", "Atanh", "y = atanh(x)">;
+def Gcomp_FloorOp : Gcomp_UnaryOp<"floor", "Floor", "y = floor(x)">;
+def Gcomp_CeilOp : Gcomp_UnaryOp<"ceil", "Ceil", "y = ceil(x)">;
+def Gcomp_RoundOp : Gcomp_UnaryOp<"round", "Round", "y = x rounded half to even">;
+def Gcomp_ErfOp : Gcomp_UnaryOp<"erf", "Erf", "y = erf(x)">;
+def Gcomp_SoftplusOp : Gcomp_UnaryOp<"softplus", "Softplus", "y = log(1 + exp(x))">;
+def Gcomp_SoftsignOp : Gcomp_UnaryOp<"softsign", "Softsign", "y = x / (1 + |x|)">;
+def Gcomp_MishOp : Gcomp_UnaryOp<"mish", "Mish", "y = x * tanh(softplus(x))">;
+def Gcomp_HardSwishOp : Gcomp_UnaryOp<"hard_swish", "HardSwish", "y = x * max(0, min(1, x / 6 + 1 / 2))">;
+def Gcomp_NegOp : Gcomp_UnaryOp<"neg", "Neg", "y = -x", Gcomp_NumericTensor>;
+def Gcomp_AbsOp : Gcomp_UnaryOp<"abs", "Abs", "y = |x|", Gcomp_NumericTensor>;
+def Gcomp_SignOp : Gcomp_UnaryOp<"sign", "Sign", "y = -1, 0 or 1", Gcomp_NumericTensor>;
+def Gcomp_NotOp : Gcomp_UnaryOp<"not", "Not", "y = !x", RankedTensorOf<[I1]>>;
+
+class Gcomp_UnaryPredicateOp<string mnemonic, string onnxName, string math>
+    : Gcomp_Op<mnemonic, [Pure, SameOperandsAndResultShape]> {
+  let summary = "Elementwise " # onnxName # ": " # math;
+  let description = "ONNX `" # onnxName # "`, producing i1.";
+  let arguments = (ins Gcomp_FloatTensor:$input);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+def Gcomp_IsNaNOp : Gcomp_UnaryPredicateOp<"is_nan", "IsNaN", "x != x">;
+def Gcomp_IsInfOp : Gcomp_UnaryPredicateOp<"is_inf", "IsInf", "x is +inf (detect_positive) or -inf (detect_negative)"> {
+  let arguments = (ins Gcomp_FloatTensor:$input,
+                   DefaultValuedAttr<BoolAttr, "true">:$detect_positive,
+                   DefaultValuedAttr<BoolAttr, "true">:$detect_negative);
+}
+
+// Parameterized activations: the attributes are ONNX's, with its defaults.
+class Gcomp_ActivationOp<string mnemonic, string onnxName, string math,
+                         dag attrs>
+    : Gcomp_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise " # onnxName # ": " # math;
+  let description = [{
+    ONNX `}] # onnxName # [{`: `}] # math # [{` for every element.
+  }];
+  let arguments = !con((ins Gcomp_FloatTensor:$input), attrs);
+  let results = (outs Gcomp_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+def Gcomp_EluOp : Gcomp_ActivationOp<"elu", "Elu", "x < 0 ? alpha * (exp(x) - 1) : x",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Gcomp_CeluOp : Gcomp_ActivationOp<"celu", "Celu", "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Gcomp_SeluOp : Gcomp_ActivationOp<"selu", "Selu", "gamma * (x <= 0 ? alpha * (exp(x) - 1) : x)",
+    (ins DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
+         DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma)>;
+def Gcomp_LeakyReluOp : Gcomp_ActivationOp<"leaky_relu", "LeakyRelu", "x < 0 ? alpha * x : x",
+    (ins DefaultValuedAttr<F32Attr, "0.01">:$alpha)>;
+def Gcomp_ThresholdedReluOp : Gcomp_ActivationOp<"thresholded_relu", "ThresholdedRelu", "x > alpha ? x : 0",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Gcomp_HardSigmoidOp : Gcomp_ActivationOp<"hard_sigmoid", "HardSigmoid", "max(0, min(1, alpha * x + beta))",
+    (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha, DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
+def Gcomp_GeluOp : Gcomp_ActivationOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2))), or the tanh form with approximate",
+    (ins DefaultValuedAttr<BoolAttr, "false">:$tanh_approximation)>;
+def Gcomp_ShrinkOp : Gcomp_ActivationOp<"shrink", "Shrink", "x < -lambd ? x + bias : (x > lambd ? x - bias : 0)",
+    (ins DefaultValuedAttr<F32Attr, "0.0">:$bias, DefaultValuedAttr<F32Attr, "0.5">:$lambd)>;
 
 def Gcomp_SoftmaxOp : Gcomp_Op<"softmax",
     [Pure, SameOperandsAndResultType]> {
@@ -102,6 +233,69 @@ def Gcomp_SoftmaxOp : Gcomp_Op<"softmax",
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
+
+def Gcomp_LogSoftmaxOp : Gcomp_Op<"log_softmax",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "Log of softmax along one axis";
+  let description = [{
+    `y = x - max(x) - log(sum(exp(x - max(x))))` along `axis` (ONNX opset 13
+    semantics; the importer rewrites the older flattening form).
+  }];
+  let arguments = (ins Gcomp_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Gcomp_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Gcomp_ReduceOp<string mnemonic, string onnxName, string math>
+    : Gcomp_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX " # onnxName # ": " # math # " over `axes`";
+  let description = [{
+    Reduces `axes` (sorted, non-negative, non-empty: the importer resolves
+    ONNX's defaults and `noop_with_empty_axes`); `keepdims` keeps them as
+    size-1 dims.
+
+    Example:
+    ```mlir
+    %y = gcomp.}] # mnemonic # [{ %x {axes = array<i64: 1>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins Gcomp_NumericTensor:$input, DenseI64ArrayAttr:$axes,
+                   DefaultValuedAttr<BoolAttr, "true">:$keepdims);
+  let results = (outs Gcomp_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Gcomp_ReduceSumOp : Gcomp_ReduceOp<"reduce_sum", "ReduceSum", "sum">;
+def Gcomp_ReduceMeanOp : Gcomp_ReduceOp<"reduce_mean", "ReduceMean", "mean">;
+def Gcomp_ReduceMaxOp : Gcomp_ReduceOp<"reduce_max", "ReduceMax", "max">;
+def Gcomp_ReduceMinOp : Gcomp_ReduceOp<"reduce_min", "ReduceMin", "min">;
+def Gcomp_ReduceProdOp : Gcomp_ReduceOp<"reduce_prod", "ReduceProd", "product">;
+def Gcomp_ReduceL1Op : Gcomp_ReduceOp<"reduce_l1", "ReduceL1", "sum of |x|">;
+def Gcomp_ReduceL2Op : Gcomp_ReduceOp<"reduce_l2", "ReduceL2", "sqrt of the sum of x^2">;
+def Gcomp_ReduceSumSquareOp : Gcomp_ReduceOp<"reduce_sum_square", "ReduceSumSquare", "sum of x^2">;
+def Gcomp_ReduceLogSumOp : Gcomp_ReduceOp<"reduce_log_sum", "ReduceLogSum", "log of the sum">;
+def Gcomp_ReduceLogSumExpOp : Gcomp_ReduceOp<"reduce_log_sum_exp", "ReduceLogSumExp", "log of the sum of exp(x)">;
+
+class Gcomp_ArgReduceOp<string mnemonic, string onnxName>
+    : Gcomp_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = "ONNX " # onnxName # ": the index of the extreme along `axis`";
+  let description = [{
+    Returns int64 indices; ties take the first index, or the last with
+    `select_last_index`.
+  }];
+  let arguments = (ins Gcomp_NumericTensor:$input, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "true">:$keepdims,
+                   DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+def Gcomp_ArgMaxOp : Gcomp_ArgReduceOp<"argmax", "ArgMax">;
+def Gcomp_ArgMinOp : Gcomp_ArgReduceOp<"argmin", "ArgMin">;
 
 //===----------------------------------------------------------------------===//
 // Contractions
@@ -188,6 +382,73 @@ def Gcomp_TransposeOp : Gcomp_Op<"transpose",
   let results = (outs Gcomp_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+}
+
+def Gcomp_ConcatOp : Gcomp_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Concatenate along `axis`";
+  let description = [{
+    ONNX `Concat` (axis normalized to be non-negative).
+
+    Example:
+    ```mlir
+    %y = gcomp.concat %a, %b {axis = 0 : i64} : (tensor<2x3xf32>, tensor<1x3xf32>) -> tensor<3x3xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Gcomp_AnyTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Gcomp_GatherOp : Gcomp_Op<"gather", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Gather slices of `data` along `axis` at `indices`";
+  let description = [{
+    ONNX `Gather`: result shape is data.shape[:axis] + indices.shape +
+    data.shape[axis+1:]; negative indices count from the end.
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$data,
+                   RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+def Gcomp_SliceOp : Gcomp_Op<"slice", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "A strided slice with static, normalized parameters";
+  let description = [{
+    Result element i of dim d is `input[start[d] + i * step[d]]`; the result
+    type gives the count. The importer resolves ONNX Slice's clamping,
+    negative indices, axes and defaults. Steps may be negative.
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$input, DenseI64ArrayAttr:$starts,
+                   DenseI64ArrayAttr:$steps);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Gcomp_BroadcastToOp : Gcomp_Op<"broadcast_to",
+    [Pure, SameOperandsAndResultElementType]> {
+  let summary = "Broadcast numpy-style to the result shape (ONNX Expand)";
+  let arguments = (ins Gcomp_AnyTensor:$input);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Gcomp_TileOp : Gcomp_Op<"tile", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "Repeat the input along each dim (ONNX Tile)";
+  let description = [{
+    The result dim d is `repeats[d]` times the input dim d, given by the
+    result type.
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$input);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 #endif // GCOMP_DIALECT_GCOMP_IR_GCOMPOPS_TD

@@ -75,6 +75,17 @@ def GcompDistinctResults : Pass<"gcomp-distinct-results", "mlir::func::FuncOp"> 
                            "mlir::tensor::TensorDialect"];
 }
 
+def GcompMemrefCopyToLinalg : Pass<"gcomp-memref-copy-to-linalg"> {
+  let summary = "Turn memref.copy into linalg.copy";
+  let description = [{
+    Upstream lowers a `memref.copy` between non-contiguous buffers to a call
+    to `memrefCopy` from MLIR's C runner utils, which a model library does
+    not link. As `linalg.copy` it becomes loops like every other kernel (and
+    LLVM turns contiguous ones back into memcpy).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def GcompInstrumentKernels
     : Pass<"gcomp-instrument-kernels", "mlir::ModuleOp"> {
   let summary = "Time every kernel of the entry function (gcomp --profile)";

@@ -1,0 +1,104 @@
+//===- LoweringUtils.cpp - shared by the GcompToLinalg patterns -----------===//
+
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace gcomp::lowering {
+
+LogicalResult requireStatic(Operation *op, ConversionPatternRewriter &rewriter) {
+  for (Type t : llvm::concat<Type>(TypeRange(op->getOperandTypes()),
+                                   TypeRange(op->getResultTypes())))
+    if (auto shaped = dyn_cast<ShapedType>(t); shaped && !shaped.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not lowered yet");
+  return success();
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   TypedAttr value) {
+  Value init = emptyTensor(b, loc, type);
+  Value scalar = arith::ConstantOp::create(b, loc, value);
+  return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
+}
+
+TypedAttr zeroAttr(Type elementType) {
+  if (auto ft = dyn_cast<FloatType>(elementType))
+    return FloatAttr::get(ft, 0.0);
+  return IntegerAttr::get(elementType, 0);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double v) {
+  if (auto ft = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, FloatAttr::get(ft, v));
+  return arith::ConstantOp::create(
+      b, loc, IntegerAttr::get(type, static_cast<int64_t>(v)));
+}
+
+AffineMap broadcastMap(ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape, MLIRContext *ctx) {
+  unsigned rank = resultShape.size();
+  unsigned offset = rank - operandShape.size();
+  SmallVector<AffineExpr> exprs;
+  for (auto [j, dim] : llvm::enumerate(operandShape)) {
+    if (dim == 1 && resultShape[j + offset] != 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
+    else
+      exprs.push_back(getAffineDimExpr(j + offset, ctx));
+  }
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                  ValueRange inputs, ScalarFn fn) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(broadcastMap(cast<RankedTensorType>(in.getType()).getShape(),
+                                resultType.getShape(), ctx));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx));
+  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, inputs, emptyTensor(b, loc, resultType), maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, fn(nb, nloc, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
+  if (v.getType() == type)
+    return v;
+  ArrayRef<int64_t> shape = type.getShape();
+  auto shapeType = RankedTensorType::get({static_cast<int64_t>(shape.size())},
+                                         b.getI64Type());
+  Value shapeValue = arith::ConstantOp::create(
+      b, loc, DenseIntElementsAttr::get(shapeType, shape));
+  return tensor::ReshapeOp::create(b, loc, type, v, shapeValue);
+}
+
+Value generate(OpBuilder &b, Location loc, RankedTensorType resultType,
+               IndexFn fn) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, ValueRange{}, emptyTensor(b, loc, resultType),
+      ArrayRef<AffineMap>{
+          AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx)},
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange) {
+        SmallVector<Value> indices;
+        for (int64_t d = 0; d < resultType.getRank(); ++d)
+          indices.push_back(linalg::IndexOp::create(nb, nloc, d));
+        linalg::YieldOp::create(nb, nloc, fn(nb, nloc, indices));
+      });
+  return generic.getResult(0);
+}
+
+} // namespace gcomp::lowering

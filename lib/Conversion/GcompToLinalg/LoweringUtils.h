@@ -1,0 +1,59 @@
+//===- LoweringUtils.h - shared by the GcompToLinalg patterns ---*- C++ -*-===//
+#ifndef GCOMP_LIB_CONVERSION_GCOMPTOLINALG_LOWERINGUTILS_H
+#define GCOMP_LIB_CONVERSION_GCOMPTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace gcomp::lowering {
+
+/// The lowering handles static shapes; symbolic dims come with their own
+/// run-time shape plumbing.
+mlir::LogicalResult requireStatic(mlir::Operation *op,
+                                  mlir::ConversionPatternRewriter &rewriter);
+
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type);
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type, mlir::TypedAttr value);
+mlir::TypedAttr zeroAttr(mlir::Type elementType);
+/// A scalar constant of `type` (float or integer) with value `v`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double v);
+
+/// The map reading an operand of `operandShape` inside an iteration space
+/// whose trailing dims are the (broadcast) result dims `resultShape`:
+/// operand dims align to the right; a size-1 dim that broadcasts reads 0.
+mlir::AffineMap broadcastMap(llvm::ArrayRef<int64_t> operandShape,
+                             llvm::ArrayRef<int64_t> resultShape,
+                             mlir::MLIRContext *ctx);
+
+/// An all-parallel linalg.generic over `resultType` whose body `fn` maps
+/// the (broadcast) operands' scalars to the result scalar.
+using ScalarFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &,
+                                                mlir::Location,
+                                                mlir::ValueRange)>;
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType resultType,
+                        mlir::ValueRange inputs, ScalarFn fn);
+
+/// Reshapes a static tensor to `type` (a view after bufferization).
+mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                      mlir::RankedTensorType type);
+
+/// A linalg.generic over `resultType` (all parallel) whose body computes the
+/// element from its indices (`linalg.index`), typically with tensor.extract.
+using IndexFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, llvm::ArrayRef<mlir::Value>)>;
+mlir::Value generate(mlir::OpBuilder &b, mlir::Location loc,
+                     mlir::RankedTensorType resultType, IndexFn fn);
+
+void populateElementwiseLowering(mlir::RewritePatternSet &patterns);
+void populateReductionLowering(mlir::RewritePatternSet &patterns);
+void populateDataMovementLowering(mlir::RewritePatternSet &patterns);
+
+} // namespace gcomp::lowering
+
+#endif

@@ -1,0 +1,311 @@
+//===- ReductionLowering.cpp - reductions, softmax, argmax to linalg ------===//
+
+#include "LoweringUtils.h"
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace gcomp;
+using namespace gcomp::lowering;
+
+namespace {
+
+using Combine = llvm::function_ref<Value(OpBuilder &, Location, Value, Value)>;
+using Map = llvm::function_ref<Value(OpBuilder &, Location, Value)>;
+
+/// Reduces `input` over `axes` into a tensor without those dims, starting
+/// from `init` and folding `pre(x)` in with `combine`.
+Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
+             TypedAttr init, Map pre, Combine combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (!reduced) {
+      shape.push_back(type.getDimSize(d));
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  Value acc = filledTensor(b, loc, outType, init);
+  return linalg::GenericOp::create(
+             b, loc, outType, input, acc,
+             ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, outExprs, ctx)},
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value x = pre ? pre(nb, l, args[0]) : args[0];
+               linalg::YieldOp::create(nb, l, combine(nb, l, x, args[1]));
+             })
+      .getResult(0);
+}
+
+TypedAttr extremeAttr(Type t, bool lowest) {
+  if (auto ft = dyn_cast<FloatType>(t))
+    return FloatAttr::get(ft, APFloat::getInf(ft.getFloatSemantics(), lowest));
+  unsigned w = t.getIntOrFloatBitWidth();
+  return IntegerAttr::get(t, lowest ? APInt::getSignedMinValue(w)
+                                    : APInt::getSignedMaxValue(w));
+}
+
+Value add(OpBuilder &b, Location l, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, l, x, y);
+  return arith::AddIOp::create(b, l, x, y);
+}
+Value mul(OpBuilder &b, Location l, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MulFOp::create(b, l, x, y);
+  return arith::MulIOp::create(b, l, x, y);
+}
+Value maxOf(OpBuilder &b, Location l, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MaximumFOp::create(b, l, x, y);
+  return arith::MaxSIOp::create(b, l, x, y);
+}
+Value minOf(OpBuilder &b, Location l, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MinimumFOp::create(b, l, x, y);
+  return arith::MinSIOp::create(b, l, x, y);
+}
+
+template <typename OpT>
+struct ReduceLowering : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    Type t = type.getElementType();
+    ArrayRef<int64_t> axes = op.getAxes();
+    Value r;
+    Map none = nullptr;
+    auto square = [](OpBuilder &b, Location l, Value x) { return mul(b, l, x, x); };
+    auto abs = [](OpBuilder &b, Location l, Value x) -> Value {
+      if (isa<FloatType>(x.getType()))
+        return math::AbsFOp::create(b, l, x);
+      return math::AbsIOp::create(b, l, x);
+    };
+    TypedAttr zero = zeroAttr(t);
+    if constexpr (std::is_same_v<OpT, ReduceMaxOp>)
+      r = reduce(rewriter, loc, input, axes, extremeAttr(t, true), none, maxOf);
+    else if constexpr (std::is_same_v<OpT, ReduceMinOp>)
+      r = reduce(rewriter, loc, input, axes, extremeAttr(t, false), none, minOf);
+    else if constexpr (std::is_same_v<OpT, ReduceProdOp>)
+      r = reduce(rewriter, loc, input, axes,
+                 isa<FloatType>(t) ? TypedAttr(FloatAttr::get(t, 1.0))
+                                   : TypedAttr(IntegerAttr::get(t, 1)),
+                 none, mul);
+    else if constexpr (std::is_same_v<OpT, ReduceL1Op>)
+      r = reduce(rewriter, loc, input, axes, zero, abs, add);
+    else if constexpr (std::is_same_v<OpT, ReduceL2Op> ||
+                       std::is_same_v<OpT, ReduceSumSquareOp>)
+      r = reduce(rewriter, loc, input, axes, zero, square, add);
+    else if constexpr (std::is_same_v<OpT, ReduceLogSumExpOp>)
+      r = reduce(rewriter, loc, input, axes, zero,
+                 [](OpBuilder &b, Location l, Value x) -> Value {
+                   return math::ExpOp::create(b, l, x);
+                 },
+                 add);
+    else
+      r = reduce(rewriter, loc, input, axes, zero, none, add);
+
+    // Finish: mean divides, L2 takes the root, the log forms take the log.
+    auto reducedType = cast<RankedTensorType>(r.getType());
+    int64_t count = 1;
+    for (int64_t a : axes)
+      count *= type.getDimSize(a);
+    Map post = nullptr;
+    auto sqrt = [](OpBuilder &b, Location l, Value x) -> Value {
+      return math::SqrtOp::create(b, l, x);
+    };
+    auto log = [](OpBuilder &b, Location l, Value x) -> Value {
+      return math::LogOp::create(b, l, x);
+    };
+    auto mean = [count](OpBuilder &b, Location l, Value x) -> Value {
+      Value n = scalarConstant(b, l, x.getType(), static_cast<double>(count));
+      if (isa<FloatType>(x.getType()))
+        return arith::DivFOp::create(b, l, x, n);
+      return arith::DivSIOp::create(b, l, x, n);
+    };
+    if constexpr (std::is_same_v<OpT, ReduceMeanOp>)
+      post = mean;
+    else if constexpr (std::is_same_v<OpT, ReduceL2Op>)
+      post = sqrt;
+    else if constexpr (std::is_same_v<OpT, ReduceLogSumOp> ||
+                       std::is_same_v<OpT, ReduceLogSumExpOp>)
+      post = log;
+    if (post)
+      r = elementwise(rewriter, loc, reducedType, r,
+                      [&](OpBuilder &b, Location l, ValueRange args) {
+                        return post(b, l, args[0]);
+                      });
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, r, op.getType()));
+    return success();
+  }
+};
+
+template <typename OpT>
+struct ArgReduceLowering : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    constexpr bool isMax = std::is_same_v<OpT, ArgMaxOp>;
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    Type t = type.getElementType();
+    int64_t rank = type.getRank(), axis = static_cast<int64_t>(op.getAxis());
+    bool last = op.getSelectLastIndex();
+    SmallVector<int64_t> shape;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    for (int64_t d = 0; d < rank; ++d) {
+      iterators.push_back(d == axis ? utils::IteratorType::reduction
+                                    : utils::IteratorType::parallel);
+      if (d != axis) {
+        shape.push_back(type.getDimSize(d));
+        outExprs.push_back(getAffineDimExpr(d, ctx));
+      }
+    }
+    auto valueType = RankedTensorType::get(shape, t);
+    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
+    Value best = filledTensor(rewriter, loc, valueType, extremeAttr(t, isMax));
+    Value bestIndex =
+        filledTensor(rewriter, loc, indexType, rewriter.getI64IntegerAttr(-1));
+    AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{valueType, indexType}, input,
+        ValueRange{best, bestIndex},
+        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx), outMap,
+                            outMap},
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0], cur = args[1], curIndex = args[2];
+          Value i = arith::IndexCastOp::create(
+              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          Value better;
+          if (isa<FloatType>(t))
+            better = arith::CmpFOp::create(
+                b, l,
+                isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                      : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT),
+                x, cur);
+          else
+            better = arith::CmpIOp::create(
+                b, l,
+                isMax ? (last ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sgt)
+                      : (last ? arith::CmpIPredicate::sle : arith::CmpIPredicate::slt),
+                x, cur);
+          // The first element always wins, so an all -inf row still gets
+          // index 0 rather than -1.
+          Value first = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::slt, curIndex,
+              arith::ConstantOp::create(b, l, b.getI64IntegerAttr(0)));
+          Value take = arith::OrIOp::create(b, l, better, first);
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, take, x, cur),
+                         arith::SelectOp::create(b, l, take, i, curIndex)});
+        });
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, generic.getResult(1),
+                                     op.getType()));
+    return success();
+  }
+};
+
+/// Softmax and LogSoftmax: max-reduce, exp(x - max), sum-reduce, finish.
+template <typename OpT>
+struct SoftmaxLowering : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    constexpr bool isLog = std::is_same_v<OpT, LogSoftmaxOp>;
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = op.getType();
+    auto elementType = cast<FloatType>(type.getElementType());
+    int64_t rank = type.getRank(), axis = static_cast<int64_t>(op.getAxis());
+    if (rank == 0) { // softmax of a scalar is 1, its log 0
+      rewriter.replaceOp(op, filledTensor(rewriter, loc, type,
+                                          FloatAttr::get(elementType,
+                                                         isLog ? 0.0 : 1.0)));
+      return success();
+    }
+    Value input = adaptor.getInput();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap dropAxis = identity.dropResult(axis);
+    SmallVector<utils::IteratorType> parallel(rank, utils::IteratorType::parallel);
+    auto withReduced = [&](ValueRange inputs, auto fn) {
+      SmallVector<AffineMap> maps = {identity};
+      for (size_t i = 1; i < inputs.size(); ++i)
+        maps.push_back(dropAxis);
+      maps.push_back(identity);
+      return linalg::GenericOp::create(
+                 rewriter, loc, type, inputs, emptyTensor(rewriter, loc, type),
+                 maps, parallel,
+                 [&](OpBuilder &b, Location l, ValueRange args) {
+                   linalg::YieldOp::create(b, l, fn(b, l, args.drop_back()));
+                 })
+          .getResult(0);
+    };
+    Value max = reduce(rewriter, loc, input, {axis}, extremeAttr(elementType, true),
+                       nullptr, maxOf);
+    Value exps = withReduced(ValueRange{input, max},
+                             [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                               return math::ExpOp::create(
+                                   b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+                             });
+    Value sum = reduce(rewriter, loc, exps, {axis}, zeroAttr(elementType),
+                       nullptr, add);
+    Value result;
+    if (isLog)
+      result = withReduced(ValueRange{input, max, sum},
+                           [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             Value shifted = arith::SubFOp::create(b, l, a[0], a[1]);
+                             return arith::SubFOp::create(
+                                 b, l, shifted, math::LogOp::create(b, l, a[2]));
+                           });
+    else
+      result = withReduced(ValueRange{exps, sum},
+                           [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             return arith::DivFOp::create(b, l, a[0], a[1]);
+                           });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void gcomp::lowering::populateReductionLowering(RewritePatternSet &patterns) {
+  patterns.add<ReduceLowering<ReduceSumOp>, ReduceLowering<ReduceMeanOp>,
+               ReduceLowering<ReduceMaxOp>, ReduceLowering<ReduceMinOp>,
+               ReduceLowering<ReduceProdOp>, ReduceLowering<ReduceL1Op>,
+               ReduceLowering<ReduceL2Op>, ReduceLowering<ReduceSumSquareOp>,
+               ReduceLowering<ReduceLogSumOp>,
+               ReduceLowering<ReduceLogSumExpOp>, ArgReduceLowering<ArgMaxOp>,
+               ArgReduceLowering<ArgMinOp>, SoftmaxLowering<SoftmaxOp>,
+               SoftmaxLowering<LogSoftmaxOp>>(patterns.getContext());
+}

@@ -1,0 +1,536 @@
+//===- TensorOpImporters.cpp - reductions, shape and data movement --------===//
+//
+// Shape-like inputs (axes, shapes, starts/ends, repeats) must be constants
+// at compile time; with static input shapes, the exporter's shape
+// arithmetic folds to constants as it is imported (createOrFold), so they
+// are.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+namespace {
+
+/// Axes from the `axes` attribute (before `inputSince`) or input 1 (from
+/// it), normalized and sorted; nullopt when none are given.
+FailureOr<std::optional<SmallVector<int64_t>>>
+axesOf(NodeContext &nc, int64_t rank, int64_t inputSince,
+       bool inclusiveEnd = false) {
+  std::optional<std::vector<int64_t>> given;
+  if (nc.opset < inputSince) {
+    given = nc.intsAttr("axes");
+  } else if (nc.inputs.size() > 1 && nc.inputs[1]) {
+    FailureOr<SmallVector<int64_t>> v = nc.constantInts(1, "axes");
+    if (failed(v))
+      return failure();
+    given = std::vector<int64_t>(v->begin(), v->end());
+  }
+  if (!given)
+    return std::optional<SmallVector<int64_t>>();
+  SmallVector<int64_t> axes;
+  for (int64_t a : *given) {
+    FailureOr<int64_t> n = nc.normalizeAxis(a, rank, inclusiveEnd);
+    if (failed(n))
+      return failure();
+    if (llvm::is_contained(axes, *n)) {
+      nc.error() << "axis " << a << " is repeated";
+      return failure();
+    }
+    axes.push_back(*n);
+  }
+  llvm::sort(axes);
+  return std::optional<SmallVector<int64_t>>(axes);
+}
+
+/// Opset where each reduction's axes moved from attribute to input.
+int64_t axesInputSince(StringRef op) { return op == "ReduceSum" ? 13 : 18; }
+
+template <typename OpT>
+LogicalResult importReduce(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  auto axes = axesOf(nc, type.getRank(), axesInputSince(nc.node.op_type()));
+  if (failed(axes))
+    return failure();
+  bool keepdims = nc.intAttr("keepdims", 1);
+  SmallVector<int64_t> resolved;
+  if (*axes && !(*axes)->empty()) {
+    resolved = **axes;
+  } else if (nc.intAttr("noop_with_empty_axes", 0)) {
+    nc.outputs.push_back(nc.inputs[0]);
+    return success();
+  } else {
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      resolved.push_back(d);
+  }
+  FailureOr<RankedTensorType> result = inferReduceType(
+      type, resolved, keepdims, type.getElementType(), nc.errorFn());
+  if (failed(result))
+    return failure();
+  if (resolved.empty()) { // a rank-0 input: nothing to reduce over
+    nc.outputs.push_back(nc.inputs[0]);
+    return success();
+  }
+  nc.outputs.push_back(OpT::create(nc.builder, nc.loc, *result, nc.inputs[0],
+                                   nc.builder.getDenseI64ArrayAttr(resolved),
+                                   nc.builder.getBoolAttr(keepdims)));
+  return success();
+}
+
+template <typename OpT>
+LogicalResult importArgReduce(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", 0), type.getRank());
+  if (failed(axis))
+    return failure();
+  bool keepdims = nc.intAttr("keepdims", 1);
+  FailureOr<RankedTensorType> result = inferReduceType(
+      type, {*axis}, keepdims, nc.builder.getI64Type(), nc.errorFn());
+  if (failed(result))
+    return failure();
+  nc.outputs.push_back(OpT::create(
+      nc.builder, nc.loc, *result, nc.inputs[0],
+      nc.builder.getI64IntegerAttr(*axis), nc.builder.getBoolAttr(keepdims),
+      nc.builder.getBoolAttr(nc.intAttr("select_last_index", 0))));
+  return success();
+}
+
+LogicalResult importConcat(NodeContext &nc) {
+  if (nc.inputs.empty() || llvm::is_contained(nc.inputs, Value())) {
+    nc.error() << "expects at least one input, none omitted";
+    return failure();
+  }
+  FailureOr<int64_t> axis =
+      nc.normalizeAxis(nc.intAttr("axis", 0), nc.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  // Empty inputs contribute nothing (exporters emit them).
+  SmallVector<Value> inputs;
+  for (Value v : nc.inputs)
+    if (cast<RankedTensorType>(v.getType()).getDimSize(*axis) != 0)
+      inputs.push_back(v);
+  if (inputs.empty())
+    inputs.push_back(nc.inputs[0]);
+  FailureOr<RankedTensorType> type =
+      inferConcatType(ValueRange(inputs).getTypes(), *axis, nc.errorFn());
+  if (failed(type))
+    return failure();
+  nc.outputs.push_back(nc.builder.createOrFold<ConcatOp>(
+      nc.loc, *type, inputs, nc.builder.getI64IntegerAttr(*axis)));
+  return success();
+}
+
+LogicalResult importGather(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  FailureOr<int64_t> axis =
+      nc.normalizeAxis(nc.intAttr("axis", 0), nc.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  if (!isa<IntegerType>(nc.inputType(1).getElementType())) {
+    nc.error() << "indices must be integers";
+    return failure();
+  }
+  FailureOr<RankedTensorType> type = inferGatherType(
+      nc.inputType(0), nc.inputType(1), *axis, nc.errorFn());
+  if (failed(type))
+    return failure();
+  nc.outputs.push_back(nc.builder.createOrFold<GatherOp>(
+      nc.loc, *type, nc.inputs[0], nc.inputs[1],
+      nc.builder.getI64IntegerAttr(*axis)));
+  return success();
+}
+
+LogicalResult requireStatic(NodeContext &nc, unsigned i) {
+  if (nc.inputType(i).hasStaticShape())
+    return success();
+  nc.error() << "input " << i << " has dynamic dims (" << nc.inputType(i)
+             << "); give them with --input-shape";
+  return failure();
+}
+
+LogicalResult importUnsqueeze(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  // Axes index the output, whose rank is the input's plus their count.
+  int64_t count = nc.opset < 13 ? (nc.intsAttr("axes") ? nc.intsAttr("axes")->size() : 0)
+                  : (nc.constantInput(1) ? nc.constantInput(1).getNumElements() : 0);
+  auto axes = axesOf(nc, type.getRank() + count, 13);
+  if (failed(axes))
+    return failure();
+  if (!*axes) {
+    nc.error() << "needs axes";
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  auto in = type.getShape().begin();
+  for (int64_t d = 0; d < type.getRank() + count; ++d)
+    shape.push_back(llvm::is_contained(**axes, d) ? 1 : *in++);
+  nc.outputs.push_back(nc.reshape(nc.inputs[0], shape));
+  return success();
+}
+
+LogicalResult importSqueeze(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  auto axes = axesOf(nc, type.getRank(), 13);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    bool listed = *axes ? llvm::is_contained(**axes, d) : type.getDimSize(d) == 1;
+    if (listed && type.getDimSize(d) != 1) {
+      nc.error() << "cannot squeeze dim " << d << " of size "
+                 << type.getDimSize(d);
+      return failure();
+    }
+    if (!listed)
+      shape.push_back(type.getDimSize(d));
+  }
+  nc.outputs.push_back(nc.reshape(nc.inputs[0], shape));
+  return success();
+}
+
+Value intConstant(NodeContext &nc, ArrayRef<int64_t> values, bool scalar = false) {
+  auto type = RankedTensorType::get(
+      scalar ? ArrayRef<int64_t>{} : ArrayRef<int64_t>{(int64_t)values.size()},
+      nc.builder.getI64Type());
+  return ConstantOp::create(nc.builder, nc.loc,
+                            DenseIntElementsAttr::get(type, values));
+}
+
+LogicalResult importShape(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  ArrayRef<int64_t> shape = nc.inputType(0).getShape();
+  int64_t rank = shape.size();
+  auto clampIndex = [&](int64_t i) {
+    if (i < 0)
+      i += rank;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  int64_t start = clampIndex(nc.intAttr("start", 0));
+  int64_t end = clampIndex(nc.intAttr("end", rank));
+  nc.outputs.push_back(
+      intConstant(nc, shape.slice(start, std::max<int64_t>(end - start, 0))));
+  return success();
+}
+
+LogicalResult importSize(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  nc.outputs.push_back(intConstant(nc, {nc.inputType(0).getNumElements()}, true));
+  return success();
+}
+
+LogicalResult importConstantOfShape(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = nc.constantInts(0, "shape");
+  if (failed(shape))
+    return failure();
+  Attribute element = nc.builder.getF32FloatAttr(0);
+  Type elementType = nc.builder.getF32Type();
+  if (const onnx::AttributeProto *a = nc.attr("value")) {
+    FailureOr<ElementsAttr> v = importTensor(a->t(), nc.builder.getContext(),
+                                             *nc.tensorSource, nc.errorFn());
+    if (failed(v))
+      return failure();
+    elementType = v->getElementType();
+    element = *v->getValues<Attribute>().begin();
+  }
+  auto type = RankedTensorType::get(*shape, elementType);
+  nc.outputs.push_back(ConstantOp::create(
+      nc.builder, nc.loc, DenseElementsAttr::get(type, ArrayRef(element))));
+  return success();
+}
+
+LogicalResult importRange(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)))
+    return failure();
+  ElementsAttr start = nc.constantInput(0), limit = nc.constantInput(1),
+               delta = nc.constantInput(2);
+  if (!start || !limit || !delta) {
+    nc.error() << "start, limit and delta must be constants";
+    return failure();
+  }
+  Type t = start.getElementType();
+  auto scalar = [&](ElementsAttr a) -> double {
+    Attribute v = *a.getValues<Attribute>().begin();
+    if (auto f = dyn_cast<FloatAttr>(v))
+      return f.getValueAsDouble();
+    return static_cast<double>(cast<IntegerAttr>(v).getInt());
+  };
+  double s = scalar(start), l = scalar(limit), d = scalar(delta);
+  if (d == 0) {
+    nc.error() << "delta is 0";
+    return failure();
+  }
+  int64_t n = std::max<int64_t>(std::ceil((l - s) / d), 0);
+  if (n > kFoldElementLimit) {
+    nc.error() << "a range of " << n << " elements is too large";
+    return failure();
+  }
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < n; ++i) {
+    if (isa<FloatType>(t))
+      values.push_back(nc.builder.getFloatAttr(t, s + i * d));
+    else
+      values.push_back(nc.builder.getIntegerAttr(
+          t, static_cast<int64_t>(s) + i * static_cast<int64_t>(d)));
+  }
+  nc.outputs.push_back(ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get({n}, t), values)));
+  return success();
+}
+
+LogicalResult importExpand(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = nc.constantInts(1, "shape");
+  if (failed(shape))
+    return failure();
+  SmallVector<int64_t> result;
+  if (failed(broadcastShapes(nc.inputType(0).getShape(), *shape, result,
+                             nc.errorFn())))
+    return failure();
+  auto type = nc.inputType(0).clone(result);
+  if (type == nc.inputType(0)) {
+    nc.outputs.push_back(nc.inputs[0]);
+    return success();
+  }
+  nc.outputs.push_back(BroadcastToOp::create(nc.builder, nc.loc, type, nc.inputs[0]));
+  return success();
+}
+
+LogicalResult importTile(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireStatic(nc, 0)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> repeats = nc.constantInts(1, "repeats");
+  if (failed(repeats))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  if (static_cast<int64_t>(repeats->size()) != type.getRank()) {
+    nc.error() << "repeats has " << repeats->size() << " entries for rank "
+               << type.getRank();
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  for (auto [d, r] : llvm::zip(type.getShape(), *repeats)) {
+    if (r < 0) {
+      nc.error() << "repeats must be non-negative";
+      return failure();
+    }
+    shape.push_back(d * r);
+  }
+  nc.outputs.push_back(
+      TileOp::create(nc.builder, nc.loc, type.clone(shape), nc.inputs[0]));
+  return success();
+}
+
+/// ONNX Slice semantics for one dim: clamped start, element count.
+std::pair<int64_t, int64_t> resolveSlice(int64_t size, int64_t start,
+                                         int64_t end, int64_t step) {
+  auto clampTo = [](int64_t v, int64_t lo, int64_t hi) {
+    return std::max(lo, std::min(v, hi));
+  };
+  if (start < 0)
+    start += size;
+  if (end < 0)
+    end += size;
+  if (step > 0) {
+    start = clampTo(start, 0, size);
+    end = clampTo(end, 0, size);
+    return {start, std::max<int64_t>(0, (end - start + step - 1) / step)};
+  }
+  start = clampTo(start, 0, size - 1);
+  end = clampTo(end, -1, size - 1);
+  return {start, std::max<int64_t>(0, (start - end + (-step) - 1) / (-step))};
+}
+
+LogicalResult importSlice(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (nc.opset < 10) {
+    auto s = nc.intsAttr("starts"), e = nc.intsAttr("ends");
+    if (!s || !e) {
+      nc.error() << "needs starts and ends";
+      return failure();
+    }
+    starts.assign(s->begin(), s->end());
+    ends.assign(e->begin(), e->end());
+    if (auto a = nc.intsAttr("axes"))
+      axes.assign(a->begin(), a->end());
+  } else {
+    if (failed(nc.requireInputs(3)))
+      return failure();
+    auto s = nc.constantInts(1, "starts"), e = nc.constantInts(2, "ends");
+    if (failed(s) || failed(e))
+      return failure();
+    starts = *s;
+    ends = *e;
+    if (nc.inputs.size() > 3 && nc.inputs[3]) {
+      auto a = nc.constantInts(3, "axes");
+      if (failed(a))
+        return failure();
+      axes = *a;
+    }
+    if (nc.inputs.size() > 4 && nc.inputs[4]) {
+      auto st = nc.constantInts(4, "steps");
+      if (failed(st))
+        return failure();
+      steps = *st;
+    }
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size()) {
+    nc.error() << "starts, ends, axes and steps differ in length";
+    return failure();
+  }
+  SmallVector<int64_t> outStarts(rank, 0), outSteps(rank, 1),
+      shape(type.getShape());
+  for (auto [i, rawAxis] : llvm::enumerate(axes)) {
+    FailureOr<int64_t> axis = nc.normalizeAxis(rawAxis, rank);
+    if (failed(axis))
+      return failure();
+    if (steps[i] == 0) {
+      nc.error() << "step is 0";
+      return failure();
+    }
+    auto [start, count] =
+        resolveSlice(type.getDimSize(*axis), starts[i], ends[i], steps[i]);
+    outStarts[*axis] = count ? start : 0;
+    outSteps[*axis] = steps[i];
+    shape[*axis] = count;
+  }
+  nc.outputs.push_back(nc.builder.createOrFold<SliceOp>(
+      nc.loc, type.clone(shape), nc.inputs[0],
+      nc.builder.getDenseI64ArrayAttr(outStarts),
+      nc.builder.getDenseI64ArrayAttr(outSteps)));
+  return success();
+}
+
+LogicalResult importSplit(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", 0), type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t size = type.getDimSize(*axis);
+  SmallVector<int64_t> parts;
+  if (nc.opset < 13) {
+    if (auto s = nc.intsAttr("split"))
+      parts.assign(s->begin(), s->end());
+  } else if (nc.inputs.size() > 1 && nc.inputs[1]) {
+    auto s = nc.constantInts(1, "split");
+    if (failed(s))
+      return failure();
+    parts = *s;
+  }
+  int64_t outputs = nc.node.output_size();
+  if (parts.empty()) {
+    int64_t n = nc.opset >= 18 && nc.attr("num_outputs")
+                    ? nc.intAttr("num_outputs", outputs)
+                    : outputs;
+    int64_t chunk = (size + n - 1) / n; // the last part may be smaller
+    for (int64_t i = 0, left = size; i < n; ++i, left -= chunk)
+      parts.push_back(std::max<int64_t>(0, std::min(chunk, left)));
+  }
+  int64_t total = 0;
+  for (int64_t p : parts)
+    total += p;
+  if (total != size || static_cast<int64_t>(parts.size()) != outputs) {
+    nc.error() << "split sizes do not add up to dim " << *axis << " (" << size
+               << ") across " << outputs << " outputs";
+    return failure();
+  }
+  int64_t offset = 0;
+  for (int64_t p : parts) {
+    SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1),
+        shape(type.getShape());
+    starts[*axis] = p ? offset : 0;
+    shape[*axis] = p;
+    nc.outputs.push_back(nc.builder.createOrFold<SliceOp>(
+        nc.loc, type.clone(shape), nc.inputs[0],
+        nc.builder.getDenseI64ArrayAttr(starts),
+        nc.builder.getDenseI64ArrayAttr(steps)));
+    offset += p;
+  }
+  return success();
+}
+
+/// Inference: Dropout is the identity (its mask output, if used, all true).
+LogicalResult importDropout(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  if (nc.inputs.size() > 2 && nc.inputs[2]) {
+    ElementsAttr training = nc.constantInput(2);
+    if (!training || training.getValues<APInt>()[0] != 0) {
+      nc.error() << "training mode is not supported (gcomp compiles for "
+                    "inference)";
+      return failure();
+    }
+  }
+  nc.outputs.push_back(nc.inputs[0]);
+  if (nc.node.output_size() > 1) {
+    auto maskType = nc.inputType(0).clone(nc.builder.getI1Type());
+    nc.outputs.push_back(ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(maskType, nc.builder.getBoolAttr(true))));
+  }
+  return success();
+}
+
+} // namespace
+
+void addTensorOpImporters(StringMap<OpImporterFn> &table) {
+  table["ArgMax"] = importArgReduce<ArgMaxOp>;
+  table["ArgMin"] = importArgReduce<ArgMinOp>;
+  table["Concat"] = importConcat;
+  table["ConstantOfShape"] = importConstantOfShape;
+  table["Dropout"] = importDropout;
+  table["Expand"] = importExpand;
+  table["Gather"] = importGather;
+  table["Range"] = importRange;
+  table["ReduceL1"] = importReduce<ReduceL1Op>;
+  table["ReduceL2"] = importReduce<ReduceL2Op>;
+  table["ReduceLogSum"] = importReduce<ReduceLogSumOp>;
+  table["ReduceLogSumExp"] = importReduce<ReduceLogSumExpOp>;
+  table["ReduceMax"] = importReduce<ReduceMaxOp>;
+  table["ReduceMean"] = importReduce<ReduceMeanOp>;
+  table["ReduceMin"] = importReduce<ReduceMinOp>;
+  table["ReduceProd"] = importReduce<ReduceProdOp>;
+  table["ReduceSum"] = importReduce<ReduceSumOp>;
+  table["ReduceSumSquare"] = importReduce<ReduceSumSquareOp>;
+  table["Shape"] = importShape;
+  table["Size"] = importSize;
+  table["Slice"] = importSlice;
+  table["Split"] = importSplit;
+  table["Squeeze"] = importSqueeze;
+  table["Tile"] = importTile;
+  table["Unsqueeze"] = importUnsqueeze;
+}
+
+} // namespace gcomp::detail
