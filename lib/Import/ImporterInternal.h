@@ -91,6 +91,8 @@ using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
 /// Adds the importers of TensorOpImporters.cpp (reductions, shape and data
 /// movement ops) to `table`.
 void addTensorOpImporters(llvm::StringMap<OpImporterFn> &table);
+/// Adds the importers of NNOpImporters.cpp (conv, pooling, normalization).
+void addNNOpImporters(llvm::StringMap<OpImporterFn> &table);
 
 /// The op importers, by ONNX op type (default domain).
 const llvm::StringMap<OpImporterFn> &opImporters();

@@ -130,7 +130,8 @@ template <typename OpT>
 LogicalResult importUnaryAny(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
     return failure();
-  nc.outputs.push_back(OpT::create(nc.builder, nc.loc, nc.inputs[0]));
+  nc.outputs.push_back(nc.builder.createOrFold<OpT>(
+      nc.loc, nc.inputs[0].getType(), nc.inputs[0]));
   return success();
 }
 
@@ -665,6 +666,7 @@ const StringMap<OpImporterFn> &opImporters() {
       {"Transpose", importTranspose},
     };
     addTensorOpImporters(t);
+    addNNOpImporters(t);
     return t;
   }();
   return table;

@@ -230,4 +230,77 @@ model = make_model([helper.make_node("Range", ["a", "b", "c"], ["r"]),
                    {"a": np.array(1.0, np.float32), "b": np.array(3.0, np.float32),
                     "c": np.array(0.5, np.float32)})
 res.check("Range", check_against_onnxruntime, model, "Range")
+# Convolution, pooling, normalization, padding.
+def nn(label, nodes, inputs, outputs, inits=None, opset=17, feeds=None):
+    model = make_model(nodes, inputs, outputs, inits or {}, opset=opset)
+    res.check(label, check_against_onnxruntime, model, label, feeds=feeds)
+
+img = rng.standard_normal((2, 4, 9, 9)).astype(np.float32)
+w = (rng.standard_normal((6, 4, 3, 3)) * 0.3).astype(np.float32)
+bias = rng.standard_normal(6).astype(np.float32)
+nn("Conv pads strides bias",
+   [helper.make_node("Conv", ["x", "w", "b"], ["y"], pads=[1, 0, 2, 1], strides=[2, 1])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 6, 5, 8])],
+   {"w": w, "b": bias}, feeds={"x": img})
+nn("Conv SAME_UPPER strided",
+   [helper.make_node("Conv", ["x", "w"], ["y"], auto_pad="SAME_UPPER", strides=[2, 2])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 6, 5, 5])],
+   {"w": w}, feeds={"x": img})
+nn("Conv dilated",
+   [helper.make_node("Conv", ["x", "w"], ["y"], dilations=[2, 2], pads=[2, 2, 2, 2])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 6, 9, 9])],
+   {"w": w}, feeds={"x": img})
+nn("Conv grouped",
+   [helper.make_node("Conv", ["x", "w"], ["y"], group=2)],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 6, 7, 7])],
+   {"w": (rng.standard_normal((6, 2, 3, 3)) * 0.3).astype(np.float32)},
+   feeds={"x": img})
+nn("Conv depthwise",
+   [helper.make_node("Conv", ["x", "w"], ["y"], group=4, pads=[1, 1, 1, 1])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 9, 9])],
+   {"w": (rng.standard_normal((4, 1, 3, 3)) * 0.3).astype(np.float32)},
+   feeds={"x": img})
+nn("Conv 1-D",
+   [helper.make_node("Conv", ["x", "w"], ["y"], strides=[2])],
+   [tensor_info("x", [2, 4, 9])], [tensor_info("y", [2, 3, 4])],
+   {"w": (rng.standard_normal((3, 4, 3)) * 0.3).astype(np.float32)},
+   feeds={"x": img[:, :, 0, :].copy()})
+nn("MaxPool ceil",
+   [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 4, 4])], feeds={"x": img})
+nn("MaxPool pads",
+   [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 5, 5])], feeds={"x": img})
+nn("AveragePool exclude pad",
+   [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 9, 9])], feeds={"x": img})
+nn("AveragePool include pad",
+   [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2],
+                     pads=[1, 1, 1, 1], count_include_pad=1)],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 5, 5])], feeds={"x": img})
+nn("GlobalAveragePool", [helper.make_node("GlobalAveragePool", ["x"], ["y"])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 1, 1])], feeds={"x": img})
+nn("GlobalMaxPool", [helper.make_node("GlobalMaxPool", ["x"], ["y"])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 1, 1])], feeds={"x": img})
+nn("BatchNormalization",
+   [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 9, 9])],
+   {"s": rng.standard_normal(4).astype(np.float32), "b": rng.standard_normal(4).astype(np.float32),
+    "m": rng.standard_normal(4).astype(np.float32),
+    "v": rng.uniform(0.5, 2, 4).astype(np.float32)}, feeds={"x": img})
+nn("LayerNormalization",
+   [helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-1, epsilon=1e-5)],
+   [tensor_info("x", [2, 5, 8])], [tensor_info("y", [2, 5, 8])],
+   {"s": rng.standard_normal(8).astype(np.float32), "b": rng.standard_normal(8).astype(np.float32)})
+nn("InstanceNormalization",
+   [helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"])],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 9, 9])],
+   {"s": rng.standard_normal(4).astype(np.float32), "b": rng.standard_normal(4).astype(np.float32)},
+   feeds={"x": img})
+for mode in ["constant", "reflect", "edge"]:
+    nn(f"Pad {mode}",
+       [helper.make_node("Pad", ["x", "p", "v"], ["y"], mode=mode)],
+       [tensor_info("x", [2, 4, 5])], [tensor_info("y", [2, 7, 8])],
+       {"p": np.array([0, 1, 2, 0, 2, 1], np.int64), "v": np.array(1.5, np.float32)},
+       feeds={"x": img[:, :, :5, 0].copy().reshape(2, 4, 5)})
 res.finish()

@@ -228,6 +228,7 @@ struct ConvertGcompToLinalgPass
     populateElementwiseLowering(patterns);
     populateReductionLowering(patterns);
     populateDataMovementLowering(patterns);
+    populateConvLowering(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

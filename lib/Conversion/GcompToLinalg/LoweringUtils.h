@@ -53,6 +53,7 @@ mlir::Value generate(mlir::OpBuilder &b, mlir::Location loc,
 void populateElementwiseLowering(mlir::RewritePatternSet &patterns);
 void populateReductionLowering(mlir::RewritePatternSet &patterns);
 void populateDataMovementLowering(mlir::RewritePatternSet &patterns);
+void populateConvLowering(mlir::RewritePatternSet &patterns);
 
 } // namespace gcomp::lowering
 

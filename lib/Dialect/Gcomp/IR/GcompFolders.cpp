@@ -322,3 +322,13 @@ OpFoldResult SliceOp::fold(FoldAdaptor a) {
   }
   return DenseElementsAttr::get(getType(), results);
 }
+
+OpFoldResult NegOp::fold(FoldAdaptor a) {
+  return foldBroadcast(a.getOperands(), getType(),
+                       [](ArrayRef<Attribute> v) -> Attribute {
+                         if (auto i = dyn_cast<IntegerAttr>(v[0]))
+                           return IntegerAttr::get(i.getType(), -i.getValue());
+                         auto f = cast<FloatAttr>(v[0]);
+                         return FloatAttr::get(f.getType(), -f.getValue());
+                       });
+}

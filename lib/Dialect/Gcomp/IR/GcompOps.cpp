@@ -472,6 +472,115 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+/// Output size of a sliding window: floor or ceil of
+/// (in + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride + 1.
+static int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
+                                int64_t dilation, int64_t padBegin,
+                                int64_t padEnd) {
+  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+/// Checks the window attributes of a conv/pool against the ranks.
+static LogicalResult verifyWindow(Operation *op, int64_t spatial,
+                                  ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> dilations,
+                                  ArrayRef<int64_t> pads) {
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return op->emitOpError() << "expects " << spatial << " strides and "
+                             << "dilations and " << 2 * spatial << " pads";
+  if (llvm::any_of(strides, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(dilations, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(pads, [](int64_t v) { return v < 0; }))
+    return op->emitOpError() << "strides and dilations must be positive and "
+                                "pads non-negative";
+  return success();
+}
+
+LogicalResult ConvOp::verify() {
+  RankedTensorType in = getInput().getType(), w = getWeight().getType(),
+                   out = getType();
+  int64_t rank = in.getRank(), spatial = rank - 2;
+  if (rank < 3 || w.getRank() != rank || out.getRank() != rank)
+    return emitOpError() << "expects input, weight and result of one rank >= 3";
+  if (failed(verifyWindow(*this, spatial, getStrides(), getDilations(),
+                          getPads())))
+    return failure();
+  int64_t group = static_cast<int64_t>(getGroup());
+  int64_t c = in.getDimSize(1), m = w.getDimSize(0);
+  if (group < 1 || (!ShapedType::isDynamic(c) && c % group) || m % group ||
+      (!ShapedType::isDynamic(c) && w.getDimSize(1) * group != c))
+    return emitOpError() << "channels do not match: input has " << c
+                         << ", weight " << shapeStr(w.getShape())
+                         << " with group " << group;
+  if (getBias() && (getBias().getType().getRank() != 1 ||
+                    getBias().getType().getDimSize(0) != m))
+    return emitOpError() << "bias must be [" << m << "]";
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t expected = windowOutputSize(
+        in.getDimSize(d + 2), w.getDimSize(d + 2), getStrides()[d],
+        getDilations()[d], getPads()[d], getPads()[d + spatial]);
+    if (!ShapedType::isDynamic(in.getDimSize(d + 2)) &&
+        out.getDimSize(d + 2) != expected)
+      return emitOpError() << "spatial dim " << d << " should be " << expected
+                           << ", the result has " << out.getDimSize(d + 2);
+  }
+  if (out.getDimSize(1) != m)
+    return emitOpError() << "result has " << out.getDimSize(1)
+                         << " channels, the weight " << m;
+  return success();
+}
+
+template <typename OpT> static LogicalResult verifyPool(OpT op) {
+  RankedTensorType in = op.getInput().getType(), out = op.getType();
+  int64_t spatial = in.getRank() - 2;
+  if (in.getRank() < 3 || out.getRank() != in.getRank() ||
+      static_cast<int64_t>(op.getKernel().size()) != spatial)
+    return op.emitOpError() << "expects a kernel size per spatial dim";
+  if (failed(verifyWindow(op, spatial, op.getStrides(), op.getDilations(),
+                          op.getPads())))
+    return failure();
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t size = out.getDimSize(d + 2);
+    // Ceil mode may add one window that starts inside the padded input.
+    int64_t floorSize = windowOutputSize(
+        in.getDimSize(d + 2), op.getKernel()[d], op.getStrides()[d],
+        op.getDilations()[d], op.getPads()[d], op.getPads()[d + spatial]);
+    if (!ShapedType::isDynamic(in.getDimSize(d + 2)) &&
+        (size < floorSize || size > floorSize + 1))
+      return op.emitOpError() << "spatial dim " << d << " has " << size
+                              << " windows, expected " << floorSize
+                              << " (or one more in ceil mode)";
+  }
+  return success();
+}
+LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
+LogicalResult AveragePoolOp::verify() { return verifyPool(*this); }
+
+LogicalResult PadOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  int64_t rank = in.getRank();
+  if (static_cast<int64_t>(getPads().size()) != 2 * rank ||
+      out.getRank() != rank)
+    return emitOpError() << "expects " << 2 * rank << " pads";
+  StringRef mode = getMode();
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      mode != "wrap")
+    return emitOpError() << "unknown mode '" << mode << "'";
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t lo = getPads()[d], hi = getPads()[d + rank];
+    if (lo < 0 || hi < 0)
+      return emitOpError() << "pads must be non-negative";
+    if (!ShapedType::isDynamic(in.getDimSize(d)) &&
+        out.getDimSize(d) != in.getDimSize(d) + lo + hi)
+      return emitOpError() << "result dim " << d << " should be "
+                           << in.getDimSize(d) + lo + hi;
+  }
+  return success();
+}
+
 LogicalResult BroadcastToOp::verify() {
   SmallVector<int64_t> shape;
   if (failed(broadcastShapes(getInput().getType().getShape(),

@@ -164,7 +164,9 @@ def Gcomp_SoftplusOp : Gcomp_UnaryOp<"softplus", "Softplus", "y = log(1 + exp(x)
 def Gcomp_SoftsignOp : Gcomp_UnaryOp<"softsign", "Softsign", "y = x / (1 + |x|)">;
 def Gcomp_MishOp : Gcomp_UnaryOp<"mish", "Mish", "y = x * tanh(softplus(x))">;
 def Gcomp_HardSwishOp : Gcomp_UnaryOp<"hard_swish", "HardSwish", "y = x * max(0, min(1, x / 6 + 1 / 2))">;
-def Gcomp_NegOp : Gcomp_UnaryOp<"neg", "Neg", "y = -x", Gcomp_NumericTensor>;
+def Gcomp_NegOp : Gcomp_UnaryOp<"neg", "Neg", "y = -x", Gcomp_NumericTensor> {
+  let hasFolder = 1;
+}
 def Gcomp_AbsOp : Gcomp_UnaryOp<"abs", "Abs", "y = |x|", Gcomp_NumericTensor>;
 def Gcomp_SignOp : Gcomp_UnaryOp<"sign", "Sign", "y = -1, 0 or 1", Gcomp_NumericTensor>;
 def Gcomp_NotOp : Gcomp_UnaryOp<"not", "Not", "y = !x", RankedTensorOf<[I1]>>;
@@ -344,6 +346,64 @@ def Gcomp_GemmOp : Gcomp_Op<"gemm",
   let assemblyFormat = [{
     $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)
   }];
+}
+
+def Gcomp_ConvOp : Gcomp_Op<"conv", [Pure]> {
+  let summary = "N-D grouped convolution (ONNX Conv), NCHW";
+  let description = [{
+    `input` is [N, C, spatial...], `weight` [M, C / group, kernel...], the
+    optional `bias` [M]. `pads` holds the begin pads of every spatial dim
+    then the end pads (the importer resolves `auto_pad`); the result type
+    gives the output size.
+
+    Example:
+    ```mlir
+    %y = gcomp.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
+                                pads = array<i64: 1, 1, 1, 1>, group = 1 : i64}
+        : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32>
+    ```
+  }];
+  let arguments = (ins Gcomp_FloatTensor:$input, Gcomp_FloatTensor:$weight,
+                   Optional<Gcomp_FloatTensor>:$bias,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads, I64Attr:$group);
+  let results = (outs Gcomp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+class Gcomp_PoolOp<string mnemonic, string onnxName> : Gcomp_Op<mnemonic, [Pure]> {
+  let summary = "ONNX " # onnxName # " over NC + spatial dims";
+  let description = [{
+    Windows of `kernel` (with `strides`, `dilations` and begin-then-end
+    `pads`) over the spatial dims; the result type gives the output size
+    (the importer applies `ceil_mode` and `auto_pad`). Windows that run
+    past the padded input (ceil mode) are clipped.
+  }];
+  let arguments = (ins Gcomp_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$pads,
+                   DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+  let results = (outs Gcomp_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+def Gcomp_MaxPoolOp : Gcomp_PoolOp<"max_pool", "MaxPool">;
+def Gcomp_AveragePoolOp : Gcomp_PoolOp<"average_pool", "AveragePool">;
+
+def Gcomp_PadOp : Gcomp_Op<"pad", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "Pad with a constant, by reflection or by the edge value";
+  let description = [{
+    ONNX `Pad` with non-negative `pads` (all begin pads, then all end pads)
+    and `mode` "constant" (with `value`), "reflect", "edge" or "wrap".
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$input, DenseI64ArrayAttr:$pads,
+                   StrAttr:$mode, DefaultValuedAttr<F64Attr, "0.0">:$value);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,302 @@
+//===- ConvLowering.cpp - convolution, pooling and padding to linalg ------===//
+//
+// Convolutions become one linalg.generic for every rank and group count:
+// the input is viewed as [N, G, C/G, spatial...], the weight as
+// [G, M/G, C/G, kernel...] and the output as [N, G, M/G, out...], so every
+// indexing map is a projected permutation except the input's spatial
+// `o * stride + k * dilation`. Pooling is the same window walk with max or
+// sum. Specialized kernels (packing, Winograd) come with the CPU
+// performance work; this is the correct, general baseline.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace gcomp;
+using namespace gcomp::lowering;
+
+namespace {
+
+/// `input` padded by `low`/`high` with the scalar `value` (no op if none).
+Value padWith(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
+              ArrayRef<int64_t> high, TypedAttr value) {
+  if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&
+      llvm::all_of(high, [](int64_t v) { return v == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> lo, hi;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    shape.push_back(type.getDimSize(d) + low[d] + high[d]);
+    lo.push_back(b.getIndexAttr(low[d]));
+    hi.push_back(b.getIndexAttr(high[d]));
+  }
+  Value padValue = arith::ConstantOp::create(b, loc, value);
+  return tensor::PadOp::create(b, loc, type.clone(shape), input, lo, hi,
+                               padValue);
+}
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
+    RankedTensorType outType = op.getType();
+    Type t = outType.getElementType();
+    int64_t k = inType.getRank() - 2;
+    int64_t g = static_cast<int64_t>(op.getGroup());
+    int64_t n = inType.getDimSize(0), c = inType.getDimSize(1),
+            m = wType.getDimSize(0);
+    ArrayRef<int64_t> pads = op.getPads();
+
+    SmallVector<int64_t> low(2, 0), high(2, 0);
+    low.append(pads.begin(), pads.begin() + k);
+    high.append(pads.begin() + k, pads.end());
+    Value input = padWith(rewriter, loc, adaptor.getInput(), low, high,
+                          zeroAttr(t));
+    auto padded = cast<RankedTensorType>(input.getType());
+
+    SmallVector<int64_t> inShape = {n, g, c / g}, wShape = {g, m / g, c / g},
+                         outShape = {n, g, m / g};
+    for (int64_t d = 0; d < k; ++d) {
+      inShape.push_back(padded.getDimSize(d + 2));
+      wShape.push_back(wType.getDimSize(d + 2));
+      outShape.push_back(outType.getDimSize(d + 2));
+    }
+    Value in = reshapeTo(rewriter, loc, input, padded.clone(inShape));
+    Value w = reshapeTo(rewriter, loc, adaptor.getWeight(), wType.clone(wShape));
+    auto groupedOut = outType.clone(outShape);
+
+    // Loops: n, g, mg, o_1..o_k | cg, k_1..k_k.
+    int64_t loops = 4 + 2 * k;
+    auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> inExprs = {dim(0), dim(1), dim(3 + k)};
+    SmallVector<AffineExpr> wExprs = {dim(1), dim(2), dim(3 + k)};
+    SmallVector<AffineExpr> outExprs = {dim(0), dim(1), dim(2)};
+    for (int64_t d = 0; d < k; ++d) {
+      inExprs.push_back(dim(3 + d) * op.getStrides()[d] +
+                        dim(4 + k + d) * op.getDilations()[d]);
+      wExprs.push_back(dim(4 + k + d));
+      outExprs.push_back(dim(3 + d));
+    }
+    SmallVector<utils::IteratorType> iterators(3 + k,
+                                               utils::IteratorType::parallel);
+    iterators.append(1 + k, utils::IteratorType::reduction);
+    Value acc = filledTensor(rewriter, loc, groupedOut, zeroAttr(t));
+    Value conv =
+        linalg::GenericOp::create(
+            rewriter, loc, groupedOut, ValueRange{in, w}, acc,
+            ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
+                                AffineMap::get(loops, 0, wExprs, ctx),
+                                AffineMap::get(loops, 0, outExprs, ctx)},
+            iterators,
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::AddFOp::create(
+                      b, l, args[2], arith::MulFOp::create(b, l, args[0], args[1]))
+                      .getResult());
+            })
+            .getResult(0);
+    Value result = reshapeTo(rewriter, loc, conv, outType);
+    if (Value bias = adaptor.getBias()) {
+      // [M] -> [M, 1, ..., 1] so it broadcasts over the spatial dims.
+      SmallVector<int64_t> biasShape = {m};
+      biasShape.append(k, 1);
+      Value b2 = reshapeTo(rewriter, loc, bias,
+                           cast<RankedTensorType>(bias.getType()).clone(biasShape));
+      result = elementwise(rewriter, loc, outType, ValueRange{result, b2},
+                           [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             return arith::AddFOp::create(b, l, a[0], a[1]);
+                           });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Sums (or maxes) `input` over windows into `outType`.
+Value windowReduce(OpBuilder &b, Location loc, Value input,
+                   RankedTensorType outType, ArrayRef<int64_t> kernel,
+                   ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                   TypedAttr init, bool isMax) {
+  MLIRContext *ctx = b.getContext();
+  int64_t k = kernel.size(), loops = 2 + 2 * k;
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {dim(0), dim(1)}, outExprs = {dim(0), dim(1)};
+  for (int64_t d = 0; d < k; ++d) {
+    inExprs.push_back(dim(2 + d) * strides[d] + dim(2 + k + d) * dilations[d]);
+    outExprs.push_back(dim(2 + d));
+  }
+  // The window extents enter as a kernel-shaped operand that is never read,
+  // so linalg can derive the window loops' ranges.
+  SmallVector<AffineExpr> windowExprs;
+  for (int64_t d = 0; d < k; ++d)
+    windowExprs.push_back(dim(2 + k + d));
+  Value window = tensor::EmptyOp::create(b, loc, kernel,
+                                         outType.getElementType());
+  SmallVector<utils::IteratorType> iterators(2 + k, utils::IteratorType::parallel);
+  iterators.append(k, utils::IteratorType::reduction);
+  Value acc = filledTensor(b, loc, outType, init);
+  return linalg::GenericOp::create(
+             b, loc, outType, ValueRange{input, window}, acc,
+             ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
+                                 AffineMap::get(loops, 0, windowExprs, ctx),
+                                 AffineMap::get(loops, 0, outExprs, ctx)},
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value r = isMax ? arith::MaximumFOp::create(nb, l, args[0], args[2])
+                                     .getResult()
+                               : arith::AddFOp::create(nb, l, args[0], args[2])
+                                     .getResult();
+               linalg::YieldOp::create(nb, l, r);
+             })
+      .getResult(0);
+}
+
+template <typename OpT>
+struct PoolLowering : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    constexpr bool isMax = std::is_same_v<OpT, MaxPoolOp>;
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    RankedTensorType outType = op.getType();
+    auto t = cast<FloatType>(outType.getElementType());
+    int64_t k = inType.getRank() - 2;
+    ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
+                      dilations = op.getDilations(), pads = op.getPads();
+    // Declared pads, then what ceil mode needs beyond them.
+    SmallVector<int64_t> low(2, 0), high(2, 0), extra(2, 0);
+    for (int64_t d = 0; d < k; ++d) {
+      low.push_back(pads[d]);
+      high.push_back(pads[d + k]);
+      int64_t needed = (outType.getDimSize(d + 2) - 1) * strides[d] +
+                       (kernel[d] - 1) * dilations[d] + 1;
+      int64_t have = inType.getDimSize(d + 2) + pads[d] + pads[d + k];
+      extra.push_back(std::max<int64_t>(0, needed - have));
+    }
+    SmallVector<int64_t> highAll(high);
+    for (int64_t d = 0; d < k + 2; ++d)
+      highAll[d] += extra[d];
+    TypedAttr padValue =
+        isMax ? TypedAttr(FloatAttr::get(t, APFloat::getInf(t.getFloatSemantics(),
+                                                            true)))
+              : zeroAttr(t);
+    Value input = padWith(rewriter, loc, adaptor.getInput(), low, highAll,
+                          padValue);
+    Value result = windowReduce(rewriter, loc, input, outType, kernel, strides,
+                                dilations, padValue, isMax);
+    if constexpr (!isMax) {
+      // Divide by the number of counted elements in each window: sum a
+      // tensor of ones that covers what counts, padded with zeros.
+      bool includePad = op.getCountIncludePad();
+      SmallVector<int64_t> onesShape(inType.getShape());
+      SmallVector<int64_t> onesLow(2, 0), onesHigh(2, 0);
+      for (int64_t d = 0; d < k; ++d) {
+        if (includePad)
+          onesShape[d + 2] += pads[d] + pads[d + k];
+        onesLow.push_back(includePad ? 0 : pads[d]);
+        onesHigh.push_back((includePad ? 0 : pads[d + k]) + extra[d + 2]);
+      }
+      Value ones = filledTensor(rewriter, loc, inType.clone(onesShape),
+                                FloatAttr::get(t, 1.0));
+      Value counts = windowReduce(
+          rewriter, loc, padWith(rewriter, loc, ones, onesLow, onesHigh, zeroAttr(t)),
+          outType, kernel, strides, dilations, zeroAttr(t), false);
+      result = elementwise(rewriter, loc, outType, ValueRange{result, counts},
+                           [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             return arith::DivFOp::create(b, l, a[0], a[1]);
+                           });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct PadLowering : OpConversionPattern<PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    int64_t rank = inType.getRank();
+    ArrayRef<int64_t> pads = op.getPads();
+    Type t = inType.getElementType();
+    if (op.getMode() == "constant") {
+      TypedAttr value =
+          isa<FloatType>(t)
+              ? TypedAttr(FloatAttr::get(t, op.getValue().convertToDouble()))
+              : TypedAttr(IntegerAttr::get(t, static_cast<int64_t>(
+                                                  op.getValue().convertToDouble())));
+      rewriter.replaceOp(op, padWith(rewriter, loc, input, pads.take_front(rank),
+                                     pads.drop_front(rank), value));
+      return success();
+    }
+    StringRef mode = op.getMode();
+    Value result = generate(
+        rewriter, loc, op.getType(),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> iv) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d) {
+            int64_t size = inType.getDimSize(d);
+            auto c = [&](int64_t v) {
+              return arith::ConstantIndexOp::create(b, l, v).getResult();
+            };
+            Value j = arith::SubIOp::create(b, l, iv[d], c(pads[d]));
+            Value zero = c(0), last = c(size - 1);
+            if (mode == "edge") {
+              j = arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, j, zero),
+                                         last);
+            } else if (mode == "reflect") {
+              // Mirror without repeating the edge, as many times as needed.
+              int64_t period = std::max<int64_t>(2 * (size - 1), 1);
+              Value m = arith::RemSIOp::create(b, l, j, c(period));
+              m = arith::SelectOp::create(
+                  b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, m, zero),
+                  arith::AddIOp::create(b, l, m, c(period)), m);
+              Value mirrored = arith::SubIOp::create(b, l, c(period), m);
+              j = arith::SelectOp::create(
+                  b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, m, last),
+                  mirrored, m);
+              if (size == 1)
+                j = zero;
+            } else { // wrap
+              Value m = arith::RemSIOp::create(b, l, j, c(size));
+              j = arith::SelectOp::create(
+                  b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, m, zero),
+                  arith::AddIOp::create(b, l, m, c(size)), m);
+            }
+            at.push_back(j);
+          }
+          return tensor::ExtractOp::create(b, l, input, at);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void gcomp::lowering::populateConvLowering(RewritePatternSet &patterns) {
+  patterns.add<ConvLowering, PoolLowering<MaxPoolOp>,
+               PoolLowering<AveragePoolOp>, PadLowering>(patterns.getContext());
+}

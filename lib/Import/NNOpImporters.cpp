@@ -1,0 +1,385 @@
+//===- NNOpImporters.cpp - convolution, pooling, normalization, Pad -------===//
+//
+// Conv and pooling map onto gcomp.conv / gcomp.*_pool with explicit pads
+// (auto_pad and ceil_mode are resolved here). The normalizations are
+// spelled with elementwise and reduction ops; the graph optimizer is where
+// they get recognized and fused.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+namespace {
+
+/// Window parameters of a conv or pool, with explicit pads.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, pads, outShape;
+};
+
+FailureOr<Window> resolveWindow(NodeContext &nc, RankedTensorType input,
+                                ArrayRef<int64_t> kernel, bool ceilMode) {
+  int64_t k = input.getRank() - 2;
+  if (k < 1 || !input.hasStaticShape()) {
+    nc.error() << "expects a static [N, C, spatial...] input, got " << input;
+    return failure();
+  }
+  Window w;
+  w.kernel.assign(kernel.begin(), kernel.end());
+  auto listAttr = [&](StringRef name, int64_t count,
+                      int64_t def) -> FailureOr<SmallVector<int64_t>> {
+    auto v = nc.intsAttr(name);
+    if (!v)
+      return SmallVector<int64_t>(count, def);
+    if (static_cast<int64_t>(v->size()) != count) {
+      nc.error() << name << " has " << v->size() << " entries, expected "
+                 << count;
+      return failure();
+    }
+    return SmallVector<int64_t>(v->begin(), v->end());
+  };
+  auto strides = listAttr("strides", k, 1);
+  auto dilations = listAttr("dilations", k, 1);
+  auto pads = listAttr("pads", 2 * k, 0);
+  if (failed(strides) || failed(dilations) || failed(pads))
+    return failure();
+  w.strides = *strides;
+  w.dilations = *dilations;
+  w.pads = *pads;
+  if (static_cast<int64_t>(kernel.size()) != k) {
+    nc.error() << "kernel has " << kernel.size() << " dims for " << k
+               << " spatial dims";
+    return failure();
+  }
+  const onnx::AttributeProto *autoPad = nc.attr("auto_pad");
+  std::string mode = autoPad ? autoPad->s() : "NOTSET";
+  for (int64_t d = 0; d < k; ++d) {
+    int64_t in = input.getDimSize(d + 2), s = w.strides[d];
+    int64_t span = (w.kernel[d] - 1) * w.dilations[d] + 1;
+    if (s < 1 || w.dilations[d] < 1 || w.kernel[d] < 1) {
+      nc.error() << "kernel, strides and dilations must be positive";
+      return failure();
+    }
+    if (mode == "VALID") {
+      w.pads[d] = w.pads[d + k] = 0;
+    } else if (mode == "SAME_UPPER" || mode == "SAME_LOWER") {
+      int64_t out = (in + s - 1) / s;
+      int64_t total = std::max<int64_t>(0, (out - 1) * s + span - in);
+      int64_t small = total / 2, large = total - small;
+      w.pads[d] = mode == "SAME_UPPER" ? small : large;
+      w.pads[d + k] = mode == "SAME_UPPER" ? large : small;
+    } else if (mode != "NOTSET") {
+      nc.error() << "unknown auto_pad '" << mode << "'";
+      return failure();
+    }
+    int64_t padded = in + w.pads[d] + w.pads[d + k] - span;
+    if (padded < 0) {
+      nc.error() << "the window (" << span << ") is larger than the padded "
+                 << "input (" << in + w.pads[d] + w.pads[d + k] << ")";
+      return failure();
+    }
+    int64_t out = (ceilMode ? (padded + s - 1) / s : padded / s) + 1;
+    // A last window that would start in the end padding is dropped.
+    if (ceilMode && (out - 1) * s >= in + w.pads[d])
+      --out;
+    w.outShape.push_back(out);
+  }
+  return w;
+}
+
+LogicalResult importConv(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType in = nc.inputType(0), weight = nc.inputType(1);
+  if (!weight.hasStaticShape() || weight.getRank() != in.getRank()) {
+    nc.error() << "weight " << weight << " does not match input " << in;
+    return failure();
+  }
+  SmallVector<int64_t> kernel(weight.getShape().drop_front(2));
+  FailureOr<Window> w = resolveWindow(nc, in, kernel, false);
+  if (failed(w))
+    return failure();
+  int64_t group = nc.intAttr("group", 1);
+  SmallVector<int64_t> shape = {in.getDimSize(0), weight.getDimSize(0)};
+  shape.append(w->outShape);
+  Value bias = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  OpBuilder &b = nc.builder;
+  auto conv = ConvOp::create(b, nc.loc, in.clone(shape), nc.inputs[0],
+                             nc.inputs[1], bias,
+                             b.getDenseI64ArrayAttr(w->strides),
+                             b.getDenseI64ArrayAttr(w->dilations),
+                             b.getDenseI64ArrayAttr(w->pads),
+                             b.getI64IntegerAttr(group));
+  if (failed(mlir::verify(conv))) // channel/group mismatches
+    return failure();
+  nc.outputs.push_back(conv);
+  return success();
+}
+
+template <typename OpT>
+LogicalResult importPool(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  if (nc.node.output_size() > 1 && !nc.node.output(1).empty()) {
+    nc.error() << "the Indices output is not supported";
+    return failure();
+  }
+  auto kernel = nc.intsAttr("kernel_shape");
+  if (!kernel) {
+    nc.error() << "needs kernel_shape";
+    return failure();
+  }
+  RankedTensorType in = nc.inputType(0);
+  FailureOr<Window> w =
+      resolveWindow(nc, in, *kernel, nc.intAttr("ceil_mode", 0) != 0);
+  if (failed(w))
+    return failure();
+  SmallVector<int64_t> shape(in.getShape().take_front(2));
+  shape.append(w->outShape);
+  OpBuilder &b = nc.builder;
+  nc.outputs.push_back(OpT::create(
+      b, nc.loc, in.clone(shape), nc.inputs[0],
+      b.getDenseI64ArrayAttr(w->kernel), b.getDenseI64ArrayAttr(w->strides),
+      b.getDenseI64ArrayAttr(w->dilations), b.getDenseI64ArrayAttr(w->pads),
+      b.getBoolAttr(nc.intAttr("count_include_pad", 0) != 0)));
+  return success();
+}
+
+template <typename OpT>
+LogicalResult importGlobalPool(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType in = nc.inputType(0);
+  SmallVector<int64_t> axes, shape(in.getShape().take_front(2));
+  for (int64_t d = 2; d < in.getRank(); ++d) {
+    axes.push_back(d);
+    shape.push_back(1);
+  }
+  nc.outputs.push_back(OpT::create(nc.builder, nc.loc, in.clone(shape),
+                                   nc.inputs[0],
+                                   nc.builder.getDenseI64ArrayAttr(axes),
+                                   nc.builder.getBoolAttr(true)));
+  return success();
+}
+
+/// Elementwise helpers that infer the broadcast type.
+template <typename OpT> Value bin(NodeContext &nc, Value a, Value b) {
+  auto type = inferBroadcastType(cast<RankedTensorType>(a.getType()),
+                                 cast<RankedTensorType>(b.getType()), nullptr);
+  return nc.builder.createOrFold<OpT>(nc.loc, *type, a, b);
+}
+
+Value scalar(NodeContext &nc, Type element, double v) {
+  return ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, element),
+                             ArrayRef<Attribute>{nc.builder.getFloatAttr(element, v)}));
+}
+
+/// [C] -> [C, 1, ..., 1] to broadcast along dim 1 of a rank-`rank` tensor.
+Value perChannel(NodeContext &nc, Value v, int64_t rank) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.append(rank - 2, 1);
+  return nc.reshape(v, shape);
+}
+
+/// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
+/// and 1 / sqrt(var + eps) (keepdims).
+std::tuple<Value, Value, Value> normalize(NodeContext &nc, Value x,
+                                          ArrayRef<int64_t> axes, double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> kept(type.getShape());
+  for (int64_t a : axes)
+    kept[a] = 1;
+  auto keptType = type.clone(kept);
+  OpBuilder &b = nc.builder;
+  Value mean = ReduceMeanOp::create(b, nc.loc, keptType, x,
+                                    b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true));
+  Value centered = bin<SubOp>(nc, x, mean);
+  Value var = ReduceMeanOp::create(b, nc.loc, keptType,
+                                   bin<MulOp>(nc, centered, centered),
+                                   b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true));
+  Value invStd = ReciprocalOp::create(
+      b, nc.loc,
+      SqrtOp::create(b, nc.loc,
+                     bin<AddOp>(nc, var, scalar(nc, type.getElementType(), eps))));
+  return {bin<MulOp>(nc, centered, invStd), mean, invStd};
+}
+
+LogicalResult importBatchNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(5)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  if (nc.intAttr("training_mode", 0) ||
+      (nc.node.output_size() > 1 && !nc.node.output(1).empty())) {
+    nc.error() << "training mode is not supported (gcomp compiles for "
+                  "inference)";
+    return failure();
+  }
+  int64_t rank = nc.inputType(0).getRank();
+  if (rank < 2) {
+    nc.error() << "expects an [N, C, ...] input";
+    return failure();
+  }
+  Type t = nc.inputType(0).getElementType();
+  double eps = nc.floatAttr("epsilon", 1e-5f);
+  // y = (x - mean) * (scale / sqrt(var + eps)) + bias
+  Value scale = perChannel(nc, nc.inputs[1], rank);
+  Value bias = perChannel(nc, nc.inputs[2], rank);
+  Value mean = perChannel(nc, nc.inputs[3], rank);
+  Value var = perChannel(nc, nc.inputs[4], rank);
+  Value invStd = ReciprocalOp::create(
+      nc.builder, nc.loc,
+      SqrtOp::create(nc.builder, nc.loc, bin<AddOp>(nc, var, scalar(nc, t, eps))));
+  Value factor = bin<MulOp>(nc, scale, invStd);
+  Value y = bin<AddOp>(nc, bin<MulOp>(nc, bin<SubOp>(nc, nc.inputs[0], mean), factor),
+                       bias);
+  nc.outputs.push_back(y);
+  return success();
+}
+
+LogicalResult importLayerNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", -1), type.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < type.getRank(); ++d)
+    axes.push_back(d);
+  auto [normalized, mean, invStd] =
+      normalize(nc, nc.inputs[0], axes, nc.floatAttr("epsilon", 1e-5f));
+  Value y = bin<MulOp>(nc, normalized, nc.inputs[1]);
+  if (nc.inputs.size() > 2 && nc.inputs[2])
+    y = bin<AddOp>(nc, y, nc.inputs[2]);
+  nc.outputs.append({y, mean, invStd});
+  return success();
+}
+
+LogicalResult importInstanceNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  if (axes.empty()) {
+    nc.error() << "expects spatial dims";
+    return failure();
+  }
+  Value normalized =
+      std::get<0>(normalize(nc, nc.inputs[0], axes, nc.floatAttr("epsilon", 1e-5f)));
+  Value y = bin<AddOp>(nc, bin<MulOp>(nc, normalized, perChannel(nc, nc.inputs[1], rank)),
+                       perChannel(nc, nc.inputs[2], rank));
+  nc.outputs.push_back(y);
+  return success();
+}
+
+LogicalResult importPad(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  if (!type.hasStaticShape()) {
+    nc.error() << "expects a static input, got " << type;
+    return failure();
+  }
+  SmallVector<int64_t> pads;
+  double value = 0;
+  if (nc.opset < 11) {
+    auto p = nc.intsAttr("pads");
+    if (!p) {
+      nc.error() << "needs pads";
+      return failure();
+    }
+    pads.assign(p->begin(), p->end());
+    value = nc.floatAttr("value", 0);
+  } else {
+    auto p = nc.constantInts(1, "pads");
+    if (failed(p))
+      return failure();
+    pads = *p;
+    if (nc.inputs.size() > 2 && nc.inputs[2]) {
+      ElementsAttr v = nc.constantInput(2);
+      if (!v) {
+        nc.error() << "the constant_value input must be a constant";
+        return failure();
+      }
+      Attribute a = *v.getValues<Attribute>().begin();
+      value = isa<FloatAttr>(a) ? cast<FloatAttr>(a).getValueAsDouble()
+                                : static_cast<double>(cast<IntegerAttr>(a).getInt());
+    }
+    if (nc.inputs.size() > 3 && nc.inputs[3]) {
+      // Pads given for some axes only: spread them over all dims.
+      auto axes = nc.constantInts(3, "axes");
+      if (failed(axes))
+        return failure();
+      SmallVector<int64_t> full(2 * rank, 0);
+      int64_t n = axes->size();
+      if (static_cast<int64_t>(pads.size()) != 2 * n) {
+        nc.error() << "pads must have two entries per axis";
+        return failure();
+      }
+      for (auto [i, a] : llvm::enumerate(*axes)) {
+        FailureOr<int64_t> axis = nc.normalizeAxis(a, rank);
+        if (failed(axis))
+          return failure();
+        full[*axis] = pads[i];
+        full[*axis + rank] = pads[i + n];
+      }
+      pads = full;
+    }
+  }
+  if (static_cast<int64_t>(pads.size()) != 2 * rank) {
+    nc.error() << "pads has " << pads.size() << " entries for rank " << rank;
+    return failure();
+  }
+  const onnx::AttributeProto *m = nc.attr("mode");
+  std::string mode = m ? m->s() : "constant";
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (pads[d] < 0 || pads[d + rank] < 0) {
+      nc.error() << "negative pads (cropping) are not supported yet";
+      return failure();
+    }
+    if (mode == "reflect" && (pads[d] >= type.getDimSize(d) ||
+                              pads[d + rank] >= type.getDimSize(d)) &&
+        type.getDimSize(d) > 1) {
+      nc.error() << "reflect pads must be smaller than the dim";
+      return failure();
+    }
+    shape.push_back(type.getDimSize(d) + pads[d] + pads[d + rank]);
+  }
+  OpBuilder &b = nc.builder;
+  auto pad = PadOp::create(b, nc.loc, type.clone(shape), nc.inputs[0],
+                           b.getDenseI64ArrayAttr(pads), b.getStringAttr(mode),
+                           b.getF64FloatAttr(value));
+  if (failed(mlir::verify(pad)))
+    return failure();
+  nc.outputs.push_back(pad);
+  return success();
+}
+
+} // namespace
+
+void addNNOpImporters(StringMap<OpImporterFn> &table) {
+  table["AveragePool"] = importPool<AveragePoolOp>;
+  table["BatchNormalization"] = importBatchNorm;
+  table["Conv"] = importConv;
+  table["GlobalAveragePool"] = importGlobalPool<ReduceMeanOp>;
+  table["GlobalMaxPool"] = importGlobalPool<ReduceMaxOp>;
+  table["InstanceNormalization"] = importInstanceNorm;
+  table["LayerNormalization"] = importLayerNorm;
+  table["MaxPool"] = importPool<MaxPoolOp>;
+  table["Pad"] = importPad;
+}
+
+} // namespace gcomp::detail
