@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gcomp/Driver/Driver.h"
+#include "gcomp/Import/OnnxImporter.h"
 #include "gcomp/Pipelines/Pipelines.h"
 
 #include <CLI/CLI.hpp>
@@ -117,6 +118,9 @@ int main(int argc, char **argv) {
   app.add_flag("--print-optimization-passes", printOptimizationPasses,
                "List the passes --disable-pass accepts, one per line, and "
                "exit");
+  bool printSupportedOps = false;
+  app.add_flag("--print-supported-ops", printSupportedOps,
+               "List the ONNX operators gcomp imports, one per line, and exit");
   app.add_option("--debug-miscompile", options.debugMiscompilePass,
                  "Test only: make the named optimization pass produce wrong "
                  "code (to test gcomp-debug bisect)")
@@ -128,6 +132,17 @@ int main(int argc, char **argv) {
 
   try {
     app.parse(argc, argv);
+    if (printSupportedOps) {
+      std::string ops = gcomp::supportedOnnxOps();
+      for (char &c : ops)
+        if (c == ',')
+          c = '\n';
+      for (char c : ops)
+        if (c != ' ')
+          std::cout << c;
+      std::cout << "\n";
+      return 0;
+    }
     if (printOptimizationPasses) {
       for (const std::string &name : gcomp::optimizationPasses())
         std::cout << name << "\n";
