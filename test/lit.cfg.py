@@ -11,8 +11,8 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.gcomp_obj_root, "test")
 # Helpers imported by the end-to-end tests are not tests themselves.
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
-                   "gcomp_testing.py", "run_backend_tests.py", "__pycache__",
-                   "Inputs"]
+                   "gcomp_testing.py", "run_backend_tests.py",
+                   "gen_operators_md.py", "zoo.py", "__pycache__", "Inputs"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "e2e")
@@ -21,6 +21,12 @@ config.environment["GCOMP_BIN"] = config.gcomp_tools_dir
 config.environment["OMP_NUM_THREADS"] = "1"
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
+
+# The model zoo needs Debian's PyTorch in the test Python.
+import subprocess
+if subprocess.run([config.python_executable, "-c", "import torch, torchvision"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("torch")
 llvm_config.use_default_substitutions()
 # Ahead of lit's own %python: the tests need the venv with onnxruntime.
 config.substitutions.insert(0, ("%python", config.python_executable))

@@ -503,6 +503,46 @@ LogicalResult importDropout(NodeContext &nc) {
   return success();
 }
 
+/// Trilu keeps the upper (or lower) triangle of the last two dims: a
+/// constant mask selects between the input and zero (folded when the input
+/// is constant, as causal masks are).
+LogicalResult importTrilu(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  if (type.getRank() < 2) {
+    nc.error() << "expects rank >= 2, got " << type;
+    return failure();
+  }
+  int64_t k = 0;
+  if (nc.inputs.size() > 1 && nc.inputs[1]) {
+    auto v = nc.constantInts(1, "k");
+    if (failed(v))
+      return failure();
+    k = v->empty() ? 0 : (*v)[0];
+  }
+  bool upper = nc.intAttr("upper", 1);
+  int64_t rows = type.getDimSize(type.getRank() - 2),
+          cols = type.getDimSize(type.getRank() - 1);
+  SmallVector<bool> mask;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      mask.push_back(upper ? j - i >= k : j - i <= k);
+  OpBuilder &b = nc.builder;
+  Value maskValue = ConstantOp::create(
+      b, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get({rows, cols}, b.getI1Type()),
+                             ArrayRef(mask)));
+  Type t = type.getElementType();
+  Attribute zero = isa<FloatType>(t) ? Attribute(b.getFloatAttr(t, 0))
+                                     : Attribute(b.getIntegerAttr(t, 0));
+  Value zeros = ConstantOp::create(
+      b, nc.loc, DenseElementsAttr::get(RankedTensorType::get({}, t), zero));
+  nc.outputs.push_back(b.createOrFold<WhereOp>(nc.loc, type, maskValue,
+                                               nc.inputs[0], zeros));
+  return success();
+}
+
 } // namespace
 
 void addTensorOpImporters(StringMap<OpImporterFn> &table) {
@@ -530,6 +570,7 @@ void addTensorOpImporters(StringMap<OpImporterFn> &table) {
   table["Split"] = importSplit;
   table["Squeeze"] = importSqueeze;
   table["Tile"] = importTile;
+  table["Trilu"] = importTrilu;
   table["Unsqueeze"] = importUnsqueeze;
 }
 

@@ -303,4 +303,8 @@ for mode in ["constant", "reflect", "edge"]:
        [tensor_info("x", [2, 4, 5])], [tensor_info("y", [2, 7, 8])],
        {"p": np.array([0, 1, 2, 0, 2, 1], np.int64), "v": np.array(1.5, np.float32)},
        feeds={"x": img[:, :, :5, 0].copy().reshape(2, 4, 5)})
+model = make_model([helper.make_node("Trilu", ["x", "k"], ["y"], upper=0)],
+                   [tensor_info("x", [2, 4, 5])], [tensor_info("y", [2, 4, 5])],
+                   {"k": np.array(1, np.int64)})
+res.check("Trilu", check_against_onnxruntime, model, "Trilu")
 res.finish()

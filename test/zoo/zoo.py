@@ -1,0 +1,171 @@
+"""The model zoo: real architectures exported from PyTorch definitions with
+fixed seeds and random weights, compiled with gcomp and compared with
+onnxruntime on the same inputs.
+
+  zoo.py [--models resnet18,tiny-transformer] [--out DIR] [--json]
+
+Models: resnet18, resnet50, mobilenet_v2, efficientnet_b0 (torchvision),
+bert-base (12 layers, d=768, seq 128, exact GELU), gpt2-small (12 layers,
+d=768, seq 128 prefill with its LM head), tiny-transformer (2 layers, for
+CI). Pass criterion (issue 3): max abs error <= 1e-3 * max |reference| and
+the same argmax per row. Exit 1 if any model fails.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+BIN = os.environ.get("GCOMP_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
+
+
+def torch_models():
+    import torch
+    import torch.nn as nn
+
+    class Block(nn.Module):
+        def __init__(self, d, heads, causal):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+            self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+            self.fc1, self.fc2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+            self.heads, self.causal = heads, causal
+            self.gelu = nn.GELU()  # exact: exports through Erf
+
+        def attention(self, x):
+            b, t, d = x.shape
+            q, k, v = self.qkv(x).split(d, dim=2)
+            shape = (b, t, self.heads, d // self.heads)
+            q, k, v = (z.reshape(shape).transpose(1, 2) for z in (q, k, v))
+            scores = q @ k.transpose(-2, -1) / math.sqrt(d // self.heads)
+            if self.causal:
+                mask = torch.triu(torch.ones(t, t, dtype=torch.bool), 1)
+                scores = scores.masked_fill(mask, float("-inf"))
+            out = torch.softmax(scores, dim=-1) @ v
+            return self.proj(out.transpose(1, 2).reshape(b, t, d))
+
+        def forward(self, x):
+            if self.causal:  # pre-norm, GPT-2 style
+                x = x + self.attention(self.ln1(x))
+                return x + self.fc2(self.gelu(self.fc1(self.ln2(x))))
+            x = self.ln1(x + self.attention(x))  # post-norm, BERT style
+            return self.ln2(x + self.fc2(self.gelu(self.fc1(x))))
+
+    class Transformer(nn.Module):
+        def __init__(self, layers, d, heads, vocab, seq, causal):
+            super().__init__()
+            self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(seq, d)
+            self.blocks = nn.ModuleList(Block(d, heads, causal) for _ in range(layers))
+            self.ln = nn.LayerNorm(d)
+            self.head = nn.Linear(d, vocab, bias=False) if causal else None
+
+        def forward(self, ids):
+            x = self.tok(ids) + self.pos(torch.arange(ids.shape[1]))
+            for block in self.blocks:
+                x = block(x)
+            x = self.ln(x)
+            return self.head(x) if self.head is not None else x
+
+    import torchvision.models as tv
+    image = ("image", (1, 3, 224, 224))
+    return {
+        "resnet18": (lambda: tv.resnet18(), image),
+        "resnet50": (lambda: tv.resnet50(), image),
+        "mobilenet_v2": (lambda: tv.mobilenet_v2(), image),
+        "efficientnet_b0": (lambda: tv.efficientnet_b0(), image),
+        "bert-base": (lambda: Transformer(12, 768, 12, 30522, 128, False),
+                      ("ids", (1, 128))),
+        "gpt2-small": (lambda: Transformer(12, 768, 12, 50257, 128, True),
+                       ("ids", (1, 128))),
+        "tiny-transformer": (lambda: Transformer(2, 64, 4, 1000, 32, True),
+                             ("ids", (1, 32))),
+    }
+
+
+def export(name, out_dir):
+    import torch
+    torch.manual_seed(0)
+    make, (input_name, shape) = torch_models()[name]
+    model = make().eval()
+    if input_name == "ids":
+        example = torch.randint(0, 1000, shape)
+    else:
+        example = torch.rand(shape)
+    path = os.path.join(out_dir, f"{name}.onnx")
+    with torch.no_grad():
+        torch.onnx.export(model, example, path, input_names=[input_name],
+                          output_names=["output"], opset_version=17,
+                          do_constant_folding=True)
+    return path, {input_name: example.numpy()}
+
+
+def run_model(name, out_dir):
+    import onnxruntime as ort
+    t0 = time.time()
+    path, feeds = export(name, out_dir)
+    t1 = time.time()
+    so = os.path.join(out_dir, f"{name}.so")
+    r = subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so],
+                       capture_output=True, text=True)
+    t2 = time.time()
+    result = {"model": name, "export_s": round(t1 - t0, 1),
+              "compile_s": round(t2 - t1, 1)}
+    if r.returncode != 0:
+        result.update(ok=False, error=r.stderr.strip().splitlines()[-1])
+        return result
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    ref = sess.run(None, feeds)[0]
+    cmd = [os.path.join(BIN, "gcomp-run"), so, "--output-dir",
+           os.path.join(out_dir, name + ".out")]
+    for k, v in feeds.items():
+        p = os.path.join(out_dir, f"{name}.{k}.npy")
+        np.save(p, v)
+        cmd += ["--input", f"{k}={p}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        result.update(ok=False, error=r.stderr.strip())
+        return result
+    got = np.load(os.path.join(out_dir, name + ".out", "output.npy"))
+    err = float(np.max(np.abs(got.astype(np.float64) - ref)))
+    scale = float(np.max(np.abs(ref)))
+    rows_ref = ref.reshape(-1, ref.shape[-1]).argmax(-1)
+    rows_got = got.reshape(-1, got.shape[-1]).argmax(-1)
+    result.update(max_abs_err=err, max_abs_ref=scale,
+                  rel_to_max=err / scale if scale else err,
+                  argmax_agree=bool((rows_ref == rows_got).all()),
+                  run_s=round(time.time() - t2, 1))
+    result["ok"] = result["rel_to_max"] <= 1e-3 and result["argmax_agree"]
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", default="resnet18,tiny-transformer")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    out = args.out or tempfile.mkdtemp(prefix="gcomp-zoo-")
+    os.makedirs(out, exist_ok=True)
+    results = []
+    for name in args.models.split(","):
+        res = run_model(name, out)
+        results.append(res)
+        status = "PASS" if res["ok"] else "FAIL"
+        detail = (f"max abs err {res['max_abs_err']:.3g} "
+                  f"({res['rel_to_max']:.2g} of max |ref| {res['max_abs_ref']:.3g}), "
+                  f"argmax agrees: {res['argmax_agree']}" if "max_abs_err" in res
+                  else res.get("error", ""))
+        print(f"{status} {name}: {detail} (export {res['export_s']} s, "
+              f"compile {res['compile_s']} s)", flush=True)
+    if args.json:
+        print(json.dumps(results))
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
