@@ -54,7 +54,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("buffer-results-to-out-params{hoist-static-allocs "
             "modify-public-functions}"),
         req("canonicalize"), req("buffer-deallocation-pipeline"),
-        req("canonicalize"), req("gcomp-memref-copy-to-linalg", true)};
+        req("canonicalize"), req("gcomp-memref-copy-to-linalg", true),
+        req("gcomp-flatten-globals")};
     if (o.profile)
       steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
     return steps;

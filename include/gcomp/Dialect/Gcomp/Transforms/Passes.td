@@ -86,6 +86,18 @@ def GcompMemrefCopyToLinalg : Pass<"gcomp-memref-copy-to-linalg"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def GcompFlattenGlobals : Pass<"gcomp-flatten-globals", "mlir::ModuleOp"> {
+  let summary = "Store constant memref globals as 1-D arrays";
+  let description = [{
+    A global of memref<64x3x7x7xf32> becomes a nested LLVM array whose
+    innermost rows of 7 floats are separate LLVM constants: hundreds of
+    thousands of them for a CNN's weights, which dominate compile time. As
+    1-D globals each weight is one constant; users see the original shape
+    through a `memref.expand_shape` view.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def GcompInstrumentKernels
     : Pass<"gcomp-instrument-kernels", "mlir::ModuleOp"> {
   let summary = "Time every kernel of the entry function (gcomp --profile)";
