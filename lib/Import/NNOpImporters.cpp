@@ -168,10 +168,12 @@ LogicalResult importGlobalPool(NodeContext &nc) {
   return success();
 }
 
-/// Elementwise helpers that infer the broadcast type.
+/// Elementwise helpers that infer the broadcast type (i1 for Equal).
 template <typename OpT> Value bin(NodeContext &nc, Value a, Value b) {
   auto type = inferBroadcastType(cast<RankedTensorType>(a.getType()),
                                  cast<RankedTensorType>(b.getType()), nullptr);
+  if constexpr (std::is_same_v<OpT, EqualOp>)
+    type = type->clone(nc.builder.getI1Type());
   return nc.builder.createOrFold<OpT>(nc.loc, *type, a, b);
 }
 
@@ -368,6 +370,184 @@ LogicalResult importPad(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importGatherElements(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  RankedTensorType data = nc.inputType(0), indices = nc.inputType(1);
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", 0), data.getRank());
+  if (failed(axis))
+    return failure();
+  auto op = GatherElementsOp::create(nc.builder, nc.loc,
+                                     indices.clone(data.getElementType()),
+                                     nc.inputs[0], nc.inputs[1],
+                                     nc.builder.getI64IntegerAttr(*axis));
+  if (failed(mlir::verify(op)))
+    return failure();
+  nc.outputs.push_back(op);
+  return success();
+}
+
+LogicalResult importRMSNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", -1), type.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> axes, kept(type.getShape());
+  for (int64_t d = *axis; d < type.getRank(); ++d) {
+    axes.push_back(d);
+    kept[d] = 1;
+  }
+  OpBuilder &b = nc.builder;
+  Value x = nc.inputs[0];
+  Value meanSquare = ReduceMeanOp::create(b, nc.loc, type.clone(kept),
+                                          bin<MulOp>(nc, x, x),
+                                          b.getDenseI64ArrayAttr(axes),
+                                          b.getBoolAttr(true));
+  Value inv = ReciprocalOp::create(
+      b, nc.loc,
+      SqrtOp::create(b, nc.loc,
+                     bin<AddOp>(nc, meanSquare,
+                                scalar(nc, type.getElementType(),
+                                       nc.floatAttr("epsilon", 1e-5f)))));
+  nc.outputs.push_back(bin<MulOp>(nc, bin<MulOp>(nc, x, inv), nc.inputs[1]));
+  return success();
+}
+
+LogicalResult importSwish(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  Value x = nc.inputs[0];
+  Value scaled = bin<MulOp>(
+      nc, x, scalar(nc, nc.inputType(0).getElementType(), nc.floatAttr("alpha", 1.0f)));
+  nc.outputs.push_back(
+      bin<MulOp>(nc, x, SigmoidOp::create(nc.builder, nc.loc, scaled)));
+  return success();
+}
+
+LogicalResult importLpNormalization(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", -1), type.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t p = nc.intAttr("p", 2);
+  if (p != 1 && p != 2) {
+    nc.error() << "p must be 1 or 2, got " << p;
+    return failure();
+  }
+  SmallVector<int64_t> kept(type.getShape());
+  kept[*axis] = 1;
+  OpBuilder &b = nc.builder;
+  auto axes = b.getDenseI64ArrayAttr({*axis});
+  Value norm = p == 1 ? Value(ReduceL1Op::create(b, nc.loc, type.clone(kept),
+                                                 nc.inputs[0], axes, b.getBoolAttr(true)))
+                      : Value(ReduceL2Op::create(b, nc.loc, type.clone(kept),
+                                                 nc.inputs[0], axes, b.getBoolAttr(true)));
+  // Zero vectors stay zero instead of becoming NaN.
+  Type t = type.getElementType();
+  Value isZero = bin<EqualOp>(nc, norm, scalar(nc, t, 0));
+  Value safe = nc.builder.createOrFold<WhereOp>(
+      nc.loc, cast<RankedTensorType>(norm.getType()), isZero, scalar(nc, t, 1), norm);
+  nc.outputs.push_back(bin<DivOp>(nc, nc.inputs[0], safe));
+  return success();
+}
+
+/// NegativeLogLikelihoodLoss on log-probabilities `logProb` [N, C, d...]
+/// and targets [N, d...], as ONNX defines it.
+FailureOr<Value> nllLoss(NodeContext &nc, Value logProb, Value target,
+                         Value weight) {
+  auto type = cast<RankedTensorType>(logProb.getType());
+  auto targetType = cast<RankedTensorType>(target.getType());
+  Type t = type.getElementType();
+  if (type.getRank() < 2 || targetType.getRank() != type.getRank() - 1 ||
+      !isa<IntegerType>(targetType.getElementType())) {
+    nc.error() << "expects input [N, C, d...] and integer target [N, d...], "
+               << "got " << type << " and " << targetType;
+    return failure();
+  }
+  SmallVector<int64_t> unsqueezed(targetType.getShape());
+  unsqueezed.insert(unsqueezed.begin() + 1, 1);
+  Value index = nc.reshape(target, unsqueezed);
+  Value picked = GatherElementsOp::create(
+      nc.builder, nc.loc, targetType.clone(unsqueezed).clone(t), logProb, index,
+      nc.builder.getI64IntegerAttr(1));
+  picked = nc.reshape(picked, targetType.getShape());
+  Value w;
+  if (weight) {
+    auto wType = cast<RankedTensorType>(weight.getType());
+    w = nc.builder.createOrFold<GatherOp>(
+        nc.loc, targetType.clone(wType.getElementType()), weight, target,
+        nc.builder.getI64IntegerAttr(0));
+  } else {
+    w = ConstantOp::create(nc.builder, nc.loc,
+                           DenseElementsAttr::get(targetType.clone(t),
+                                                  nc.builder.getFloatAttr(t, 1.0)));
+  }
+  if (const onnx::AttributeProto *ignore = nc.attr("ignore_index")) {
+    Value ignoreValue = ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({}, targetType.getElementType()),
+            ArrayRef<Attribute>{nc.builder.getIntegerAttr(
+                targetType.getElementType(), ignore->i())}));
+    Value ignored = bin<EqualOp>(nc, target, ignoreValue);
+    w = nc.builder.createOrFold<WhereOp>(nc.loc, targetType.clone(t), ignored,
+                                         scalar(nc, t, 0), w);
+  }
+  Value loss = NegOp::create(nc.builder, nc.loc, bin<MulOp>(nc, picked, w));
+  const onnx::AttributeProto *r = nc.attr("reduction");
+  std::string reduction = r ? r->s() : "mean";
+  if (reduction == "none")
+    return loss;
+  SmallVector<int64_t> all;
+  for (int64_t d = 0; d < targetType.getRank(); ++d)
+    all.push_back(d);
+  auto scalarType = RankedTensorType::get({}, t);
+  auto sumOf = [&](Value v) -> Value {
+    return ReduceSumOp::create(nc.builder, nc.loc, scalarType, v,
+                               nc.builder.getDenseI64ArrayAttr(all),
+                               nc.builder.getBoolAttr(false));
+  };
+  if (reduction == "sum")
+    return sumOf(loss);
+  if (reduction != "mean") {
+    nc.error() << "unknown reduction '" << reduction << "'";
+    return failure();
+  }
+  return bin<DivOp>(nc, sumOf(loss), sumOf(w));
+}
+
+LogicalResult importNLLLoss(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  Value weight = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  FailureOr<Value> loss = nllLoss(nc, nc.inputs[0], nc.inputs[1], weight);
+  if (failed(loss))
+    return failure();
+  nc.outputs.push_back(*loss);
+  return success();
+}
+
+LogicalResult importSoftmaxCrossEntropy(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  if (nc.inputType(0).getRank() < 2) {
+    nc.error() << "expects scores [N, C, d...]";
+    return failure();
+  }
+  Value logProb = LogSoftmaxOp::create(nc.builder, nc.loc, nc.inputs[0],
+                                       nc.builder.getI64IntegerAttr(1));
+  Value weight = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  FailureOr<Value> loss = nllLoss(nc, logProb, nc.inputs[1], weight);
+  if (failed(loss))
+    return failure();
+  nc.outputs.append({*loss, logProb});
+  return success();
+}
+
 } // namespace
 
 void addNNOpImporters(StringMap<OpImporterFn> &table) {
@@ -380,6 +560,12 @@ void addNNOpImporters(StringMap<OpImporterFn> &table) {
   table["LayerNormalization"] = importLayerNorm;
   table["MaxPool"] = importPool<MaxPoolOp>;
   table["Pad"] = importPad;
+  table["GatherElements"] = importGatherElements;
+  table["LpNormalization"] = importLpNormalization;
+  table["NegativeLogLikelihoodLoss"] = importNLLLoss;
+  table["RMSNormalization"] = importRMSNorm;
+  table["SoftmaxCrossEntropyLoss"] = importSoftmaxCrossEntropy;
+  table["Swish"] = importSwish;
 }
 
 } // namespace gcomp::detail

@@ -307,4 +307,33 @@ model = make_model([helper.make_node("Trilu", ["x", "k"], ["y"], upper=0)],
                    [tensor_info("x", [2, 4, 5])], [tensor_info("y", [2, 4, 5])],
                    {"k": np.array(1, np.int64)})
 res.check("Trilu", check_against_onnxruntime, model, "Trilu")
+model = make_model([helper.make_node("GatherElements", ["x", "i"], ["y"], axis=1)],
+                   [tensor_info("x", [3, 4]), tensor_info("i", [3, 2], TensorProto.INT64)],
+                   [tensor_info("y", [3, 2])])
+res.check("GatherElements", check_against_onnxruntime, model, "GatherElements",
+          feeds={"x": wide[:3, :4].copy(), "i": np.array([[0, 3], [-1, 1], [2, 2]])})
+single("LpNormalization", [[3, 5]], [3, 5], {"axis": 1, "p": 2}, label="LpNormalization")
+labels = np.array([[1, 0, 2], [3, 3, 1]], np.int64)
+scores = rng.standard_normal((2, 4, 3)).astype(np.float32)
+for reduction in ["none", "sum", "mean"]:
+    model = make_model([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t", "w"], ["y"],
+                                         reduction=reduction, ignore_index=3)],
+                       [tensor_info("x", [2, 4, 3]), tensor_info("t", [2, 3], TensorProto.INT64)],
+                       [tensor_info("y", [2, 3] if reduction == "none" else [])],
+                       {"w": rng.uniform(0.5, 1.5, 4).astype(np.float32)})
+    res.check(f"NegativeLogLikelihoodLoss {reduction}", check_against_onnxruntime, model,
+              f"NegativeLogLikelihoodLoss {reduction}", feeds={"x": scores, "t": labels})
+model = make_model([helper.make_node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y", "lp"])],
+                   [tensor_info("x", [2, 4, 3]), tensor_info("t", [2, 3], TensorProto.INT64)],
+                   [tensor_info("y", []), tensor_info("lp", [2, 4, 3])])
+res.check("SoftmaxCrossEntropyLoss", check_against_onnxruntime, model,
+          "SoftmaxCrossEntropyLoss", feeds={"x": scores, "t": np.clip(labels, 0, 3)})
+model = make_model([helper.make_node("Swish", ["x"], ["y"], alpha=1.5)],
+                   [tensor_info("x", [3, 7])], [tensor_info("y", [3, 7])], opset=24)
+res.check("Swish", check_against_onnxruntime, model, "Swish", feeds={"x": wide})
+for op, opset in [("RMSNormalization", 23)]:
+    model = make_model([helper.make_node(op, ["x", "s"], ["y"], axis=-1)],
+                       [tensor_info("x", [2, 5, 8])], [tensor_info("y", [2, 5, 8])],
+                       {"s": rng.standard_normal(8).astype(np.float32)}, opset=opset)
+    res.check(op, check_against_onnxruntime, model, op)
 res.finish()

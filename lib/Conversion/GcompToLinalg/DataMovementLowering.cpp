@@ -80,6 +80,29 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
   }
 };
 
+struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    int64_t size = cast<RankedTensorType>(data.getType()).getDimSize(axis);
+    Value result = generate(
+        rewriter, op.getLoc(), op.getType(),
+        [&](OpBuilder &b, Location loc, ArrayRef<Value> iv) {
+          SmallVector<Value> at(iv.begin(), iv.end());
+          at[axis] = normalizedIndex(
+              b, loc, tensor::ExtractOp::create(b, loc, indices, iv), size);
+          return tensor::ExtractOp::create(b, loc, data, at);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct SliceLowering : OpConversionPattern<SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -146,6 +169,7 @@ struct TileLowering : OpConversionPattern<TileOp> {
 } // namespace
 
 void gcomp::lowering::populateDataMovementLowering(RewritePatternSet &patterns) {
-  patterns.add<ConcatLowering, GatherLowering, SliceLowering, TileLowering>(
+  patterns.add<ConcatLowering, GatherLowering, GatherElementsLowering,
+               SliceLowering, TileLowering>(
       patterns.getContext());
 }

@@ -581,6 +581,19 @@ LogicalResult PadOp::verify() {
   return success();
 }
 
+LogicalResult GatherElementsOp::verify() {
+  RankedTensorType data = getData().getType(), indices = getIndices().getType();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (data.getRank() != indices.getRank() || axis < 0 || axis >= data.getRank())
+    return emitOpError() << "expects data and indices of one rank and an axis "
+                            "in range";
+  if (getType().getShape() != indices.getShape() ||
+      getType().getElementType() != data.getElementType())
+    return emitOpError() << "result must have the indices' shape and the "
+                            "data's element type";
+  return success();
+}
+
 LogicalResult BroadcastToOp::verify() {
   SmallVector<int64_t> shape;
   if (failed(broadcastShapes(getInput().getType().getShape(),

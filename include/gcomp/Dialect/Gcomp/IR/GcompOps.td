@@ -475,6 +475,22 @@ def Gcomp_GatherOp : Gcomp_Op<"gather", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
+def Gcomp_GatherElementsOp : Gcomp_Op<"gather_elements", [Pure]> {
+  let summary = "Elementwise gather along `axis` (ONNX GatherElements)";
+  let description = [{
+    `result[i...] = data[i...]` with the `axis` coordinate replaced by
+    `indices[i...]` (negative counts from the end); the result has the
+    indices' shape.
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$data,
+                   RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Gcomp_SliceOp : Gcomp_Op<"slice", [Pure, SameOperandsAndResultElementType]> {
   let summary = "A strided slice with static, normalized parameters";
   let description = [{
