@@ -93,6 +93,8 @@ using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
 void addTensorOpImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds the importers of NNOpImporters.cpp (conv, pooling, normalization).
 void addNNOpImporters(llvm::StringMap<OpImporterFn> &table);
+/// Adds the Attention importer (AttentionImporter.cpp).
+void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
 
 /// The op importers, by ONNX op type (default domain).
 const llvm::StringMap<OpImporterFn> &opImporters();

@@ -667,6 +667,7 @@ const StringMap<OpImporterFn> &opImporters() {
     };
     addTensorOpImporters(t);
     addNNOpImporters(t);
+    addAttentionImporter(t);
     return t;
   }();
   return table;

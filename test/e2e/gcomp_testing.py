@@ -64,6 +64,8 @@ def random_inputs(model, seed=0):
             feeds[vi.name] = rng.integers(-5, 5, shape).astype(np.int64)
         elif et == TensorProto.INT32:
             feeds[vi.name] = rng.integers(1, 9, shape).astype(np.int32)
+        elif et == TensorProto.BOOL:
+            feeds[vi.name] = rng.integers(0, 2, shape).astype(bool)
         else:
             raise NotImplementedError(et)
     return feeds

@@ -331,6 +331,25 @@ res.check("SoftmaxCrossEntropyLoss", check_against_onnxruntime, model,
 model = make_model([helper.make_node("Swish", ["x"], ["y"], alpha=1.5)],
                    [tensor_info("x", [3, 7])], [tensor_info("y", [3, 7])], opset=24)
 res.check("Swish", check_against_onnxruntime, model, "Swish", feeds={"x": wide})
+# Attention (opset 23): 3-D with grouped-query heads and a causal mask, and
+# 4-D with a past cache, a boolean mask and the present outputs.
+model = make_model([helper.make_node("Attention", ["q", "k", "v"], ["y"], is_causal=1,
+                                     q_num_heads=4, kv_num_heads=2)],
+                   [tensor_info("q", [2, 5, 32]), tensor_info("k", [2, 5, 16]),
+                    tensor_info("v", [2, 5, 16])], [tensor_info("y", [2, 5, 32])], opset=23)
+res.check("Attention causal GQA", check_against_onnxruntime, model, "Attention causal GQA")
+model = make_model([helper.make_node("Attention", ["q", "k", "v", "m", "pk", "pv"],
+                                     ["y", "present_k", "present_v"])],
+                   [tensor_info("q", [1, 2, 3, 8]), tensor_info("k", [1, 2, 3, 8]),
+                    tensor_info("v", [1, 2, 3, 8]), tensor_info("m", [3, 7], B),
+                    tensor_info("pk", [1, 2, 4, 8]), tensor_info("pv", [1, 2, 4, 8])],
+                   [tensor_info("y", [1, 2, 3, 8]), tensor_info("present_k", [1, 2, 7, 8]),
+                    tensor_info("present_v", [1, 2, 7, 8])], opset=23)
+feeds = random_inputs(model)
+feeds["m"] = rng.integers(0, 2, (3, 7)).astype(bool)
+feeds["m"][:, 0] = True
+res.check("Attention past mask", check_against_onnxruntime, model, "Attention past mask",
+          feeds=feeds)
 for op, opset in [("RMSNormalization", 23)]:
     model = make_model([helper.make_node(op, ["x", "s"], ["y"], axis=-1)],
                        [tensor_info("x", [2, 5, 8])], [tensor_info("y", [2, 5, 8])],

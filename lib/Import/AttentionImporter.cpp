@@ -1,0 +1,243 @@
+//===- AttentionImporter.cpp - ONNX Attention (opset 23) ------------------===//
+//
+// Spelled with matmuls, a masked, numerically safe softmax and reshapes,
+// following the ONNX reference: 3-D inputs are split into heads, past
+// key/value caches are concatenated (and returned as present_*), grouped
+// query attention repeats the kv heads, masks are padded to the total
+// sequence, causal masking is bottom-right aligned with the cache, and rows
+// that are fully masked produce zeros.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+namespace {
+
+struct Builder {
+  NodeContext &nc;
+  Type t; // the float element type
+
+  RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+  template <typename OpT> Value bin(Value a, Value b, bool predicate = false) {
+    auto type = *inferBroadcastType(typeOf(a), typeOf(b), nullptr);
+    if (predicate)
+      type = type.clone(nc.builder.getI1Type());
+    return nc.builder.createOrFold<OpT>(nc.loc, type, a, b);
+  }
+  Value scalar(double v) {
+    return ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, t),
+                               ArrayRef<Attribute>{nc.builder.getFloatAttr(t, v)}));
+  }
+  Value transpose(Value v, ArrayRef<int64_t> perm) {
+    auto type = *inferTransposeType(typeOf(v), perm, nullptr);
+    return TransposeOp::create(nc.builder, nc.loc, type, v, perm);
+  }
+  Value matmul(Value a, Value b) {
+    auto type = *inferMatMulType(typeOf(a), typeOf(b), nullptr);
+    return MatMulOp::create(nc.builder, nc.loc, type, a, b);
+  }
+  Value where(Value c, Value x, Value y) {
+    auto type = *inferWhereType(typeOf(c), typeOf(x), typeOf(y), nullptr);
+    return nc.builder.createOrFold<WhereOp>(nc.loc, type, c, x, y);
+  }
+  template <typename OpT> Value reduceLast(Value v) {
+    auto type = typeOf(v);
+    SmallVector<int64_t> shape(type.getShape());
+    shape.back() = 1;
+    return OpT::create(nc.builder, nc.loc, type.clone(shape), v,
+                       nc.builder.getDenseI64ArrayAttr({type.getRank() - 1}),
+                       nc.builder.getBoolAttr(true));
+  }
+  /// -inf where `mask` is false, 0 where true.
+  Value boolToBias(Value mask) {
+    return where(mask, scalar(0), scalar(-INFINITY));
+  }
+  /// (B, S, H*D) -> (B, H, S, D).
+  Value splitHeads(Value v, int64_t heads) {
+    auto type = typeOf(v);
+    int64_t b = type.getDimSize(0), s = type.getDimSize(1),
+            d = type.getDimSize(2) / heads;
+    return transpose(nc.reshape(v, {b, s, heads, d}), {0, 2, 1, 3});
+  }
+  /// (B, kvH, T, D) -> (B, kvH * reps, T, D), each head repeated in place.
+  Value repeatHeads(Value v, int64_t reps) {
+    if (reps == 1)
+      return v;
+    auto type = typeOf(v);
+    int64_t b = type.getDimSize(0), h = type.getDimSize(1),
+            s = type.getDimSize(2), d = type.getDimSize(3);
+    Value expanded = nc.reshape(v, {b, h, 1, s, d});
+    Value tiled = BroadcastToOp::create(
+        nc.builder, nc.loc, type.clone({b, h, reps, s, d}), expanded);
+    return nc.reshape(tiled, {b, h * reps, s, d});
+  }
+};
+
+LogicalResult importAttention(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  if (nc.inputs.size() > 6 && nc.inputs[6]) {
+    nc.error() << "nonpad_kv_seqlen is not supported yet";
+    return failure();
+  }
+  for (StringRef unsupported : {"left_window_size", "right_window_size"})
+    if (nc.attr(unsupported) && nc.intAttr(unsupported, -1) >= 0) {
+      nc.error() << unsupported << " is not supported yet";
+      return failure();
+    }
+  Builder b{nc, nc.inputType(0).getElementType()};
+  Value q = nc.inputs[0], k = nc.inputs[1], v = nc.inputs[2];
+  Value mask = nc.inputs.size() > 3 ? nc.inputs[3] : Value();
+  Value pastK = nc.inputs.size() > 4 ? nc.inputs[4] : Value();
+  Value pastV = nc.inputs.size() > 5 ? nc.inputs[5] : Value();
+  for (Value x : {q, k, v})
+    if (!b.typeOf(x).hasStaticShape()) {
+      nc.error() << "expects static shapes, got " << b.typeOf(x);
+      return failure();
+    }
+  int64_t rank = b.typeOf(q).getRank();
+  if (rank != 3 && rank != 4) {
+    nc.error() << "expects 3-D or 4-D Q, K and V";
+    return failure();
+  }
+  int64_t qHeads, kvHeads;
+  if (rank == 3) {
+    qHeads = nc.intAttr("q_num_heads", 0);
+    kvHeads = nc.intAttr("kv_num_heads", 0);
+    if (qHeads < 1 || kvHeads < 1) {
+      nc.error() << "3-D inputs need q_num_heads and kv_num_heads";
+      return failure();
+    }
+    q = b.splitHeads(q, qHeads);
+    k = b.splitHeads(k, kvHeads);
+    v = b.splitHeads(v, kvHeads);
+  } else {
+    qHeads = b.typeOf(q).getDimSize(1);
+    kvHeads = b.typeOf(k).getDimSize(1);
+  }
+  if (kvHeads < 1 || qHeads % kvHeads) {
+    nc.error() << qHeads << " query heads are not a multiple of " << kvHeads
+               << " key/value heads";
+    return failure();
+  }
+  auto concat = [&](Value past, Value now) -> FailureOr<Value> {
+    auto type = inferConcatType(TypeRange{past.getType(), now.getType()}, 2,
+                                nc.errorFn());
+    if (failed(type))
+      return failure();
+    return Value(ConcatOp::create(nc.builder, nc.loc, *type,
+                                  ValueRange{past, now},
+                                  nc.builder.getI64IntegerAttr(2)));
+  };
+  int64_t pastLength = 0;
+  if (pastK && pastV) {
+    pastLength = b.typeOf(pastK).getDimSize(2);
+    auto kk = concat(pastK, k), vv = concat(pastV, v);
+    if (failed(kk) || failed(vv))
+      return failure();
+    k = *kk;
+    v = *vv;
+  }
+  Value presentK = k, presentV = v;
+  int64_t headSize = b.typeOf(q).getDimSize(3);
+  int64_t qLength = b.typeOf(q).getDimSize(2), total = b.typeOf(k).getDimSize(2);
+  double scale = nc.attr("scale") ? nc.floatAttr("scale", 1.0f)
+                                  : 1.0 / std::sqrt(static_cast<double>(headSize));
+  // The reference scales Q and K by sqrt(scale) each.
+  Value rootScale = b.scalar(static_cast<float>(std::sqrt(scale)));
+  Value keys = b.repeatHeads(k, qHeads / kvHeads);
+  Value values = b.repeatHeads(v, qHeads / kvHeads);
+  Value scores = b.matmul(b.bin<MulOp>(q, rootScale),
+                          b.transpose(b.bin<MulOp>(keys, rootScale), {0, 1, 3, 2}));
+  float softcap = nc.floatAttr("softcap", 0.0f);
+  if (softcap > 0) {
+    Value cap = b.scalar(softcap);
+    scores = b.bin<MulOp>(TanhOp::create(nc.builder, nc.loc, b.bin<DivOp>(scores, cap)),
+                          cap);
+  }
+  Value qkOut = scores;
+
+  // The additive bias: the mask (padded to the total length), then causal.
+  Value bias = b.scalar(0);
+  if (mask) {
+    auto maskType = b.typeOf(mask);
+    int64_t padWidth = total - maskType.getDimSize(maskType.getRank() - 1);
+    bool isBool = maskType.getElementType().isInteger(1);
+    if (padWidth > 0) {
+      SmallVector<int64_t> pads(2 * maskType.getRank(), 0), shape(maskType.getShape());
+      pads.back() = padWidth;
+      shape.back() = total;
+      mask = PadOp::create(nc.builder, nc.loc, maskType.clone(shape), mask,
+                           nc.builder.getDenseI64ArrayAttr(pads),
+                           nc.builder.getStringAttr("constant"),
+                           nc.builder.getF64FloatAttr(isBool ? 0.0 : -INFINITY));
+    }
+    bias = isBool ? b.boolToBias(mask) : mask;
+  }
+  if (nc.intAttr("is_causal", 0)) {
+    SmallVector<bool> allowed;
+    for (int64_t i = 0; i < qLength; ++i)
+      for (int64_t j = 0; j < total; ++j)
+        allowed.push_back(j <= i + pastLength);
+    Value causal = ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({qLength, total}, nc.builder.getI1Type()),
+            ArrayRef(allowed)));
+    bias = b.bin<AddOp>(bias, b.boolToBias(causal));
+  }
+  Value withBias = b.bin<AddOp>(scores, bias);
+  int64_t mode = nc.intAttr("qk_matmul_output_mode", 0);
+  if (mode == 2)
+    qkOut = withBias;
+
+  // Softmax that maps fully masked rows to 0 instead of NaN.
+  auto isNegInf = [&](Value x) {
+    return IsInfOp::create(nc.builder, nc.loc,
+                           b.typeOf(x).clone(nc.builder.getI1Type()), x,
+                           nc.builder.getBoolAttr(false),
+                           nc.builder.getBoolAttr(true))
+        .getResult();
+  };
+  Value rowMax = b.reduceLast<ReduceMaxOp>(withBias);
+  Value safeMax = b.where(isNegInf(rowMax), b.scalar(0), rowMax);
+  Value e = ExpOp::create(nc.builder, nc.loc, b.bin<SubOp>(withBias, safeMax));
+  Value sum = b.reduceLast<ReduceSumOp>(e);
+  sum = b.where(b.bin<EqualOp>(sum, b.scalar(0), true), b.scalar(1), sum);
+  Value probs = b.bin<DivOp>(e, sum);
+  if (b.typeOf(bias).getRank() > 0) {
+    Value biasRowMasked = isNegInf(b.reduceLast<ReduceMaxOp>(bias));
+    probs = b.where(biasRowMasked, b.scalar(0), probs);
+  }
+  if (mode == 3)
+    qkOut = probs;
+
+  Value out = b.matmul(probs, values);
+  if (rank == 3) {
+    auto type = b.typeOf(out);
+    out = nc.reshape(b.transpose(out, {0, 2, 1, 3}),
+                     {type.getDimSize(0), type.getDimSize(2),
+                      type.getDimSize(1) * type.getDimSize(3)});
+  }
+  nc.outputs.append({out, presentK, presentV, qkOut});
+  return success();
+}
+
+} // namespace
+
+void addAttentionImporter(StringMap<OpImporterFn> &table) {
+  table["Attention"] = importAttention;
+}
+
+} // namespace gcomp::detail
