@@ -70,6 +70,9 @@ struct NodeContext {
   mlir::LogicalResult requireInputs(unsigned count) const;
   /// Input `i` must have a floating-point element type.
   mlir::LogicalResult requireFloatInput(unsigned i) const;
+  /// `v` cast to element type `to` (no op if it has it; folded for
+  /// constants).
+  mlir::Value castTo(mlir::Value v, mlir::Type to) const;
   /// `input` reshaped to `shape` (no op if it already has it).
   mlir::Value reshape(mlir::Value input, llvm::ArrayRef<int64_t> shape) const;
   /// Input `i` as a constant integer list (shape-like inputs); reports an

@@ -548,6 +548,33 @@ LogicalResult importSoftmaxCrossEntropy(NodeContext &nc) {
   return success();
 }
 
+LogicalResult importGroupNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t groups = nc.intAttr("num_groups", 0);
+  if (type.getRank() < 3 || !type.hasStaticShape() || groups < 1 ||
+      type.getDimSize(1) % groups) {
+    nc.error() << "expects a static [N, C, spatial...] input with C divisible "
+                  "by num_groups";
+    return failure();
+  }
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1), spatial = 1;
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    spatial *= type.getDimSize(d);
+  Value grouped = nc.reshape(nc.inputs[0], {n, groups, c / groups * spatial});
+  Value normalized = std::get<0>(
+      normalize(nc, grouped, {2}, nc.floatAttr("epsilon", 1e-5f)));
+  normalized = nc.reshape(normalized, {n, groups, c / groups, spatial});
+  // Opset 18 scales per group, opset 21 per channel.
+  int64_t perGroup = nc.inputType(1).getNumElements() == groups && groups != c;
+  SmallVector<int64_t> paramShape = {groups, perGroup ? 1 : c / groups, 1};
+  Value y = bin<AddOp>(nc, bin<MulOp>(nc, normalized, nc.reshape(nc.inputs[1], paramShape)),
+                       nc.reshape(nc.inputs[2], paramShape));
+  nc.outputs.push_back(nc.reshape(y, type.getShape()));
+  return success();
+}
+
 } // namespace
 
 void addNNOpImporters(StringMap<OpImporterFn> &table) {
@@ -561,6 +588,7 @@ void addNNOpImporters(StringMap<OpImporterFn> &table) {
   table["MaxPool"] = importPool<MaxPoolOp>;
   table["Pad"] = importPad;
   table["GatherElements"] = importGatherElements;
+  table["GroupNormalization"] = importGroupNorm;
   table["LpNormalization"] = importLpNormalization;
   table["NegativeLogLikelihoodLoss"] = importNLLLoss;
   table["RMSNormalization"] = importRMSNorm;

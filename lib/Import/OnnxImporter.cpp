@@ -87,6 +87,13 @@ LogicalResult NodeContext::requireFloatInput(unsigned i) const {
   return failure();
 }
 
+Value NodeContext::castTo(Value v, Type to) const {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == to)
+    return v;
+  return builder.createOrFold<CastOp>(loc, type.clone(to), v);
+}
+
 Value NodeContext::reshape(Value input, ArrayRef<int64_t> shape) const {
   auto type = RankedTensorType::get(
       shape, cast<RankedTensorType>(input.getType()).getElementType());

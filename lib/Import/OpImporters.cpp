@@ -217,13 +217,6 @@ LogicalResult importGelu(NodeContext &nc) {
   return success();
 }
 
-/// A cast of `v` to element type `to` (folded for constants).
-Value castTo(NodeContext &nc, Value v, Type to) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (type.getElementType() == to)
-    return v;
-  return nc.builder.createOrFold<CastOp>(nc.loc, type.clone(to), v);
-}
 
 LogicalResult importCast(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
@@ -247,7 +240,7 @@ LogicalResult importCast(NodeContext &nc) {
     nc.error() << "cast from " << from << " to " << to << " is not supported";
     return failure();
   }
-  nc.outputs.push_back(castTo(nc, nc.inputs[0], to));
+  nc.outputs.push_back(nc.castTo(nc.inputs[0], to));
   return success();
 }
 
@@ -255,7 +248,7 @@ LogicalResult importPow(NodeContext &nc) {
   if (failed(nc.requireInputs(2)))
     return failure();
   // ONNX allows an exponent of another numeric type; compute in the base's.
-  Value exponent = castTo(nc, nc.inputs[1], nc.inputType(0).getElementType());
+  Value exponent = nc.castTo(nc.inputs[1], nc.inputType(0).getElementType());
   FailureOr<Value> v = broadcastBinary<PowOp>(nc, nc.inputs[0], exponent);
   if (failed(v))
     return failure();

@@ -543,12 +543,173 @@ LogicalResult importTrilu(NodeContext &nc) {
   return success();
 }
 
+Value transposed(NodeContext &nc, Value v, ArrayRef<int64_t> perm) {
+  auto type = *inferTransposeType(cast<RankedTensorType>(v.getType()), perm,
+                                  nullptr);
+  return TransposeOp::create(nc.builder, nc.loc, type, v, perm);
+}
+
+LogicalResult importDepthToSpace(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t b = nc.intAttr("blocksize", 0);
+  if (type.getRank() != 4 || b < 1 || type.getDimSize(1) % (b * b)) {
+    nc.error() << "expects [N, C, H, W] with C divisible by blocksize^2";
+    return failure();
+  }
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1), h = type.getDimSize(2),
+          w = type.getDimSize(3);
+  const onnx::AttributeProto *m = nc.attr("mode");
+  bool crd = m && m->s() == "CRD";
+  Value v = crd ? nc.reshape(nc.inputs[0], {n, c / (b * b), b, b, h, w})
+                : nc.reshape(nc.inputs[0], {n, b, b, c / (b * b), h, w});
+  v = crd ? transposed(nc, v, {0, 1, 4, 2, 5, 3})
+          : transposed(nc, v, {0, 3, 4, 1, 5, 2});
+  nc.outputs.push_back(nc.reshape(v, {n, c / (b * b), h * b, w * b}));
+  return success();
+}
+
+LogicalResult importSpaceToDepth(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t b = nc.intAttr("blocksize", 0);
+  if (type.getRank() != 4 || b < 1 || type.getDimSize(2) % b ||
+      type.getDimSize(3) % b) {
+    nc.error() << "expects [N, C, H, W] with H and W divisible by blocksize";
+    return failure();
+  }
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1), h = type.getDimSize(2),
+          w = type.getDimSize(3);
+  const onnx::AttributeProto *m = nc.attr("mode");
+  bool crd = m && m->s() == "CRD";
+  Value v = nc.reshape(nc.inputs[0], {n, c, h / b, b, w / b, b});
+  v = crd ? transposed(nc, v, {0, 1, 3, 5, 2, 4})
+          : transposed(nc, v, {0, 3, 5, 1, 2, 4});
+  nc.outputs.push_back(nc.reshape(v, {n, c * b * b, h / b, w / b}));
+  return success();
+}
+
+/// Moves `axis` of a rank-`rank` tensor last (and back: the inverse).
+SmallVector<int64_t> axisLast(int64_t rank, int64_t axis) {
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      perm.push_back(d);
+  perm.push_back(axis);
+  return perm;
+}
+
+LogicalResult importCumSum(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  auto axisValue = nc.constantInts(1, "axis");
+  if (failed(axisValue) || axisValue->size() != 1) {
+    if (succeeded(axisValue))
+      nc.error() << "axis must hold one value";
+    return failure();
+  }
+  FailureOr<int64_t> axis = nc.normalizeAxis((*axisValue)[0], type.getRank());
+  if (failed(axis))
+    return failure();
+  bool exclusive = nc.intAttr("exclusive", 0), reverse = nc.intAttr("reverse", 0);
+  int64_t n = type.getDimSize(*axis);
+  // y[..., i] = sum_j x[..., j] * M[j, i] with a triangular 0/1 matrix M.
+  Type t = type.getElementType();
+  SmallVector<Attribute> m;
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t i = 0; i < n; ++i) {
+      bool in = reverse ? (exclusive ? j > i : j >= i) : (exclusive ? j < i : j <= i);
+      m.push_back(isa<FloatType>(t) ? Attribute(nc.builder.getFloatAttr(t, in))
+                                    : Attribute(nc.builder.getIntegerAttr(t, in)));
+    }
+  Value tri = ConstantOp::create(
+      nc.builder, nc.loc, DenseElementsAttr::get(RankedTensorType::get({n, n}, t), m));
+  SmallVector<int64_t> perm = axisLast(type.getRank(), *axis);
+  Value x = transposed(nc, nc.inputs[0], perm);
+  auto productType = *inferMatMulType(cast<RankedTensorType>(x.getType()),
+                                      cast<RankedTensorType>(tri.getType()), nullptr);
+  Value y = MatMulOp::create(nc.builder, nc.loc, productType, x, tri);
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  nc.outputs.push_back(transposed(nc, y, inverse));
+  return success();
+}
+
+LogicalResult importOneHot(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(requireStatic(nc, 0)))
+    return failure();
+  auto depthValue = nc.constantInts(1, "depth");
+  ElementsAttr depthAttr = nc.constantInput(1);
+  int64_t depth;
+  if (succeeded(depthValue)) {
+    depth = (*depthValue)[0];
+  } else if (depthAttr && isa<FloatType>(depthAttr.getElementType())) {
+    depth = static_cast<int64_t>(
+        cast<FloatAttr>(*depthAttr.getValues<Attribute>().begin()).getValueAsDouble());
+  } else {
+    return failure();
+  }
+  RankedTensorType indices = nc.inputType(0), values = nc.inputType(2);
+  if (values.getNumElements() != 2 || depth < 1) {
+    nc.error() << "values must hold [off, on] and depth be positive";
+    return failure();
+  }
+  int64_t rank = indices.getRank() + 1;
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = nc.builder;
+  // Normalize negative indices, then compare with 0..depth-1 along `axis`.
+  Value idx = nc.castTo(nc.inputs[0], b.getI64Type());
+  auto scalarI64 = [&](int64_t v) {
+    return ConstantOp::create(b, nc.loc,
+                              DenseIntElementsAttr::get(
+                                  RankedTensorType::get({}, b.getI64Type()), {v}));
+  };
+  auto idxType = cast<RankedTensorType>(idx.getType());
+  Value negative = b.createOrFold<LessOp>(nc.loc, idxType.clone(b.getI1Type()),
+                                         idx, scalarI64(0));
+  Value shifted = b.createOrFold<AddOp>(nc.loc, idxType, idx, scalarI64(depth));
+  idx = b.createOrFold<WhereOp>(nc.loc, idxType, negative, shifted, idx);
+  SmallVector<int64_t> idxShape(indices.getShape());
+  idxShape.insert(idxShape.begin() + *axis, 1);
+  idx = nc.reshape(idx, idxShape);
+  SmallVector<int64_t> rangeShape(rank, 1), iota;
+  rangeShape[*axis] = depth;
+  for (int64_t i = 0; i < depth; ++i)
+    iota.push_back(i);
+  Value range = ConstantOp::create(
+      b, nc.loc, DenseIntElementsAttr::get(RankedTensorType::get(rangeShape, b.getI64Type()),
+                                           iota));
+  auto eqType = *inferBroadcastType(cast<RankedTensorType>(idx.getType()),
+                                    cast<RankedTensorType>(range.getType()), nullptr);
+  Value hot = b.createOrFold<EqualOp>(nc.loc, eqType.clone(b.getI1Type()), idx, range);
+  auto pick = [&](int64_t i) {
+    Value one = nc.builder.createOrFold<SliceOp>(
+        nc.loc, RankedTensorType::get({1}, values.getElementType()),
+        nc.reshape(nc.inputs[2], {2}), b.getDenseI64ArrayAttr({i}),
+        b.getDenseI64ArrayAttr({1}));
+    return nc.reshape(one, {});
+  };
+  nc.outputs.push_back(b.createOrFold<WhereOp>(
+      nc.loc, eqType.clone(values.getElementType()), hot, pick(1), pick(0)));
+  return success();
+}
+
 } // namespace
 
 void addTensorOpImporters(StringMap<OpImporterFn> &table) {
   table["ArgMax"] = importArgReduce<ArgMaxOp>;
   table["ArgMin"] = importArgReduce<ArgMinOp>;
   table["Concat"] = importConcat;
+  table["CumSum"] = importCumSum;
+  table["DepthToSpace"] = importDepthToSpace;
+  table["OneHot"] = importOneHot;
+  table["SpaceToDepth"] = importSpaceToDepth;
   table["ConstantOfShape"] = importConstantOfShape;
   table["Dropout"] = importDropout;
   table["Expand"] = importExpand;

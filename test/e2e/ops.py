@@ -350,6 +350,24 @@ feeds["m"] = rng.integers(0, 2, (3, 7)).astype(bool)
 feeds["m"][:, 0] = True
 res.check("Attention past mask", check_against_onnxruntime, model, "Attention past mask",
           feeds=feeds)
+single("DepthToSpace", [[1, 8, 2, 3]], [1, 2, 4, 6], {"blocksize": 2, "mode": "CRD"},
+       label="DepthToSpace CRD")
+single("DepthToSpace", [[1, 8, 2, 3]], [1, 2, 4, 6], {"blocksize": 2},
+       label="DepthToSpace DCR")
+single("SpaceToDepth", [[1, 2, 4, 6]], [1, 8, 2, 3], {"blocksize": 2}, label="SpaceToDepth")
+single("CumSum", [[3, 4]], [3, 4], {"exclusive": 1, "reverse": 1},
+       inits={"axis": np.array(1, np.int64)}, label="CumSum exclusive reverse")
+single("CumSum", [[3, 4]], [3, 4], inits={"axis": np.array(0, np.int64)}, label="CumSum")
+model = make_model([helper.make_node("OneHot", ["i", "depth", "values"], ["y"], axis=1)],
+                   [tensor_info("i", [2, 3], TensorProto.INT64)], [tensor_info("y", [2, 5, 3])],
+                   {"depth": np.array(5, np.int64), "values": np.array([-1.0, 2.0], np.float32)})
+res.check("OneHot", check_against_onnxruntime, model, "OneHot",
+          feeds={"i": np.array([[0, 4, -1], [2, -5, 1]], np.int64)})
+model = make_model([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2)],
+                   [tensor_info("x", [2, 4, 3, 3])], [tensor_info("y", [2, 4, 3, 3])],
+                   {"s": rng.standard_normal(4).astype(np.float32),
+                    "b": rng.standard_normal(4).astype(np.float32)}, opset=21)
+res.check("GroupNormalization", check_against_onnxruntime, model, "GroupNormalization")
 for op, opset in [("RMSNormalization", 23)]:
     model = make_model([helper.make_node(op, ["x", "s"], ["y"], axis=-1)],
                        [tensor_info("x", [2, 5, 8])], [tensor_info("y", [2, 5, 8])],
