@@ -246,18 +246,26 @@ LogicalResult importBatchNorm(NodeContext &nc) {
   return success();
 }
 
-LogicalResult importLayerNorm(NodeContext &nc) {
-  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
-    return failure();
-  RankedTensorType type = nc.inputType(0);
+/// The dims from the `axis` attribute (default -1) to the last.
+FailureOr<SmallVector<int64_t>> trailingAxes(NodeContext &nc,
+                                             RankedTensorType type) {
   FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", -1), type.getRank());
   if (failed(axis))
     return failure();
   SmallVector<int64_t> axes;
   for (int64_t d = *axis; d < type.getRank(); ++d)
     axes.push_back(d);
+  return axes;
+}
+
+LogicalResult importLayerNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> axes = trailingAxes(nc, nc.inputType(0));
+  if (failed(axes))
+    return failure();
   auto [normalized, mean, invStd] =
-      normalize(nc, nc.inputs[0], axes, nc.floatAttr("epsilon", 1e-5f));
+      normalize(nc, nc.inputs[0], *axes, nc.floatAttr("epsilon", 1e-5f));
   Value y = bin<MulOp>(nc, normalized, nc.inputs[1]);
   if (nc.inputs.size() > 2 && nc.inputs[2])
     y = bin<AddOp>(nc, y, nc.inputs[2]);
@@ -391,19 +399,17 @@ LogicalResult importRMSNorm(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
     return failure();
   RankedTensorType type = nc.inputType(0);
-  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", -1), type.getRank());
-  if (failed(axis))
+  FailureOr<SmallVector<int64_t>> axes = trailingAxes(nc, type);
+  if (failed(axes))
     return failure();
-  SmallVector<int64_t> axes, kept(type.getShape());
-  for (int64_t d = *axis; d < type.getRank(); ++d) {
-    axes.push_back(d);
+  SmallVector<int64_t> kept(type.getShape());
+  for (int64_t d : *axes)
     kept[d] = 1;
-  }
   OpBuilder &b = nc.builder;
   Value x = nc.inputs[0];
   Value meanSquare = ReduceMeanOp::create(b, nc.loc, type.clone(kept),
                                           bin<MulOp>(nc, x, x),
-                                          b.getDenseI64ArrayAttr(axes),
+                                          b.getDenseI64ArrayAttr(*axes),
                                           b.getBoolAttr(true));
   Value inv = ReciprocalOp::create(
       b, nc.loc,

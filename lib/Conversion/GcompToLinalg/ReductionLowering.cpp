@@ -18,32 +18,45 @@ namespace {
 using Combine = llvm::function_ref<Value(OpBuilder &, Location, Value, Value)>;
 using Map = llvm::function_ref<Value(OpBuilder &, Location, Value)>;
 
+/// The iteration space of reducing a tensor of `type` over `axes`: the
+/// kept dims' sizes, the identity input map, the output map dropping the
+/// reduced dims, and the iterator kinds.
+struct ReductionSpace {
+  SmallVector<int64_t> shape;
+  AffineMap inputMap, outputMap;
+  SmallVector<utils::IteratorType> iterators;
+};
+ReductionSpace reductionSpace(RankedTensorType type, ArrayRef<int64_t> axes,
+                              MLIRContext *ctx) {
+  ReductionSpace space;
+  int64_t rank = type.getRank();
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    space.iterators.push_back(reduced ? utils::IteratorType::reduction
+                                      : utils::IteratorType::parallel);
+    if (!reduced) {
+      space.shape.push_back(type.getDimSize(d));
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+  }
+  space.inputMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  space.outputMap = AffineMap::get(rank, 0, outExprs, ctx);
+  return space;
+}
+
 /// Reduces `input` over `axes` into a tensor without those dims, starting
 /// from `init` and folding `pre(x)` in with `combine`.
 Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
              TypedAttr init, Map pre, Combine combine) {
   auto type = cast<RankedTensorType>(input.getType());
-  MLIRContext *ctx = b.getContext();
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> shape;
-  SmallVector<AffineExpr> outExprs;
-  SmallVector<utils::IteratorType> iterators;
-  for (int64_t d = 0; d < rank; ++d) {
-    bool reduced = llvm::is_contained(axes, d);
-    iterators.push_back(reduced ? utils::IteratorType::reduction
-                                : utils::IteratorType::parallel);
-    if (!reduced) {
-      shape.push_back(type.getDimSize(d));
-      outExprs.push_back(getAffineDimExpr(d, ctx));
-    }
-  }
-  auto outType = RankedTensorType::get(shape, type.getElementType());
+  ReductionSpace space = reductionSpace(type, axes, b.getContext());
+  auto outType = RankedTensorType::get(space.shape, type.getElementType());
   Value acc = filledTensor(b, loc, outType, init);
   return linalg::GenericOp::create(
              b, loc, outType, input, acc,
-             ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                 AffineMap::get(rank, 0, outExprs, ctx)},
-             iterators,
+             ArrayRef<AffineMap>{space.inputMap, space.outputMap},
+             space.iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
                Value x = pre ? pre(nb, l, args[0]) : args[0];
                linalg::YieldOp::create(nb, l, combine(nb, l, x, args[1]));
@@ -174,31 +187,19 @@ struct ArgReduceLowering : OpConversionPattern<OpT> {
     Value input = adaptor.getInput();
     auto type = cast<RankedTensorType>(input.getType());
     Type t = type.getElementType();
-    int64_t rank = type.getRank(), axis = static_cast<int64_t>(op.getAxis());
+    int64_t axis = static_cast<int64_t>(op.getAxis());
     bool last = op.getSelectLastIndex();
-    SmallVector<int64_t> shape;
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> iterators;
-    for (int64_t d = 0; d < rank; ++d) {
-      iterators.push_back(d == axis ? utils::IteratorType::reduction
-                                    : utils::IteratorType::parallel);
-      if (d != axis) {
-        shape.push_back(type.getDimSize(d));
-        outExprs.push_back(getAffineDimExpr(d, ctx));
-      }
-    }
-    auto valueType = RankedTensorType::get(shape, t);
-    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
+    ReductionSpace space = reductionSpace(type, {axis}, ctx);
+    auto valueType = RankedTensorType::get(space.shape, t);
+    auto indexType = RankedTensorType::get(space.shape, rewriter.getI64Type());
     Value best = filledTensor(rewriter, loc, valueType, extremeAttr(t, isMax));
     Value bestIndex =
         filledTensor(rewriter, loc, indexType, rewriter.getI64IntegerAttr(-1));
-    AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{valueType, indexType}, input,
         ValueRange{best, bestIndex},
-        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx), outMap,
-                            outMap},
-        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+        ArrayRef<AffineMap>{space.inputMap, space.outputMap, space.outputMap},
+        space.iterators, [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = args[0], cur = args[1], curIndex = args[2];
           Value i = arith::IndexCastOp::create(
               b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
