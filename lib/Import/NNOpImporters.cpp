@@ -581,6 +581,40 @@ LogicalResult importGroupNorm(NodeContext &nc) {
   return success();
 }
 
+/// LRN: y = x / (bias + alpha / size * sum of x^2 over `size` neighboring
+/// channels)^beta. The channel window sum is an average pool (counting the
+/// zero padding) over x^2 viewed as [N, 1, C, rest].
+LogicalResult importLRN(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t size = nc.intAttr("size", 0);
+  if (type.getRank() < 3 || !type.hasStaticShape() || size < 1) {
+    nc.error() << "expects a static [N, C, spatial...] input and size >= 1";
+    return failure();
+  }
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1), rest = 1;
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    rest *= type.getDimSize(d);
+  Type t = type.getElementType();
+  Value x = nc.inputs[0];
+  Value squares = nc.reshape(bin<MulOp>(nc, x, x), {n, 1, c, rest});
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  OpBuilder &b = nc.builder;
+  Value mean = AveragePoolOp::create(
+      b, nc.loc, type.clone({n, 1, c, rest}), squares,
+      b.getDenseI64ArrayAttr({size, 1}), b.getDenseI64ArrayAttr({1, 1}),
+      b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({before, 0, after, 0}),
+      b.getBoolAttr(true));
+  mean = nc.reshape(mean, type.getShape());
+  // alpha / size * sum == alpha * mean (the pool divides by size).
+  Value base = bin<AddOp>(nc, scalar(nc, t, nc.floatAttr("bias", 1.0f)),
+                          bin<MulOp>(nc, mean, scalar(nc, t, nc.floatAttr("alpha", 1e-4f))));
+  Value denom = bin<PowOp>(nc, base, scalar(nc, t, nc.floatAttr("beta", 0.75f)));
+  nc.outputs.push_back(bin<DivOp>(nc, x, denom));
+  return success();
+}
+
 } // namespace
 
 void addNNOpImporters(StringMap<OpImporterFn> &table) {
@@ -591,6 +625,7 @@ void addNNOpImporters(StringMap<OpImporterFn> &table) {
   table["GlobalMaxPool"] = importGlobalPool<ReduceMaxOp>;
   table["InstanceNormalization"] = importInstanceNorm;
   table["LayerNormalization"] = importLayerNorm;
+  table["LRN"] = importLRN;
   table["MaxPool"] = importPool<MaxPoolOp>;
   table["Pad"] = importPad;
   table["GatherElements"] = importGatherElements;

@@ -368,6 +368,8 @@ model = make_model([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"
                    {"s": rng.standard_normal(4).astype(np.float32),
                     "b": rng.standard_normal(4).astype(np.float32)}, opset=21)
 res.check("GroupNormalization", check_against_onnxruntime, model, "GroupNormalization")
+nn("LRN", [helper.make_node("LRN", ["x"], ["y"], size=3, alpha=1e-3, beta=0.75, bias=2.0)],
+   [tensor_info("x", [2, 4, 9, 9])], [tensor_info("y", [2, 4, 9, 9])], feeds={"x": img})
 for op, opset in [("RMSNormalization", 23)]:
     model = make_model([helper.make_node(op, ["x", "s"], ["y"], axis=-1)],
                        [tensor_info("x", [2, 5, 8])], [tensor_info("y", [2, 5, 8])],
