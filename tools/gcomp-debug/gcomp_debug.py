@@ -151,30 +151,19 @@ def compare(args):
                                     f".gcomp-debug-{os.getpid()}.onnx")
         onnx.save(variant, variant_path)
         try:
-            so = os.path.join(work, "debug.so")
-            r = subprocess.run([tool("gcomp"), variant_path, "-o", so,
-                                *args.gcomp_flags], capture_output=True,
-                               text=True)
-            if r.returncode != 0:
-                raise ToolError("gcomp failed on the debug build:\n" +
-                                r.stderr.replace(variant_path, args.model))
+            try:
+                got = compile_and_run(variant_path, feeds, args.gcomp_flags, work)
+            except ToolError as e:
+                raise ToolError("on the debug build: " +
+                                str(e).replace(variant_path, args.model))
             sess = ort.InferenceSession(variant_path,
                                         providers=["CPUExecutionProvider"])
         finally:
             os.unlink(variant_path)
         names = [o.name for o in sess.get_outputs()]
         ort_out = dict(zip(names, sess.run(None, feeds)))
-
-        cmd = [tool("gcomp-run"), so, "--output-dir", os.path.join(work, "out")]
-        for name, value in feeds.items():
-            path = os.path.join(work, f"in_{len(cmd)}.npy")
-            np.save(path, value)
-            cmd += ["--input", f"{name}={path}"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise ToolError("gcomp-run failed:\n" + r.stderr)
-        gcomp_out = {n: np.load(os.path.join(work, "out", n + ".npy"))
-                     for n in names if n.startswith("__dbg_")}
+        # The debug outputs are named __dbg_<i>, which gcomp-run keeps as is.
+        gcomp_out = {n: got[n] for n in names if n.startswith("__dbg_")}
 
     ok_values = set(feeds) | {i.name for i in model.graph.initializer}
     rows, first_bad = [], None
