@@ -80,6 +80,10 @@ struct NodeContext {
   mlir::FailureOr<llvm::SmallVector<int64_t>>
   constantInts(unsigned i, llvm::StringRef what) const;
 
+  /// Input `i` as a constant float list (scales, roi).
+  mlir::FailureOr<llvm::SmallVector<double>>
+  constantFloats(unsigned i, llvm::StringRef what) const;
+
   /// Normalizes an axis in [-rank, rank) (or [-rank-1, rank] with
   /// `inclusiveEnd`) to be non-negative; reports an error if out of range.
   mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank,
@@ -96,6 +100,12 @@ using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
 void addTensorOpImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds the importers of NNOpImporters.cpp (conv, pooling, normalization).
 void addNNOpImporters(llvm::StringMap<OpImporterFn> &table);
+/// Adds GatherND, the scatters, TopK and NonZero (IndexingImporters.cpp).
+void addIndexingImporters(llvm::StringMap<OpImporterFn> &table);
+/// Adds Resize and Upsample (ResizeImporter.cpp).
+void addResizeImporters(llvm::StringMap<OpImporterFn> &table);
+/// Adds Einsum (EinsumImporter.cpp).
+void addEinsumImporter(llvm::StringMap<OpImporterFn> &table);
 /// Adds the Attention importer (AttentionImporter.cpp).
 void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
 

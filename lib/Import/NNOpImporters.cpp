@@ -122,6 +122,173 @@ LogicalResult importConv(NodeContext &nc) {
   return success();
 }
 
+/// Python's floor division (pads can be negative when output_shape grows
+/// the result).
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/// ConvTranspose is the convolution whose im2col matrix is the transpose of
+/// Conv's: spread the input by the stride (s - 1 zeros between elements),
+/// pad each side by dilation * (kernel - 1) minus the ONNX pad, and convolve
+/// at stride 1 with the weights flipped spatially and their in/out channels
+/// swapped per group. Constant weights fold to the new layout at compile
+/// time. Negative effective pads (large ONNX pads) become slices.
+LogicalResult importConvTranspose(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType in = nc.inputType(0), weight = nc.inputType(1);
+  int64_t k = in.getRank() - 2, group = nc.intAttr("group", 1);
+  if (k < 1 || !in.hasStaticShape() || !weight.hasStaticShape() ||
+      weight.getRank() != in.getRank() || group < 1 ||
+      in.getDimSize(1) != weight.getDimSize(0) || in.getDimSize(1) % group) {
+    nc.error() << "expects a static [N, C, spatial...] input and [C, M / group, "
+                  "kernel...] weights, got "
+               << in << " and " << weight;
+    return failure();
+  }
+  auto listAttr = [&](StringRef name, int64_t count,
+                      int64_t def) -> FailureOr<SmallVector<int64_t>> {
+    auto v = nc.intsAttr(name);
+    if (!v)
+      return SmallVector<int64_t>(count, def);
+    if (static_cast<int64_t>(v->size()) != count) {
+      nc.error() << name << " has " << v->size() << " entries, expected " << count;
+      return failure();
+    }
+    return SmallVector<int64_t>(v->begin(), v->end());
+  };
+  SmallVector<int64_t> kernel(weight.getShape().drop_front(2));
+  auto strides = listAttr("strides", k, 1), dilations = listAttr("dilations", k, 1),
+       outputPadding = listAttr("output_padding", k, 0);
+  if (failed(strides) || failed(dilations) || failed(outputPadding))
+    return failure();
+  const onnx::AttributeProto *autoPadAttr = nc.attr("auto_pad");
+  std::string autoPad = autoPadAttr ? autoPadAttr->s() : "NOTSET";
+  auto givenPads = nc.intsAttr("pads");
+  auto outputShape = nc.intsAttr("output_shape");
+  if (outputShape && static_cast<int64_t>(outputShape->size()) == k + 2)
+    outputShape->erase(outputShape->begin(), outputShape->begin() + 2);
+  if (outputShape && static_cast<int64_t>(outputShape->size()) != k) {
+    nc.error() << "output_shape has " << outputShape->size() << " entries, expected "
+               << k;
+    return failure();
+  }
+  SmallVector<int64_t> pads(2 * k, 0), outShape;
+  for (int64_t d = 0; d < k; ++d) {
+    int64_t s = (*strides)[d], span = (kernel[d] - 1) * (*dilations)[d] + 1;
+    int64_t natural = s * (in.getDimSize(d + 2) - 1) + (*outputPadding)[d] + span;
+    if ((givenPads && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") ||
+        (!outputShape && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")) {
+      if (givenPads) {
+        if (static_cast<int64_t>(givenPads->size()) != 2 * k) {
+          nc.error() << "pads has " << givenPads->size() << " entries, expected "
+                     << 2 * k;
+          return failure();
+        }
+        pads[d] = (*givenPads)[d];
+        pads[d + k] = (*givenPads)[d + k];
+      }
+      outShape.push_back(outputShape ? (*outputShape)[d]
+                                     : natural - pads[d] - pads[d + k]);
+      continue;
+    }
+    // output_shape or SAME_*: pads follow from the wanted size.
+    int64_t out = outputShape ? (*outputShape)[d] : in.getDimSize(d + 2) * s;
+    int64_t total = natural - out;
+    int64_t half = floorDiv(total, 2);
+    pads[d] = autoPad == "SAME_UPPER" ? half : total - half;
+    pads[d + k] = total - pads[d];
+    outShape.push_back(out);
+  }
+  if (llvm::any_of(outShape, [](int64_t n) { return n < 1; })) {
+    nc.error() << "the output would be empty";
+    return failure();
+  }
+
+  OpBuilder &b = nc.builder;
+  Type et = in.getElementType();
+  // Spread: [N, C, L...] -> [N, C, L, 1, ...] -> pad the 1s to s -> [N, C, L * s...].
+  Value x = nc.inputs[0];
+  SmallVector<int64_t> spreadShape(in.getShape().take_front(2));
+  SmallVector<int64_t> paddedShape(spreadShape), spreadPads, flatShape(spreadShape);
+  for (int64_t d = 0; d < k; ++d) {
+    spreadShape.append({in.getDimSize(d + 2), 1});
+    paddedShape.append({in.getDimSize(d + 2), (*strides)[d]});
+    flatShape.push_back(in.getDimSize(d + 2) * (*strides)[d]);
+  }
+  if (llvm::any_of(*strides, [](int64_t s) { return s > 1; })) {
+    SmallVector<int64_t> p(2 * (k * 2 + 2), 0);
+    for (int64_t d = 0; d < k; ++d)
+      p[(k * 2 + 2) + 2 + 2 * d + 1] = (*strides)[d] - 1;
+    x = PadOp::create(b, nc.loc, RankedTensorType::get(paddedShape, et),
+                      nc.reshape(x, spreadShape), b.getDenseI64ArrayAttr(p),
+                      b.getStringAttr("constant"), b.getF64FloatAttr(0.0));
+    x = nc.reshape(x, flatShape);
+  }
+  // The spread input ends in s - 1 zeros, which count toward the end pad.
+  SmallVector<int64_t> convPads(2 * k), starts(k + 2, 0), steps(k + 2, 1),
+      sliced(flatShape);
+  bool slice = false;
+  for (int64_t d = 0; d < k; ++d) {
+    int64_t reach = (kernel[d] - 1) * (*dilations)[d];
+    int64_t front = reach - pads[d];
+    // What makes the stride-1 conv produce outShape; without output_shape
+    // that is reach - end pad + output_padding - (s - 1).
+    int64_t back = outShape[d] + reach - front - flatShape[d + 2];
+    if (front < 0) {
+      starts[d + 2] = -front;
+      sliced[d + 2] += front;
+      front = 0;
+      slice = true;
+    }
+    if (back < 0) {
+      sliced[d + 2] += back;
+      back = 0;
+      slice = true;
+    }
+    convPads[d] = front;
+    convPads[d + k] = back;
+  }
+  if (slice)
+    x = b.createOrFold<SliceOp>(nc.loc, RankedTensorType::get(sliced, et), x,
+                                b.getDenseI64ArrayAttr(starts),
+                                b.getDenseI64ArrayAttr(steps));
+  // Weights [C, M/g, K...] -> [g, C/g, M/g, K...] -> [g, M/g, C/g, K...]
+  // -> [M, C/g, K...], flipped along K.
+  int64_t c = in.getDimSize(1), mg = weight.getDimSize(1);
+  SmallVector<int64_t> grouped = {group, c / group, mg}, perm = {0, 2, 1},
+                       convWeightShape = {group * mg, c / group};
+  grouped.append(kernel);
+  convWeightShape.append(kernel);
+  for (int64_t d = 0; d < k; ++d)
+    perm.push_back(d + 3);
+  Value w = nc.reshape(nc.inputs[1], grouped);
+  auto wt = *inferTransposeType(cast<RankedTensorType>(w.getType()), perm, nullptr);
+  w = b.createOrFold<TransposeOp>(nc.loc, wt, w, b.getDenseI64ArrayAttr(perm));
+  w = nc.reshape(w, convWeightShape);
+  SmallVector<int64_t> flipStarts = {0, 0}, flipSteps = {1, 1};
+  for (int64_t d = 0; d < k; ++d) {
+    flipStarts.push_back(kernel[d] - 1);
+    flipSteps.push_back(-1);
+  }
+  w = b.createOrFold<SliceOp>(nc.loc, RankedTensorType::get(convWeightShape, et), w,
+                              b.getDenseI64ArrayAttr(flipStarts),
+                              b.getDenseI64ArrayAttr(flipSteps));
+  SmallVector<int64_t> resultShape = {in.getDimSize(0), group * mg};
+  resultShape.append(outShape);
+  Value bias = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  auto conv = ConvOp::create(b, nc.loc, RankedTensorType::get(resultShape, et), x,
+                             w, bias, b.getDenseI64ArrayAttr(SmallVector<int64_t>(k, 1)),
+                             b.getDenseI64ArrayAttr(*dilations),
+                             b.getDenseI64ArrayAttr(convPads),
+                             b.getI64IntegerAttr(group));
+  if (failed(mlir::verify(conv)))
+    return failure();
+  nc.outputs.push_back(conv);
+  return success();
+}
+
 template <typename OpT>
 LogicalResult importPool(NodeContext &nc) {
   if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
@@ -621,6 +788,7 @@ void addNNOpImporters(StringMap<OpImporterFn> &table) {
   table["AveragePool"] = importPool<AveragePoolOp>;
   table["BatchNormalization"] = importBatchNorm;
   table["Conv"] = importConv;
+  table["ConvTranspose"] = importConvTranspose;
   table["GlobalAveragePool"] = importGlobalPool<ReduceMeanOp>;
   table["GlobalMaxPool"] = importGlobalPool<ReduceMaxOp>;
   table["InstanceNormalization"] = importInstanceNorm;

@@ -117,6 +117,28 @@ FailureOr<SmallVector<int64_t>> NodeContext::constantInts(unsigned i,
   return values;
 }
 
+FailureOr<SmallVector<double>> NodeContext::constantFloats(unsigned i,
+                                                          StringRef what) const {
+  ElementsAttr attr = constantInput(i);
+  SmallVector<double> values;
+  if (attr && isa<FloatType>(attr.getElementType())) {
+    if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+      for (APFloat v : dense.getValues<APFloat>())
+        values.push_back(v.convertToDouble());
+      return values;
+    }
+    if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(attr))
+      if (auto data = blob.tryGetAsArrayRef()) {
+        values.append(data->begin(), data->end());
+        return values;
+      }
+  }
+  error() << "the " << what
+          << " input must be a constant float tensor (values computed at run "
+             "time are not supported yet)";
+  return failure();
+}
+
 FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
                                               bool inclusiveEnd) const {
   // Most ops take an axis in [-rank, rank); Flatten and friends also

@@ -661,6 +661,9 @@ const StringMap<OpImporterFn> &opImporters() {
     addTensorOpImporters(t);
     addNNOpImporters(t);
     addAttentionImporter(t);
+    addIndexingImporters(t);
+    addResizeImporters(t);
+    addEinsumImporter(t);
     return t;
   }();
   return table;

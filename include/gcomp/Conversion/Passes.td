@@ -12,13 +12,15 @@ def ConvertGcompToLinalg : Pass<"convert-gcomp-to-linalg"> {
     elementwise ops and broadcasting become `linalg.generic` with broadcast
     indexing maps, MatMul and Gemm become contraction `linalg.generic`s
     (batch dims broadcast through their maps), Softmax becomes reductions,
-    Transpose `linalg.transpose`, Reshape `tensor.reshape`, and constants
-    `arith.constant`. After this pass no gcomp op is left.
+    Transpose `linalg.transpose`, Reshape `tensor.reshape`, constants
+    `arith.constant`; the ops with a sequential order (scatters, TopK)
+    become `scf.for` loops over tensors. After this pass no gcomp op is left.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect",
+    "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect",
   ];
 }

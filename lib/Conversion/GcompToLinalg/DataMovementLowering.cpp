@@ -39,21 +39,6 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
   }
 };
 
-/// An index operand (i32/i64 scalar) as `index`, negative values counting
-/// from `size` and out-of-range ones clamped (ONNX leaves them undefined;
-/// clamping keeps the model from reading outside its buffers).
-Value normalizedIndex(OpBuilder &b, Location loc, Value raw, int64_t size) {
-  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value n = arith::ConstantIndexOp::create(b, loc, size);
-  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
-  i = arith::SelectOp::create(b, loc, negative,
-                              arith::AddIOp::create(b, loc, i, n), i);
-  Value maxIndex = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(size - 1, 0));
-  return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, i, zero),
-                                maxIndex);
-}
-
 struct GatherLowering : OpConversionPattern<GatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -96,6 +81,41 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
           SmallVector<Value> at(iv.begin(), iv.end());
           at[axis] = normalizedIndex(
               b, loc, tensor::ExtractOp::create(b, loc, indices, iv), size);
+          return tensor::ExtractOp::create(b, loc, data, at);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// result[i..., j...] = data[b..., t..., j...] where b are the batch dims
+/// (the leading dims of i) and t the tuple `indices[i..., :]`.
+struct GatherNDLowering : OpConversionPattern<GatherNDOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    auto idxType = cast<RankedTensorType>(indices.getType());
+    int64_t batch = static_cast<int64_t>(op.getBatchDims());
+    int64_t tuple = idxType.getShape().back();
+    int64_t outer = idxType.getRank() - 1;
+    Value result = generate(
+        rewriter, op.getLoc(), op.getType(),
+        [&](OpBuilder &b, Location loc, ArrayRef<Value> iv) {
+          SmallVector<Value> at(iv.begin(), iv.begin() + batch);
+          SmallVector<Value> idx(iv.begin(), iv.begin() + outer);
+          idx.push_back(Value());
+          for (int64_t j = 0; j < tuple; ++j) {
+            idx.back() = arith::ConstantIndexOp::create(b, loc, j);
+            Value raw = tensor::ExtractOp::create(b, loc, indices, idx);
+            at.push_back(normalizedIndex(b, loc, raw,
+                                         dataType.getDimSize(batch + j)));
+          }
+          at.append(iv.begin() + outer, iv.end());
           return tensor::ExtractOp::create(b, loc, data, at);
         });
     rewriter.replaceOp(op, result);
@@ -170,6 +190,6 @@ struct TileLowering : OpConversionPattern<TileOp> {
 
 void gcomp::lowering::populateDataMovementLowering(RewritePatternSet &patterns) {
   patterns.add<ConcatLowering, GatherLowering, GatherElementsLowering,
-               SliceLowering, TileLowering>(
+               GatherNDLowering, SliceLowering, TileLowering>(
       patterns.getContext());
 }

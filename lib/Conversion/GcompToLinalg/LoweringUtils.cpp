@@ -101,4 +101,49 @@ Value generate(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
+Value normalizedIndex(OpBuilder &b, Location loc, Value raw, int64_t size) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value n = arith::ConstantIndexOp::create(b, loc, size);
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, loc, negative,
+                              arith::AddIOp::create(b, loc, i, n), i);
+  Value maxIndex = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(size - 1, 0));
+  return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, i, zero),
+                                maxIndex);
+}
+
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value index,
+                               ArrayRef<int64_t> shape) {
+  SmallVector<Value> coords(shape.size());
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    Value size = arith::ConstantIndexOp::create(b, loc, shape[d]);
+    coords[d] = d == 0 ? index : arith::RemUIOp::create(b, loc, index, size);
+    if (d > 0)
+      index = arith::DivUIOp::create(b, loc, index, size);
+  }
+  return coords;
+}
+
+Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value old,
+                     Value update) {
+  bool isFloat = isa<FloatType>(update.getType());
+  bool isBool = update.getType().isInteger(1);
+  if (reduction == "add")
+    return isFloat  ? Value(arith::AddFOp::create(b, loc, old, update))
+           : isBool ? Value(arith::OrIOp::create(b, loc, old, update))
+                    : Value(arith::AddIOp::create(b, loc, old, update));
+  if (reduction == "mul")
+    return isFloat  ? Value(arith::MulFOp::create(b, loc, old, update))
+           : isBool ? Value(arith::AndIOp::create(b, loc, old, update))
+                    : Value(arith::MulIOp::create(b, loc, old, update));
+  if (reduction == "max")
+    return isFloat ? Value(arith::MaximumFOp::create(b, loc, old, update))
+                   : Value(arith::MaxSIOp::create(b, loc, old, update));
+  if (reduction == "min")
+    return isFloat ? Value(arith::MinimumFOp::create(b, loc, old, update))
+                   : Value(arith::MinSIOp::create(b, loc, old, update));
+  return update;
+}
+
 } // namespace gcomp::lowering

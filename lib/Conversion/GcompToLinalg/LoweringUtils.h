@@ -50,10 +50,30 @@ using IndexFn = llvm::function_ref<mlir::Value(
 mlir::Value generate(mlir::OpBuilder &b, mlir::Location loc,
                      mlir::RankedTensorType resultType, IndexFn fn);
 
+/// An index operand (i32/i64 scalar) as `index`, negative values counting
+/// from `size` and out-of-range ones clamped (ONNX leaves them undefined;
+/// clamping keeps the model from reading or writing outside its buffers).
+mlir::Value normalizedIndex(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value raw, int64_t size);
+
+/// The row-major coordinates of the flat `index` in a static `shape`.
+llvm::SmallVector<mlir::Value> delinearize(mlir::OpBuilder &b,
+                                           mlir::Location loc,
+                                           mlir::Value index,
+                                           llvm::ArrayRef<int64_t> shape);
+
+/// Combines an old and a new element by a scatter `reduction` ("none",
+/// "add", "mul", "max", "min").
+mlir::Value combineScatter(mlir::OpBuilder &b, mlir::Location loc,
+                           llvm::StringRef reduction, mlir::Value old,
+                           mlir::Value update);
+
 void populateElementwiseLowering(mlir::RewritePatternSet &patterns);
 void populateReductionLowering(mlir::RewritePatternSet &patterns);
 void populateDataMovementLowering(mlir::RewritePatternSet &patterns);
 void populateConvLowering(mlir::RewritePatternSet &patterns);
+void populateIndexedUpdateLowering(mlir::RewritePatternSet &patterns);
+void populateResizeLowering(mlir::RewritePatternSet &patterns);
 
 } // namespace gcomp::lowering
 

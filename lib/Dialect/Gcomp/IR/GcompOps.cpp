@@ -659,5 +659,134 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
   return getInput();
 }
 
+//===----------------------------------------------------------------------===//
+// Indexed reads and writes, TopK, Resize
+//===----------------------------------------------------------------------===//
+
+/// The GatherND result shape: indices.shape[:-1] + data.shape[b + k:].
+FailureOr<SmallVector<int64_t>> gcomp::inferGatherNDShape(
+    ArrayRef<int64_t> data, ArrayRef<int64_t> indices, int64_t batchDims,
+    EmitErrorFn emitError) {
+  auto fail = [&](const Twine &message) -> FailureOr<SmallVector<int64_t>> {
+    if (emitError)
+      emitError() << message;
+    return failure();
+  };
+  if (indices.empty() || ShapedType::isDynamic(indices.back()))
+    return fail("indices must have a static last dim");
+  int64_t k = indices.back();
+  if (batchDims < 0 || batchDims >= static_cast<int64_t>(indices.size()) ||
+      batchDims + k > static_cast<int64_t>(data.size()))
+    return fail("batch_dims " + Twine(batchDims) + " plus tuple length " +
+                Twine(k) + " exceeds the data rank " + Twine(data.size()));
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (data[d] != indices[d])
+      return fail("data " + shapeStr(data) + " and indices " +
+                  shapeStr(indices) + " differ in batch dim " + Twine(d));
+  SmallVector<int64_t> shape(indices.drop_back());
+  shape.append(data.begin() + batchDims + k, data.end());
+  return shape;
+}
+
+LogicalResult GatherNDOp::verify() {
+  auto shape = inferGatherNDShape(
+      getData().getType().getShape(), getIndices().getType().getShape(),
+      static_cast<int64_t>(getBatchDims()), [&] { return emitOpError(); });
+  if (failed(shape))
+    return failure();
+  if (getType().getShape() != ArrayRef(*shape) ||
+      getType().getElementType() != getData().getType().getElementType())
+    return emitOpError() << "result must be " << shapeStr(*shape)
+                         << " of the data's element type";
+  return success();
+}
+
+static LogicalResult verifyReduction(Operation *op, StringRef reduction) {
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return op->emitOpError() << "unknown reduction '" << reduction
+                             << "' (expected none, add, mul, max or min)";
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  ArrayRef<int64_t> data = getData().getType().getShape(),
+                    indices = getIndices().getType().getShape(),
+                    updates = getUpdates().getType().getShape();
+  if (indices.empty() || ShapedType::isDynamic(indices.back()) ||
+      indices.back() > static_cast<int64_t>(data.size()))
+    return emitOpError() << "indices " << shapeStr(indices)
+                         << " must end in a static tuple length <= the data rank";
+  SmallVector<int64_t> expected(indices.drop_back());
+  expected.append(data.begin() + indices.back(), data.end());
+  if (updates != ArrayRef(expected))
+    return emitOpError() << "updates must be " << shapeStr(expected) << ", got "
+                         << shapeStr(updates);
+  if (getUpdates().getType().getElementType() !=
+      getData().getType().getElementType())
+    return emitOpError() << "updates and data differ in element type";
+  return verifyReduction(*this, getReduction());
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  RankedTensorType data = getData().getType(), indices = getIndices().getType();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (data.getRank() != indices.getRank() || axis < 0 || axis >= data.getRank())
+    return emitOpError() << "expects data and indices of one rank and an axis "
+                            "in range";
+  if (getUpdates().getType().getShape() != indices.getShape() ||
+      getUpdates().getType().getElementType() != data.getElementType())
+    return emitOpError() << "updates must have the indices' shape and the "
+                            "data's element type";
+  return verifyReduction(*this, getReduction());
+}
+
+LogicalResult TopKOp::verify() {
+  RankedTensorType in = getInput().getType(), values = getValues().getType();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError() << "axis " << axis << " is out of range for " << in;
+  if (values.getShape() != getIndices().getType().getShape() ||
+      values.getElementType() != in.getElementType() ||
+      values.getRank() != in.getRank())
+    return emitOpError() << "values and indices must share a shape of the "
+                            "input's rank, values the input's element type";
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t size = in.getDimSize(d), k = values.getDimSize(d);
+    if (d == axis ? (!ShapedType::isDynamic(size) && !ShapedType::isDynamic(k) &&
+                     k > size)
+                  : size != k)
+      return emitOpError() << "results " << values << " do not fit input " << in
+                           << " with k along axis " << axis;
+  }
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (in.getRank() != out.getRank() ||
+      static_cast<int64_t>(getScales().size()) != in.getRank())
+    return emitOpError() << "expects one scale per dim and equal ranks";
+  if (!llvm::is_contained({"nearest", "linear", "cubic"}, getMode()))
+    return emitOpError() << "unknown mode '" << getMode() << "'";
+  if (!llvm::is_contained({"half_pixel", "half_pixel_symmetric",
+                           "pytorch_half_pixel", "align_corners", "asymmetric",
+                           "tf_crop_and_resize"},
+                          getCoordinateMode()))
+    return emitOpError() << "unknown coordinate mode '" << getCoordinateMode()
+                         << "'";
+  if (!llvm::is_contained({"round_prefer_floor", "round_prefer_ceil", "floor",
+                           "ceil"},
+                          getNearestMode()))
+    return emitOpError() << "unknown nearest mode '" << getNearestMode() << "'";
+  if (getMode() != "nearest" && !isa<FloatType>(in.getElementType()))
+    return emitOpError() << getMode() << " interpolation needs a float type";
+  if (llvm::any_of(getScales(), [](double s) { return !(s > 0); }))
+    return emitOpError() << "scales must be positive";
+  if (getCoordinateMode() == "tf_crop_and_resize" &&
+      static_cast<int64_t>(getRoi().size()) != 2 * in.getRank())
+    return emitOpError() << "tf_crop_and_resize needs a roi of 2 x rank values";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.cpp.inc"

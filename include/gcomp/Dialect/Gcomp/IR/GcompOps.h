@@ -53,6 +53,11 @@ inferGatherType(mlir::RankedTensorType data, mlir::RankedTensorType indices,
 mlir::FailureOr<mlir::RankedTensorType>
 inferWhereType(mlir::RankedTensorType condition, mlir::RankedTensorType x,
                mlir::RankedTensorType y, EmitErrorFn emitError);
+/// ONNX GatherND's result shape: indices.shape[:-1] +
+/// data.shape[batchDims + k:], k being the indices' last dim.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferGatherNDShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<int64_t> indices,
+                   int64_t batchDims, EmitErrorFn emitError);
 
 /// Constants larger than this many elements are not folded at compile time.
 inline constexpr int64_t kFoldElementLimit = 1 << 16;

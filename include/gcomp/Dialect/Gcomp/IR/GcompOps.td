@@ -527,4 +527,105 @@ def Gcomp_TileOp : Gcomp_Op<"tile", [Pure, SameOperandsAndResultElementType]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_GatherNDOp : Gcomp_Op<"gather_nd", [Pure]> {
+  let summary = "Gather slices of `data` at index tuples (ONNX GatherND)";
+  let description = [{
+    The last dim of `indices` (k) holds tuples indexing the first k dims of
+    `data` after its leading `batch_dims` (which `indices` shares). The
+    result shape is indices.shape[:-1] + data.shape[batch_dims + k:];
+    negative indices count from the end.
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$data,
+                   RankedTensorOf<[I32, I64]>:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gcomp_ScatterNDOp : Gcomp_Op<"scatter_nd",
+    [Pure, AllTypesMatch<["data", "result"]>]> {
+  let summary = "A copy of `data` with slices replaced at index tuples (ONNX ScatterND)";
+  let description = [{
+    For every index tuple `indices[i..., :]` (k values, indexing the first k
+    dims of `data`), the slice of the copy at that tuple becomes
+    `updates[i...]`, combined with the old value by `reduction` ("none",
+    "add", "mul", "max", "min"). Updates apply in row-major order of i, so
+    duplicate tuples are well defined (the last one wins for "none").
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$data,
+                   RankedTensorOf<[I32, I64]>:$indices,
+                   Gcomp_AnyTensor:$updates,
+                   DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `,` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gcomp_ScatterElementsOp : Gcomp_Op<"scatter_elements",
+    [Pure, AllTypesMatch<["data", "result"]>]> {
+  let summary = "A copy of `data` with elements replaced along `axis` (ONNX ScatterElements)";
+  let description = [{
+    For every position p of `indices` (same rank as `data`), the element of
+    the copy at p with its `axis` coordinate replaced by `indices[p]`
+    becomes `updates[p]`, combined by `reduction` ("none", "add", "mul",
+    "max", "min"), in row-major order of p.
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$data,
+                   RankedTensorOf<[I32, I64]>:$indices,
+                   Gcomp_AnyTensor:$updates, I64Attr:$axis,
+                   DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `,` $updates attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gcomp_TopKOp : Gcomp_Op<"topk", [Pure]> {
+  let summary = "The k largest (or smallest) elements along `axis`, sorted (ONNX TopK)";
+  let description = [{
+    `k` is the result's size along `axis`. Values come in descending order
+    (ascending when `largest` is false); equal values keep their input
+    order, so the lower index comes first. `indices` are int64.
+  }];
+  let arguments = (ins Gcomp_NumericTensor:$input, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "true">:$largest);
+  let results = (outs Gcomp_NumericTensor:$values, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Gcomp_ResizeOp : Gcomp_Op<"resize", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "Resample to the result's shape (ONNX Resize and Upsample)";
+  let description = [{
+    Every result dim d reads input coordinates given by
+    `coordinate_mode` and `scales[d]` (the importer resolves `sizes`, axes
+    and aspect-ratio policies into the result type and `scales`): "nearest"
+    (rounded by `nearest_mode`), "linear" or "cubic" (`cubic_coeff_a`,
+    `exclude_outside`) interpolation, separably over the dims that change;
+    with `antialias`, linear and cubic filters widen by 1 / scale when
+    downsampling.
+    `roi` (all starts, then all ends) and `extrapolation_value` serve
+    "tf_crop_and_resize". Tap positions and weights depend only on the
+    static shapes, so the lowering computes them at compile time.
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$input, StrAttr:$mode,
+                   StrAttr:$coordinate_mode,
+                   DefaultValuedStrAttr<StrAttr, "round_prefer_floor">:$nearest_mode,
+                   DenseF64ArrayAttr:$scales,
+                   DefaultValuedAttr<DenseF64ArrayAttr, "{}">:$roi,
+                   DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
+                   DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
+                   DefaultValuedAttr<F64Attr, "0.0">:$extrapolation_value,
+                   DefaultValuedAttr<BoolAttr, "false">:$antialias);
+  let results = (outs Gcomp_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // GCOMP_DIALECT_GCOMP_IR_GCOMPOPS_TD

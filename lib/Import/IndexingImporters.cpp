@@ -1,0 +1,158 @@
+//===- IndexingImporters.cpp - GatherND, scatters, TopK, NonZero ----------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+namespace {
+
+LogicalResult requireIntegerIndices(NodeContext &nc, unsigned i) {
+  Type t = nc.inputType(i).getElementType();
+  if (t.isInteger(32) || t.isInteger(64))
+    return success();
+  nc.error() << "indices must be int32 or int64, got " << t;
+  return failure();
+}
+
+LogicalResult importGatherND(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireIntegerIndices(nc, 1)))
+    return failure();
+  RankedTensorType data = nc.inputType(0), indices = nc.inputType(1);
+  int64_t batchDims = nc.intAttr("batch_dims", 0);
+  auto shape = inferGatherNDShape(data.getShape(), indices.getShape(),
+                                  batchDims, nc.errorFn());
+  if (failed(shape))
+    return failure();
+  nc.outputs.push_back(GatherNDOp::create(
+      nc.builder, nc.loc, data.clone(*shape), nc.inputs[0], nc.inputs[1],
+      nc.builder.getI64IntegerAttr(batchDims)));
+  return success();
+}
+
+/// The `reduction` attribute (ScatterND and ScatterElements from opset 16).
+std::string reductionOf(NodeContext &nc) {
+  const onnx::AttributeProto *r = nc.attr("reduction");
+  return r ? r->s() : "none";
+}
+
+LogicalResult importScatterND(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(requireIntegerIndices(nc, 1)))
+    return failure();
+  auto op = ScatterNDOp::create(nc.builder, nc.loc, nc.inputType(0),
+                                nc.inputs[0], nc.inputs[1], nc.inputs[2],
+                                nc.builder.getStringAttr(reductionOf(nc)));
+  if (failed(mlir::verify(op)))
+    return failure();
+  nc.outputs.push_back(op);
+  return success();
+}
+
+/// ScatterElements, and the deprecated Scatter (opsets 9 and 10) it renamed.
+LogicalResult importScatterElements(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(requireIntegerIndices(nc, 1)))
+    return failure();
+  FailureOr<int64_t> axis =
+      nc.normalizeAxis(nc.intAttr("axis", 0), nc.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  auto op = ScatterElementsOp::create(
+      nc.builder, nc.loc, nc.inputType(0), nc.inputs[0], nc.inputs[1],
+      nc.inputs[2], nc.builder.getI64IntegerAttr(*axis),
+      nc.builder.getStringAttr(reductionOf(nc)));
+  if (failed(mlir::verify(op)))
+    return failure();
+  nc.outputs.push_back(op);
+  return success();
+}
+
+LogicalResult importTopK(NodeContext &nc) {
+  if (failed(nc.requireInputs(nc.opset < 10 ? 1 : 2)))
+    return failure();
+  RankedTensorType in = nc.inputType(0);
+  int64_t k;
+  if (nc.opset < 10) {
+    k = nc.intAttr("k", -1);
+  } else {
+    FailureOr<SmallVector<int64_t>> kValue = nc.constantInts(1, "K");
+    if (failed(kValue))
+      return failure();
+    if (kValue->size() != 1) {
+      nc.error() << "K must hold one value";
+      return failure();
+    }
+    k = (*kValue)[0];
+  }
+  FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", -1), in.getRank());
+  if (failed(axis))
+    return failure();
+  if (in.isDynamicDim(*axis) || k < 0 || k > in.getDimSize(*axis)) {
+    nc.error() << "k = " << k << " must be in [0, " << in.getDimSize(*axis)
+               << "], the static size of axis " << *axis;
+    return failure();
+  }
+  SmallVector<int64_t> shape(in.getShape());
+  shape[*axis] = k;
+  // `sorted` = 0 lets any order through; sorted output is one of them.
+  auto op = TopKOp::create(nc.builder, nc.loc, in.clone(shape),
+                           in.clone(shape, nc.builder.getI64Type()),
+                           nc.inputs[0], nc.builder.getI64IntegerAttr(*axis),
+                           nc.builder.getBoolAttr(nc.intAttr("largest", 1) != 0));
+  nc.outputs.push_back(op.getValues());
+  nc.outputs.push_back(op.getIndices());
+  return success();
+}
+
+/// NonZero's output shape is the number of non-zeros, so a static graph
+/// can only have it when the input is known: it folds.
+LogicalResult importNonZero(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  ElementsAttr input = nc.constantInput(0);
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(input);
+  if (!dense) {
+    nc.error() << "the output shape depends on the input's values; gcomp "
+                  "compiles NonZero only when its input is a constant";
+    return failure();
+  }
+  RankedTensorType type = nc.inputType(0);
+  SmallVector<int64_t> strides(type.getRank(), 1);
+  for (int64_t d = type.getRank() - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  SmallVector<int64_t> flat;
+  int64_t i = 0;
+  for (Attribute a : dense.getValues<Attribute>()) {
+    bool nonZero = isa<FloatAttr>(a) ? !cast<FloatAttr>(a).getValue().isZero()
+                                     : !cast<IntegerAttr>(a).getValue().isZero();
+    if (nonZero)
+      flat.push_back(i);
+    ++i;
+  }
+  int64_t count = static_cast<int64_t>(flat.size());
+  SmallVector<int64_t> coords(type.getRank() * count);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    for (int64_t j = 0; j < count; ++j)
+      coords[d * count + j] = (flat[j] / strides[d]) % type.getDimSize(d);
+  auto resultType =
+      RankedTensorType::get({type.getRank(), count}, nc.builder.getI64Type());
+  nc.outputs.push_back(ConstantOp::create(
+      nc.builder, nc.loc, DenseIntElementsAttr::get(resultType, coords)));
+  return success();
+}
+
+} // namespace
+
+void addIndexingImporters(StringMap<OpImporterFn> &table) {
+  table["GatherND"] = importGatherND;
+  table["NonZero"] = importNonZero;
+  table["Scatter"] = importScatterElements;
+  table["ScatterElements"] = importScatterElements;
+  table["ScatterND"] = importScatterND;
+  table["TopK"] = importTopK;
+}
+
+} // namespace gcomp::detail
