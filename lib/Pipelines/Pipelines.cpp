@@ -61,7 +61,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     return steps;
   }
   case Phase::LLVM:
-    return {req("convert-linalg-to-loops", true),
+    return {req("gcomp-flatten-empty-arguments", true),
+            req("convert-linalg-to-loops", true),
             req("lower-affine"),
             req("convert-scf-to-cf"),
             req("expand-strided-metadata"),

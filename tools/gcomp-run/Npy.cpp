@@ -34,7 +34,8 @@ constexpr TypeDesc kTypes[] = {
     {ElemType::Float64, 8, "float64", "<f8"},
     {ElemType::UInt32, 4, "uint32", "<u4"},
     {ElemType::UInt64, 8, "uint64", "<u8"},
-    {ElemType::BFloat16, 2, "bfloat16", nullptr},
+    // NumPy has no bfloat16; ml_dtypes.bfloat16 arrays save as 2-byte voids.
+    {ElemType::BFloat16, 2, "bfloat16", "<V2"},
 };
 
 const TypeDesc *find(ElemType type) {
@@ -250,7 +251,7 @@ bool parseDescr(std::string_view descr, ElemType &type, std::string &error) {
   for (const TypeDesc &d : kTypes) {
     if (!d.descr || std::string_view(d.descr).substr(1) != kind)
       continue;
-    if (order == '|' && d.size != 1) {
+    if (order == '|' && d.size != 1 && kind[0] != 'V') {
       error = "unsupported dtype " + quoted;
       return false;
     }

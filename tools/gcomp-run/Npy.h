@@ -25,8 +25,8 @@ namespace gcomp {
 namespace npy {
 
 /// Element types, numbered as ONNX's TensorProto.DataType (and gcomp_dtype).
-/// BFloat16 has no .npy spelling; it is listed so that callers can use one
-/// enum for everything.
+/// BFloat16 has no NumPy type; it is read and written as the 2-byte void
+/// ('<V2') that NumPy uses to save ml_dtypes.bfloat16 arrays.
 enum class ElemType : int32_t {
   Float32 = 1,
   UInt8 = 2,

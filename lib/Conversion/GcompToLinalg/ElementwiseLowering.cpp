@@ -338,7 +338,24 @@ struct ElementwiseLowering : ConversionPattern {
     Value result = elementwise(
         rewriter, op->getLoc(), resultType, operands,
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          return scalarBody(op, b, loc, args, resultType.getElementType());
+          Type resultElement = resultType.getElementType();
+          if (isa<CastOp, WhereOp, BroadcastToOp>(op))
+            return scalarBody(op, b, loc, args, resultElement);
+          // f16 and bf16 math runs in f32, rounded once at the end, as
+          // onnxruntime and the ONNX reference do.
+          auto isHalf = [](Type t) {
+            return isa<FloatType>(t) && t.getIntOrFloatBitWidth() < 32;
+          };
+          SmallVector<Value> wide;
+          for (Value a : args)
+            wide.push_back(isHalf(a.getType())
+                               ? arith::ExtFOp::create(b, loc, b.getF32Type(), a)
+                               : a);
+          Type wideResult = isHalf(resultElement) ? b.getF32Type() : resultElement;
+          Value v = scalarBody(op, b, loc, wide, wideResult);
+          return wideResult != resultElement
+                     ? Value(arith::TruncFOp::create(b, loc, resultElement, v))
+                     : v;
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -42,18 +42,33 @@ Value multiplyAdd(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
   return arith::AddIOp::create(b, loc, acc, arith::MulIOp::create(b, loc, a, x));
 }
 
+/// The contraction `maps` describe; f16 and bf16 accumulate in f32 and
+/// round once at the end (sums of hundreds of half-precision products lose
+/// digits otherwise, and onnxruntime accumulates in f32 too).
 Value contraction(OpBuilder &b, Location loc, RankedTensorType resultType,
                   Value lhs, Value rhs, ArrayRef<AffineMap> maps,
                   ArrayRef<utils::IteratorType> iterators) {
-  Value acc = filledTensor(b, loc, resultType,
-                           zeroAttr(resultType.getElementType()));
-  return linalg::GenericOp::create(
-             b, loc, resultType, ValueRange{lhs, rhs}, acc, maps, iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, l, multiplyAdd(nb, l, args[0], args[1], args[2]));
-             })
-      .getResult(0);
+  Type elem = resultType.getElementType();
+  bool half = isa<FloatType>(elem) && elem.getIntOrFloatBitWidth() < 32;
+  RankedTensorType accType = half ? resultType.clone(b.getF32Type()) : resultType;
+  Value acc = filledTensor(b, loc, accType, zeroAttr(accType.getElementType()));
+  Value sum = linalg::GenericOp::create(
+                  b, loc, accType, ValueRange{lhs, rhs}, acc, maps, iterators,
+                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                    Value x = args[0], y = args[1];
+                    if (half) {
+                      x = arith::ExtFOp::create(nb, l, nb.getF32Type(), x);
+                      y = arith::ExtFOp::create(nb, l, nb.getF32Type(), y);
+                    }
+                    linalg::YieldOp::create(nb, l, multiplyAdd(nb, l, x, y, args[2]));
+                  })
+                  .getResult(0);
+  if (!half)
+    return sum;
+  return elementwise(b, loc, resultType, sum,
+                     [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                       return arith::TruncFOp::create(nb, l, elem, args[0]);
+                     });
 }
 
 struct MatMulLowering : OpConversionPattern<MatMulOp> {

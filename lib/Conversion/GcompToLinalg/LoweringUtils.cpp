@@ -138,11 +138,13 @@ Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value old,
            : isBool ? Value(arith::AndIOp::create(b, loc, old, update))
                     : Value(arith::MulIOp::create(b, loc, old, update));
   if (reduction == "max")
-    return isFloat ? Value(arith::MaximumFOp::create(b, loc, old, update))
-                   : Value(arith::MaxSIOp::create(b, loc, old, update));
+    return isFloat  ? Value(arith::MaximumFOp::create(b, loc, old, update))
+           : isBool ? Value(arith::OrIOp::create(b, loc, old, update))
+                    : Value(arith::MaxSIOp::create(b, loc, old, update));
   if (reduction == "min")
-    return isFloat ? Value(arith::MinimumFOp::create(b, loc, old, update))
-                   : Value(arith::MinSIOp::create(b, loc, old, update));
+    return isFloat  ? Value(arith::MinimumFOp::create(b, loc, old, update))
+           : isBool ? Value(arith::AndIOp::create(b, loc, old, update))
+                    : Value(arith::MinSIOp::create(b, loc, old, update));
   return update;
 }
 

@@ -68,6 +68,8 @@ TypedAttr extremeAttr(Type t, bool lowest) {
   if (auto ft = dyn_cast<FloatType>(t))
     return FloatAttr::get(ft, APFloat::getInf(ft.getFloatSemantics(), lowest));
   unsigned w = t.getIntOrFloatBitWidth();
+  if (w == 1) // bool: false < true
+    return IntegerAttr::get(t, lowest ? APInt(1, 0) : APInt(1, 1));
   return IntegerAttr::get(t, lowest ? APInt::getSignedMinValue(w)
                                     : APInt::getSignedMaxValue(w));
 }
@@ -85,11 +87,15 @@ Value mul(OpBuilder &b, Location l, Value x, Value y) {
 Value maxOf(OpBuilder &b, Location l, Value x, Value y) {
   if (isa<FloatType>(x.getType()))
     return arith::MaximumFOp::create(b, l, x, y);
+  if (x.getType().isInteger(1))
+    return arith::OrIOp::create(b, l, x, y);
   return arith::MaxSIOp::create(b, l, x, y);
 }
 Value minOf(OpBuilder &b, Location l, Value x, Value y) {
   if (isa<FloatType>(x.getType()))
     return arith::MinimumFOp::create(b, l, x, y);
+  if (x.getType().isInteger(1))
+    return arith::AndIOp::create(b, l, x, y);
   return arith::MinSIOp::create(b, l, x, y);
 }
 

@@ -83,3 +83,51 @@ func.func @relu_int(%x: tensor<2xi32>) {
   %0 = gcomp.relu %x : tensor<2xi32>
   return
 }
+
+// -----
+
+func.func @gather_nd_rank(%x: tensor<2x3xf32>, %i: tensor<4x3xi64>) {
+  // expected-error @+1 {{batch_dims 0 plus tuple length 3 exceeds the data rank 2}}
+  %0 = gcomp.gather_nd %x[%i] : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates(%x: tensor<2x3xf32>, %i: tensor<4x1xi64>, %u: tensor<4x2xf32>) {
+  // expected-error @+1 {{updates must be [4,3], got [4,2]}}
+  %0 = gcomp.scatter_nd %x[%i], %u : (tensor<2x3xf32>, tensor<4x1xi64>, tensor<4x2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_reduction(%x: tensor<3xf32>, %i: tensor<2xi64>, %u: tensor<2xf32>) {
+  // expected-error @+1 {{unknown reduction 'sum' (expected none, add, mul, max or min)}}
+  %0 = gcomp.scatter_elements %x[%i], %u {axis = 0 : i64, reduction = "sum"} : (tensor<3xf32>, tensor<2xi64>, tensor<2xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @topk_too_many(%x: tensor<4x5xf32>) {
+  // expected-error @+1 {{results 'tensor<4x6xf32>' do not fit input 'tensor<4x5xf32>' with k along axis 1}}
+  %v, %i = gcomp.topk %x {axis = 1 : i64} : (tensor<4x5xf32>) -> (tensor<4x6xf32>, tensor<4x6xi64>)
+  return
+}
+
+// -----
+
+func.func @resize_int_linear(%x: tensor<4xi32>) {
+  // expected-error @+1 {{linear interpolation needs a float type}}
+  %0 = gcomp.resize %x {mode = "linear", coordinate_mode = "half_pixel", scales = array<f64: 2.0>} : tensor<4xi32> -> tensor<8xi32>
+  return
+}
+
+// -----
+
+func.func @resize_crop_roi(%x: tensor<4xf32>) {
+  // expected-error @+1 {{tf_crop_and_resize needs a roi of 2 x rank values}}
+  %0 = gcomp.resize %x {mode = "linear", coordinate_mode = "tf_crop_and_resize", scales = array<f64: 2.0>} : tensor<4xf32> -> tensor<8xf32>
+  return
+}

@@ -53,3 +53,16 @@ func.func @data_movement(%x: tensor<2x3x4xf32>) -> tensor<4x6xf32> {
   %3 = gcomp.add %1, %2 : (tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<4x6xf32>
   return %3 : tensor<4x6xf32>
 }
+
+// CHECK-LABEL: func.func @indexing_and_resize
+func.func @indexing_and_resize(%x: tensor<2x3x4xf32>, %i: tensor<5x2xi64>, %u: tensor<5x4xf32>) -> (tensor<5x4xf32>, tensor<2x3x4xf32>, tensor<2x2x4xf32>, tensor<2x6x8xf32>) {
+  // CHECK: gcomp.gather_nd %{{.*}}[%{{.*}}] : (tensor<2x3x4xf32>, tensor<5x2xi64>) -> tensor<5x4xf32>
+  %0 = gcomp.gather_nd %x[%i] : (tensor<2x3x4xf32>, tensor<5x2xi64>) -> tensor<5x4xf32>
+  // CHECK: gcomp.scatter_nd %{{.*}}[%{{.*}}], %{{.*}} {reduction = "mul"}
+  %1 = gcomp.scatter_nd %x[%i], %u {reduction = "mul"} : (tensor<2x3x4xf32>, tensor<5x2xi64>, tensor<5x4xf32>) -> tensor<2x3x4xf32>
+  // CHECK: gcomp.topk %{{.*}} {axis = 1 : i64, largest = false}
+  %v, %k = gcomp.topk %x {axis = 1 : i64, largest = false} : (tensor<2x3x4xf32>) -> (tensor<2x2x4xf32>, tensor<2x2x4xi64>)
+  // CHECK: gcomp.resize %{{.*}} {coordinate_mode = "half_pixel", mode = "cubic", scales = array<f64: 1.000000e+00, 2.000000e+00, 2.000000e+00>}
+  %r = gcomp.resize %x {mode = "cubic", coordinate_mode = "half_pixel", scales = array<f64: 1.0, 2.0, 2.0>} : tensor<2x3x4xf32> -> tensor<2x6x8xf32>
+  return %0, %1, %v, %r : tensor<5x4xf32>, tensor<2x3x4xf32>, tensor<2x2x4xf32>, tensor<2x6x8xf32>
+}

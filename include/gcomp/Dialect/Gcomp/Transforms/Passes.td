@@ -86,6 +86,20 @@ def GcompMemrefCopyToLinalg : Pass<"gcomp-memref-copy-to-linalg"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def GcompFlattenEmptyArguments
+    : Pass<"gcomp-flatten-empty-arguments", "mlir::func::FuncOp"> {
+  let summary = "Give zero-element memref arguments a 1-D type";
+  let description = [{
+    The bare-pointer calling convention cannot describe a memref such as
+    memref<3x0x5xf32> (a zero dim leaves its strides undefined), so
+    convert-func-to-llvm would leave such a function unconverted. Models do
+    have empty inputs and outputs (an empty slice, a reduction over an empty
+    set). Each such argument becomes memref<0xT>, seen through a
+    `memref.expand_shape` view by the body; nothing reads or writes it.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def GcompFlattenGlobals : Pass<"gcomp-flatten-globals", "mlir::ModuleOp"> {
   let summary = "Store constant memref globals as 1-D arrays";
   let description = [{
