@@ -2,6 +2,7 @@
 
 #include "gcomp/Target/CPU/CPUTarget.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -95,6 +96,13 @@ translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
                      TargetMachine &tm, unsigned optLevel) {
   mlir::registerBuiltinDialectTranslation(*module.getContext());
   mlir::registerLLVMDialectTranslation(*module.getContext());
+  // Outlined kernels (gcomp-outline-kernels) stay separate symbols.
+  // func-to-llvm keeps their `llvm.no_inline` only as a discardable
+  // attribute; make it the llvm.func property that becomes `noinline`.
+  module.walk([](mlir::LLVM::LLVMFuncOp fn) {
+    if (fn->removeAttr("llvm.no_inline"))
+      fn.setNoInline(true);
+  });
   std::unique_ptr<Module> llvmModule =
       mlir::translateModuleToLLVMIR(module, context, "gcomp_model");
   if (!llvmModule)

@@ -1,6 +1,7 @@
 //===- InstrumentKernels.cpp - per-kernel timers for gcomp --profile ------===//
 
 #include "AbiGlobals.h"
+#include "Kernels.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "gcomp/model_abi.h"
 
@@ -22,15 +23,8 @@ using namespace gcomp;
 
 namespace {
 
-/// The ONNX node names a location carries, in order, without repeats.
 std::string nodeNames(Location loc) {
-  llvm::SetVector<StringRef> names;
-  loc->walk([&](Location l) {
-    if (auto named = dyn_cast<NameLoc>(l))
-      names.insert(named.getName().strref());
-    return WalkResult::advance();
-  });
-  return llvm::join(names, ",");
+  return llvm::join(nodeNamesOf(loc), ",");
 }
 
 /// Floating-point operations of one call: iterations times the arith/math
@@ -65,11 +59,7 @@ struct InstrumentKernelsPass
       module.emitError() << "no entry function '" << entryName << "'";
       return signalPassFailure();
     }
-    SmallVector<Operation *> kernels;
-    entry.walk([&](Operation *op) {
-      if (isa<linalg::LinalgOp, memref::CopyOp>(op))
-        kernels.push_back(op);
-    });
+    SmallVector<Operation *> kernels = entryKernels(entry);
 
     OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
     Location loc = entry.getLoc();
@@ -90,9 +80,7 @@ struct InstrumentKernelsPass
       func::CallOp::create(b, op->getLoc(), GCOMP_SYM_PROF_END, TypeRange{},
                            id);
       table.push_back(estimateFlops(op));
-      StringRef opName = op->getName().getStringRef();
-      names += "k" + std::to_string(index) + "." +
-               opName.substr(opName.find('.') + 1).str();
+      names += kernelLabel(index, op);
       names.push_back('\0');
       names += nodeNames(op->getLoc());
       names.push_back('\0');

@@ -1,0 +1,56 @@
+//===- Kernels.h - what counts as one kernel of the entry function -*- C++ -*-===//
+//
+// After bufferization the entry function is a sequence of kernels (each
+// linalg op, memref.copy, or scf loop nest of a sequential op) among
+// allocations, views and constants. Profiling (gcomp-instrument-kernels) and
+// outlining (gcomp-outline-kernels) number them the same way, so a
+// profile's `k12.generic` is the symbol `gcomp.k12.generic...` in perf.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GCOMP_LIB_DIALECT_GCOMP_TRANSFORMS_KERNELS_H
+#define GCOMP_LIB_DIALECT_GCOMP_TRANSFORMS_KERNELS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace gcomp {
+
+inline bool isKernel(mlir::Operation *op) {
+  return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
+                   mlir::LoopLikeOpInterface>(op);
+}
+
+/// The kernels of `entry`, in program order (top level only).
+inline llvm::SmallVector<mlir::Operation *> entryKernels(mlir::func::FuncOp entry) {
+  llvm::SmallVector<mlir::Operation *> kernels;
+  for (mlir::Operation &op : entry.getBody().getOps())
+    if (isKernel(&op))
+      kernels.push_back(&op);
+  return kernels;
+}
+
+/// "k3.generic": the kernel's index and op name.
+inline std::string kernelLabel(size_t index, mlir::Operation *op) {
+  llvm::StringRef name = op->getName().getStringRef();
+  return "k" + std::to_string(index) + "." +
+         name.substr(name.find('.') + 1).str();
+}
+
+/// The ONNX node names a location carries, in order, without repeats.
+inline llvm::SmallVector<llvm::StringRef> nodeNamesOf(mlir::Location loc) {
+  llvm::SetVector<llvm::StringRef> names;
+  loc->walk([&](mlir::Location l) {
+    if (auto named = mlir::dyn_cast<mlir::NameLoc>(l))
+      names.insert(named.getName().strref());
+    return mlir::WalkResult::advance();
+  });
+  return names.takeVector();
+}
+
+} // namespace gcomp
+
+#endif
