@@ -165,10 +165,12 @@ int Compiler::run() {
     if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
       if (!StringRef(message).starts_with("node '"))
         message = "node '" + name.getName().str() + "': " + message;
-    errs() << "gcomp: "
-           << (diag.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
-                                                               : "warning")
-           << ": " << options.inputPath << ": " << message << "\n";
+    StringRef severity = "warning";
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error)
+      severity = "error";
+    else if (diag.getSeverity() == mlir::DiagnosticSeverity::Remark)
+      severity = "remark";
+    errs() << "gcomp: " << severity << ": " << options.inputPath << ": " << message << "\n";
     return success();
   });
 
@@ -187,13 +189,21 @@ int Compiler::run() {
       return 1;
     }
   pipelineOptions.disabledPasses = options.disabledPasses;
-  if (!options.debugMiscompilePass.empty() &&
-      options.debugMiscompilePass != "gcomp-fuse-elementwise") {
-    error("--debug-miscompile: only gcomp-fuse-elementwise can miscompile on "
-          "purpose");
-    return 1;
+  if (!options.debugMiscompilePass.empty()) {
+    auto [pass, fusion] = StringRef(options.debugMiscompilePass).split(':');
+    int64_t index = -1;
+    if (pass != "gcomp-fuse-elementwise" ||
+        (!fusion.empty() && (fusion.getAsInteger(10, index) || index < 0))) {
+      error("--debug-miscompile: only gcomp-fuse-elementwise (or "
+            "gcomp-fuse-elementwise:K for its fusion K) can miscompile on "
+            "purpose");
+      return 1;
+    }
+    pipelineOptions.testMiscompilePass = pass.str();
+    pipelineOptions.testMiscompileFusion = index;
   }
-  pipelineOptions.testMiscompilePass = options.debugMiscompilePass;
+  pipelineOptions.maxFusions = options.debugFusionLimit;
+  pipelineOptions.printFusions = options.debugPrintFusions;
   if (needsTarget) {
     cpu::TargetOptions targetOptions{options.triple, options.cpu,
                                      options.features, options.optLevel};

@@ -37,8 +37,16 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     return {opt("canonicalize"), opt("cse")};
   case Phase::Linalg: {
     std::string fuse = "gcomp-fuse-elementwise";
+    std::string fuseOptions;
     if (o.testMiscompilePass == fuse)
-      fuse += "{test-miscompile}";
+      fuseOptions += " test-miscompile test-miscompile-fusion=" +
+                     std::to_string(o.testMiscompileFusion);
+    if (o.maxFusions >= 0)
+      fuseOptions += " max-fusions=" + std::to_string(o.maxFusions);
+    if (o.printFusions)
+      fuseOptions += " print-fusions";
+    if (!fuseOptions.empty())
+      fuse += "{" + fuseOptions.substr(1) + "}";
     return {req("gcomp-emit-model-abi{entry=" + o.entryName +
                 (o.cpuFeatures.empty() ? ""
                                        : " cpu-features=" + o.cpuFeatures) +

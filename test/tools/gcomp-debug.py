@@ -8,7 +8,8 @@
 # CHECK: PASS text report
 # CHECK: PASS bisect with nothing wrong
 # CHECK: PASS bisect names gcomp-fuse-elementwise
-# CHECK: 6 of 6 checks passed
+# CHECK: PASS bisect names fusion #1
+# CHECK: 7 of 7 checks passed
 import json
 import os
 import tempfile
@@ -87,7 +88,24 @@ with tempfile.TemporaryDirectory() as d:
             in r.stdout, r.stdout
         print("PASS bisect names gcomp-fuse-elementwise")
 
+    def bisect_fusion():
+        # Only fusion #1 is broken: bisect must name it and its nodes.
+        flags = ["--", "--debug-miscompile", "gcomp-fuse-elementwise:1"]
+        fusions = run([os.path.join(BIN, "gcomp"), path, "-o", f"{d}/f.so",
+                       "--debug-print-fusions"]).stderr
+        line = next(l for l in fusions.splitlines() if "fusion #1:" in l)
+        described = line.split("fusion #1: ", 1)[1]
+        r = run([DEBUG, "bisect", path, "--input", f"x={d}/x.npy", "--json"] + flags)
+        assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+        result = json.loads(r.stdout)
+        assert result["culprit"] == ["gcomp-fuse-elementwise"], result
+        assert result["fusion"] == {"index": 1, "description": described}, result
+        r = run([DEBUG, "bisect", path, "--input", f"x={d}/x.npy"] + flags)
+        assert f"The first fusion that breaks it is #1: {described}" in r.stdout, r.stdout
+        print("PASS bisect names fusion #1")
+
     res.check("text", text)
     res.check("bisect clean", bisect_clean)
     res.check("bisect broken", bisect_broken)
+    res.check("bisect fusion", bisect_fusion)
 res.finish()

@@ -123,8 +123,17 @@ int main(int argc, char **argv) {
                "List the ONNX operators gcomp imports, one per line, and exit");
   app.add_option("--debug-miscompile", options.debugMiscompilePass,
                  "Test only: make the named optimization pass produce wrong "
-                 "code (to test gcomp-debug bisect)")
+                 "code (PASS, or PASS:K for its K-th fusion) to test "
+                 "gcomp-debug bisect")
       ->group("Testing");
+  app.add_option("--debug-fusion-limit", options.debugFusionLimit,
+                 "Apply only the first N elementwise fusions (gcomp-debug "
+                 "bisect uses it to find the fusion that breaks a model)")
+      ->group("Debugging");
+  app.add_flag("--debug-print-fusions", options.debugPrintFusions,
+               "Report every elementwise fusion, numbered, with the ONNX "
+               "nodes it joins")
+      ->group("Debugging");
   app.add_option("--debug-perturb-node", options.debugPerturbNode,
                  "Test only: add 1 to the outputs of the named ONNX node "
                  "(to test gcomp-debug)")

@@ -42,8 +42,13 @@ struct DriverOptions {
   std::string debugPerturbNode;
   /// Optimization passes to leave out.
   std::vector<std::string> disabledPasses;
-  /// Test only: the optimization pass that miscompiles on purpose.
+  /// Test only: the optimization pass that miscompiles on purpose, with an
+  /// optional ":K" to break only its K-th fusion.
   std::string debugMiscompilePass;
+  /// Apply only the first N elementwise fusions (-1: all).
+  int64_t debugFusionLimit = -1;
+  /// Report every elementwise fusion (as a remark on stderr).
+  bool debugPrintFusions = false;
   /// argv[0] and an address in the executable, to find the runtime.
   const char *argv0 = nullptr;
   void *mainAddr = nullptr;

@@ -39,6 +39,14 @@ struct PipelineOptions {
   /// Test only: the optimization pass to make miscompile on purpose (for
   /// testing gcomp-debug bisect); only gcomp-fuse-elementwise supports it.
   std::string testMiscompilePass;
+  /// Test only: with testMiscompilePass, break only the ops that contain
+  /// this fusion (-1: all fused ops).
+  int64_t testMiscompileFusion = -1;
+  /// Apply only the first N elementwise fusions (-1: all); gcomp-debug
+  /// bisect halves this to find the fusion that breaks a model.
+  int64_t maxFusions = -1;
+  /// Report every elementwise fusion as a remark.
+  bool printFusions = false;
 };
 
 /// The passes that only optimize, which a user or gcomp-debug bisect may

@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace gcomp {
 #define GEN_PASS_DEF_GCOMPFUSEELEMENTWISE
@@ -16,31 +18,76 @@ using namespace mlir;
 
 namespace {
 
+std::string nodeList(Location loc) {
+  llvm::SetVector<StringRef> names;
+  loc->walk([&](Location l) {
+    if (auto named = dyn_cast<NameLoc>(l))
+      names.insert(named.getName().strref());
+    return WalkResult::advance();
+  });
+  return "[" + llvm::join(names, ", ") + "]";
+}
+
+/// Tracks which fusions each op contains: the control function approves a
+/// fusion (and numbers it), then the pattern inserts the fused op, which
+/// inherits the fusions of its producer and consumer.
+struct FusionHistory : RewriterBase::Listener {
+  DenseMap<Operation *, SmallVector<int64_t>> fusionsOf;
+  SmallVector<int64_t> pending;
+  bool hasPending = false;
+
+  void notifyOperationInserted(Operation *op,
+                               OpBuilder::InsertPoint) override {
+    if (!hasPending || !isa<linalg::GenericOp>(op))
+      return;
+    fusionsOf[op] = pending;
+    hasPending = false;
+  }
+  void notifyOperationErased(Operation *op) override { fusionsOf.erase(op); }
+};
+
 struct FuseElementwisePass
     : gcomp::impl::GcompFuseElementwiseBase<FuseElementwisePass> {
   using Base::Base;
 
   void runOnOperation() override {
     Operation *root = getOperation();
-    // Fused ops are new ops; remember which ones exist before.
-    llvm::DenseSet<Operation *> before;
-    root->walk([&](linalg::GenericOp op) { before.insert(op); });
-
-    RewritePatternSet patterns(&getContext());
+    FusionHistory history;
+    int64_t count = 0;
     // Fuse only producers used once: a value with several users would be
     // recomputed in each of them.
-    linalg::ControlFusionFn singleUse = [](OpOperand *operand) {
+    linalg::ControlFusionFn control = [&](OpOperand *operand) {
       Operation *producer = operand->get().getDefiningOp();
-      return producer && producer->hasOneUse();
+      Operation *consumer = operand->getOwner();
+      if (!producer || !producer->hasOneUse())
+        return false;
+      if (maxFusions >= 0 && count >= maxFusions)
+        return false;
+      if (printFusions)
+        consumer->emitRemark() << "fusion #" << count << ": the producer of "
+                               << nodeList(producer->getLoc())
+                               << " into the consumer of "
+                               << nodeList(consumer->getLoc());
+      history.pending = history.fusionsOf.lookup(producer);
+      history.pending.append(history.fusionsOf.lookup(consumer));
+      history.pending.push_back(count++);
+      history.hasPending = true;
+      return true;
     };
-    linalg::populateElementwiseOpsFusionPatterns(patterns, singleUse);
-    if (failed(applyPatternsGreedily(root, std::move(patterns))))
+    RewritePatternSet patterns(&getContext());
+    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+    GreedyRewriteConfig config;
+    config.setListener(&history);
+    if (failed(applyPatternsGreedily(root, std::move(patterns), config)))
       return signalPassFailure();
 
     if (!testMiscompile)
       return;
     root->walk([&](linalg::GenericOp op) {
-      if (before.contains(op))
+      auto it = history.fusionsOf.find(op);
+      if (it == history.fusionsOf.end() ||
+          (testMiscompileFusion >= 0 &&
+           !llvm::is_contained(it->second, testMiscompileFusion)))
         return;
       for (auto add : op.getBody()->getOps<arith::AddFOp>()) {
         OpBuilder b(add);

@@ -51,13 +51,27 @@ def GcompFuseElementwise : Pass<"gcomp-fuse-elementwise"> {
     user is another linalg op is merged into it (upstream's elementwise
     fusion patterns with that policy), so a chain of elementwise ops and
     the epilogue of a contraction become single loop nests.
-    `test-miscompile` (test only) turns the first `arith.addf` of every
-    fused op into `arith.subf`, so that `gcomp-debug bisect` can be shown to
-    find a broken pass.
+
+    Fusions are numbered in the order they happen, which is deterministic
+    for a given input. `max-fusions` applies only the first N (what
+    `gcomp-debug bisect` halves to find the fusion that breaks a model);
+    `print-fusions` reports each as a remark naming the ONNX nodes of the
+    producer and the consumer. `test-miscompile` (test only) turns the
+    first `arith.addf` of the fused ops into `arith.subf`: of every fused op,
+    or with `test-miscompile-fusion` = K only of those that contain fusion
+    K, so that bisect can be shown to find a broken pass and fusion.
   }];
   let options = [
+    Option<"maxFusions", "max-fusions", "int64_t", /*default=*/"-1",
+           "Apply only the first N fusions (-1: all)">,
+    Option<"printFusions", "print-fusions", "bool", /*default=*/"false",
+           "Report every fusion as a remark">,
     Option<"testMiscompile", "test-miscompile", "bool", /*default=*/"false",
-           "Test only: make every fused op compute the wrong result">,
+           "Test only: make fused ops compute the wrong result">,
+    Option<"testMiscompileFusion", "test-miscompile-fusion", "int64_t",
+           /*default=*/"-1",
+           "Test only: with test-miscompile, break only the ops containing "
+           "this fusion">,
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::arith::ArithDialect"];
