@@ -66,6 +66,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("gcomp-flatten-globals")};
     if (o.profile)
       steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
+    steps.push_back(req("gcomp-gemm-to-runtime-call"));
     steps.push_back(req("gcomp-outline-kernels{entry=" + o.entryName + "}"));
     return steps;
   }

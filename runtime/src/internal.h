@@ -38,6 +38,14 @@ GCOMP_HIDDEN size_t gcomp_rt_missing_cpu_features(const char *features,
                                                   char *missing,
                                                   size_t missing_cap);
 
+/* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
+ * model_abi.h). */
+GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
+                                int64_t a_rs, int64_t a_cs, const float *b,
+                                int64_t b_rs, int64_t b_cs, float *c,
+                                int64_t c_rs, int64_t c_cs, int64_t batch,
+                                int64_t a_bs, int64_t b_bs, int64_t c_bs);
+
 /*===----------------------------------------------------------------------===*
  * A growing string (runtime.c)
  *===----------------------------------------------------------------------===*/

@@ -89,18 +89,31 @@ with tempfile.TemporaryDirectory() as d:
         print("PASS bisect names gcomp-fuse-elementwise")
 
     def bisect_fusion():
-        # Only fusion #1 is broken: bisect must name it and its nodes.
+        # An elementwise chain fuses three times; only fusion #1 is broken:
+        # bisect must name it and its nodes.
+        chain = make_model(
+            [helper.make_node("Add", ["x", "c1"], ["a"], name="add"),
+             helper.make_node("Mul", ["a", "c2"], ["b"], name="mul"),
+             helper.make_node("Tanh", ["b"], ["t"], name="tanh"),
+             helper.make_node("Add", ["t", "c3"], ["y"], name="add2")],
+            [tensor_info("x", [3, 16])], [tensor_info("y", [3, 16])],
+            {"c1": rng.standard_normal(16).astype(np.float32),
+             "c2": rng.standard_normal(16).astype(np.float32),
+             "c3": rng.standard_normal(16).astype(np.float32)})
+        chain_path = os.path.join(d, "chain.onnx")
+        onnx.save(chain, chain_path)
         flags = ["--", "--debug-miscompile", "gcomp-fuse-elementwise:1"]
-        fusions = run([os.path.join(BIN, "gcomp"), path, "-o", f"{d}/f.so",
+        fusions = run([os.path.join(BIN, "gcomp"), chain_path, "-o", f"{d}/f.so",
                        "--debug-print-fusions"]).stderr
+        assert fusions.count("fusion #") == 3, fusions
         line = next(l for l in fusions.splitlines() if "fusion #1:" in l)
         described = line.split("fusion #1: ", 1)[1]
-        r = run([DEBUG, "bisect", path, "--input", f"x={d}/x.npy", "--json"] + flags)
+        r = run([DEBUG, "bisect", chain_path, "--input", f"x={d}/x.npy", "--json"] + flags)
         assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
         result = json.loads(r.stdout)
         assert result["culprit"] == ["gcomp-fuse-elementwise"], result
         assert result["fusion"] == {"index": 1, "description": described}, result
-        r = run([DEBUG, "bisect", path, "--input", f"x={d}/x.npy"] + flags)
+        r = run([DEBUG, "bisect", chain_path, "--input", f"x={d}/x.npy"] + flags)
         assert f"The first fusion that breaks it is #1: {described}" in r.stdout, r.stdout
         print("PASS bisect names fusion #1")
 

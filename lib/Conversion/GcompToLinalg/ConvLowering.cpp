@@ -40,6 +40,92 @@ Value padWith(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
                                padValue);
 }
 
+/// A convolution as matrix products: per image and group,
+///   out[mg, P] = W[mg, Kc] * col[Kc, P]
+/// with P the output positions and Kc = C/G x kernel positions. `col`
+/// (im2col) gathers, for each (channel, kernel position), the input under
+/// every output position; a 1x1 stride-1 conv needs no gathering, its input
+/// already is `col`. The product is a plain contraction that
+/// gcomp-gemm-to-runtime-call hands to the packed GEMM; the bias is its
+/// initial value. `in` is the padded input as [N, G, C/G, spatial...],
+/// `w` the weight as [G, M/G, C/G, kernel...].
+Value im2colProduct(OpBuilder &b, Location loc, ConvOp op, Value in, Value w,
+                    Value bias, RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = cast<RankedTensorType>(in.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t k = inType.getRank() - 3;
+  int64_t n = inType.getDimSize(0), g = inType.getDimSize(1),
+          cg = inType.getDimSize(2), mg = wType.getDimSize(1);
+  int64_t window = 1, positions = 1;
+  for (int64_t d = 0; d < k; ++d) {
+    window *= wType.getDimSize(3 + d);
+    positions *= outType.getDimSize(2 + d);
+  }
+  Type t = outType.getElementType();
+  bool direct = window == 1 &&
+                llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; });
+  Value col;
+  if (direct) {
+    col = reshapeTo(b, loc, in, inType.clone({n, g, cg, positions}));
+  } else {
+    // col[n, g, cg, k_1..k_k, o_1..o_k] = in[n, g, cg, o * s + k * d].
+    SmallVector<int64_t> colShape = {n, g, cg};
+    for (int64_t d = 0; d < k; ++d)
+      colShape.push_back(wType.getDimSize(3 + d));
+    for (int64_t d = 0; d < k; ++d)
+      colShape.push_back(outType.getDimSize(2 + d));
+    int64_t loops = 3 + 2 * k;
+    auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> inExprs = {dim(0), dim(1), dim(2)};
+    for (int64_t d = 0; d < k; ++d)
+      inExprs.push_back(dim(3 + k + d) * op.getStrides()[d] +
+                        dim(3 + d) * op.getDilations()[d]);
+    auto colType = RankedTensorType::get(colShape, t);
+    col = linalg::GenericOp::create(
+              b, loc, colType, ValueRange{in}, emptyTensor(b, loc, colType),
+              ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
+                                  AffineMap::getMultiDimIdentityMap(loops, ctx)},
+              SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
+              [](OpBuilder &nb, Location l, ValueRange args) {
+                linalg::YieldOp::create(nb, l, args[0]);
+              })
+              .getResult(0);
+    col = reshapeTo(b, loc, col, colType.clone({n, g, cg * window, positions}));
+  }
+  Value weights = reshapeTo(b, loc, w, wType.clone({g, mg, cg * window}));
+  auto productType = RankedTensorType::get({n, g, mg, positions}, t);
+  Value acc;
+  if (bias) {
+    Value b4 = reshapeTo(b, loc, bias, RankedTensorType::get({g, mg, 1}, t));
+    acc = elementwise(b, loc, productType, ValueRange{b4},
+                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  } else {
+    acc = filledTensor(b, loc, productType, zeroAttr(t));
+  }
+  // Loops: n, g, mg, p | kc.
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, productType, ValueRange{weights, col}, acc,
+          ArrayRef<AffineMap>{
+              AffineMap::get(5, 0, {dim(1), dim(2), dim(4)}, ctx),
+              AffineMap::get(5, 0, {dim(0), dim(1), dim(4), dim(3)}, ctx),
+              AffineMap::get(5, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::reduction},
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, l,
+                arith::AddFOp::create(nb, l, args[2],
+                                      arith::MulFOp::create(nb, l, args[0], args[1]))
+                    .getResult());
+          })
+          .getResult(0);
+  return reshapeTo(b, loc, product, outType);
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -76,6 +162,14 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     Value in = reshapeTo(rewriter, loc, input, padded.clone(inShape));
     Value w = reshapeTo(rewriter, loc, adaptor.getWeight(), wType.clone(wShape));
     auto groupedOut = outType.clone(outShape);
+
+    // Matrix products pay off unless the per-group product is tiny
+    // (depthwise convs keep the direct loop nest).
+    if (t.isF32() && wType.getNumElements() / m >= 8 && m / g >= 4) {
+      rewriter.replaceOp(op, im2colProduct(rewriter, loc, op, in, w, adaptor.getBias(),
+                                           outType));
+      return success();
+    }
 
     // Loops: n, g, mg, o_1..o_k | cg, k_1..k_k.
     int64_t loops = 4 + 2 * k;

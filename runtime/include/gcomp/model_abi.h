@@ -59,6 +59,18 @@
 #define GCOMP_SYM_PROF_BEGIN "__gcomp_prof_begin"
 #define GCOMP_SYM_PROF_END "__gcomp_prof_end"
 
+/* void GCOMP_SYM_SGEMM(int64_t m, int64_t n, int64_t k,
+ *                      const float *a, int64_t a_rs, int64_t a_cs,
+ *                      const float *b, int64_t b_rs, int64_t b_cs,
+ *                      float *c, int64_t c_rs, int64_t c_cs,
+ *                      int64_t batch, int64_t a_bs, int64_t b_bs, int64_t c_bs):
+ * defined by the runtime (C ABI, hidden). For i < batch:
+ * C_i[m, n] += A_i[m, k] * B_i[k, n], where element (r, s) of A_i is
+ * a[i * a_bs + r * a_rs + s * a_cs] (strides in elements, any sign or 0),
+ * and likewise for B_i and C_i. C_i must not overlap A_i or B_i. Generated
+ * code passes the pointers as integers (an x86-64 pointer argument). */
+#define GCOMP_SYM_SGEMM "__gcomp_sgemm"
+
 typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs);
 
 #endif /* GCOMP_MODEL_ABI_H */

@@ -61,6 +61,12 @@ struct FuseElementwisePass
       Operation *consumer = operand->getOwner();
       if (!producer || !producer->hasOneUse())
         return false;
+      // A contraction stays a pure product, which the runtime's GEMM runs
+      // (gcomp-gemm-to-runtime-call); an elementwise producer fused into it
+      // would turn it back into a loop nest.
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(consumer))
+        if (linalg::isaContractionOpInterface(linalgOp))
+          return false;
       if (maxFusions >= 0 && count >= maxFusions)
         return false;
       if (printFusions)

@@ -1,7 +1,8 @@
 //===- Kernels.h - what counts as one kernel of the entry function -*- C++ -*-===//
 //
 // After bufferization the entry function is a sequence of kernels (each
-// linalg op, memref.copy, or scf loop nest of a sequential op) among
+// linalg op, memref.copy, scf loop nest of a sequential op, or call of the
+// runtime's GEMM) among
 // allocations, views and constants. Profiling (gcomp-instrument-kernels) and
 // outlining (gcomp-outline-kernels) number them the same way, so a
 // profile's `k12.generic` is the symbol `gcomp.k12.generic...` in perf.
@@ -10,6 +11,7 @@
 #ifndef GCOMP_LIB_DIALECT_GCOMP_TRANSFORMS_KERNELS_H
 #define GCOMP_LIB_DIALECT_GCOMP_TRANSFORMS_KERNELS_H
 
+#include "gcomp/model_abi.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -20,6 +22,8 @@
 namespace gcomp {
 
 inline bool isKernel(mlir::Operation *op) {
+  if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
+    return call.getCallee() == GCOMP_SYM_SGEMM; // a product, see GemmToRuntimeCall
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
 }

@@ -147,6 +147,24 @@ def GcompInstrumentKernels
                            "mlir::arith::ArithDialect"];
 }
 
+def GcompGemmToRuntimeCall : Pass<"gcomp-gemm-to-runtime-call", "mlir::ModuleOp"> {
+  let summary = "Run f32 matrix products through the runtime's packed GEMM";
+  let description = [{
+    On bufferized IR, every linalg op that is C += A * B on f32 buffers
+    (a body of one multiply and one add; one reduction dim k; dims only C
+    and A index are m, only C and B n, all three batch; broadcasts read with
+    a constant 0) becomes a call to the runtime's `__gcomp_sgemm` with each
+    operand's pointer and element strides, the innermost batch dim as its
+    batch count and scf.for loops over any other. MatMul, Gemm, batched
+    attention products and convolutions (as im2col products) all take this
+    path; loop nests reach a few GFLOP/s where the packed, register-blocked
+    GEMM runs near the FMA peak.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Give every kernel its own function, named after its ONNX nodes";
   let description = [{

@@ -1,0 +1,223 @@
+/*===- gemm.c - single-precision GEMM for generated code ------------------===*
+ *
+ * Generated code calls __gcomp_sgemm for every f32 contraction it can express
+ * as C += A * B (MatMul, Gemm, convolutions as im2col products, Einsum's
+ * matmuls). The code generator's own loops reach a few GFLOP/s; a GEMM needs
+ * cache blocking, packing and a register-blocked micro-kernel to come near
+ * the machine's FMA peak, which is what this file does, in the layout of
+ * BLIS (Van Zee and van de Geijn, "BLIS: A Framework for Rapidly
+ * Instantiating BLAS Functionality", 2015):
+ *
+ *   for each NC-wide block of columns, for each KC-deep slice of k:
+ *     pack that slice of B into NR-wide column panels (zero-padded)
+ *     for each MC-tall block of rows:
+ *       pack that block of A into MR-tall row panels (zero-padded)
+ *       for each MR x NR tile: the micro-kernel adds A-panel * B-panel to C
+ *
+ * Every operand is strided (row stride and column stride, in elements), so
+ * transposed operands and views need no copies beyond the packing. The
+ * micro-kernel is AVX2+FMA (6 x 16, twelve ymm accumulators) when the CPU
+ * has them, else portable C. Packing buffers are per thread and kept
+ * between calls (a model runs its GEMMs without allocating after the
+ * first).
+ *===----------------------------------------------------------------------===*/
+
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define GCOMP_GEMM_X86 1
+#include <immintrin.h>
+#endif
+
+enum { MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048 };
+
+/* Packing buffers: one B block (KC x NC) and one A block (MC x KC). */
+static _Thread_local float *pack_buffer;
+
+static float *pack_space(void) {
+  if (!pack_buffer) {
+    /* A multiple of 64 bytes, as aligned_alloc requires. */
+    size_t bytes = sizeof(float) * ((size_t)KC * NC + (size_t)MC * KC);
+    pack_buffer = aligned_alloc(64, bytes);
+  }
+  return pack_buffer;
+}
+
+/* B[p, j] for p < kc, j < nc into NR-wide panels: panel q holds rows
+ * 0..kc-1 of columns q*NR .. q*NR+NR-1, row-major, zero past nc. */
+static void pack_b(int64_t kc, int64_t nc, const float *b, int64_t rs,
+                   int64_t cs, float *out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    int64_t w = nc - j0 < NR ? nc - j0 : NR;
+    for (int64_t p = 0; p < kc; ++p) {
+      const float *row = b + p * rs + j0 * cs;
+      if (w == NR && cs == 1) {
+        memcpy(out, row, sizeof(float) * NR);
+      } else {
+        int64_t j = 0;
+        for (; j < w; ++j)
+          out[j] = row[j * cs];
+        for (; j < NR; ++j)
+          out[j] = 0.0f;
+      }
+      out += NR;
+    }
+  }
+}
+
+/* A[i, p] for i < mc, p < kc into MR-tall panels: panel q holds columns
+ * 0..kc-1 of rows q*MR .. q*MR+MR-1, column by column, zero past mc. */
+static void pack_a(int64_t mc, int64_t kc, const float *a, int64_t rs,
+                   int64_t cs, float *out) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    int64_t h = mc - i0 < MR ? mc - i0 : MR;
+    for (int64_t p = 0; p < kc; ++p) {
+      const float *col = a + i0 * rs + p * cs;
+      int64_t i = 0;
+      for (; i < h; ++i)
+        out[i] = col[i * rs];
+      for (; i < MR; ++i)
+        out[i] = 0.0f;
+      out += MR;
+    }
+  }
+}
+
+/* Adds an MR x NR tile (row-major in `t`) to C, its first `h` rows and `w`
+ * columns. */
+static void add_tile(const float *t, int64_t h, int64_t w, float *c,
+                     int64_t rs, int64_t cs) {
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < w; ++j)
+      c[i * rs + j * cs] += t[i * NR + j];
+}
+
+static void kernel_portable(int64_t kc, const float *ap, const float *bp,
+                            float *c, int64_t rs, int64_t cs, int64_t h,
+                            int64_t w) {
+  float t[MR * NR] = {0};
+  for (int64_t p = 0; p < kc; ++p, ap += MR, bp += NR)
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NR; ++j)
+        t[i * NR + j] += ap[i] * bp[j];
+  add_tile(t, h, w, c, rs, cs);
+}
+
+#ifdef GCOMP_GEMM_X86
+__attribute__((target("avx2,fma"))) static void
+kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
+            int64_t cs, int64_t h, int64_t w) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p, ap += MR, bp += NR) {
+    __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+    __m256 a;
+    a = _mm256_broadcast_ss(ap + 0);
+    c00 = _mm256_fmadd_ps(a, b0, c00);
+    c01 = _mm256_fmadd_ps(a, b1, c01);
+    a = _mm256_broadcast_ss(ap + 1);
+    c10 = _mm256_fmadd_ps(a, b0, c10);
+    c11 = _mm256_fmadd_ps(a, b1, c11);
+    a = _mm256_broadcast_ss(ap + 2);
+    c20 = _mm256_fmadd_ps(a, b0, c20);
+    c21 = _mm256_fmadd_ps(a, b1, c21);
+    a = _mm256_broadcast_ss(ap + 3);
+    c30 = _mm256_fmadd_ps(a, b0, c30);
+    c31 = _mm256_fmadd_ps(a, b1, c31);
+    a = _mm256_broadcast_ss(ap + 4);
+    c40 = _mm256_fmadd_ps(a, b0, c40);
+    c41 = _mm256_fmadd_ps(a, b1, c41);
+    a = _mm256_broadcast_ss(ap + 5);
+    c50 = _mm256_fmadd_ps(a, b0, c50);
+    c51 = _mm256_fmadd_ps(a, b1, c51);
+  }
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                       {c30, c31}, {c40, c41}, {c50, c51}};
+  if (h == MR && w == NR && cs == 1) {
+    for (int i = 0; i < MR; ++i) {
+      float *row = c + i * rs;
+      _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[i][0]));
+      _mm256_storeu_ps(row + 8,
+                       _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[i][1]));
+    }
+    return;
+  }
+  float t[MR * NR];
+  for (int i = 0; i < MR; ++i) {
+    _mm256_storeu_ps(t + i * NR, acc[i][0]);
+    _mm256_storeu_ps(t + i * NR + 8, acc[i][1]);
+  }
+  add_tile(t, h, w, c, rs, cs);
+}
+#endif
+
+typedef void (*micro_kernel)(int64_t, const float *, const float *, float *,
+                             int64_t, int64_t, int64_t, int64_t);
+
+static micro_kernel choose_kernel(void) {
+#ifdef GCOMP_GEMM_X86
+  if (gcomp_rt_cpu_has_feature("avx2") == 1 &&
+      gcomp_rt_cpu_has_feature("fma") == 1)
+    return kernel_avx2;
+#endif
+  return kernel_portable;
+}
+
+/* One matrix: C[m, n] += A[m, k] * B[k, n]. */
+static void gemm_one(micro_kernel kernel, float *space, int64_t m, int64_t n,
+                     int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
+                     const float *b, int64_t b_rs, int64_t b_cs, float *c,
+                     int64_t c_rs, int64_t c_cs) {
+  float *bp = space, *ap = space + (size_t)KC * NC;
+  for (int64_t jc = 0; jc < n; jc += NC) {
+    int64_t nc = n - jc < NC ? n - jc : NC;
+    for (int64_t pc = 0; pc < k; pc += KC) {
+      int64_t kc = k - pc < KC ? k - pc : KC;
+      pack_b(kc, nc, b + pc * b_rs + jc * b_cs, b_rs, b_cs, bp);
+      for (int64_t ic = 0; ic < m; ic += MC) {
+        int64_t mc = m - ic < MC ? m - ic : MC;
+        pack_a(mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, ap);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          int64_t w = nc - jr < NR ? nc - jr : NR;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            int64_t h = mc - ir < MR ? mc - ir : MR;
+            kernel(kc, ap + ir * kc, bp + jr * kc,
+                   c + (ic + ir) * c_rs + (jc + jr) * c_cs, c_rs, c_cs, h, w);
+          }
+        }
+      }
+    }
+  }
+}
+
+void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
+                   int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
+                   int64_t b_cs, float *c, int64_t c_rs, int64_t c_cs,
+                   int64_t batch, int64_t a_bs, int64_t b_bs, int64_t c_bs) {
+  static micro_kernel kernel;
+  if (!kernel)
+    kernel = choose_kernel();
+  if (m <= 0 || n <= 0 || k <= 0)
+    return;
+  float *space = pack_space();
+  for (int64_t i = 0; i < batch; ++i) {
+    const float *ai = a + i * a_bs, *bi = b + i * b_bs;
+    float *ci = c + i * c_bs;
+    if (!space) { /* no memory for packing: plain loops, still correct */
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t j = 0; j < n; ++j)
+            ci[r * c_rs + j * c_cs] += ai[r * a_rs + p * a_cs] * bi[p * b_rs + j * b_cs];
+      continue;
+    }
+    gemm_one(kernel, space, m, n, k, ai, a_rs, a_cs, bi, b_rs, b_cs, ci, c_rs,
+             c_cs);
+  }
+}
