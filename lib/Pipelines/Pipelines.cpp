@@ -64,9 +64,9 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("canonicalize"), req("buffer-deallocation-pipeline"),
         req("canonicalize"), req("gcomp-memref-copy-to-linalg", true),
         req("gcomp-flatten-globals")};
+    steps.push_back(req("gcomp-gemm-to-runtime-call"));
     if (o.profile)
       steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
-    steps.push_back(req("gcomp-gemm-to-runtime-call"));
     steps.push_back(req("gcomp-outline-kernels{entry=" + o.entryName + "}"));
     return steps;
   }
@@ -76,7 +76,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             req("lower-affine"),
             req("convert-scf-to-cf"),
             req("expand-strided-metadata"),
-            req("finalize-memref-to-llvm"),
+            // Buffers come from the runtime's allocator (runtime/src/alloc.c).
+            req("finalize-memref-to-llvm{use-generic-functions=1}"),
             req("convert-math-to-llvm"),
             req("convert-math-to-libm"),
             // bf16 conversions would otherwise call compiler-rt builtins.

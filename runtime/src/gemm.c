@@ -197,24 +197,105 @@ static void gemm_one(micro_kernel kernel, float *space, int64_t m, int64_t n,
   }
 }
 
+/* sum_p x[p] * y[p] over contiguous vectors. Eight partial sums, because
+ * the compiler may not reorder one float sum into vector lanes itself. */
+static float dot_portable(const float *x, const float *y, int64_t k) {
+  float part[8] = {0};
+  int64_t p = 0;
+  for (; p + 8 <= k; p += 8)
+    for (int l = 0; l < 8; ++l)
+      part[l] += x[p + l] * y[p + l];
+  float sum = 0.0f;
+  for (int l = 0; l < 8; ++l)
+    sum += part[l];
+  for (; p < k; ++p)
+    sum += x[p] * y[p];
+  return sum;
+}
+
+#ifdef GCOMP_GEMM_X86
+__attribute__((target("avx2,fma"))) static float dot_avx2(const float *x,
+                                                          const float *y,
+                                                          int64_t k) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p + 32 <= k; p += 32) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 8), _mm256_loadu_ps(y + p + 8), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 16), _mm256_loadu_ps(y + p + 16), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 24), _mm256_loadu_ps(y + p + 24), s3);
+  }
+  for (; p + 8 <= k; p += 8)
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
+  float part[8];
+  _mm256_storeu_ps(part, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  float sum = 0.0f;
+  for (int l = 0; l < 8; ++l)
+    sum += part[l];
+  for (; p < k; ++p)
+    sum += x[p] * y[p];
+  return sum;
+}
+#endif
+
+typedef float (*dot_fn)(const float *, const float *, int64_t);
+
+/* A few rows (a classifier on one image, one token of a decoder): packing B
+ * would cost more than the product, so rows of C accumulate rows of B
+ * (contiguous B) or dot products (B stored transposed) directly. */
+static void gemm_few_rows(dot_fn dot, int64_t m, int64_t n, int64_t k,
+                          const float *a, int64_t a_rs, int64_t a_cs,
+                          const float *b, int64_t b_rs, int64_t b_cs, float *c,
+                          int64_t c_rs, int64_t c_cs) {
+  for (int64_t i = 0; i < m; ++i) {
+    const float *ai = a + i * a_rs;
+    float *ci = c + i * c_rs;
+    if (b_cs == 1 && c_cs == 1) {
+      for (int64_t p = 0; p < k; ++p) {
+        float s = ai[p * a_cs];
+        const float *restrict bp = b + p * b_rs;
+        float *restrict cp = ci;
+        for (int64_t j = 0; j < n; ++j)
+          cp[j] += s * bp[j];
+      }
+    } else if (b_rs == 1 && a_cs == 1) {
+      for (int64_t j = 0; j < n; ++j)
+        ci[j * c_cs] += dot(ai, b + j * b_cs, k);
+    } else {
+      for (int64_t j = 0; j < n; ++j) {
+        float sum = 0.0f;
+        for (int64_t p = 0; p < k; ++p)
+          sum += ai[p * a_cs] * b[p * b_rs + j * b_cs];
+        ci[j * c_cs] += sum;
+      }
+    }
+  }
+}
+
 void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
                    int64_t b_cs, float *c, int64_t c_rs, int64_t c_cs,
                    int64_t batch, int64_t a_bs, int64_t b_bs, int64_t c_bs) {
   static micro_kernel kernel;
-  if (!kernel)
+  static dot_fn dot;
+  if (!kernel) {
+    dot = dot_portable;
+#ifdef GCOMP_GEMM_X86
+    if (choose_kernel() == kernel_avx2)
+      dot = dot_avx2;
+#endif
     kernel = choose_kernel();
+  }
   if (m <= 0 || n <= 0 || k <= 0)
     return;
   float *space = pack_space();
   for (int64_t i = 0; i < batch; ++i) {
     const float *ai = a + i * a_bs, *bi = b + i * b_bs;
     float *ci = c + i * c_bs;
-    if (!space) { /* no memory for packing: plain loops, still correct */
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t p = 0; p < k; ++p)
-          for (int64_t j = 0; j < n; ++j)
-            ci[r * c_rs + j * c_cs] += ai[r * a_rs + p * a_cs] * bi[p * b_rs + j * b_cs];
+    if (m < 4 || !space) { /* also the fallback without packing memory */
+      gemm_few_rows(dot, m, n, k, ai, a_rs, a_cs, bi, b_rs, b_cs, ci, c_rs,
+                    c_cs);
       continue;
     }
     gemm_one(kernel, space, m, n, k, ai, a_rs, a_cs, bi, b_rs, b_cs, ci, c_rs,

@@ -38,6 +38,11 @@ GCOMP_HIDDEN size_t gcomp_rt_missing_cpu_features(const char *features,
                                                   char *missing,
                                                   size_t missing_cap);
 
+/* The allocator of generated code (alloc.c): MLIR's generic allocation
+ * functions, with large blocks kept for reuse by the calling thread. */
+GCOMP_HIDDEN void *_mlir_memref_to_llvm_alloc(size_t size);
+GCOMP_HIDDEN void _mlir_memref_to_llvm_free(void *ptr);
+
 /* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
  * model_abi.h). */
 GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,

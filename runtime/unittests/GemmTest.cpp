@@ -18,7 +18,8 @@ struct Shape {
 class GemmTest : public ::testing::TestWithParam<Shape> {};
 
 // Sizes straddle the micro-tile (6 x 16) and the cache blocks (KC = 256,
-// MC = 96, NC = 2048); transposes exercise the strided packing; C starts
+// MC = 96, NC = 2048) and take the unpacked path for fewer than 4 rows;
+// transposes exercise the strided packing and every small-m branch; C starts
 // non-zero because the GEMM accumulates.
 TEST_P(GemmTest, MatchesReference) {
   Shape s = GetParam();
@@ -61,7 +62,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{13, 33, 300, 2, false, true},
                       Shape{100, 40, 257, 1, true, false},
                       Shape{97, 2050, 3, 1, false, false},
-                      Shape{64, 64, 64, 3, true, true}));
+                      Shape{64, 64, 64, 3, true, true},
+                      Shape{1, 1000, 1280, 1, false, true},
+                      Shape{2, 300, 70, 2, false, false},
+                      Shape{3, 50, 40, 1, true, true}));
 
 TEST(Gemm, EmptyDimsDoNothing) {
   float c[4] = {1, 2, 3, 4};

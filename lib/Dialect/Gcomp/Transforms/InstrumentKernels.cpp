@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -31,6 +32,17 @@ std::string nodeNames(Location loc) {
 /// ops of the body (a multiply-add counts 2). 0 when the shape is dynamic
 /// or the op only moves data.
 int64_t estimateFlops(Operation *op) {
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    // __gcomp_sgemm(m, n, k, ..., batch, ...): 2 m n k batch.
+    int64_t flops = 2;
+    for (unsigned i : {0u, 1u, 2u, 12u}) {
+      IntegerAttr v;
+      if (!matchPattern(call.getOperand(i), m_Constant(&v)))
+        return 0;
+      flops *= v.getInt();
+    }
+    return flops;
+  }
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (!linalgOp || isa<linalg::FillOp, linalg::TransposeOp, linalg::CopyOp>(op))
     return 0;

@@ -37,8 +37,11 @@ inline llvm::SmallVector<mlir::Operation *> entryKernels(mlir::func::FuncOp entr
   return kernels;
 }
 
-/// "k3.generic": the kernel's index and op name.
+/// "k3.generic": the kernel's index and op name ("sgemm" for the runtime's
+/// GEMM).
 inline std::string kernelLabel(size_t index, mlir::Operation *op) {
+  if (mlir::isa<mlir::func::CallOp>(op))
+    return "k" + std::to_string(index) + ".sgemm";
   llvm::StringRef name = op->getName().getStringRef();
   return "k" + std::to_string(index) + "." +
          name.substr(name.find('.') + 1).str();
