@@ -203,6 +203,7 @@ int Compiler::run() {
     pipelineOptions.testMiscompileFusion = index;
   }
   pipelineOptions.maxFusions = options.debugFusionLimit;
+  pipelineOptions.threads = options.threads;
   pipelineOptions.printFusions = options.debugPrintFusions;
   if (needsTarget) {
     cpu::TargetOptions targetOptions{options.triple, options.cpu,

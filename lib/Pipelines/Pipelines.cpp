@@ -50,7 +50,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     return {req("gcomp-emit-model-abi{entry=" + o.entryName +
                 (o.cpuFeatures.empty() ? ""
                                        : " cpu-features=" + o.cpuFeatures) +
-                " producer=" + o.producer + "}"),
+                " producer=" + o.producer +
+                " threads=" + std::to_string(o.threads) + "}"),
             req("convert-gcomp-to-linalg", true), opt(fuse, true),
             opt("canonicalize"), opt("cse")};
   }

@@ -273,6 +273,71 @@ static void gemm_few_rows(dot_fn dot, int64_t m, int64_t n, int64_t k,
   }
 }
 
+/* One GEMM call, shared with the pool's threads: each takes a slice of the
+ * batch, of the columns or of the rows. Slices of C are disjoint and every
+ * element keeps its order of additions, so results do not depend on the
+ * number of threads. */
+typedef struct gemm_job {
+  micro_kernel kernel;
+  dot_fn dot;
+  int64_t m, n, k;
+  const float *a;
+  int64_t a_rs, a_cs;
+  const float *b;
+  int64_t b_rs, b_cs;
+  float *c;
+  int64_t c_rs, c_cs;
+  int64_t batch, a_bs, b_bs, c_bs;
+  enum { SPLIT_BATCH, SPLIT_COLUMNS, SPLIT_ROWS } split;
+} gemm_job;
+
+static void gemm_range(const gemm_job *j, int64_t b0, int64_t b1, int64_t r0,
+                       int64_t r1, int64_t c0, int64_t c1) {
+  float *space = pack_space();
+  for (int64_t i = b0; i < b1; ++i) {
+    const float *ai = j->a + i * j->a_bs + r0 * j->a_rs;
+    const float *bi = j->b + i * j->b_bs + c0 * j->b_cs;
+    float *ci = j->c + i * j->c_bs + r0 * j->c_rs + c0 * j->c_cs;
+    int64_t m = r1 - r0, n = c1 - c0;
+    if (m <= 0 || n <= 0)
+      continue;
+    if (j->m < 4 || !space) /* also the fallback without packing memory */
+      gemm_few_rows(j->dot, m, n, j->k, ai, j->a_rs, j->a_cs, bi, j->b_rs,
+                    j->b_cs, ci, j->c_rs, j->c_cs);
+    else
+      gemm_one(j->kernel, space, m, n, j->k, ai, j->a_rs, j->a_cs, bi, j->b_rs,
+               j->b_cs, ci, j->c_rs, j->c_cs);
+  }
+}
+
+/* Slice `i` of `n` of [0, size), in multiples of `grain`. */
+static void slice(int64_t size, int64_t grain, int i, int n, int64_t *lo,
+                  int64_t *hi) {
+  int64_t units = (size + grain - 1) / grain;
+  int64_t u0 = units * i / n, u1 = units * (i + 1) / n;
+  *lo = u0 * grain < size ? u0 * grain : size;
+  *hi = u1 * grain < size ? u1 * grain : size;
+}
+
+static void gemm_task(void *ctx, int i, int n) {
+  const gemm_job *j = ctx;
+  int64_t lo, hi;
+  switch (j->split) {
+  case SPLIT_BATCH:
+    slice(j->batch, 1, i, n, &lo, &hi);
+    gemm_range(j, lo, hi, 0, j->m, 0, j->n);
+    break;
+  case SPLIT_COLUMNS:
+    slice(j->n, NR, i, n, &lo, &hi);
+    gemm_range(j, 0, j->batch, 0, j->m, lo, hi);
+    break;
+  case SPLIT_ROWS:
+    slice(j->m, MR, i, n, &lo, &hi);
+    gemm_range(j, 0, j->batch, lo, hi, 0, j->n);
+    break;
+  }
+}
+
 void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
                    int64_t b_cs, float *c, int64_t c_rs, int64_t c_cs,
@@ -287,18 +352,25 @@ void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
 #endif
     kernel = choose_kernel();
   }
-  if (m <= 0 || n <= 0 || k <= 0)
+  if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
     return;
-  float *space = pack_space();
-  for (int64_t i = 0; i < batch; ++i) {
-    const float *ai = a + i * a_bs, *bi = b + i * b_bs;
-    float *ci = c + i * c_bs;
-    if (m < 4 || !space) { /* also the fallback without packing memory */
-      gemm_few_rows(dot, m, n, k, ai, a_rs, a_cs, bi, b_rs, b_cs, ci, c_rs,
-                    c_cs);
-      continue;
-    }
-    gemm_one(kernel, space, m, n, k, ai, a_rs, a_cs, bi, b_rs, b_cs, ci, c_rs,
-             c_cs);
+  gemm_job job = {kernel, dot, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c,
+                  c_rs, c_cs, batch, a_bs, b_bs, c_bs, SPLIT_COLUMNS};
+  /* Below ~1 MFLOP a wake-up of the pool costs more than it saves. */
+  double flops = 2.0 * (double)m * (double)n * (double)k * (double)batch;
+  int threads = flops < 1e6 ? 1 : gcomp_rt_threads();
+  int parts = threads;
+  if (batch >= threads)
+    job.split = SPLIT_BATCH;
+  else if (n >= (int64_t)threads * 2 * NR)
+    job.split = SPLIT_COLUMNS;
+  else if (m >= (int64_t)threads * MR)
+    job.split = SPLIT_ROWS;
+  else
+    parts = 1;
+  if (parts <= 1) {
+    gemm_task(&job, 0, 1);
+    return;
   }
+  gcomp_rt_parallel(gemm_task, &job, parts);
 }

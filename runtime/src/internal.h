@@ -38,6 +38,18 @@ GCOMP_HIDDEN size_t gcomp_rt_missing_cpu_features(const char *features,
                                                   char *missing,
                                                   size_t missing_cap);
 
+/* The thread pool (threads.c). gcomp_rt_parallel runs fn(ctx, i, n) for
+ * every i < n across the pool's threads (the caller among them) and
+ * returns when all are done. */
+typedef void (*gcomp_rt_task_fn)(void *ctx, int i, int n);
+GCOMP_HIDDEN void gcomp_rt_parallel(gcomp_rt_task_fn fn, void *ctx, int n);
+/* Threads the pool runs (starting it): GCOMP_NUM_THREADS, else the model's
+ * default, else every CPU the process may use. */
+GCOMP_HIDDEN int gcomp_rt_threads(void);
+/* The default a model was compiled with (gcomp --threads); 0 = all CPUs.
+ * Only the first non-zero value before the pool starts counts. */
+GCOMP_HIDDEN void gcomp_rt_set_default_threads(int threads);
+
 /* The allocator of generated code (alloc.c): MLIR's generic allocation
  * functions, with large blocks kept for reuse by the calling thread. */
 GCOMP_HIDDEN void *_mlir_memref_to_llvm_alloc(size_t size);

@@ -37,6 +37,8 @@ extern const int64_t __gcomp_profile_kernels[]
     __attribute__((weak, visibility("hidden")));
 extern const char __gcomp_profile_names[]
     __attribute__((weak, visibility("hidden")));
+/* Absent from models older than gcomp --threads. */
+extern const int64_t __gcomp_threads[] __attribute__((weak, visibility("hidden")));
 
 /* Sanity limits on the signature table: the table has no length, so a
  * corrupt one is caught by implausible counts rather than by its end. */
@@ -429,6 +431,8 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
   gcomp_status st = parse_signature(m);
   if (st == GCOMP_OK)
     st = check_cpu();
+  if (st == GCOMP_OK && __gcomp_threads && __gcomp_threads[0] > 0)
+    gcomp_rt_set_default_threads((int)__gcomp_threads[0]);
   if (st == GCOMP_OK)
     st = parse_profile(m);
   if (st == GCOMP_OK) {

@@ -126,6 +126,11 @@ int main(int argc, char **argv) {
                  "code (PASS, or PASS:K for its K-th fusion) to test "
                  "gcomp-debug bisect")
       ->group("Testing");
+  app.add_option("--threads", options.threads,
+                 "Threads the model runs on by default (0: every CPU the "
+                 "process may use); GCOMP_NUM_THREADS overrides it at run "
+                 "time")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--debug-fusion-limit", options.debugFusionLimit,
                  "Apply only the first N elementwise fusions (gcomp-debug "
                  "bisect uses it to find the fusion that breaks a model)")

@@ -49,6 +49,8 @@ struct DriverOptions {
   int64_t debugFusionLimit = -1;
   /// Report every elementwise fusion (as a remark on stderr).
   bool debugPrintFusions = false;
+  /// Default thread count of the model (0: every CPU at run time).
+  int64_t threads = 0;
   /// argv[0] and an address in the executable, to find the runtime.
   const char *argv0 = nullptr;
   void *mainAddr = nullptr;

@@ -47,6 +47,8 @@ struct PipelineOptions {
   int64_t maxFusions = -1;
   /// Report every elementwise fusion as a remark.
   bool printFusions = false;
+  /// Default thread count recorded in the model (0: every CPU).
+  int64_t threads = 0;
 };
 
 /// The passes that only optimize, which a user or gcomp-debug bisect may

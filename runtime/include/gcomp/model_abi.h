@@ -59,6 +59,10 @@
 #define GCOMP_SYM_PROF_BEGIN "__gcomp_prof_begin"
 #define GCOMP_SYM_PROF_END "__gcomp_prof_end"
 
+/* const int64_t GCOMP_SYM_THREADS[1]: the number of threads the model runs
+ * on by default (gcomp --threads; 0: every CPU the process may use); the
+ * environment variable GCOMP_NUM_THREADS overrides it. Optional. */
+#define GCOMP_SYM_THREADS "__gcomp_threads"
 /* void GCOMP_SYM_SGEMM(int64_t m, int64_t n, int64_t k,
  *                      const float *a, int64_t a_rs, int64_t a_cs,
  *                      const float *b, int64_t b_rs, int64_t b_cs,

@@ -115,6 +115,7 @@ struct EmitModelAbiPass
                  StringRef(features.c_str(), features.size() + 1));
     addAbiString(b, loc, GCOMP_SYM_PRODUCER,
                  StringRef(producer.c_str(), producer.size() + 1));
+    addAbiTable(b, loc, GCOMP_SYM_THREADS, {static_cast<int64_t>(threads)});
     module->setAttr(kNumInputsAttr, b.getI64IntegerAttr(fnType.getNumInputs()));
     module->setAttr(kNumOutputsAttr,
                     b.getI64IntegerAttr(fnType.getNumResults()));

@@ -11,8 +11,8 @@ def GcompEmitModelAbi : Pass<"gcomp-emit-model-abi", "mlir::ModuleOp"> {
     Reads the entry function's graph inputs and outputs (their `gcomp.name`
     attributes and tensor types) and emits the constant LLVM globals that
     `runtime/include/gcomp/model_abi.h` defines: the signature table, the
-    NUL-separated names, the CPU features the code needs, and the producer
-    string. Records the input and output counts as module attributes for
+    NUL-separated names, the CPU features the code needs, the producer
+    string and the default thread count. Records the input and output counts as module attributes for
     `gcomp-emit-entry`. Runs at graph level, while the tensor types are
     still those of the ONNX model.
   }];
@@ -23,6 +23,8 @@ def GcompEmitModelAbi : Pass<"gcomp-emit-model-abi", "mlir::ModuleOp"> {
                "CPU features (e.g. avx2,avx512f) the runtime must check">,
     Option<"producer", "producer", "std::string", /*default=*/"\"gcomp\"",
            "Version string of the compiler">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "Default number of threads (0: every CPU)">,
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }

@@ -1,0 +1,53 @@
+//===- ThreadsTest.cpp - the runtime's thread pool ------------------------===//
+
+#include "internal.h"
+
+#include "gtest/gtest.h"
+
+#include <atomic>
+#include <vector>
+
+namespace {
+
+struct Counts {
+  std::vector<std::atomic<int>> hits;
+  explicit Counts(int n) : hits(n) {}
+};
+
+void countTask(void *ctx, int i, int n) {
+  auto *c = static_cast<Counts *>(ctx);
+  ASSERT_EQ(static_cast<int>(c->hits.size()), n);
+  c->hits[i].fetch_add(1);
+}
+
+// Every index runs exactly once, whether there are fewer, as many or more
+// indices than threads, and the pool can be used again and again.
+TEST(ThreadsTest, RunsEveryIndexOnce) {
+  EXPECT_GE(gcomp_rt_threads(), 1);
+  for (int n : {1, 2, 3, 7, 64}) {
+    for (int round = 0; round < 20; ++round) {
+      Counts c(n);
+      gcomp_rt_parallel(countTask, &c, n);
+      for (int i = 0; i < n; ++i)
+        ASSERT_EQ(c.hits[i].load(), 1) << "n " << n << " index " << i;
+    }
+  }
+}
+
+// A parallel call from inside a task (the pool is busy) runs serially
+// rather than waiting for itself.
+void nestedTask(void *ctx, int, int) {
+  Counts inner(4);
+  gcomp_rt_parallel(countTask, &inner, 4);
+  for (auto &h : inner.hits)
+    ASSERT_EQ(h.load(), 1);
+  static_cast<std::atomic<int> *>(ctx)->fetch_add(1);
+}
+
+TEST(ThreadsTest, NestedCallsDoNotDeadlock) {
+  std::atomic<int> done{0};
+  gcomp_rt_parallel(nestedTask, &done, 3);
+  EXPECT_EQ(done.load(), 3);
+}
+
+} // namespace
