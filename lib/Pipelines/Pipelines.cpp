@@ -66,6 +66,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("canonicalize"), req("gcomp-memref-copy-to-linalg", true),
         req("gcomp-flatten-globals")};
     steps.push_back(req("gcomp-gemm-to-runtime-call"));
+    steps.push_back(req("gcomp-depthwise-to-runtime-call"));
     if (o.profile)
       steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
     steps.push_back(req("gcomp-outline-kernels{entry=" + o.entryName + "}"));
@@ -79,6 +80,9 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             req("expand-strided-metadata"),
             // Buffers come from the runtime's allocator (runtime/src/alloc.c).
             req("finalize-memref-to-llvm{use-generic-functions=1}"),
+            // exp, log, tanh, erf... as polynomials in arith: inlined and
+            // vectorizable instead of a libm call per element.
+            req("gcomp-approximate-math", true),
             req("convert-math-to-llvm"),
             req("convert-math-to-libm"),
             // bf16 conversions would otherwise call compiler-rt builtins.

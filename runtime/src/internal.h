@@ -55,6 +55,14 @@ GCOMP_HIDDEN void gcomp_rt_set_default_threads(int threads);
 GCOMP_HIDDEN void *_mlir_memref_to_llvm_alloc(size_t size);
 GCOMP_HIDDEN void _mlir_memref_to_llvm_free(void *ptr);
 
+/* Depthwise 2-D convolution (dwconv.c; see GCOMP_SYM_DWCONV2D). */
+GCOMP_HIDDEN void __gcomp_dwconv2d(int64_t channels, int64_t groups, int64_t h,
+                                   int64_t w, int64_t kh, int64_t kw,
+                                   int64_t sh, int64_t sw, int64_t dh,
+                                   int64_t dw, int64_t oh, int64_t ow,
+                                   const float *in, const float *weight,
+                                   float *out);
+
 /* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
  * model_abi.h). */
 GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,

@@ -187,7 +187,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                                                utils::IteratorType::parallel);
     iterators.append(1 + k, utils::IteratorType::reduction);
     Value acc = filledTensor(rewriter, loc, groupedOut, zeroAttr(t));
-    Value conv =
+    auto convOp =
         linalg::GenericOp::create(
             rewriter, loc, groupedOut, ValueRange{in, w}, acc,
             ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
@@ -200,8 +200,16 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                   arith::AddFOp::create(
                       b, l, args[2], arith::MulFOp::create(b, l, args[0], args[1]))
                       .getResult());
-            })
-            .getResult(0);
+            });
+    // A 2-D depthwise f32 conv is marked for the runtime's depthwise kernel
+    // (gcomp-depthwise-to-runtime-call), with its window's strides and
+    // dilations; unmarked or changed by fusion, it stays this loop nest.
+    if (t.isF32() && k == 2 && c == g && m == g)
+      convOp->setAttr(kDepthwiseConvAttr,
+                      rewriter.getDenseI64ArrayAttr(
+                          {op.getStrides()[0], op.getStrides()[1],
+                           op.getDilations()[0], op.getDilations()[1]}));
+    Value conv = convOp.getResult(0);
     Value result = reshapeTo(rewriter, loc, conv, outType);
     if (Value bias = adaptor.getBias()) {
       // [M] -> [M, 1, ..., 1] so it broadcasts over the spatial dims.

@@ -75,6 +75,17 @@
  * code passes the pointers as integers (an x86-64 pointer argument). */
 #define GCOMP_SYM_SGEMM "__gcomp_sgemm"
 
+/* void GCOMP_SYM_DWCONV2D(int64_t channels, int64_t groups, int64_t h,
+ *                         int64_t w, int64_t kh, int64_t kw, int64_t sh,
+ *                         int64_t sw, int64_t dh, int64_t dw, int64_t oh,
+ *                         int64_t ow, const float *in, const float *weight,
+ *                         float *out):
+ * defined by the runtime (C ABI, hidden). A depthwise 2-D convolution of
+ * `channels` = N x groups contiguous [h, w] planes (already padded) with
+ * the [kh, kw] kernel of channel c % groups, added into `out`'s [oh, ow]
+ * planes. Pointers are passed as integers. */
+#define GCOMP_SYM_DWCONV2D "__gcomp_dwconv2d"
+
 typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs);
 
 #endif /* GCOMP_MODEL_ABI_H */

@@ -33,9 +33,12 @@ std::string nodeNames(Location loc) {
 /// or the op only moves data.
 int64_t estimateFlops(Operation *op) {
   if (auto call = dyn_cast<func::CallOp>(op)) {
-    // __gcomp_sgemm(m, n, k, ..., batch, ...): 2 m n k batch.
+    // __gcomp_sgemm(m, n, k, ..., batch, ...): 2 m n k batch;
+    // __gcomp_dwconv2d(channels, ..., kh, kw, ..., oh, ow, ...): 2 c kh kw oh ow.
+    bool gemm = call.getCallee() == GCOMP_SYM_SGEMM;
     int64_t flops = 2;
-    for (unsigned i : {0u, 1u, 2u, 12u}) {
+    for (unsigned i : gemm ? SmallVector<unsigned>{0, 1, 2, 12}
+                           : SmallVector<unsigned>{0, 4, 5, 10, 11}) {
       IntegerAttr v;
       if (!matchPattern(call.getOperand(i), m_Constant(&v)))
         return 0;

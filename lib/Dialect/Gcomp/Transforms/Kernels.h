@@ -23,7 +23,8 @@ namespace gcomp {
 
 inline bool isKernel(mlir::Operation *op) {
   if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
-    return call.getCallee() == GCOMP_SYM_SGEMM; // a product, see GemmToRuntimeCall
+    return call.getCallee() == GCOMP_SYM_SGEMM ||  // GemmToRuntimeCall
+           call.getCallee() == GCOMP_SYM_DWCONV2D; // DepthwiseToRuntimeCall
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
 }
@@ -40,8 +41,9 @@ inline llvm::SmallVector<mlir::Operation *> entryKernels(mlir::func::FuncOp entr
 /// "k3.generic": the kernel's index and op name ("sgemm" for the runtime's
 /// GEMM).
 inline std::string kernelLabel(size_t index, mlir::Operation *op) {
-  if (mlir::isa<mlir::func::CallOp>(op))
-    return "k" + std::to_string(index) + ".sgemm";
+  if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
+    return "k" + std::to_string(index) + "." +
+           (call.getCallee() == GCOMP_SYM_SGEMM ? "sgemm" : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();
   return "k" + std::to_string(index) + "." +
          name.substr(name.find('.') + 1).str();

@@ -59,6 +59,12 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferGatherNDShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<int64_t> indices,
                    int64_t batchDims, EmitErrorFn emitError);
 
+/// Marks the linalg.generic of a 2-D depthwise f32 convolution (input
+/// [N, C, 1, H, W] padded, weight [C, 1, 1, KH, KW], output [N, C, 1, OH,
+/// OW]) with its strides and dilations [sh, sw, dh, dw], so that
+/// gcomp-depthwise-to-runtime-call can run it in the runtime's kernel.
+inline constexpr llvm::StringLiteral kDepthwiseConvAttr = "gcomp.depthwise";
+
 /// Constants larger than this many elements are not folded at compile time.
 inline constexpr int64_t kFoldElementLimit = 1 << 16;
 

@@ -167,6 +167,36 @@ def GcompGemmToRuntimeCall : Pass<"gcomp-gemm-to-runtime-call", "mlir::ModuleOp"
                            "mlir::memref::MemRefDialect"];
 }
 
+def GcompDepthwiseToRuntimeCall
+    : Pass<"gcomp-depthwise-to-runtime-call", "mlir::ModuleOp"> {
+  let summary = "Run 2-D depthwise f32 convolutions in the runtime's kernel";
+  let description = [{
+    On bufferized IR, a linalg op that the conv lowering marked
+    `gcomp.depthwise` (strides and dilations; operands [N, C, 1, H, W]
+    padded input, [C, 1, 1, KH, KW] weight, [N, C, 1, OH, OW] output, all
+    contiguous f32) becomes a call to the runtime's `__gcomp_dwconv2d`,
+    which walks output rows with vector code and splits channels across
+    threads. Anything else, or a marked op whose operands are not
+    contiguous, stays a loop nest.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def GcompApproximateMath : Pass<"gcomp-approximate-math"> {
+  let summary = "Polynomial f32 exp, log, tanh, erf... instead of libm calls";
+  let description = [{
+    Rewrites f32 math ops (exp, expm1, log, log1p, log2, tanh, erf, ...)
+    into upstream MLIR's polynomial approximations in arith ops (accurate to
+    a few ulp), so that the loops of softmax, GELU, SiLU and sigmoid inline
+    them and LLVM vectorizes them, where a libm call per element stops both.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Give every kernel its own function, named after its ONNX nodes";
   let description = [{
