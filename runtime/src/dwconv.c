@@ -10,6 +10,8 @@
 
 #include "internal.h"
 
+#include <pthread.h>
+
 typedef struct dw_job {
   int64_t channels, groups, h, w, kh, kw, sh, sw, dh, dw, oh, ow;
   const float *in, *weight;
@@ -64,14 +66,19 @@ static void dw_task(void *ctx, int i, int n) {
   }
 }
 
+static pthread_once_t avx2_once = PTHREAD_ONCE_INIT;
+static int avx2;
+
+static void detect_avx2(void) {
+  avx2 = gcomp_rt_cpu_has_feature("avx2") == 1 &&
+         gcomp_rt_cpu_has_feature("fma") == 1;
+}
+
 void __gcomp_dwconv2d(int64_t channels, int64_t groups, int64_t h, int64_t w,
                       int64_t kh, int64_t kw, int64_t sh, int64_t sw,
                       int64_t dh, int64_t dw, int64_t oh, int64_t ow,
                       const float *in, const float *weight, float *out) {
-  static int avx2 = -1;
-  if (avx2 < 0)
-    avx2 = gcomp_rt_cpu_has_feature("avx2") == 1 &&
-           gcomp_rt_cpu_has_feature("fma") == 1;
+  pthread_once(&avx2_once, detect_avx2);
   if (channels <= 0 || groups <= 0 || oh <= 0 || ow <= 0)
     return;
   dw_job job = {channels, groups, h, w, kh, kw, sh, sw, dh, dw, oh, ow,

@@ -24,6 +24,7 @@
 
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -241,6 +242,10 @@ __attribute__((target("avx2,fma"))) static float dot_avx2(const float *x,
 
 typedef float (*dot_fn)(const float *, const float *, int64_t);
 
+/* The kernels for this CPU, chosen once (pthread_once: models may be run
+ * from several threads at once). */
+static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+
 /* A few rows (a classifier on one image, one token of a decoder): packing B
  * would cost more than the product, so rows of C accumulate rows of B
  * (contiguous B) or dot products (B stored transposed) directly. */
@@ -271,6 +276,18 @@ static void gemm_few_rows(dot_fn dot, int64_t m, int64_t n, int64_t k,
       }
     }
   }
+}
+
+static micro_kernel kernel;
+static dot_fn dot;
+
+static void choose_kernels(void) {
+  kernel = choose_kernel();
+  dot = dot_portable;
+#ifdef GCOMP_GEMM_X86
+  if (kernel == kernel_avx2)
+    dot = dot_avx2;
+#endif
 }
 
 /* One GEMM call, shared with the pool's threads: each takes a slice of the
@@ -342,16 +359,7 @@ void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
                    int64_t b_cs, float *c, int64_t c_rs, int64_t c_cs,
                    int64_t batch, int64_t a_bs, int64_t b_bs, int64_t c_bs) {
-  static micro_kernel kernel;
-  static dot_fn dot;
-  if (!kernel) {
-    dot = dot_portable;
-#ifdef GCOMP_GEMM_X86
-    if (choose_kernel() == kernel_avx2)
-      dot = dot_avx2;
-#endif
-    kernel = choose_kernel();
-  }
+  pthread_once(&chosen_once, choose_kernels);
   if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
     return;
   gemm_job job = {kernel, dot, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c,
