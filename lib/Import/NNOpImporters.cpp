@@ -23,6 +23,20 @@ struct Window {
   SmallVector<int64_t> kernel, strides, dilations, pads, outShape;
 };
 
+/// An ints attribute of exactly `count` entries, or `count` copies of `def`
+/// when absent.
+FailureOr<SmallVector<int64_t>> intListAttr(NodeContext &nc, StringRef name,
+                                            int64_t count, int64_t def) {
+  auto v = nc.intsAttr(name);
+  if (!v)
+    return SmallVector<int64_t>(count, def);
+  if (static_cast<int64_t>(v->size()) != count) {
+    nc.error() << name << " has " << v->size() << " entries, expected " << count;
+    return failure();
+  }
+  return SmallVector<int64_t>(v->begin(), v->end());
+}
+
 FailureOr<Window> resolveWindow(NodeContext &nc, RankedTensorType input,
                                 ArrayRef<int64_t> kernel, bool ceilMode) {
   int64_t k = input.getRank() - 2;
@@ -32,17 +46,8 @@ FailureOr<Window> resolveWindow(NodeContext &nc, RankedTensorType input,
   }
   Window w;
   w.kernel.assign(kernel.begin(), kernel.end());
-  auto listAttr = [&](StringRef name, int64_t count,
-                      int64_t def) -> FailureOr<SmallVector<int64_t>> {
-    auto v = nc.intsAttr(name);
-    if (!v)
-      return SmallVector<int64_t>(count, def);
-    if (static_cast<int64_t>(v->size()) != count) {
-      nc.error() << name << " has " << v->size() << " entries, expected "
-                 << count;
-      return failure();
-    }
-    return SmallVector<int64_t>(v->begin(), v->end());
+  auto listAttr = [&](StringRef name, int64_t count, int64_t def) {
+    return intListAttr(nc, name, count, def);
   };
   auto strides = listAttr("strides", k, 1);
   auto dilations = listAttr("dilations", k, 1);
@@ -147,16 +152,8 @@ LogicalResult importConvTranspose(NodeContext &nc) {
                << in << " and " << weight;
     return failure();
   }
-  auto listAttr = [&](StringRef name, int64_t count,
-                      int64_t def) -> FailureOr<SmallVector<int64_t>> {
-    auto v = nc.intsAttr(name);
-    if (!v)
-      return SmallVector<int64_t>(count, def);
-    if (static_cast<int64_t>(v->size()) != count) {
-      nc.error() << name << " has " << v->size() << " entries, expected " << count;
-      return failure();
-    }
-    return SmallVector<int64_t>(v->begin(), v->end());
+  auto listAttr = [&](StringRef name, int64_t count, int64_t def) {
+    return intListAttr(nc, name, count, def);
   };
   SmallVector<int64_t> kernel(weight.getShape().drop_front(2));
   auto strides = listAttr("strides", k, 1), dilations = listAttr("dilations", k, 1),

@@ -1,5 +1,6 @@
 //===- FuseElementwise.cpp - elementwise fusion on linalg -----------------===//
 
+#include "Kernels.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -19,13 +20,7 @@ using namespace mlir;
 namespace {
 
 std::string nodeList(Location loc) {
-  llvm::SetVector<StringRef> names;
-  loc->walk([&](Location l) {
-    if (auto named = dyn_cast<NameLoc>(l))
-      names.insert(named.getName().strref());
-    return WalkResult::advance();
-  });
-  return "[" + llvm::join(names, ", ") + "]";
+  return "[" + llvm::join(gcomp::nodeNamesOf(loc), ", ") + "]";
 }
 
 /// Tracks which fusions each op contains: the control function approves a
