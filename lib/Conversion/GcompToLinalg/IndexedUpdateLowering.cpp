@@ -44,6 +44,16 @@ Value loopOver(OpBuilder &b, Location loc, int64_t count, Value init,
   return loop.getResult(0);
 }
 
+/// `acc` with `update` written at `at`, combined with the element there by
+/// the scatter `reduction`.
+Value storeScatter(OpBuilder &b, Location loc, StringRef reduction, Value acc,
+                   ArrayRef<Value> at, Value update) {
+  if (reduction != "none")
+    update = combineScatter(b, loc, reduction,
+                            tensor::ExtractOp::create(b, loc, acc, at), update);
+  return tensor::InsertOp::create(b, loc, update, acc, at).getResult();
+}
+
 /// ScatterND: one loop over (update tuple n, slice element m).
 struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -83,11 +93,7 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
           SmallVector<Value> from(n);
           from.append(m);
           Value update = tensor::ExtractOp::create(b, loc, updates, from);
-          if (reduction != "none")
-            update = combineScatter(b, loc, reduction,
-                                    tensor::ExtractOp::create(b, loc, acc, at),
-                                    update);
-          return tensor::InsertOp::create(b, loc, update, acc, at).getResult();
+          return storeScatter(b, loc, reduction, acc, at, update);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -117,11 +123,7 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
           at[axis] = normalizedIndex(
               b, loc, tensor::ExtractOp::create(b, loc, indices, p), axisSize);
           Value update = tensor::ExtractOp::create(b, loc, updates, p);
-          if (reduction != "none")
-            update = combineScatter(b, loc, reduction,
-                                    tensor::ExtractOp::create(b, loc, acc, at),
-                                    update);
-          return tensor::InsertOp::create(b, loc, update, acc, at).getResult();
+          return storeScatter(b, loc, reduction, acc, at, update);
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -125,6 +125,22 @@ SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value index,
   return coords;
 }
 
+Value maxOf(OpBuilder &b, Location l, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MaximumFOp::create(b, l, x, y);
+  if (x.getType().isInteger(1))
+    return arith::OrIOp::create(b, l, x, y);
+  return arith::MaxSIOp::create(b, l, x, y);
+}
+
+Value minOf(OpBuilder &b, Location l, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MinimumFOp::create(b, l, x, y);
+  if (x.getType().isInteger(1))
+    return arith::AndIOp::create(b, l, x, y);
+  return arith::MinSIOp::create(b, l, x, y);
+}
+
 Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value old,
                      Value update) {
   bool isFloat = isa<FloatType>(update.getType());
@@ -138,13 +154,9 @@ Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value old,
            : isBool ? Value(arith::AndIOp::create(b, loc, old, update))
                     : Value(arith::MulIOp::create(b, loc, old, update));
   if (reduction == "max")
-    return isFloat  ? Value(arith::MaximumFOp::create(b, loc, old, update))
-           : isBool ? Value(arith::OrIOp::create(b, loc, old, update))
-                    : Value(arith::MaxSIOp::create(b, loc, old, update));
+    return maxOf(b, loc, old, update);
   if (reduction == "min")
-    return isFloat  ? Value(arith::MinimumFOp::create(b, loc, old, update))
-           : isBool ? Value(arith::AndIOp::create(b, loc, old, update))
-                    : Value(arith::MinSIOp::create(b, loc, old, update));
+    return minOf(b, loc, old, update);
   return update;
 }
 

@@ -62,6 +62,13 @@ llvm::SmallVector<mlir::Value> delinearize(mlir::OpBuilder &b,
                                            mlir::Value index,
                                            llvm::ArrayRef<int64_t> shape);
 
+/// The larger (smaller) of two scalars: NaN-propagating for floats, signed
+/// for integers, `or` (`and`) for booleans.
+mlir::Value maxOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                  mlir::Value y);
+mlir::Value minOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                  mlir::Value y);
+
 /// Combines an old and a new element by a scatter `reduction` ("none",
 /// "add", "mul", "max", "min").
 mlir::Value combineScatter(mlir::OpBuilder &b, mlir::Location loc,

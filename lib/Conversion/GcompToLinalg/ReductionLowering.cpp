@@ -84,20 +84,6 @@ Value mul(OpBuilder &b, Location l, Value x, Value y) {
     return arith::MulFOp::create(b, l, x, y);
   return arith::MulIOp::create(b, l, x, y);
 }
-Value maxOf(OpBuilder &b, Location l, Value x, Value y) {
-  if (isa<FloatType>(x.getType()))
-    return arith::MaximumFOp::create(b, l, x, y);
-  if (x.getType().isInteger(1))
-    return arith::OrIOp::create(b, l, x, y);
-  return arith::MaxSIOp::create(b, l, x, y);
-}
-Value minOf(OpBuilder &b, Location l, Value x, Value y) {
-  if (isa<FloatType>(x.getType()))
-    return arith::MinimumFOp::create(b, l, x, y);
-  if (x.getType().isInteger(1))
-    return arith::AndIOp::create(b, l, x, y);
-  return arith::MinSIOp::create(b, l, x, y);
-}
 
 template <typename OpT>
 struct ReduceLowering : OpConversionPattern<OpT> {
