@@ -34,7 +34,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
   case Phase::Import:
     return {};
   case Phase::Graph:
-    return {opt("canonicalize"), opt("cse")};
+    return {opt("canonicalize"), opt("gcomp-channels-last", true),
+            opt("canonicalize"), opt("cse")};
   case Phase::Linalg: {
     std::string fuse = "gcomp-fuse-elementwise";
     std::string fuseOptions;

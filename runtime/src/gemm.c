@@ -22,6 +22,7 @@
  * first).
  *===----------------------------------------------------------------------===*/
 
+#include "gcomp/model_abi.h"
 #include "internal.h"
 
 #include <pthread.h>
@@ -33,7 +34,7 @@
 #include <immintrin.h>
 #endif
 
-enum { MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048 };
+enum { MR = 6, NR = GCOMP_SGEMM_PANEL, KC = GCOMP_SGEMM_KC, MC = 96, NC = 2048 };
 
 /* Packing buffers: one B block (KC x NC) and one A block (MC x KC). */
 static _Thread_local float *pack_buffer;
@@ -157,10 +158,74 @@ kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
   }
   add_tile(t, h, w, c, rs, cs);
 }
+
+/* The 6 x 16 tile reading A where it lies, row-major with row stride
+ * `a_rs` (unit column stride), instead of from a packed panel. Packing
+ * copies every element of A once per call, as much work as the product
+ * itself when B is only a few panels wide (a conv with 64 output
+ * channels); reading rows in place costs six sequential streams. Rows past
+ * `h` repeat the last row so that nothing outside A is read. */
+__attribute__((target("avx2,fma"))) static void
+kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
+                 float *c, int64_t rs, int64_t cs, int64_t h, int64_t w) {
+  const float *a0 = a, *a1 = a + (h > 1 ? 1 : 0) * a_rs,
+              *a2 = a + (h > 2 ? 2 : h - 1) * a_rs,
+              *a3 = a + (h > 3 ? 3 : h - 1) * a_rs,
+              *a4 = a + (h > 4 ? 4 : h - 1) * a_rs,
+              *a5 = a + (h > 5 ? 5 : h - 1) * a_rs;
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p, bp += NR) {
+    __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+    __m256 x;
+    x = _mm256_broadcast_ss(a0 + p);
+    c00 = _mm256_fmadd_ps(x, b0, c00);
+    c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a1 + p);
+    c10 = _mm256_fmadd_ps(x, b0, c10);
+    c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a2 + p);
+    c20 = _mm256_fmadd_ps(x, b0, c20);
+    c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a3 + p);
+    c30 = _mm256_fmadd_ps(x, b0, c30);
+    c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a4 + p);
+    c40 = _mm256_fmadd_ps(x, b0, c40);
+    c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a5 + p);
+    c50 = _mm256_fmadd_ps(x, b0, c50);
+    c51 = _mm256_fmadd_ps(x, b1, c51);
+  }
+  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                       {c30, c31}, {c40, c41}, {c50, c51}};
+  if (h == MR && w == NR && cs == 1) {
+    for (int i = 0; i < MR; ++i) {
+      float *row = c + i * rs;
+      _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[i][0]));
+      _mm256_storeu_ps(row + 8,
+                       _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[i][1]));
+    }
+    return;
+  }
+  float t[MR * NR];
+  for (int i = 0; i < MR; ++i) {
+    _mm256_storeu_ps(t + i * NR, acc[i][0]);
+    _mm256_storeu_ps(t + i * NR + 8, acc[i][1]);
+  }
+  add_tile(t, h, w, c, rs, cs);
+}
 #endif
 
 typedef void (*micro_kernel)(int64_t, const float *, const float *, float *,
                              int64_t, int64_t, int64_t, int64_t);
+/* The same reading A in place (see kernel_avx2_rows); null where none. */
+typedef void (*rows_kernel)(int64_t, const float *, int64_t, const float *,
+                            float *, int64_t, int64_t, int64_t, int64_t);
 
 static micro_kernel choose_kernel(void) {
 #ifdef GCOMP_GEMM_X86
@@ -171,26 +236,53 @@ static micro_kernel choose_kernel(void) {
   return kernel_portable;
 }
 
-/* One matrix: C[m, n] += A[m, k] * B[k, n]. */
-static void gemm_one(micro_kernel kernel, float *space, int64_t m, int64_t n,
+/* One matrix: C[m, n] += A[m, k] * B[k, n]. With `b_packed`, B already is
+ * in panels (GCOMP_SYM_SGEMM_PACKED_B: slices of KC rows, `b_width`
+ * columns wide, of which this call's start at column `b_col0`) and `b` is
+ * unused. */
+static void gemm_one(micro_kernel kernel, rows_kernel rows, float *space,
+                     int64_t m, int64_t n,
                      int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
-                     const float *b, int64_t b_rs, int64_t b_cs, float *c,
-                     int64_t c_rs, int64_t c_cs) {
+                     const float *b, int64_t b_rs, int64_t b_cs,
+                     const float *b_packed, int64_t b_col0, int64_t b_width,
+                     float *c, int64_t c_rs, int64_t c_cs) {
   float *bp = space, *ap = space + (size_t)KC * NC;
   for (int64_t jc = 0; jc < n; jc += NC) {
     int64_t nc = n - jc < NC ? n - jc : NC;
     for (int64_t pc = 0; pc < k; pc += KC) {
       int64_t kc = k - pc < KC ? k - pc : KC;
-      pack_b(kc, nc, b + pc * b_rs + jc * b_cs, b_rs, b_cs, bp);
+      const float *b_block;
+      int64_t panel_stride;
+      if (b_packed) {
+        b_block = b_packed + pc * b_width + (b_col0 + jc) / NR * kc * NR;
+        panel_stride = kc * NR;
+      } else {
+        pack_b(kc, nc, b + pc * b_rs + jc * b_cs, b_rs, b_cs, bp);
+        b_block = bp;
+        panel_stride = kc * NR;
+      }
+      /* Row-major A is read in place when B is only a few panels wide:
+       * packing would copy A for little reuse. Wider products amortize
+       * the packing, and rows 4 KiB apart would fight over the same L1
+       * sets, so those pack. */
+      int in_place = rows && a_cs == 1 && n <= 4 * NR &&
+                     (a_rs * (int64_t)sizeof(float)) % 4096 != 0;
       for (int64_t ic = 0; ic < m; ic += MC) {
         int64_t mc = m - ic < MC ? m - ic : MC;
-        pack_a(mc, kc, a + ic * a_rs + pc * a_cs, a_rs, a_cs, ap);
+        const float *a_block = a + ic * a_rs + pc * a_cs;
+        if (!in_place)
+          pack_a(mc, kc, a_block, a_rs, a_cs, ap);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           int64_t w = nc - jr < NR ? nc - jr : NR;
+          const float *b_panel = b_block + (jr / NR) * panel_stride;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             int64_t h = mc - ir < MR ? mc - ir : MR;
-            kernel(kc, ap + ir * kc, bp + jr * kc,
-                   c + (ic + ir) * c_rs + (jc + jr) * c_cs, c_rs, c_cs, h, w);
+            float *c_tile = c + (ic + ir) * c_rs + (jc + jr) * c_cs;
+            if (in_place)
+              rows(kc, a_block + ir * a_rs, a_rs, b_panel, c_tile, c_rs, c_cs,
+                   h, w);
+            else
+              kernel(kc, ap + ir * kc, b_panel, c_tile, c_rs, c_cs, h, w);
           }
         }
       }
@@ -278,15 +370,40 @@ static void gemm_few_rows(dot_fn dot, int64_t m, int64_t n, int64_t k,
   }
 }
 
+/* C += A * B with B in panels, without packing memory (allocation failed):
+ * plain loops over the panels. */
+static void gemm_packed_fallback(int64_t m, int64_t n, int64_t k,
+                                 const float *a, int64_t a_rs, int64_t a_cs,
+                                 const float *b_packed, int64_t b_col0,
+                                 int64_t b_width, float *c, int64_t c_rs,
+                                 int64_t c_cs) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t col = b_col0 + j;
+      float sum = 0.0f;
+      for (int64_t p = 0; p < k; ++p) {
+        int64_t pc = p / KC * KC, kc = k - pc < KC ? k - pc : KC;
+        sum += a[i * a_rs + p * a_cs] *
+               b_packed[pc * b_width + col / NR * kc * NR + (p - pc) * NR +
+                        col % NR];
+      }
+      c[i * c_rs + j * c_cs] += sum;
+    }
+}
+
 static micro_kernel kernel;
+static rows_kernel rows;
 static dot_fn dot;
 
 static void choose_kernels(void) {
   kernel = choose_kernel();
+  rows = 0;
   dot = dot_portable;
 #ifdef GCOMP_GEMM_X86
-  if (kernel == kernel_avx2)
+  if (kernel == kernel_avx2) {
+    rows = kernel_avx2_rows;
     dot = dot_avx2;
+  }
 #endif
 }
 
@@ -296,12 +413,14 @@ static void choose_kernels(void) {
  * number of threads. */
 typedef struct gemm_job {
   micro_kernel kernel;
+  rows_kernel rows;
   dot_fn dot;
   int64_t m, n, k;
   const float *a;
   int64_t a_rs, a_cs;
   const float *b;
   int64_t b_rs, b_cs;
+  const float *b_packed; /* B in panels (b, b_rs and b_cs unused), or null */
   float *c;
   int64_t c_rs, c_cs;
   int64_t batch, a_bs, b_bs, c_bs;
@@ -313,17 +432,31 @@ static void gemm_range(const gemm_job *j, int64_t b0, int64_t b1, int64_t r0,
   float *space = pack_space();
   for (int64_t i = b0; i < b1; ++i) {
     const float *ai = j->a + i * j->a_bs + r0 * j->a_rs;
-    const float *bi = j->b + i * j->b_bs + c0 * j->b_cs;
     float *ci = j->c + i * j->c_bs + r0 * j->c_rs + c0 * j->c_cs;
     int64_t m = r1 - r0, n = c1 - c0;
     if (m <= 0 || n <= 0)
       continue;
+    if (j->b_packed) {
+      /* c0 is a multiple of NR (slices of columns are). A few rows run
+       * the micro-kernel on zero-padded rows: B's panels are read once
+       * either way, which is what bounds a matrix-vector product. */
+      const float *bi = j->b_packed + i * j->b_bs;
+      int64_t width = (j->n + NR - 1) / NR * NR;
+      if (space)
+        gemm_one(j->kernel, j->rows, space, m, n, j->k, ai, j->a_rs, j->a_cs,
+                 0, 0, 0, bi, c0, width, ci, j->c_rs, j->c_cs);
+      else
+        gemm_packed_fallback(m, n, j->k, ai, j->a_rs, j->a_cs, bi, c0, width,
+                             ci, j->c_rs, j->c_cs);
+      continue;
+    }
+    const float *bi = j->b + i * j->b_bs + c0 * j->b_cs;
     if (j->m < 4 || !space) /* also the fallback without packing memory */
       gemm_few_rows(j->dot, m, n, j->k, ai, j->a_rs, j->a_cs, bi, j->b_rs,
                     j->b_cs, ci, j->c_rs, j->c_cs);
     else
-      gemm_one(j->kernel, space, m, n, j->k, ai, j->a_rs, j->a_cs, bi, j->b_rs,
-               j->b_cs, ci, j->c_rs, j->c_cs);
+      gemm_one(j->kernel, j->rows, space, m, n, j->k, ai, j->a_rs, j->a_cs,
+               bi, j->b_rs, j->b_cs, 0, 0, 0, ci, j->c_rs, j->c_cs);
   }
 }
 
@@ -355,30 +488,48 @@ static void gemm_task(void *ctx, int i, int n) {
   }
 }
 
-void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
-                   int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
-                   int64_t b_cs, float *c, int64_t c_rs, int64_t c_cs,
-                   int64_t batch, int64_t a_bs, int64_t b_bs, int64_t c_bs) {
-  pthread_once(&chosen_once, choose_kernels);
+static void gemm_run(gemm_job *job) {
+  int64_t m = job->m, n = job->n, k = job->k, batch = job->batch;
   if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
     return;
-  gemm_job job = {kernel, dot, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c,
-                  c_rs, c_cs, batch, a_bs, b_bs, c_bs, SPLIT_COLUMNS};
   /* Below ~1 MFLOP a wake-up of the pool costs more than it saves. */
   double flops = 2.0 * (double)m * (double)n * (double)k * (double)batch;
   int threads = flops < 1e6 ? 1 : gcomp_rt_threads();
   int parts = threads;
   if (batch >= threads)
-    job.split = SPLIT_BATCH;
+    job->split = SPLIT_BATCH;
   else if (n >= (int64_t)threads * 2 * NR)
-    job.split = SPLIT_COLUMNS;
+    job->split = SPLIT_COLUMNS;
   else if (m >= (int64_t)threads * MR)
-    job.split = SPLIT_ROWS;
+    job->split = SPLIT_ROWS;
   else
     parts = 1;
   if (parts <= 1) {
-    gemm_task(&job, 0, 1);
+    gemm_task(job, 0, 1);
     return;
   }
-  gcomp_rt_parallel(gemm_task, &job, parts);
+  gcomp_rt_parallel(gemm_task, job, parts);
+}
+
+void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
+                   int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
+                   int64_t b_cs, float *c, int64_t c_rs, int64_t c_cs,
+                   int64_t batch, int64_t a_bs, int64_t b_bs, int64_t c_bs) {
+  pthread_once(&chosen_once, choose_kernels);
+  gemm_job job = {kernel, rows, dot,  m,    n,    k,     a,     a_rs,
+                  a_cs,   b,    b_rs, b_cs, NULL,  c,     c_rs,
+                  c_cs,   batch, a_bs, b_bs, c_bs, SPLIT_COLUMNS};
+  gemm_run(&job);
+}
+
+void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k, const float *a,
+                            int64_t a_rs, int64_t a_cs, const float *b_packed,
+                            float *c, int64_t c_rs, int64_t c_cs,
+                            int64_t batch, int64_t a_bs, int64_t b_bs,
+                            int64_t c_bs) {
+  pthread_once(&chosen_once, choose_kernels);
+  gemm_job job = {kernel, rows, dot,  m, n,        k,     a,     a_rs,
+                  a_cs,   NULL, 0, 0,        b_packed, c,  c_rs,
+                  c_cs,   batch, a_bs, b_bs, c_bs, SPLIT_COLUMNS};
+  gemm_run(&job);
 }

@@ -70,6 +70,13 @@ GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
                                 int64_t b_rs, int64_t b_cs, float *c,
                                 int64_t c_rs, int64_t c_cs, int64_t batch,
                                 int64_t a_bs, int64_t b_bs, int64_t c_bs);
+/* The same with B packed at compile time (GCOMP_SYM_SGEMM_PACKED_B). */
+GCOMP_HIDDEN void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k,
+                                         const float *a, int64_t a_rs,
+                                         int64_t a_cs, const float *b_packed,
+                                         float *c, int64_t c_rs, int64_t c_cs,
+                                         int64_t batch, int64_t a_bs,
+                                         int64_t b_bs, int64_t c_bs);
 
 /*===----------------------------------------------------------------------===*
  * A growing string (runtime.c)

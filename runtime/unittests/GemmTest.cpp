@@ -1,10 +1,13 @@
-//===- GemmTest.cpp - __gcomp_sgemm against a plain triple loop -----------===//
+//===- GemmTest.cpp - __gcomp_sgemm(_packed_b) against a triple loop ------===//
 
+#include "gcomp/model_abi.h"
 #include "internal.h"
 
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -47,11 +50,33 @@ TEST_P(GemmTest, MatchesReference) {
                  b[i * s.k * s.n + p * bRs + j * bCs];
         ref[i * s.m * s.n + r * s.n + j] += sum;
       }
+  // B packed as GCOMP_SYM_SGEMM_PACKED_B documents it: slices of KC rows,
+  // each of panels of 16 columns, zero past n, in 64-byte aligned memory.
+  const int64_t panel = GCOMP_SGEMM_PANEL, kcMax = GCOMP_SGEMM_KC;
+  int64_t width = (s.n + panel - 1) / panel * panel, packedSize = width * s.k;
+  float *packed = static_cast<float *>(
+      std::aligned_alloc(64, sizeof(float) * s.batch * packedSize + 64));
+  for (int64_t i = 0; i < s.batch; ++i)
+    for (int64_t p = 0; p < s.k; ++p)
+      for (int64_t j = 0; j < width; ++j) {
+        int64_t pc = p / kcMax * kcMax, kc = std::min(kcMax, s.k - pc);
+        packed[i * packedSize + pc * width + j / panel * kc * panel +
+               (p - pc) * panel + j % panel] =
+            j < s.n ? b[i * s.k * s.n + p * bRs + j * bCs] : 0.0f;
+      }
+  std::vector<float> cPacked(c);
   __gcomp_sgemm(s.m, s.n, s.k, a.data(), aRs, aCs, b.data(), bRs, bCs,
                 c.data(), s.n, 1, s.batch, s.m * s.k, s.k * s.n, s.m * s.n);
+  __gcomp_sgemm_packed_b(s.m, s.n, s.k, a.data(), aRs, aCs, packed,
+                         cPacked.data(), s.n, 1, s.batch, s.m * s.k,
+                         packedSize, s.m * s.n);
+  std::free(packed);
   double tol = 1e-5 * std::sqrt(double(s.k)) + 1e-6;
-  for (size_t i = 0; i < c.size(); ++i)
+  for (size_t i = 0; i < c.size(); ++i) {
     ASSERT_NEAR(c[i], ref[i], tol * (1 + std::fabs(ref[i]))) << "element " << i;
+    ASSERT_NEAR(cPacked[i], ref[i], tol * (1 + std::fabs(ref[i])))
+        << "packed B, element " << i;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

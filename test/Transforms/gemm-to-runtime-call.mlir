@@ -92,3 +92,35 @@ func.func @not_gemm(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32
   }
   return
 }
+
+// -----
+
+// A constant B (a weight) is packed at compile time into the runtime's
+// panel layout (16 columns per panel, zero-padded; model_abi.h), the call
+// takes the packed copy, and the original global, now unread, is dropped.
+// CHECK-LABEL: func.func private @__gcomp_sgemm_packed_b(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-NOT: memref.global "private" constant @w :
+// CHECK: memref.global "private" constant @w.packed : memref<32xf32> = dense_resource<w.packed> {alignment = 64 : i64}
+// CHECK-LABEL: func.func @weights
+// CHECK: %[[W:.*]] = memref.get_global @w.packed : memref<32xf32>
+// CHECK: %[[PW:.*]] = memref.extract_aligned_pointer_as_index %[[W]]
+// CHECK: %[[B:.*]] = arith.index_cast %[[PW]] : index to i64
+// CHECK: call @__gcomp_sgemm_packed_b(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[B]],
+// CHECK-NOT: linalg.generic
+// Rows of the panel: 1 2 3, thirteen zeros, then 4 5 6 and zeros.
+// CHECK: w.packed: "0x400000000000803F0000004000004040{{(00000000)+}}000080400000A0400000C040
+memref.global "private" constant @w : memref<2x3xf32> = dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]>
+func.func @weights(%a: memref<4x2xf32>, %c: memref<4x3xf32>) {
+  %w = memref.get_global @w : memref<2x3xf32>
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<4x2xf32>, memref<2x3xf32>) outs(%c : memref<4x3xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}

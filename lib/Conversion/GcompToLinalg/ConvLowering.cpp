@@ -5,8 +5,11 @@
 // [G, M/G, C/G, kernel...] and the output as [N, G, M/G, out...], so every
 // indexing map is a projected permutation except the input's spatial
 // `o * stride + k * dilation`. Pooling is the same window walk with max or
-// sum. Specialized kernels (packing, Winograd) come with the CPU
-// performance work; this is the correct, general baseline.
+// sum. f32 convolutions with enough work per output become matrix products
+// (im2col) that gcomp-gemm-to-runtime-call hands to the runtime's GEMM;
+// channels-last convolutions (gcomp-channels-last) are one [positions x
+// window*C] * [window*C x M] product, or a depthwise loop nest with the
+// channels innermost.
 //
 //===----------------------------------------------------------------------===//
 
@@ -126,6 +129,158 @@ Value im2colProduct(OpBuilder &b, Location loc, ConvOp op, Value in, Value w,
   return reshapeTo(b, loc, product, outType);
 }
 
+/// A channels-last conv with one group as one matrix product:
+///   out[N x P, M] = col[N x P, window x C] * W[window x C, M]
+/// `col` gathers, for each output position, the window's rows of C
+/// contiguous channels (a 1x1 stride-1 conv's input already is `col`); the
+/// weight [kernel..., C, M] already is W. The bias is the initial value.
+/// `in` is the padded input [N, spatial..., C].
+Value channelsLastProduct(OpBuilder &b, Location loc, ConvOp op, Value in,
+                          Value w, Value bias, RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = cast<RankedTensorType>(in.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t rank = inType.getRank(), k = rank - 2;
+  int64_t n = inType.getDimSize(0), c = inType.getDimSize(rank - 1),
+          m = outType.getDimSize(rank - 1);
+  int64_t window = 1, positions = 1;
+  for (int64_t d = 0; d < k; ++d) {
+    window *= wType.getDimSize(d);
+    positions *= outType.getDimSize(1 + d);
+  }
+  Type t = outType.getElementType();
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  bool direct = window == 1 &&
+                llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; });
+  Value col;
+  if (direct) {
+    col = reshapeTo(b, loc, in, inType.clone({n * positions, c}));
+  } else {
+    // col[n, o_1..o_k, k_1..k_k, c] = in[n, o * s + k * d, c].
+    SmallVector<int64_t> colShape = {n};
+    for (int64_t d = 0; d < k; ++d)
+      colShape.push_back(outType.getDimSize(1 + d));
+    for (int64_t d = 0; d < k; ++d)
+      colShape.push_back(wType.getDimSize(d));
+    colShape.push_back(c);
+    int64_t loops = 2 + 2 * k;
+    SmallVector<AffineExpr> inExprs = {dim(0)};
+    for (int64_t d = 0; d < k; ++d)
+      inExprs.push_back(dim(1 + d) * op.getStrides()[d] +
+                        dim(1 + k + d) * op.getDilations()[d]);
+    inExprs.push_back(dim(1 + 2 * k));
+    auto colType = RankedTensorType::get(colShape, t);
+    col = linalg::GenericOp::create(
+              b, loc, colType, ValueRange{in}, emptyTensor(b, loc, colType),
+              ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
+                                  AffineMap::getMultiDimIdentityMap(loops, ctx)},
+              SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
+              [](OpBuilder &nb, Location l, ValueRange args) {
+                linalg::YieldOp::create(nb, l, args[0]);
+              })
+              .getResult(0);
+    col = reshapeTo(b, loc, col, colType.clone({n * positions, window * c}));
+  }
+  Value weights = reshapeTo(b, loc, w, wType.clone({window * c, m}));
+  auto productType = RankedTensorType::get({n * positions, m}, t);
+  Value acc = bias ? elementwise(b, loc, productType, ValueRange{bias},
+                                 [](OpBuilder &, Location, ValueRange a) {
+                                   return a[0];
+                                 })
+                   : filledTensor(b, loc, productType, zeroAttr(t));
+  // Loops: i (positions), j (output channels) | p.
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, productType, ValueRange{col, weights}, acc,
+          ArrayRef<AffineMap>{AffineMap::get(3, 0, {dim(0), dim(2)}, ctx),
+                              AffineMap::get(3, 0, {dim(2), dim(1)}, ctx),
+                              AffineMap::get(3, 0, {dim(0), dim(1)}, ctx)},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::reduction},
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(
+                nb, l,
+                arith::AddFOp::create(nb, l, args[2],
+                                      arith::MulFOp::create(nb, l, args[0], args[1]))
+                    .getResult());
+          })
+          .getResult(0);
+  return reshapeTo(b, loc, product, outType);
+}
+
+/// A channels-last depthwise conv: channels are the innermost loop, so
+/// every access (input, weight, output) walks contiguous memory and the
+/// loop vectorizes. Loops: n, o_1..o_k | k_1..k_k | c. `in` is padded.
+Value channelsLastDepthwise(OpBuilder &b, Location loc, ConvOp op, Value in,
+                            Value w, Value bias, RankedTensorType outType) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = outType.getRank(), k = rank - 2, loops = 2 + 2 * k;
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {dim(0)}, wExprs, outExprs = {dim(0)};
+  for (int64_t d = 0; d < k; ++d) {
+    inExprs.push_back(dim(1 + d) * op.getStrides()[d] +
+                      dim(1 + k + d) * op.getDilations()[d]);
+    wExprs.push_back(dim(1 + k + d));
+    outExprs.push_back(dim(1 + d));
+  }
+  inExprs.push_back(dim(1 + 2 * k));
+  wExprs.push_back(getAffineConstantExpr(0, ctx));
+  wExprs.push_back(dim(1 + 2 * k));
+  outExprs.push_back(dim(1 + 2 * k));
+  SmallVector<utils::IteratorType> iterators(1 + k, utils::IteratorType::parallel);
+  iterators.append(k, utils::IteratorType::reduction);
+  iterators.push_back(utils::IteratorType::parallel);
+  Type t = outType.getElementType();
+  Value acc = bias ? elementwise(b, loc, outType, ValueRange{bias},
+                                 [](OpBuilder &, Location, ValueRange a) {
+                                   return a[0];
+                                 })
+                   : filledTensor(b, loc, outType, zeroAttr(t));
+  return linalg::GenericOp::create(
+             b, loc, outType, ValueRange{in, w}, acc,
+             ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
+                                 AffineMap::get(loops, 0, wExprs, ctx),
+                                 AffineMap::get(loops, 0, outExprs, ctx)},
+             iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::AddFOp::create(
+                       nb, l, args[2], arith::MulFOp::create(nb, l, args[0], args[1]))
+                       .getResult());
+             })
+      .getResult(0);
+}
+
+/// gcomp.conv with channels_last (see gcomp-channels-last), one group or
+/// depthwise.
+LogicalResult lowerChannelsLast(ConvOp op, Value input, Value weight,
+                                Value bias, ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  RankedTensorType outType = op.getType();
+  auto wType = cast<RankedTensorType>(weight.getType());
+  int64_t rank = outType.getRank(), k = rank - 2;
+  int64_t g = static_cast<int64_t>(op.getGroup());
+  int64_t m = outType.getDimSize(rank - 1);
+  bool depthwise = g == m && wType.getDimSize(rank - 2) == 1;
+  if (g != 1 && !depthwise)
+    return rewriter.notifyMatchFailure(
+        op, "channels-last convolutions have one group or are depthwise");
+  ArrayRef<int64_t> pads = op.getPads();
+  SmallVector<int64_t> low = {0}, high = {0};
+  low.append(pads.begin(), pads.begin() + k);
+  high.append(pads.begin() + k, pads.end());
+  low.push_back(0);
+  high.push_back(0);
+  Value in = padWith(rewriter, loc, input, low, high,
+                     zeroAttr(outType.getElementType()));
+  rewriter.replaceOp(op, g == 1 ? channelsLastProduct(rewriter, loc, op, in,
+                                                      weight, bias, outType)
+                                : channelsLastDepthwise(rewriter, loc, op, in,
+                                                        weight, bias, outType));
+  return success();
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -133,6 +288,9 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (failed(requireStatic(op, rewriter)))
       return failure();
+    if (op.getChannelsLast())
+      return lowerChannelsLast(op, adaptor.getInput(), adaptor.getWeight(),
+                               adaptor.getBias(), rewriter);
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
@@ -227,28 +385,42 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
   }
 };
 
-/// Sums (or maxes) `input` over windows into `outType`.
+/// Sums (or maxes) `input` over windows into `outType`. Loops: n, c,
+/// o_1..o_k | k_1..k_k; channels-last: n, o_1..o_k | k_1..k_k | c, so that
+/// the innermost loop walks contiguous channels.
 Value windowReduce(OpBuilder &b, Location loc, Value input,
                    RankedTensorType outType, ArrayRef<int64_t> kernel,
                    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
-                   TypedAttr init, bool isMax) {
+                   TypedAttr init, bool isMax, bool channelsLast) {
   MLIRContext *ctx = b.getContext();
   int64_t k = kernel.size(), loops = 2 + 2 * k;
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  SmallVector<AffineExpr> inExprs = {dim(0), dim(1)}, outExprs = {dim(0), dim(1)};
+  int64_t cLoop = channelsLast ? 1 + 2 * k : 1;
+  auto oLoop = [&](int64_t d) { return channelsLast ? 1 + d : 2 + d; };
+  auto kLoop = [&](int64_t d) { return oLoop(d) + k; };
+  SmallVector<AffineExpr> inExprs = {dim(0)}, outExprs = {dim(0)};
+  if (!channelsLast) {
+    inExprs.push_back(dim(cLoop));
+    outExprs.push_back(dim(cLoop));
+  }
   for (int64_t d = 0; d < k; ++d) {
-    inExprs.push_back(dim(2 + d) * strides[d] + dim(2 + k + d) * dilations[d]);
-    outExprs.push_back(dim(2 + d));
+    inExprs.push_back(dim(oLoop(d)) * strides[d] + dim(kLoop(d)) * dilations[d]);
+    outExprs.push_back(dim(oLoop(d)));
+  }
+  if (channelsLast) {
+    inExprs.push_back(dim(cLoop));
+    outExprs.push_back(dim(cLoop));
   }
   // The window extents enter as a kernel-shaped operand that is never read,
   // so linalg can derive the window loops' ranges.
   SmallVector<AffineExpr> windowExprs;
   for (int64_t d = 0; d < k; ++d)
-    windowExprs.push_back(dim(2 + k + d));
+    windowExprs.push_back(dim(kLoop(d)));
   Value window = tensor::EmptyOp::create(b, loc, kernel,
                                          outType.getElementType());
-  SmallVector<utils::IteratorType> iterators(2 + k, utils::IteratorType::parallel);
-  iterators.append(k, utils::IteratorType::reduction);
+  SmallVector<utils::IteratorType> iterators(loops, utils::IteratorType::parallel);
+  for (int64_t d = 0; d < k; ++d)
+    iterators[kLoop(d)] = utils::IteratorType::reduction;
   Value acc = filledTensor(b, loc, outType, init);
   return linalg::GenericOp::create(
              b, loc, outType, ValueRange{input, window}, acc,
@@ -279,21 +451,23 @@ struct PoolLowering : OpConversionPattern<OpT> {
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     RankedTensorType outType = op.getType();
     auto t = cast<FloatType>(outType.getElementType());
-    int64_t k = inType.getRank() - 2;
+    int64_t rank = inType.getRank(), k = rank - 2;
+    bool last = op.getChannelsLast();
+    auto sd = [&](int64_t d) { return last ? 1 + d : 2 + d; };
     ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
                       dilations = op.getDilations(), pads = op.getPads();
     // Declared pads, then what ceil mode needs beyond them.
-    SmallVector<int64_t> low(2, 0), high(2, 0), extra(2, 0);
+    SmallVector<int64_t> low(rank, 0), high(rank, 0), extra(rank, 0);
     for (int64_t d = 0; d < k; ++d) {
-      low.push_back(pads[d]);
-      high.push_back(pads[d + k]);
-      int64_t needed = (outType.getDimSize(d + 2) - 1) * strides[d] +
+      low[sd(d)] = pads[d];
+      high[sd(d)] = pads[d + k];
+      int64_t needed = (outType.getDimSize(sd(d)) - 1) * strides[d] +
                        (kernel[d] - 1) * dilations[d] + 1;
-      int64_t have = inType.getDimSize(d + 2) + pads[d] + pads[d + k];
-      extra.push_back(std::max<int64_t>(0, needed - have));
+      int64_t have = inType.getDimSize(sd(d)) + pads[d] + pads[d + k];
+      extra[sd(d)] = std::max<int64_t>(0, needed - have);
     }
     SmallVector<int64_t> highAll(high);
-    for (int64_t d = 0; d < k + 2; ++d)
+    for (int64_t d = 0; d < rank; ++d)
       highAll[d] += extra[d];
     TypedAttr padValue =
         isMax ? TypedAttr(FloatAttr::get(t, APFloat::getInf(t.getFloatSemantics(),
@@ -302,24 +476,24 @@ struct PoolLowering : OpConversionPattern<OpT> {
     Value input = padWith(rewriter, loc, adaptor.getInput(), low, highAll,
                           padValue);
     Value result = windowReduce(rewriter, loc, input, outType, kernel, strides,
-                                dilations, padValue, isMax);
+                                dilations, padValue, isMax, last);
     if constexpr (!isMax) {
       // Divide by the number of counted elements in each window: sum a
       // tensor of ones that covers what counts, padded with zeros.
       bool includePad = op.getCountIncludePad();
       SmallVector<int64_t> onesShape(inType.getShape());
-      SmallVector<int64_t> onesLow(2, 0), onesHigh(2, 0);
+      SmallVector<int64_t> onesLow(rank, 0), onesHigh(rank, 0);
       for (int64_t d = 0; d < k; ++d) {
         if (includePad)
-          onesShape[d + 2] += pads[d] + pads[d + k];
-        onesLow.push_back(includePad ? 0 : pads[d]);
-        onesHigh.push_back((includePad ? 0 : pads[d + k]) + extra[d + 2]);
+          onesShape[sd(d)] += pads[d] + pads[d + k];
+        onesLow[sd(d)] = includePad ? 0 : pads[d];
+        onesHigh[sd(d)] = (includePad ? 0 : pads[d + k]) + extra[sd(d)];
       }
       Value ones = filledTensor(rewriter, loc, inType.clone(onesShape),
                                 FloatAttr::get(t, 1.0));
       Value counts = windowReduce(
           rewriter, loc, padWith(rewriter, loc, ones, onesLow, onesHigh, zeroAttr(t)),
-          outType, kernel, strides, dilations, zeroAttr(t), false);
+          outType, kernel, strides, dilations, zeroAttr(t), false, last);
       result = elementwise(rewriter, loc, outType, ValueRange{result, counts},
                            [](OpBuilder &b, Location l, ValueRange a) -> Value {
                              return arith::DivFOp::create(b, l, a[0], a[1]);

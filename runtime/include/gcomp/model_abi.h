@@ -75,6 +75,24 @@
  * code passes the pointers as integers (an x86-64 pointer argument). */
 #define GCOMP_SYM_SGEMM "__gcomp_sgemm"
 
+/* void GCOMP_SYM_SGEMM_PACKED_B(int64_t m, int64_t n, int64_t k,
+ *                               const float *a, int64_t a_rs, int64_t a_cs,
+ *                               const float *b_packed, float *c,
+ *                               int64_t c_rs, int64_t c_cs, int64_t batch,
+ *                               int64_t a_bs, int64_t b_bs, int64_t c_bs):
+ * GCOMP_SYM_SGEMM with B packed ahead of time (the compiler does it for
+ * constant weights). With P = GCOMP_SGEMM_PANEL, KC = GCOMP_SGEMM_KC and
+ * w = n rounded up to a multiple of P: B_i starts at b_packed + i * b_bs
+ * and holds the rows of B_i in slices of KC (the last one kc = what is
+ * left); slice s starts at s * KC * w and holds w / P panels, panel q
+ * being the slice's kc rows of columns q * P .. q * P + P - 1, each row P
+ * contiguous floats, zero past n. The address must be 64-byte aligned.
+ * (The runtime is linked into every model, so the compiler and the runtime
+ * that read this layout always come from one build.) */
+#define GCOMP_SYM_SGEMM_PACKED_B "__gcomp_sgemm_packed_b"
+#define GCOMP_SGEMM_PANEL 16
+#define GCOMP_SGEMM_KC 256
+
 /* void GCOMP_SYM_DWCONV2D(int64_t channels, int64_t groups, int64_t h,
  *                         int64_t w, int64_t kh, int64_t kw, int64_t sh,
  *                         int64_t sw, int64_t dh, int64_t dw, int64_t oh,

@@ -131,3 +131,20 @@ func.func @resize_crop_roi(%x: tensor<4xf32>) {
   %0 = gcomp.resize %x {mode = "linear", coordinate_mode = "tf_crop_and_resize", scales = array<f64: 2.0>} : tensor<4xf32> -> tensor<8xf32>
   return
 }
+
+// -----
+
+// channels_last puts the channels innermost: the weight is [KH, KW, C, M].
+func.func @conv_channels_last_weight(%x: tensor<1x8x8x3xf32>, %w: tensor<3x3x16x3xf32>) -> tensor<1x6x6x3xf32> {
+  // expected-error @+1 {{channels do not match: input has 3, weight [3,3,16,3] with group 1}}
+  %y = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x8x8x3xf32>, tensor<3x3x16x3xf32>) -> tensor<1x6x6x3xf32>
+  return %y : tensor<1x6x6x3xf32>
+}
+
+// -----
+
+func.func @pool_channels_last_channels(%x: tensor<1x8x8x3xf32>) -> tensor<1x4x4x4xf32> {
+  // expected-error @+1 {{result must keep the batch and channel dims}}
+  %y = gcomp.max_pool %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, channels_last} : (tensor<1x8x8x3xf32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}

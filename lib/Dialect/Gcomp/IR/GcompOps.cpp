@@ -499,19 +499,32 @@ static LogicalResult verifyWindow(Operation *op, int64_t spatial,
   return success();
 }
 
+/// Dim of the channels and of spatial dim `d` in a conv or pool operand of
+/// `rank` in NCHW (channels first) or channels-last order.
+static int64_t channelDim(int64_t rank, bool channelsLast) {
+  return channelsLast ? rank - 1 : 1;
+}
+static int64_t spatialDim(int64_t d, bool channelsLast) {
+  return channelsLast ? d + 1 : d + 2;
+}
+
 LogicalResult ConvOp::verify() {
   RankedTensorType in = getInput().getType(), w = getWeight().getType(),
                    out = getType();
   int64_t rank = in.getRank(), spatial = rank - 2;
+  bool last = getChannelsLast();
   if (rank < 3 || w.getRank() != rank || out.getRank() != rank)
     return emitOpError() << "expects input, weight and result of one rank >= 3";
   if (failed(verifyWindow(*this, spatial, getStrides(), getDilations(),
                           getPads())))
     return failure();
+  // Weight dims: [M, C/G, kernel...], or [kernel..., C/G, M] channels-last.
+  int64_t wOut = last ? rank - 1 : 0, wIn = last ? rank - 2 : 1;
+  auto wKernel = [&](int64_t d) { return w.getDimSize(last ? d : d + 2); };
   int64_t group = static_cast<int64_t>(getGroup());
-  int64_t c = in.getDimSize(1), m = w.getDimSize(0);
+  int64_t c = in.getDimSize(channelDim(rank, last)), m = w.getDimSize(wOut);
   if (group < 1 || (!ShapedType::isDynamic(c) && c % group) || m % group ||
-      (!ShapedType::isDynamic(c) && w.getDimSize(1) * group != c))
+      (!ShapedType::isDynamic(c) && w.getDimSize(wIn) * group != c))
     return emitOpError() << "channels do not match: input has " << c
                          << ", weight " << shapeStr(w.getShape())
                          << " with group " << group;
@@ -519,16 +532,19 @@ LogicalResult ConvOp::verify() {
                     getBias().getType().getDimSize(0) != m))
     return emitOpError() << "bias must be [" << m << "]";
   for (int64_t d = 0; d < spatial; ++d) {
-    int64_t expected = windowOutputSize(
-        in.getDimSize(d + 2), w.getDimSize(d + 2), getStrides()[d],
-        getDilations()[d], getPads()[d], getPads()[d + spatial]);
-    if (!ShapedType::isDynamic(in.getDimSize(d + 2)) &&
-        out.getDimSize(d + 2) != expected)
+    int64_t size = in.getDimSize(spatialDim(d, last));
+    int64_t expected =
+        windowOutputSize(size, wKernel(d), getStrides()[d], getDilations()[d],
+                         getPads()[d], getPads()[d + spatial]);
+    if (!ShapedType::isDynamic(size) &&
+        out.getDimSize(spatialDim(d, last)) != expected)
       return emitOpError() << "spatial dim " << d << " should be " << expected
-                           << ", the result has " << out.getDimSize(d + 2);
+                           << ", the result has "
+                           << out.getDimSize(spatialDim(d, last));
   }
-  if (out.getDimSize(1) != m)
-    return emitOpError() << "result has " << out.getDimSize(1)
+  if (out.getDimSize(channelDim(rank, last)) != m)
+    return emitOpError() << "result has "
+                         << out.getDimSize(channelDim(rank, last))
                          << " channels, the weight " << m;
   return success();
 }
@@ -536,19 +552,29 @@ LogicalResult ConvOp::verify() {
 template <typename OpT> static LogicalResult verifyPool(OpT op) {
   RankedTensorType in = op.getInput().getType(), out = op.getType();
   int64_t spatial = in.getRank() - 2;
+  bool last = op.getChannelsLast();
   if (in.getRank() < 3 || out.getRank() != in.getRank() ||
       static_cast<int64_t>(op.getKernel().size()) != spatial)
     return op.emitOpError() << "expects a kernel size per spatial dim";
   if (failed(verifyWindow(op, spatial, op.getStrides(), op.getDilations(),
                           op.getPads())))
     return failure();
+  int64_t cDim = channelDim(in.getRank(), last);
+  auto differ = [&](int64_t d) {
+    return !ShapedType::isDynamic(in.getDimSize(d)) &&
+           !ShapedType::isDynamic(out.getDimSize(d)) &&
+           in.getDimSize(d) != out.getDimSize(d);
+  };
+  if (differ(0) || differ(cDim))
+    return op.emitOpError() << "result must keep the batch and channel dims";
   for (int64_t d = 0; d < spatial; ++d) {
-    int64_t size = out.getDimSize(d + 2);
+    int64_t size = out.getDimSize(spatialDim(d, last));
+    int64_t inSize = in.getDimSize(spatialDim(d, last));
     // Ceil mode may add one window that starts inside the padded input.
     int64_t floorSize = windowOutputSize(
-        in.getDimSize(d + 2), op.getKernel()[d], op.getStrides()[d],
-        op.getDilations()[d], op.getPads()[d], op.getPads()[d + spatial]);
-    if (!ShapedType::isDynamic(in.getDimSize(d + 2)) &&
+        inSize, op.getKernel()[d], op.getStrides()[d], op.getDilations()[d],
+        op.getPads()[d], op.getPads()[d + spatial]);
+    if (!ShapedType::isDynamic(inSize) &&
         (size < floorSize || size > floorSize + 1))
       return op.emitOpError() << "spatial dim " << d << " has " << size
                               << " windows, expected " << floorSize

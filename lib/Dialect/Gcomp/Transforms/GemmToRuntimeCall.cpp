@@ -6,8 +6,13 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <map>
 
 namespace gcomp {
 #define GEN_PASS_DEF_GCOMPGEMMTORUNTIMECALL
@@ -80,9 +85,49 @@ Value rootOf(Value v) {
   return v;
 }
 
+/// The f32 elements of a constant global's initial value.
+std::optional<ArrayRef<float>> constantFloats(memref::GlobalOp global) {
+  if (!global.getConstant() || !global.getInitialValue())
+    return std::nullopt;
+  Attribute value = *global.getInitialValue();
+  ArrayRef<char> raw;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (dense.isSplat() || !dense.getElementType().isF32())
+      return std::nullopt;
+    raw = dense.getRawData();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || !resource.getElementType().isF32())
+      return std::nullopt;
+    raw = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  return ArrayRef(reinterpret_cast<const float *>(raw.data()),
+                  raw.size() / sizeof(float));
+}
+
+/// What a packed copy of a weight matrix is keyed by: the same global read
+/// the same way packs the same.
+struct PackKey {
+  StringRef global;
+  int64_t offset, k, n, kStride, nStride, batch, batchStride;
+  bool operator<(const PackKey &o) const {
+    return std::tie(global, offset, k, n, kStride, nStride, batch, batchStride) <
+           std::tie(o.global, o.offset, o.k, o.n, o.kStride, o.nStride, o.batch,
+                    o.batchStride);
+  }
+};
+
 struct GemmToRuntimeCallPass
     : gcomp::impl::GcompGemmToRuntimeCallBase<GemmToRuntimeCallPass> {
+  /// Packed copies of constant B operands, and the globals they came from.
+  std::map<PackKey, memref::GlobalOp> packed;
+  llvm::SetVector<StringRef> packedSources;
+
   void runOnOperation() override {
+    packed.clear();
+    packedSources.clear();
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> candidates;
     module.walk([&](linalg::GenericOp op) {
@@ -90,14 +135,87 @@ struct GemmToRuntimeCallPass
           op.getNumDpsInits() == 1 && isMultiplyAdd(op))
         candidates.push_back(op);
     });
-    func::FuncOp callee;
-    for (linalg::GenericOp op : candidates) {
-      if (failed(rewrite(op, callee)))
-        continue;
-    }
+    for (linalg::GenericOp op : candidates)
+      (void)rewrite(op);
+    // Weights now read only in their packed form need not be kept.
+    SymbolTable symbols(module);
+    for (StringRef name : packedSources)
+      if (auto global = symbols.lookup<memref::GlobalOp>(name))
+        if (SymbolTable::symbolKnownUseEmpty(global, module))
+          global.erase();
   }
 
-  LogicalResult rewrite(linalg::GenericOp op, func::FuncOp &callee) {
+  /// The symbol of a declared runtime function, declared on first use.
+  func::FuncOp declare(StringRef name, unsigned numArgs, Location loc) {
+    ModuleOp module = getOperation();
+    if (auto f = module.lookupSymbol<func::FuncOp>(name))
+      return f;
+    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+    SmallVector<Type> args(numArgs, mb.getI64Type());
+    auto f = func::FuncOp::create(mb, loc, name, mb.getFunctionType(args, {}));
+    f.setPrivate();
+    return f;
+  }
+
+  /// If B is read from a constant global, a global holding it packed in
+  /// the runtime's panel layout (GCOMP_SYM_SGEMM_PACKED_B), one matrix per
+  /// batch index; null otherwise. Packing constant weights once at compile
+  /// time saves the GEMM from doing it on every call, which dominates
+  /// products with few rows (small images, one decoder token).
+  memref::GlobalOp packedWeights(const Operand &b, int64_t k, int64_t n,
+                                 int64_t kStride, int64_t nStride,
+                                 int64_t batch, int64_t batchStride,
+                                 Location loc) {
+    auto get = rootOf(b.buffer).getDefiningOp<memref::GetGlobalOp>();
+    if (!get)
+      return {};
+    ModuleOp module = getOperation();
+    auto global = module.lookupSymbol<memref::GlobalOp>(get.getNameAttr());
+    std::optional<ArrayRef<float>> data =
+        global ? constantFloats(global) : std::nullopt;
+    if (!data)
+      return {};
+    PackKey key{global.getSymName(), b.offset, k, n, kStride, nStride, batch,
+                batchStride};
+    if (auto it = packed.find(key); it != packed.end())
+      return it->second;
+    const int64_t panel = GCOMP_SGEMM_PANEL, kcMax = GCOMP_SGEMM_KC;
+    int64_t width = (n + panel - 1) / panel * panel, size = width * k;
+    // Every element read must lie inside the global.
+    int64_t last = b.offset + (k - 1) * kStride + (n - 1) * nStride +
+                   (batch - 1) * batchStride;
+    if (b.offset < 0 || kStride < 0 || nStride < 0 || batchStride < 0 ||
+        last >= static_cast<int64_t>(data->size()))
+      return {};
+    // Slices of KC rows, each [panels][kc][panel] (model_abi.h).
+    std::vector<float> out(batch * size, 0.0f);
+    for (int64_t i = 0; i < batch; ++i)
+      for (int64_t p = 0; p < k; ++p) {
+        int64_t pc = p / kcMax * kcMax, kc = std::min(kcMax, k - pc);
+        float *row = out.data() + i * size + pc * width + (p - pc) * panel;
+        const float *src = data->data() + b.offset + i * batchStride + p * kStride;
+        for (int64_t j = 0; j < n; ++j)
+          row[j / panel * kc * panel + j % panel] = src[j * nStride];
+      }
+    auto type = RankedTensorType::get({batch * size}, Float32Type::get(&getContext()));
+    std::string name = (global.getSymName() + ".packed").str();
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+        ArrayRef(reinterpret_cast<const char *>(out.data()),
+                 out.size() * sizeof(float)),
+        64);
+    OpBuilder mb(global);
+    auto result = memref::GlobalOp::create(
+        mb, loc, name, mb.getStringAttr("private"),
+        MemRefType::get({batch * size}, type.getElementType()),
+        DenseResourceElementsAttr::get(type, name, std::move(blob)),
+        /*constant=*/true, mb.getI64IntegerAttr(64));
+    SymbolTable(module).insert(result);
+    packed[key] = result;
+    packedSources.insert(global.getSymName());
+    return result;
+  }
+
+  LogicalResult rewrite(linalg::GenericOp op) {
     unsigned loops = op.getNumLoops();
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     std::optional<Operand> x = analyze(op.getDpsInputs()[0], maps[0], loops),
@@ -145,17 +263,6 @@ struct GemmToRuntimeCallPass
 
     OpBuilder builder(op);
     Location loc = op.getLoc();
-    if (!callee) {
-      ModuleOp module = getOperation();
-      callee = module.lookupSymbol<func::FuncOp>(GCOMP_SYM_SGEMM);
-      if (!callee) {
-        OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-        SmallVector<Type> args(16, mb.getI64Type());
-        callee = func::FuncOp::create(mb, loc, GCOMP_SYM_SGEMM,
-                                      mb.getFunctionType(args, {}));
-        callee.setPrivate();
-      }
-    }
     auto i64 = [&](int64_t v) -> Value {
       return arith::ConstantIntOp::create(builder, loc, builder.getI64Type(), v);
     };
@@ -175,9 +282,32 @@ struct GemmToRuntimeCallPass
                                               i64(o.offset * 4))
                       : asInt;
     };
-    Value aPtr = base(a), bPtr = base(b), cPtr = base(*c);
     unsigned inner = batch.empty() ? ~0u : batch.back();
     ArrayRef<unsigned> outer = ArrayRef(batch).drop_back(batch.empty() ? 0 : 1);
+    ArrayRef<unsigned> innerDims =
+        batch.empty() ? ArrayRef<unsigned>() : ArrayRef<unsigned>(inner);
+    // Constant B (weights) that only the inner batch dim moves: packed now.
+    memref::GlobalOp packedB;
+    if (llvm::all_of(outer, [&](unsigned d) { return b.strideOf[d] == 0; })) {
+      int64_t batchStride = strideAlong(b, innerDims);
+      packedB = packedWeights(b, ranges[kDims[0]], dimSize(nDims),
+                              b.strideOf[kDims[0]], strideAlong(b, nDims),
+                              batchStride ? dimSize(innerDims) : 1, batchStride,
+                              loc);
+    }
+    Value aPtr = base(a);
+    Value bPtr;
+    if (packedB) {
+      Value packedView = memref::GetGlobalOp::create(
+          builder, loc, packedB.getType(), packedB.getSymName());
+      bPtr = arith::IndexCastOp::create(
+          builder, loc, builder.getI64Type(),
+          memref::ExtractAlignedPointerAsIndexOp::create(builder, loc,
+                                                         packedView));
+    } else {
+      bPtr = base(b);
+    }
+    Value cPtr = base(*c);
     // Loops over the outer batch dims move the three pointers.
     for (unsigned d : outer) {
       auto loop = scf::ForOp::create(
@@ -195,16 +325,31 @@ struct GemmToRuntimeCallPass
       bPtr = advance(bPtr, b);
       cPtr = advance(cPtr, *c);
     }
-    ArrayRef<unsigned> innerDims =
-        batch.empty() ? ArrayRef<unsigned>() : ArrayRef<unsigned>(inner);
-    SmallVector<Value> args = {
-        i64(dimSize(mDims)), i64(dimSize(nDims)), i64(ranges[kDims[0]]),
-        aPtr, i64(strideAlong(a, mDims)), i64(a.strideOf[kDims[0]]),
-        bPtr, i64(b.strideOf[kDims[0]]), i64(strideAlong(b, nDims)),
-        cPtr, i64(strideAlong(*c, mDims)), i64(strideAlong(*c, nDims)),
-        i64(dimSize(innerDims)), i64(strideAlong(a, innerDims)),
-        i64(strideAlong(b, innerDims)), i64(strideAlong(*c, innerDims))};
-    func::CallOp::create(builder, loc, callee, args);
+    SmallVector<Value> args;
+    if (packedB) {
+      int64_t n = dimSize(nDims), k = ranges[kDims[0]];
+      int64_t packedSize =
+          (n + GCOMP_SGEMM_PANEL - 1) / GCOMP_SGEMM_PANEL * GCOMP_SGEMM_PANEL * k;
+      (void)packedSize;
+      args = {i64(dimSize(mDims)), i64(n), i64(k),
+              aPtr, i64(strideAlong(a, mDims)), i64(a.strideOf[kDims[0]]),
+              bPtr,
+              cPtr, i64(strideAlong(*c, mDims)), i64(strideAlong(*c, nDims)),
+              i64(dimSize(innerDims)), i64(strideAlong(a, innerDims)),
+              i64(strideAlong(b, innerDims) ? packedSize : 0),
+              i64(strideAlong(*c, innerDims))};
+      func::CallOp::create(builder, loc,
+                           declare(GCOMP_SYM_SGEMM_PACKED_B, 14, loc), args);
+    } else {
+      args = {i64(dimSize(mDims)), i64(dimSize(nDims)), i64(ranges[kDims[0]]),
+              aPtr, i64(strideAlong(a, mDims)), i64(a.strideOf[kDims[0]]),
+              bPtr, i64(b.strideOf[kDims[0]]), i64(strideAlong(b, nDims)),
+              cPtr, i64(strideAlong(*c, mDims)), i64(strideAlong(*c, nDims)),
+              i64(dimSize(innerDims)), i64(strideAlong(a, innerDims)),
+              i64(strideAlong(b, innerDims)), i64(strideAlong(*c, innerDims))};
+      func::CallOp::create(builder, loc, declare(GCOMP_SYM_SGEMM, 16, loc),
+                           args);
+    }
     op.erase();
     return success();
   }

@@ -33,12 +33,16 @@ std::string nodeNames(Location loc) {
 /// or the op only moves data.
 int64_t estimateFlops(Operation *op) {
   if (auto call = dyn_cast<func::CallOp>(op)) {
-    // __gcomp_sgemm(m, n, k, ..., batch, ...): 2 m n k batch;
+    // __gcomp_sgemm(m, n, k, ..., batch, ...): 2 m n k batch (batch is
+    // argument 12, or 10 with B packed);
     // __gcomp_dwconv2d(channels, ..., kh, kw, ..., oh, ow, ...): 2 c kh kw oh ow.
-    bool gemm = call.getCallee() == GCOMP_SYM_SGEMM;
+    SmallVector<unsigned> factors = {0, 4, 5, 10, 11};
+    if (call.getCallee() == GCOMP_SYM_SGEMM)
+      factors = {0, 1, 2, 12};
+    else if (call.getCallee() == GCOMP_SYM_SGEMM_PACKED_B)
+      factors = {0, 1, 2, 10};
     int64_t flops = 2;
-    for (unsigned i : gemm ? SmallVector<unsigned>{0, 1, 2, 12}
-                           : SmallVector<unsigned>{0, 4, 5, 10, 11}) {
+    for (unsigned i : factors) {
       IntegerAttr v;
       if (!matchPattern(call.getOperand(i), m_Constant(&v)))
         return 0;

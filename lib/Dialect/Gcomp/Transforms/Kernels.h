@@ -21,9 +21,15 @@
 
 namespace gcomp {
 
+/// A call of the runtime's GEMM, with B as given or packed.
+inline bool isGemmCall(mlir::func::CallOp call) {
+  return call.getCallee() == GCOMP_SYM_SGEMM ||
+         call.getCallee() == GCOMP_SYM_SGEMM_PACKED_B;
+}
+
 inline bool isKernel(mlir::Operation *op) {
   if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
-    return call.getCallee() == GCOMP_SYM_SGEMM ||  // GemmToRuntimeCall
+    return isGemmCall(call) || // GemmToRuntimeCall
            call.getCallee() == GCOMP_SYM_DWCONV2D; // DepthwiseToRuntimeCall
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
@@ -43,7 +49,7 @@ inline llvm::SmallVector<mlir::Operation *> entryKernels(mlir::func::FuncOp entr
 inline std::string kernelLabel(size_t index, mlir::Operation *op) {
   if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
     return "k" + std::to_string(index) + "." +
-           (call.getCallee() == GCOMP_SYM_SGEMM ? "sgemm" : "dwconv");
+           (isGemmCall(call) ? "sgemm" : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();
   return "k" + std::to_string(index) + "." +
          name.substr(name.find('.') + 1).str();

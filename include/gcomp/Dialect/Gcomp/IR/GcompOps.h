@@ -9,6 +9,14 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace gcomp {
+/// The Gcomp_Elementwise trait (GcompOps.td): each result element depends
+/// only on the operand elements at the same broadcast position.
+template <typename ConcreteType>
+class Elementwise
+    : public mlir::OpTrait::TraitBase<ConcreteType, Elementwise> {};
+} // namespace gcomp
+
 #define GET_OP_CLASSES
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h.inc"
 

@@ -36,10 +36,17 @@ def Gcomp_ConstantOp : Gcomp_Op<"constant",
 // Elementwise
 //===----------------------------------------------------------------------===//
 
+// Each result element depends only on the operand elements at the same
+// (numpy-broadcast) position: permuting the dims of every operand permutes
+// the result's dims the same way. gcomp-channels-last relies on it.
+def Gcomp_Elementwise : NativeOpTrait<"Elementwise"> {
+  let cppNamespace = "::gcomp";
+}
+
 class Gcomp_BroadcastOp<string mnemonic, string onnxName,
                         Type operandT = Gcomp_NumericTensor,
                         Type resultT = Gcomp_NumericTensor>
-    : Gcomp_Op<mnemonic, [Pure, SameOperandsElementType,
+    : Gcomp_Op<mnemonic, [Pure, SameOperandsElementType, Gcomp_Elementwise,
                           InferTypeOpAdaptor]> {
   let summary = "Elementwise " # onnxName # " with numpy broadcasting";
   let description = [{
@@ -85,7 +92,7 @@ def Gcomp_AndOp : Gcomp_BroadcastOp<"and", "And", RankedTensorOf<[I1]>, RankedTe
 def Gcomp_OrOp : Gcomp_BroadcastOp<"or", "Or", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
 def Gcomp_XorOp : Gcomp_BroadcastOp<"xor", "Xor", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
 
-def Gcomp_WhereOp : Gcomp_Op<"where", [Pure, InferTypeOpAdaptor]> {
+def Gcomp_WhereOp : Gcomp_Op<"where", [Pure, Gcomp_Elementwise, InferTypeOpAdaptor]> {
   let summary = "Select with numpy broadcasting of all three operands";
   let description = [{
     ONNX `Where`: `cond ? x : y` elementwise.
@@ -104,7 +111,7 @@ def Gcomp_WhereOp : Gcomp_Op<"where", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Gcomp_CastOp : Gcomp_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+def Gcomp_CastOp : Gcomp_Op<"cast", [Pure, Gcomp_Elementwise, SameOperandsAndResultShape]> {
   let summary = "Convert elements to the result's element type";
   let description = [{
     ONNX `Cast`/`CastLike`: float to int truncates toward zero, int to bool
@@ -123,7 +130,7 @@ def Gcomp_CastOp : Gcomp_Op<"cast", [Pure, SameOperandsAndResultShape]> {
 
 class Gcomp_UnaryOp<string mnemonic, string onnxName, string math,
                     Type tensorT = Gcomp_FloatTensor>
-    : Gcomp_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : Gcomp_Op<mnemonic, [Pure, Gcomp_Elementwise, SameOperandsAndResultType]> {
   let summary = "Elementwise " # onnxName # ": " # math;
   let description = [{
     ONNX `}] # onnxName # [{`: `}] # math # [{` for every element.
@@ -172,7 +179,7 @@ def Gcomp_SignOp : Gcomp_UnaryOp<"sign", "Sign", "y = -1, 0 or 1", Gcomp_Numeric
 def Gcomp_NotOp : Gcomp_UnaryOp<"not", "Not", "y = !x", RankedTensorOf<[I1]>>;
 
 class Gcomp_UnaryPredicateOp<string mnemonic, string onnxName, string math>
-    : Gcomp_Op<mnemonic, [Pure, SameOperandsAndResultShape]> {
+    : Gcomp_Op<mnemonic, [Pure, Gcomp_Elementwise, SameOperandsAndResultShape]> {
   let summary = "Elementwise " # onnxName # ": " # math;
   let description = "ONNX `" # onnxName # "`, producing i1.";
   let arguments = (ins Gcomp_FloatTensor:$input);
@@ -189,7 +196,7 @@ def Gcomp_IsInfOp : Gcomp_UnaryPredicateOp<"is_inf", "IsInf", "x is +inf (detect
 // Parameterized activations: the attributes are ONNX's, with its defaults.
 class Gcomp_ActivationOp<string mnemonic, string onnxName, string math,
                          dag attrs>
-    : Gcomp_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : Gcomp_Op<mnemonic, [Pure, Gcomp_Elementwise, SameOperandsAndResultType]> {
   let summary = "Elementwise " # onnxName # ": " # math;
   let description = [{
     ONNX `}] # onnxName # [{`: `}] # math # [{` for every element.
@@ -349,12 +356,18 @@ def Gcomp_GemmOp : Gcomp_Op<"gemm",
 }
 
 def Gcomp_ConvOp : Gcomp_Op<"conv", [Pure]> {
-  let summary = "N-D grouped convolution (ONNX Conv), NCHW";
+  let summary = "N-D grouped convolution (ONNX Conv), NCHW or channels-last";
   let description = [{
     `input` is [N, C, spatial...], `weight` [M, C / group, kernel...], the
     optional `bias` [M]. `pads` holds the begin pads of every spatial dim
     then the end pads (the importer resolves `auto_pad`); the result type
     gives the output size.
+
+    With `channels_last` (set by gcomp-channels-last, never by the
+    importer) the channels are the innermost dim instead: `input` is
+    [N, spatial..., C], `weight` [kernel..., C / group, M] and the result
+    [N, out..., M], the layouts in which the CPU lowering's matrix products
+    read contiguous rows.
 
     Example:
     ```mlir
@@ -366,7 +379,8 @@ def Gcomp_ConvOp : Gcomp_Op<"conv", [Pure]> {
   let arguments = (ins Gcomp_FloatTensor:$input, Gcomp_FloatTensor:$weight,
                    Optional<Gcomp_FloatTensor>:$bias,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                   DenseI64ArrayAttr:$pads, I64Attr:$group);
+                   DenseI64ArrayAttr:$pads, I64Attr:$group,
+                   UnitAttr:$channels_last);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
@@ -380,12 +394,14 @@ class Gcomp_PoolOp<string mnemonic, string onnxName> : Gcomp_Op<mnemonic, [Pure]
     Windows of `kernel` (with `strides`, `dilations` and begin-then-end
     `pads`) over the spatial dims; the result type gives the output size
     (the importer applies `ceil_mode` and `auto_pad`). Windows that run
-    past the padded input (ceil mode) are clipped.
+    past the padded input (ceil mode) are clipped. With `channels_last` the
+    input and result are [N, spatial..., C] (see gcomp.conv).
   }];
   let arguments = (ins Gcomp_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                    DenseI64ArrayAttr:$pads,
-                   DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+                   DefaultValuedAttr<BoolAttr, "false">:$count_include_pad,
+                   UnitAttr:$channels_last);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;

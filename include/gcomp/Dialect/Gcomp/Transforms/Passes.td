@@ -46,6 +46,24 @@ def GcompEmitEntry : Pass<"gcomp-emit-entry", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def GcompChannelsLast : Pass<"gcomp-channels-last", "mlir::func::FuncOp"> {
+  let summary = "Run convolutions and their neighbours with channels innermost";
+  let description = [{
+    Rewrites every static 2-D f32 `gcomp.conv` with one group, or depthwise,
+    into its `channels_last` form (input [N, H, W, C], weight
+    [KH, KW, C/G, M], result [N, OH, OW, M]), the layout in which the CPU
+    lowering's matrix products read contiguous rows and vectorize over
+    output channels. The layout then flows forward through elementwise ops
+    (the `Gcomp_Elementwise` trait), pooling, reductions that keep their
+    dims and concat: such an op is rewritten when one of its full-size
+    operands is already channels-last, and its other operands are permuted
+    (constants at compile time). Each rewritten op's NCHW result remains
+    available as a transpose for users that need it; unused ones are
+    erased, and transposes that move only size-1 dims become reshapes. A
+    ResNet thus converts its input once and its pooled features once.
+  }];
+}
+
 def GcompFuseElementwise : Pass<"gcomp-fuse-elementwise"> {
   let summary = "Fuse elementwise linalg producers into their consumers";
   let description = [{
