@@ -12,6 +12,10 @@
 
 #include <pthread.h>
 
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#endif
+
 typedef struct dw_job {
   int64_t channels, groups, h, w, kh, kw, sh, sw, dh, dw, oh, ow;
   const float *in, *weight;
@@ -91,4 +95,153 @@ void __gcomp_dwconv2d(int64_t channels, int64_t groups, int64_t h, int64_t w,
     dw_task(&job, 0, 1);
   else
     gcomp_rt_parallel(dw_task, &job, parts);
+}
+
+/*===----------------------------------------------------------------------===*
+ * Channels-last depthwise convolution
+ *===----------------------------------------------------------------------===*/
+
+/* With the channels innermost (gcomp-channels-last), one output pixel is a
+ * sum over the window of (input pixel x tap weight), each a contiguous run
+ * of channels: a block of channels accumulates in registers across every
+ * tap of the window, and output rows are split across the pool. Zero
+ * padding is implicit (taps outside the input are skipped), so the input
+ * needs no padded copy. */
+
+typedef struct dwn_job {
+  int64_t n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
+  const float *in, *weight;
+  float *out;
+  int avx2;
+} dwn_job;
+
+enum { kChannelBlock = 64 };
+
+#define DWN_ROW_BODY                                                           \
+  float *orow = j->out + (b * j->oh + y) * j->ow * j->c;                       \
+  for (int64_t x = 0; x < j->ow; ++x) {                                        \
+    float *o = orow + x * j->c;                                                \
+    for (int64_t c0 = 0; c0 < j->c; c0 += kChannelBlock) {                     \
+      int64_t cn = j->c - c0 < kChannelBlock ? j->c - c0 : kChannelBlock;      \
+      float acc[kChannelBlock];                                                \
+      for (int64_t i = 0; i < cn; ++i)                                         \
+        acc[i] = o[c0 + i];                                                    \
+      for (int64_t ky = 0; ky < j->kh; ++ky) {                                 \
+        int64_t iy = y * j->sh + ky * j->dh - j->pt;                           \
+        if (iy < 0 || iy >= j->h)                                              \
+          continue;                                                            \
+        for (int64_t kx = 0; kx < j->kw; ++kx) {                               \
+          int64_t ix = x * j->sw + kx * j->dw - j->pl;                         \
+          if (ix < 0 || ix >= j->w)                                            \
+            continue;                                                          \
+          const float *restrict ip =                                           \
+              j->in + ((b * j->h + iy) * j->w + ix) * j->c + c0;               \
+          const float *restrict wp = j->weight + (ky * j->kw + kx) * j->c + c0; \
+          for (int64_t i = 0; i < cn; ++i)                                     \
+            acc[i] += ip[i] * wp[i];                                           \
+        }                                                                      \
+      }                                                                        \
+      for (int64_t i = 0; i < cn; ++i)                                         \
+        o[c0 + i] = acc[i];                                                    \
+    }                                                                          \
+  }
+
+static void nhwc_row_portable(const dwn_job *j, int64_t b, int64_t y) {
+  DWN_ROW_BODY
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+/* Four vectors of 8 channels accumulate over the window in registers, then
+ * one vector, then single channels. */
+__attribute__((target("avx2,fma"))) static void
+nhwc_row_avx2(const dwn_job *j, int64_t b, int64_t y) {
+  const int64_t c = j->c;
+  float *orow = j->out + (b * j->oh + y) * j->ow * c;
+  for (int64_t x = 0; x < j->ow; ++x) {
+    float *o = orow + x * c;
+    /* The taps inside the input, as (input offset, weight offset) pairs. */
+    int64_t in_off[64], w_off[64], taps = 0;
+    int64_t window = j->kh * j->kw;
+    if (window > 64) { /* windows past 8 x 8: the portable loop */
+      nhwc_row_portable(j, b, y);
+      return;
+    }
+    for (int64_t ky = 0; ky < j->kh; ++ky) {
+      int64_t iy = y * j->sh + ky * j->dh - j->pt;
+      if (iy < 0 || iy >= j->h)
+        continue;
+      for (int64_t kx = 0; kx < j->kw; ++kx) {
+        int64_t ix = x * j->sw + kx * j->dw - j->pl;
+        if (ix < 0 || ix >= j->w)
+          continue;
+        in_off[taps] = ((b * j->h + iy) * j->w + ix) * c;
+        w_off[taps] = (ky * j->kw + kx) * c;
+        ++taps;
+      }
+    }
+    int64_t c0 = 0;
+    for (; c0 + 32 <= c; c0 += 32) {
+      __m256 a0 = _mm256_loadu_ps(o + c0), a1 = _mm256_loadu_ps(o + c0 + 8);
+      __m256 a2 = _mm256_loadu_ps(o + c0 + 16), a3 = _mm256_loadu_ps(o + c0 + 24);
+      for (int64_t t = 0; t < taps; ++t) {
+        const float *ip = j->in + in_off[t] + c0, *wp = j->weight + w_off[t] + c0;
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(ip), _mm256_loadu_ps(wp), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + 8), _mm256_loadu_ps(wp + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + 16), _mm256_loadu_ps(wp + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + 24), _mm256_loadu_ps(wp + 24), a3);
+      }
+      _mm256_storeu_ps(o + c0, a0);
+      _mm256_storeu_ps(o + c0 + 8, a1);
+      _mm256_storeu_ps(o + c0 + 16, a2);
+      _mm256_storeu_ps(o + c0 + 24, a3);
+    }
+    for (; c0 + 8 <= c; c0 += 8) {
+      __m256 a = _mm256_loadu_ps(o + c0);
+      for (int64_t t = 0; t < taps; ++t)
+        a = _mm256_fmadd_ps(_mm256_loadu_ps(j->in + in_off[t] + c0),
+                            _mm256_loadu_ps(j->weight + w_off[t] + c0), a);
+      _mm256_storeu_ps(o + c0, a);
+    }
+    for (; c0 < c; ++c0) {
+      float a = o[c0];
+      for (int64_t t = 0; t < taps; ++t)
+        a += j->in[in_off[t] + c0] * j->weight[w_off[t] + c0];
+      o[c0] = a;
+    }
+  }
+}
+#endif
+
+static void dwn_task(void *ctx, int i, int parts) {
+  const dwn_job *j = ctx;
+  int64_t rows = j->n * j->oh;
+  for (int64_t r = rows * i / parts; r < rows * (i + 1) / parts; ++r) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (j->avx2) {
+      nhwc_row_avx2(j, r / j->oh, r % j->oh);
+      continue;
+    }
+#endif
+    nhwc_row_portable(j, r / j->oh, r % j->oh);
+  }
+}
+
+void __gcomp_dwconv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
+                           int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                           int64_t dh, int64_t dw, int64_t pt, int64_t pl,
+                           int64_t oh, int64_t ow, const float *in,
+                           const float *weight, float *out) {
+  pthread_once(&avx2_once, detect_avx2);
+  if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0)
+    return;
+  dwn_job job = {n,  h,  w,  c,  kh, kw, sh,     sw,  dh,
+                 dw, pt, pl, oh, ow, in, weight, out, avx2};
+  double work = 2.0 * n * oh * ow * c * kh * kw;
+  int parts = work < 1e6 ? 1 : gcomp_rt_threads();
+  if (parts > n * oh)
+    parts = (int)(n * oh);
+  if (parts <= 1)
+    dwn_task(&job, 0, 1);
+  else
+    gcomp_rt_parallel(dwn_task, &job, parts);
 }

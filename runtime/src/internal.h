@@ -63,6 +63,15 @@ GCOMP_HIDDEN void __gcomp_dwconv2d(int64_t channels, int64_t groups, int64_t h,
                                    const float *in, const float *weight,
                                    float *out);
 
+/* Channels-last depthwise convolution with implicit zero padding
+ * (dwconv.c; see GCOMP_SYM_DWCONV2D_NHWC in model_abi.h). */
+GCOMP_HIDDEN void __gcomp_dwconv2d_nhwc(int64_t n, int64_t h, int64_t w,
+                                        int64_t c, int64_t kh, int64_t kw,
+                                        int64_t sh, int64_t sw, int64_t dh,
+                                        int64_t dw, int64_t pt, int64_t pl,
+                                        int64_t oh, int64_t ow, const float *in,
+                                        const float *weight, float *out);
+
 /* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
  * model_abi.h). */
 GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,

@@ -7,7 +7,9 @@
  * the default the model was compiled with (gcomp --threads; 0 = every CPU
  * this process may run on). A second caller arriving while the pool is
  * busy (two models run from two threads) runs its work alone, serially, so
- * calls never wait for each other.
+ * calls never wait for each other. Idle workers spin a few milliseconds
+ * before they sleep, so the parallel regions of one model run start
+ * without a wake-up.
  *===----------------------------------------------------------------------===*/
 
 #define _GNU_SOURCE /* sched_getaffinity */
@@ -15,18 +17,28 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 enum { kMaxThreads = 64 };
 
+/* How long an idle worker spins before it sleeps, in pause iterations
+ * (a few milliseconds): a model's GEMMs are often a fraction of a
+ * millisecond apart, and a futex wake-up per parallel region would cost
+ * about as much as the region saves. */
+enum { kSpinIterations = 1 << 17 };
+
 typedef struct pool {
   pthread_mutex_t mu;
-  pthread_cond_t start, done;
+  pthread_cond_t start;
   pthread_mutex_t busy; /* held by the caller that owns the pool for a job */
   int threads;          /* including the caller */
-  long generation;
-  int pending;
+  /* A job is published by bumping `generation` (seq_cst, see worker_main);
+   * `pending` counts the workers that have not finished it. */
+  _Atomic long generation;
+  _Atomic int pending;
+  _Atomic int sleepers; /* workers waiting on `start` */
   gcomp_rt_task_fn fn;
   void *ctx;
   int count; /* the current job's n */
@@ -34,8 +46,7 @@ typedef struct pool {
 } pool;
 
 static pool the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                        PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
-                        0, 0, 0, NULL, NULL, 0, 0};
+                        PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, NULL, NULL, 0, 0};
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static int default_threads; /* from the model; 0 = every CPU */
 
@@ -44,25 +55,47 @@ typedef struct worker_arg {
 } worker_arg;
 static worker_arg worker_args[kMaxThreads];
 
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* The next job after `seen`: spin for a while, then sleep. The caller
+ * stores the generation and then loads `sleepers`; a worker stores
+ * `sleepers` and then loads the generation. Both seq_cst, so at least one
+ * of them sees the other: either the worker finds the new job or the
+ * caller signals it. */
+static long wait_for_job(pool *p, long seen) {
+  for (int spin = 0; spin < kSpinIterations; ++spin) {
+    long g = atomic_load(&p->generation);
+    if (g != seen)
+      return g;
+    cpu_relax();
+  }
+  pthread_mutex_lock(&p->mu);
+  atomic_fetch_add(&p->sleepers, 1);
+  long g;
+  while ((g = atomic_load(&p->generation)) == seen)
+    pthread_cond_wait(&p->start, &p->mu);
+  atomic_fetch_sub(&p->sleepers, 1);
+  pthread_mutex_unlock(&p->mu);
+  return g;
+}
+
 static void *worker_main(void *arg) {
   int index = ((worker_arg *)arg)->index;
   long seen = 0;
   pool *p = &the_pool;
   for (;;) {
-    pthread_mutex_lock(&p->mu);
-    while (p->generation == seen)
-      pthread_cond_wait(&p->start, &p->mu);
-    seen = p->generation;
+    seen = wait_for_job(p, seen);
+    /* The job's fields were written before the generation was bumped. */
     gcomp_rt_task_fn fn = p->fn;
     void *ctx = p->ctx;
     int count = p->count, width = p->width;
-    pthread_mutex_unlock(&p->mu);
     for (int i = index; i < count && index < width; i += width)
       fn(ctx, i, count);
-    pthread_mutex_lock(&p->mu);
-    if (--p->pending == 0)
-      pthread_cond_signal(&p->done);
-    pthread_mutex_unlock(&p->mu);
+    atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
   }
   return NULL;
 }
@@ -121,20 +154,26 @@ void gcomp_rt_parallel(gcomp_rt_task_fn fn, void *ctx, int n) {
     return;
   }
   int width = n < p->threads ? n : p->threads;
-  pthread_mutex_lock(&p->mu);
   p->fn = fn;
   p->ctx = ctx;
   p->count = n;
   p->width = width;
-  p->pending = p->threads - 1;
-  ++p->generation;
-  pthread_cond_broadcast(&p->start);
-  pthread_mutex_unlock(&p->mu);
+  atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
+  atomic_fetch_add(&p->generation, 1); /* publishes the fields above */
+  if (atomic_load(&p->sleepers) > 0) {
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->start);
+    pthread_mutex_unlock(&p->mu);
+  }
   for (int i = 0; i < n; i += width)
     fn(ctx, i, n);
-  pthread_mutex_lock(&p->mu);
-  while (p->pending > 0)
-    pthread_cond_wait(&p->done, &p->mu);
-  pthread_mutex_unlock(&p->mu);
+  /* The workers are running this job: wait for them without sleeping,
+   * yielding now and then in case one was descheduled. */
+  for (unsigned spin = 1;
+       atomic_load_explicit(&p->pending, memory_order_acquire) > 0; ++spin) {
+    cpu_relax();
+    if (spin % 4096 == 0)
+      sched_yield();
+  }
   pthread_mutex_unlock(&p->busy);
 }

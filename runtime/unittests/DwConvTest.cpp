@@ -1,4 +1,4 @@
-//===- DwConvTest.cpp - __gcomp_dwconv2d against a plain loop nest --------===//
+//===- DwConvTest.cpp - the depthwise kernels against plain loop nests ----===//
 
 #include "internal.h"
 
@@ -53,5 +53,54 @@ INSTANTIATE_TEST_SUITE_P(Windows, DwConvTest,
                                            Window{5, 5, 1, 2, 1, 1},
                                            Window{3, 2, 1, 1, 2, 3},
                                            Window{1, 1, 1, 1, 1, 1}));
+
+struct PaddedWindow {
+  int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, c;
+};
+
+class DwConvNhwcTest : public ::testing::TestWithParam<PaddedWindow> {};
+
+// Channels-last: two 7 x 10 images, implicit zero padding (asymmetric),
+// channel counts below, at and past the kernel's block of 64.
+TEST_P(DwConvNhwcTest, MatchesReference) {
+  PaddedWindow k = GetParam();
+  const int64_t n = 2, h = 7, w = 10, c = k.c;
+  int64_t oh = (h + k.pt + k.pb - (k.kh - 1) * k.dh - 1) / k.sh + 1;
+  int64_t ow = (w + k.pl + k.pr - (k.kw - 1) * k.dw - 1) / k.sw + 1;
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> in(n * h * w * c), wt(k.kh * k.kw * c), out(n * oh * ow * c);
+  for (float &v : in)
+    v = dist(rng);
+  for (float &v : wt)
+    v = dist(rng);
+  for (float &v : out)
+    v = dist(rng);
+  std::vector<float> ref(out);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        for (int64_t i = 0; i < k.kh; ++i)
+          for (int64_t j = 0; j < k.kw; ++j) {
+            int64_t iy = y * k.sh + i * k.dh - k.pt, ix = x * k.sw + j * k.dw - k.pl;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+              continue;
+            for (int64_t ch = 0; ch < c; ++ch)
+              ref[((b * oh + y) * ow + x) * c + ch] +=
+                  wt[(i * k.kw + j) * c + ch] * in[((b * h + iy) * w + ix) * c + ch];
+          }
+  __gcomp_dwconv2d_nhwc(n, h, w, c, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw, k.pt,
+                        k.pl, oh, ow, in.data(), wt.data(), out.data());
+  for (size_t i = 0; i < out.size(); ++i)
+    ASSERT_NEAR(out[i], ref[i], 1e-5f) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Windows, DwConvNhwcTest,
+    ::testing::Values(PaddedWindow{3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8},
+                      PaddedWindow{3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 24},
+                      PaddedWindow{5, 5, 1, 2, 1, 1, 2, 2, 2, 2, 72},
+                      PaddedWindow{3, 2, 1, 1, 2, 3, 2, 0, 1, 3, 5},
+                      PaddedWindow{1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 130}));
 
 } // namespace

@@ -236,7 +236,7 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, ConvOp op, Value in,
                                    return a[0];
                                  })
                    : filledTensor(b, loc, outType, zeroAttr(t));
-  return linalg::GenericOp::create(
+  auto conv = linalg::GenericOp::create(
              b, loc, outType, ValueRange{in, w}, acc,
              ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
                                  AffineMap::get(loops, 0, wExprs, ctx),
@@ -248,8 +248,14 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, ConvOp op, Value in,
                    arith::AddFOp::create(
                        nb, l, args[2], arith::MulFOp::create(nb, l, args[0], args[1]))
                        .getResult());
-             })
-      .getResult(0);
+             });
+  // 2-D f32: marked for the runtime's kernel (gcomp-depthwise-to-runtime-call).
+  if (t.isF32() && k == 2)
+    conv->setAttr(kDepthwiseNhwcConvAttr,
+                  b.getDenseI64ArrayAttr({op.getStrides()[0], op.getStrides()[1],
+                                          op.getDilations()[0],
+                                          op.getDilations()[1]}));
+  return conv.getResult(0);
 }
 
 /// gcomp.conv with channels_last (see gcomp-channels-last), one group or

@@ -104,6 +104,20 @@
  * planes. Pointers are passed as integers. */
 #define GCOMP_SYM_DWCONV2D "__gcomp_dwconv2d"
 
+/* void GCOMP_SYM_DWCONV2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
+ *                              int64_t kh, int64_t kw, int64_t sh,
+ *                              int64_t sw, int64_t dh, int64_t dw,
+ *                              int64_t pad_top, int64_t pad_left,
+ *                              int64_t oh, int64_t ow, const float *in,
+ *                              const float *weight, float *out):
+ * defined by the runtime (C ABI, hidden). A channels-last depthwise 2-D
+ * convolution: `in` is [n, h, w, c] (unpadded), `weight` [kh, kw, c], and
+ * out[b, y, x, ch] += sum over the window of
+ * in[b, y * sh + ky * dh - pad_top, x * sw + kx * dw - pad_left, ch] *
+ * weight[ky, kx, ch], positions outside the input counting as zero.
+ * Pointers are passed as integers. */
+#define GCOMP_SYM_DWCONV2D_NHWC "__gcomp_dwconv2d_nhwc"
+
 typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs);
 
 #endif /* GCOMP_MODEL_ABI_H */

@@ -1,10 +1,12 @@
-//===- DepthwiseToRuntimeCall.cpp - depthwise convs via __gcomp_dwconv2d --===//
+//===- DepthwiseToRuntimeCall.cpp - depthwise convs via the runtime -------===//
 
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "gcomp/model_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace gcomp {
 #define GEN_PASS_DEF_GCOMPDEPTHWISETORUNTIMECALL
@@ -25,10 +27,104 @@ std::optional<ArrayRef<int64_t>> contiguous5D(Value v) {
   return type.getShape();
 }
 
+/// A contiguous static f32 buffer of rank 4 (its shape), or nullopt.
+std::optional<ArrayRef<int64_t>> contiguous4D(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  if (!type || type.getRank() != 4 || !type.getElementType().isF32() ||
+      !type.hasStaticShape() || !type.getLayout().isIdentity())
+    return std::nullopt;
+  return type.getShape();
+}
+
+/// The allocation or argument a buffer views.
+Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// How a padded input was made: `padded` is an allocation that one op
+/// fills with zeros and one copy fills the interior of, from `source`, at
+/// `offsets`. The conv then reads `source` and pads implicitly, and those
+/// ops go away.
+struct ZeroPadding {
+  Value source;
+  int64_t top = 0, left = 0;
+  SmallVector<Operation *> ops; // fill, subview, copy
+};
+
+bool isZeroFill(Operation *op, Value buffer) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op))
+    return fill.getOutputs()[0] == buffer &&
+           matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+  if (auto map = dyn_cast<linalg::MapOp>(op)) {
+    if (map.getInit() != buffer || !map.getInputs().empty())
+      return false;
+    auto yield = cast<linalg::YieldOp>(map.getMapper().front().getTerminator());
+    return matchPattern(yield.getOperand(0), m_AnyZeroFloat());
+  }
+  return false;
+}
+
+std::optional<ZeroPadding> zeroPadding(Value padded, Operation *conv) {
+  auto alloc = padded.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return std::nullopt;
+  ZeroPadding pad;
+  Operation *fill = nullptr;
+  for (Operation *user : padded.getUsers()) {
+    if (user == conv || isa<memref::DeallocOp>(user))
+      continue;
+    if (isZeroFill(user, padded) && !fill) {
+      fill = user;
+      continue;
+    }
+    auto view = dyn_cast<memref::SubViewOp>(user);
+    if (!view || pad.source || !view->hasOneUse())
+      return std::nullopt;
+    auto copy = dyn_cast<linalg::CopyOp>(*view->getUsers().begin());
+    if (!copy || copy.getOutputs()[0] != view.getResult() ||
+        !contiguous4D(copy.getInputs()[0]) ||
+        llvm::any_of(view.getStaticStrides(), [](int64_t s) { return s != 1; }))
+      return std::nullopt;
+    ArrayRef<int64_t> offsets = view.getStaticOffsets();
+    if (offsets.size() != 4 || offsets[0] != 0 || offsets[3] != 0 ||
+        llvm::any_of(offsets, ShapedType::isDynamic))
+      return std::nullopt;
+    pad.source = copy.getInputs()[0];
+    pad.top = offsets[1];
+    pad.left = offsets[2];
+    pad.ops = {view, copy};
+  }
+  if (!fill || !pad.source)
+    return std::nullopt;
+  // The fill must come before the copy, the copy before the conv, and the
+  // source must still hold its values when the conv runs: nothing between
+  // them may touch it (bufferization reuses a dead input's buffer, often for
+  // the conv's own output).
+  Operation *copy = pad.ops[1];
+  if (!fill->isBeforeInBlock(copy) || !copy->isBeforeInBlock(conv) ||
+      fill->getBlock() != conv->getBlock())
+    return std::nullopt;
+  Value root = rootOf(pad.source);
+  auto touches = [&](Operation *op) {
+    return llvm::any_of(op->getOperands(),
+                        [&](Value v) { return rootOf(v) == root; });
+  };
+  if (rootOf(cast<linalg::GenericOp>(conv).getDpsInits()[0]) == root)
+    return std::nullopt;
+  for (Operation *op = copy->getNextNode(); op != conv; op = op->getNextNode())
+    if (touches(op))
+      return std::nullopt;
+  pad.ops.insert(pad.ops.begin(), fill);
+  return pad;
+}
+
 struct DepthwiseToRuntimeCallPass
     : gcomp::impl::GcompDepthwiseToRuntimeCallBase<DepthwiseToRuntimeCallPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    rewriteChannelsLast(module);
     SmallVector<linalg::GenericOp> marked;
     module.walk([&](linalg::GenericOp op) {
       if (op->hasAttr(kDepthwiseConvAttr) && op.hasPureBufferSemantics() &&
@@ -70,6 +166,72 @@ struct DepthwiseToRuntimeCallPass
           address(op.getDpsInputs()[1]), address(op.getDpsInits()[0])};
       func::CallOp::create(b, loc, callee, args);
       op.erase();
+    }
+  }
+
+  /// Channels-last depthwise convs: __gcomp_dwconv2d_nhwc, reading the
+  /// unpadded input where the padding is recognizable.
+  void rewriteChannelsLast(ModuleOp module) {
+    SmallVector<linalg::GenericOp> marked;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kDepthwiseNhwcConvAttr) && op.hasPureBufferSemantics() &&
+          op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
+        marked.push_back(op);
+    });
+    for (linalg::GenericOp op : marked) {
+      auto window = dyn_cast<DenseI64ArrayAttr>(op->getAttr(kDepthwiseNhwcConvAttr));
+      Value input = op.getDpsInputs()[0];
+      auto in = contiguous4D(input);
+      auto w = contiguous4D(op.getDpsInputs()[1]);
+      auto out = contiguous4D(op.getDpsInits()[0]);
+      if (!window || window.size() != 4 || !in || !w || !out)
+        continue;
+      std::optional<ZeroPadding> pad = zeroPadding(input, op);
+      int64_t top = 0, left = 0;
+      ArrayRef<int64_t> inShape = *in;
+      if (pad) {
+        input = pad->source;
+        inShape = *contiguous4D(input);
+        top = pad->top;
+        left = pad->left;
+      }
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      func::FuncOp callee = module.lookupSymbol<func::FuncOp>(GCOMP_SYM_DWCONV2D_NHWC);
+      if (!callee) {
+        OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+        callee = func::FuncOp::create(
+            mb, loc, GCOMP_SYM_DWCONV2D_NHWC,
+            mb.getFunctionType(SmallVector<Type>(17, mb.getI64Type()), {}));
+        callee.setPrivate();
+      }
+      auto i64 = [&](int64_t v) -> Value {
+        return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
+      };
+      auto address = [&](Value buffer) -> Value {
+        Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+        return arith::IndexCastOp::create(b, loc, b.getI64Type(), ptr);
+      };
+      ArrayRef<int64_t> s = window.asArrayRef();
+      SmallVector<Value> args = {
+          i64(inShape[0]), i64(inShape[1]), i64(inShape[2]), i64(inShape[3]),
+          i64((*w)[0]), i64((*w)[1]), i64(s[0]), i64(s[1]), i64(s[2]), i64(s[3]),
+          i64(top), i64(left), i64((*out)[1]), i64((*out)[2]), address(input),
+          address(op.getDpsInputs()[1]), address(op.getDpsInits()[0])};
+      func::CallOp::create(b, loc, callee, args);
+      Value padded = op.getDpsInputs()[0];
+      op.erase();
+      if (!pad)
+        continue;
+      for (Operation *dead : llvm::reverse(pad->ops))
+        dead->erase();
+      // The padded buffer is now only deallocated: drop it.
+      if (llvm::all_of(padded.getUsers(),
+                       [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
+        for (Operation *u : llvm::make_early_inc_range(padded.getUsers()))
+          u->erase();
+        padded.getDefiningOp()->erase();
+      }
     }
   }
 };

@@ -41,6 +41,8 @@ int64_t estimateFlops(Operation *op) {
       factors = {0, 1, 2, 12};
     else if (call.getCallee() == GCOMP_SYM_SGEMM_PACKED_B)
       factors = {0, 1, 2, 10};
+    else if (call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC)
+      factors = {0, 3, 4, 5, 12, 13}; // 2 n c kh kw oh ow
     int64_t flops = 2;
     for (unsigned i : factors) {
       IntegerAttr v;

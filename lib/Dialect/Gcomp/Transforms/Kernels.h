@@ -30,7 +30,8 @@ inline bool isGemmCall(mlir::func::CallOp call) {
 inline bool isKernel(mlir::Operation *op) {
   if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
     return isGemmCall(call) || // GemmToRuntimeCall
-           call.getCallee() == GCOMP_SYM_DWCONV2D; // DepthwiseToRuntimeCall
+           call.getCallee() == GCOMP_SYM_DWCONV2D || // DepthwiseToRuntimeCall
+           call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC;
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
 }

@@ -72,6 +72,10 @@ inferGatherNDShape(llvm::ArrayRef<int64_t> data, llvm::ArrayRef<int64_t> indices
 /// OW]) with its strides and dilations [sh, sw, dh, dw], so that
 /// gcomp-depthwise-to-runtime-call can run it in the runtime's kernel.
 inline constexpr llvm::StringLiteral kDepthwiseConvAttr = "gcomp.depthwise";
+/// The same for a channels-last depthwise conv ([N, H, W, C] padded input,
+/// [KH, KW, 1, C] weight, [N, OH, OW, C] output).
+inline constexpr llvm::StringLiteral kDepthwiseNhwcConvAttr =
+    "gcomp.depthwise_nhwc";
 
 /// Constants larger than this many elements are not folded at compile time.
 inline constexpr int64_t kFoldElementLimit = 1 << 16;

@@ -194,8 +194,15 @@ def GcompDepthwiseToRuntimeCall
     padded input, [C, 1, 1, KH, KW] weight, [N, C, 1, OH, OW] output, all
     contiguous f32) becomes a call to the runtime's `__gcomp_dwconv2d`,
     which walks output rows with vector code and splits channels across
-    threads. Anything else, or a marked op whose operands are not
-    contiguous, stays a loop nest.
+    threads. One marked `gcomp.depthwise_nhwc` (channels-last: [N, H, W, C]
+    padded input, [KH, KW, 1, C] weight, [N, OH, OW, C] output) becomes a
+    call to `__gcomp_dwconv2d_nhwc`, which accumulates blocks of channels
+    over the window in registers and splits output rows across threads;
+    where the padded input is an allocation filled with zeros and a copy of
+    an input that is still intact when the conv runs, the kernel reads that
+    input and pads implicitly, and the padded copy is removed. Anything
+    else, or a marked op whose operands are not contiguous, stays a loop
+    nest.
   }];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::arith::ArithDialect",
