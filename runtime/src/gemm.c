@@ -109,70 +109,15 @@ static void kernel_portable(int64_t kc, const float *ap, const float *bp,
 }
 
 #ifdef GCOMP_GEMM_X86
-__attribute__((target("avx2,fma"))) static void
-kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
-            int64_t cs, int64_t h, int64_t w) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int64_t p = 0; p < kc; ++p, ap += MR, bp += NR) {
-    __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-    __m256 a;
-    a = _mm256_broadcast_ss(ap + 0);
-    c00 = _mm256_fmadd_ps(a, b0, c00);
-    c01 = _mm256_fmadd_ps(a, b1, c01);
-    a = _mm256_broadcast_ss(ap + 1);
-    c10 = _mm256_fmadd_ps(a, b0, c10);
-    c11 = _mm256_fmadd_ps(a, b1, c11);
-    a = _mm256_broadcast_ss(ap + 2);
-    c20 = _mm256_fmadd_ps(a, b0, c20);
-    c21 = _mm256_fmadd_ps(a, b1, c21);
-    a = _mm256_broadcast_ss(ap + 3);
-    c30 = _mm256_fmadd_ps(a, b0, c30);
-    c31 = _mm256_fmadd_ps(a, b1, c31);
-    a = _mm256_broadcast_ss(ap + 4);
-    c40 = _mm256_fmadd_ps(a, b0, c40);
-    c41 = _mm256_fmadd_ps(a, b1, c41);
-    a = _mm256_broadcast_ss(ap + 5);
-    c50 = _mm256_fmadd_ps(a, b0, c50);
-    c51 = _mm256_fmadd_ps(a, b1, c51);
-  }
-  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                       {c30, c31}, {c40, c41}, {c50, c51}};
-  if (h == MR && w == NR && cs == 1) {
-    for (int i = 0; i < MR; ++i) {
-      float *row = c + i * rs;
-      _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[i][0]));
-      _mm256_storeu_ps(row + 8,
-                       _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[i][1]));
-    }
-    return;
-  }
-  float t[MR * NR];
-  for (int i = 0; i < MR; ++i) {
-    _mm256_storeu_ps(t + i * NR, acc[i][0]);
-    _mm256_storeu_ps(t + i * NR + 8, acc[i][1]);
-  }
-  add_tile(t, h, w, c, rs, cs);
-}
-
-/* The 6 x 16 tile reading A where it lies, row-major with row stride
- * `a_rs` (unit column stride), instead of from a packed panel. Packing
- * copies every element of A once per call, as much work as the product
- * itself when B is only a few panels wide (a conv with 64 output
- * channels); reading rows in place costs six sequential streams. Rows past
- * `h` repeat the last row so that nothing outside A is read. */
-__attribute__((target("avx2,fma"))) static void
-kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
-                 float *c, int64_t rs, int64_t cs, int64_t h, int64_t w) {
-  const float *a0 = a, *a1 = a + (h > 1 ? 1 : 0) * a_rs,
-              *a2 = a + (h > 2 ? 2 : h - 1) * a_rs,
-              *a3 = a + (h > 3 ? 3 : h - 1) * a_rs,
-              *a4 = a + (h > 4 ? 4 : h - 1) * a_rs,
-              *a5 = a + (h > 5 ? 5 : h - 1) * a_rs;
+/* The 6 x 16 AVX2 tile: twelve ymm accumulators, C += A * B-panel over kc
+ * steps, where row i of A is a[i][p * a_step]. Inlined into each kernel
+ * below with its own constant step, so both compile to the same loop. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+tile_avx2(int64_t kc, const float *const a[MR], int64_t a_step,
+          const float *bp, float *c, int64_t rs, int64_t cs, int64_t h,
+          int64_t w) {
+  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
+              *a5 = a[5];
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -181,23 +126,24 @@ kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
   for (int64_t p = 0; p < kc; ++p, bp += NR) {
     __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+    int64_t q = p * a_step;
     __m256 x;
-    x = _mm256_broadcast_ss(a0 + p);
+    x = _mm256_broadcast_ss(a0 + q);
     c00 = _mm256_fmadd_ps(x, b0, c00);
     c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a1 + p);
+    x = _mm256_broadcast_ss(a1 + q);
     c10 = _mm256_fmadd_ps(x, b0, c10);
     c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a2 + p);
+    x = _mm256_broadcast_ss(a2 + q);
     c20 = _mm256_fmadd_ps(x, b0, c20);
     c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a3 + p);
+    x = _mm256_broadcast_ss(a3 + q);
     c30 = _mm256_fmadd_ps(x, b0, c30);
     c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a4 + p);
+    x = _mm256_broadcast_ss(a4 + q);
     c40 = _mm256_fmadd_ps(x, b0, c40);
     c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a5 + p);
+    x = _mm256_broadcast_ss(a5 + q);
     c50 = _mm256_fmadd_ps(x, b0, c50);
     c51 = _mm256_fmadd_ps(x, b1, c51);
   }
@@ -218,6 +164,29 @@ kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
     _mm256_storeu_ps(t + i * NR + 8, acc[i][1]);
   }
   add_tile(t, h, w, c, rs, cs);
+}
+
+/* A from a packed panel: column p of the panel's six rows is ap[p * MR]. */
+__attribute__((target("avx2,fma"))) static void
+kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
+            int64_t cs, int64_t h, int64_t w) {
+  const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
+  tile_avx2(kc, a, MR, bp, c, rs, cs, h, w);
+}
+
+/* A read where it lies, row-major with row stride `a_rs` (unit column
+ * stride), instead of from a packed panel. Packing copies every element of
+ * A once per call, as much work as the product itself when B is only a few
+ * panels wide (a conv with 64 output channels); reading rows in place costs
+ * six sequential streams. Rows past `h` repeat the last row so that
+ * nothing outside A is read. */
+__attribute__((target("avx2,fma"))) static void
+kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
+                 float *c, int64_t rs, int64_t cs, int64_t h, int64_t w) {
+  const float *rows[MR];
+  for (int i = 0; i < MR; ++i)
+    rows[i] = a + (i < h ? i : h - 1) * a_rs;
+  tile_avx2(kc, rows, 1, bp, c, rs, cs, h, w);
 }
 #endif
 

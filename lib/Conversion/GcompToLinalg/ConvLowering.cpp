@@ -118,13 +118,7 @@ Value im2colProduct(OpBuilder &b, Location loc, ConvOp op, Value in, Value w,
           {utils::IteratorType::parallel, utils::IteratorType::parallel,
            utils::IteratorType::parallel, utils::IteratorType::parallel,
            utils::IteratorType::reduction},
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            linalg::YieldOp::create(
-                nb, l,
-                arith::AddFOp::create(nb, l, args[2],
-                                      arith::MulFOp::create(nb, l, args[0], args[1]))
-                    .getResult());
-          })
+          yieldMultiplyAdd)
           .getResult(0);
   return reshapeTo(b, loc, product, outType);
 }
@@ -197,13 +191,7 @@ Value channelsLastProduct(OpBuilder &b, Location loc, ConvOp op, Value in,
                               AffineMap::get(3, 0, {dim(0), dim(1)}, ctx)},
           {utils::IteratorType::parallel, utils::IteratorType::parallel,
            utils::IteratorType::reduction},
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            linalg::YieldOp::create(
-                nb, l,
-                arith::AddFOp::create(nb, l, args[2],
-                                      arith::MulFOp::create(nb, l, args[0], args[1]))
-                    .getResult());
-          })
+          yieldMultiplyAdd)
           .getResult(0);
   return reshapeTo(b, loc, product, outType);
 }
@@ -242,13 +230,7 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, ConvOp op, Value in,
                                  AffineMap::get(loops, 0, wExprs, ctx),
                                  AffineMap::get(loops, 0, outExprs, ctx)},
              iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, l,
-                   arith::AddFOp::create(
-                       nb, l, args[2], arith::MulFOp::create(nb, l, args[0], args[1]))
-                       .getResult());
-             });
+             yieldMultiplyAdd);
   // 2-D f32: marked for the runtime's kernel (gcomp-depthwise-to-runtime-call).
   if (t.isF32() && k == 2)
     conv->setAttr(kDepthwiseNhwcConvAttr,
@@ -358,13 +340,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                                 AffineMap::get(loops, 0, wExprs, ctx),
                                 AffineMap::get(loops, 0, outExprs, ctx)},
             iterators,
-            [](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l,
-                  arith::AddFOp::create(
-                      b, l, args[2], arith::MulFOp::create(b, l, args[0], args[1]))
-                      .getResult());
-            });
+            yieldMultiplyAdd);
     // A 2-D depthwise f32 conv is marked for the runtime's depthwise kernel
     // (gcomp-depthwise-to-runtime-call), with its window's strides and
     // dilations; unmarked or changed by fusion, it stays this loop nest.

@@ -35,13 +35,6 @@ namespace {
 // Contractions
 //===----------------------------------------------------------------------===//
 
-/// acc + a * b for float or integer scalars.
-Value multiplyAdd(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
-  if (isa<FloatType>(a.getType()))
-    return arith::AddFOp::create(b, loc, acc, arith::MulFOp::create(b, loc, a, x));
-  return arith::AddIOp::create(b, loc, acc, arith::MulIOp::create(b, loc, a, x));
-}
-
 /// The contraction `maps` describe; f16 and bf16 accumulate in f32 and
 /// round once at the end (sums of hundreds of half-precision products lose
 /// digits otherwise, and onnxruntime accumulates in f32 too).

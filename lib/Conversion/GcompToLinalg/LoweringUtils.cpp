@@ -161,3 +161,15 @@ Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value old,
 }
 
 } // namespace gcomp::lowering
+
+Value gcomp::lowering::multiplyAdd(OpBuilder &b, Location loc, Value a, Value x,
+                                   Value acc) {
+  if (isa<FloatType>(a.getType()))
+    return arith::AddFOp::create(b, loc, acc, arith::MulFOp::create(b, loc, a, x));
+  return arith::AddIOp::create(b, loc, acc, arith::MulIOp::create(b, loc, a, x));
+}
+
+void gcomp::lowering::yieldMultiplyAdd(OpBuilder &b, Location loc,
+                                       ValueRange args) {
+  linalg::YieldOp::create(b, loc, multiplyAdd(b, loc, args[0], args[1], args[2]));
+}

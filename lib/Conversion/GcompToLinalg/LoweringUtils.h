@@ -69,6 +69,14 @@ mlir::Value maxOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value minOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                   mlir::Value y);
 
+/// acc + a * x for float or integer scalars.
+mlir::Value multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                        mlir::Value x, mlir::Value acc);
+
+/// The body of a product generic: yields args[2] + args[0] * args[1].
+void yieldMultiplyAdd(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::ValueRange args);
+
 /// Combines an old and a new element by a scatter `reduction` ("none",
 /// "add", "mul", "max", "min").
 mlir::Value combineScatter(mlir::OpBuilder &b, mlir::Location loc,

@@ -1,12 +1,12 @@
 //===- DepthwiseToRuntimeCall.cpp - depthwise convs via the runtime -------===//
 
+#include "Kernels.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "gcomp/model_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace gcomp {
 #define GEN_PASS_DEF_GCOMPDEPTHWISETORUNTIMECALL
@@ -34,13 +34,6 @@ std::optional<ArrayRef<int64_t>> contiguous4D(Value v) {
       !type.hasStaticShape() || !type.getLayout().isIdentity())
     return std::nullopt;
   return type.getShape();
-}
-
-/// The allocation or argument a buffer views.
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
 }
 
 /// How a padded input was made: `padded` is an allocation that one op
@@ -120,65 +113,60 @@ std::optional<ZeroPadding> zeroPadding(Value padded, Operation *conv) {
   return pad;
 }
 
+/// The linalg ops on buffers marked `attr` by the conv lowering.
+SmallVector<linalg::GenericOp> markedConvs(ModuleOp module, StringRef attr) {
+  SmallVector<linalg::GenericOp> marked;
+  module.walk([&](linalg::GenericOp op) {
+    if (op->hasAttr(attr) && op.hasPureBufferSemantics() &&
+        op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
+      marked.push_back(op);
+  });
+  return marked;
+}
+
+/// Replaces `op` with a call of the runtime's `name` on the integers
+/// `sizes`, then the addresses of `buffers`.
+void replaceWithCall(linalg::GenericOp op, StringRef name,
+                     ArrayRef<int64_t> sizes, ValueRange buffers) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Value> args;
+  for (int64_t v : sizes)
+    args.push_back(arith::ConstantIntOp::create(b, loc, b.getI64Type(), v));
+  for (Value buffer : buffers)
+    args.push_back(addressAsI64(b, loc, buffer));
+  func::FuncOp callee = declareRuntimeFunction(
+      op->getParentOfType<ModuleOp>(), name, args.size(), loc);
+  func::CallOp::create(b, loc, callee, args);
+  op.erase();
+}
+
 struct DepthwiseToRuntimeCallPass
     : gcomp::impl::GcompDepthwiseToRuntimeCallBase<DepthwiseToRuntimeCallPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     rewriteChannelsLast(module);
-    SmallVector<linalg::GenericOp> marked;
-    module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr(kDepthwiseConvAttr) && op.hasPureBufferSemantics() &&
-          op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
-        marked.push_back(op);
-    });
-    func::FuncOp callee;
-    for (linalg::GenericOp op : marked) {
+    for (linalg::GenericOp op : markedConvs(module, kDepthwiseConvAttr)) {
       auto window = dyn_cast<DenseI64ArrayAttr>(op->getAttr(kDepthwiseConvAttr));
       auto in = contiguous5D(op.getDpsInputs()[0]);
       auto w = contiguous5D(op.getDpsInputs()[1]);
       auto out = contiguous5D(op.getDpsInits()[0]);
       if (!window || window.size() != 4 || !in || !w || !out)
         continue;
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      if (!callee) {
-        callee = module.lookupSymbol<func::FuncOp>(GCOMP_SYM_DWCONV2D);
-        if (!callee) {
-          OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-          callee = func::FuncOp::create(
-              mb, loc, GCOMP_SYM_DWCONV2D,
-              mb.getFunctionType(SmallVector<Type>(15, mb.getI64Type()), {}));
-          callee.setPrivate();
-        }
-      }
-      auto i64 = [&](int64_t v) -> Value {
-        return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
-      };
-      auto address = [&](Value buffer) -> Value {
-        Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-        return arith::IndexCastOp::create(b, loc, b.getI64Type(), ptr);
-      };
       ArrayRef<int64_t> s = window.asArrayRef();
-      SmallVector<Value> args = {
-          i64((*in)[0] * (*in)[1]), i64((*in)[1]), i64((*in)[3]), i64((*in)[4]),
-          i64((*w)[3]), i64((*w)[4]), i64(s[0]), i64(s[1]), i64(s[2]), i64(s[3]),
-          i64((*out)[3]), i64((*out)[4]), address(op.getDpsInputs()[0]),
-          address(op.getDpsInputs()[1]), address(op.getDpsInits()[0])};
-      func::CallOp::create(b, loc, callee, args);
-      op.erase();
+      replaceWithCall(op, GCOMP_SYM_DWCONV2D,
+                      {(*in)[0] * (*in)[1], (*in)[1], (*in)[3], (*in)[4],
+                       (*w)[3], (*w)[4], s[0], s[1], s[2], s[3], (*out)[3],
+                       (*out)[4]},
+                      {op.getDpsInputs()[0], op.getDpsInputs()[1],
+                       op.getDpsInits()[0]});
     }
   }
 
   /// Channels-last depthwise convs: __gcomp_dwconv2d_nhwc, reading the
   /// unpadded input where the padding is recognizable.
   void rewriteChannelsLast(ModuleOp module) {
-    SmallVector<linalg::GenericOp> marked;
-    module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr(kDepthwiseNhwcConvAttr) && op.hasPureBufferSemantics() &&
-          op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1)
-        marked.push_back(op);
-    });
-    for (linalg::GenericOp op : marked) {
+    for (linalg::GenericOp op : markedConvs(module, kDepthwiseNhwcConvAttr)) {
       auto window = dyn_cast<DenseI64ArrayAttr>(op->getAttr(kDepthwiseNhwcConvAttr));
       Value input = op.getDpsInputs()[0];
       auto in = contiguous4D(input);
@@ -195,32 +183,13 @@ struct DepthwiseToRuntimeCallPass
         top = pad->top;
         left = pad->left;
       }
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      func::FuncOp callee = module.lookupSymbol<func::FuncOp>(GCOMP_SYM_DWCONV2D_NHWC);
-      if (!callee) {
-        OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-        callee = func::FuncOp::create(
-            mb, loc, GCOMP_SYM_DWCONV2D_NHWC,
-            mb.getFunctionType(SmallVector<Type>(17, mb.getI64Type()), {}));
-        callee.setPrivate();
-      }
-      auto i64 = [&](int64_t v) -> Value {
-        return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
-      };
-      auto address = [&](Value buffer) -> Value {
-        Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-        return arith::IndexCastOp::create(b, loc, b.getI64Type(), ptr);
-      };
       ArrayRef<int64_t> s = window.asArrayRef();
-      SmallVector<Value> args = {
-          i64(inShape[0]), i64(inShape[1]), i64(inShape[2]), i64(inShape[3]),
-          i64((*w)[0]), i64((*w)[1]), i64(s[0]), i64(s[1]), i64(s[2]), i64(s[3]),
-          i64(top), i64(left), i64((*out)[1]), i64((*out)[2]), address(input),
-          address(op.getDpsInputs()[1]), address(op.getDpsInits()[0])};
-      func::CallOp::create(b, loc, callee, args);
       Value padded = op.getDpsInputs()[0];
-      op.erase();
+      replaceWithCall(op, GCOMP_SYM_DWCONV2D_NHWC,
+                      {inShape[0], inShape[1], inShape[2], inShape[3], (*w)[0],
+                       (*w)[1], s[0], s[1], s[2], s[3], top, left, (*out)[1],
+                       (*out)[2]},
+                      {input, op.getDpsInputs()[1], op.getDpsInits()[0]});
       if (!pad)
         continue;
       for (Operation *dead : llvm::reverse(pad->ops))

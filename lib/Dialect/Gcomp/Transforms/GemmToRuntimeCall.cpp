@@ -9,7 +9,6 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
 
 #include <map>
@@ -78,13 +77,6 @@ std::optional<Operand> analyze(Value buffer, AffineMap map, unsigned loops) {
   return o;
 }
 
-/// The allocation or argument a buffer views.
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// The f32 elements of a constant global's initial value.
 std::optional<ArrayRef<float>> constantFloats(memref::GlobalOp global) {
   if (!global.getConstant() || !global.getInitialValue())
@@ -143,18 +135,6 @@ struct GemmToRuntimeCallPass
       if (auto global = symbols.lookup<memref::GlobalOp>(name))
         if (SymbolTable::symbolKnownUseEmpty(global, module))
           global.erase();
-  }
-
-  /// The symbol of a declared runtime function, declared on first use.
-  func::FuncOp declare(StringRef name, unsigned numArgs, Location loc) {
-    ModuleOp module = getOperation();
-    if (auto f = module.lookupSymbol<func::FuncOp>(name))
-      return f;
-    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-    SmallVector<Type> args(numArgs, mb.getI64Type());
-    auto f = func::FuncOp::create(mb, loc, name, mb.getFunctionType(args, {}));
-    f.setPrivate();
-    return f;
   }
 
   /// If B is read from a constant global, a global holding it packed in
@@ -274,10 +254,7 @@ struct GemmToRuntimeCallPass
     };
     // Base addresses (the aligned pointer plus the static offset), in bytes.
     auto base = [&](const Operand &o) -> Value {
-      Value ptr = memref::ExtractAlignedPointerAsIndexOp::create(builder, loc,
-                                                                 o.buffer);
-      Value asInt = arith::IndexCastOp::create(builder, loc,
-                                               builder.getI64Type(), ptr);
+      Value asInt = addressAsI64(builder, loc, o.buffer);
       return o.offset ? arith::AddIOp::create(builder, loc, asInt,
                                               i64(o.offset * 4))
                       : asInt;
@@ -300,10 +277,7 @@ struct GemmToRuntimeCallPass
     if (packedB) {
       Value packedView = memref::GetGlobalOp::create(
           builder, loc, packedB.getType(), packedB.getSymName());
-      bPtr = arith::IndexCastOp::create(
-          builder, loc, builder.getI64Type(),
-          memref::ExtractAlignedPointerAsIndexOp::create(builder, loc,
-                                                         packedView));
+      bPtr = addressAsI64(builder, loc, packedView);
     } else {
       bPtr = base(b);
     }
@@ -339,7 +313,7 @@ struct GemmToRuntimeCallPass
               i64(strideAlong(b, innerDims) ? packedSize : 0),
               i64(strideAlong(*c, innerDims))};
       func::CallOp::create(builder, loc,
-                           declare(GCOMP_SYM_SGEMM_PACKED_B, 14, loc), args);
+                           declareRuntimeFunction(getOperation(), GCOMP_SYM_SGEMM_PACKED_B, 14, loc), args);
     } else {
       args = {i64(dimSize(mDims)), i64(dimSize(nDims)), i64(ranges[kDims[0]]),
               aPtr, i64(strideAlong(a, mDims)), i64(a.strideOf[kDims[0]]),
@@ -347,7 +321,7 @@ struct GemmToRuntimeCallPass
               cPtr, i64(strideAlong(*c, mDims)), i64(strideAlong(*c, nDims)),
               i64(dimSize(innerDims)), i64(strideAlong(a, innerDims)),
               i64(strideAlong(b, innerDims)), i64(strideAlong(*c, innerDims))};
-      func::CallOp::create(builder, loc, declare(GCOMP_SYM_SGEMM, 16, loc),
+      func::CallOp::create(builder, loc, declareRuntimeFunction(getOperation(), GCOMP_SYM_SGEMM, 16, loc),
                            args);
     }
     op.erase();

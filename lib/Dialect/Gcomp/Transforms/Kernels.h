@@ -12,14 +12,46 @@
 #define GCOMP_LIB_DIALECT_GCOMP_TRANSFORMS_KERNELS_H
 
 #include "gcomp/model_abi.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace gcomp {
+
+/// The runtime function `name` taking `numArgs` i64 arguments (C ABI;
+/// pointers are passed as integers), declared in `module` on first use.
+inline mlir::func::FuncOp declareRuntimeFunction(mlir::ModuleOp module,
+                                                 llvm::StringRef name,
+                                                 unsigned numArgs,
+                                                 mlir::Location loc) {
+  if (auto f = module.lookupSymbol<mlir::func::FuncOp>(name))
+    return f;
+  auto mb = mlir::OpBuilder::atBlockBegin(module.getBody());
+  llvm::SmallVector<mlir::Type> args(numArgs, mb.getI64Type());
+  auto f = mlir::func::FuncOp::create(mb, loc, name, mb.getFunctionType(args, {}));
+  f.setPrivate();
+  return f;
+}
+
+/// The allocation or argument a buffer views.
+inline mlir::Value rootOf(mlir::Value v) {
+  while (auto view = v.getDefiningOp<mlir::ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// The aligned base address of `buffer` as an i64, for a runtime call.
+inline mlir::Value addressAsI64(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value buffer) {
+  mlir::Value ptr =
+      mlir::memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+  return mlir::arith::IndexCastOp::create(b, loc, b.getI64Type(), ptr);
+}
 
 /// A call of the runtime's GEMM, with B as given or packed.
 inline bool isGemmCall(mlir::func::CallOp call) {
