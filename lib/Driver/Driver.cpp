@@ -11,6 +11,8 @@
 #include "ModelHeader.h"
 
 #include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Stats.h"
 #include "gcomp/Import/OnnxImporter.h"
 #include "gcomp/InitAll.h"
 #include "gcomp/Pipelines/Pipelines.h"
@@ -30,7 +32,11 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 #include "RuntimeHeader.inc"
 
@@ -110,10 +116,32 @@ private:
   }
   /// Prints text output to stdout or writes it atomically to -o.
   int writeText(StringRef text);
+  /// Runs the phases after Import up to `last`, one pass manager each,
+  /// timing them and counting what --stats reports.
   LogicalResult runPhases(ModuleOp module, Phase last,
                           const PipelineOptions &pipelineOptions);
+  LogicalResult runPhase(ModuleOp module, Phase phase,
+                         const PipelineOptions &pipelineOptions);
+  /// Times one step of the compile for --stats.
+  template <typename Fn> auto timed(StringRef step, Fn &&fn) {
+    auto start = std::chrono::steady_clock::now();
+    auto result = fn();
+    phaseSeconds.push_back(
+        {step.str(), std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count()});
+    return result;
+  }
+  void printStats(ModuleOp module);
 
   const DriverOptions &options;
+  /// What --stats reports, gathered along the way.
+  std::vector<std::pair<std::string, double>> phaseSeconds;
+  size_t onnxNodes = 0;
+  std::optional<GraphOpCounts> graphOps;
+  std::optional<int64_t> constantBytesAfterBuffers;
+  std::map<std::string, int64_t> kernels;
+
 };
 
 int Compiler::writeText(StringRef text) {
@@ -130,10 +158,10 @@ int Compiler::writeText(StringRef text) {
   return 0;
 }
 
-LogicalResult Compiler::runPhases(ModuleOp module, Phase last,
-                                  const PipelineOptions &pipelineOptions) {
+LogicalResult Compiler::runPhase(ModuleOp module, Phase phase,
+                                 const PipelineOptions &pipelineOptions) {
   mlir::PassManager pm(module->getContext());
-  if (failed(buildPipelineUpTo(pm, last, pipelineOptions)))
+  if (failed(buildPhase(pm, phase, pipelineOptions)))
     return failure();
   if (options.printIRAfterAll || !options.printIRAfter.empty()) {
     module->getContext()->disableMultithreading();
@@ -150,6 +178,83 @@ LogicalResult Compiler::runPhases(ModuleOp module, Phase last,
   if (options.timing)
     pm.enableTiming();
   return pm.run(module);
+}
+
+LogicalResult Compiler::runPhases(ModuleOp module, Phase last,
+                                  const PipelineOptions &pipelineOptions) {
+  static const std::pair<Phase, const char *> phases[] = {
+      {Phase::Graph, "graph"},
+      {Phase::Linalg, "linalg"},
+      {Phase::Buffers, "buffers"},
+      {Phase::LLVM, "llvm-dialect"}};
+  for (const auto &step : phases) {
+    Phase phase = step.first;
+    const char *name = step.second;
+    if (static_cast<int>(phase) > static_cast<int>(last))
+      break;
+    if (failed(timed(name, [&] {
+          return runPhase(module, phase, pipelineOptions);
+        })))
+      return failure();
+    auto entry = module.lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
+    if (phase == Phase::Graph && entry)
+      graphOps = countGraphOps(entry);
+    if (phase == Phase::Buffers && entry)
+      kernels = countKernels(entry);
+    if (phase == Phase::Buffers)
+      constantBytesAfterBuffers = constantBytes(module);
+  }
+  return success();
+}
+
+void Compiler::printStats(ModuleOp module) {
+  // Beside a text output on stdout, the statistics go to stderr.
+  bool textOnStdout = options.emit != EmitKind::SharedLib &&
+                      (options.outputPath.empty() || options.outputPath == "-");
+  raw_ostream &os = textOnStdout ? errs() : outs();
+  json::OStream j(os, /*IndentSize=*/2);
+  j.object([&] {
+    j.attribute("model", options.inputPath);
+    j.attribute("onnx_nodes", static_cast<int64_t>(onnxNodes));
+    if (graphOps) {
+      j.attribute("graph_ops", graphOps->others);
+      j.attribute("graph_constants", graphOps->constants);
+    }
+    if (!kernels.empty()) {
+      int64_t total = 0;
+      for (const auto &kind : kernels)
+        total += kind.second;
+      j.attribute("kernels", total);
+      j.attributeObject("kernels_by_kind", [&] {
+        for (const auto &[kind, count] : kernels)
+          j.attribute(kind, count);
+      });
+    }
+    auto moduleBytes = [&](StringRef attr, StringRef key) {
+      if (auto value = module->getAttrOfType<IntegerAttr>(attr))
+        j.attribute(key, value.getInt());
+    };
+    moduleBytes(kWorkspaceBytesAttr, "arena_bytes");
+    moduleBytes(kBufferBytesLowerBoundAttr, "buffer_bytes_lower_bound");
+    moduleBytes(kBufferBytesNaiveAttr, "buffer_bytes_naive");
+    if (constantBytesAfterBuffers)
+      j.attribute("constant_bytes", *constantBytesAfterBuffers);
+    j.attributeObject("compile_seconds", [&] {
+      double total = 0;
+      auto seconds = [&](StringRef key, double value) {
+        j.attributeBegin(key);
+        j.rawValue(formatv("{0:F4}", value).str());
+        j.attributeEnd();
+      };
+      for (const auto &[step, value] : phaseSeconds) {
+        seconds(step, value);
+        total += value;
+      }
+      seconds("total", total);
+    });
+  });
+  os << "\n";
+  os.flush();
 }
 
 int Compiler::run() {
@@ -228,8 +333,10 @@ int Compiler::run() {
   ImportOptions importOptions;
   importOptions.entryName = pipelineOptions.entryName;
   importOptions.inputShapes = options.inputShapes;
-  OwningOpRef<ModuleOp> module =
-      importOnnxFile(options.inputPath, context, importOptions);
+  importOptions.nodeCount = &onnxNodes;
+  OwningOpRef<ModuleOp> module = timed("import", [&] {
+    return importOnnxFile(options.inputPath, context, importOptions);
+  });
   if (!module)
     return 1;
   if (failed(mlir::verify(*module)))
@@ -254,6 +361,12 @@ int Compiler::run() {
       return 1;
   }
 
+  // Successful exits print --stats.
+  auto finish = [&](int rc) {
+    if (rc == 0 && options.stats)
+      printStats(*module);
+    return rc;
+  };
   auto printModule = [&]() {
     std::string text;
     raw_string_ostream os(text);
@@ -268,21 +381,23 @@ int Compiler::run() {
     if (options.emit == kind) {
       if (failed(runPhases(*module, phase, pipelineOptions)))
         return 1;
-      return printModule();
+      return finish(printModule());
     }
   if (failed(runPhases(*module, Phase::LLVM, pipelineOptions)))
     return 1;
 
   LLVMContext llvmContext;
-  auto llvmModule = cpu::translateAndOptimize(*module, llvmContext, *tm,
-                                              options.optLevel);
+  auto llvmModule = timed("llvm-ir", [&] {
+    return cpu::translateAndOptimize(*module, llvmContext, *tm,
+                                     options.optLevel);
+  });
   if (!llvmModule)
     return fail(llvmModule.takeError());
   if (options.emit == EmitKind::LLVMIR) {
     std::string text;
     raw_string_ostream os(text);
     (*llvmModule)->print(os, nullptr);
-    return writeText(text);
+    return finish(writeText(text));
   }
   if (options.emit == EmitKind::Asm) {
     SmallString<0> text;
@@ -291,10 +406,12 @@ int Compiler::run() {
     if (tm->addPassesToEmitFile(pm, os, nullptr, CodeGenFileType::AssemblyFile))
       return fail(createStringError("the target cannot emit assembly"));
     pm.run(**llvmModule);
-    return writeText(text);
+    return finish(writeText(text));
   }
   SmallVector<char, 0> object;
-  if (Error e = cpu::emitObject(**llvmModule, *tm, object))
+  if (Error e = timed("object", [&] {
+        return cpu::emitObject(**llvmModule, *tm, object);
+      }))
     return fail(std::move(e));
   StringRef objectBytes(object.data(), object.size());
   if (options.emit == EmitKind::Object) {
@@ -302,7 +419,7 @@ int Compiler::run() {
       error("--emit=obj needs -o FILE");
       return 1;
     }
-    return writeText(objectBytes);
+    return finish(writeText(objectBytes));
   }
 
   // model.so: the object goes to a temporary file for LLD, the library to a
@@ -336,11 +453,13 @@ int Compiler::run() {
   LinkOptions linkOptions;
   linkOptions.runtimeArchive = runtimeLib;
   linkOptions.sharedLibs = findSystemSharedLibs(tm->getTargetTriple().str());
-  if (Error e = linkSharedLibrary(objectPath, library.path(), linkOptions))
+  if (Error e = timed("link", [&] {
+        return linkSharedLibrary(objectPath, library.path(), linkOptions);
+      }))
     return fail(std::move(e));
   if (Error e = library.commit())
     return fail(std::move(e));
-  return 0;
+  return finish(0);
 }
 
 } // namespace

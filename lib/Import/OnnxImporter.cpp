@@ -387,6 +387,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (const auto &node : graph.node())
     if (failed(importNode(node)))
       return nullptr;
+  if (options.nodeCount)
+    *options.nodeCount = graph.node_size();
 
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;

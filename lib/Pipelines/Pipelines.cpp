@@ -68,9 +68,14 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("gcomp-flatten-globals")};
     steps.push_back(req("gcomp-gemm-to-runtime-call"));
     steps.push_back(req("gcomp-depthwise-to-runtime-call"));
+    // The runtime calls leave the unpacked weights' globals and views dead.
+    steps.push_back(req("canonicalize"));
+    steps.push_back(req("symbol-dce"));
     if (o.profile)
       steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
     steps.push_back(req("gcomp-outline-kernels{entry=" + o.entryName + "}"));
+    // Last: every pass before it may still add, remove or move buffers.
+    steps.push_back(opt("gcomp-plan-buffers{entry=" + o.entryName + "}"));
     return steps;
   }
   case Phase::LLVM:
@@ -104,7 +109,7 @@ static StringRef passName(StringRef step) { return step.take_until([](char c) { 
 std::vector<std::string> optimizationPasses() {
   std::vector<std::string> names;
   PipelineOptions defaults;
-  for (Phase p : {Phase::Graph, Phase::Linalg})
+  for (Phase p : {Phase::Graph, Phase::Linalg, Phase::Buffers})
     for (const Step &step : phaseSteps(p, defaults))
       if (step.optimization &&
           !llvm::is_contained(names, passName(step.pass).str()))

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if GCOMP_RUNTIME_ABI_VERSION != 1 || GCOMP_MODEL_ABI_VERSION != 1
+#if GCOMP_RUNTIME_ABI_VERSION != 1 || GCOMP_MODEL_ABI_VERSION != 2
 #error "update the signature JSON / table parsing for the new ABI version"
 #endif
 
@@ -30,7 +30,8 @@ GCOMP_HIDDEN extern const int64_t __gcomp_signature[];
 GCOMP_HIDDEN extern const char __gcomp_names[];
 GCOMP_HIDDEN extern const char __gcomp_cpu_features[];
 GCOMP_HIDDEN extern const char __gcomp_producer[];
-GCOMP_HIDDEN int32_t __gcomp_entry(void *const *inputs, void *const *outputs);
+GCOMP_HIDDEN int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
+                                   void *workspace);
 /* Only in a model compiled with gcomp --profile: weak, so that they are
  * null otherwise (and the .so still links with -z defs). */
 extern const int64_t __gcomp_profile_kernels[]
@@ -39,6 +40,9 @@ extern const char __gcomp_profile_names[]
     __attribute__((weak, visibility("hidden")));
 /* Absent from models older than gcomp --threads. */
 extern const int64_t __gcomp_threads[] __attribute__((weak, visibility("hidden")));
+/* Absent when the model needs no workspace (gcomp-plan-buffers off). */
+extern const int64_t __gcomp_workspace_bytes[]
+    __attribute__((weak, visibility("hidden")));
 
 /* Sanity limits on the signature table: the table has no length, so a
  * corrupt one is caught by implausible counts rather than by its end. */
@@ -61,6 +65,9 @@ struct gcomp_model {
   /* Scratch for the data pointers passed to __gcomp_entry: inputs, then
    * outputs. */
   void **entry_args;
+  /* The intermediate buffers, placed by the compiler: allocated once, when
+   * the instance is created, so that a run allocates nothing. */
+  void *workspace;
   /* run_alloc's buffers, one per output, and their capacities in bytes. */
   gcomp_tensor *owned_outputs;
   size_t *owned_capacity;
@@ -401,6 +408,25 @@ static gcomp_status parse_profile(gcomp_model *m) {
   return st == GCOMP_OK ? GCOMP_OK : fail(NULL, st, "%s", err);
 }
 
+static gcomp_status allocate_workspace(gcomp_model *m) {
+  if (!__gcomp_workspace_bytes || __gcomp_workspace_bytes[0] == 0)
+    return GCOMP_OK;
+  int64_t bytes = __gcomp_workspace_bytes[0];
+  /* aligned_alloc wants a multiple of the alignment. */
+  if (bytes < 0 || (uint64_t)bytes > SIZE_MAX - GCOMP_RT_ALIGNMENT)
+    return fail(NULL, GCOMP_ERR_INTERNAL,
+                "the model's workspace size (%lld bytes) is invalid",
+                (long long)bytes);
+  size_t size = ((size_t)bytes + GCOMP_RT_ALIGNMENT - 1) /
+                GCOMP_RT_ALIGNMENT * GCOMP_RT_ALIGNMENT;
+  m->workspace = aligned_alloc(GCOMP_RT_ALIGNMENT, size);
+  if (!m->workspace)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY,
+                "out of memory allocating the model's %zu-byte workspace",
+                size);
+  return GCOMP_OK;
+}
+
 static void destroy_model(gcomp_model *model) {
   if (!model)
     return;
@@ -411,6 +437,7 @@ static void destroy_model(gcomp_model *model) {
   free(model->owned_outputs);
   free(model->owned_capacity);
   free(model->entry_args);
+  free(model->workspace);
   free(model->signature_json);
   free(model->infos);
   free(model);
@@ -435,6 +462,8 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
     gcomp_rt_set_default_threads((int)__gcomp_threads[0]);
   if (st == GCOMP_OK)
     st = parse_profile(m);
+  if (st == GCOMP_OK)
+    st = allocate_workspace(m);
   if (st == GCOMP_OK) {
     size_t total = m->num_inputs + m->num_outputs;
     m->signature_json = build_signature_json(m);
@@ -612,7 +641,8 @@ static gcomp_status call_entry(gcomp_model *m, const gcomp_tensor *inputs,
   /* Without profiling, this is all there is to it. */
   gcomp_rt_profile *previous =
       m->profile ? gcomp_rt_profile_run_begin(m->profile) : NULL;
-  int32_t rc = __gcomp_entry(m->entry_args, m->entry_args + m->num_inputs);
+  int32_t rc = __gcomp_entry(m->entry_args, m->entry_args + m->num_inputs,
+                             m->workspace);
   if (m->profile)
     gcomp_rt_profile_run_end(m->profile, previous);
   if (rc != 0)

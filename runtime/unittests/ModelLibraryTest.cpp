@@ -163,7 +163,7 @@ void expectCreateFails(const char *path, gcomp_status status,
 TEST(ModelLibraryTest, BadAbiVersion) {
   expectCreateFails(GCOMP_FAKE_MODEL_BAD_ABI, GCOMP_ERR_INTERNAL,
                     "model ABI version 99 is not supported by this runtime "
-                    "(expected 1)");
+                    "(expected 2)");
 }
 
 TEST(ModelLibraryTest, BadRank) {

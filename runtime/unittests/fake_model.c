@@ -8,11 +8,15 @@
  * Linked straight into gcomp-runtime-tests together with the runtime.
  *
  * As a way to test the runtime's handling of a failing entry point,
- * __gcomp_entry returns 3 when a[0] == 12345.
+ * __gcomp_entry returns 3 when a[0] == 12345, and 4 when its workspace is
+ * missing or misaligned.
  *===----------------------------------------------------------------------===*/
 
 #include "gcomp/model_abi.h"
 #include "gcomp/runtime.h"
+
+#include <stdint.h>
+#include <string.h>
 
 const int64_t __gcomp_signature[] = {
     GCOMP_MODEL_ABI_VERSION,
@@ -33,8 +37,16 @@ const char __gcomp_producer[] = "0.1.0-fake";
  * never reaches it. */
 int fake_model_calls = 0;
 
-int32_t __gcomp_entry(void *const *inputs, void *const *outputs) {
+/* A workspace of an odd size: the runtime rounds it up and aligns it. */
+const int64_t __gcomp_workspace_bytes[1] = {1000};
+
+int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
+                      void *workspace) {
   const float *a = (const float *)inputs[0];
+  if (!workspace || (uintptr_t)workspace % 64 != 0)
+    return 4;
+  /* The whole workspace is ours to write. */
+  memset(workspace, 0xab, 1000);
   const float *b = (const float *)inputs[1];
   float *y = (float *)outputs[0];
   int64_t *n = (int64_t *)outputs[1];

@@ -117,7 +117,11 @@ static void spin_us(long us) {
  * default visibility: gcomp_model.map must keep it unexported. */
 int32_t fake_model_kernel(void *const *inputs, void *const *outputs);
 
-int32_t __gcomp_entry(void *const *inputs, void *const *outputs) {
+int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
+                      void *workspace) {
+  /* No __gcomp_workspace_bytes: the runtime passes null. */
+  if (workspace)
+    return 5;
   return fake_model_kernel(inputs, outputs);
 }
 

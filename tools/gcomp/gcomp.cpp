@@ -107,6 +107,10 @@ int main(int argc, char **argv) {
   app.add_option("--print-ir-after", options.printIRAfter,
                  "Print the IR after the named pass (repeatable)");
   app.add_flag("--timing", options.timing, "Report the time of each pass");
+  app.add_flag("--stats", options.stats,
+               "Print a JSON summary: ONNX nodes, graph ops, kernels, "
+               "planned memory, constant bytes, time per phase (to stdout, "
+               "or stderr when the output goes there)");
   app.add_flag("--profile", options.profile,
                "Record per-kernel times in the library (read them with "
                "gcomp-run --profile TRACE.json); off by default, and then "

@@ -36,6 +36,8 @@ struct DriverOptions {
   bool printIRAfterAll = false;
   std::vector<std::string> printIRAfter;
   bool timing = false;
+  /// Print a JSON summary of the compile (gcomp --stats).
+  bool stats = false;
   /// Record per-kernel times (read with gcomp-run --profile).
   bool profile = false;
   /// Test only: make the named ONNX node's outputs wrong (+1).

@@ -21,6 +21,8 @@ struct ImportOptions {
   /// Constants of at least this many bytes are kept as `dense_resource`
   /// blobs rather than uniqued `dense` attributes.
   size_t resourceThresholdBytes = 64;
+  /// If set, receives the number of nodes in the main graph (gcomp --stats).
+  size_t *nodeCount = nullptr;
 };
 
 /// Reads an ONNX model file (binary protobuf, or the ONNX text format when

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* Bumped whenever the layout below changes. */
-#define GCOMP_MODEL_ABI_VERSION 1
+#define GCOMP_MODEL_ABI_VERSION 2
 
 /* const int64_t GCOMP_SYM_SIGNATURE[]:
  *   [0] GCOMP_MODEL_ABI_VERSION
@@ -28,10 +28,18 @@
 #define GCOMP_SYM_CPU_FEATURES "__gcomp_cpu_features"
 /* const char GCOMP_SYM_PRODUCER[]: the gcomp version string. */
 #define GCOMP_SYM_PRODUCER "__gcomp_producer"
-/* int32_t GCOMP_SYM_ENTRY(void *const *inputs, void *const *outputs):
+/* int32_t GCOMP_SYM_ENTRY(void *const *inputs, void *const *outputs,
+ *                         void *workspace):
  * runs the model on dense row-major buffers whose shapes the runtime has
- * already checked; returns 0 on success. */
+ * already checked; returns 0 on success. `workspace` holds the model's
+ * intermediate buffers (their offsets are planned at compile time): at
+ * least GCOMP_SYM_WORKSPACE_BYTES bytes, 64-byte aligned, owned by one
+ * model instance and used by one run at a time. (Version 1 had no
+ * workspace.) */
 #define GCOMP_SYM_ENTRY "__gcomp_entry"
+/* const int64_t GCOMP_SYM_WORKSPACE_BYTES[1]: the workspace size. Optional:
+ * a model without it needs no workspace (and gets a null pointer). */
+#define GCOMP_SYM_WORKSPACE_BYTES "__gcomp_workspace_bytes"
 
 /* Per-kernel profiling (`gcomp --profile`). Optional: a model compiled
  * without --profile defines none of the four symbols below, and the runtime
@@ -118,6 +126,7 @@
  * Pointers are passed as integers. */
 #define GCOMP_SYM_DWCONV2D_NHWC "__gcomp_dwconv2d_nhwc"
 
-typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs);
+typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs,
+                                  void *workspace);
 
 #endif /* GCOMP_MODEL_ABI_H */

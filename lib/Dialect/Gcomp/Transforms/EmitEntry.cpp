@@ -35,12 +35,18 @@ struct EmitEntryPass : gcomp::impl::GcompEmitEntryBase<EmitEntryPass> {
     int64_t nIn = numInputs.getInt(), nOut = numOutputs.getInt();
     LLVM::LLVMFunctionType entryType = entry.getFunctionType();
     auto ptrType = LLVM::LLVMPointerType::get(module.getContext());
-    if (entryType.getNumParams() != nIn + nOut ||
+    // gcomp-plan-buffers adds the workspace as the last parameter.
+    int64_t numParams = entryType.getNumParams();
+    bool hasWorkspace =
+        numParams == nIn + nOut + 1 &&
+        entry.getArgAttr(numParams - 1, kWorkspaceArgAttr);
+    if ((numParams != nIn + nOut && !hasWorkspace) ||
         !llvm::all_of(entryType.getParams(),
                       [&](Type t) { return t == ptrType; })) {
       entry.emitError() << "expected " << nIn + nOut
                         << " pointer parameters (bare-pointer calling "
-                           "convention, outputs as out-parameters), got "
+                           "convention, outputs as out-parameters) and "
+                           "optionally a workspace, got "
                         << entryType;
       return signalPassFailure();
     }
@@ -63,7 +69,7 @@ struct EmitEntryPass : gcomp::impl::GcompEmitEntryBase<EmitEntryPass> {
     auto i32 = b.getI32Type();
     auto cEntry = LLVM::LLVMFuncOp::create(
         b, loc, GCOMP_SYM_ENTRY,
-        LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType}));
+        LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType, ptrType}));
     cEntry.setVisibility_(LLVM::Visibility::Hidden);
     Block *body = cEntry.addEntryBlock(b);
     b.setInsertionPointToStart(body);
@@ -77,6 +83,8 @@ struct EmitEntryPass : gcomp::impl::GcompEmitEntryBase<EmitEntryPass> {
     };
     unpack(body->getArgument(0), nIn);
     unpack(body->getArgument(1), nOut);
+    if (hasWorkspace)
+      args.push_back(body->getArgument(2));
     LLVM::CallOp::create(b, loc, entry, args);
     Value zero = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
     LLVM::ReturnOp::create(b, loc, zero);

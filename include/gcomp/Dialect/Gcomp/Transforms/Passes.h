@@ -24,6 +24,16 @@ namespace gcomp {
 /// Module attributes recording the entry's input and output counts.
 inline constexpr llvm::StringLiteral kNumInputsAttr = "gcomp.num_inputs";
 inline constexpr llvm::StringLiteral kNumOutputsAttr = "gcomp.num_outputs";
+
+/// gcomp-plan-buffers: the entry's workspace argument, and the module
+/// attributes recording the plan (bytes, as i64) for `gcomp --stats`.
+inline constexpr llvm::StringLiteral kWorkspaceArgAttr = "gcomp.workspace";
+inline constexpr llvm::StringLiteral kWorkspaceBytesAttr =
+    "gcomp.workspace_bytes";
+inline constexpr llvm::StringLiteral kBufferBytesNaiveAttr =
+    "gcomp.buffer_bytes_naive";
+inline constexpr llvm::StringLiteral kBufferBytesLowerBoundAttr =
+    "gcomp.buffer_bytes_lower_bound";
 } // namespace gcomp
 
 #endif

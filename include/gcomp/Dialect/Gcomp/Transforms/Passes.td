@@ -34,8 +34,10 @@ def GcompEmitEntry : Pass<"gcomp-emit-entry", "mlir::ModuleOp"> {
   let description = [{
     Runs on the LLVM dialect after the entry function was lowered with the
     bare-pointer calling convention (inputs first, then one out-parameter
-    per output). Emits `int32_t __gcomp_entry(void *const *inputs,
-    void *const *outputs)` that unpacks the pointer arrays and calls it, and
+    per output, then optionally the `gcomp.workspace` of
+    gcomp-plan-buffers). Emits `int32_t __gcomp_entry(void *const *inputs,
+    void *const *outputs, void *workspace)` that unpacks the pointer arrays
+    and calls it, and
     gives every other function internal linkage so that LLVM may inline and
     the linker need not export them.
   }];
@@ -240,6 +242,34 @@ def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
            "Name of the entry function">,
   ];
   let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
+def GcompPlanBuffers : Pass<"gcomp-plan-buffers", "mlir::ModuleOp"> {
+  let summary = "Place every intermediate buffer in one workspace, by liveness";
+  let description = [{
+    Runs on the bufferized entry function, a straight-line sequence of
+    kernels. Each static allocation in its body lives from the first to the
+    last operation that touches it or anything derived from it (views,
+    pointers extracted for runtime calls); buffers whose lifetimes do not
+    overlap share bytes. Offsets are assigned greedily, largest buffer
+    first, each at the lowest 64-byte-aligned offset that is free for its
+    whole lifetime. The allocations become `memref.view`s of one workspace,
+    a new last argument of the entry (`memref<Bxi8>`, marked
+    `gcomp.workspace`), which the runtime allocates once per model instance,
+    so a run allocates nothing; their deallocations go. The size is
+    exported as `__gcomp_workspace_bytes`; the module records
+    `gcomp.workspace_bytes`, `gcomp.buffer_bytes_naive` (the sum of all
+    planned buffers) and `gcomp.buffer_bytes_lower_bound` (the most bytes
+    live at one operation) for `gcomp --stats`. Dynamic shapes, non-default
+    memory spaces and buffers that escape the entry stay allocations.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the entry function">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
                            "mlir::LLVM::LLVMDialect"];
 }
 
