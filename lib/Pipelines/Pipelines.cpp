@@ -35,6 +35,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     return {};
   case Phase::Graph:
     return {opt("canonicalize"), opt("gcomp-channels-last", true),
+            opt("canonicalize"), opt("gcomp-fuse-conv", true),
             opt("canonicalize"), opt("cse")};
   case Phase::Linalg: {
     std::string fuse = "gcomp-fuse-elementwise";

@@ -29,12 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define GCOMP_GEMM_X86 1
-#include <immintrin.h>
-#endif
+#include "gemm_tile.h"
 
-enum { MR = 6, NR = GCOMP_SGEMM_PANEL, KC = GCOMP_SGEMM_KC, MC = 96, NC = 2048 };
+enum { NC = 2048 };
 
 /* Packing buffers: one B block (KC x NC) and one A block (MC x KC). */
 static _Thread_local float *pack_buffer;
@@ -88,15 +85,6 @@ static void pack_a(int64_t mc, int64_t kc, const float *a, int64_t rs,
   }
 }
 
-/* Adds an MR x NR tile (row-major in `t`) to C, its first `h` rows and `w`
- * columns. */
-static void add_tile(const float *t, int64_t h, int64_t w, float *c,
-                     int64_t rs, int64_t cs) {
-  for (int64_t i = 0; i < h; ++i)
-    for (int64_t j = 0; j < w; ++j)
-      c[i * rs + j * cs] += t[i * NR + j];
-}
-
 static void kernel_portable(int64_t kc, const float *ap, const float *bp,
                             float *c, int64_t rs, int64_t cs, int64_t h,
                             int64_t w) {
@@ -105,73 +93,16 @@ static void kernel_portable(int64_t kc, const float *ap, const float *bp,
     for (int i = 0; i < MR; ++i)
       for (int j = 0; j < NR; ++j)
         t[i * NR + j] += ap[i] * bp[j];
-  add_tile(t, h, w, c, rs, cs);
+  finish_tile(t, h, w, c, rs, cs, NULL, 1, 0);
 }
 
 #ifdef GCOMP_GEMM_X86
-/* The 6 x 16 AVX2 tile: twelve ymm accumulators, C += A * B-panel over kc
- * steps, where row i of A is a[i][p * a_step]. Inlined into each kernel
- * below with its own constant step, so both compile to the same loop. */
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-tile_avx2(int64_t kc, const float *const a[MR], int64_t a_step,
-          const float *bp, float *c, int64_t rs, int64_t cs, int64_t h,
-          int64_t w) {
-  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
-              *a5 = a[5];
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int64_t p = 0; p < kc; ++p, bp += NR) {
-    __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-    int64_t q = p * a_step;
-    __m256 x;
-    x = _mm256_broadcast_ss(a0 + q);
-    c00 = _mm256_fmadd_ps(x, b0, c00);
-    c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a1 + q);
-    c10 = _mm256_fmadd_ps(x, b0, c10);
-    c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a2 + q);
-    c20 = _mm256_fmadd_ps(x, b0, c20);
-    c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a3 + q);
-    c30 = _mm256_fmadd_ps(x, b0, c30);
-    c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a4 + q);
-    c40 = _mm256_fmadd_ps(x, b0, c40);
-    c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a5 + q);
-    c50 = _mm256_fmadd_ps(x, b0, c50);
-    c51 = _mm256_fmadd_ps(x, b1, c51);
-  }
-  __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                       {c30, c31}, {c40, c41}, {c50, c51}};
-  if (h == MR && w == NR && cs == 1) {
-    for (int i = 0; i < MR; ++i) {
-      float *row = c + i * rs;
-      _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[i][0]));
-      _mm256_storeu_ps(row + 8,
-                       _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[i][1]));
-    }
-    return;
-  }
-  float t[MR * NR];
-  for (int i = 0; i < MR; ++i) {
-    _mm256_storeu_ps(t + i * NR, acc[i][0]);
-    _mm256_storeu_ps(t + i * NR + 8, acc[i][1]);
-  }
-  add_tile(t, h, w, c, rs, cs);
-}
-
 /* A from a packed panel: column p of the panel's six rows is ap[p * MR]. */
 __attribute__((target("avx2,fma"))) static void
 kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
             int64_t cs, int64_t h, int64_t w) {
   const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
-  tile_avx2(kc, a, MR, bp, c, rs, cs, h, w);
+  tile_avx2(kc, a, MR, bp, c, rs, cs, h, w, NULL, 1, 0);
 }
 
 /* A read where it lies, row-major with row stride `a_rs` (unit column
@@ -186,7 +117,7 @@ kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
   const float *rows[MR];
   for (int i = 0; i < MR; ++i)
     rows[i] = a + (i < h ? i : h - 1) * a_rs;
-  tile_avx2(kc, rows, 1, bp, c, rs, cs, h, w);
+  tile_avx2(kc, rows, 1, bp, c, rs, cs, h, w, NULL, 1, 0);
 }
 #endif
 

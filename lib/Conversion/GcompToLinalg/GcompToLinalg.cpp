@@ -227,6 +227,8 @@ struct ConvertGcompToLinalgPass
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<GcompDialect>();
+    // Bufferizes straight into the runtime's conv kernel.
+    target.addLegalOp<FusedConvOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();

@@ -126,6 +126,28 @@
  * Pointers are passed as integers. */
 #define GCOMP_SYM_DWCONV2D_NHWC "__gcomp_dwconv2d_nhwc"
 
+/* void GCOMP_SYM_CONV2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
+ *                            int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+ *                            int64_t dh, int64_t dw, int64_t pad_top,
+ *                            int64_t pad_left, int64_t oh, int64_t ow,
+ *                            int64_t m, const float *in,
+ *                            const float *weight_packed, const float *bias,
+ *                            float *out, int64_t flags):
+ * defined by the runtime (C ABI, hidden). A channels-last 2-D convolution
+ * with one group and its epilogue, as an implicit GEMM: `in` is
+ * [n, h, w, c] (unpadded), `out` [n, oh, ow, m], `weight_packed` the
+ * [kh * kw * c, m] matrix of the [kh, kw, c, m] weight packed as for
+ * GCOMP_SYM_SGEMM_PACKED_B, `bias` [m] or null, and
+ * out[b, y, x, o] = act(sum over ky, kx, ch of
+ *   in[b, y * sh + ky * dh - pad_top, x * sw + kx * dw - pad_left, ch] *
+ *   W[ky, kx, ch, o] + bias[o] + (flags & 1 ? out[b, y, x, o] : 0)),
+ * positions outside the input counting as zero, act = max(., 0) when
+ * flags & 2, else the identity. `out` must not overlap `in`. Pointers are
+ * passed as integers. */
+#define GCOMP_SYM_CONV2D_NHWC "__gcomp_conv2d_nhwc"
+#define GCOMP_CONV_ACCUMULATE 1
+#define GCOMP_CONV_RELU 2
+
 typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs,
                                   void *workspace);
 

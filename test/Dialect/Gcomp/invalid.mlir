@@ -148,3 +148,29 @@ func.func @pool_channels_last_channels(%x: tensor<1x8x8x3xf32>) -> tensor<1x4x4x
   %y = gcomp.max_pool %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, channels_last} : (tensor<1x8x8x3xf32>) -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// The packed weight of a 3x3 conv from 2 to 20 channels: 18 rows of two
+// 16-wide panels.
+func.func @fused_conv_weight_size(%x: tensor<1x5x5x2xf32>, %w: tensor<360xf32>, %i: tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32> {
+  // expected-error @+1 {{packed weight must hold 576 floats (18 x 20 in panels of 16), has 360}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x5x5x2xf32>, tensor<360xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
+  return %y : tensor<1x5x5x20xf32>
+}
+
+// -----
+
+func.func @fused_conv_init(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, %i: tensor<1x5x5x16xf32>) -> tensor<1x5x5x20xf32> {
+  // expected-error @+1 {{init must have the result's type 'tensor<1x5x5x20xf32>'}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x16xf32>) -> tensor<1x5x5x20xf32>
+  return %y : tensor<1x5x5x20xf32>
+}
+
+// -----
+
+func.func @fused_conv_output_size(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, %i: tensor<1x4x4x20xf32>) -> tensor<1x4x4x20xf32> {
+  // expected-error @+1 {{spatial dim 0 should be 5, the result has 4}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x4x4x20xf32>) -> tensor<1x4x4x20xf32>
+  return %y : tensor<1x4x4x20xf32>
+}

@@ -66,3 +66,13 @@ func.func @indexing_and_resize(%x: tensor<2x3x4xf32>, %i: tensor<5x2xi64>, %u: t
   %r = gcomp.resize %x {mode = "cubic", coordinate_mode = "half_pixel", scales = array<f64: 1.0, 2.0, 2.0>} : tensor<2x3x4xf32> -> tensor<2x6x8xf32>
   return %0, %1, %v, %r : tensor<5x4xf32>, tensor<2x3x4xf32>, tensor<2x2x4xf32>, tensor<2x6x8xf32>
 }
+
+// CHECK-LABEL: func.func @fused_conv
+func.func @fused_conv(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, %r: tensor<1x5x5x20xf32>, %b: tensor<20xf32>) -> (tensor<1x5x5x20xf32>, tensor<1x3x3x20xf32>) {
+  // CHECK: gcomp.fused_conv %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {accumulate, dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, relu, strides = array<i64: 1, 1>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>, tensor<20xf32>) -> tensor<1x5x5x20xf32>
+  %0 = gcomp.fused_conv %x, %w, %r, %b {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, accumulate, relu} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>, tensor<20xf32>) -> tensor<1x5x5x20xf32>
+  %e = tensor.empty() : tensor<1x3x3x20xf32>
+  // CHECK: gcomp.fused_conv %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x3x3x20xf32>) -> tensor<1x3x3x20xf32>
+  %1 = gcomp.fused_conv %x, %w, %e {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x3x3x20xf32>) -> tensor<1x3x3x20xf32>
+  return %0, %1 : tensor<1x5x5x20xf32>, tensor<1x3x3x20xf32>
+}

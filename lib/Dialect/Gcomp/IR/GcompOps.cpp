@@ -1,5 +1,6 @@
 //===- GcompOps.cpp - gcomp dialect ops -----------------------------------===//
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
+#include "gcomp/model_abi.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -546,6 +547,46 @@ LogicalResult ConvOp::verify() {
     return emitOpError() << "result has "
                          << out.getDimSize(channelDim(rank, last))
                          << " channels, the weight " << m;
+  return success();
+}
+
+LogicalResult FusedConvOp::verify() {
+  RankedTensorType in = getInput().getType(), w = getWeight().getType(),
+                   out = getType();
+  if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+      in.getRank() != 4 || out.getRank() != 4 || w.getRank() != 1 ||
+      !in.getElementType().isF32() || !out.getElementType().isF32())
+    return emitOpError() << "expects static f32 [N, H, W, C] input and "
+                            "result and a packed 1-D weight";
+  if (getInit().getType() != out)
+    return emitOpError() << "init must have the result's type " << out;
+  if (getKernel().size() != 2 ||
+      llvm::any_of(getKernel(), [](int64_t k) { return k < 1; }))
+    return emitOpError() << "expects a positive [KH, KW] kernel";
+  if (failed(verifyWindow(*this, 2, getStrides(), getDilations(), getPads())))
+    return failure();
+  int64_t c = in.getDimSize(3), m = out.getDimSize(3);
+  int64_t k = getKernel()[0] * getKernel()[1] * c;
+  const int64_t panel = GCOMP_SGEMM_PANEL;
+  int64_t packed = k * ((m + panel - 1) / panel * panel);
+  if (w.getDimSize(0) != packed)
+    return emitOpError() << "packed weight must hold " << packed
+                         << " floats (" << k << " x " << m
+                         << " in panels of " << panel << "), has "
+                         << w.getDimSize(0);
+  if (getBias() && (getBias().getType().getRank() != 1 ||
+                    getBias().getType().getDimSize(0) != m))
+    return emitOpError() << "bias must be [" << m << "]";
+  if (out.getDimSize(0) != in.getDimSize(0))
+    return emitOpError() << "batch of input and result differ";
+  for (int64_t d = 0; d < 2; ++d) {
+    int64_t expected = windowOutputSize(
+        in.getDimSize(d + 1), getKernel()[d], getStrides()[d],
+        getDilations()[d], getPads()[d], getPads()[d + 2]);
+    if (out.getDimSize(d + 1) != expected)
+      return emitOpError() << "spatial dim " << d << " should be " << expected
+                           << ", the result has " << out.getDimSize(d + 1);
+  }
   return success();
 }
 

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WeightPacking.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
@@ -71,23 +72,6 @@ bool movesOnlyUnitDims(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
     last = p;
   }
   return true;
-}
-
-/// The raw bytes of a constant's elements, if they are stored one element
-/// per whole number of bytes (not i1's bit packing, not a splat).
-std::optional<ArrayRef<char>> rawElements(ElementsAttr value) {
-  unsigned bits = value.getElementType().getIntOrFloatBitWidth();
-  if (bits % 8 != 0)
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    if (dense.isSplat())
-      return std::nullopt;
-    return dense.getRawData();
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-      return blob->getData();
-  return std::nullopt;
 }
 
 /// `value` with its dims permuted, computed now; null where the elements

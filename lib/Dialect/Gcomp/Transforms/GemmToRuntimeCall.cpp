@@ -1,6 +1,7 @@
 //===- GemmToRuntimeCall.cpp - f32 products through __gcomp_sgemm ---------===//
 
 #include "Kernels.h"
+#include "WeightPacking.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "gcomp/model_abi.h"
 
@@ -159,24 +160,21 @@ struct GemmToRuntimeCallPass
                 batchStride};
     if (auto it = packed.find(key); it != packed.end())
       return it->second;
-    const int64_t panel = GCOMP_SGEMM_PANEL, kcMax = GCOMP_SGEMM_KC;
-    int64_t width = (n + panel - 1) / panel * panel, size = width * k;
+    int64_t size = packedGemmSize(k, n);
     // Every element read must lie inside the global.
     int64_t last = b.offset + (k - 1) * kStride + (n - 1) * nStride +
                    (batch - 1) * batchStride;
     if (b.offset < 0 || kStride < 0 || nStride < 0 || batchStride < 0 ||
         last >= static_cast<int64_t>(data->size()))
       return {};
-    // Slices of KC rows, each [panels][kc][panel] (model_abi.h).
-    std::vector<float> out(batch * size, 0.0f);
-    for (int64_t i = 0; i < batch; ++i)
-      for (int64_t p = 0; p < k; ++p) {
-        int64_t pc = p / kcMax * kcMax, kc = std::min(kcMax, k - pc);
-        float *row = out.data() + i * size + pc * width + (p - pc) * panel;
-        const float *src = data->data() + b.offset + i * batchStride + p * kStride;
-        for (int64_t j = 0; j < n; ++j)
-          row[j / panel * kc * panel + j % panel] = src[j * nStride];
-      }
+    std::vector<float> out;
+    out.reserve(batch * size);
+    for (int64_t i = 0; i < batch; ++i) {
+      std::vector<float> matrix =
+          packGemmB(data->data() + b.offset + i * batchStride, k, n, kStride,
+                    nStride);
+      out.insert(out.end(), matrix.begin(), matrix.end());
+    }
     auto type = RankedTensorType::get({batch * size}, Float32Type::get(&getContext()));
     std::string name = (global.getSymName() + ".packed").str();
     AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(

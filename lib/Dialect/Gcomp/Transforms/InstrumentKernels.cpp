@@ -43,6 +43,8 @@ int64_t estimateFlops(Operation *op) {
       factors = {0, 1, 2, 10};
     else if (call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC)
       factors = {0, 3, 4, 5, 12, 13}; // 2 n c kh kw oh ow
+    else if (call.getCallee() == GCOMP_SYM_CONV2D_NHWC)
+      factors = {0, 3, 4, 5, 12, 13, 14}; // 2 n c kh kw oh ow m
     int64_t flops = 2;
     for (unsigned i : factors) {
       IntegerAttr v;

@@ -63,7 +63,8 @@ inline bool isKernel(mlir::Operation *op) {
   if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
     return isGemmCall(call) || // GemmToRuntimeCall
            call.getCallee() == GCOMP_SYM_DWCONV2D || // DepthwiseToRuntimeCall
-           call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC;
+           call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC ||
+           call.getCallee() == GCOMP_SYM_CONV2D_NHWC; // FusedConvOp
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
 }
@@ -82,7 +83,9 @@ inline llvm::SmallVector<mlir::Operation *> entryKernels(mlir::func::FuncOp entr
 inline std::string kernelLabel(size_t index, mlir::Operation *op) {
   if (auto call = mlir::dyn_cast<mlir::func::CallOp>(op))
     return "k" + std::to_string(index) + "." +
-           (isGemmCall(call) ? "sgemm" : "dwconv");
+           (isGemmCall(call)                                ? "sgemm"
+            : call.getCallee() == GCOMP_SYM_CONV2D_NHWC ? "conv"
+                                                            : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();
   return "k" + std::to_string(index) + "." +
          name.substr(name.find('.') + 1).str();

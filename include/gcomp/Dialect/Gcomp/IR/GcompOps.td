@@ -388,6 +388,44 @@ def Gcomp_ConvOp : Gcomp_Op<"conv", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
+  let summary = "A channels-last 2-D convolution with its epilogue, one kernel";
+  let description = [{
+    What gcomp-fuse-conv makes of a channels-last 2-D `gcomp.conv` with one
+    group and the ops after it: `relu(conv(input) + bias + init)`, computed
+    by the runtime's implicit-GEMM kernel (`__gcomp_conv2d_nhwc`) without a
+    padded copy or an im2col matrix of the input. `input` is [N, H, W, C]
+    (read with implicit zero padding), `weight` the [KH * KW * C, M] matrix
+    of the [KH, KW, C, M] weight, packed at compile time in the runtime
+    GEMM's panel layout (model_abi.h), `kernel` is [KH, KW], the result
+    [N, OH, OW, M]. `init` is the result's destination: its values are
+    added (a residual connection) when `accumulate` is set and ignored
+    otherwise; bufferization reuses its buffer for the result where it can.
+    `relu` applies max(x, 0) last.
+
+    Example:
+    ```mlir
+    %y = gcomp.fused_conv %x, %w, %res, %b {kernel = array<i64: 3, 3>,
+           strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+           pads = array<i64: 1, 1, 1, 1>, accumulate, relu}
+        : (tensor<1x56x56x64xf32>, tensor<36864xf32>, tensor<1x56x56x64xf32>,
+           tensor<64xf32>) -> tensor<1x56x56x64xf32>
+    ```
+  }];
+  let arguments = (ins Gcomp_FloatTensor:$input, Gcomp_FloatTensor:$weight,
+                   Gcomp_FloatTensor:$init,
+                   Optional<Gcomp_FloatTensor>:$bias,
+                   DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                   DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
+                   UnitAttr:$accumulate, UnitAttr:$relu);
+  let results = (outs Gcomp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $init (`,` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 class Gcomp_PoolOp<string mnemonic, string onnxName> : Gcomp_Op<mnemonic, [Pure]> {
   let summary = "ONNX " # onnxName # " over NC + spatial dims";
   let description = [{

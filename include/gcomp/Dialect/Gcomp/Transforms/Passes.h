@@ -21,6 +21,9 @@ namespace gcomp {
 #define GEN_PASS_REGISTRATION
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
 
+/// Attaches gcomp.fused_conv's bufferization (into a runtime call).
+void registerFusedConvBufferization(mlir::DialectRegistry &registry);
+
 /// Module attributes recording the entry's input and output counts.
 inline constexpr llvm::StringLiteral kNumInputsAttr = "gcomp.num_inputs";
 inline constexpr llvm::StringLiteral kNumOutputsAttr = "gcomp.num_outputs";

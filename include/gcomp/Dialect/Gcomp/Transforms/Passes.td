@@ -245,6 +245,30 @@ def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
+def GcompFuseConv : Pass<"gcomp-fuse-conv", "mlir::func::FuncOp"> {
+  let summary = "Channels-last convolutions with their bias, residual add and "
+                "ReLU as one implicit-GEMM kernel";
+  let description = [{
+    Rewrites a channels-last 2-D f32 `gcomp.conv` with one group, a
+    constant weight and at least `min-channels` input channels into a
+    `gcomp.fused_conv`, packing the weight at compile time, and absorbs
+    what follows it: an `add` of a tensor of the result's type (a residual
+    connection; it becomes the destination the conv accumulates into) and
+    then a `relu`. Each absorbed op must be the conv chain's only user;
+    otherwise its value is needed on its own and it stays. The fused op
+    reads its input with implicit zero padding and no im2col matrix, so a
+    ResNet block's conv, batch norm (folded into the conv by the
+    importer), residual add and ReLU are one kernel. Convs with fewer
+    channels (a network's first conv, 3 channels) keep the im2col GEMM,
+    which uses the machine better on so short a reduction.
+  }];
+  let options = [
+    Option<"minChannels", "min-channels", "int64_t", /*default=*/"1",
+           "Fewest input channels for which a conv is fused">,
+  ];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def GcompPlanBuffers : Pass<"gcomp-plan-buffers", "mlir::ModuleOp"> {
   let summary = "Place every intermediate buffer in one workspace, by liveness";
   let description = [{

@@ -1,0 +1,129 @@
+//===- FuseConv.cpp - a conv and its epilogue as one kernel ---------------===//
+//
+// On the CPU a convolution lowered op by op is five passes over memory: a
+// padded copy of the input, an im2col matrix, the bias broadcast into the
+// output, the GEMM, and the residual add and ReLU after it. The runtime's
+// implicit-GEMM kernel does all of it in one: it reads the input where it
+// lies (positions in the padding read zeros), starts the output from the
+// bias and the residual, and applies the ReLU as it stores the last slice.
+// This pass forms that kernel's op, gcomp.fused_conv, on the graph.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WeightPacking.h"
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+
+namespace gcomp {
+#define GEN_PASS_DEF_GCOMPFUSECONV
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
+} // namespace gcomp
+
+using namespace mlir;
+using namespace gcomp;
+
+namespace {
+
+/// The only user of `v`, if it has exactly one use.
+Operation *soleUser(Value v) {
+  return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
+}
+
+/// The [KH * KW * C, M] matrix of a constant [KH, KW, C, M] f32 weight,
+/// packed for the runtime's GEMM; null if the weight is not such a
+/// constant.
+ElementsAttr packedConvWeight(Value weight) {
+  auto constant = weight.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return {};
+  auto type = cast<RankedTensorType>(weight.getType());
+  if (!type.hasStaticShape() || !type.getElementType().isF32())
+    return {};
+  std::optional<ArrayRef<char>> raw = rawElements(constant.getValue());
+  if (!raw || raw->size() != type.getNumElements() * sizeof(float))
+    return {};
+  // Copied into a float array: the blob carries no alignment guarantee.
+  std::vector<float> data(type.getNumElements());
+  std::memcpy(data.data(), raw->data(), raw->size());
+  int64_t m = type.getDimSize(3), k = type.getNumElements() / m;
+  std::vector<float> packed = packGemmB(data.data(), k, m, m, 1);
+  auto packedType = RankedTensorType::get(
+      {static_cast<int64_t>(packed.size())}, type.getElementType());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(packed.data()),
+                       packed.size() * sizeof(float));
+  std::string name = "conv_weight.packed";
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    name = (resource.getRawHandle().getKey() + ".packed").str();
+  return DenseResourceElementsAttr::get(
+      packedType, name,
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
+}
+
+struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<ConvOp> convs;
+    getOperation().walk([&](ConvOp conv) { convs.push_back(conv); });
+    for (ConvOp conv : convs)
+      fuse(conv);
+  }
+
+  void fuse(ConvOp conv) {
+    RankedTensorType in = conv.getInput().getType(), out = conv.getType();
+    if (!conv.getChannelsLast() || conv.getGroup() != 1 ||
+        in.getRank() != 4 || !in.hasStaticShape() || !out.hasStaticShape() ||
+        !in.getElementType().isF32() || in.getDimSize(3) < minChannels)
+      return;
+    ElementsAttr packed = packedConvWeight(conv.getWeight());
+    if (!packed)
+      return;
+    auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
+
+    // The epilogue: a residual add, then a ReLU, each the sole user.
+    SmallVector<Operation *> chain = {conv};
+    Operation *last = conv;
+    Value residual;
+    if (auto add = dyn_cast_or_null<AddOp>(soleUser(conv.getResult()))) {
+      Value other = add.getLhs() == conv.getResult() ? add.getRhs()
+                                                     : add.getLhs();
+      if (other != conv.getResult() && other.getType() == out &&
+          add.getType() == out) {
+        residual = other;
+        last = add;
+        chain.push_back(add);
+      }
+    }
+    bool relu = false;
+    if (auto reluOp = dyn_cast_or_null<ReluOp>(soleUser(last->getResult(0)));
+        reluOp && reluOp.getType() == out) {
+      relu = true;
+      last = reluOp;
+      chain.push_back(reluOp);
+    }
+
+    // Every operand dominates the last op of the chain, where the fused op
+    // goes (the residual may be computed after the conv).
+    OpBuilder b(last);
+    Location loc = b.getFusedLoc({conv.getLoc(), last->getLoc()});
+    Value weight = ConstantOp::create(b, conv.getWeight().getLoc(), packed);
+    Value init = residual ? residual
+                          : tensor::EmptyOp::create(b, loc, out.getShape(),
+                                                    out.getElementType())
+                                .getResult();
+    auto fused = FusedConvOp::create(
+        b, loc, out, conv.getInput(), weight, init, conv.getBias(),
+        b.getDenseI64ArrayAttr(
+            {weightType.getDimSize(0), weightType.getDimSize(1)}),
+        conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr(),
+        residual ? b.getUnitAttr() : UnitAttr(),
+        relu ? b.getUnitAttr() : UnitAttr());
+    last->getResult(0).replaceAllUsesWith(fused.getResult());
+    // From the end: each op's only user goes first.
+    for (Operation *op : llvm::reverse(chain))
+      op->erase();
+  }
+};
+
+} // namespace

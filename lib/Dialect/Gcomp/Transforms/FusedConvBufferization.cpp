@@ -1,0 +1,119 @@
+//===- FusedConvBufferization.cpp - gcomp.fused_conv on buffers -----------===//
+//
+// gcomp.fused_conv survives the linalg conversion as it is and bufferizes
+// straight into a call of the runtime kernel that computes it
+// (__gcomp_conv2d_nhwc): its buffer form is that call. `init` is its
+// destination: the result lives in init's buffer (one-shot bufferization
+// copies it first where the value is still needed), and the kernel reads
+// that buffer only when accumulating a residual.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+#include "gcomp/model_abi.h"
+
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
+using namespace mlir;
+using namespace mlir::bufferization;
+using namespace gcomp;
+
+namespace {
+
+struct FusedConvBufferization
+    : BufferizableOpInterface::ExternalModel<FusedConvBufferization,
+                                             FusedConvOp> {
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const AnalysisState &) const {
+    auto conv = cast<FusedConvOp>(op);
+    return &operand != &conv.getInitMutable() || conv.getAccumulate();
+  }
+
+  bool bufferizesToMemoryWrite(Operation *op, OpOperand &operand,
+                               const AnalysisState &) const {
+    return &operand == &cast<FusedConvOp>(op).getInitMutable();
+  }
+
+  AliasingValueList getAliasingValues(Operation *op, OpOperand &operand,
+                                      const AnalysisState &) const {
+    auto conv = cast<FusedConvOp>(op);
+    if (&operand == &conv.getInitMutable())
+      return {{conv.getResult(), BufferRelation::Equivalent}};
+    return {};
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto conv = cast<FusedConvOp>(op);
+    Location loc = conv.getLoc();
+    // The kernel reads dense row-major buffers; a view with another layout
+    // (rare: bufferization hands out identity layouts here) is copied.
+    auto dense = [&](Value tensor) -> FailureOr<Value> {
+      FailureOr<Value> buffer = getBuffer(rewriter, tensor, options, state);
+      if (failed(buffer))
+        return failure();
+      auto type = cast<MemRefType>(buffer->getType());
+      if (type.getLayout().isIdentity())
+        return *buffer;
+      auto denseType =
+          MemRefType::get(type.getShape(), type.getElementType());
+      Value copy = memref::AllocOp::create(rewriter, loc, denseType);
+      memref::CopyOp::create(rewriter, loc, *buffer, copy);
+      return copy;
+    };
+    FailureOr<Value> input = dense(conv.getInput());
+    FailureOr<Value> weight = dense(conv.getWeight());
+    FailureOr<Value> out = getBuffer(rewriter, conv.getInit(), options, state);
+    if (failed(input) || failed(weight) || failed(out))
+      return failure();
+    if (!cast<MemRefType>(out->getType()).getLayout().isIdentity())
+      return conv.emitOpError()
+             << "needs a dense destination buffer, got " << out->getType();
+    Value bias;
+    if (conv.getBias()) {
+      FailureOr<Value> biasBuffer = dense(conv.getBias());
+      if (failed(biasBuffer))
+        return failure();
+      bias = *biasBuffer;
+    }
+
+    auto i64 = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(rewriter, loc,
+                                       rewriter.getI64IntegerAttr(v));
+    };
+    ArrayRef<int64_t> inShape = conv.getInput().getType().getShape();
+    ArrayRef<int64_t> outShape = conv.getType().getShape();
+    int64_t flags = (conv.getAccumulate() ? GCOMP_CONV_ACCUMULATE : 0) |
+                    (conv.getRelu() ? GCOMP_CONV_RELU : 0);
+    SmallVector<Value> args = {
+        i64(inShape[0]),           i64(inShape[1]),
+        i64(inShape[2]),           i64(inShape[3]),
+        i64(conv.getKernel()[0]),  i64(conv.getKernel()[1]),
+        i64(conv.getStrides()[0]), i64(conv.getStrides()[1]),
+        i64(conv.getDilations()[0]), i64(conv.getDilations()[1]),
+        i64(conv.getPads()[0]),    i64(conv.getPads()[1]),
+        i64(outShape[1]),          i64(outShape[2]),
+        i64(outShape[3]),          addressAsI64(rewriter, loc, *input),
+        addressAsI64(rewriter, loc, *weight),
+        bias ? addressAsI64(rewriter, loc, bias) : i64(0),
+        addressAsI64(rewriter, loc, *out), i64(flags)};
+    func::FuncOp callee = declareRuntimeFunction(
+        conv->getParentOfType<ModuleOp>(), GCOMP_SYM_CONV2D_NHWC, args.size(),
+        loc);
+    func::CallOp::create(rewriter, loc, callee, args);
+    replaceOpWithBufferizedValues(rewriter, op, *out);
+    return success();
+  }
+};
+
+} // namespace
+
+void gcomp::registerFusedConvBufferization(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *context, GcompDialect *) {
+    FusedConvOp::attachInterface<FusedConvBufferization>(*context);
+  });
+}

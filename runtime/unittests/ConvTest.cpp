@@ -1,0 +1,102 @@
+//===- ConvTest.cpp - __gcomp_conv2d_nhwc against a plain loop nest -------===//
+
+#include "gcomp/model_abi.h"
+#include "internal.h"
+
+#include "gtest/gtest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+namespace {
+
+struct ConvCase {
+  int64_t n, h, w, c, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  bool bias, accumulate, relu;
+};
+
+class ConvNhwcTest : public ::testing::TestWithParam<ConvCase> {};
+
+// Random input, weight, bias and (when accumulating) residual; the kernel's
+// output against a loop nest over the definition in model_abi.h.
+TEST_P(ConvNhwcTest, MatchesReference) {
+  ConvCase k = GetParam();
+  int64_t oh = (k.h + k.pt + k.pb - (k.kh - 1) * k.dh - 1) / k.sh + 1;
+  int64_t ow = (k.w + k.pl + k.pr - (k.kw - 1) * k.dw - 1) / k.sw + 1;
+  int64_t depth = k.kh * k.kw * k.c;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> in(k.n * k.h * k.w * k.c), wt(depth * k.m), bias(k.m),
+      out(k.n * oh * ow * k.m);
+  for (std::vector<float> *v : {&in, &wt, &bias, &out})
+    for (float &x : *v)
+      x = dist(rng);
+
+  // The weight packed as GCOMP_SYM_SGEMM_PACKED_B documents it.
+  const int64_t panel = GCOMP_SGEMM_PANEL, kcMax = GCOMP_SGEMM_KC;
+  int64_t width = (k.m + panel - 1) / panel * panel;
+  float *packed = static_cast<float *>(
+      std::aligned_alloc(64, sizeof(float) * depth * width + 64));
+  std::fill(packed, packed + depth * width, 0.0f);
+  for (int64_t p = 0; p < depth; ++p) {
+    int64_t pc = p / kcMax * kcMax, kc = std::min(kcMax, depth - pc);
+    for (int64_t j = 0; j < k.m; ++j)
+      packed[pc * width + j / panel * kc * panel + (p - pc) * panel +
+             j % panel] = wt[p * k.m + j];
+  }
+
+  std::vector<float> ref(out.size());
+  for (int64_t b = 0; b < k.n; ++b)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        for (int64_t o = 0; o < k.m; ++o) {
+          int64_t at = ((b * oh + y) * ow + x) * k.m + o;
+          double sum = (k.bias ? bias[o] : 0.0) + (k.accumulate ? out[at] : 0.0);
+          for (int64_t i = 0; i < k.kh; ++i)
+            for (int64_t j = 0; j < k.kw; ++j) {
+              int64_t iy = y * k.sh + i * k.dh - k.pt,
+                      ix = x * k.sw + j * k.dw - k.pl;
+              if (iy < 0 || iy >= k.h || ix < 0 || ix >= k.w)
+                continue;
+              for (int64_t ch = 0; ch < k.c; ++ch)
+                sum += double(in[((b * k.h + iy) * k.w + ix) * k.c + ch]) *
+                       wt[((i * k.kw + j) * k.c + ch) * k.m + o];
+            }
+          ref[at] = k.relu && sum < 0 ? 0.0f : float(sum);
+        }
+
+  __gcomp_conv2d_nhwc(k.n, k.h, k.w, k.c, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw,
+                      k.pt, k.pl, oh, ow, k.m, in.data(), packed,
+                      k.bias ? bias.data() : nullptr, out.data(),
+                      (k.accumulate ? GCOMP_CONV_ACCUMULATE : 0) |
+                          (k.relu ? GCOMP_CONV_RELU : 0));
+  std::free(packed);
+  for (size_t i = 0; i < out.size(); ++i)
+    ASSERT_NEAR(out[i], ref[i], 2e-5f * (1 + std::abs(ref[i])))
+        << "element " << i;
+}
+
+// Padding on every side and asymmetric, strides and dilations, channel
+// counts that cut the kernel rows into chunks (3: a stem conv; 300: past a
+// 256-deep slice), output channels short of a panel or of a tile, pixel
+// counts past the 96-row block and short of a tile, batch 2, each part of
+// the epilogue on and off. Large enough cases run on the thread pool.
+INSTANTIATE_TEST_SUITE_P(
+    Convs, ConvNhwcTest,
+    ::testing::Values(
+        ConvCase{1, 9, 9, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, false, true},
+        ConvCase{2, 7, 10, 8, 24, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, false, true, true},
+        ConvCase{1, 12, 12, 3, 20, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, true, false, false},
+        ConvCase{1, 6, 8, 300, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, true, false},
+        ConvCase{2, 5, 6, 12, 7, 3, 2, 1, 2, 2, 1, 2, 0, 1, 2, false, false, false},
+        ConvCase{1, 14, 14, 64, 130, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true, true, true},
+        ConvCase{1, 28, 28, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, false, true},
+        ConvCase{1, 3, 3, 520, 600, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, false, true},
+        ConvCase{1, 4, 4, 5, 3, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, true, true, true},
+        // Pads wider than the kernel: windows wholly in the padding.
+        ConvCase{1, 3, 4, 6, 9, 2, 2, 1, 1, 1, 1, 3, 3, 2, 3, true, true, false}));
+
+} // namespace

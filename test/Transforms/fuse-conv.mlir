@@ -1,0 +1,87 @@
+// RUN: gcomp-opt %s -split-input-file -gcomp-fuse-conv | FileCheck %s
+
+// conv + bias, a residual add (either operand order) and a relu become one
+// gcomp.fused_conv that accumulates into the residual. The [1, 1, 2, 2]
+// weight [[1, 2], [3, 4]] is packed: each of its K = 2 rows padded to one
+// 16-wide panel.
+// CHECK-LABEL: func.func @residual_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x4x2xf32>, %[[R:.*]]: tensor<1x4x4x2xf32>)
+// CHECK: %[[B:.*]] = gcomp.constant dense<[5.000000e-01, -5.000000e-01]>
+// CHECK: %[[W:.*]] = gcomp.constant dense_resource<conv_weight.packed> : tensor<32xf32>
+// CHECK: %[[Y:.*]] = gcomp.fused_conv %[[X]], %[[W]], %[[R]], %[[B]] {accumulate, dilations = array<i64: 1, 1>, kernel = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, relu, strides = array<i64: 1, 1>}
+// CHECK-NOT: gcomp.conv
+// CHECK-NOT: gcomp.add
+// CHECK-NOT: gcomp.relu
+// CHECK: return %[[Y]]
+// CHECK: conv_weight.packed: "0x{{........}}0000803F00000040000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000004040000080400000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+func.func @residual_relu(%x: tensor<1x4x4x2xf32>, %r: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %b = gcomp.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %c = gcomp.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
+  %a = gcomp.add %r, %c : (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %y = gcomp.relu %a : tensor<1x4x4x2xf32>
+  return %y : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// A padded, strided conv with a relu and no bias writes a fresh tensor.
+// CHECK-LABEL: func.func @strided_relu
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x3x3x2xf32>
+// CHECK: gcomp.fused_conv %{{.*}}, %{{.*}}, %[[E]] {dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, relu, strides = array<i64: 2, 2>} : (tensor<1x5x5x2xf32>, tensor<288xf32>, tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+// CHECK-NOT: gcomp.relu
+func.func @strided_relu(%x: tensor<1x5x5x2xf32>) -> tensor<1x3x3x2xf32> {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]]]> : tensor<3x3x2x2xf32>
+  %c = gcomp.conv %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64, channels_last} : (tensor<1x5x5x2xf32>, tensor<3x3x2x2xf32>) -> tensor<1x3x3x2xf32>
+  %y = gcomp.relu %c : tensor<1x3x3x2xf32>
+  return %y : tensor<1x3x3x2xf32>
+}
+
+// -----
+
+// The conv's value is used twice, so the add cannot absorb it: the conv is
+// fused alone and the add and relu stay.
+// CHECK-LABEL: func.func @shared_result
+// CHECK: %[[C:.*]] = gcomp.fused_conv
+// CHECK-NOT: accumulate
+// CHECK-SAME: -> tensor<1x4x4x2xf32>
+// CHECK: %[[A:.*]] = gcomp.add %{{.*}}, %[[C]]
+// CHECK: gcomp.relu %[[A]]
+func.func @shared_result(%x: tensor<1x4x4x2xf32>, %r: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %c = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
+  %a = gcomp.add %r, %c : (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %y = gcomp.relu %a : tensor<1x4x4x2xf32>
+  return %y, %c : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// An add that broadcasts is not a residual connection: the conv is fused
+// alone, the add stays.
+// CHECK-LABEL: func.func @broadcast_add
+// CHECK: %[[C:.*]] = gcomp.fused_conv
+// CHECK: gcomp.add %[[C]], %{{.*}} : (tensor<1x4x4x2xf32>, tensor<2xf32>)
+func.func @broadcast_add(%x: tensor<1x4x4x2xf32>, %s: tensor<2xf32>) -> tensor<1x4x4x2xf32> {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %c = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
+  %a = gcomp.add %c, %s : (tensor<1x4x4x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
+  return %a : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// Not fused: an NCHW conv, a grouped conv, a weight that is not a
+// constant, and (with min-channels) a conv on too few channels.
+// CHECK-LABEL: func.func @not_fused
+// CHECK-NOT: gcomp.fused_conv
+// CHECK-COUNT-3: gcomp.conv
+// CHECK-NOT: gcomp.fused_conv
+func.func @not_fused(%x: tensor<1x2x4x4xf32>, %xl: tensor<1x4x4x2xf32>, %wv: tensor<1x1x2x2xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) {
+  %w = gcomp.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]]> : tensor<2x2x1x1xf32>
+  %wg = gcomp.constant dense<[[[[1.0, 2.0]]]]> : tensor<1x1x1x2xf32>
+  %a = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %b = gcomp.conv %xl, %wg {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 2 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>) -> tensor<1x4x4x2xf32>
+  %c = gcomp.conv %xl, %wv {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
+  return %a, %b, %c : tensor<1x2x4x4xf32>, tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
+}

@@ -1,0 +1,83 @@
+# RUN: %python %s | FileCheck %s
+# Convolutions that gcomp-fuse-conv turns into the runtime's implicit-GEMM
+# kernel, with each part of the epilogue (bias, residual add in either
+# operand order, ReLU) and the windows that stress its chunking: a
+# 3-channel stem (kernel rows read whole), channels past one 256-deep weight
+# slice, padding wider than the kernel, strides and dilations, output
+# channels that do not fill a panel, batch 3; plus chains it must not fuse
+# (a conv result used twice). Compiled by gcomp and compared with
+# onnxruntime on the same inputs (fp32: rtol 1e-4, atol 1e-5).
+# CHECK-NOT: FAIL
+# CHECK: [[N:[0-9]+]] of [[N]] checks passed
+import numpy as np
+from gcomp_testing import *
+
+res = Results()
+rng = np.random.default_rng(7)
+
+
+def weight(*shape):
+    fan_in = int(np.prod(shape[1:]))
+    return (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(np.float32)
+
+
+def check(label, nodes, x_shape, out_shape, inits, extra_inputs=()):
+    feeds = {"x": rng.standard_normal(x_shape).astype(np.float32)}
+    inputs = [tensor_info("x", list(x_shape))]
+    for name, shape in extra_inputs:
+        feeds[name] = rng.standard_normal(shape).astype(np.float32)
+        inputs.append(tensor_info(name, list(shape)))
+    model = make_model(nodes, inputs, [tensor_info("y", list(out_shape))], inits,
+                       opset=17)
+    res.check(label, check_against_onnxruntime, model, label, feeds=feeds)
+
+
+def conv(x, w, y, b=None, **attrs):
+    return helper.make_node("Conv", [x, w] + ([b] if b else []), [y], **attrs)
+
+
+check("stem 7x7 stride 2, 3 channels, bias relu",
+      [conv("x", "w", "c", "b", strides=[2, 2], pads=[3, 3, 3, 3]),
+       helper.make_node("Relu", ["c"], ["y"])],
+      (1, 3, 23, 19), (1, 20, 12, 10), {"w": weight(20, 3, 7, 7), "b": weight(20)})
+
+check("residual add (conv second) and relu, batch 3",
+      [conv("x", "w", "c", "b", pads=[1, 1, 1, 1]),
+       helper.make_node("Add", ["r", "c"], ["a"]),
+       helper.make_node("Relu", ["a"], ["y"])],
+      (3, 16, 9, 9), (3, 24, 9, 9), {"w": weight(24, 16, 3, 3), "b": weight(24)},
+      extra_inputs=[("r", (3, 24, 9, 9))])
+
+check("residual add without relu, 300 channels",
+      [conv("x", "w", "c", pads=[1, 1, 1, 1]),
+       helper.make_node("Add", ["c", "x"], ["y"])],
+      (1, 300, 6, 5), (1, 300, 6, 5), {"w": weight(300, 300, 3, 3)})
+
+check("dilated, asymmetric pads wider than the kernel",
+      [conv("x", "w", "y", "b", dilations=[2, 1], strides=[1, 2], pads=[3, 3, 2, 4])],
+      (2, 8, 7, 6), (2, 9, 10, 6), {"w": weight(9, 8, 2, 2), "b": weight(9)})
+
+check("1x1 projection, 7x7 pixels, 2048 outputs",
+      [conv("x", "w", "c", "b"), helper.make_node("Relu", ["c"], ["y"])],
+      (1, 64, 7, 7), (1, 2048, 7, 7), {"w": weight(2048, 64, 1, 1), "b": weight(2048)})
+
+check("conv result used twice: the add is not absorbed",
+      [conv("x", "w", "c", pads=[1, 1, 1, 1]),
+       helper.make_node("Add", ["c", "x"], ["a"]),
+       helper.make_node("Mul", ["a", "c"], ["y"])],
+      (1, 8, 5, 5), (1, 8, 5, 5), {"w": weight(8, 8, 3, 3)})
+
+check("bottleneck block: 1x1, 3x3 stride 2, 1x1 + projected shortcut",
+      [conv("x", "w1", "c1", "b1"), helper.make_node("Relu", ["c1"], ["r1"]),
+       conv("r1", "w2", "c2", "b2", strides=[2, 2], pads=[1, 1, 1, 1]),
+       helper.make_node("Relu", ["c2"], ["r2"]),
+       conv("r2", "w3", "c3", "b3"),
+       conv("x", "ws", "s", "bs", strides=[2, 2]),
+       helper.make_node("Add", ["c3", "s"], ["a"]),
+       helper.make_node("Relu", ["a"], ["y"])],
+      (1, 32, 14, 14), (1, 64, 7, 7),
+      {"w1": weight(16, 32, 1, 1), "b1": weight(16), "w2": weight(16, 16, 3, 3),
+       "b2": weight(16), "w3": weight(64, 16, 1, 1), "b3": weight(64),
+       "ws": weight(64, 32, 1, 1), "bs": weight(64)})
+
+res.finish()
