@@ -74,7 +74,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     steps.push_back(req("symbol-dce"));
     if (o.profile)
       steps.push_back(req("gcomp-instrument-kernels{entry=" + o.entryName + "}"));
-    steps.push_back(req("gcomp-outline-kernels{entry=" + o.entryName + "}"));
+    steps.push_back(req("gcomp-outline-kernels{entry=" + o.entryName +
+                        " parallel=" + (o.parallelKernels ? "1" : "0") + "}"));
     // Last: every pass before it may still add, remove or move buffers.
     steps.push_back(opt("gcomp-plan-buffers{entry=" + o.entryName + "}"));
     return steps;
@@ -85,6 +86,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             req("lower-affine"),
             req("convert-scf-to-cf"),
             req("expand-strided-metadata"),
+            // Views with dynamic offsets leave affine.apply behind.
+            req("lower-affine"),
             // Buffers come from the runtime's allocator (runtime/src/alloc.c).
             req("finalize-memref-to-llvm{use-generic-functions=1}"),
             // exp, log, tanh, erf... as polynomials in arith: inlined and
@@ -99,6 +102,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             req("convert-cf-to-llvm"),
             req("convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}"),
             req("reconcile-unrealized-casts"),
+            req("gcomp-parallel-calls"),
             req("gcomp-emit-entry{entry=" + o.entryName + "}"),
             req("canonicalize")};
   }

@@ -50,6 +50,11 @@ GCOMP_HIDDEN int gcomp_rt_threads(void);
  * Only the first non-zero value before the pool starts counts. */
 GCOMP_HIDDEN void gcomp_rt_set_default_threads(int threads);
 
+/* Splits [begin, end) across the pool for generated code (threads.c; see
+ * GCOMP_SYM_PARALLEL_FOR in model_abi.h). */
+GCOMP_HIDDEN void __gcomp_parallel_for(void (*task)(void *, int64_t, int64_t),
+                                       void *ctx, int64_t begin, int64_t end);
+
 /* The allocator of generated code (alloc.c): MLIR's generic allocation
  * functions, with large blocks kept for reuse by the calling thread. */
 GCOMP_HIDDEN void *_mlir_memref_to_llvm_alloc(size_t size);

@@ -177,3 +177,34 @@ void gcomp_rt_parallel(gcomp_rt_task_fn fn, void *ctx, int n) {
   }
   pthread_mutex_unlock(&p->busy);
 }
+
+/* Generated code's parallel loops (GCOMP_SYM_PARALLEL_FOR): one part of
+ * [begin, end) per thread. */
+typedef struct range_job {
+  void (*task)(void *ctx, int64_t lo, int64_t hi);
+  void *ctx;
+  int64_t begin, end;
+} range_job;
+
+static void range_part(void *ctx, int i, int n) {
+  const range_job *job = ctx;
+  int64_t size = job->end - job->begin;
+  int64_t lo = job->begin + size * i / n, hi = job->begin + size * (i + 1) / n;
+  if (lo < hi)
+    job->task(job->ctx, lo, hi);
+}
+
+void __gcomp_parallel_for(void (*task)(void *ctx, int64_t lo, int64_t hi),
+                          void *ctx, int64_t begin, int64_t end) {
+  if (end <= begin)
+    return;
+  int64_t size = end - begin;
+  int threads = gcomp_rt_threads();
+  int parts = size < threads ? (int)size : threads;
+  if (parts <= 1) {
+    task(ctx, begin, end);
+    return;
+  }
+  range_job job = {task, ctx, begin, end};
+  gcomp_rt_parallel(range_part, &job, parts);
+}

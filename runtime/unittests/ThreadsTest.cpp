@@ -34,6 +34,25 @@ TEST(ThreadsTest, RunsEveryIndexOnce) {
   }
 }
 
+void countRange(void *ctx, int64_t lo, int64_t hi) {
+  auto *c = static_cast<Counts *>(ctx);
+  ASSERT_LT(lo, hi);
+  for (int64_t i = lo; i < hi; ++i)
+    c->hits[i].fetch_add(1);
+}
+
+// __gcomp_parallel_for covers [begin, end) exactly once, with ranges
+// shorter than, equal to and longer than the number of threads, and an
+// empty range calls nothing.
+TEST(ThreadsTest, ParallelForCoversTheRange) {
+  for (int64_t size : {0, 1, 2, 3, 5, 1000}) {
+    Counts c(size + 7);
+    __gcomp_parallel_for(countRange, &c, 7, 7 + size);
+    for (int64_t i = 0; i < size + 7; ++i)
+      ASSERT_EQ(c.hits[i].load(), i >= 7 ? 1 : 0) << "size " << size;
+  }
+}
+
 // A parallel call from inside a task (the pool is busy) runs serially
 // rather than waiting for itself.
 void nestedTask(void *ctx, int, int) {

@@ -34,6 +34,8 @@ struct PipelineOptions {
   /// Time every kernel (gcomp --profile); off, the model has no
   /// profiling code at all.
   bool profile = false;
+  /// Let gcomp-outline-kernels split large kernels across threads.
+  bool parallelKernels = true;
   /// Optimization passes to leave out (see optimizationPasses()).
   std::vector<std::string> disabledPasses;
   /// Test only: the optimization pass to make miscompile on purpose (for

@@ -148,6 +148,14 @@
 #define GCOMP_CONV_ACCUMULATE 1
 #define GCOMP_CONV_RELU 2
 
+/* void GCOMP_SYM_PARALLEL_FOR(void (*task)(void *ctx, int64_t lo,
+ *                                        int64_t hi),
+ *                             void *ctx, int64_t begin, int64_t end):
+ * defined by the runtime (C ABI, hidden). Calls task(ctx, lo, hi) on
+ * disjoint ranges that cover [begin, end), from the pool's threads (or
+ * once, [begin, end), on one thread), and returns when all have. */
+#define GCOMP_SYM_PARALLEL_FOR "__gcomp_parallel_for"
+
 typedef int32_t (*gcomp_entry_fn)(void *const *inputs, void *const *outputs,
                                   void *workspace);
 

@@ -50,6 +50,77 @@ std::string kernelSymbol(size_t index, Operation *op) {
   return name;
 }
 
+/// How a kernel's work splits across threads: along loop `dim` (the first
+/// parallel loop longer than 1, every loop before it parallel and of
+/// length 1), [0, extent) cut into ranges; operand i is cut along its dim
+/// operandDims[i] (-1: read whole).
+struct ParallelSplit {
+  unsigned dim;
+  int64_t extent;
+  SmallVector<int64_t> operandDims;
+};
+
+/// Elements below which waking the thread pool costs more than it saves.
+constexpr int64_t kMinParallelWork = 1 << 15;
+
+/// The split of a linalg kernel on static buffers whose operands each
+/// index the split loop directly or not at all; nullopt otherwise.
+std::optional<ParallelSplit> parallelSplit(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureBufferSemantics())
+    return std::nullopt;
+  // linalg.index would count from the slice's start, not the op's.
+  bool usesIndex = false;
+  op->walk([&](linalg::IndexOp) { usesIndex = true; });
+  if (usesIndex)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators =
+      linalgOp.getIteratorTypesArray();
+  int64_t work = 1;
+  for (int64_t r : ranges) {
+    if (ShapedType::isDynamic(r))
+      return std::nullopt;
+    work *= r;
+  }
+  if (work < kMinParallelWork)
+    return std::nullopt;
+  ParallelSplit split;
+  split.dim = ranges.size();
+  for (unsigned d = 0; d < ranges.size(); ++d) {
+    if (iterators[d] != utils::IteratorType::parallel)
+      return std::nullopt;
+    if (ranges[d] > 1) {
+      split.dim = d;
+      split.extent = ranges[d];
+      break;
+    }
+  }
+  if (split.dim == ranges.size())
+    return std::nullopt;
+  for (OpOperand &operand : linalgOp->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    AffineMap map = linalgOp.getMatchingIndexingMap(&operand);
+    int64_t at = -1;
+    for (auto [r, expr] : llvm::enumerate(map.getResults())) {
+      if (!expr.isFunctionOfDim(split.dim))
+        continue;
+      auto dimExpr = dyn_cast<AffineDimExpr>(expr);
+      if (!dimExpr || at >= 0 || !type)
+        return std::nullopt; // a window, or the dim twice
+      at = r;
+    }
+    split.operandDims.push_back(at);
+  }
+  // A buffer read or written twice (in place) must be cut the same way.
+  DenseMap<Value, int64_t> dimOf;
+  for (auto [operand, dim] :
+       llvm::zip(linalgOp->getOperands(), split.operandDims))
+    if (!dimOf.try_emplace(operand, dim).second && dimOf[operand] != dim)
+      return std::nullopt;
+  return split;
+}
+
 bool passable(Value v) {
   auto type = dyn_cast<MemRefType>(v.getType());
   if (!type)
@@ -81,14 +152,30 @@ struct OutlineKernelsPass
       if (!llvm::all_of(arguments, passable) || op->getNumResults() != 0)
         continue; // keep it inline: its interface has no bare-pointer form
 
+      // A kernel that runs on the thread pool takes the range of its split
+      // loop as two more arguments; its operands must all be buffers (the
+      // runtime passes them as pointers).
+      std::optional<ParallelSplit> split =
+          parallel && llvm::all_of(arguments,
+                                   [](Value v) {
+                                     return isa<MemRefType>(v.getType());
+                                   })
+              ? parallelSplit(op)
+              : std::nullopt;
+
       OpBuilder b(module.getContext());
       b.setInsertionPoint(entry);
-      auto kernel = func::FuncOp::create(
-          b, op->getLoc(), kernelSymbol(index, op),
-          b.getFunctionType(ValueRange(arguments).getTypes(), {}));
+      SmallVector<Type> argumentTypes(ValueRange(arguments).getTypes());
+      if (split)
+        argumentTypes.append(2, b.getIndexType());
+      auto kernel = func::FuncOp::create(b, op->getLoc(),
+                                         kernelSymbol(index, op),
+                                         b.getFunctionType(argumentTypes, {}));
       kernel.setPrivate();
       // Kept through func-to-llvm; the CPU target makes it `noinline`.
       kernel->setAttr("llvm.no_inline", b.getUnitAttr());
+      if (split)
+        kernel->setAttr(kParallelKernelAttr, b.getUnitAttr());
       symbols.insert(kernel);
       Block *body = kernel.addEntryBlock();
       b.setInsertionPointToStart(body);
@@ -106,11 +193,42 @@ struct OutlineKernelsPass
       };
       for (Value v : rebuilt)
         rebuild(v);
+      if (split) {
+        // The op on the slices [lo, hi) of its operands along the split.
+        Value lo = body->getArgument(arguments.size());
+        Value hi = body->getArgument(arguments.size() + 1);
+        Value size = arith::SubIOp::create(b, op->getLoc(), hi, lo);
+        DenseSet<Value> cut;
+        for (auto [operand, dim] :
+             llvm::zip(op->getOperands(), split->operandDims)) {
+          if (dim < 0 || !cut.insert(operand).second)
+            continue;
+          auto type = cast<MemRefType>(operand.getType());
+          SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+          SmallVector<OpFoldResult> sizes, strides(type.getRank(),
+                                                   b.getIndexAttr(1));
+          for (int64_t d = 0; d < type.getRank(); ++d)
+            sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+          offsets[dim] = lo;
+          sizes[dim] = size;
+          Value inner = mapping.lookupOrDefault(operand);
+          mapping.map(operand, memref::SubViewOp::create(
+                                   b, op->getLoc(), inner, offsets, sizes,
+                                   strides));
+        }
+      }
       b.clone(*op, mapping);
       func::ReturnOp::create(b, op->getLoc());
 
       b.setInsertionPoint(op);
-      func::CallOp::create(b, op->getLoc(), kernel, arguments);
+      SmallVector<Value> callArguments(arguments.begin(), arguments.end());
+      if (split) {
+        callArguments.push_back(
+            arith::ConstantIndexOp::create(b, op->getLoc(), 0));
+        callArguments.push_back(
+            arith::ConstantIndexOp::create(b, op->getLoc(), split->extent));
+      }
+      func::CallOp::create(b, op->getLoc(), kernel, callArguments);
       op->erase();
     }
   }

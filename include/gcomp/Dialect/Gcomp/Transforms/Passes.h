@@ -21,6 +21,11 @@ namespace gcomp {
 #define GEN_PASS_REGISTRATION
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
 
+/// Marks an outlined kernel whose last two arguments are the [lo, hi) range
+/// of its split loop (gcomp-outline-kernels), so that gcomp-parallel-calls
+/// runs it on the thread pool.
+inline constexpr llvm::StringLiteral kParallelKernelAttr = "gcomp.parallel";
+
 /// Attaches gcomp.fused_conv's bufferization (into a runtime call).
 void registerFusedConvBufferization(mlir::DialectRegistry &registry);
 

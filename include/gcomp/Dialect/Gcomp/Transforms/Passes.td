@@ -236,10 +236,20 @@ def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
     are passed as arguments; constants, globals and views of them are
     rebuilt inside the kernel. A call per kernel costs nanoseconds against
     kernels of microseconds and more.
+
+    With `parallel`, a linalg kernel of at least 32768 iterations on
+    buffers alone, whose leading loops are parallel and whose operands
+    index the first of them longer than 1 directly (an elementwise op, a
+    softmax or layer norm over rows, a transpose), takes that loop's range
+    [lo, hi) as two more index arguments and works on the slices of its
+    operands; the kernel is marked `gcomp.parallel` and the call passes
+    the whole range, for gcomp-parallel-calls to split across threads.
   }];
   let options = [
     Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
            "Name of the entry function">,
+    Option<"parallel", "parallel", "bool", /*default=*/"false",
+           "Let large kernels with a parallel outer loop split it">,
   ];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::LLVM::LLVMDialect"];
@@ -295,6 +305,21 @@ def GcompPlanBuffers : Pass<"gcomp-plan-buffers", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::LLVM::LLVMDialect"];
+}
+
+def GcompParallelCalls : Pass<"gcomp-parallel-calls", "mlir::ModuleOp"> {
+  let summary = "Run the calls of gcomp.parallel kernels on the thread pool";
+  let description = [{
+    Runs on the LLVM dialect. For every function marked `gcomp.parallel`
+    (pointer parameters, then the i64 bounds lo and hi of its split loop),
+    emits a task `NAME.task(ptr ctx, i64 lo, i64 hi)` that loads the
+    pointers from the array `ctx` and calls it on [lo, hi); and rewrites
+    every call of it into a call of the runtime's
+    `__gcomp_parallel_for(task, ctx, lo, hi)` with the pointers stored in a
+    stack array, which splits the range across the pool's threads (each
+    part runs the task once; one thread runs it whole).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 def GcompTestPerturbNode : Pass<"gcomp-test-perturb-node", "mlir::ModuleOp"> {
