@@ -278,8 +278,15 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
   /* Below ~1 MFLOP a wake-up of the pool costs more than it saves. */
   double flops = 2.0 * (double)job.rows * (double)m * (double)job.k;
   int threads = flops < 1e6 ? 1 : gcomp_rt_threads();
+  /* Threads splitting the pixels each stream all of the weight; splitting
+   * the output channels, each packs all of A. Whichever operand is
+   * smaller is the one to duplicate: a late ResNet layer (49 pixels, 2048
+   * channels) or a transformer's projection (128 tokens) splits channels,
+   * an early layer (3136 pixels, 64 channels) pixels. */
   int parts = threads;
-  if (job.rows >= (int64_t)threads * 4 * MR)
+  if (job.rows < m && m >= (int64_t)threads * NR)
+    job.split_rows = 0;
+  else if (job.rows >= (int64_t)threads * 4 * MR)
     job.split_rows = 1;
   else if (m >= (int64_t)threads * NR)
     job.split_rows = 0;

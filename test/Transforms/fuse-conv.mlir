@@ -85,3 +85,47 @@ func.func @not_fused(%x: tensor<1x2x4x4xf32>, %xl: tensor<1x4x4x2xf32>, %wv: ten
   %c = gcomp.conv %xl, %wv {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
   return %a, %b, %c : tensor<1x2x4x4xf32>, tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// A product with a constant [K, N] weight is a 1x1 conv over its rows: the
+// add of a constant [N] becomes the bias, then the residual add and relu
+// are absorbed as for a conv. The [2, 3, 2] input is 6 rows of 2.
+// CHECK-LABEL: func.func @matmul_bias_residual_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x2xf32>, %[[R:.*]]: tensor<2x3x2xf32>)
+// CHECK: %[[XR:.*]] = gcomp.reshape %[[X]] : tensor<2x3x2xf32> -> tensor<1x1x6x2xf32>
+// CHECK: %[[W:.*]] = gcomp.constant dense_resource<conv_weight.packed> : tensor<32xf32>
+// CHECK: %[[RR:.*]] = gcomp.reshape %[[R]] : tensor<2x3x2xf32> -> tensor<1x1x6x2xf32>
+// CHECK: %[[B:.*]] = gcomp.reshape %{{.*}} : tensor<1x2xf32> -> tensor<2xf32>
+// CHECK: %[[F:.*]] = gcomp.fused_conv %[[XR]], %[[W]], %[[RR]], %[[B]] {accumulate, dilations = array<i64: 1, 1>, kernel = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, relu, strides = array<i64: 1, 1>}
+// CHECK: %[[Y:.*]] = gcomp.reshape %[[F]] : tensor<1x1x6x2xf32> -> tensor<2x3x2xf32>
+// CHECK-NOT: gcomp.matmul
+// CHECK-NOT: gcomp.add
+// CHECK: return %[[Y]]
+func.func @matmul_bias_residual_relu(%x: tensor<2x3x2xf32>, %r: tensor<2x3x2xf32>) -> tensor<2x3x2xf32> {
+  %w = gcomp.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %b = gcomp.constant dense<[[0.5, -0.5]]> : tensor<1x2xf32>
+  %m = gcomp.matmul %x, %w : (tensor<2x3x2xf32>, tensor<2x2xf32>) -> tensor<2x3x2xf32>
+  %a = gcomp.add %b, %m : (tensor<1x2xf32>, tensor<2x3x2xf32>) -> tensor<2x3x2xf32>
+  %s = gcomp.add %a, %r : (tensor<2x3x2xf32>, tensor<2x3x2xf32>) -> tensor<2x3x2xf32>
+  %y = gcomp.relu %s : tensor<2x3x2xf32>
+  return %y : tensor<2x3x2xf32>
+}
+
+// -----
+
+// Not fused: a product whose weight is not a constant. A bias that is not
+// a constant is a residual only if it has the full type; here it
+// broadcasts, so the product is fused alone and the add stays.
+// CHECK-LABEL: func.func @matmul_not_fused
+// CHECK: gcomp.matmul %{{.*}}, %{{.*}} : (tensor<4x2xf32>, tensor<2x2xf32>)
+// CHECK: %[[F:.*]] = gcomp.fused_conv
+// CHECK: %[[Y:.*]] = gcomp.reshape %[[F]]
+// CHECK: gcomp.add %[[Y]], %{{.*}} : (tensor<4x2xf32>, tensor<2xf32>)
+func.func @matmul_not_fused(%x: tensor<4x2xf32>, %wv: tensor<2x2xf32>, %b: tensor<2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
+  %w = gcomp.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %m0 = gcomp.matmul %x, %wv : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  %m1 = gcomp.matmul %x, %w : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  %a = gcomp.add %m1, %b : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  return %m0, %a : tensor<4x2xf32>, tensor<4x2xf32>
+}

@@ -5,7 +5,8 @@
 # 3-channel stem (kernel rows read whole), channels past one 256-deep weight
 # slice, padding wider than the kernel, strides and dilations, output
 # channels that do not fill a panel, batch 3; plus chains it must not fuse
-# (a conv result used twice). Compiled by gcomp and compared with
+# (a conv result used twice); and MatMuls with a constant weight, which
+# run as 1x1 convs. Compiled by gcomp and compared with
 # onnxruntime on the same inputs (fp32: rtol 1e-4, atol 1e-5).
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
@@ -79,5 +80,19 @@ check("bottleneck block: 1x1, 3x3 stride 2, 1x1 + projected shortcut",
       {"w1": weight(16, 32, 1, 1), "b1": weight(16), "w2": weight(16, 16, 3, 3),
        "b2": weight(16), "w3": weight(64, 16, 1, 1), "b3": weight(64),
        "ws": weight(64, 32, 1, 1), "bs": weight(64)})
+
+# Products with a constant weight run as 1x1 convs over their rows, with
+# the bias add (constant [N], either operand order), residual and ReLU.
+check("matmul + bias + residual + relu, 3-D input",
+      [helper.make_node("MatMul", ["x", "w"], ["m"]),
+       helper.make_node("Add", ["bias", "m"], ["a"]),
+       helper.make_node("Add", ["a", "x"], ["s"]),
+       helper.make_node("Relu", ["s"], ["y"])],
+      (2, 50, 40), (2, 50, 40), {"w": weight(40, 40), "bias": weight(40)})
+
+check("matmul + bias, wide weight past one 256-row slice",
+      [helper.make_node("MatMul", ["x", "w"], ["m"]),
+       helper.make_node("Add", ["m", "bias"], ["y"])],
+      (7, 300), (7, 600), {"w": weight(300, 600), "bias": weight(600)})
 
 res.finish()

@@ -64,10 +64,117 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<ConvOp> convs;
-    getOperation().walk([&](ConvOp conv) { convs.push_back(conv); });
-    for (ConvOp conv : convs)
-      fuse(conv);
+    SmallVector<Operation *> anchors;
+    getOperation().walk([&](Operation *op) {
+      if (isa<ConvOp, MatMulOp>(op))
+        anchors.push_back(op);
+    });
+    for (Operation *op : anchors) {
+      if (auto conv = dyn_cast<ConvOp>(op))
+        fuse(conv);
+      else
+        fuse(cast<MatMulOp>(op));
+    }
+  }
+
+  /// A product x[..., M, K] * W[K, N] with a constant W is a 1x1 conv over
+  /// the M rows: the same kernel gives it its bias (an add of a constant
+  /// [N]), residual and ReLU epilogue.
+  void fuse(MatMulOp matmul) {
+    auto x = dyn_cast<RankedTensorType>(matmul.getLhs().getType());
+    auto w = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
+    auto out = dyn_cast<RankedTensorType>(matmul.getType());
+    if (!x || !w || !out || x.getRank() < 2 || w.getRank() != 2 ||
+        !x.hasStaticShape() || !out.hasStaticShape() ||
+        !x.getElementType().isF32() || x.getDimSize(x.getRank() - 1) < minChannels)
+      return;
+    auto constant = matmul.getRhs().getDefiningOp<ConstantOp>();
+    if (!constant)
+      return;
+    int64_t k = w.getDimSize(0), n = w.getDimSize(1);
+    int64_t rows = x.getNumElements() / k;
+    // The weight as a [1, 1, K, N] conv weight, for packedConvWeight.
+    OpBuilder b(matmul);
+    auto weight4 = RankedTensorType::get({1, 1, k, n}, w.getElementType());
+    ElementsAttr value = constant.getValue();
+    ElementsAttr reshaped;
+    if (auto dense = dyn_cast<DenseElementsAttr>(value))
+      reshaped = dense.reshape(weight4);
+    else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+      reshaped = DenseResourceElementsAttr::get(weight4,
+                                                resource.getRawHandle());
+    if (!reshaped)
+      return;
+    Value weight4Value =
+        ConstantOp::create(b, constant.getLoc(), reshaped).getResult();
+    ElementsAttr packed = packedConvWeight(weight4Value);
+    if (!packed) {
+      weight4Value.getDefiningOp()->erase();
+      return;
+    }
+
+    // Epilogue: an add of a constant [N] (the bias), then a residual add,
+    // then a ReLU, each the sole user of what comes before.
+    SmallVector<Operation *> chain = {matmul};
+    Value bias, residual;
+    auto otherOperand = [](AddOp add, Value v) {
+      return add.getLhs() == v ? add.getRhs() : add.getLhs();
+    };
+    if (auto add = dyn_cast_or_null<AddOp>(soleUser(matmul.getResult()))) {
+      Value other = otherOperand(add, matmul.getResult());
+      auto type = dyn_cast<RankedTensorType>(other.getType());
+      if (add.getType() == out && other.getDefiningOp<ConstantOp>() && type &&
+          type.hasStaticShape() && type.getNumElements() == n &&
+          type.getDimSize(type.getRank() - 1) == n) {
+        bias = other;
+        chain.push_back(add);
+      }
+    }
+    if (auto add = dyn_cast_or_null<AddOp>(
+            soleUser(chain.back()->getResult(0)))) {
+      Value other = otherOperand(add, chain.back()->getResult(0));
+      if (other != chain.back()->getResult(0) && other.getType() == out &&
+          add.getType() == out) {
+        residual = other;
+        chain.push_back(add);
+      }
+    }
+    bool relu = false;
+    if (auto reluOp = dyn_cast_or_null<ReluOp>(
+            soleUser(chain.back()->getResult(0)));
+        reluOp && reluOp.getType() == out) {
+      relu = true;
+      chain.push_back(reluOp);
+    }
+
+    Operation *last = chain.back();
+    b.setInsertionPoint(last);
+    Location loc = b.getFusedLoc({matmul.getLoc(), last->getLoc()});
+    auto rowsType = [&](int64_t c) {
+      return RankedTensorType::get({1, 1, rows, c}, x.getElementType());
+    };
+    Value input = ReshapeOp::create(b, loc, rowsType(k), matmul.getLhs());
+    Value packedWeight = ConstantOp::create(b, constant.getLoc(), packed);
+    Value init =
+        residual ? ReshapeOp::create(b, loc, rowsType(n), residual).getResult()
+                 : tensor::EmptyOp::create(b, loc, rowsType(n).getShape(),
+                                           out.getElementType())
+                       .getResult();
+    Value biasVector;
+    if (bias)
+      biasVector = ReshapeOp::create(
+          b, loc, RankedTensorType::get({n}, x.getElementType()), bias);
+    auto fused = FusedConvOp::create(
+        b, loc, rowsType(n), input, packedWeight, init, biasVector,
+        b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({1, 1}),
+        b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({0, 0, 0, 0}),
+        residual ? b.getUnitAttr() : UnitAttr(),
+        relu ? b.getUnitAttr() : UnitAttr());
+    Value result = ReshapeOp::create(b, loc, out, fused.getResult());
+    last->getResult(0).replaceAllUsesWith(result);
+    for (Operation *op : llvm::reverse(chain))
+      op->erase();
+    weight4Value.getDefiningOp()->erase();
   }
 
   void fuse(ConvOp conv) {
