@@ -17,8 +17,10 @@
 #include "gemm_tile.h"
 #include "internal.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* What a row pointer of a padding position reads: at most one chunk. */
 static const float zeros[KC] __attribute__((aligned(64)));
@@ -26,21 +28,21 @@ static const float zeros[KC] __attribute__((aligned(64)));
 typedef void (*conv_tile_fn)(int64_t kc, const float *const rows[MR],
                              const float *bp, float *c, int64_t rs, int64_t h,
                              int64_t w, const float *bias, int load_c,
-                             int relu);
+                             const float *clamp);
 
 static void conv_tile_portable(int64_t kc, const float *const rows[MR],
                                const float *bp, float *c, int64_t rs,
                                int64_t h, int64_t w, const float *bias,
-                               int load_c, int relu) {
-  tile_portable(kc, rows, 1, bp, c, rs, 1, h, w, bias, load_c, relu);
+                               int load_c, const float *clamp) {
+  tile_portable(kc, rows, 1, bp, c, rs, 1, h, w, bias, load_c, clamp);
 }
 
 #ifdef GCOMP_GEMM_X86
 __attribute__((target("avx2,fma"))) static void
 conv_tile_avx2(int64_t kc, const float *const rows[MR], const float *bp,
                float *c, int64_t rs, int64_t h, int64_t w, const float *bias,
-               int load_c, int relu) {
-  tile_avx2(kc, rows, 1, bp, c, rs, 1, h, w, bias, load_c, relu);
+               int load_c, const float *clamp) {
+  tile_avx2(kc, rows, 1, bp, c, rs, 1, h, w, bias, load_c, clamp);
 }
 #endif
 
@@ -48,22 +50,22 @@ conv_tile_avx2(int64_t kc, const float *const rows[MR], const float *bp,
  * at ap[p * MR]). */
 typedef void (*packed_tile_fn)(int64_t kc, const float *ap, const float *bp,
                                float *c, int64_t rs, int64_t h, int64_t w,
-                               const float *bias, int load_c, int relu);
+                               const float *bias, int load_c, const float *clamp);
 
 static void packed_tile_portable(int64_t kc, const float *ap, const float *bp,
                                  float *c, int64_t rs, int64_t h, int64_t w,
-                                 const float *bias, int load_c, int relu) {
+                                 const float *bias, int load_c, const float *clamp) {
   const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
-  tile_portable(kc, a, MR, bp, c, rs, 1, h, w, bias, load_c, relu);
+  tile_portable(kc, a, MR, bp, c, rs, 1, h, w, bias, load_c, clamp);
 }
 
 #ifdef GCOMP_GEMM_X86
 __attribute__((target("avx2,fma"))) static void
 packed_tile_avx2(int64_t kc, const float *ap, const float *bp, float *c,
                  int64_t rs, int64_t h, int64_t w, const float *bias,
-                 int load_c, int relu) {
+                 int load_c, const float *clamp) {
   const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
-  tile_avx2(kc, a, MR, bp, c, rs, 1, h, w, bias, load_c, relu);
+  tile_avx2(kc, a, MR, bp, c, rs, 1, h, w, bias, load_c, clamp);
 }
 #endif
 
@@ -96,7 +98,10 @@ typedef struct conv_job {
   int64_t n, h, w, c, kh, kw, sh, sw, dh, dw, pad_top, pad_left, oh, ow, m;
   const float *in, *weight, *bias;
   float *out;
-  int accumulate, relu;
+  int accumulate;
+  /* The activation as a clamp (a ReLU is [0, inf]); null for none. */
+  const float *clamp;
+  float clamp_values[2];
   int64_t rows, k, width; /* GEMM rows (pixels), depth, packed width */
   int split_rows;
   /* Pack blocks of A (an im2col gather into panels) rather than reading
@@ -206,7 +211,7 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
             packed_tile(kc, ap + (ir - ic) * kc, panel, tile, j->m, h, w,
                         first_slice ? bias : NULL,
                         !first_slice || j->accumulate,
-                        last_slice && j->relu);
+                        last_slice ? j->clamp : NULL);
             continue;
           }
           row_origins o;
@@ -217,7 +222,7 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
             int first = p == 0, last = p + len == j->k;
             conv_tile(len, rows, panel + (p - pc) * NR, tile, j->m, h, w,
                       first ? bias : NULL, !first || j->accumulate,
-                      last && j->relu);
+                      last ? j->clamp : NULL);
             p += len;
           }
         }
@@ -252,7 +257,8 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                          int64_t dh, int64_t dw, int64_t pad_top,
                          int64_t pad_left, int64_t oh, int64_t ow, int64_t m,
                          const float *in, const float *weight_packed,
-                         const float *bias, float *out, int64_t flags) {
+                         const float *bias, float *out, int64_t flags,
+                         int64_t clamp_bits) {
   pthread_once(&chosen_once, choose_tile);
   conv_job job = {.n = n, .h = h, .w = w, .c = c, .kh = kh, .kw = kw,
                   .sh = sh, .sw = sw, .dh = dh, .dw = dw,
@@ -260,19 +266,27 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                   .ow = ow, .m = m, .in = in, .weight = weight_packed,
                   .bias = bias, .out = out,
                   .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
-                  .relu = (flags & GCOMP_CONV_RELU) != 0,
                   .rows = n * oh * ow, .k = kh * kw * c,
                   .width = (m + NR - 1) / NR * NR, .split_rows = 1,
                   .pack = 1};
+  if (flags & GCOMP_CONV_CLAMP) {
+    uint32_t lo = (uint32_t)clamp_bits, hi = (uint32_t)(clamp_bits >> 32);
+    memcpy(&job.clamp_values[0], &lo, sizeof lo);
+    memcpy(&job.clamp_values[1], &hi, sizeof hi);
+    job.clamp = job.clamp_values;
+  } else if (flags & GCOMP_CONV_RELU) {
+    job.clamp_values[0] = 0.0f;
+    job.clamp_values[1] = INFINITY;
+    job.clamp = job.clamp_values;
+  }
   if (job.rows <= 0 || m <= 0)
     return;
   if (job.k <= 0) { /* no terms: the epilogue alone */
+    float zero[MR * NR] = {0};
     for (int64_t r = 0; r < job.rows; ++r)
-      for (int64_t o = 0; o < m; ++o) {
-        float v = (bias ? bias[o] : 0.0f) +
-                  (job.accumulate ? out[r * m + o] : 0.0f);
-        out[r * m + o] = job.relu && v < 0.0f ? 0.0f : v;
-      }
+      for (int64_t o = 0; o < m; o += NR)
+        finish_tile(zero, 1, m - o < NR ? m - o : NR, out + r * m + o, m, 1,
+                    bias ? bias + o : NULL, job.accumulate, job.clamp);
     return;
   }
   /* Below ~1 MFLOP a wake-up of the pool costs more than it saves. */

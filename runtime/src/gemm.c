@@ -93,7 +93,7 @@ static void kernel_portable(int64_t kc, const float *ap, const float *bp,
     for (int i = 0; i < MR; ++i)
       for (int j = 0; j < NR; ++j)
         t[i * NR + j] += ap[i] * bp[j];
-  finish_tile(t, h, w, c, rs, cs, NULL, 1, 0);
+  finish_tile(t, h, w, c, rs, cs, NULL, 1, NULL);
 }
 
 #ifdef GCOMP_GEMM_X86
@@ -102,7 +102,7 @@ __attribute__((target("avx2,fma"))) static void
 kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
             int64_t cs, int64_t h, int64_t w) {
   const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
-  tile_avx2(kc, a, MR, bp, c, rs, cs, h, w, NULL, 1, 0);
+  tile_avx2(kc, a, MR, bp, c, rs, cs, h, w, NULL, 1, NULL);
 }
 
 /* A read where it lies, row-major with row stride `a_rs` (unit column
@@ -117,7 +117,7 @@ kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
   const float *rows[MR];
   for (int i = 0; i < MR; ++i)
     rows[i] = a + (i < h ? i : h - 1) * a_rs;
-  tile_avx2(kc, rows, 1, bp, c, rs, cs, h, w, NULL, 1, 0);
+  tile_avx2(kc, rows, 1, bp, c, rs, cs, h, w, NULL, 1, NULL);
 }
 #endif
 

@@ -22,18 +22,23 @@ enum { MR = 6, NR = GCOMP_SGEMM_PANEL, KC = GCOMP_SGEMM_KC, MC = 96 };
 
 /* Stores an MR x NR tile (row-major in `t`), its first `h` rows and `w`
  * columns, into C: c = (load_c ? c : 0) + t + (bias ? bias[j] : 0), then
- * max(., 0) if `relu` (NaN stays NaN, as in ONNX Relu). */
+ * clamped to [clamp[0], clamp[1]] if `clamp` is set (a ReLU is [0, inf];
+ * NaN stays NaN, as in ONNX Relu and Clip). */
 static inline void finish_tile(const float *t, int64_t h, int64_t w, float *c,
                                int64_t rs, int64_t cs, const float *bias,
-                               int load_c, int relu) {
+                               int load_c, const float *clamp) {
   for (int64_t i = 0; i < h; ++i)
     for (int64_t j = 0; j < w; ++j) {
       float *out = &c[i * rs + j * cs];
       float v = t[i * NR + j] + (bias ? bias[j] : 0.0f);
       if (load_c)
         v += *out;
-      if (relu && v < 0.0f)
-        v = 0.0f;
+      if (clamp) {
+        if (v < clamp[0])
+          v = clamp[0];
+        if (v > clamp[1])
+          v = clamp[1];
+      }
       *out = v;
     }
 }
@@ -42,7 +47,8 @@ static inline void finish_tile(const float *t, int64_t h, int64_t w, float *c,
 static inline void tile_portable(int64_t kc, const float *const a[MR],
                                  int64_t a_step, const float *bp, float *c,
                                  int64_t rs, int64_t cs, int64_t h, int64_t w,
-                                 const float *bias, int load_c, int relu) {
+                                 const float *bias, int load_c,
+                                 const float *clamp) {
   float t[MR * NR] = {0};
   for (int64_t p = 0; p < kc; ++p, bp += NR)
     for (int i = 0; i < MR; ++i) {
@@ -50,7 +56,7 @@ static inline void tile_portable(int64_t kc, const float *const a[MR],
       for (int j = 0; j < NR; ++j)
         t[i * NR + j] += x * bp[j];
     }
-  finish_tile(t, h, w, c, rs, cs, bias, load_c, relu);
+  finish_tile(t, h, w, c, rs, cs, bias, load_c, clamp);
 }
 
 #ifdef GCOMP_GEMM_X86
@@ -61,7 +67,7 @@ static inline void tile_portable(int64_t kc, const float *const a[MR],
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 tile_avx2(int64_t kc, const float *const a[MR], int64_t a_step,
           const float *bp, float *c, int64_t rs, int64_t cs, int64_t h,
-          int64_t w, const float *bias, int load_c, int relu) {
+          int64_t w, const float *bias, int load_c, const float *clamp) {
   const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *a4 = a[4],
               *a5 = a[5];
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
@@ -97,6 +103,8 @@ tile_avx2(int64_t kc, const float *const a[MR], int64_t a_step,
                        {c30, c31}, {c40, c41}, {c50, c51}};
   if (h == MR && w == NR && cs == 1) {
     __m256 zero = _mm256_setzero_ps();
+    __m256 lo = clamp ? _mm256_set1_ps(clamp[0]) : zero;
+    __m256 hi = clamp ? _mm256_set1_ps(clamp[1]) : zero;
     __m256 bias0 = bias ? _mm256_loadu_ps(bias) : zero;
     __m256 bias1 = bias ? _mm256_loadu_ps(bias + 8) : zero;
     for (int i = 0; i < MR; ++i) {
@@ -107,9 +115,9 @@ tile_avx2(int64_t kc, const float *const a[MR], int64_t a_step,
         v0 = _mm256_add_ps(_mm256_loadu_ps(row), v0);
         v1 = _mm256_add_ps(_mm256_loadu_ps(row + 8), v1);
       }
-      if (relu) { /* max(0, v) returns v where v is NaN */
-        v0 = _mm256_max_ps(zero, v0);
-        v1 = _mm256_max_ps(zero, v1);
+      if (clamp) { /* max(lo, v) and min(hi, v) return v where v is NaN */
+        v0 = _mm256_min_ps(hi, _mm256_max_ps(lo, v0));
+        v1 = _mm256_min_ps(hi, _mm256_max_ps(lo, v1));
       }
       _mm256_storeu_ps(row, v0);
       _mm256_storeu_ps(row + 8, v1);
@@ -121,7 +129,7 @@ tile_avx2(int64_t kc, const float *const a[MR], int64_t a_step,
     _mm256_storeu_ps(t + i * NR, acc[i][0]);
     _mm256_storeu_ps(t + i * NR + 8, acc[i][1]);
   }
-  finish_tile(t, h, w, c, rs, cs, bias, load_c, relu);
+  finish_tile(t, h, w, c, rs, cs, bias, load_c, clamp);
 }
 #endif
 

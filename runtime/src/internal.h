@@ -83,7 +83,8 @@ GCOMP_HIDDEN void __gcomp_conv2d_nhwc(
     int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
     int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t pad_top,
     int64_t pad_left, int64_t oh, int64_t ow, int64_t m, const float *in,
-    const float *weight_packed, const float *bias, float *out, int64_t flags);
+    const float *weight_packed, const float *bias, float *out, int64_t flags,
+    int64_t clamp_bits);
 
 /* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
  * model_abi.h). */

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -16,7 +17,15 @@ namespace {
 struct ConvCase {
   int64_t n, h, w, c, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
   bool bias, accumulate, relu;
+  bool clamp = false; // to [-0.25, 0.5], instead of relu
 };
+
+int64_t clampBits(float lo, float hi) {
+  uint32_t l, h;
+  std::memcpy(&l, &lo, sizeof l);
+  std::memcpy(&h, &hi, sizeof h);
+  return static_cast<int64_t>(l | static_cast<uint64_t>(h) << 32);
+}
 
 class ConvNhwcTest : public ::testing::TestWithParam<ConvCase> {};
 
@@ -65,14 +74,20 @@ TEST_P(ConvNhwcTest, MatchesReference) {
                 sum += double(in[((b * k.h + iy) * k.w + ix) * k.c + ch]) *
                        wt[((i * k.kw + j) * k.c + ch) * k.m + o];
             }
-          ref[at] = k.relu && sum < 0 ? 0.0f : float(sum);
+          if (k.relu && sum < 0)
+            sum = 0;
+          if (k.clamp)
+            sum = std::min(std::max(sum, -0.25), 0.5);
+          ref[at] = float(sum);
         }
 
   __gcomp_conv2d_nhwc(k.n, k.h, k.w, k.c, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw,
                       k.pt, k.pl, oh, ow, k.m, in.data(), packed,
                       k.bias ? bias.data() : nullptr, out.data(),
                       (k.accumulate ? GCOMP_CONV_ACCUMULATE : 0) |
-                          (k.relu ? GCOMP_CONV_RELU : 0));
+                          (k.relu ? GCOMP_CONV_RELU : 0) |
+                          (k.clamp ? GCOMP_CONV_CLAMP : 0),
+                      clampBits(-0.25f, 0.5f));
   std::free(packed);
   for (size_t i = 0; i < out.size(); ++i)
     ASSERT_NEAR(out[i], ref[i], 2e-5f * (1 + std::abs(ref[i])))
@@ -97,6 +112,9 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{1, 3, 3, 520, 600, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, false, true},
         ConvCase{1, 4, 4, 5, 3, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, true, true, true},
         // Pads wider than the kernel: windows wholly in the padding.
-        ConvCase{1, 3, 4, 6, 9, 2, 2, 1, 1, 1, 1, 3, 3, 2, 3, true, true, false}));
+        ConvCase{1, 3, 4, 6, 9, 2, 2, 1, 1, 1, 1, 3, 3, 2, 3, true, true, false},
+        // Clip (ReLU6-like) on full tiles and on a partial panel.
+        ConvCase{1, 9, 9, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, false, false, true},
+        ConvCase{2, 5, 6, 12, 7, 3, 2, 1, 2, 2, 1, 2, 0, 1, 2, false, true, false, true}));
 
 } // namespace

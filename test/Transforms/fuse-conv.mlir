@@ -129,3 +129,36 @@ func.func @matmul_not_fused(%x: tensor<4x2xf32>, %wv: tensor<2x2xf32>, %b: tenso
   %a = gcomp.add %m1, %b : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
   return %m0, %a : tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// -----
+
+// A Clip after the conv (max with a splat bound, then min with one, as the
+// importer writes ONNX Clip) becomes the kernel's clamp.
+// CHECK-LABEL: func.func @clip
+// CHECK: %[[F:.*]] = gcomp.fused_conv {{.*}}clamp = array<f32: 0.000000e+00, 6.000000e+00>
+// CHECK-NOT: gcomp.max
+// CHECK-NOT: gcomp.min
+// CHECK: return %[[F]]
+func.func @clip(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %lo = gcomp.constant dense<0.0> : tensor<1x1x1x1xf32>
+  %hi = gcomp.constant dense<6.0> : tensor<1x1x1x1xf32>
+  %c = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
+  %a = gcomp.max %c, %lo : (tensor<1x4x4x2xf32>, tensor<1x1x1x1xf32>) -> tensor<1x4x4x2xf32>
+  %y = gcomp.min %a, %hi : (tensor<1x4x4x2xf32>, tensor<1x1x1x1xf32>) -> tensor<1x4x4x2xf32>
+  return %y : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// A max with a bound that is not a splat constant is not a clamp.
+// CHECK-LABEL: func.func @not_clip
+// CHECK: %[[F:.*]] = gcomp.fused_conv
+// CHECK-NOT: clamp
+// CHECK: gcomp.max %[[F]], %{{.*}}
+func.func @not_clip(%x: tensor<1x4x4x2xf32>, %lo: tensor<1x1x1x2xf32>) -> tensor<1x4x4x2xf32> {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %c = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
+  %a = gcomp.max %c, %lo : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>) -> tensor<1x4x4x2xf32>
+  return %a : tensor<1x4x4x2xf32>
+}

@@ -3,7 +3,7 @@
 // gcomp.fused_conv bufferizes into the runtime's conv kernel, writing into
 // its destination: here the residual, in place. flags = 3: accumulate and
 // relu.
-// CHECK-LABEL: func.func private @__gcomp_conv2d_nhwc(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-LABEL: func.func private @__gcomp_conv2d_nhwc(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @residual
 // CHECK-SAME: (%[[X:.*]]: memref<1x5x5x2xf32>, %[[R:.*]]: memref<1x5x5x20xf32>, %[[B:.*]]: memref<20xf32>)
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
@@ -11,10 +11,11 @@
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : i64
 // CHECK-DAG: %[[C5:.*]] = arith.constant 5 : i64
 // CHECK-DAG: %[[C20:.*]] = arith.constant 20 : i64
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
 // CHECK-DAG: %[[PX:.*]] = memref.extract_aligned_pointer_as_index %[[X]]
 // CHECK-DAG: %[[PB:.*]] = memref.extract_aligned_pointer_as_index %[[B]]
 // CHECK-DAG: %[[PR:.*]] = memref.extract_aligned_pointer_as_index %[[R]]
-// CHECK: call @__gcomp_conv2d_nhwc(%[[C1]], %[[C5]], %[[C5]], %[[C2]], %[[C3]], %[[C3]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C5]], %[[C5]], %[[C20]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C3]])
+// CHECK: call @__gcomp_conv2d_nhwc(%[[C1]], %[[C5]], %[[C5]], %[[C2]], %[[C3]], %[[C3]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C5]], %[[C5]], %[[C20]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C3]], %[[C0]])
 // CHECK-NOT: memref.copy
 // CHECK: return %[[R]]
 func.func @residual(%x: tensor<1x5x5x2xf32>, %r: tensor<1x5x5x20xf32>, %b: tensor<20xf32>) -> tensor<1x5x5x20xf32> {
@@ -30,7 +31,7 @@ func.func @residual(%x: tensor<1x5x5x2xf32>, %r: tensor<1x5x5x20xf32>, %b: tenso
 // CHECK-LABEL: func.func @plain
 // CHECK-DAG: %[[OUT:.*]] = memref.alloc() {{.*}}: memref<1x5x5x20xf32>
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
-// CHECK: call @__gcomp_conv2d_nhwc({{.*}}, %[[C0]], %{{.*}}, %[[C0]])
+// CHECK: call @__gcomp_conv2d_nhwc({{.*}}, %[[C0]], %{{.*}}, %[[C0]], %[[C0]])
 // CHECK: return %[[OUT]]
 func.func @plain(%x: tensor<1x5x5x2xf32>) -> tensor<1x5x5x20xf32> {
   %w = arith.constant dense<1.0> : tensor<576xf32>
@@ -52,4 +53,19 @@ func.func @residual_kept(%x: tensor<1x5x5x2xf32>, %r: tensor<1x5x5x20xf32>) -> (
   %w = arith.constant dense<1.0> : tensor<576xf32>
   %y = gcomp.fused_conv %x, %w, %r {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, accumulate} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
   return %y, %r : tensor<1x5x5x20xf32>, tensor<1x5x5x20xf32>
+}
+
+// -----
+
+// A clamp sets flag 4 and packs the bounds' f32 bits: 6.0 is 0x40C00000,
+// -1.0 is 0xBF800000, so the i64 is 0x40C00000BF800000.
+// CHECK-LABEL: func.func @clamp
+// CHECK-DAG: %[[F4:.*]] = arith.constant 4 : i64
+// CHECK-DAG: %[[BITS:.*]] = arith.constant 4665729217168670720 : i64
+// CHECK: call @__gcomp_conv2d_nhwc({{.*}}, %[[F4]], %[[BITS]])
+func.func @clamp(%x: tensor<1x5x5x2xf32>) -> tensor<1x5x5x20xf32> {
+  %w = arith.constant dense<1.0> : tensor<576xf32>
+  %e = tensor.empty() : tensor<1x5x5x20xf32>
+  %y = gcomp.fused_conv %x, %w, %e {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, clamp = array<f32: -1.0, 6.0>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
+  return %y : tensor<1x5x5x20xf32>
 }

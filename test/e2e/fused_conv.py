@@ -81,6 +81,20 @@ check("bottleneck block: 1x1, 3x3 stride 2, 1x1 + projected shortcut",
        "b2": weight(16), "w3": weight(64, 16, 1, 1), "b3": weight(64),
        "ws": weight(64, 32, 1, 1), "bs": weight(64)})
 
+# Clip after a conv (MobileNet's ReLU6) and after a product: the kernel's
+# clamp.
+check("conv + clip(0, 6)",
+      [conv("x", "w", "c", "b", pads=[1, 1, 1, 1]),
+       helper.make_node("Clip", ["c", "lo", "hi"], ["y"])],
+      (1, 16, 8, 8), (1, 24, 8, 8),
+      {"w": weight(24, 16, 3, 3), "b": weight(24), "lo": np.array(0, np.float32),
+       "hi": np.array(0.6, np.float32)})
+check("matmul + clip(-0.2, 0.3)",
+      [helper.make_node("MatMul", ["x", "w"], ["m"]),
+       helper.make_node("Clip", ["m", "lo", "hi"], ["y"])],
+      (30, 40), (30, 24), {"w": weight(40, 24), "lo": np.array(-0.2, np.float32),
+                           "hi": np.array(0.3, np.float32)})
+
 # Products with a constant weight run as 1x1 convs over their rows, with
 # the bias add (constant [N], either operand order), residual and ReLU.
 check("matmul + bias + residual + relu, 3-D input",

@@ -132,7 +132,8 @@
  *                            int64_t pad_left, int64_t oh, int64_t ow,
  *                            int64_t m, const float *in,
  *                            const float *weight_packed, const float *bias,
- *                            float *out, int64_t flags):
+ *                            float *out, int64_t flags,
+ *                            int64_t clamp_bits):
  * defined by the runtime (C ABI, hidden). A channels-last 2-D convolution
  * with one group and its epilogue, as an implicit GEMM: `in` is
  * [n, h, w, c] (unpadded), `out` [n, oh, ow, m], `weight_packed` the
@@ -141,12 +142,15 @@
  * out[b, y, x, o] = act(sum over ky, kx, ch of
  *   in[b, y * sh + ky * dh - pad_top, x * sw + kx * dw - pad_left, ch] *
  *   W[ky, kx, ch, o] + bias[o] + (flags & 1 ? out[b, y, x, o] : 0)),
- * positions outside the input counting as zero, act = max(., 0) when
- * flags & 2, else the identity. `out` must not overlap `in`. Pointers are
- * passed as integers. */
+ * positions outside the input counting as zero, act = min(max(., lo), hi)
+ * when flags & 4, where the low and high 32 bits of clamp_bits are the f32
+ * bit patterns of lo and hi (a ReLU6 is [0, 6]), else max(., 0) when
+ * flags & 2, else the identity (NaN stays NaN). `out` must not overlap
+ * `in`. Pointers are passed as integers. */
 #define GCOMP_SYM_CONV2D_NHWC "__gcomp_conv2d_nhwc"
 #define GCOMP_CONV_ACCUMULATE 1
 #define GCOMP_CONV_RELU 2
+#define GCOMP_CONV_CLAMP 4
 
 /* void GCOMP_SYM_PARALLEL_FOR(void (*task)(void *ctx, int64_t lo,
  *                                        int64_t hi),

@@ -174,3 +174,19 @@ func.func @fused_conv_output_size(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, 
   %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x4x4x20xf32>) -> tensor<1x4x4x20xf32>
   return %y : tensor<1x4x4x20xf32>
 }
+
+// -----
+
+func.func @fused_conv_clamp_and_relu(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, %i: tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32> {
+  // expected-error @+1 {{takes relu or clamp, not both}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, relu, clamp = array<f32: 0.0, 6.0>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
+  return %y : tensor<1x5x5x20xf32>
+}
+
+// -----
+
+func.func @fused_conv_clamp_order(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, %i: tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32> {
+  // expected-error @+1 {{clamp must be [lo, hi] with lo <= hi}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, clamp = array<f32: 6.0, 0.0>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
+  return %y : tensor<1x5x5x20xf32>
+}

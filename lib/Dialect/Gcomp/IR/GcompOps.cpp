@@ -577,6 +577,12 @@ LogicalResult FusedConvOp::verify() {
   if (getBias() && (getBias().getType().getRank() != 1 ||
                     getBias().getType().getDimSize(0) != m))
     return emitOpError() << "bias must be [" << m << "]";
+  if (std::optional<ArrayRef<float>> clamp = getClamp()) {
+    if (clamp->size() != 2 || !((*clamp)[0] <= (*clamp)[1]))
+      return emitOpError() << "clamp must be [lo, hi] with lo <= hi";
+    if (getRelu())
+      return emitOpError() << "takes relu or clamp, not both";
+  }
   if (out.getDimSize(0) != in.getDimSize(0))
     return emitOpError() << "batch of input and result differ";
   for (int64_t d = 0; d < 2; ++d) {

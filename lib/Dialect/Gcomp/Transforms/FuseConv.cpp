@@ -14,6 +14,9 @@
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
+#include <array>
+#include <limits>
+
 namespace gcomp {
 #define GEN_PASS_DEF_GCOMPFUSECONV
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
@@ -27,6 +30,43 @@ namespace {
 /// The only user of `v`, if it has exactly one use.
 Operation *soleUser(Value v) {
   return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
+}
+
+/// The value of a splat f32 constant, if `v` is one.
+std::optional<float> splatFloat(Value v) {
+  auto constant = v.getDefiningOp<ConstantOp>();
+  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                        : DenseElementsAttr();
+  if (!dense || !dense.isSplat() || !dense.getElementType().isF32())
+    return std::nullopt;
+  return dense.getSplatValue<float>();
+}
+
+/// A Clip after the chain, as the importer writes it (max with a splat
+/// lower bound, then min with a splat upper bound, either one alone),
+/// appended to `chain`; nullopt if there is none.
+std::optional<std::array<float, 2>> absorbClamp(SmallVector<Operation *> &chain,
+                                                RankedTensorType type) {
+  std::array<float, 2> clamp = {-std::numeric_limits<float>::infinity(),
+                                std::numeric_limits<float>::infinity()};
+  bool found = false;
+  auto step = [&](auto opTag, int bound) {
+    using OpT = decltype(opTag);
+    auto op = dyn_cast_or_null<OpT>(soleUser(chain.back()->getResult(0)));
+    if (!op || op.getType() != type || op.getLhs() != chain.back()->getResult(0))
+      return;
+    std::optional<float> value = splatFloat(op.getRhs());
+    if (!value)
+      return;
+    clamp[bound] = *value;
+    chain.push_back(op);
+    found = true;
+  };
+  step(MaxOp(), 0);
+  step(MinOp(), 1);
+  if (!found || !(clamp[0] <= clamp[1]))
+    return std::nullopt;
+  return clamp;
 }
 
 /// The [KH * KW * C, M] matrix of a constant [KH, KW, C, M] f32 weight,
@@ -146,6 +186,9 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
       relu = true;
       chain.push_back(reluOp);
     }
+    std::optional<std::array<float, 2>> clamp;
+    if (!relu)
+      clamp = absorbClamp(chain, out);
 
     Operation *last = chain.back();
     b.setInsertionPoint(last);
@@ -169,7 +212,8 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
         b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({1, 1}),
         b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({0, 0, 0, 0}),
         residual ? b.getUnitAttr() : UnitAttr(),
-        relu ? b.getUnitAttr() : UnitAttr());
+        relu ? b.getUnitAttr() : UnitAttr(),
+        clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr());
     Value result = ReshapeOp::create(b, loc, out, fused.getResult());
     last->getResult(0).replaceAllUsesWith(result);
     for (Operation *op : llvm::reverse(chain))
@@ -209,6 +253,9 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
       last = reluOp;
       chain.push_back(reluOp);
     }
+    std::optional<std::array<float, 2>> clamp;
+    if (!relu && (clamp = absorbClamp(chain, out)))
+      last = chain.back();
 
     // Every operand dominates the last op of the chain, where the fused op
     // goes (the residual may be computed after the conv).
@@ -225,7 +272,8 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
             {weightType.getDimSize(0), weightType.getDimSize(1)}),
         conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr(),
         residual ? b.getUnitAttr() : UnitAttr(),
-        relu ? b.getUnitAttr() : UnitAttr());
+        relu ? b.getUnitAttr() : UnitAttr(),
+        clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr());
     last->getResult(0).replaceAllUsesWith(fused.getResult());
     // From the end: each op's only user goes first.
     for (Operation *op : llvm::reverse(chain))

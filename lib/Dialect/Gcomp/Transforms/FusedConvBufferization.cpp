@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "llvm/ADT/bit.h"
 
 using namespace mlir;
 using namespace mlir::bufferization;
@@ -89,6 +90,14 @@ struct FusedConvBufferization
     ArrayRef<int64_t> outShape = conv.getType().getShape();
     int64_t flags = (conv.getAccumulate() ? GCOMP_CONV_ACCUMULATE : 0) |
                     (conv.getRelu() ? GCOMP_CONV_RELU : 0);
+    // The clamp's bounds travel as the bit patterns of two f32s.
+    uint64_t clampBits = 0;
+    if (std::optional<ArrayRef<float>> clamp = conv.getClamp()) {
+      flags |= GCOMP_CONV_CLAMP;
+      clampBits = llvm::bit_cast<uint32_t>((*clamp)[0]) |
+                  static_cast<uint64_t>(llvm::bit_cast<uint32_t>((*clamp)[1]))
+                      << 32;
+    }
     SmallVector<Value> args = {
         i64(inShape[0]),           i64(inShape[1]),
         i64(inShape[2]),           i64(inShape[3]),
@@ -100,7 +109,8 @@ struct FusedConvBufferization
         i64(outShape[3]),          addressAsI64(rewriter, loc, *input),
         addressAsI64(rewriter, loc, *weight),
         bias ? addressAsI64(rewriter, loc, bias) : i64(0),
-        addressAsI64(rewriter, loc, *out), i64(flags)};
+        addressAsI64(rewriter, loc, *out), i64(flags),
+        i64(static_cast<int64_t>(clampBits))};
     func::FuncOp callee = declareRuntimeFunction(
         conv->getParentOfType<ModuleOp>(), GCOMP_SYM_CONV2D_NHWC, args.size(),
         loc);

@@ -401,7 +401,8 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
     [N, OH, OW, M]. `init` is the result's destination: its values are
     added (a residual connection) when `accumulate` is set and ignored
     otherwise; bufferization reuses its buffer for the result where it can.
-    `relu` applies max(x, 0) last.
+    `relu` applies max(x, 0) last; `clamp = [lo, hi]` (instead of `relu`)
+    applies min(max(x, lo), hi), as ONNX Clip does (MobileNet's ReLU6).
 
     Example:
     ```mlir
@@ -417,7 +418,8 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
                    Optional<Gcomp_FloatTensor>:$bias,
                    DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                    DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
-                   UnitAttr:$accumulate, UnitAttr:$relu);
+                   UnitAttr:$accumulate, UnitAttr:$relu,
+                   OptionalAttr<DenseF32ArrayAttr>:$clamp);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight `,` $init (`,` $bias^)? attr-dict `:`
