@@ -294,6 +294,10 @@ int Compiler::run() {
       return 1;
     }
   pipelineOptions.disabledPasses = options.disabledPasses;
+  // -O0: no optimization pass at all, the reference the optimizer's output
+  // is checked against.
+  if (options.optLevel == 0)
+    pipelineOptions.disabledPasses = optional;
   if (!options.debugMiscompilePass.empty()) {
     auto [pass, fusion] = StringRef(options.debugMiscompilePass).split(':');
     int64_t index = -1;

@@ -71,12 +71,14 @@ def random_inputs(model, seed=0):
     return feeds
 
 
-def check_against_onnxruntime(model, label, feeds=None, rtol=RTOL, atol=ATOL):
-    """Compiles `model`, runs it on `feeds` with gcomp-run --expect against
-    onnxruntime's outputs. Returns the gcomp-run result; raises on mismatch."""
+def check_against_onnxruntime(model, label, feeds=None, rtol=RTOL, atol=ATOL,
+                              gcomp_flags=()):
+    """Compiles `model` (with `gcomp_flags`), runs it on `feeds` with
+    gcomp-run --expect against onnxruntime's outputs. Returns the gcomp-run
+    result; raises on mismatch."""
     feeds = feeds if feeds is not None else random_inputs(model)
     with tempfile.TemporaryDirectory() as d:
-        _, so = compile_model(model, d)
+        _, so = compile_model(model, d, extra=gcomp_flags)
         sess = ort.InferenceSession(model.SerializeToString(),
                                     providers=["CPUExecutionProvider"])
         names = [o.name for o in sess.get_outputs()]

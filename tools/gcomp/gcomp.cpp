@@ -93,7 +93,9 @@ int main(int argc, char **argv) {
                  "Target triple; default: the host");
   app.add_option("--mattr", options.features,
                  "Target features to add or remove, e.g. -avx512f");
-  app.add_option("-O", options.optLevel, "Optimization level 0-3 (default 2)")
+  app.add_option("-O", options.optLevel,
+                 "Optimization level 0-3 (default 2); -O0 also leaves out "
+                 "every optimization pass (--print-optimization-passes)")
       ->check(CLI::Range(0, 3));
   std::vector<std::string> shapeSpecs;
   app.add_option("--input-shape", shapeSpecs,
