@@ -43,10 +43,27 @@ typedef struct pool {
   void *ctx;
   int count; /* the current job's n */
   int width; /* threads taking part in it */
+  /* The next task index to claim: threads take tasks as they come free, so
+   * a thread that starts late (a worker still waking up, or descheduled by
+   * the OS or a hypervisor) leaves its share to the others instead of
+   * holding up the job. Which thread runs a task never changes what the
+   * task computes. */
+  _Atomic int next;
 } pool;
 
 static pool the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                        PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, NULL, NULL, 0, 0};
+                        PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, NULL, NULL, 0, 0,
+                        0};
+
+/* Runs the current job's tasks until none is left to claim. */
+static void claim_tasks(pool *p, gcomp_rt_task_fn fn, void *ctx, int count) {
+  for (;;) {
+    int i = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+    if (i >= count)
+      return;
+    fn(ctx, i, count);
+  }
+}
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static int default_threads; /* from the model; 0 = every CPU */
 
@@ -93,8 +110,8 @@ static void *worker_main(void *arg) {
     gcomp_rt_task_fn fn = p->fn;
     void *ctx = p->ctx;
     int count = p->count, width = p->width;
-    for (int i = index; i < count && index < width; i += width)
-      fn(ctx, i, count);
+    if (index < width)
+      claim_tasks(p, fn, ctx, count);
     atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
   }
   return NULL;
@@ -158,6 +175,7 @@ void gcomp_rt_parallel(gcomp_rt_task_fn fn, void *ctx, int n) {
   p->ctx = ctx;
   p->count = n;
   p->width = width;
+  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
   atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
   atomic_fetch_add(&p->generation, 1); /* publishes the fields above */
   if (atomic_load(&p->sleepers) > 0) {
@@ -165,8 +183,7 @@ void gcomp_rt_parallel(gcomp_rt_task_fn fn, void *ctx, int n) {
     pthread_cond_broadcast(&p->start);
     pthread_mutex_unlock(&p->mu);
   }
-  for (int i = 0; i < n; i += width)
-    fn(ctx, i, n);
+  claim_tasks(p, fn, ctx, n);
   /* The workers are running this job: wait for them without sleeping,
    * yielding now and then in case one was descheduled. */
   for (unsigned spin = 1;
@@ -199,8 +216,11 @@ void __gcomp_parallel_for(void (*task)(void *ctx, int64_t lo, int64_t hi),
   if (end <= begin)
     return;
   int64_t size = end - begin;
+  /* Four parts per thread, claimed as threads come free (see pool.next):
+   * a late thread costs a quarter of its share, not all of it. */
   int threads = gcomp_rt_threads();
-  int parts = size < threads ? (int)size : threads;
+  int64_t want = threads > 1 ? 4 * (int64_t)threads : 1;
+  int parts = size < want ? (int)size : (int)want;
   if (parts <= 1) {
     task(ctx, begin, end);
     return;
