@@ -231,23 +231,14 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
   }
 }
 
-/* Slice `i` of `n` of [0, size), in multiples of `grain`. */
-static void conv_slice(int64_t size, int64_t grain, int i, int n, int64_t *lo,
-                       int64_t *hi) {
-  int64_t units = (size + grain - 1) / grain;
-  int64_t u0 = units * i / n, u1 = units * (i + 1) / n;
-  *lo = u0 * grain < size ? u0 * grain : size;
-  *hi = u1 * grain < size ? u1 * grain : size;
-}
-
 static void conv_task(void *ctx, int i, int n) {
   const conv_job *j = ctx;
   int64_t lo, hi;
   if (j->split_rows) {
-    conv_slice(j->rows, MR, i, n, &lo, &hi);
+    split_range(j->rows, MR, i, n, &lo, &hi);
     conv_range(j, lo, hi, 0, j->m);
   } else {
-    conv_slice(j->m, NR, i, n, &lo, &hi);
+    split_range(j->m, NR, i, n, &lo, &hi);
     conv_range(j, 0, j->rows, lo, hi);
   }
 }

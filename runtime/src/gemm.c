@@ -360,29 +360,20 @@ static void gemm_range(const gemm_job *j, int64_t b0, int64_t b1, int64_t r0,
   }
 }
 
-/* Slice `i` of `n` of [0, size), in multiples of `grain`. */
-static void slice(int64_t size, int64_t grain, int i, int n, int64_t *lo,
-                  int64_t *hi) {
-  int64_t units = (size + grain - 1) / grain;
-  int64_t u0 = units * i / n, u1 = units * (i + 1) / n;
-  *lo = u0 * grain < size ? u0 * grain : size;
-  *hi = u1 * grain < size ? u1 * grain : size;
-}
-
 static void gemm_task(void *ctx, int i, int n) {
   const gemm_job *j = ctx;
   int64_t lo, hi;
   switch (j->split) {
   case SPLIT_BATCH:
-    slice(j->batch, 1, i, n, &lo, &hi);
+    split_range(j->batch, 1, i, n, &lo, &hi);
     gemm_range(j, lo, hi, 0, j->m, 0, j->n);
     break;
   case SPLIT_COLUMNS:
-    slice(j->n, NR, i, n, &lo, &hi);
+    split_range(j->n, NR, i, n, &lo, &hi);
     gemm_range(j, 0, j->batch, 0, j->m, lo, hi);
     break;
   case SPLIT_ROWS:
-    slice(j->m, MR, i, n, &lo, &hi);
+    split_range(j->m, MR, i, n, &lo, &hi);
     gemm_range(j, 0, j->batch, lo, hi, 0, j->n);
     break;
   }

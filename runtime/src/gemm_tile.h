@@ -20,6 +20,16 @@
 
 enum { MR = 6, NR = GCOMP_SGEMM_PANEL, KC = GCOMP_SGEMM_KC, MC = 96 };
 
+/* Part `i` of `n` of [0, size), cut at multiples of `grain`: how the GEMM
+ * and the conv share a dimension among the pool's tasks. */
+static inline void split_range(int64_t size, int64_t grain, int i, int n,
+                               int64_t *lo, int64_t *hi) {
+  int64_t units = (size + grain - 1) / grain;
+  int64_t u0 = units * i / n, u1 = units * (i + 1) / n;
+  *lo = u0 * grain < size ? u0 * grain : size;
+  *hi = u1 * grain < size ? u1 * grain : size;
+}
+
 /* Stores an MR x NR tile (row-major in `t`), its first `h` rows and `w`
  * columns, into C: c = (load_c ? c : 0) + t + (bias ? bias[j] : 0), then
  * clamped to [clamp[0], clamp[1]] if `clamp` is set (a ReLU is [0, inf];
