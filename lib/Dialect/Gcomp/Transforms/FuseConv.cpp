@@ -69,15 +69,13 @@ std::optional<std::array<float, 2>> absorbClamp(SmallVector<Operation *> &chain,
   return clamp;
 }
 
-/// The [KH * KW * C, M] matrix of a constant [KH, KW, C, M] f32 weight,
-/// packed for the runtime's GEMM; null if the weight is not such a
-/// constant.
-ElementsAttr packedConvWeight(Value weight) {
-  auto constant = weight.getDefiningOp<ConstantOp>();
-  if (!constant)
-    return {};
-  auto type = cast<RankedTensorType>(weight.getType());
-  if (!type.hasStaticShape() || !type.getElementType().isF32())
+/// A constant f32 weight read as the row-major [k, n] matrix (a conv's
+/// [KH, KW, C, M] weight is the [KH * KW * C, M] one), packed for the
+/// runtime's GEMM; null if its elements cannot be read.
+ElementsAttr packedWeight(ConstantOp constant, int64_t k, int64_t n) {
+  auto type = cast<RankedTensorType>(constant.getType());
+  if (!type.hasStaticShape() || !type.getElementType().isF32() ||
+      type.getNumElements() != k * n)
     return {};
   std::optional<ArrayRef<char>> raw = rawElements(constant.getValue());
   if (!raw || raw->size() != type.getNumElements() * sizeof(float))
@@ -85,8 +83,7 @@ ElementsAttr packedConvWeight(Value weight) {
   // Copied into a float array: the blob carries no alignment guarantee.
   std::vector<float> data(type.getNumElements());
   std::memcpy(data.data(), raw->data(), raw->size());
-  int64_t m = type.getDimSize(3), k = type.getNumElements() / m;
-  std::vector<float> packed = packGemmB(data.data(), k, m, m, 1);
+  std::vector<float> packed = packGemmB(data.data(), k, n, n, 1);
   auto packedType = RankedTensorType::get(
       {static_cast<int64_t>(packed.size())}, type.getElementType());
   ArrayRef<char> bytes(reinterpret_cast<const char *>(packed.data()),
@@ -99,6 +96,82 @@ ElementsAttr packedConvWeight(Value weight) {
       packedType, name,
       HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
 }
+
+/// The ops after an anchor (a conv or a product) that its kernel computes
+/// too, each the sole user of the one before, in this order: an add of a
+/// constant [N] (the bias; only where `n` is given), an add of a tensor of
+/// the result's type (the residual), then a ReLU or a Clip.
+struct Epilogue {
+  SmallVector<Operation *> chain;
+  Value bias, residual;
+  bool relu = false;
+  std::optional<std::array<float, 2>> clamp;
+
+  Epilogue(Operation *anchor, RankedTensorType out,
+           std::optional<int64_t> biasSize) {
+    chain.push_back(anchor);
+    if (biasSize)
+      if (AddOp add = nextAdd(out)) {
+        Value other = otherOperand(add);
+        auto type = dyn_cast<RankedTensorType>(other.getType());
+        if (other.getDefiningOp<ConstantOp>() && type &&
+            type.hasStaticShape() && type.getNumElements() == *biasSize &&
+            type.getDimSize(type.getRank() - 1) == *biasSize) {
+          bias = other;
+          chain.push_back(add);
+        }
+      }
+    if (AddOp add = nextAdd(out)) {
+      Value other = otherOperand(add);
+      if (other != last() && other.getType() == out) {
+        residual = other;
+        chain.push_back(add);
+      }
+    }
+    if (auto reluOp = dyn_cast_or_null<ReluOp>(soleUser(last()));
+        reluOp && reluOp.getType() == out) {
+      relu = true;
+      chain.push_back(reluOp);
+    } else {
+      clamp = absorbClamp(chain, out);
+    }
+  }
+
+  /// The value the fused op replaces.
+  Value last() const { return chain.back()->getResult(0); }
+
+  /// The fused op, built before the last op of the chain (every operand
+  /// dominates it: the residual may be computed after the anchor), with
+  /// the epilogue's attributes.
+  FusedConvOp build(OpBuilder &b, Location loc, RankedTensorType type,
+                    Value input, Value weight, Value init, Value biasVector,
+                    ArrayRef<int64_t> kernel, DenseI64ArrayAttr strides,
+                    DenseI64ArrayAttr dilations, DenseI64ArrayAttr pads) const {
+    return FusedConvOp::create(
+        b, loc, type, input, weight, init, biasVector,
+        b.getDenseI64ArrayAttr(kernel), strides, dilations, pads,
+        residual ? b.getUnitAttr() : UnitAttr(),
+        relu ? b.getUnitAttr() : UnitAttr(),
+        clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr());
+  }
+
+  /// Replaces the chain's value with `result` and erases the chain, from
+  /// its end: each op's only user goes first.
+  void replace(Value result) {
+    chain.back()->getResult(0).replaceAllUsesWith(result);
+    for (Operation *op : llvm::reverse(chain))
+      op->erase();
+  }
+
+private:
+  AddOp nextAdd(RankedTensorType out) const {
+    auto add = dyn_cast_or_null<AddOp>(soleUser(last()));
+    return add && add.getType() == out ? add : AddOp();
+  }
+  Value otherOperand(AddOp add) const {
+    return add.getLhs() == last() ? add.getRhs() : add.getLhs();
+  }
+};
 
 struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
   using Base::Base;
@@ -119,165 +192,80 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
 
   /// A product x[..., M, K] * W[K, N] with a constant W is a 1x1 conv over
   /// the M rows: the same kernel gives it its bias (an add of a constant
-  /// [N]), residual and ReLU epilogue.
+  /// [N]), residual and activation.
   void fuse(MatMulOp matmul) {
     auto x = dyn_cast<RankedTensorType>(matmul.getLhs().getType());
     auto w = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
     auto out = dyn_cast<RankedTensorType>(matmul.getType());
-    if (!x || !w || !out || x.getRank() < 2 || w.getRank() != 2 ||
-        !x.hasStaticShape() || !out.hasStaticShape() ||
-        !x.getElementType().isF32() || x.getDimSize(x.getRank() - 1) < minChannels)
-      return;
     auto constant = matmul.getRhs().getDefiningOp<ConstantOp>();
-    if (!constant)
+    if (!x || !w || !out || !constant || x.getRank() < 2 ||
+        w.getRank() != 2 || !x.hasStaticShape() || !out.hasStaticShape() ||
+        !x.getElementType().isF32() ||
+        x.getDimSize(x.getRank() - 1) < minChannels)
       return;
     int64_t k = w.getDimSize(0), n = w.getDimSize(1);
+    ElementsAttr packed = packedWeight(constant, k, n);
+    if (!packed)
+      return;
+    Epilogue epilogue(matmul, out, n);
+
+    OpBuilder b(epilogue.chain.back());
+    Location loc =
+        b.getFusedLoc({matmul.getLoc(), epilogue.chain.back()->getLoc()});
     int64_t rows = x.getNumElements() / k;
-    // The weight as a [1, 1, K, N] conv weight, for packedConvWeight.
-    OpBuilder b(matmul);
-    auto weight4 = RankedTensorType::get({1, 1, k, n}, w.getElementType());
-    ElementsAttr value = constant.getValue();
-    ElementsAttr reshaped;
-    if (auto dense = dyn_cast<DenseElementsAttr>(value))
-      reshaped = dense.reshape(weight4);
-    else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
-      reshaped = DenseResourceElementsAttr::get(weight4,
-                                                resource.getRawHandle());
-    if (!reshaped)
-      return;
-    Value weight4Value =
-        ConstantOp::create(b, constant.getLoc(), reshaped).getResult();
-    ElementsAttr packed = packedConvWeight(weight4Value);
-    if (!packed) {
-      weight4Value.getDefiningOp()->erase();
-      return;
-    }
-
-    // Epilogue: an add of a constant [N] (the bias), then a residual add,
-    // then a ReLU, each the sole user of what comes before.
-    SmallVector<Operation *> chain = {matmul};
-    Value bias, residual;
-    auto otherOperand = [](AddOp add, Value v) {
-      return add.getLhs() == v ? add.getRhs() : add.getLhs();
-    };
-    if (auto add = dyn_cast_or_null<AddOp>(soleUser(matmul.getResult()))) {
-      Value other = otherOperand(add, matmul.getResult());
-      auto type = dyn_cast<RankedTensorType>(other.getType());
-      if (add.getType() == out && other.getDefiningOp<ConstantOp>() && type &&
-          type.hasStaticShape() && type.getNumElements() == n &&
-          type.getDimSize(type.getRank() - 1) == n) {
-        bias = other;
-        chain.push_back(add);
-      }
-    }
-    if (auto add = dyn_cast_or_null<AddOp>(
-            soleUser(chain.back()->getResult(0)))) {
-      Value other = otherOperand(add, chain.back()->getResult(0));
-      if (other != chain.back()->getResult(0) && other.getType() == out &&
-          add.getType() == out) {
-        residual = other;
-        chain.push_back(add);
-      }
-    }
-    bool relu = false;
-    if (auto reluOp = dyn_cast_or_null<ReluOp>(
-            soleUser(chain.back()->getResult(0)));
-        reluOp && reluOp.getType() == out) {
-      relu = true;
-      chain.push_back(reluOp);
-    }
-    std::optional<std::array<float, 2>> clamp;
-    if (!relu)
-      clamp = absorbClamp(chain, out);
-
-    Operation *last = chain.back();
-    b.setInsertionPoint(last);
-    Location loc = b.getFusedLoc({matmul.getLoc(), last->getLoc()});
     auto rowsType = [&](int64_t c) {
       return RankedTensorType::get({1, 1, rows, c}, x.getElementType());
     };
     Value input = ReshapeOp::create(b, loc, rowsType(k), matmul.getLhs());
-    Value packedWeight = ConstantOp::create(b, constant.getLoc(), packed);
-    Value init =
-        residual ? ReshapeOp::create(b, loc, rowsType(n), residual).getResult()
-                 : tensor::EmptyOp::create(b, loc, rowsType(n).getShape(),
-                                           out.getElementType())
-                       .getResult();
+    Value weight = ConstantOp::create(b, constant.getLoc(), packed);
+    Value init = epilogue.residual
+                     ? ReshapeOp::create(b, loc, rowsType(n), epilogue.residual)
+                           .getResult()
+                     : tensor::EmptyOp::create(b, loc, rowsType(n).getShape(),
+                                               out.getElementType())
+                           .getResult();
     Value biasVector;
-    if (bias)
+    if (epilogue.bias)
       biasVector = ReshapeOp::create(
-          b, loc, RankedTensorType::get({n}, x.getElementType()), bias);
-    auto fused = FusedConvOp::create(
-        b, loc, rowsType(n), input, packedWeight, init, biasVector,
+          b, loc, RankedTensorType::get({n}, x.getElementType()),
+          epilogue.bias);
+    FusedConvOp fused = epilogue.build(
+        b, loc, rowsType(n), input, weight, init, biasVector, {1, 1},
         b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({1, 1}),
-        b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({0, 0, 0, 0}),
-        residual ? b.getUnitAttr() : UnitAttr(),
-        relu ? b.getUnitAttr() : UnitAttr(),
-        clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr());
-    Value result = ReshapeOp::create(b, loc, out, fused.getResult());
-    last->getResult(0).replaceAllUsesWith(result);
-    for (Operation *op : llvm::reverse(chain))
-      op->erase();
-    weight4Value.getDefiningOp()->erase();
+        b.getDenseI64ArrayAttr({0, 0, 0, 0}));
+    epilogue.replace(ReshapeOp::create(b, loc, out, fused.getResult()));
   }
 
   void fuse(ConvOp conv) {
     RankedTensorType in = conv.getInput().getType(), out = conv.getType();
-    if (!conv.getChannelsLast() || conv.getGroup() != 1 ||
+    auto constant = conv.getWeight().getDefiningOp<ConstantOp>();
+    if (!constant || !conv.getChannelsLast() || conv.getGroup() != 1 ||
         in.getRank() != 4 || !in.hasStaticShape() || !out.hasStaticShape() ||
         !in.getElementType().isF32() || in.getDimSize(3) < minChannels)
       return;
-    ElementsAttr packed = packedConvWeight(conv.getWeight());
+    auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
+    int64_t m = weightType.getDimSize(3);
+    ElementsAttr packed =
+        packedWeight(constant, weightType.getNumElements() / m, m);
     if (!packed)
       return;
-    auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
+    // The conv has its own bias operand.
+    Epilogue epilogue(conv, out, std::nullopt);
 
-    // The epilogue: a residual add, then a ReLU, each the sole user.
-    SmallVector<Operation *> chain = {conv};
-    Operation *last = conv;
-    Value residual;
-    if (auto add = dyn_cast_or_null<AddOp>(soleUser(conv.getResult()))) {
-      Value other = add.getLhs() == conv.getResult() ? add.getRhs()
-                                                     : add.getLhs();
-      if (other != conv.getResult() && other.getType() == out &&
-          add.getType() == out) {
-        residual = other;
-        last = add;
-        chain.push_back(add);
-      }
-    }
-    bool relu = false;
-    if (auto reluOp = dyn_cast_or_null<ReluOp>(soleUser(last->getResult(0)));
-        reluOp && reluOp.getType() == out) {
-      relu = true;
-      last = reluOp;
-      chain.push_back(reluOp);
-    }
-    std::optional<std::array<float, 2>> clamp;
-    if (!relu && (clamp = absorbClamp(chain, out)))
-      last = chain.back();
-
-    // Every operand dominates the last op of the chain, where the fused op
-    // goes (the residual may be computed after the conv).
-    OpBuilder b(last);
-    Location loc = b.getFusedLoc({conv.getLoc(), last->getLoc()});
+    OpBuilder b(epilogue.chain.back());
+    Location loc =
+        b.getFusedLoc({conv.getLoc(), epilogue.chain.back()->getLoc()});
     Value weight = ConstantOp::create(b, conv.getWeight().getLoc(), packed);
-    Value init = residual ? residual
-                          : tensor::EmptyOp::create(b, loc, out.getShape(),
-                                                    out.getElementType())
-                                .getResult();
-    auto fused = FusedConvOp::create(
+    Value init = epilogue.residual
+                     ? epilogue.residual
+                     : tensor::EmptyOp::create(b, loc, out.getShape(),
+                                               out.getElementType())
+                           .getResult();
+    FusedConvOp fused = epilogue.build(
         b, loc, out, conv.getInput(), weight, init, conv.getBias(),
-        b.getDenseI64ArrayAttr(
-            {weightType.getDimSize(0), weightType.getDimSize(1)}),
-        conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr(),
-        residual ? b.getUnitAttr() : UnitAttr(),
-        relu ? b.getUnitAttr() : UnitAttr(),
-        clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr());
-    last->getResult(0).replaceAllUsesWith(fused.getResult());
-    // From the end: each op's only user goes first.
-    for (Operation *op : llvm::reverse(chain))
-      op->erase();
+        {weightType.getDimSize(0), weightType.getDimSize(1)},
+        conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr());
+    epilogue.replace(fused.getResult());
   }
 };
 
