@@ -43,6 +43,35 @@ Value padWith(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
                                padValue);
 }
 
+/// The im2col gather: col[i...] = in[inExprs(i...)], an identity-indexed
+/// copy of windows of `in` into a new tensor of `colType`.
+static Value gatherWindows(OpBuilder &b, Location loc, Value in,
+                           RankedTensorType colType,
+                           ArrayRef<AffineExpr> inExprs) {
+  MLIRContext *ctx = b.getContext();
+  int64_t loops = colType.getRank();
+  return linalg::GenericOp::create(
+             b, loc, colType, ValueRange{in}, emptyTensor(b, loc, colType),
+             ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(loops, ctx)},
+             SmallVector<utils::IteratorType>(loops,
+                                              utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, args[0]);
+             })
+      .getResult(0);
+}
+
+/// A product's initial value: `bias` (already shaped to broadcast into
+/// `type`) or zeros.
+static Value initialProduct(OpBuilder &b, Location loc, RankedTensorType type,
+                            Value bias) {
+  if (!bias)
+    return filledTensor(b, loc, type, zeroAttr(type.getElementType()));
+  return elementwise(b, loc, type, ValueRange{bias},
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
 /// A convolution as matrix products: per image and group,
 ///   out[mg, P] = W[mg, Kc] * col[Kc, P]
 /// with P the output positions and Kc = C/G x kernel positions. `col`
@@ -78,34 +107,21 @@ Value im2colProduct(OpBuilder &b, Location loc, ConvOp op, Value in, Value w,
       colShape.push_back(wType.getDimSize(3 + d));
     for (int64_t d = 0; d < k; ++d)
       colShape.push_back(outType.getDimSize(2 + d));
-    int64_t loops = 3 + 2 * k;
     auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     SmallVector<AffineExpr> inExprs = {dim(0), dim(1), dim(2)};
     for (int64_t d = 0; d < k; ++d)
       inExprs.push_back(dim(3 + k + d) * op.getStrides()[d] +
                         dim(3 + d) * op.getDilations()[d]);
     auto colType = RankedTensorType::get(colShape, t);
-    col = linalg::GenericOp::create(
-              b, loc, colType, ValueRange{in}, emptyTensor(b, loc, colType),
-              ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
-                                  AffineMap::getMultiDimIdentityMap(loops, ctx)},
-              SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
-              [](OpBuilder &nb, Location l, ValueRange args) {
-                linalg::YieldOp::create(nb, l, args[0]);
-              })
-              .getResult(0);
+    col = gatherWindows(b, loc, in, colType, inExprs);
     col = reshapeTo(b, loc, col, colType.clone({n, g, cg * window, positions}));
   }
   Value weights = reshapeTo(b, loc, w, wType.clone({g, mg, cg * window}));
   auto productType = RankedTensorType::get({n, g, mg, positions}, t);
-  Value acc;
-  if (bias) {
-    Value b4 = reshapeTo(b, loc, bias, RankedTensorType::get({g, mg, 1}, t));
-    acc = elementwise(b, loc, productType, ValueRange{b4},
-                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  } else {
-    acc = filledTensor(b, loc, productType, zeroAttr(t));
-  }
+  Value acc = initialProduct(
+      b, loc, productType,
+      bias ? reshapeTo(b, loc, bias, RankedTensorType::get({g, mg, 1}, t))
+           : Value());
   // Loops: n, g, mg, p | kc.
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   Value product =
@@ -157,31 +173,18 @@ Value channelsLastProduct(OpBuilder &b, Location loc, ConvOp op, Value in,
     for (int64_t d = 0; d < k; ++d)
       colShape.push_back(wType.getDimSize(d));
     colShape.push_back(c);
-    int64_t loops = 2 + 2 * k;
     SmallVector<AffineExpr> inExprs = {dim(0)};
     for (int64_t d = 0; d < k; ++d)
       inExprs.push_back(dim(1 + d) * op.getStrides()[d] +
                         dim(1 + k + d) * op.getDilations()[d]);
     inExprs.push_back(dim(1 + 2 * k));
     auto colType = RankedTensorType::get(colShape, t);
-    col = linalg::GenericOp::create(
-              b, loc, colType, ValueRange{in}, emptyTensor(b, loc, colType),
-              ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
-                                  AffineMap::getMultiDimIdentityMap(loops, ctx)},
-              SmallVector<utils::IteratorType>(loops, utils::IteratorType::parallel),
-              [](OpBuilder &nb, Location l, ValueRange args) {
-                linalg::YieldOp::create(nb, l, args[0]);
-              })
-              .getResult(0);
+    col = gatherWindows(b, loc, in, colType, inExprs);
     col = reshapeTo(b, loc, col, colType.clone({n * positions, window * c}));
   }
   Value weights = reshapeTo(b, loc, w, wType.clone({window * c, m}));
   auto productType = RankedTensorType::get({n * positions, m}, t);
-  Value acc = bias ? elementwise(b, loc, productType, ValueRange{bias},
-                                 [](OpBuilder &, Location, ValueRange a) {
-                                   return a[0];
-                                 })
-                   : filledTensor(b, loc, productType, zeroAttr(t));
+  Value acc = initialProduct(b, loc, productType, bias);
   // Loops: i (positions), j (output channels) | p.
   Value product =
       linalg::GenericOp::create(
