@@ -9,6 +9,15 @@
 
 namespace {
 
+/// Uniform values in [-1, 1) from `seed`, vector after vector.
+void fillRandom(unsigned seed, std::initializer_list<std::vector<float> *> vs) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (std::vector<float> *v : vs)
+    for (float &x : *v)
+      x = dist(rng);
+}
+
 struct Window {
   int64_t kh, kw, sh, sw, dh, dw;
 };
@@ -22,16 +31,9 @@ TEST_P(DwConvTest, MatchesReference) {
   const int64_t n = 2, g = 3, h = 9, w = 11;
   int64_t oh = (h - (k.kh - 1) * k.dh - 1) / k.sh + 1;
   int64_t ow = (w - (k.kw - 1) * k.dw - 1) / k.sw + 1;
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> in(n * g * h * w), wt(g * k.kh * k.kw),
       out(n * g * oh * ow);
-  for (float &v : in)
-    v = dist(rng);
-  for (float &v : wt)
-    v = dist(rng);
-  for (float &v : out)
-    v = dist(rng);
+  fillRandom(7, {&in, &wt, &out});
   std::vector<float> ref(out);
   for (int64_t c = 0; c < n * g; ++c)
     for (int64_t y = 0; y < oh; ++y)
@@ -67,15 +69,8 @@ TEST_P(DwConvNhwcTest, MatchesReference) {
   const int64_t n = 2, h = 7, w = 10, c = k.c;
   int64_t oh = (h + k.pt + k.pb - (k.kh - 1) * k.dh - 1) / k.sh + 1;
   int64_t ow = (w + k.pl + k.pr - (k.kw - 1) * k.dw - 1) / k.sw + 1;
-  std::mt19937 rng(9);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> in(n * h * w * c), wt(k.kh * k.kw * c), out(n * oh * ow * c);
-  for (float &v : in)
-    v = dist(rng);
-  for (float &v : wt)
-    v = dist(rng);
-  for (float &v : out)
-    v = dist(rng);
+  fillRandom(9, {&in, &wt, &out});
   std::vector<float> ref(out);
   for (int64_t b = 0; b < n; ++b)
     for (int64_t y = 0; y < oh; ++y)
