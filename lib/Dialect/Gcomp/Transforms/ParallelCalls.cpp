@@ -41,6 +41,16 @@ struct ParallelCallsPass
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
       if (fn->hasAttr(kParallelKernelAttr))
         kernels.push_back(fn);
+    // The calls to rewrite, found before the tasks add their own.
+    DenseSet<StringAttr> kernelNames;
+    for (LLVM::LLVMFuncOp kernel : kernels)
+      kernelNames.insert(kernel.getSymNameAttr());
+    SmallVector<LLVM::CallOp> calls;
+    module.walk([&](LLVM::CallOp call) {
+      if (auto callee = call.getCalleeAttr())
+        if (kernelNames.contains(callee.getAttr()))
+          calls.push_back(call);
+    });
     SymbolTable symbols(module);
     for (LLVM::LLVMFuncOp kernel : kernels) {
       ArrayRef<Type> params = kernel.getFunctionType().getParams();
@@ -86,15 +96,6 @@ struct ParallelCallsPass
           LLVM::LLVMFunctionType::get(voidType, {ptr, ptr, i64, i64}));
     }
 
-    // Not the tasks' own calls of their kernels.
-    SmallVector<LLVM::CallOp> calls;
-    module.walk([&](LLVM::CallOp call) {
-      auto caller = call->getParentOfType<LLVM::LLVMFuncOp>();
-      if (auto callee = call.getCalleeAttr())
-        if (tasks.count(callee.getAttr()) &&
-            !(caller && caller.getSymName().ends_with(".task")))
-          calls.push_back(call);
-    });
     for (LLVM::CallOp call : calls) {
       LLVM::LLVMFuncOp task = tasks.lookup(call.getCalleeAttr().getAttr());
       OpBuilder b(call);
