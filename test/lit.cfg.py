@@ -12,7 +12,8 @@ config.test_exec_root = os.path.join(config.gcomp_obj_root, "test")
 # Helpers imported by the end-to-end tests are not tests themselves.
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "gcomp_testing.py", "run_backend_tests.py",
-                   "gen_operators_md.py", "zoo.py", "__pycache__", "Inputs"]
+                   "gen_operators_md.py", "zoo.py", "harness.py", "__pycache__",
+                   "Inputs"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "e2e")

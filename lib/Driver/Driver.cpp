@@ -37,6 +37,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <optional>
+#include <set>
 
 #include "RuntimeHeader.inc"
 
@@ -116,6 +118,9 @@ private:
   }
   /// Prints text output to stdout or writes it atomically to -o.
   int writeText(StringRef text);
+  /// Writes the make-style depfile of -MD -MF: the output depends on the
+  /// model file and on every external data file it read.
+  Error writeDepfile(const std::set<std::string> &dataFiles);
   /// Runs the phases after Import up to `last`, one pass manager each,
   /// timing them and counting what --stats reports.
   LogicalResult runPhases(ModuleOp module, Phase last,
@@ -143,6 +148,61 @@ private:
   std::map<std::string, int64_t> kernels;
 
 };
+
+/// What --emit=KIND is called on the command line.
+static std::string emitName(EmitKind kind) {
+  switch (kind) {
+  case EmitKind::Object:
+    return "obj";
+  case EmitKind::StaticLib:
+    return "static-lib";
+  case EmitKind::SharedLib:
+    return "so";
+  default:
+    return "text";
+  }
+}
+
+/// MODEL.so, MODEL.o or libMODEL.a in the current folder.
+static std::string defaultOutputPath(StringRef inputPath, EmitKind kind) {
+  StringRef stem = sys::path::stem(inputPath);
+  switch (kind) {
+  case EmitKind::Object:
+    return (stem + ".o").str();
+  case EmitKind::StaticLib:
+    return ("lib" + stem + ".a").str();
+  default:
+    return (stem + ".so").str();
+  }
+}
+
+/// A path as a make/ninja depfile spells it.
+static std::string escapeForDepfile(StringRef path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ' ' || c == '#')
+      out.push_back('\\');
+    if (c == '$')
+      out.push_back('$');
+    out.push_back(c);
+  }
+  return out;
+}
+
+Error Compiler::writeDepfile(const std::set<std::string> &dataFiles) {
+  std::string target = options.outputPath;
+  if (target.empty() || target == "-")
+    target = defaultOutputPath(options.inputPath, options.emit);
+  std::string text = escapeForDepfile(target) + ":";
+  text += " " + escapeForDepfile(options.inputPath);
+  for (const std::string &file : dataFiles)
+    text += " \\\n  " + escapeForDepfile(file);
+  text += "\n";
+  AtomicOutput depfile(options.depfilePath);
+  if (Error e = depfile.write(text))
+    return e;
+  return depfile.commit();
+}
 
 int Compiler::writeText(StringRef text) {
   if (options.outputPath.empty() || options.outputPath == "-") {
@@ -325,19 +385,29 @@ int Compiler::run() {
   }
 
   std::string runtimeLib = options.runtimeLib;
-  if (options.emit == EmitKind::SharedLib && runtimeLib.empty()) {
-    runtimeLib = findRuntimeArchive(options.argv0, options.mainAddr);
+  if (options.emit >= EmitKind::Object && runtimeLib.empty()) {
+    runtimeLib = findRuntimeArchive(options.argv0, options.mainAddr,
+                                    tm->getTargetTriple().str());
     if (runtimeLib.empty()) {
-      error("cannot find libgcomp_runtime.a next to gcomp (pass "
-            "--runtime-lib)");
+      error("cannot find the libgcomp_runtime.a built for " +
+            tm->getTargetTriple().str() +
+            " next to gcomp (pass --runtime-lib, or build gcomp with that "
+            "target in GCOMP_RUNTIME_TARGETS)");
       return 1;
     }
+  }
+  if (!isValidSymbolPrefix(options.symbolPrefix)) {
+    error("--symbol-prefix '" + options.symbolPrefix +
+          "' must start a C identifier ([A-Za-z_][A-Za-z0-9_]*)");
+    return 1;
   }
 
   ImportOptions importOptions;
   importOptions.entryName = pipelineOptions.entryName;
   importOptions.inputShapes = options.inputShapes;
   importOptions.nodeCount = &onnxNodes;
+  std::set<std::string> dataFiles;
+  importOptions.dataFiles = &dataFiles;
   OwningOpRef<ModuleOp> module = timed("import", [&] {
     return importOnnxFile(options.inputPath, context, importOptions);
   });
@@ -346,13 +416,15 @@ int Compiler::run() {
   if (failed(mlir::verify(*module)))
     return 1;
 
+  // The header describes the model as imported (its signature); it and the
+  // depfile are committed only once the main output is.
+  std::optional<AtomicOutput> header;
   if (!options.headerPath.empty()) {
     auto entry = module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
-    AtomicOutput header(options.headerPath);
-    if (Error e = header.write(renderModelHeader(
-            entry, sys::path::filename(options.headerPath))))
-      return fail(std::move(e));
-    if (Error e = header.commit())
+    header.emplace(options.headerPath);
+    if (Error e = header->write(renderModelHeader(
+            entry, sys::path::filename(options.headerPath),
+            options.symbolPrefix)))
       return fail(std::move(e));
   }
 
@@ -367,9 +439,17 @@ int Compiler::run() {
 
   // Successful exits print --stats.
   auto finish = [&](int rc) {
-    if (rc == 0 && options.stats)
+    if (rc != 0)
+      return rc;
+    if (header)
+      if (Error e = header->commit())
+        return fail(std::move(e));
+    if (!options.depfilePath.empty())
+      if (Error e = writeDepfile(dataFiles))
+        return fail(std::move(e));
+    if (options.stats)
       printStats(*module);
-    return rc;
+    return 0;
   };
   auto printModule = [&]() {
     std::string text;
@@ -418,50 +498,33 @@ int Compiler::run() {
       }))
     return fail(std::move(e));
   StringRef objectBytes(object.data(), object.size());
-  if (options.emit == EmitKind::Object) {
-    if (options.outputPath.empty() || options.outputPath == "-") {
-      error("--emit=obj needs -o FILE");
-      return 1;
-    }
-    return finish(writeText(objectBytes));
-  }
 
-  // model.so: the object goes to a temporary file for LLD, the library to a
-  // temporary name beside the destination.
-  SmallString<128> objectPath;
-  if (std::error_code ec =
-          sys::fs::createTemporaryFile("gcomp-model", "o", objectPath)) {
-    error("cannot create a temporary object file: " + ec.message());
+  // The object, the static library and the shared library all hold the
+  // model with its runtime; the file appears only once it is complete.
+  std::string outputPath = options.outputPath;
+  if (outputPath == "-") {
+    error("--emit=" + emitName(options.emit) + " needs -o FILE");
     return 1;
   }
-  FileRemover removeObject(objectPath);
-  {
-    std::error_code ec;
-    raw_fd_ostream os(objectPath, ec);
-    if (!ec) {
-      os << objectBytes;
-      os.close();
-      ec = os.error();
-    }
-    if (ec) {
-      error("cannot write '" + objectPath + "': " + ec.message());
-      return 1;
-    }
-  }
-  std::string outputPath = options.outputPath;
   if (outputPath.empty())
-    outputPath = (sys::path::stem(options.inputPath) + ".so").str();
-  AtomicOutput library(outputPath);
-  if (Error e = library.reserve())
+    outputPath = defaultOutputPath(options.inputPath, options.emit);
+  AtomicOutput output(outputPath);
+  if (Error e = output.reserve())
     return fail(std::move(e));
   LinkOptions linkOptions;
   linkOptions.runtimeArchive = runtimeLib;
+  linkOptions.symbolPrefix = options.symbolPrefix;
+  linkOptions.outputName = sys::path::filename(outputPath).str();
   linkOptions.sharedLibs = findSystemSharedLibs(tm->getTargetTriple().str());
+  LinkOutput kind = options.emit == EmitKind::Object ? LinkOutput::Object
+                    : options.emit == EmitKind::StaticLib
+                        ? LinkOutput::StaticLibrary
+                        : LinkOutput::SharedLibrary;
   if (Error e = timed("link", [&] {
-        return linkSharedLibrary(objectPath, library.path(), linkOptions);
+        return linkModel(objectBytes, kind, output.path(), linkOptions);
       }))
     return fail(std::move(e));
-  if (Error e = library.commit())
+  if (Error e = output.commit())
     return fail(std::move(e));
   return finish(0);
 }

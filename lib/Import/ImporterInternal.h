@@ -12,6 +12,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
 #include <onnx/onnx_pb.h>
+#include <set>
+#include <string>
 
 namespace gcomp::detail {
 
@@ -27,6 +29,8 @@ struct TensorSource {
   /// The model file's folder; external `location`s resolve inside it.
   std::string modelDir;
   size_t resourceThresholdBytes = 64;
+  /// If set, receives the path of every external data file read.
+  std::set<std::string> *dataFiles = nullptr;
 };
 
 /// Converts a TensorProto (inline, raw or external data) to an attribute.

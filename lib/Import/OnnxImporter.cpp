@@ -510,6 +510,7 @@ OwningOpRef<ModuleOp> importOnnxFile(StringRef path, MLIRContext &context,
   sys::fs::make_absolute(dir);
   source.modelDir = std::string(dir);
   source.resourceThresholdBytes = options.resourceThresholdBytes;
+  source.dataFiles = options.dataFiles;
   try {
     return GraphImporter(context, model, options, source, fileLoc).run();
   } catch (const std::exception &e) {

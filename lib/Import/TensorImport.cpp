@@ -153,6 +153,8 @@ static LogicalResult readExternal(const onnx::TensorProto &tensor,
     return failure();
   }
   bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+  if (source.dataFiles)
+    source.dataFiles->insert(std::string(path));
   return success();
 }
 

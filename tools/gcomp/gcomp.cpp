@@ -12,6 +12,7 @@
 #include "gcomp/Pipelines/Pipelines.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -77,15 +78,29 @@ int main(int argc, char **argv) {
       {"llvm", gcomp::EmitKind::LLVMIR},
       {"asm", gcomp::EmitKind::Asm},
       {"obj", gcomp::EmitKind::Object},
+      {"static-lib", gcomp::EmitKind::StaticLib},
       {"so", gcomp::EmitKind::SharedLib}};
   app.add_option("--emit", options.emit,
                  "What to produce: import, gcomp (graph IR), linalg, "
-                 "buffers, llvm-dialect, llvm (LLVM IR), asm, obj, so "
-                 "(default)")
+                 "buffers, llvm-dialect, llvm (LLVM IR), asm, obj (the model "
+                 "and its runtime as one object), static-lib (that object "
+                 "in an archive), so (default)")
       ->transform(CLI::CheckedTransformer(emitKinds, CLI::ignore_case));
   app.add_option("--emit-header", options.headerPath,
                  "Also write a C header for the model (its signature and "
                  "the runtime API)");
+  app.add_option("--symbol-prefix", options.symbolPrefix,
+                 "Prefix every symbol the output exports (det_: "
+                 "det_gcomp_model_create, ...) and the header's "
+                 "declarations, so that several models link into one "
+                 "program");
+  bool writeDepfile = false;
+  app.add_flag("--MD", writeDepfile,
+               "Also write a make/ninja depfile: the output depends on the "
+               "model and its external data files (to -MF FILE, or "
+               "OUTPUT.d)");
+  app.add_option("--MF", options.depfilePath,
+                 "Where -MD writes the depfile (implies -MD)");
   app.add_option("--mcpu", options.cpu,
                  "Target CPU (e.g. znver4, sapphirerapids, x86-64-v3); "
                  "default: the host CPU");
@@ -150,8 +165,16 @@ int main(int argc, char **argv) {
                  "(to test gcomp-debug)")
       ->group("Testing");
 
+  // Compilers spell these -MD and -MF (one dash, two letters), which CLI11
+  // reads as bundled short flags; accept that spelling too.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::string &arg : args)
+    if (arg == "-MD" || arg == "-MF" || arg.rfind("-MF=", 0) == 0)
+      arg.insert(0, "-");
+  std::reverse(args.begin(), args.end());
+
   try {
-    app.parse(argc, argv);
+    app.parse(args);
     if (printSupportedOps) {
       std::string ops = gcomp::supportedOnnxOps();
       for (char &c : ops)
@@ -172,6 +195,15 @@ int main(int argc, char **argv) {
       throw CLI::RequiredError("model");
   } catch (const CLI::ParseError &e) {
     return app.exit(e);
+  }
+  if (writeDepfile && options.depfilePath.empty()) {
+    std::string output = options.outputPath;
+    if (output.empty() || output == "-") {
+      std::cerr << "gcomp: error: -MD without -MF needs -o FILE (the depfile "
+                   "is FILE.d)\n";
+      return 2;
+    }
+    options.depfilePath = output + ".d";
   }
   for (const std::string &spec : shapeSpecs) {
     std::string message = parseInputShape(spec, options.inputShapes);

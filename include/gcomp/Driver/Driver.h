@@ -18,7 +18,8 @@ enum class EmitKind {
   LLVMDialect,///< MLIR LLVM dialect
   LLVMIR,     ///< optimized LLVM IR
   Asm,        ///< target assembly
-  Object,     ///< relocatable object
+  Object,     ///< relocatable object: the model and its runtime
+  StaticLib,  ///< an archive of that object (libmodel.a)
   SharedLib,  ///< model.so (the default)
 };
 
@@ -29,6 +30,11 @@ struct DriverOptions {
   EmitKind emit = EmitKind::SharedLib;
   /// Also write a C header describing the model's signature.
   std::string headerPath;
+  /// Prepended to every exported symbol (and the header's declarations).
+  std::string symbolPrefix;
+  /// Also write a make-style depfile: the output depends on the model and
+  /// its external data files (gcomp -MD -MF FILE).
+  std::string depfilePath;
   std::string triple, cpu, features;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;

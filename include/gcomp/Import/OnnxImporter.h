@@ -7,6 +7,7 @@
 #include "llvm/ADT/StringRef.h"
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct ImportOptions {
   size_t resourceThresholdBytes = 64;
   /// If set, receives the number of nodes in the main graph (gcomp --stats).
   size_t *nodeCount = nullptr;
+  /// If set, receives the path of every external data file the model reads
+  /// (for gcomp -MD), as the model's folder joined with the location.
+  std::set<std::string> *dataFiles = nullptr;
 };
 
 /// Reads an ONNX model file (binary protobuf, or the ONNX text format when

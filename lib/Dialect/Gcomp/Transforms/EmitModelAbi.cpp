@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
+#include "gcomp/Dialect/Gcomp/Transforms/ModelAbi.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "AbiGlobals.h"
 #include "gcomp/model_abi.h"
@@ -26,12 +27,7 @@ namespace gcomp {
 using namespace mlir;
 using namespace gcomp;
 
-namespace {
-
-/// The ONNX element type code of a tensor element type; an explicit
-/// `gcomp.elem_type` attribute (set by the importer where the builtin type
-/// is ambiguous, such as unsigned ints imported as signless) wins.
-std::optional<int64_t> elementTypeCode(Type type, DictionaryAttr attrs) {
+std::optional<int64_t> gcomp::elementTypeCode(Type type, DictionaryAttr attrs) {
   if (attrs)
     if (auto code = attrs.getAs<IntegerAttr>("gcomp.elem_type"))
       return code.getInt();
@@ -60,6 +56,8 @@ std::optional<int64_t> elementTypeCode(Type type, DictionaryAttr attrs) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 struct EmitModelAbiPass
     : gcomp::impl::GcompEmitModelAbiBase<EmitModelAbiPass> {
