@@ -1,0 +1,142 @@
+"""The gcomp Python package against onnxruntime."""
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import gcomp
+from conftest import (REPO, mlp, onnxruntime_run, two_in_two_out)
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def test_signature(mlp_so):
+    m = gcomp.load(mlp_so)
+    assert m.inputs == [gcomp.TensorInfo("x", np.dtype(np.float32), (3, 8))]
+    assert m.outputs == [gcomp.TensorInfo("y", np.dtype(np.float32), (3, 5))]
+    assert '"name":"x"' in m.signature
+    assert m.version.startswith("0.")
+
+
+def test_run_matches_onnxruntime(mlp_so):
+    x = np.random.default_rng(0).standard_normal((3, 8)).astype(np.float32)
+    expected = onnxruntime_run(mlp(), {"x": x})["y"]
+    with gcomp.load(mlp_so) as m:
+        for outs in (m.run(x=x), m.run(x), m.run({"x": x}), m(x=x)):
+            assert list(outs) == ["y"]
+            np.testing.assert_allclose(outs["y"], expected, rtol=RTOL,
+                                       atol=ATOL)
+
+
+def test_non_contiguous_input(mlp_so):
+    x = np.random.default_rng(1).standard_normal((8, 3)).astype(np.float32).T
+    assert not x.flags.c_contiguous
+    expected = onnxruntime_run(mlp(), {"x": np.ascontiguousarray(x)})["y"]
+    np.testing.assert_allclose(gcomp.load(mlp_so).run(x=x)["y"], expected,
+                               rtol=RTOL, atol=ATOL)
+
+
+def test_several_inputs_outputs_and_dtypes(compile_model):
+    model = two_in_two_out()
+    so = compile_model(model, "multi")
+    rng = np.random.default_rng(2)
+    feeds = {"a": rng.standard_normal((2, 4)).astype(np.float32),
+             "i": rng.integers(-9, 9, (2, 4)).astype(np.int64)}
+    expected = onnxruntime_run(model, feeds)
+    outs = gcomp.load(so).run(**feeds)
+    assert [o.dtype for o in outs.values()] == [np.float32, np.int64]
+    for name in expected:
+        np.testing.assert_allclose(outs[name], expected[name], rtol=RTOL,
+                                   atol=ATOL)
+
+
+def test_runtime_errors_raise(mlp_so):
+    m = gcomp.load(mlp_so)
+    with pytest.raises(gcomp.GcompError) as e:
+        m.run(x=np.zeros((4, 8), np.float32))
+    assert e.value.status_name == "GCOMP_ERR_SHAPE_MISMATCH"
+    assert str(e.value) == "input 'x': expected shape [3,8], got [4,8]"
+    with pytest.raises(gcomp.GcompError) as e:
+        m.run(x=np.zeros((3, 8), np.float64))
+    assert e.value.status_name == "GCOMP_ERR_DTYPE_MISMATCH"
+    assert "'x'" in str(e.value)
+
+
+def test_argument_errors(mlp_so):
+    m = gcomp.load(mlp_so)
+    x = np.zeros((3, 8), np.float32)
+    with pytest.raises(TypeError, match="unknown input"):
+        m.run(x=x, z=x)
+    with pytest.raises(TypeError, match="missing input"):
+        m.run()
+    with pytest.raises(TypeError, match="given twice"):
+        m.run(x, x=x)
+    with pytest.raises(TypeError, match="no gcomp element type"):
+        m.run(x=np.zeros((3, 8), np.complex64))
+
+
+def test_closed_model(mlp_so):
+    m = gcomp.load(mlp_so)
+    m.close()
+    m.close()  # idempotent
+    with pytest.raises(gcomp.GcompError, match="closed"):
+        m.run(x=np.zeros((3, 8), np.float32))
+
+
+def test_symbol_prefix(compile_model):
+    so = compile_model(mlp(), "prefixed", "--symbol-prefix", "det_")
+    x = np.ones((3, 8), np.float32)
+    expected = onnxruntime_run(mlp(), {"x": x})["y"]
+    np.testing.assert_allclose(
+        gcomp.load(so, symbol_prefix="det_").run(x=x)["y"], expected,
+        rtol=RTOL, atol=ATOL)
+    with pytest.raises(gcomp.GcompError, match="symbol_prefix"):
+        gcomp.load(so)
+
+
+def test_not_a_model():
+    import ctypes.util
+    with pytest.raises(gcomp.GcompError, match="not a gcomp model"):
+        gcomp.load(ctypes.util.find_library("m") and "libm.so.6")
+
+
+def test_two_models_in_one_process(mlp_so, compile_model):
+    other = compile_model(two_in_two_out(), "other")
+    a, b = gcomp.load(mlp_so), gcomp.load(other)
+    assert a.inputs[0].name == "x" and b.inputs[0].name == "a"
+    a.run(x=np.zeros((3, 8), np.float32))
+    b.run(a=np.zeros((2, 4), np.float32), i=np.zeros((2, 4), np.int64))
+
+
+def test_instances_in_parallel_threads(mlp_so):
+    rng = np.random.default_rng(3)
+    xs = [rng.standard_normal((3, 8)).astype(np.float32) for _ in range(8)]
+    serial = [gcomp.load(mlp_so).run(x=x)["y"] for x in xs]
+    results = [None] * len(xs)
+
+    def work(k):
+        m = gcomp.load(mlp_so)
+        for _ in range(20):
+            results[k] = m.run(x=xs[k])["y"]
+    threads = [threading.Thread(target=work, args=(k,))
+               for k in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, serial):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_pip_installs_the_package(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "--disable-pip-version-check", "--no-deps",
+                    "--no-build-isolation", "--target", str(tmp_path),
+                    f"{REPO}/python"], check=True)
+    r = subprocess.run([sys.executable, "-c",
+                        "import gcomp, sys; print(gcomp.__file__)"],
+                       cwd=tmp_path, capture_output=True, text=True,
+                       check=True)
+    assert r.stdout.startswith(str(tmp_path))
