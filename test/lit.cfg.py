@@ -13,11 +13,12 @@ config.test_exec_root = os.path.join(config.gcomp_obj_root, "test")
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "gcomp_testing.py", "run_backend_tests.py",
                    "gen_operators_md.py", "zoo.py", "harness.py", "__pycache__",
-                   "Inputs"]
+                   "Inputs", "cmake_consumer"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "e2e")
 config.environment["GCOMP_BIN"] = config.gcomp_tools_dir
+config.environment["GCOMP_OBJ_ROOT"] = config.gcomp_obj_root
 # onnxruntime and our models use several threads; keep runs comparable.
 config.environment["OMP_NUM_THREADS"] = "1"
 
