@@ -14,7 +14,8 @@ log() { echo "[bootstrap] $*" >&2; }
 pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 lld-22 liblld-22-dev
       libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
       cmake ninja-build python3-venv python3-pip binutils
-      python3-torch python3-torchvision)
+      python3-torch python3-torchvision
+      qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,7 +34,7 @@ if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
-if ! .venv/bin/python -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+if ! .venv/bin/python -c "import onnx, onnxruntime, numpy, pytest" 2>/dev/null; then
   log "installing Python test dependencies"
   .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt
 fi

@@ -238,7 +238,8 @@ std::string findRuntimeArchive(const char *argv0, void *mainAddr,
                                StringRef tripleStr) {
   std::string exe = sys::fs::getMainExecutable(argv0, mainAddr);
   SmallString<256> binDir(sys::path::parent_path(exe));
-  Triple triple(tripleStr.empty() ? sys::getProcessTriple() : tripleStr);
+  Triple triple(Triple::normalize(tripleStr.empty() ? sys::getProcessTriple()
+                                                    : tripleStr.str()));
   Triple host(sys::getProcessTriple());
   std::string subdir;
   if (triple.getArch() != host.getArch())
@@ -254,7 +255,7 @@ std::string findRuntimeArchive(const char *argv0, void *mainAddr,
 }
 
 std::vector<std::string> findSystemSharedLibs(StringRef tripleStr) {
-  Triple triple(tripleStr);
+  Triple triple(Triple::normalize(tripleStr));
   if (!triple.isOSLinux())
     return {};
   std::string multiarch = (triple.getArchName() + "-linux-gnu").str();

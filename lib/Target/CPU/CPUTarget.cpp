@@ -32,17 +32,25 @@ createTargetMachine(const TargetOptions &options) {
   (void)initialized;
 
   bool host = options.triple.empty();
-  Triple triple(host ? sys::getDefaultTargetTriple() : options.triple);
+  Triple triple(host ? sys::getDefaultTargetTriple()
+                     : Triple::normalize(options.triple));
   std::string error;
   const Target *target = TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return createStringError("unknown target triple '" + triple.str() +
-                             "': " + error);
+    return createStringError(
+        "unknown target triple '" + (host ? triple.str() : options.triple) +
+        "': " + error);
 
   std::string cpu = options.cpu;
   SubtargetFeatures features;
+  bool cross =
+      !host &&
+      triple.getArch() != Triple(sys::getDefaultTargetTriple()).getArch();
+  // Cross-compiling without a CPU targets the architecture's baseline.
+  if (cpu.empty() && cross)
+    cpu = "generic";
   if (cpu.empty() || cpu == "native") {
-    if (!host && triple.getArch() != Triple(sys::getDefaultTargetTriple()).getArch())
+    if (cross)
       return createStringError("--mcpu=native needs the host triple; name a "
                                "CPU for '" + triple.str() + "'");
     cpu = sys::getHostCPUName().str();
