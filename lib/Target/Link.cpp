@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ObjCopy/ConfigManager.h"
 #include "llvm/ObjCopy/ObjCopy.h"
+#include "llvm/Object/Archive.h"
 #include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Support/FileSystem.h"
@@ -112,6 +113,55 @@ partialLink(StringRef modelObject, StringRef runtimeArchive) {
   return std::move(*buffer);
 }
 
+/// The runtime API functions `object` defines: global, default visibility,
+/// named gcomp_*. (The runtime's own helpers are hidden.)
+std::vector<StringRef> exportedSymbols(const object::ELFObjectFileBase &object) {
+  std::vector<StringRef> names;
+  for (object::ELFSymbolRef symbol : object.symbols()) {
+    Expected<StringRef> name = symbol.getName();
+    Expected<uint32_t> flags = symbol.getFlags();
+    if (!name || !flags) {
+      consumeError(name.takeError());
+      consumeError(flags.takeError());
+      continue;
+    }
+    bool defined = !(*flags & object::SymbolRef::SF_Undefined);
+    bool global = *flags & object::SymbolRef::SF_Global;
+    if (defined && global &&
+        (symbol.getOther() & 0x3) == ELF::STV_DEFAULT &&
+        isExportedRuntimeSymbol(*name))
+      names.push_back(*name);
+  }
+  return names;
+}
+
+/// The runtime API functions of every member of `archivePath`.
+Expected<std::vector<std::string>> exportedSymbols(StringRef archivePath) {
+  auto buffer = MemoryBuffer::getFile(archivePath);
+  if (!buffer)
+    return createStringError("cannot read '" + archivePath +
+                             "': " + buffer.getError().message());
+  auto archive = object::Archive::create((*buffer)->getMemBufferRef());
+  if (!archive)
+    return archive.takeError();
+  std::vector<std::string> names;
+  Error err = Error::success();
+  for (const object::Archive::Child &child : (*archive)->children(err)) {
+    auto member = child.getMemoryBufferRef();
+    if (!member)
+      return member.takeError();
+    auto binary = object::createBinary(*member);
+    if (!binary)
+      return binary.takeError();
+    if (auto *elf = dyn_cast<object::ELFObjectFileBase>(binary->get()))
+      for (StringRef name : exportedSymbols(*elf))
+        names.push_back(name.str());
+  }
+  if (err)
+    return std::move(err);
+  return names;
+}
+
 /// Makes every symbol defined in `object` local except the runtime API
 /// (global, default visibility, gcomp_*), which is renamed prefix + name.
 /// Without this, the runtime's hidden helpers and the model's kernels and
@@ -129,25 +179,13 @@ Expected<SmallVector<char, 0>> keepOnlyTheAPI(MemoryBufferRef object,
   BumpPtrAllocator allocator;
   StringSaver saver(allocator);
   auto onError = [](Error e) { return e; };
-  for (object::ELFSymbolRef symbol : elf->symbols()) {
-    Expected<StringRef> name = symbol.getName();
-    Expected<uint32_t> flags = symbol.getFlags();
-    if (!name || !flags) {
-      consumeError(name.takeError());
-      consumeError(flags.takeError());
-      continue;
-    }
-    bool defined = !(*flags & object::SymbolRef::SF_Undefined);
-    bool global = *flags & object::SymbolRef::SF_Global;
-    if (!defined || !global || (symbol.getOther() & 0x3) != ELF::STV_DEFAULT ||
-        !isExportedRuntimeSymbol(*name))
-      continue;
+  for (StringRef name : exportedSymbols(*elf)) {
     if (Error e = config.Common.SymbolsToKeepGlobal.addMatcher(
-            objcopy::NameOrPattern::create(*name, objcopy::MatchStyle::Literal,
+            objcopy::NameOrPattern::create(name, objcopy::MatchStyle::Literal,
                                            onError)))
       return std::move(e);
     if (!prefix.empty())
-      config.Common.SymbolsToRename[*name] = saver.save(prefix + *name);
+      config.Common.SymbolsToRename[name] = saver.save(prefix + name);
   }
   // An empty keep-list would keep everything global: a runtime without its
   // API is a broken build, not something to link.
@@ -163,6 +201,50 @@ Expected<SmallVector<char, 0>> keepOnlyTheAPI(MemoryBufferRef object,
 
 } // namespace
 
+/// model.so in one link: the model's object and the whole runtime, with a
+/// version script that exports only the runtime API (and --defsym aliases
+/// carrying the prefix). Cheaper than going through the relocatable object,
+/// which matters for models with hundreds of MB of weights.
+static Error linkSharedLibrary(StringRef modelObject, StringRef outputPath,
+                               const LinkOptions &options) {
+  TempFile model, versionScript;
+  if (Error e = model.create("o"))
+    return e;
+  if (Error e = model.write(modelObject))
+    return e;
+  if (Error e = versionScript.create("map"))
+    return e;
+  if (Error e = versionScript.write("{\n  global:\n    " +
+                                    options.symbolPrefix +
+                                    "gcomp_*;\n  local:\n    *;\n};\n"))
+    return e;
+  // The soname is the file's own name, so that programs linked against it
+  // record that name rather than a build path.
+  std::vector<std::string> args = {
+      "ld.lld", "-shared", "-o", outputPath.str(),
+      "-soname", options.outputName, "--build-id=sha1",
+      "-z", "now", "-z", "relro", "-z", "noexecstack", "--gc-sections",
+      "--hash-style=gnu", model.path.str().str(),
+      // Nothing in the model's object calls the runtime's API, which is
+      // what the library exports, so take all of it.
+      "--whole-archive", options.runtimeArchive, "--no-whole-archive",
+      ("--version-script=" + versionScript.path).str()};
+  if (!options.symbolPrefix.empty()) {
+    auto names = exportedSymbols(options.runtimeArchive);
+    if (!names)
+      return names.takeError();
+    if (names->empty())
+      return createStringError("the runtime library defines no gcomp_* API");
+    for (const std::string &name : *names)
+      args.push_back("--defsym=" + options.symbolPrefix + name + "=" + name);
+  }
+  for (const std::string &lib : options.sharedLibs)
+    args.push_back(lib);
+  if (options.sharedLibs.empty())
+    args.push_back("--allow-shlib-undefined");
+  return runLLD(args);
+}
+
 Error linkModel(StringRef modelObject, LinkOutput kind, StringRef outputPath,
                 const LinkOptions &options) {
   if (!sys::fs::exists(options.runtimeArchive))
@@ -171,6 +253,9 @@ Error linkModel(StringRef modelObject, LinkOutput kind, StringRef outputPath,
   if (!isValidSymbolPrefix(options.symbolPrefix))
     return createStringError("--symbol-prefix '" + options.symbolPrefix +
                              "' is not the start of a C identifier");
+  if (kind == LinkOutput::SharedLibrary)
+    return linkSharedLibrary(modelObject, outputPath, options);
+
   auto merged = partialLink(modelObject, options.runtimeArchive);
   if (!merged)
     return merged.takeError();
@@ -211,25 +296,8 @@ Error linkModel(StringRef modelObject, LinkOutput kind, StringRef outputPath,
       return archive.takeError();
     return writeFile((*archive)->getBuffer());
   }
-  case LinkOutput::SharedLibrary: {
-    TempFile input;
-    if (Error e = input.create("o"))
-      return e;
-    if (Error e = input.write(objectBytes))
-      return e;
-    // The soname is the file's own name, so that programs linked against
-    // it record that name rather than a build path.
-    std::vector<std::string> args = {
-        "ld.lld", "-shared", "-o", outputPath.str(),
-        "-soname", options.outputName, "--build-id=sha1",
-        "-z", "now", "-z", "relro", "-z", "noexecstack", "--gc-sections",
-        "--hash-style=gnu", input.path.str().str()};
-    for (const std::string &lib : options.sharedLibs)
-      args.push_back(lib);
-    if (options.sharedLibs.empty())
-      args.push_back("--allow-shlib-undefined");
-    return runLLD(args);
-  }
+  case LinkOutput::SharedLibrary:
+    break;
   }
   llvm_unreachable("unknown link output");
 }
