@@ -36,6 +36,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
   case Phase::Graph:
     return {opt("canonicalize"), opt("gcomp-channels-last", true),
             opt("canonicalize"), opt("gcomp-fuse-conv", true),
+            opt("gcomp-pool-kernels", true),
             opt("canonicalize"), opt("cse")};
   case Phase::Linalg: {
     std::string fuse = "gcomp-fuse-elementwise";

@@ -86,6 +86,14 @@ GCOMP_HIDDEN void __gcomp_conv2d_nhwc(
     const float *weight_packed, const float *bias, float *out, int64_t flags,
     int64_t clamp_bits);
 
+/* Channels-last max or average pooling (pool.c; see GCOMP_SYM_POOL2D_NHWC
+ * in model_abi.h). */
+GCOMP_HIDDEN void __gcomp_pool2d_nhwc(
+    int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
+    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t pad_top,
+    int64_t pad_left, int64_t pad_bottom, int64_t pad_right, int64_t oh,
+    int64_t ow, const float *in, float *out, int64_t flags);
+
 /* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
  * model_abi.h). */
 GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,

@@ -64,7 +64,10 @@ for label, op, attrs in [
                                                   "pads": [1, 0, 1, 1]}),
         ("avgpool pads counted ceil", "AveragePool",
          {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1],
-          "count_include_pad": 1, "ceil_mode": 1})]:
+          "count_include_pad": 1, "ceil_mode": 1}),
+        ("maxpool dilated asymmetric", "MaxPool",
+         {"kernel_shape": [2, 3], "strides": [1, 2], "dilations": [2, 1],
+          "pads": [0, 1, 1, 0]})]:
     x_shape = (1, 8, 9, 9)
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
              helper.make_node(op, ["c"], ["y"], **attrs)]
@@ -87,6 +90,17 @@ check("squeeze excite",
        helper.make_node("Mul", ["c", "g"], ["y"])],
       (2, 8, 9, 9), {"w": weight(8, 8, 3, 3), "w1": weight(2, 8, 1, 1),
                      "w2": weight(8, 2, 1, 1)})
+
+# Global pools as gcomp-pool-kernels sees them: GlobalMaxPool, and a
+# ReduceMean over the spatial dims without keepdims (a [N, C] result).
+check("global max pool",
+      [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+       helper.make_node("GlobalMaxPool", ["c"], ["y"])],
+      (2, 8, 1, 1), {"w": weight(8, 8, 3, 3)})
+check("spatial mean without keepdims",
+      [helper.make_node("Conv", ["x", "w"], ["c"]),
+       helper.make_node("ReduceMean", ["c"], ["y"], axes=[2, 3], keepdims=0)],
+      (2, 40), {"w": weight(40, 8, 1, 1)})
 
 # Concat along channels, a ReduceMax that keeps dims, and a ReduceSum that
 # does not (the layout stops there), a grouped conv (left NCHW) and a

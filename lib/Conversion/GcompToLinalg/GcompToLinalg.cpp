@@ -229,6 +229,9 @@ struct ConvertGcompToLinalgPass
     target.addIllegalDialect<GcompDialect>();
     // Bufferizes straight into the runtime's conv kernel.
     target.addLegalOp<FusedConvOp>();
+    // Pools that the runtime computes bufferize into its call.
+    target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp>(
+        [](Operation *op) { return op->hasAttr("runtime_kernel"); });
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();

@@ -152,6 +152,26 @@
 #define GCOMP_CONV_RELU 2
 #define GCOMP_CONV_CLAMP 4
 
+/* void GCOMP_SYM_POOL2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
+ *                            int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+ *                            int64_t dh, int64_t dw, int64_t pad_top,
+ *                            int64_t pad_left, int64_t pad_bottom,
+ *                            int64_t pad_right, int64_t oh, int64_t ow,
+ *                            const float *in, float *out, int64_t flags):
+ * defined by the runtime (C ABI, hidden). Channels-last 2-D pooling: `in`
+ * is [n, h, w, c] (unpadded), `out` [n, oh, ow, c], and out[b, y, x, ch]
+ * is the max (or with flags & GCOMP_POOL_AVERAGE the mean) of
+ * in[b, y * sh + ky * dh - pad_top, x * sw + kx * dw - pad_left, ch] over
+ * the window positions ky < kh, kx < kw that fall inside the input. The
+ * mean divides by their number, or with GCOMP_POOL_COUNT_INCLUDE_PAD by the
+ * number inside the padded extent [-pad_top, h + pad_bottom) x
+ * [-pad_left, w + pad_right) (positions past it, which ceil mode adds, never
+ * count). A max over no element is -inf; NaN propagates. Pointers are
+ * passed as integers. */
+#define GCOMP_SYM_POOL2D_NHWC "__gcomp_pool2d_nhwc"
+#define GCOMP_POOL_AVERAGE 1
+#define GCOMP_POOL_COUNT_INCLUDE_PAD 2
+
 /* void GCOMP_SYM_PARALLEL_FOR(void (*task)(void *ctx, int64_t lo,
  *                                        int64_t hi),
  *                             void *ctx, int64_t begin, int64_t end):

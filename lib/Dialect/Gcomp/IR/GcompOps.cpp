@@ -614,6 +614,12 @@ template <typename OpT> static LogicalResult verifyPool(OpT op) {
   };
   if (differ(0) || differ(cDim))
     return op.emitOpError() << "result must keep the batch and channel dims";
+  if (op.getRuntimeKernel() &&
+      (!last || spatial != 2 || !in.hasStaticShape() || !out.hasStaticShape() ||
+       !in.getElementType().isF32()))
+    return op.emitOpError()
+           << "runtime_kernel needs a channels_last 2-D pool of static f32 "
+              "tensors";
   for (int64_t d = 0; d < spatial; ++d) {
     int64_t size = out.getDimSize(spatialDim(d, last));
     int64_t inSize = in.getDimSize(spatialDim(d, last));

@@ -64,7 +64,8 @@ inline bool isKernel(mlir::Operation *op) {
     return isGemmCall(call) || // GemmToRuntimeCall
            call.getCallee() == GCOMP_SYM_DWCONV2D || // DepthwiseToRuntimeCall
            call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC ||
-           call.getCallee() == GCOMP_SYM_CONV2D_NHWC; // FusedConvOp
+           call.getCallee() == GCOMP_SYM_CONV2D_NHWC || // FusedConvOp
+           call.getCallee() == GCOMP_SYM_POOL2D_NHWC;   // PoolBufferization
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
 }
@@ -85,7 +86,8 @@ inline std::string kernelLabel(size_t index, mlir::Operation *op) {
     return "k" + std::to_string(index) + "." +
            (isGemmCall(call)                                ? "sgemm"
             : call.getCallee() == GCOMP_SYM_CONV2D_NHWC ? "conv"
-                                                            : "dwconv");
+            : call.getCallee() == GCOMP_SYM_POOL2D_NHWC ? "pool"
+                                                        : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();
   return "k" + std::to_string(index) + "." +
          name.substr(name.find('.') + 1).str();

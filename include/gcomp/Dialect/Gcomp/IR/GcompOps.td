@@ -436,12 +436,18 @@ class Gcomp_PoolOp<string mnemonic, string onnxName> : Gcomp_Op<mnemonic, [Pure]
     (the importer applies `ceil_mode` and `auto_pad`). Windows that run
     past the padded input (ceil mode) are clipped. With `channels_last` the
     input and result are [N, spatial..., C] (see gcomp.conv).
+
+    With `runtime_kernel` (set by gcomp-pool-kernels; needs
+    `channels_last`, two spatial dims, f32 and static shapes) the op is not
+    lowered to linalg: it bufferizes into one call of the runtime's
+    __gcomp_pool2d_nhwc, which clips windows at the padding instead of
+    padding a copy of the input.
   }];
   let arguments = (ins Gcomp_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                    DenseI64ArrayAttr:$pads,
                    DefaultValuedAttr<BoolAttr, "false">:$count_include_pad,
-                   UnitAttr:$channels_last);
+                   UnitAttr:$channels_last, UnitAttr:$runtime_kernel);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;

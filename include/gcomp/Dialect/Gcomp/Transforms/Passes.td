@@ -279,6 +279,23 @@ def GcompFuseConv : Pass<"gcomp-fuse-conv", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def GcompPoolKernels : Pass<"gcomp-pool-kernels", "mlir::func::FuncOp"> {
+  let summary = "Channels-last 2-D pools, and means or maxima over the "
+                "spatial dims, as one runtime kernel each";
+  let description = [{
+    Marks channels-last 2-D f32 `gcomp.max_pool` and `gcomp.average_pool`
+    ops with static shapes `runtime_kernel`: they become one call of the
+    runtime's __gcomp_pool2d_nhwc, which reads the unpadded input and
+    clips each window, where the linalg lowering needs a padded copy of the
+    input, an initialization and (for averages) a division: four kernels
+    and a buffer the size of the input. A `gcomp.reduce_mean` or
+    `gcomp.reduce_max` over dims 1 and 2 of a static 4-D f32 tensor (a
+    global pool in channels-last form) becomes such a pool with a window of
+    the whole image.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def GcompPlanBuffers : Pass<"gcomp-plan-buffers", "mlir::ModuleOp"> {
   let summary = "Place every intermediate buffer in one workspace, by liveness";
   let description = [{

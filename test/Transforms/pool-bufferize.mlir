@@ -1,0 +1,33 @@
+// RUN: gcomp-opt %s -split-input-file -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" -cse | FileCheck %s
+
+// A runtime-kernel pool bufferizes into a new buffer and one call of the
+// runtime's pooling kernel: n h w c, kernel, strides, dilations, the four
+// pads, oh ow, input, output, flags (3: average, counting the pads).
+// CHECK-LABEL: func.func private @__gcomp_pool2d_nhwc(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-LABEL: func.func @average
+// CHECK-SAME: (%[[X:.*]]: memref<1x9x9x8xf32>)
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<1x5x5x8xf32>
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[C9:.*]] = arith.constant 9 : i64
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : i64
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[C5:.*]] = arith.constant 5 : i64
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK: call @__gcomp_pool2d_nhwc(%[[C1]], %[[C9]], %[[C9]], %[[C8]], %[[C3]], %[[C3]], %[[C2]], %[[C2]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C0]], %[[C0]], %[[C5]], %[[C5]], %{{.*}}, %{{.*}}, %[[C3]])
+// CHECK: return %[[OUT]]
+func.func @average(%x: tensor<1x9x9x8xf32>) -> tensor<1x5x5x8xf32> {
+  %y = gcomp.average_pool %x {channels_last, runtime_kernel, count_include_pad = true, kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 0, 0>} : (tensor<1x9x9x8xf32>) -> tensor<1x5x5x8xf32>
+  return %y : tensor<1x5x5x8xf32>
+}
+
+// -----
+
+// A max pool: flags 0.
+// CHECK-LABEL: func.func @max
+// CHECK: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK: call @__gcomp_pool2d_nhwc({{.*}}, %[[C0]]) :
+func.func @max(%x: tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32> {
+  %y = gcomp.max_pool %x {channels_last, runtime_kernel, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32>
+  return %y : tensor<1x4x4x4xf32>
+}
