@@ -66,7 +66,9 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("buffer-results-to-out-params{hoist-static-allocs "
             "modify-public-functions}"),
         req("canonicalize"), req("buffer-deallocation-pipeline"),
-        req("canonicalize"), req("gcomp-memref-copy-to-linalg", true),
+        req("canonicalize"),
+        opt("gcomp-write-outputs-in-place{entry=" + o.entryName + "}"),
+        req("gcomp-memref-copy-to-linalg", true),
         req("gcomp-flatten-globals")};
     steps.push_back(req("gcomp-gemm-to-runtime-call"));
     steps.push_back(req("gcomp-depthwise-to-runtime-call"));

@@ -162,3 +162,42 @@ func.func @not_clip(%x: tensor<1x4x4x2xf32>, %lo: tensor<1x1x1x2xf32>) -> tensor
   %a = gcomp.max %c, %lo : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>) -> tensor<1x4x4x2xf32>
   return %a : tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// Gemm with a constant weight (here [N, K], trans_b) and a constant C: alpha
+// goes into the packed weight, beta * C is the bias ([1, 2] * 0.5), and the
+// relu after it is absorbed.
+// CHECK-LABEL: func.func @gemm_bias_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<4x3xf32>)
+// CHECK: %[[XR:.*]] = gcomp.reshape %[[X]] : tensor<4x3xf32> -> tensor<1x1x4x3xf32>
+// CHECK: %[[W:.*]] = gcomp.constant dense_resource<conv_weight.packed> : tensor<48xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x1x4x2xf32>
+// CHECK: %[[B:.*]] = gcomp.constant dense<[5.000000e-01, 1.000000e+00]> : tensor<2xf32>
+// CHECK: %[[F:.*]] = gcomp.fused_conv %[[XR]], %[[W]], %[[E]], %[[B]] {{{.*}}relu{{.*}}}
+// CHECK: %[[Y:.*]] = gcomp.reshape %[[F]] : tensor<1x1x4x2xf32> -> tensor<4x2xf32>
+// CHECK-NOT: gcomp.gemm
+// CHECK-NOT: gcomp.relu
+// CHECK: return %[[Y]]
+func.func @gemm_bias_relu(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
+  %w = gcomp.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %c = gcomp.constant dense<[[1.0, 2.0]]> : tensor<1x2xf32>
+  %g = gcomp.gemm %x, %w, %c {alpha = 2.0 : f32, beta = 0.5 : f32, trans_b = true} : (tensor<4x3xf32>, tensor<2x3xf32>, tensor<1x2xf32>) -> tensor<4x2xf32>
+  %y = gcomp.relu %g : tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// Not fused: a transposed A, a weight that is not a constant, a C that is
+// not a constant vector (a full [M, N] tensor).
+// CHECK-LABEL: func.func @gemm_not_fused
+// CHECK-COUNT-3: gcomp.gemm
+// CHECK-NOT: gcomp.fused_conv
+func.func @gemm_not_fused(%x: tensor<4x3xf32>, %xt: tensor<3x4xf32>, %wv: tensor<3x2xf32>, %cm: tensor<4x2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  %w = gcomp.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %a = gcomp.gemm %xt, %w {trans_a = true} : (tensor<3x4xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %b = gcomp.gemm %x, %wv : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %c = gcomp.gemm %x, %w, %cm : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %a, %b, %c : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}

@@ -109,4 +109,19 @@ check("matmul + bias, wide weight past one 256-row slice",
        helper.make_node("Add", ["m", "bias"], ["y"])],
       (7, 300), (7, 600), {"w": weight(300, 600), "bias": weight(600)})
 
+# Gemm: trans_b and a [N] bias (a classifier head); alpha and beta with a
+# [1, N] C; no C, then a bias add and a residual; relu after it.
+check("gemm trans_b + bias + relu",
+      [helper.make_node("Gemm", ["x", "w", "c"], ["g"], transB=1),
+       helper.make_node("Relu", ["g"], ["y"])],
+      (3, 300), (3, 1000), {"w": weight(1000, 300), "c": weight(1000)})
+check("gemm alpha beta, [1, N] C",
+      [helper.make_node("Gemm", ["x", "w", "c"], ["y"], alpha=0.5, beta=2.0)],
+      (5, 20), (5, 17), {"w": weight(20, 17), "c": weight(1, 17)})
+check("gemm without C, bias and residual adds",
+      [helper.make_node("Gemm", ["x", "w"], ["g"], transB=1),
+       helper.make_node("Add", ["g", "bias"], ["a"]),
+       helper.make_node("Add", ["a", "x"], ["y"])],
+      (4, 24), (4, 24), {"w": weight(24, 24), "bias": weight(24)})
+
 res.finish()

@@ -37,6 +37,19 @@ with tempfile.TemporaryDirectory() as d:
     onnx.save(model, path)
     np.save(os.path.join(d, "x.npy"),
             rng.standard_normal((3, 16)).astype(np.float32))
+    # An elementwise chain (the MLP's products and their epilogues are
+    # gcomp-fuse-conv's; this gives gcomp-fuse-elementwise three fusions).
+    chain = make_model(
+        [helper.make_node("Add", ["x", "c1"], ["a"], name="add"),
+         helper.make_node("Mul", ["a", "c2"], ["b"], name="mul"),
+         helper.make_node("Tanh", ["b"], ["t"], name="tanh"),
+         helper.make_node("Add", ["t", "c3"], ["y"], name="add2")],
+        [tensor_info("x", [3, 16])], [tensor_info("y", [3, 16])],
+        {"c1": rng.standard_normal(16).astype(np.float32),
+         "c2": rng.standard_normal(16).astype(np.float32),
+         "c3": rng.standard_normal(16).astype(np.float32)})
+    chain_path = os.path.join(d, "chain.onnx")
+    onnx.save(chain, chain_path)
     base = [DEBUG, "compare", path, "--input", f"x={d}/x.npy"]
 
     def agrees():
@@ -77,31 +90,21 @@ with tempfile.TemporaryDirectory() as d:
         print("PASS bisect with nothing wrong")
 
     def bisect_broken():
-        r = run([DEBUG, "bisect", path, "--input", f"x={d}/x.npy", "--json",
-                 "--", "--debug-miscompile", "gcomp-fuse-elementwise"])
+        r = run([DEBUG, "bisect", chain_path, "--input", f"x={d}/x.npy",
+                 "--json", "--", "--debug-miscompile",
+                 "gcomp-fuse-elementwise"])
         assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
         result = json.loads(r.stdout)
         assert result["culprit"] == ["gcomp-fuse-elementwise"], result
-        r = run([DEBUG, "bisect", path, "--input", f"x={d}/x.npy",
+        r = run([DEBUG, "bisect", chain_path, "--input", f"x={d}/x.npy",
                  "--", "--debug-miscompile", "gcomp-fuse-elementwise"])
         assert "Disabling 'gcomp-fuse-elementwise' makes the outputs agree" \
             in r.stdout, r.stdout
         print("PASS bisect names gcomp-fuse-elementwise")
 
     def bisect_fusion():
-        # An elementwise chain fuses three times; only fusion #1 is broken:
-        # bisect must name it and its nodes.
-        chain = make_model(
-            [helper.make_node("Add", ["x", "c1"], ["a"], name="add"),
-             helper.make_node("Mul", ["a", "c2"], ["b"], name="mul"),
-             helper.make_node("Tanh", ["b"], ["t"], name="tanh"),
-             helper.make_node("Add", ["t", "c3"], ["y"], name="add2")],
-            [tensor_info("x", [3, 16])], [tensor_info("y", [3, 16])],
-            {"c1": rng.standard_normal(16).astype(np.float32),
-             "c2": rng.standard_normal(16).astype(np.float32),
-             "c3": rng.standard_normal(16).astype(np.float32)})
-        chain_path = os.path.join(d, "chain.onnx")
-        onnx.save(chain, chain_path)
+        # Fusion #1 of the chain's three is broken: bisect must name it and
+        # its nodes.
         flags = ["--", "--debug-miscompile", "gcomp-fuse-elementwise:1"]
         fusions = run([os.path.join(BIN, "gcomp"), chain_path, "-o", f"{d}/f.so",
                        "--debug-print-fusions"]).stderr

@@ -69,21 +69,41 @@ std::optional<std::array<float, 2>> absorbClamp(SmallVector<Operation *> &chain,
   return clamp;
 }
 
-/// A constant f32 weight read as the row-major [k, n] matrix (a conv's
-/// [KH, KW, C, M] weight is the [KH * KW * C, M] one), packed for the
-/// runtime's GEMM; null if its elements cannot be read.
-ElementsAttr packedWeight(ConstantOp constant, int64_t k, int64_t n) {
+/// The elements of a constant f32 tensor, if they can be read.
+std::optional<std::vector<float>> floatElements(ConstantOp constant) {
   auto type = cast<RankedTensorType>(constant.getType());
-  if (!type.hasStaticShape() || !type.getElementType().isF32() ||
-      type.getNumElements() != k * n)
-    return {};
-  std::optional<ArrayRef<char>> raw = rawElements(constant.getValue());
-  if (!raw || raw->size() != type.getNumElements() * sizeof(float))
-    return {};
-  // Copied into a float array: the blob carries no alignment guarantee.
+  if (!type.hasStaticShape() || !type.getElementType().isF32())
+    return std::nullopt;
   std::vector<float> data(type.getNumElements());
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+      dense && dense.isSplat()) {
+    std::fill(data.begin(), data.end(), dense.getSplatValue<float>());
+    return data;
+  }
+  std::optional<ArrayRef<char>> raw = rawElements(constant.getValue());
+  if (!raw || raw->size() != data.size() * sizeof(float))
+    return std::nullopt;
+  // Copied into a float array: the blob carries no alignment guarantee.
   std::memcpy(data.data(), raw->data(), raw->size());
-  std::vector<float> packed = packGemmB(data.data(), k, n, n, 1);
+  return data;
+}
+
+/// A constant f32 weight read as the row-major [k, n] matrix (a conv's
+/// [KH, KW, C, M] weight is the [KH * KW * C, M] one), or with `transposed`
+/// as the transpose of a row-major [n, k] one, times `scale`, packed for
+/// the runtime's GEMM; null if its elements cannot be read.
+ElementsAttr packedWeight(ConstantOp constant, int64_t k, int64_t n,
+                          bool transposed = false, float scale = 1.0f) {
+  auto type = cast<RankedTensorType>(constant.getType());
+  std::optional<std::vector<float>> data = floatElements(constant);
+  if (!data || type.getNumElements() != k * n)
+    return {};
+  if (scale != 1.0f)
+    for (float &v : *data)
+      v *= scale;
+  std::vector<float> packed =
+      transposed ? packGemmB(data->data(), k, n, 1, k)
+                 : packGemmB(data->data(), k, n, n, 1);
   auto packedType = RankedTensorType::get(
       {static_cast<int64_t>(packed.size())}, type.getElementType());
   ArrayRef<char> bytes(reinterpret_cast<const char *>(packed.data()),
@@ -179,15 +199,93 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
   void runOnOperation() override {
     SmallVector<Operation *> anchors;
     getOperation().walk([&](Operation *op) {
-      if (isa<ConvOp, MatMulOp>(op))
+      if (isa<ConvOp, MatMulOp, GemmOp>(op))
         anchors.push_back(op);
     });
     for (Operation *op : anchors) {
       if (auto conv = dyn_cast<ConvOp>(op))
         fuse(conv);
+      else if (auto gemm = dyn_cast<GemmOp>(op))
+        fuse(gemm);
       else
         fuse(cast<MatMulOp>(op));
     }
+  }
+
+  /// Gemm(x[M, K], W, C) with a constant W ([K, N], or [N, K] with trans_b)
+  /// and C absent or a constant [N] or [1, N]: a product whose alpha goes
+  /// into the packed weight and whose beta * C is the bias (a classifier
+  /// head, with what follows it).
+  void fuse(GemmOp gemm) {
+    auto x = dyn_cast<RankedTensorType>(gemm.getA().getType());
+    auto out = dyn_cast<RankedTensorType>(gemm.getType());
+    auto weight = gemm.getB().getDefiningOp<ConstantOp>();
+    if (!x || !out || !weight || gemm.getTransA() || !x.hasStaticShape() ||
+        !out.hasStaticShape() || !x.getElementType().isF32() ||
+        x.getDimSize(1) < minChannels)
+      return;
+    int64_t k = x.getDimSize(1), n = out.getDimSize(1);
+    std::optional<std::vector<float>> bias;
+    if (Value c = gemm.getC()) {
+      auto cType = cast<RankedTensorType>(c.getType());
+      auto constant = c.getDefiningOp<ConstantOp>();
+      if (!constant || cType.getNumElements() != n ||
+          cType.getDimSize(cType.getRank() - 1) != n)
+        return;
+      bias = floatElements(constant);
+      if (!bias)
+        return;
+      for (float &v : *bias)
+        v *= gemm.getBeta().convertToFloat();
+    }
+    ElementsAttr packed = packedWeight(weight, k, n, gemm.getTransB(),
+                                       gemm.getAlpha().convertToFloat());
+    if (!packed)
+      return;
+    // Without C, an add of a constant [N] after it is the bias.
+    Epilogue epilogue(gemm, out, bias ? std::nullopt : std::optional(n));
+
+    OpBuilder b(epilogue.chain.back());
+    Location loc =
+        b.getFusedLoc({gemm.getLoc(), epilogue.chain.back()->getLoc()});
+    int64_t m = x.getDimSize(0);
+    auto rowsType = [&](int64_t c) {
+      return RankedTensorType::get({1, 1, m, c}, x.getElementType());
+    };
+    auto vectorType = RankedTensorType::get({n}, x.getElementType());
+    auto makeBias = [&]() -> Value {
+      if (bias)
+        return ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(vectorType, ArrayRef<float>(*bias)));
+      if (epilogue.bias)
+        return ReshapeOp::create(b, loc, vectorType, epilogue.bias);
+      return {};
+    };
+    buildRows(b, loc, epilogue, gemm.getA(), weight.getLoc(), packed,
+              makeBias, out, rowsType(k), rowsType(n));
+  }
+
+  /// The fused op of a product of `lhs` (as `inType` rows) and a packed
+  /// weight, with the epilogue, replacing the chain with a value of `out`.
+  void buildRows(OpBuilder &b, Location loc, Epilogue &epilogue, Value lhs,
+                 Location weightLoc, ElementsAttr packed,
+                 function_ref<Value()> makeBias, RankedTensorType out,
+                 RankedTensorType inType, RankedTensorType outType) {
+    Value input = ReshapeOp::create(b, loc, inType, lhs);
+    Value weight = ConstantOp::create(b, weightLoc, packed);
+    Value init = epilogue.residual
+                     ? ReshapeOp::create(b, loc, outType, epilogue.residual)
+                           .getResult()
+                     : tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                               out.getElementType())
+                           .getResult();
+    Value biasVector = makeBias();
+    FusedConvOp fused = epilogue.build(
+        b, loc, outType, input, weight, init, biasVector, {1, 1},
+        b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({1, 1}),
+        b.getDenseI64ArrayAttr({0, 0, 0, 0}));
+    epilogue.replace(ReshapeOp::create(b, loc, out, fused.getResult()));
   }
 
   /// A product x[..., M, K] * W[K, N] with a constant W is a 1x1 conv over
@@ -216,24 +314,15 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     auto rowsType = [&](int64_t c) {
       return RankedTensorType::get({1, 1, rows, c}, x.getElementType());
     };
-    Value input = ReshapeOp::create(b, loc, rowsType(k), matmul.getLhs());
-    Value weight = ConstantOp::create(b, constant.getLoc(), packed);
-    Value init = epilogue.residual
-                     ? ReshapeOp::create(b, loc, rowsType(n), epilogue.residual)
-                           .getResult()
-                     : tensor::EmptyOp::create(b, loc, rowsType(n).getShape(),
-                                               out.getElementType())
-                           .getResult();
-    Value biasVector;
-    if (epilogue.bias)
-      biasVector = ReshapeOp::create(
+    auto makeBias = [&]() -> Value {
+      if (!epilogue.bias)
+        return {};
+      return ReshapeOp::create(
           b, loc, RankedTensorType::get({n}, x.getElementType()),
           epilogue.bias);
-    FusedConvOp fused = epilogue.build(
-        b, loc, rowsType(n), input, weight, init, biasVector, {1, 1},
-        b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({1, 1}),
-        b.getDenseI64ArrayAttr({0, 0, 0, 0}));
-    epilogue.replace(ReshapeOp::create(b, loc, out, fused.getResult()));
+    };
+    buildRows(b, loc, epilogue, matmul.getLhs(), constant.getLoc(), packed,
+              makeBias, out, rowsType(k), rowsType(n));
   }
 
   void fuse(ConvOp conv) {

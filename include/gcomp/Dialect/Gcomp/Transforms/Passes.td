@@ -271,6 +271,12 @@ def GcompFuseConv : Pass<"gcomp-fuse-conv", "mlir::func::FuncOp"> {
     importer), residual add and ReLU are one kernel. Convs with fewer
     channels (a network's first conv, 3 channels) keep the im2col GEMM,
     which uses the machine better on so short a reduction.
+
+    Products with a constant weight are the same kernel as a 1x1 conv over
+    their rows: a `gcomp.matmul` x[..., K] * W[K, N] (an add of a constant
+    [N] after it is its bias), and a `gcomp.gemm` with a constant B (either
+    orientation), no transposed A, and C absent or a constant [N] / [1, N]
+    (alpha is folded into the packed weight, beta * C is the bias).
   }];
   let options = [
     Option<"minChannels", "min-channels", "int64_t", /*default=*/"1",
@@ -294,6 +300,26 @@ def GcompPoolKernels : Pass<"gcomp-pool-kernels", "mlir::func::FuncOp"> {
     the whole image.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
+def GcompWriteOutputsInPlace
+    : Pass<"gcomp-write-outputs-in-place", "mlir::ModuleOp"> {
+  let summary = "Kernels write the entry's outputs directly instead of a "
+                "buffer copied into them at the end";
+  let description = [{
+    After bufferization an output whose value is a reshape of a computed
+    buffer (a Flatten or Reshape before the graph's output) is computed
+    into a new buffer and copied into the caller's output buffer at the
+    end: a whole extra pass over the output, and a buffer. When the buffer
+    is an allocation of the entry whose bytes the output holds unchanged
+    (reshapes and casts of a dense row-major buffer), and nothing uses it
+    after the copy, this pass makes the allocation a view of the output
+    argument and drops the copy.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the entry function">,
+  ];
 }
 
 def GcompPlanBuffers : Pass<"gcomp-plan-buffers", "mlir::ModuleOp"> {
