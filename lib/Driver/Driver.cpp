@@ -54,16 +54,26 @@ std::string versionString() {
 namespace {
 
 /// A file written under a temporary name and renamed into place by
-/// commit(); removed if never committed.
+/// commit(); removed if never committed. A destination that exists and is
+/// not a regular file (/dev/null, a pipe) is written directly: renaming over
+/// it would replace the device with a file.
 class AtomicOutput {
 public:
   explicit AtomicOutput(StringRef finalPath) : finalPath(finalPath.str()) {}
   ~AtomicOutput() {
-    if (!tempPath.empty())
+    if (!tempPath.empty() && !direct)
       sys::fs::remove(tempPath);
   }
   /// Reserves the temporary path; the caller writes it.
   Error reserve() {
+    sys::fs::file_status status;
+    if (!sys::fs::status(finalPath, status) &&
+        sys::fs::exists(status) && !sys::fs::is_regular_file(status) &&
+        !sys::fs::is_directory(status)) {
+      direct = true;
+      tempPath = finalPath;
+      return Error::success();
+    }
     SmallString<256> model(finalPath);
     model += ".tmp-%%%%%%";
     int fd;
@@ -91,9 +101,10 @@ public:
     return Error::success();
   }
   Error commit() {
-    if (std::error_code ec = sys::fs::rename(tempPath, finalPath))
-      return createStringError("cannot write '" + finalPath +
-                               "': " + ec.message());
+    if (!direct)
+      if (std::error_code ec = sys::fs::rename(tempPath, finalPath))
+        return createStringError("cannot write '" + finalPath +
+                                 "': " + ec.message());
     tempPath.clear();
     return Error::success();
   }
@@ -101,6 +112,7 @@ public:
 
 private:
   std::string finalPath, tempPath;
+  bool direct = false;
 };
 
 class Compiler {
@@ -144,6 +156,7 @@ private:
   std::vector<std::pair<std::string, double>> phaseSeconds;
   size_t onnxNodes = 0;
   std::optional<GraphOpCounts> graphOps;
+  std::optional<int64_t> graphTensorBytes;
   std::optional<int64_t> constantBytesAfterBuffers;
   std::map<std::string, int64_t> kernels;
 
@@ -297,6 +310,8 @@ void Compiler::printStats(ModuleOp module) {
     moduleBytes(kWorkspaceBytesAttr, "arena_bytes");
     moduleBytes(kBufferBytesLowerBoundAttr, "buffer_bytes_lower_bound");
     moduleBytes(kBufferBytesNaiveAttr, "buffer_bytes_naive");
+    if (graphTensorBytes && module->hasAttr(kWorkspaceBytesAttr))
+      j.attribute("graph_tensor_bytes", *graphTensorBytes);
     if (constantBytesAfterBuffers)
       j.attribute("constant_bytes", *constantBytesAfterBuffers);
     j.attributeObject("compile_seconds", [&] {
@@ -415,6 +430,10 @@ int Compiler::run() {
     return 1;
   if (failed(mlir::verify(*module)))
     return 1;
+  if (options.stats)
+    if (auto entry =
+            module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName))
+      graphTensorBytes = intermediateTensorBytes(entry);
 
   // The header describes the model as imported (its signature); it and the
   // depfile are committed only once the main output is.

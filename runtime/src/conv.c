@@ -103,6 +103,7 @@ typedef struct conv_job {
   const float *clamp;
   float clamp_values[2];
   int64_t rows, k, width; /* GEMM rows (pixels), depth, packed width */
+  int nchw; /* `in` is [n, c, h, w] (GCOMP_CONV_INPUT_NCHW) */
   int split_rows;
   /* Pack blocks of A (an im2col gather into panels) rather than reading
    * rows in place. Measured on ResNet-50 (AVX2, one thread), packing wins
@@ -167,6 +168,28 @@ static int64_t chunk_rows(const conv_job *j, const row_origins *o, int64_t p,
   return len;
 }
 
+/* A channels-first input has no contiguous runs along K (the channels of a
+ * pixel are h * w floats apart), so its im2col entries are gathered one by
+ * one: K positions [p, p + len) of the MR rows, entry (q, i) to
+ * dst[q * q_stride + i * i_stride]. Only a network's stem reads its input
+ * so (3 channels, K = 147 for a 7x7 kernel), which makes this cheap next
+ * to the product. */
+static void gather_nchw(const conv_job *j, const row_origins *o, int64_t p,
+                        int64_t len, float *dst, int64_t q_stride,
+                        int64_t i_stride) {
+  for (int64_t q = 0; q < len; ++q) {
+    int64_t position = (p + q) / j->c, ch = (p + q) - position * j->c;
+    int64_t ky = position / j->kw, kx = position % j->kw;
+    for (int i = 0; i < MR; ++i) {
+      int64_t y = o->y0[i] + ky * j->dh, x = o->x0[i] + kx * j->dw;
+      int inside = y >= 0 && y < j->h && x >= 0 && x < j->w;
+      dst[q * q_stride + i * i_stride] =
+          inside ? j->in[((o->batch[i] * j->c + ch) * j->h + y) * j->w + x]
+                 : 0.0f;
+    }
+  }
+}
+
 /* Packs rows [ic, ic_end) x K range [pc, pc + kc) of im2col(in) into MR-row
  * panels (as gemm.c's pack_a), gathering from the input. */
 static void pack_block(const conv_job *j, int64_t ic, int64_t ic_end,
@@ -175,6 +198,10 @@ static void pack_block(const conv_job *j, int64_t ic, int64_t ic_end,
     int64_t h = ic_end - ir < MR ? ic_end - ir : MR;
     row_origins o;
     find_origins(j, ir, h, &o);
+    if (j->nchw) {
+      gather_nchw(j, &o, pc, kc, ap, MR, 1);
+      continue;
+    }
     for (int64_t p = pc; p < pc + kc;) {
       const float *rows[MR];
       int64_t len = chunk_rows(j, &o, p, pc + kc, rows);
@@ -218,7 +245,16 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
           find_origins(j, ir, h, &o);
           for (int64_t p = pc; p < pc + kc;) {
             const float *rows[MR];
-            int64_t len = chunk_rows(j, &o, p, pc + kc, rows);
+            float gathered[MR][KC];
+            int64_t len;
+            if (j->nchw) {
+              len = kc - (p - pc);
+              gather_nchw(j, &o, p, len, &gathered[0][0], 1, KC);
+              for (int i = 0; i < MR; ++i)
+                rows[i] = gathered[i];
+            } else {
+              len = chunk_rows(j, &o, p, pc + kc, rows);
+            }
             int first = p == 0, last = p + len == j->k;
             conv_tile(len, rows, panel + (p - pc) * NR, tile, j->m, h, w,
                       first ? bias : NULL, !first || j->accumulate,
@@ -257,6 +293,7 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                   .ow = ow, .m = m, .in = in, .weight = weight_packed,
                   .bias = bias, .out = out,
                   .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
+                  .nchw = (flags & GCOMP_CONV_INPUT_NCHW) != 0,
                   .rows = n * oh * ow, .k = kh * kw * c,
                   .width = (m + NR - 1) / NR * NR, .split_rows = 1,
                   .pack = 1};

@@ -18,6 +18,7 @@ struct ConvCase {
   int64_t n, h, w, c, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
   bool bias, accumulate, relu;
   bool clamp = false; // to [-0.25, 0.5], instead of relu
+  bool nchw = false;  // the input passed channels-first
 };
 
 int64_t clampBits(float lo, float hi) {
@@ -81,12 +82,22 @@ TEST_P(ConvNhwcTest, MatchesReference) {
           ref[at] = float(sum);
         }
 
+  // The same input channels-first, for GCOMP_CONV_INPUT_NCHW.
+  std::vector<float> inNchw(in.size());
+  for (int64_t b = 0; b < k.n; ++b)
+    for (int64_t y = 0; y < k.h; ++y)
+      for (int64_t x = 0; x < k.w; ++x)
+        for (int64_t ch = 0; ch < k.c; ++ch)
+          inNchw[((b * k.c + ch) * k.h + y) * k.w + x] =
+              in[((b * k.h + y) * k.w + x) * k.c + ch];
   __gcomp_conv2d_nhwc(k.n, k.h, k.w, k.c, k.kh, k.kw, k.sh, k.sw, k.dh, k.dw,
-                      k.pt, k.pl, oh, ow, k.m, in.data(), packed,
+                      k.pt, k.pl, oh, ow, k.m,
+                      k.nchw ? inNchw.data() : in.data(), packed,
                       k.bias ? bias.data() : nullptr, out.data(),
                       (k.accumulate ? GCOMP_CONV_ACCUMULATE : 0) |
                           (k.relu ? GCOMP_CONV_RELU : 0) |
-                          (k.clamp ? GCOMP_CONV_CLAMP : 0),
+                          (k.clamp ? GCOMP_CONV_CLAMP : 0) |
+                          (k.nchw ? GCOMP_CONV_INPUT_NCHW : 0),
                       clampBits(-0.25f, 0.5f));
   std::free(packed);
   for (size_t i = 0; i < out.size(); ++i)
@@ -115,6 +126,11 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{1, 3, 4, 6, 9, 2, 2, 1, 1, 1, 1, 3, 3, 2, 3, true, true, false},
         // Clip (ReLU6-like) on full tiles and on a partial panel.
         ConvCase{1, 9, 9, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, false, false, true},
-        ConvCase{2, 5, 6, 12, 7, 3, 2, 1, 2, 2, 1, 2, 0, 1, 2, false, true, false, true}));
+        ConvCase{2, 5, 6, 12, 7, 3, 2, 1, 2, 2, 1, 2, 0, 1, 2, false, true, false, true},
+        // Channels-first input: a stem conv (threaded), past a 256-deep
+        // slice, dilated and asymmetric with a batch of 2.
+        ConvCase{1, 40, 40, 3, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, true, false, true, false, true},
+        ConvCase{1, 6, 8, 300, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, true, false, false, true},
+        ConvCase{2, 5, 6, 12, 7, 3, 2, 1, 2, 2, 1, 2, 0, 1, 2, false, true, false, true, true}));
 
 } // namespace

@@ -201,3 +201,32 @@ func.func @gemm_not_fused(%x: tensor<4x3xf32>, %xt: tensor<3x4xf32>, %wv: tensor
   %c = gcomp.gemm %x, %w, %cm : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>
   return %a, %b, %c : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// -----
+
+// A channels-first input transposed only for the conv is read as it is:
+// the fused op takes it with input_nchw and the transpose goes away.
+// CHECK-LABEL: func.func @stem_nchw
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>)
+// CHECK-NOT: gcomp.transpose
+// CHECK: gcomp.fused_conv %[[X]], %{{.*}}, %{{.*}} {{{.*}}input_nchw{{.*}}} : (tensor<1x3x8x8xf32>, tensor<432xf32>, tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+func.func @stem_nchw(%x: tensor<1x3x8x8xf32>) -> tensor<1x8x8x16xf32> {
+  %w = gcomp.constant dense<0.5> : tensor<3x3x3x16xf32>
+  %t = gcomp.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x8x8xf32>) -> tensor<1x8x8x3xf32>
+  %c = gcomp.conv %t, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64, channels_last} : (tensor<1x8x8x3xf32>, tensor<3x3x3x16xf32>) -> tensor<1x8x8x16xf32>
+  return %c : tensor<1x8x8x16xf32>
+}
+
+// -----
+
+// The transposed input is also used elsewhere: the conv reads it.
+// CHECK-LABEL: func.func @stem_shared_transpose
+// CHECK: %[[T:.*]] = gcomp.transpose
+// CHECK: gcomp.fused_conv %[[T]]
+// CHECK-NOT: input_nchw
+func.func @stem_shared_transpose(%x: tensor<1x3x8x8xf32>) -> (tensor<1x8x8x16xf32>, tensor<1x8x8x3xf32>) {
+  %w = gcomp.constant dense<0.5> : tensor<3x3x3x16xf32>
+  %t = gcomp.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x8x8xf32>) -> tensor<1x8x8x3xf32>
+  %c = gcomp.conv %t, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64, channels_last} : (tensor<1x8x8x3xf32>, tensor<3x3x3x16xf32>) -> tensor<1x8x8x16xf32>
+  return %c, %t : tensor<1x8x8x16xf32>, tensor<1x8x8x3xf32>
+}

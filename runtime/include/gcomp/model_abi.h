@@ -145,12 +145,15 @@
  * positions outside the input counting as zero, act = min(max(., lo), hi)
  * when flags & 4, where the low and high 32 bits of clamp_bits are the f32
  * bit patterns of lo and hi (a ReLU6 is [0, 6]), else max(., 0) when
- * flags & 2, else the identity (NaN stays NaN). `out` must not overlap
- * `in`. Pointers are passed as integers. */
+ * flags & 2, else the identity (NaN stays NaN). With flags & 8 `in` is
+ * [n, c, h, w] instead (element [b, y, x, ch] at in[((b * c + ch) * h + y)
+ * * w + x]). `out` must not overlap `in`. Pointers are passed as
+ * integers. */
 #define GCOMP_SYM_CONV2D_NHWC "__gcomp_conv2d_nhwc"
 #define GCOMP_CONV_ACCUMULATE 1
 #define GCOMP_CONV_RELU 2
 #define GCOMP_CONV_CLAMP 4
+#define GCOMP_CONV_INPUT_NCHW 8
 
 /* void GCOMP_SYM_POOL2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
  *                            int64_t kh, int64_t kw, int64_t sh, int64_t sw,

@@ -198,3 +198,13 @@ func.func @pool_runtime_kernel_nchw(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf
   %y = gcomp.max_pool %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, runtime_kernel} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// With input_nchw the input's dims are [N, C, H, W]: 3 channels here, so
+// the packed weight of a 3x3 conv to 16 channels has 27 x 16 floats.
+func.func @fused_conv_nchw_weight(%x: tensor<1x3x5x5xf32>, %w: tensor<576xf32>, %i: tensor<1x5x5x16xf32>) -> tensor<1x5x5x16xf32> {
+  // expected-error @+1 {{packed weight must hold 432 floats (27 x 16 in panels of 16), has 576}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, input_nchw} : (tensor<1x3x5x5xf32>, tensor<576xf32>, tensor<1x5x5x16xf32>) -> tensor<1x5x5x16xf32>
+  return %y : tensor<1x5x5x16xf32>
+}

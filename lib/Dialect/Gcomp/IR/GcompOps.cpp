@@ -558,6 +558,11 @@ LogicalResult FusedConvOp::verify() {
       !in.getElementType().isF32() || !out.getElementType().isF32())
     return emitOpError() << "expects static f32 [N, H, W, C] input and "
                             "result and a packed 1-D weight";
+  // The input's dims in [N, H, W, C] order.
+  SmallVector<int64_t> inNHWC(in.getShape());
+  if (getInputNchw())
+    inNHWC = {in.getDimSize(0), in.getDimSize(2), in.getDimSize(3),
+              in.getDimSize(1)};
   if (getInit().getType() != out)
     return emitOpError() << "init must have the result's type " << out;
   if (getKernel().size() != 2 ||
@@ -565,7 +570,7 @@ LogicalResult FusedConvOp::verify() {
     return emitOpError() << "expects a positive [KH, KW] kernel";
   if (failed(verifyWindow(*this, 2, getStrides(), getDilations(), getPads())))
     return failure();
-  int64_t c = in.getDimSize(3), m = out.getDimSize(3);
+  int64_t c = inNHWC[3], m = out.getDimSize(3);
   int64_t k = getKernel()[0] * getKernel()[1] * c;
   const int64_t panel = GCOMP_SGEMM_PANEL;
   int64_t packed = k * ((m + panel - 1) / panel * panel);
@@ -583,11 +588,11 @@ LogicalResult FusedConvOp::verify() {
     if (getRelu())
       return emitOpError() << "takes relu or clamp, not both";
   }
-  if (out.getDimSize(0) != in.getDimSize(0))
+  if (out.getDimSize(0) != inNHWC[0])
     return emitOpError() << "batch of input and result differ";
   for (int64_t d = 0; d < 2; ++d) {
     int64_t expected = windowOutputSize(
-        in.getDimSize(d + 1), getKernel()[d], getStrides()[d],
+        inNHWC[d + 1], getKernel()[d], getStrides()[d],
         getDilations()[d], getPads()[d], getPads()[d + 2]);
     if (out.getDimSize(d + 1) != expected)
       return emitOpError() << "spatial dim " << d << " should be " << expected

@@ -350,11 +350,25 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
                      : tensor::EmptyOp::create(b, loc, out.getShape(),
                                                out.getElementType())
                            .getResult();
+    // A channels-first input transposed for this conv alone (a network's
+    // input before its stem) is read as it is: the kernel's gather takes
+    // either layout, and the transpose was a full pass over the input.
+    Value input = conv.getInput();
+    auto transpose = input.getDefiningOp<TransposeOp>();
+    bool inputNchw = transpose &&
+                     transpose.getPerm() == ArrayRef<int64_t>{0, 2, 3, 1} &&
+                     input.hasOneUse();
+    if (inputNchw)
+      input = transpose.getInput();
     FusedConvOp fused = epilogue.build(
-        b, loc, out, conv.getInput(), weight, init, conv.getBias(),
+        b, loc, out, input, weight, init, conv.getBias(),
         {weightType.getDimSize(0), weightType.getDimSize(1)},
         conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr());
+    if (inputNchw)
+      fused.setInputNchw(true);
     epilogue.replace(fused.getResult());
+    if (inputNchw)
+      transpose->erase();
   }
 };
 

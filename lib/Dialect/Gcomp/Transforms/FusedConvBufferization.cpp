@@ -86,10 +86,14 @@ struct FusedConvBufferization
       return arith::ConstantOp::create(rewriter, loc,
                                        rewriter.getI64IntegerAttr(v));
     };
-    ArrayRef<int64_t> inShape = conv.getInput().getType().getShape();
+    // The kernel takes the input's dims in [N, H, W, C] order.
+    SmallVector<int64_t> inShape(conv.getInput().getType().getShape());
+    if (conv.getInputNchw())
+      inShape = {inShape[0], inShape[2], inShape[3], inShape[1]};
     ArrayRef<int64_t> outShape = conv.getType().getShape();
     int64_t flags = (conv.getAccumulate() ? GCOMP_CONV_ACCUMULATE : 0) |
-                    (conv.getRelu() ? GCOMP_CONV_RELU : 0);
+                    (conv.getRelu() ? GCOMP_CONV_RELU : 0) |
+                    (conv.getInputNchw() ? GCOMP_CONV_INPUT_NCHW : 0);
     // The clamp's bounds travel as the bit patterns of two f32s.
     uint64_t clampBits = 0;
     if (std::optional<ArrayRef<float>> clamp = conv.getClamp()) {

@@ -20,6 +20,29 @@ GraphOpCounts countGraphOps(func::FuncOp entry) {
   return counts;
 }
 
+int64_t intermediateTensorBytes(func::FuncOp entry) {
+  llvm::DenseSet<Value> outputs;
+  entry.walk([&](func::ReturnOp ret) {
+    for (Value v : ret.getOperands())
+      outputs.insert(v);
+  });
+  int64_t bytes = 0;
+  entry.walk([&](Operation *op) {
+    if (!isa<GcompDialect>(op->getDialect()) || isa<ConstantOp>(op))
+      return;
+    for (Value result : op->getResults()) {
+      auto type = dyn_cast<RankedTensorType>(result.getType());
+      if (!type || !type.hasStaticShape() || outputs.contains(result) ||
+          !type.getElementType().isIntOrFloat())
+        continue;
+      int64_t elementBytes =
+          (type.getElementType().getIntOrFloatBitWidth() + 7) / 8;
+      bytes += type.getNumElements() * elementBytes;
+    }
+  });
+  return bytes;
+}
+
 /// "sgemm" for a call of "gcomp.k5.sgemm.conv1"; empty for other callees.
 static StringRef outlinedKernelKind(StringRef callee) {
   if (!callee.consume_front("gcomp.k"))

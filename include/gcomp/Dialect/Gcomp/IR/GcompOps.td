@@ -403,6 +403,9 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
     otherwise; bufferization reuses its buffer for the result where it can.
     `relu` applies max(x, 0) last; `clamp = [lo, hi]` (instead of `relu`)
     applies min(max(x, lo), hi), as ONNX Clip does (MobileNet's ReLU6).
+    With `input_nchw` the input is [N, C, H, W] instead (the model's
+    channels-first input, read by the kernel's gather without a transposed
+    copy); the result stays channels-last.
 
     Example:
     ```mlir
@@ -419,7 +422,8 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
                    DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                    DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
                    UnitAttr:$accumulate, UnitAttr:$relu,
-                   OptionalAttr<DenseF32ArrayAttr>:$clamp);
+                   OptionalAttr<DenseF32ArrayAttr>:$clamp,
+                   UnitAttr:$input_nchw);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight `,` $init (`,` $bias^)? attr-dict `:`

@@ -23,6 +23,12 @@ struct GraphOpCounts {
 /// The gcomp dialect ops of a graph-level entry function.
 GraphOpCounts countGraphOps(mlir::func::FuncOp entry);
 
+/// Bytes of every intermediate tensor of a graph-level entry function: the
+/// results of its gcomp ops other than constants and the graph's outputs,
+/// with static shapes. Measured on the graph as imported, it is what a
+/// runtime that gave each ONNX node output its own buffer would allocate.
+int64_t intermediateTensorBytes(mlir::func::FuncOp entry);
+
 /// The kernels a bufferized entry function runs, by kind ("sgemm",
 /// "generic", "transpose"...): the outlined kernel calls and the kernels
 /// left inline, as gcomp-outline-kernels and gcomp-instrument-kernels see
