@@ -14,7 +14,7 @@
 void gcomp::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<GcompDialect>();
   registerFusedConvBufferization(registry);
-  registerPoolBufferization(registry);
+  registerRuntimeKernelBufferization(registry);
   // The pipelines use linalg, tensor, bufferization, memref, scf, cf, math,
   // llvm and their interfaces; registering all upstream dialects keeps
   // gcomp-opt usable on any IR the pipelines print.

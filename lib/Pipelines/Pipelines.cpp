@@ -37,6 +37,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     return {opt("canonicalize"), opt("gcomp-channels-last", true),
             opt("canonicalize"), opt("gcomp-fuse-conv", true),
             opt("gcomp-pool-kernels", true),
+            opt("gcomp-softmax-kernels", true),
             opt("canonicalize"), opt("cse")};
   case Phase::Linalg: {
     std::string fuse = "gcomp-fuse-elementwise";

@@ -94,6 +94,12 @@ GCOMP_HIDDEN void __gcomp_pool2d_nhwc(
     int64_t pad_left, int64_t pad_bottom, int64_t pad_right, int64_t oh,
     int64_t ow, const float *in, float *out, int64_t flags);
 
+/* Softmax along the last axis (softmax.c; see GCOMP_SYM_SOFTMAX_ROWS in
+ * model_abi.h). */
+GCOMP_HIDDEN void __gcomp_softmax_rows(int64_t rows, int64_t n,
+                                       const float *in, float *out,
+                                       int64_t scale_bits);
+
 /* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
  * model_abi.h). */
 GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,

@@ -229,8 +229,9 @@ struct ConvertGcompToLinalgPass
     target.addIllegalDialect<GcompDialect>();
     // Bufferizes straight into the runtime's conv kernel.
     target.addLegalOp<FusedConvOp>();
-    // Pools that the runtime computes bufferize into its call.
-    target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp>(
+    // Pools and softmaxes that the runtime computes bufferize into its
+    // call.
+    target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp>(
         [](Operation *op) { return op->hasAttr("runtime_kernel"); });
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,

@@ -247,6 +247,18 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
       return success();
     }
     Value input = adaptor.getInput();
+    if constexpr (!isLog) {
+      // softmax(scale * x): the scale first, as its own elementwise op.
+      float scale = op.getScale().convertToFloat();
+      if (scale != 1.0f) {
+        Value factor = arith::ConstantOp::create(
+            rewriter, loc, FloatAttr::get(elementType, scale));
+        input = elementwise(rewriter, loc, type, ValueRange{input},
+                            [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                              return arith::MulFOp::create(b, l, a[0], factor);
+                            });
+      }
+    }
     AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap dropAxis = identity.dropResult(axis);
     SmallVector<utils::IteratorType> parallel(rank, utils::IteratorType::parallel);

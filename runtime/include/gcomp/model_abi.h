@@ -175,6 +175,15 @@
 #define GCOMP_POOL_AVERAGE 1
 #define GCOMP_POOL_COUNT_INCLUDE_PAD 2
 
+/* void GCOMP_SYM_SOFTMAX_ROWS(int64_t rows, int64_t n, const float *in,
+ *                             float *out, int64_t scale_bits):
+ * defined by the runtime (C ABI, hidden). For each of `rows` rows of n
+ * contiguous floats: out = exp(s * (in - max(in))) / sum(exp(s * (in -
+ * max(in)))), where s (> 0) is the f32 whose bit pattern is the low 32
+ * bits of scale_bits, i.e. softmax(s * in). A row with a NaN is all NaN.
+ * `out` may be `in`. Pointers are passed as integers. */
+#define GCOMP_SYM_SOFTMAX_ROWS "__gcomp_softmax_rows"
+
 /* void GCOMP_SYM_PARALLEL_FOR(void (*task)(void *ctx, int64_t lo,
  *                                        int64_t hi),
  *                             void *ctx, int64_t begin, int64_t end):

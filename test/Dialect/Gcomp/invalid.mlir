@@ -208,3 +208,19 @@ func.func @fused_conv_nchw_weight(%x: tensor<1x3x5x5xf32>, %w: tensor<576xf32>, 
   %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, input_nchw} : (tensor<1x3x5x5xf32>, tensor<576xf32>, tensor<1x5x5x16xf32>) -> tensor<1x5x5x16xf32>
   return %y : tensor<1x5x5x16xf32>
 }
+
+// -----
+
+func.func @softmax_scale(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{scale must be positive, got -1}}
+  %y = gcomp.softmax %x {axis = 1 : i64, scale = -1.0 : f32} : tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @softmax_runtime_axis(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{runtime_kernel needs a static f32 tensor and the last axis}}
+  %y = gcomp.softmax %x {axis = 0 : i64, runtime_kernel} : tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}

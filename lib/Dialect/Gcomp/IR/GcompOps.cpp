@@ -443,7 +443,21 @@ static LogicalResult verifySoftmaxAxis(OpT op) {
   return success();
 }
 
-LogicalResult SoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
+LogicalResult SoftmaxOp::verify() {
+  if (failed(verifySoftmaxAxis(*this)))
+    return failure();
+  if (!(getScale().convertToFloat() > 0.0f))
+    return emitOpError() << "scale must be positive, got "
+                         << getScale().convertToFloat();
+  RankedTensorType type = getType();
+  if (getRuntimeKernel() &&
+      (!type.hasStaticShape() || !type.getElementType().isF32() ||
+       type.getRank() == 0 ||
+       static_cast<int64_t>(getAxis()) != type.getRank() - 1))
+    return emitOpError() << "runtime_kernel needs a static f32 tensor and "
+                            "the last axis";
+  return success();
+}
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 
 //===----------------------------------------------------------------------===//

@@ -33,19 +33,31 @@ std::string nodeNames(Location loc) {
 /// or the op only moves data.
 int64_t estimateFlops(Operation *op) {
   if (auto call = dyn_cast<func::CallOp>(op)) {
-    // __gcomp_sgemm(m, n, k, ..., batch, ...): 2 m n k batch (batch is
-    // argument 12, or 10 with B packed);
-    // __gcomp_dwconv2d(channels, ..., kh, kw, ..., oh, ow, ...): 2 c kh kw oh ow.
-    SmallVector<unsigned> factors = {0, 4, 5, 10, 11};
-    if (call.getCallee() == GCOMP_SYM_SGEMM)
+    // The product of the constant arguments at `factors`, times
+    // `perElement` operations.
+    SmallVector<unsigned> factors;
+    int64_t perElement = 2; // a multiply-add
+    StringRef callee = call.getCallee();
+    if (callee == GCOMP_SYM_SGEMM) // m n k batch
       factors = {0, 1, 2, 12};
-    else if (call.getCallee() == GCOMP_SYM_SGEMM_PACKED_B)
+    else if (callee == GCOMP_SYM_SGEMM_PACKED_B)
       factors = {0, 1, 2, 10};
-    else if (call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC)
-      factors = {0, 3, 4, 5, 12, 13}; // 2 n c kh kw oh ow
-    else if (call.getCallee() == GCOMP_SYM_CONV2D_NHWC)
-      factors = {0, 3, 4, 5, 12, 13, 14}; // 2 n c kh kw oh ow m
-    int64_t flops = 2;
+    else if (callee == GCOMP_SYM_DWCONV2D) // channels kh kw oh ow
+      factors = {0, 4, 5, 10, 11};
+    else if (callee == GCOMP_SYM_DWCONV2D_NHWC)
+      factors = {0, 3, 4, 5, 12, 13}; // n c kh kw oh ow
+    else if (callee == GCOMP_SYM_CONV2D_NHWC)
+      factors = {0, 3, 4, 5, 12, 13, 14}; // n c kh kw oh ow m
+    else if (callee == GCOMP_SYM_POOL2D_NHWC) {
+      factors = {0, 3, 4, 5, 14, 15}; // n c kh kw oh ow, one op each
+      perElement = 1;
+    } else if (callee == GCOMP_SYM_SOFTMAX_ROWS) {
+      factors = {0, 1}; // rows n: max, subtract, scale, exp, sum, divide
+      perElement = 6;
+    } else {
+      return 0;
+    }
+    int64_t flops = perElement;
     for (unsigned i : factors) {
       IntegerAttr v;
       if (!matchPattern(call.getOperand(i), m_Constant(&v)))

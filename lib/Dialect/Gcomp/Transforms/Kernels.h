@@ -65,7 +65,8 @@ inline bool isKernel(mlir::Operation *op) {
            call.getCallee() == GCOMP_SYM_DWCONV2D || // DepthwiseToRuntimeCall
            call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC ||
            call.getCallee() == GCOMP_SYM_CONV2D_NHWC || // FusedConvOp
-           call.getCallee() == GCOMP_SYM_POOL2D_NHWC;   // PoolBufferization
+           call.getCallee() == GCOMP_SYM_POOL2D_NHWC || // runtime_kernel ops
+           call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS;
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
 }
@@ -87,6 +88,7 @@ inline std::string kernelLabel(size_t index, mlir::Operation *op) {
            (isGemmCall(call)                                ? "sgemm"
             : call.getCallee() == GCOMP_SYM_CONV2D_NHWC ? "conv"
             : call.getCallee() == GCOMP_SYM_POOL2D_NHWC ? "pool"
+            : call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ? "softmax"
                                                         : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();
   return "k" + std::to_string(index) + "." +

@@ -232,13 +232,28 @@ def Gcomp_SoftmaxOp : Gcomp_Op<"softmax",
     the input to 2-D at `axis`, into reshapes around this op. `axis` is
     normalized to be non-negative.
 
+    `scale` (positive; 1 by default) makes it the softmax of `scale * x`,
+    which is how gcomp-softmax-kernels absorbs an attention score's
+    1/sqrt(d). With `runtime_kernel` (set by that pass; needs the last axis,
+    f32 and a static shape) the op bufferizes into one call of the
+    runtime's __gcomp_softmax_rows instead of being lowered to linalg.
+
     Example:
     ```mlir
     %y = gcomp.softmax %x {axis = 1 : i64} : tensor<2x10xf32>
     ```
   }];
-  let arguments = (ins Gcomp_FloatTensor:$input, I64Attr:$axis);
+  let arguments = (ins Gcomp_FloatTensor:$input, I64Attr:$axis,
+                   DefaultValuedAttr<F32Attr, "1.0">:$scale,
+                   UnitAttr:$runtime_kernel);
   let results = (outs Gcomp_FloatTensor:$result);
+  let builders = [
+    // The plain ONNX softmax: scale 1, lowered to linalg.
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::IntegerAttr":$axis), [{
+      build($_builder, $_state, input.getType(), input, axis,
+            $_builder.getF32FloatAttr(1.0f), /*runtime_kernel=*/nullptr);
+    }]>
+  ];
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }

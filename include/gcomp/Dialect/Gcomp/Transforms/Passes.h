@@ -28,8 +28,9 @@ inline constexpr llvm::StringLiteral kParallelKernelAttr = "gcomp.parallel";
 
 /// Attaches gcomp.fused_conv's bufferization (into a runtime call).
 void registerFusedConvBufferization(mlir::DialectRegistry &registry);
-/// Bufferization of pools marked `runtime_kernel` (PoolBufferization.cpp).
-void registerPoolBufferization(mlir::DialectRegistry &registry);
+/// Bufferization of the ops marked `runtime_kernel` (pools, softmax) into
+/// runtime calls (RuntimeKernelBufferization.cpp).
+void registerRuntimeKernelBufferization(mlir::DialectRegistry &registry);
 
 /// Module attributes recording the entry's input and output counts.
 inline constexpr llvm::StringLiteral kNumInputsAttr = "gcomp.num_inputs";

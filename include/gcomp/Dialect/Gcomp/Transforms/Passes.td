@@ -302,6 +302,21 @@ def GcompPoolKernels : Pass<"gcomp-pool-kernels", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def GcompSoftmaxKernels
+    : Pass<"gcomp-softmax-kernels", "mlir::func::FuncOp"> {
+  let summary = "Softmax along the last axis as one runtime kernel, with "
+                "the scale before it absorbed";
+  let description = [{
+    Marks f32 `gcomp.softmax` ops over the last axis of a static tensor
+    `runtime_kernel`: one call of the runtime's __gcomp_softmax_rows, which
+    reads each row while it is in cache, where the linalg lowering makes
+    eight kernels (two reductions with their initializations, the
+    exponentials, the division). A multiplication or division by a
+    positive constant whose only user is the softmax (attention's
+    1/sqrt(d)) becomes the softmax's `scale`.
+  }];
+}
+
 def GcompWriteOutputsInPlace
     : Pass<"gcomp-write-outputs-in-place", "mlir::ModuleOp"> {
   let summary = "Kernels write the entry's outputs directly instead of a "

@@ -31,3 +31,17 @@ func.func @max(%x: tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32> {
   %y = gcomp.max_pool %x {channels_last, runtime_kernel, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x8x8x4xf32>) -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// A runtime-kernel softmax: rows, row length, input, output, and the
+// scale's f32 bit pattern (0.125 = 0x3E000000 = 1040187392).
+// CHECK-LABEL: func.func @softmax
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant 6 : i64
+// CHECK-DAG: %[[N:.*]] = arith.constant 8 : i64
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant 1040187392 : i64
+// CHECK: call @__gcomp_softmax_rows(%[[ROWS]], %[[N]], %{{.*}}, %{{.*}}, %[[SCALE]])
+func.func @softmax(%x: tensor<2x3x8xf32>) -> tensor<2x3x8xf32> {
+  %y = gcomp.softmax %x {axis = 2 : i64, runtime_kernel, scale = 0.125 : f32} : tensor<2x3x8xf32>
+  return %y : tensor<2x3x8xf32>
+}

@@ -1,0 +1,94 @@
+/*===- softmax.c - softmax along the last axis, row by row ----------------===*
+ *
+ * __gcomp_softmax_rows (model_abi.h). Lowered through linalg, a softmax is
+ * two reductions, each with its own initialization and pass, and the
+ * exponentials twice: eight kernels and as many passes over the tensor.
+ * Here each row is read for its max, then once to write exp(scale * (x -
+ * max)) while summing it, then scaled in place: the row stays in cache
+ * throughout. The exponential is vmath.h's, so the loops vectorize; rows
+ * are spread over the thread pool.
+ *===----------------------------------------------------------------------===*/
+
+#include "gcomp/model_abi.h"
+#include "internal.h"
+#include "vmath.h"
+
+#include <math.h>
+#include <pthread.h>
+
+typedef struct softmax_job {
+  int64_t rows, n;
+  const float *in;
+  float *out;
+  float scale;
+} softmax_job;
+
+#define SOFTMAX_ROW_BODY                                                       \
+  {                                                                            \
+    float m = -INFINITY;                                                       \
+    int nan = 0;                                                               \
+    for (int64_t i = 0; i < n; ++i) {                                          \
+      m = x[i] > m ? x[i] : m;                                                 \
+      nan |= x[i] != x[i];                                                     \
+    }                                                                          \
+    if (nan) { /* NaN anywhere makes the whole row NaN, as in the math */     \
+      for (int64_t i = 0; i < n; ++i)                                          \
+        y[i] = NAN;                                                            \
+      return;                                                                  \
+    }                                                                          \
+    float sum = 0.0f;                                                          \
+    for (int64_t i = 0; i < n; ++i) {                                          \
+      float e = gcomp_exp(scale * (x[i] - m));                                 \
+      y[i] = e;                                                                \
+      sum += e;                                                                \
+    }                                                                          \
+    float inv = 1.0f / sum;                                                    \
+    for (int64_t i = 0; i < n; ++i)                                            \
+      y[i] *= inv;                                                             \
+  }
+
+static void softmax_row_portable(const float *x, float *y, int64_t n,
+                                 float scale) SOFTMAX_ROW_BODY
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+__attribute__((target("avx2,fma"))) static void
+softmax_row_avx2(const float *x, float *y, int64_t n,
+                 float scale) SOFTMAX_ROW_BODY
+#endif
+
+typedef void (*softmax_row_fn)(const float *, float *, int64_t, float);
+static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+static softmax_row_fn softmax_row;
+
+static void choose_row(void) {
+  softmax_row = softmax_row_portable;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (gcomp_rt_cpu_has_feature("avx2") == 1 &&
+      gcomp_rt_cpu_has_feature("fma") == 1)
+    softmax_row = softmax_row_avx2;
+#endif
+}
+
+static void softmax_task(void *ctx, int i, int parts) {
+  const softmax_job *j = ctx;
+  int64_t lo = j->rows * i / parts, hi = j->rows * (i + 1) / parts;
+  for (int64_t r = lo; r < hi; ++r)
+    softmax_row(j->in + r * j->n, j->out + r * j->n, j->n, j->scale);
+}
+
+void __gcomp_softmax_rows(int64_t rows, int64_t n, const float *in,
+                          float *out, int64_t scale_bits) {
+  pthread_once(&chosen_once, choose_row);
+  uint32_t bits = (uint32_t)scale_bits;
+  softmax_job job = {.rows = rows, .n = n, .in = in, .out = out};
+  memcpy(&job.scale, &bits, sizeof bits);
+  if (rows <= 0 || n <= 0)
+    return;
+  int threads = (double)rows * n < 32768 ? 1 : gcomp_rt_threads();
+  int parts = rows < threads * 4 ? (int)rows : threads * 4;
+  if (threads <= 1 || parts <= 1) {
+    softmax_task(&job, 0, 1);
+    return;
+  }
+  gcomp_rt_parallel(softmax_task, &job, parts);
+}
