@@ -34,7 +34,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
   case Phase::Import:
     return {};
   case Phase::Graph:
-    return {opt("canonicalize"), opt("gcomp-channels-last", true),
+    return {opt("canonicalize"), opt("gcomp-recognize-ops", true),
+            opt("gcomp-channels-last", true),
             opt("canonicalize"), opt("gcomp-fuse-conv", true),
             opt("gcomp-pool-kernels", true),
             opt("gcomp-softmax-kernels", true),

@@ -16,6 +16,7 @@
 
 #include "gemm_tile.h"
 #include "internal.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -104,6 +105,7 @@ typedef struct conv_job {
   float clamp_values[2];
   int64_t rows, k, width; /* GEMM rows (pixels), depth, packed width */
   int nchw; /* `in` is [n, c, h, w] (GCOMP_CONV_INPUT_NCHW) */
+  int gelu; /* GELU on the finished tiles (GCOMP_CONV_GELU) */
   int split_rows;
   /* Pack blocks of A (an im2col gather into panels) rather than reading
    * rows in place. Measured on ResNet-50 (AVX2, one thread), packing wins
@@ -214,6 +216,30 @@ static void pack_block(const conv_job *j, int64_t ic, int64_t ic_end,
   }
 }
 
+/* GELU over a finished h x w tile (row stride rs), while it is in cache. */
+#define GELU_TILE_BODY                                                         \
+  {                                                                            \
+    for (int64_t i = 0; i < h; ++i)                                            \
+      for (int64_t k = 0; k < w; ++k)                                          \
+        c[i * rs + k] = gcomp_gelu(c[i * rs + k]);                             \
+  }
+static void gelu_tile_portable(float *c, int64_t rs, int64_t h,
+                               int64_t w) GELU_TILE_BODY
+#ifdef GCOMP_GEMM_X86
+__attribute__((target("avx2,fma"))) static void
+gelu_tile_avx2(float *c, int64_t rs, int64_t h, int64_t w) GELU_TILE_BODY
+#endif
+
+static void gelu_tile(float *c, int64_t rs, int64_t h, int64_t w) {
+#ifdef GCOMP_GEMM_X86
+  if (conv_tile == conv_tile_avx2) {
+    gelu_tile_avx2(c, rs, h, w);
+    return;
+  }
+#endif
+  gelu_tile_portable(c, rs, h, w);
+}
+
 /* Output pixels [r0, r1) x channels [c0, c1) (c0 a multiple of NR). */
 static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                        int64_t c1) {
@@ -239,6 +265,8 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                         first_slice ? bias : NULL,
                         !first_slice || j->accumulate,
                         last_slice ? j->clamp : NULL);
+            if (last_slice && j->gelu)
+              gelu_tile(tile, j->m, h, w);
             continue;
           }
           row_origins o;
@@ -259,6 +287,8 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
             conv_tile(len, rows, panel + (p - pc) * NR, tile, j->m, h, w,
                       first ? bias : NULL, !first || j->accumulate,
                       last ? j->clamp : NULL);
+            if (last && j->gelu)
+              gelu_tile(tile, j->m, h, w);
             p += len;
           }
         }
@@ -294,6 +324,7 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                   .bias = bias, .out = out,
                   .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
                   .nchw = (flags & GCOMP_CONV_INPUT_NCHW) != 0,
+                  .gelu = (flags & GCOMP_CONV_GELU) != 0,
                   .rows = n * oh * ow, .k = kh * kw * c,
                   .width = (m + NR - 1) / NR * NR, .split_rows = 1,
                   .pack = 1};
@@ -315,6 +346,8 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
       for (int64_t o = 0; o < m; o += NR)
         finish_tile(zero, 1, m - o < NR ? m - o : NR, out + r * m + o, m, 1,
                     bias ? bias + o : NULL, job.accumulate, job.clamp);
+    if (job.gelu)
+      gelu_tile(out, m, job.rows, m);
     return;
   }
   /* Below ~1 MFLOP a wake-up of the pool costs more than it saves. */

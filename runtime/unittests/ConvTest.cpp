@@ -19,6 +19,7 @@ struct ConvCase {
   bool bias, accumulate, relu;
   bool clamp = false; // to [-0.25, 0.5], instead of relu
   bool nchw = false;  // the input passed channels-first
+  bool gelu = false;  // instead of relu and clamp
 };
 
 int64_t clampBits(float lo, float hi) {
@@ -79,6 +80,8 @@ TEST_P(ConvNhwcTest, MatchesReference) {
             sum = 0;
           if (k.clamp)
             sum = std::min(std::max(sum, -0.25), 0.5);
+          if (k.gelu)
+            sum = 0.5 * sum * (1 + std::erf(sum / std::sqrt(2.0)));
           ref[at] = float(sum);
         }
 
@@ -97,7 +100,8 @@ TEST_P(ConvNhwcTest, MatchesReference) {
                       (k.accumulate ? GCOMP_CONV_ACCUMULATE : 0) |
                           (k.relu ? GCOMP_CONV_RELU : 0) |
                           (k.clamp ? GCOMP_CONV_CLAMP : 0) |
-                          (k.nchw ? GCOMP_CONV_INPUT_NCHW : 0),
+                          (k.nchw ? GCOMP_CONV_INPUT_NCHW : 0) |
+                          (k.gelu ? GCOMP_CONV_GELU : 0),
                       clampBits(-0.25f, 0.5f));
   std::free(packed);
   for (size_t i = 0; i < out.size(); ++i)
@@ -131,6 +135,10 @@ INSTANTIATE_TEST_SUITE_P(
         // slice, dilated and asymmetric with a batch of 2.
         ConvCase{1, 40, 40, 3, 64, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, true, false, true, false, true},
         ConvCase{1, 6, 8, 300, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, true, false, false, true},
-        ConvCase{2, 5, 6, 12, 7, 3, 2, 1, 2, 2, 1, 2, 0, 1, 2, false, true, false, true, true}));
+        ConvCase{2, 5, 6, 12, 7, 3, 2, 1, 2, 2, 1, 2, 0, 1, 2, false, true, false, true, true},
+        // GELU (a transformer's first MLP projection as 1x1 rows), on full
+        // and partial tiles, past a slice, with a residual.
+        ConvCase{1, 1, 50, 300, 70, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true, false, false, false, false, true},
+        ConvCase{1, 9, 9, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, true, false, false, false, true}));
 
 } // namespace

@@ -230,3 +230,32 @@ func.func @stem_shared_transpose(%x: tensor<1x3x8x8xf32>) -> (tensor<1x8x8x16xf3
   %c = gcomp.conv %t, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64, channels_last} : (tensor<1x8x8x3xf32>, tensor<3x3x3x16xf32>) -> tensor<1x8x8x16xf32>
   return %c, %t : tensor<1x8x8x16xf32>, tensor<1x8x8x3xf32>
 }
+
+// -----
+
+// A GELU after the bias is the kernel's activation.
+// CHECK-LABEL: func.func @matmul_gelu
+// CHECK: gcomp.fused_conv {{.*}}gelu
+// CHECK-NOT: gcomp.gelu
+func.func @matmul_gelu(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %w = gcomp.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %b = gcomp.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %m = gcomp.matmul %x, %w : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  %a = gcomp.add %m, %b : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %y = gcomp.gelu %a : tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// The tanh approximation is not the kernel's GELU: it stays.
+// CHECK-LABEL: func.func @matmul_gelu_tanh
+// CHECK: gcomp.fused_conv
+// CHECK-NOT: gelu,
+// CHECK: gcomp.gelu %{{.*}} {tanh_approximation = true}
+func.func @matmul_gelu_tanh(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %w = gcomp.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %m = gcomp.matmul %x, %w : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  %y = gcomp.gelu %m {tanh_approximation = true} : tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}

@@ -124,4 +124,29 @@ check("gemm without C, bias and residual adds",
        helper.make_node("Add", ["a", "x"], ["y"])],
       (4, 24), (4, 24), {"w": weight(24, 24), "bias": weight(24)})
 
+# GELU as PyTorch exports it (gcomp-recognize-ops), the kernel's epilogue
+# after a transformer MLP's first projection; and a standalone one.
+check("matmul + bias + exported gelu",
+      [helper.make_node("MatMul", ["x", "w"], ["m"]),
+       helper.make_node("Add", ["m", "bias"], ["h"]),
+       helper.make_node("Div", ["h", "sqrt2"], ["d"]),
+       helper.make_node("Erf", ["d"], ["e"]),
+       helper.make_node("Add", ["e", "one"], ["a"]),
+       helper.make_node("Mul", ["h", "a"], ["p"]),
+       helper.make_node("Mul", ["p", "half"], ["y"])],
+      (2, 16, 48), (2, 16, 96),
+      {"w": weight(48, 96), "bias": weight(96),
+       "sqrt2": np.array(np.sqrt(2), np.float32),
+       "one": np.array(1, np.float32), "half": np.array(0.5, np.float32)})
+check("exported gelu alone, wide values",
+      [helper.make_node("Mul", ["x", "big"], ["h"]),
+       helper.make_node("Mul", ["h", "r"], ["d"]),
+       helper.make_node("Erf", ["d"], ["e"]),
+       helper.make_node("Add", ["one", "e"], ["a"]),
+       helper.make_node("Mul", ["h", "half"], ["hh"]),
+       helper.make_node("Mul", ["hh", "a"], ["y"])],
+      (3, 333), (3, 333),
+      {"big": np.array(4, np.float32), "r": np.array(1 / np.sqrt(2), np.float32),
+       "one": np.array(1, np.float32), "half": np.array(0.5, np.float32)})
+
 res.finish()

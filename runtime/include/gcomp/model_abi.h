@@ -154,6 +154,9 @@
 #define GCOMP_CONV_RELU 2
 #define GCOMP_CONV_CLAMP 4
 #define GCOMP_CONV_INPUT_NCHW 8
+/* flags & 16: act = 0.5 x (1 + erf(x / sqrt(2))) (ONNX Gelu), instead of
+ * the clamp or ReLU. */
+#define GCOMP_CONV_GELU 16
 
 /* void GCOMP_SYM_POOL2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
  *                            int64_t kh, int64_t kw, int64_t sh, int64_t sw,

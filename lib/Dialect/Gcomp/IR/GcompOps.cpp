@@ -602,6 +602,8 @@ LogicalResult FusedConvOp::verify() {
     if (getRelu())
       return emitOpError() << "takes relu or clamp, not both";
   }
+  if (getGelu() && (getRelu() || getClamp()))
+    return emitOpError() << "takes one activation: relu, clamp or gelu";
   if (out.getDimSize(0) != inNHWC[0])
     return emitOpError() << "batch of input and result differ";
   for (int64_t d = 0; d < 2; ++d) {

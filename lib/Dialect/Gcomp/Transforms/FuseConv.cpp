@@ -120,11 +120,11 @@ ElementsAttr packedWeight(ConstantOp constant, int64_t k, int64_t n,
 /// The ops after an anchor (a conv or a product) that its kernel computes
 /// too, each the sole user of the one before, in this order: an add of a
 /// constant [N] (the bias; only where `n` is given), an add of a tensor of
-/// the result's type (the residual), then a ReLU or a Clip.
+/// the result's type (the residual), then a ReLU, an exact GELU or a Clip.
 struct Epilogue {
   SmallVector<Operation *> chain;
   Value bias, residual;
-  bool relu = false;
+  bool relu = false, gelu = false;
   std::optional<std::array<float, 2>> clamp;
 
   Epilogue(Operation *anchor, RankedTensorType out,
@@ -152,6 +152,11 @@ struct Epilogue {
         reluOp && reluOp.getType() == out) {
       relu = true;
       chain.push_back(reluOp);
+    } else if (auto geluOp = dyn_cast_or_null<GeluOp>(soleUser(last()));
+               geluOp && geluOp.getType() == out &&
+               !geluOp.getTanhApproximation()) {
+      gelu = true;
+      chain.push_back(geluOp);
     } else {
       clamp = absorbClamp(chain, out);
     }
@@ -172,7 +177,8 @@ struct Epilogue {
         b.getDenseI64ArrayAttr(kernel), strides, dilations, pads,
         residual ? b.getUnitAttr() : UnitAttr(),
         relu ? b.getUnitAttr() : UnitAttr(),
-        clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr());
+        clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr(),
+        /*input_nchw=*/UnitAttr(), gelu ? b.getUnitAttr() : UnitAttr());
   }
 
   /// Replaces the chain's value with `result` and erases the chain, from

@@ -255,6 +255,17 @@ def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
+def GcompRecognizeOps : Pass<"gcomp-recognize-ops", "mlir::func::FuncOp"> {
+  let summary = "Exporters' decompositions of activations as single ops";
+  let description = [{
+    Replaces `0.5 * x * (1 + erf(x / sqrt(2)))` (PyTorch's GELU as exported:
+    Div or Mul, Erf, Add, Mul, Mul, in any association order) with
+    `gcomp.gelu`, which gcomp-fuse-conv can then make a GEMM's epilogue.
+    Every intermediate op must have the pattern's next op as its only user;
+    constants must match within 1e-6.
+  }];
+}
+
 def GcompFuseConv : Pass<"gcomp-fuse-conv", "mlir::func::FuncOp"> {
   let summary = "Channels-last convolutions with their bias, residual add and "
                 "ReLU as one implicit-GEMM kernel";
