@@ -651,6 +651,41 @@ static gcomp_status call_entry(gcomp_model *m, const gcomp_tensor *inputs,
   return GCOMP_OK;
 }
 
+/* The bytes a checked tensor's data spans. */
+static size_t span_bytes(const gcomp_tensor *t) {
+  int overflow;
+  size_t bytes = tensor_bytes(t->dtype, t->dims, t->rank, &overflow);
+  return overflow ? t->size_bytes : bytes;
+}
+
+static int overlaps(const gcomp_tensor *a, const gcomp_tensor *b) {
+  uintptr_t a0 = (uintptr_t)a->data, b0 = (uintptr_t)b->data;
+  size_t an = span_bytes(a), bn = span_bytes(b);
+  return an && bn && a0 < b0 + bn && b0 < a0 + an;
+}
+
+/* The model writes its outputs while it still reads its inputs, and may
+ * write one output before it is done with another, so no output may share
+ * a byte with an input or another output. */
+static gcomp_status check_overlaps(gcomp_model *m, const gcomp_tensor *inputs,
+                                   const gcomp_tensor *outputs) {
+  const gcomp_tensor_info *out_infos = m->infos + m->num_inputs;
+  for (size_t i = 0; i < m->num_outputs; ++i) {
+    for (size_t j = 0; j < m->num_inputs; ++j)
+      if (overlaps(&outputs[i], &inputs[j]))
+        return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
+                    "output '%s' overlaps input '%s' (outputs need buffers "
+                    "of their own)",
+                    out_infos[i].name, m->infos[j].name);
+    for (size_t j = 0; j < i; ++j)
+      if (overlaps(&outputs[i], &outputs[j]))
+        return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
+                    "output '%s' overlaps output '%s'", out_infos[i].name,
+                    out_infos[j].name);
+  }
+  return GCOMP_OK;
+}
+
 gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
                              size_t num_inputs, gcomp_tensor *outputs,
                              size_t num_outputs) {
@@ -662,6 +697,8 @@ gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
   if (st == GCOMP_OK)
     st = check_list(model, "output", model->infos + model->num_inputs,
                     model->num_outputs, outputs, num_outputs);
+  if (st == GCOMP_OK)
+    st = check_overlaps(model, inputs, outputs);
   if (st != GCOMP_OK)
     return st;
   return call_entry(model, inputs, outputs);
@@ -731,6 +768,10 @@ gcomp_status gcomp_model_run_alloc(gcomp_model *model,
                                inputs, num_inputs);
   for (size_t i = 0; st == GCOMP_OK && i < model->num_outputs; ++i)
     st = prepare_owned_output(model, i);
+  /* An input that is this instance's output from the previous run would be
+   * overwritten while it is read. */
+  if (st == GCOMP_OK)
+    st = check_overlaps(model, inputs, model->owned_outputs);
   if (st == GCOMP_OK)
     st = call_entry(model, inputs, model->owned_outputs);
   if (st != GCOMP_OK)

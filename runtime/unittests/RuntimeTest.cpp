@@ -385,6 +385,36 @@ TEST_F(RuntimeTest, OutputTooSmall) {
                  "output 'n': buffer is 0 bytes, needs 8 (int64 [])");
 }
 
+TEST_F(RuntimeTest, OverlappingBuffers) {
+  int calls = fake_model_calls;
+  // An output in an input's buffer (y is [2,3] f32 like a).
+  outputs[0].data = a;
+  expectRunFails(GCOMP_ERR_INVALID_ARGUMENT,
+                 "output 'y' overlaps input 'a' (outputs need buffers of "
+                 "their own)");
+  // Two outputs sharing bytes.
+  outputs[0].data = y;
+  outputs[1].data = reinterpret_cast<char *>(y) + 16;
+  expectRunFails(GCOMP_ERR_INVALID_ARGUMENT, "output 'n' overlaps output 'y'");
+  EXPECT_EQ(fake_model_calls, calls);
+  // Adjacent buffers are fine.
+  alignas(8) float both[8];
+  outputs[0].data = both;
+  outputs[1].data = both + 6;
+  ASSERT_EQ(run(), GCOMP_OK) << error();
+
+  // run_alloc: the previous run's output fed back as an input.
+  const gcomp_tensor *outs = nullptr;
+  size_t num_outs = 0;
+  ASSERT_EQ(gcomp_model_run_alloc(model, inputs, 2, &outs, &num_outs), GCOMP_OK);
+  gcomp_tensor again[2] = {inputs[0], inputs[1]};
+  again[0].data = outs[0].data;
+  EXPECT_EQ(gcomp_model_run_alloc(model, again, 2, &outs, &num_outs),
+            GCOMP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(error(), "output 'y' overlaps input 'a' (outputs need buffers of "
+                     "their own)");
+}
+
 TEST_F(RuntimeTest, EntryFailure) {
   a[0] = 12345;
   EXPECT_EQ(run(), GCOMP_ERR_INTERNAL);

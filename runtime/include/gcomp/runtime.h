@@ -119,7 +119,9 @@ GCOMP_API const char *gcomp_model_signature_json(const gcomp_model *model);
 /* Runs the model. inputs[i] / outputs[i] follow the model's input/output
  * order. Every tensor's dtype, rank and dims must match the model's; each
  * output's size_bytes must be at least what it needs (otherwise
- * GCOMP_ERR_BUFFER_TOO_SMALL, and the message names the size needed). */
+ * GCOMP_ERR_BUFFER_TOO_SMALL, and the message names the size needed). An
+ * output may not share a byte with an input or another output
+ * (GCOMP_ERR_INVALID_ARGUMENT). */
 GCOMP_API gcomp_status gcomp_model_run(gcomp_model *model,
                                        const gcomp_tensor *inputs,
                                        size_t num_inputs,
