@@ -131,12 +131,20 @@ def test_instances_in_parallel_threads(mlp_so):
 
 
 def test_pip_installs_the_package(tmp_path):
+    # From a copy: a setuptools build leaves build/ and *.egg-info behind
+    # in the folder it builds.
+    import shutil
+    src = tmp_path / "src"
+    shutil.copytree(f"{REPO}/python", src,
+                    ignore=shutil.ignore_patterns("tests", "build", "*.egg-info",
+                                                  "__pycache__"))
+    target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "--disable-pip-version-check", "--no-deps",
-                    "--no-build-isolation", "--target", str(tmp_path),
-                    f"{REPO}/python"], check=True)
+                    "--no-build-isolation", "--target", str(target),
+                    str(src)], check=True)
     r = subprocess.run([sys.executable, "-c",
                         "import gcomp, sys; print(gcomp.__file__)"],
-                       cwd=tmp_path, capture_output=True, text=True,
+                       cwd=target, capture_output=True, text=True,
                        check=True)
-    assert r.stdout.startswith(str(tmp_path))
+    assert r.stdout.startswith(str(target))
