@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GraphMatchers.h"
 #include "WeightPacking.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
@@ -27,21 +28,6 @@ using namespace gcomp;
 
 namespace {
 
-/// The only user of `v`, if it has exactly one use.
-Operation *soleUser(Value v) {
-  return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
-}
-
-/// The value of a splat f32 constant, if `v` is one.
-std::optional<float> splatFloat(Value v) {
-  auto constant = v.getDefiningOp<ConstantOp>();
-  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
-                        : DenseElementsAttr();
-  if (!dense || !dense.isSplat() || !dense.getElementType().isF32())
-    return std::nullopt;
-  return dense.getSplatValue<float>();
-}
-
 /// A Clip after the chain, as the importer writes it (max with a splat
 /// lower bound, then min with a splat upper bound, either one alone),
 /// appended to `chain`; nullopt if there is none.
@@ -55,7 +41,7 @@ std::optional<std::array<float, 2>> absorbClamp(SmallVector<Operation *> &chain,
     auto op = dyn_cast_or_null<OpT>(soleUser(chain.back()->getResult(0)));
     if (!op || op.getType() != type || op.getLhs() != chain.back()->getResult(0))
       return;
-    std::optional<float> value = splatFloat(op.getRhs());
+    std::optional<float> value = splatF32(op.getRhs());
     if (!value)
       return;
     clamp[bound] = *value;

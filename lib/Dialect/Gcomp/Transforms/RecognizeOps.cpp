@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GraphMatchers.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
@@ -25,18 +26,13 @@ namespace {
 
 /// Whether `v` is a splat f32 constant within 1e-6 (relative) of `value`.
 bool isSplat(Value v, double value) {
-  auto constant = v.getDefiningOp<ConstantOp>();
-  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
-                        : DenseElementsAttr();
-  if (!dense || !dense.isSplat() || !dense.getElementType().isF32())
-    return false;
-  return std::abs(dense.getSplatValue<float>() - value) <=
-         1e-6 * std::abs(value);
+  std::optional<float> splat = splatF32(v);
+  return splat && std::abs(*splat - value) <= 1e-6 * std::abs(value);
 }
 
 /// The only user of `v`, if it is one op of type OpT.
 template <typename OpT> OpT soleUser(Value v) {
-  return v.hasOneUse() ? dyn_cast<OpT>(*v.getUsers().begin()) : OpT();
+  return dyn_cast_or_null<OpT>(gcomp::soleUser(v));
 }
 
 /// The operand of a binary op that is not `v`.

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GraphMatchers.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
@@ -21,16 +22,6 @@ using namespace mlir;
 using namespace gcomp;
 
 namespace {
-
-/// The value of a splat f32 constant, if `v` is one.
-std::optional<float> splatF32(Value v) {
-  auto constant = v.getDefiningOp<ConstantOp>();
-  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
-                        : DenseElementsAttr();
-  if (!dense || !dense.isSplat() || !dense.getElementType().isF32())
-    return std::nullopt;
-  return dense.getSplatValue<float>();
-}
 
 /// x * c or x / c right before `softmax`, with c a positive constant:
 /// softmax's input becomes x and its scale c (or 1 / c).
