@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Kernels.h"
+#include "RuntimeCallBufferization.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "gcomp/model_abi.h"
@@ -51,20 +51,8 @@ struct FusedConvBufferization
                           BufferizationState &state) const {
     auto conv = cast<FusedConvOp>(op);
     Location loc = conv.getLoc();
-    // The kernel reads dense row-major buffers; a view with another layout
-    // (rare: bufferization hands out identity layouts here) is copied.
-    auto dense = [&](Value tensor) -> FailureOr<Value> {
-      FailureOr<Value> buffer = getBuffer(rewriter, tensor, options, state);
-      if (failed(buffer))
-        return failure();
-      auto type = cast<MemRefType>(buffer->getType());
-      if (type.getLayout().isIdentity())
-        return *buffer;
-      auto denseType =
-          MemRefType::get(type.getShape(), type.getElementType());
-      Value copy = memref::AllocOp::create(rewriter, loc, denseType);
-      memref::CopyOp::create(rewriter, loc, *buffer, copy);
-      return copy;
+    auto dense = [&](Value tensor) {
+      return denseBuffer(rewriter, loc, tensor, options, state);
     };
     FailureOr<Value> input = dense(conv.getInput());
     FailureOr<Value> weight = dense(conv.getWeight());
@@ -82,10 +70,7 @@ struct FusedConvBufferization
       bias = *biasBuffer;
     }
 
-    auto i64 = [&](int64_t v) -> Value {
-      return arith::ConstantOp::create(rewriter, loc,
-                                       rewriter.getI64IntegerAttr(v));
-    };
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
     // The kernel takes the input's dims in [N, H, W, C] order.
     SmallVector<int64_t> inShape(conv.getInput().getType().getShape());
     if (conv.getInputNchw())
@@ -116,11 +101,7 @@ struct FusedConvBufferization
         bias ? addressAsI64(rewriter, loc, bias) : i64(0),
         addressAsI64(rewriter, loc, *out), i64(flags),
         i64(static_cast<int64_t>(clampBits))};
-    func::FuncOp callee = declareRuntimeFunction(
-        conv->getParentOfType<ModuleOp>(), GCOMP_SYM_CONV2D_NHWC, args.size(),
-        loc);
-    func::CallOp::create(rewriter, loc, callee, args);
-    replaceOpWithBufferizedValues(rewriter, op, *out);
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_CONV2D_NHWC, args, *out);
     return success();
   }
 };

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Kernels.h"
+#include "RuntimeCallBufferization.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "gcomp/model_abi.h"
@@ -43,23 +43,6 @@ struct NewBufferModel
   bool bufferizesToAllocation(Operation *, Value) const { return true; }
 };
 
-/// `tensor`'s buffer, copied into a dense row-major one if it has another
-/// layout (the runtime kernels read dense buffers).
-FailureOr<Value> denseBuffer(RewriterBase &rewriter, Location loc,
-                             Value tensor, const BufferizationOptions &options,
-                             BufferizationState &state) {
-  FailureOr<Value> buffer = getBuffer(rewriter, tensor, options, state);
-  if (failed(buffer))
-    return failure();
-  auto type = cast<MemRefType>(buffer->getType());
-  if (type.getLayout().isIdentity())
-    return *buffer;
-  Value copy = memref::AllocOp::create(
-      rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
-  memref::CopyOp::create(rewriter, loc, *buffer, copy);
-  return copy;
-}
-
 template <typename PoolT>
 struct PoolBufferization
     : NewBufferModel<PoolBufferization<PoolT>, PoolT> {
@@ -80,10 +63,7 @@ struct PoolBufferization
         rewriter, loc,
         MemRefType::get(outType.getShape(), outType.getElementType()));
 
-    auto i64 = [&](int64_t v) -> Value {
-      return arith::ConstantOp::create(rewriter, loc,
-                                       rewriter.getI64IntegerAttr(v));
-    };
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
     ArrayRef<int64_t> in = pool.getInput().getType().getShape();
     ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),
                       dilations = pool.getDilations(), pads = pool.getPads();
@@ -99,11 +79,7 @@ struct PoolBufferization
         i64(pads[2]),     i64(pads[3]),       i64(outType.getDimSize(1)),
         i64(outType.getDimSize(2)), addressAsI64(rewriter, loc, *input),
         addressAsI64(rewriter, loc, out), i64(flags)};
-    func::FuncOp callee = declareRuntimeFunction(
-        pool->template getParentOfType<ModuleOp>(), GCOMP_SYM_POOL2D_NHWC,
-        args.size(), loc);
-    func::CallOp::create(rewriter, loc, callee, args);
-    replaceOpWithBufferizedValues(rewriter, op, out);
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_POOL2D_NHWC, args, out);
     return success();
   }
 };
@@ -125,10 +101,7 @@ struct SoftmaxBufferization
     RankedTensorType type = softmax.getType();
     Value out = memref::AllocOp::create(
         rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
-    auto i64 = [&](int64_t v) -> Value {
-      return arith::ConstantOp::create(rewriter, loc,
-                                       rewriter.getI64IntegerAttr(v));
-    };
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
     int64_t n = type.getShape().back();
     uint32_t scaleBits =
         llvm::bit_cast<uint32_t>(softmax.getScale().convertToFloat());
@@ -136,11 +109,7 @@ struct SoftmaxBufferization
                                addressAsI64(rewriter, loc, *input),
                                addressAsI64(rewriter, loc, out),
                                i64(static_cast<int64_t>(scaleBits))};
-    func::FuncOp callee = declareRuntimeFunction(
-        softmax->getParentOfType<ModuleOp>(), GCOMP_SYM_SOFTMAX_ROWS,
-        args.size(), loc);
-    func::CallOp::create(rewriter, loc, callee, args);
-    replaceOpWithBufferizedValues(rewriter, op, out);
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_SOFTMAX_ROWS, args, out);
     return success();
   }
 };
