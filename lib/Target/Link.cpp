@@ -46,6 +46,20 @@ bool isValidSymbolPrefix(StringRef prefix) {
 
 namespace {
 
+/// Writes `bytes` to the file at `path`.
+Error writeFile(StringRef path, StringRef bytes) {
+  std::error_code ec;
+  raw_fd_ostream os(path, ec);
+  if (!ec) {
+    os << bytes;
+    os.close();
+    ec = os.error();
+  }
+  if (ec)
+    return createStringError("cannot write '" + path + "': " + ec.message());
+  return Error::success();
+}
+
 /// A temporary file removed when it goes out of scope.
 struct TempFile {
   SmallString<128> path;
@@ -59,18 +73,7 @@ struct TempFile {
     remover.emplace(path);
     return Error::success();
   }
-  Error write(StringRef bytes) {
-    std::error_code ec;
-    raw_fd_ostream os(path, ec);
-    if (!ec) {
-      os << bytes;
-      os.close();
-      ec = os.error();
-    }
-    if (ec)
-      return createStringError("cannot write '" + path + "': " + ec.message());
-    return Error::success();
-  }
+  Error write(StringRef bytes) { return writeFile(path, bytes); }
 };
 
 Error runLLD(ArrayRef<std::string> args) {
@@ -265,23 +268,9 @@ Error linkModel(StringRef modelObject, LinkOutput kind, StringRef outputPath,
     return object.takeError();
   StringRef objectBytes(object->data(), object->size());
 
-  auto writeFile = [&](StringRef bytes) -> Error {
-    std::error_code ec;
-    raw_fd_ostream os(outputPath, ec);
-    if (!ec) {
-      os << bytes;
-      os.close();
-      ec = os.error();
-    }
-    if (ec)
-      return createStringError("cannot write '" + outputPath +
-                               "': " + ec.message());
-    return Error::success();
-  };
-
   switch (kind) {
   case LinkOutput::Object:
-    return writeFile(objectBytes);
+    return writeFile(outputPath, objectBytes);
   case LinkOutput::StaticLibrary: {
     // One member, named after the library; deterministic (no time stamps,
     // owners or modes), with a symbol table for the linker.
@@ -294,10 +283,10 @@ Error linkModel(StringRef modelObject, LinkOutput kind, StringRef outputPath,
         object::Archive::K_GNU, /*Deterministic=*/true, /*Thin=*/false);
     if (!archive)
       return archive.takeError();
-    return writeFile((*archive)->getBuffer());
+    return writeFile(outputPath, (*archive)->getBuffer());
   }
   case LinkOutput::SharedLibrary:
-    break;
+    llvm_unreachable("linked in one step above");
   }
   llvm_unreachable("unknown link output");
 }
