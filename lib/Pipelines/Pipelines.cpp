@@ -39,6 +39,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             opt("canonicalize"), opt("gcomp-fuse-conv", true),
             opt("gcomp-pool-kernels", true),
             opt("gcomp-softmax-kernels", true),
+            opt("gcomp-layer-norm-kernels", true),
             opt("canonicalize"), opt("cse")};
   case Phase::Linalg: {
     std::string fuse = "gcomp-fuse-elementwise";

@@ -100,6 +100,14 @@ GCOMP_HIDDEN void __gcomp_softmax_rows(int64_t rows, int64_t n,
                                        const float *in, float *out,
                                        int64_t scale_bits);
 
+/* Layer normalization over rows (layer_norm.c; see
+ * GCOMP_SYM_LAYER_NORM_ROWS in model_abi.h). */
+GCOMP_HIDDEN void __gcomp_layer_norm_rows(int64_t rows, int64_t n,
+                                          const float *in, float *out,
+                                          const float *scale,
+                                          const float *bias,
+                                          int64_t epsilon_bits);
+
 /* C += A * B on strided f32 matrices (gemm.c; see GCOMP_SYM_SGEMM in
  * model_abi.h). */
 GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,

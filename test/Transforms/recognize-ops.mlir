@@ -70,3 +70,100 @@ func.func @not_gelu(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<
   %y2 = gcomp.mul %m2, %half : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
   return %y1, %y2, %e2 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// ONNX LayerNormalization as gcomp's importer writes it out: mean,
+// centring, mean of c * c, + eps, sqrt, reciprocal, * c, * scale, + bias.
+// CHECK-LABEL: func.func @layer_norm_imported
+// CHECK-SAME: (%[[X:.*]]: tensor<2x5x16xf32>, %[[G:.*]]: tensor<16xf32>, %[[B:.*]]: tensor<16xf32>)
+// CHECK-NOT: gcomp.{{reduce_mean|sub|mul|add|sqrt|reciprocal}}
+// CHECK: %[[Y:.*]] = gcomp.layer_norm %[[X]] scale %[[G]] bias %[[B]] {axis = 2 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<2x5x16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<2x5x16xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @layer_norm_imported(%x: tensor<2x5x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<2x5x16xf32> {
+  %eps = gcomp.constant dense<1.0e-5> : tensor<f32>
+  %m = gcomp.reduce_mean %x {axes = array<i64: 2>, keepdims = true} : (tensor<2x5x16xf32>) -> tensor<2x5x1xf32>
+  %c = gcomp.sub %x, %m : (tensor<2x5x16xf32>, tensor<2x5x1xf32>) -> tensor<2x5x16xf32>
+  %sq = gcomp.mul %c, %c : (tensor<2x5x16xf32>, tensor<2x5x16xf32>) -> tensor<2x5x16xf32>
+  %v = gcomp.reduce_mean %sq {axes = array<i64: 2>, keepdims = true} : (tensor<2x5x16xf32>) -> tensor<2x5x1xf32>
+  %ve = gcomp.add %v, %eps : (tensor<2x5x1xf32>, tensor<f32>) -> tensor<2x5x1xf32>
+  %s = gcomp.sqrt %ve : tensor<2x5x1xf32>
+  %r = gcomp.reciprocal %s : tensor<2x5x1xf32>
+  %n = gcomp.mul %c, %r : (tensor<2x5x16xf32>, tensor<2x5x1xf32>) -> tensor<2x5x16xf32>
+  %y = gcomp.mul %n, %g : (tensor<2x5x16xf32>, tensor<16xf32>) -> tensor<2x5x16xf32>
+  %z = gcomp.add %y, %b : (tensor<2x5x16xf32>, tensor<16xf32>) -> tensor<2x5x16xf32>
+  return %z : tensor<2x5x16xf32>
+}
+
+// -----
+
+// PyTorch's decomposition before opset 17, over the last two dims: pow 2
+// and a division; scale first operand, no bias.
+// CHECK-LABEL: func.func @layer_norm_torch
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4x8xf32>, %[[G:.*]]: tensor<4x8xf32>)
+// CHECK: %[[Y:.*]] = gcomp.layer_norm %[[X]] scale %[[G]] {axis = 1 : i64, epsilon = 9.99999996E-13 : f32}
+// CHECK-NEXT: return %[[Y]]
+func.func @layer_norm_torch(%x: tensor<3x4x8xf32>, %g: tensor<4x8xf32>) -> tensor<3x4x8xf32> {
+  %two = gcomp.constant dense<2.0> : tensor<f32>
+  %eps = gcomp.constant dense<1.0e-12> : tensor<f32>
+  %m = gcomp.reduce_mean %x {axes = array<i64: 1, 2>, keepdims = true} : (tensor<3x4x8xf32>) -> tensor<3x1x1xf32>
+  %c = gcomp.sub %x, %m : (tensor<3x4x8xf32>, tensor<3x1x1xf32>) -> tensor<3x4x8xf32>
+  %sq = gcomp.pow %c, %two : (tensor<3x4x8xf32>, tensor<f32>) -> tensor<3x4x8xf32>
+  %v = gcomp.reduce_mean %sq {axes = array<i64: 1, 2>, keepdims = true} : (tensor<3x4x8xf32>) -> tensor<3x1x1xf32>
+  %ve = gcomp.add %eps, %v : (tensor<f32>, tensor<3x1x1xf32>) -> tensor<3x1x1xf32>
+  %s = gcomp.sqrt %ve : tensor<3x1x1xf32>
+  %n = gcomp.div %c, %s : (tensor<3x4x8xf32>, tensor<3x1x1xf32>) -> tensor<3x4x8xf32>
+  %y = gcomp.mul %g, %n : (tensor<4x8xf32>, tensor<3x4x8xf32>) -> tensor<3x4x8xf32>
+  return %y : tensor<3x4x8xf32>
+}
+
+// -----
+
+// Not a layer norm: the mean is used elsewhere (LayerNormalization's
+// optional Mean output), a cube instead of a square, a reduction over a
+// leading dim, and a scale that would broadcast the result to a larger
+// shape (the normalization is kept and only the affine part is dropped).
+// CHECK-LABEL: func.func @not_layer_norm
+// CHECK-COUNT-2: gcomp.reduce_mean %arg0
+// CHECK: gcomp.reduce_mean %arg1 {axes = array<i64: 0>
+// CHECK: %[[N:.*]] = gcomp.layer_norm %arg0 {axis = 1 : i64
+// CHECK: gcomp.mul %[[N]], %arg2 : (tensor<4x8xf32>, tensor<3x4x8xf32>) -> tensor<3x4x8xf32>
+func.func @not_layer_norm(%x: tensor<4x8xf32>, %t: tensor<4x8xf32>, %big: tensor<3x4x8xf32>) -> (tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<3x4x8xf32>) {
+  %two = gcomp.constant dense<2.0> : tensor<f32>
+  %three = gcomp.constant dense<3.0> : tensor<f32>
+  %eps = gcomp.constant dense<1.0e-5> : tensor<f32>
+  // The mean escapes.
+  %m = gcomp.reduce_mean %x {axes = array<i64: 1>, keepdims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %c = gcomp.sub %x, %m : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %sq = gcomp.mul %c, %c : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %v = gcomp.reduce_mean %sq {axes = array<i64: 1>, keepdims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %ve = gcomp.add %v, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %s = gcomp.sqrt %ve : tensor<4x1xf32>
+  %n = gcomp.div %c, %s : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  // A cube.
+  %m2 = gcomp.reduce_mean %x {axes = array<i64: 1>, keepdims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %c2 = gcomp.sub %x, %m2 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %sq2 = gcomp.pow %c2, %three : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %v2 = gcomp.reduce_mean %sq2 {axes = array<i64: 1>, keepdims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %ve2 = gcomp.add %v2, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %s2 = gcomp.sqrt %ve2 : tensor<4x1xf32>
+  %n2 = gcomp.div %c2, %s2 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  // Over dim 0.
+  %m3 = gcomp.reduce_mean %t {axes = array<i64: 0>, keepdims = true} : (tensor<4x8xf32>) -> tensor<1x8xf32>
+  %c3 = gcomp.sub %t, %m3 : (tensor<4x8xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
+  %sq3 = gcomp.mul %c3, %c3 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %v3 = gcomp.reduce_mean %sq3 {axes = array<i64: 0>, keepdims = true} : (tensor<4x8xf32>) -> tensor<1x8xf32>
+  %ve3 = gcomp.add %v3, %eps : (tensor<1x8xf32>, tensor<f32>) -> tensor<1x8xf32>
+  %s3 = gcomp.sqrt %ve3 : tensor<1x8xf32>
+  %n3 = gcomp.div %c3, %s3 : (tensor<4x8xf32>, tensor<1x8xf32>) -> tensor<4x8xf32>
+  // A broadcasting "scale".
+  %m4 = gcomp.reduce_mean %x {axes = array<i64: 1>, keepdims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %c4 = gcomp.sub %x, %m4 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %sq4 = gcomp.mul %c4, %c4 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %v4 = gcomp.reduce_mean %sq4 {axes = array<i64: 1>, keepdims = true} : (tensor<4x8xf32>) -> tensor<4x1xf32>
+  %ve4 = gcomp.add %v4, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %s4 = gcomp.sqrt %ve4 : tensor<4x1xf32>
+  %n4 = gcomp.div %c4, %s4 : (tensor<4x8xf32>, tensor<4x1xf32>) -> tensor<4x8xf32>
+  %y4 = gcomp.mul %n4, %big : (tensor<4x8xf32>, tensor<3x4x8xf32>) -> tensor<3x4x8xf32>
+  return %n, %m, %n2, %n3, %y4 : tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<3x4x8xf32>
+}

@@ -45,3 +45,18 @@ func.func @softmax(%x: tensor<2x3x8xf32>) -> tensor<2x3x8xf32> {
   %y = gcomp.softmax %x {axis = 2 : i64, runtime_kernel, scale = 0.125 : f32} : tensor<2x3x8xf32>
   return %y : tensor<2x3x8xf32>
 }
+
+// -----
+
+// A runtime-kernel layer norm: rows, row length, input, output, scale,
+// bias (0: none) and epsilon's f32 bit pattern (1e-5 = 925353388).
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant 6 : i64
+// CHECK-DAG: %[[N:.*]] = arith.constant 8 : i64
+// CHECK-DAG: %[[NONE:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[EPS:.*]] = arith.constant 925353388 : i64
+// CHECK: call @__gcomp_layer_norm_rows(%[[ROWS]], %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[NONE]], %[[EPS]])
+func.func @layer_norm(%x: tensor<2x3x8xf32>, %g: tensor<8xf32>) -> tensor<2x3x8xf32> {
+  %y = gcomp.layer_norm %x scale %g {axis = 2 : i64, epsilon = 1.0e-5 : f32, runtime_kernel} : (tensor<2x3x8xf32>, tensor<8xf32>) -> tensor<2x3x8xf32>
+  return %y : tensor<2x3x8xf32>
+}

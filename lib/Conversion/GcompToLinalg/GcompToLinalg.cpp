@@ -229,9 +229,10 @@ struct ConvertGcompToLinalgPass
     target.addIllegalDialect<GcompDialect>();
     // Bufferizes straight into the runtime's conv kernel.
     target.addLegalOp<FusedConvOp>();
-    // Pools and softmaxes that the runtime computes bufferize into its
-    // call.
-    target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp>(
+    // Pools, softmaxes and layer norms that the runtime computes bufferize
+    // into its call.
+    target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp,
+                                 LayerNormOp>(
         [](Operation *op) { return op->hasAttr("runtime_kernel"); });
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,

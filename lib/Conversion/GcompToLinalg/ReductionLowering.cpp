@@ -302,6 +302,50 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
   }
 };
 
+/// A layer norm that the runtime does not compute is written out again as
+/// the graph ops it stands for; the conversion then lowers those.
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    SmallVector<int64_t> axes, kept(type.getShape());
+    for (int64_t d = static_cast<int64_t>(op.getAxis()); d < type.getRank();
+         ++d) {
+      axes.push_back(d);
+      kept[d] = 1;
+    }
+    RankedTensorType keptType = type.clone(kept);
+    auto mean = [&](Value v) -> Value {
+      return ReduceMeanOp::create(rewriter, loc, keptType, v,
+                                  rewriter.getDenseI64ArrayAttr(axes),
+                                  rewriter.getBoolAttr(true));
+    };
+    Value x = adaptor.getInput();
+    Value centered = SubOp::create(rewriter, loc, type, x, mean(x));
+    Value variance = mean(MulOp::create(rewriter, loc, type, centered, centered));
+    auto scalarType = RankedTensorType::get({}, type.getElementType());
+    Value epsilon = ConstantOp::create(
+        rewriter, loc, scalarType,
+        DenseElementsAttr::get(
+            scalarType, FloatAttr::get(type.getElementType(),
+                                       op.getEpsilon().convertToDouble())));
+    Value invStd = ReciprocalOp::create(
+        rewriter, loc,
+        SqrtOp::create(rewriter, loc,
+                       AddOp::create(rewriter, loc, keptType, variance, epsilon)));
+    Value y = MulOp::create(rewriter, loc, type, centered, invStd);
+    if (Value scale = adaptor.getScale())
+      y = MulOp::create(rewriter, loc, type, y, scale);
+    if (Value bias = adaptor.getBias())
+      y = AddOp::create(rewriter, loc, type, y, bias);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::lowering::populateReductionLowering(RewritePatternSet &patterns) {
@@ -312,5 +356,6 @@ void gcomp::lowering::populateReductionLowering(RewritePatternSet &patterns) {
                ReduceLowering<ReduceLogSumOp>,
                ReduceLowering<ReduceLogSumExpOp>, ArgReduceLowering<ArgMaxOp>,
                ArgReduceLowering<ArgMinOp>, SoftmaxLowering<SoftmaxOp>,
-               SoftmaxLowering<LogSoftmaxOp>>(patterns.getContext());
+               SoftmaxLowering<LogSoftmaxOp>, LayerNormLowering>(
+      patterns.getContext());
 }

@@ -187,6 +187,16 @@
  * `out` may be `in`. Pointers are passed as integers. */
 #define GCOMP_SYM_SOFTMAX_ROWS "__gcomp_softmax_rows"
 
+/* void GCOMP_SYM_LAYER_NORM_ROWS(int64_t rows, int64_t n, const float *in,
+ *                                float *out, const float *scale,
+ *                                const float *bias, int64_t epsilon_bits):
+ * defined by the runtime (C ABI, hidden). For each of `rows` rows x of n
+ * contiguous floats: out = (x - mean(x)) / sqrt(var(x) + eps) * scale +
+ * bias, with the biased variance and eps the f32 whose bit pattern is the
+ * low 32 bits of epsilon_bits. `scale` and `bias` are n floats each, or
+ * null for none. `out` may be `in`. Pointers are passed as integers. */
+#define GCOMP_SYM_LAYER_NORM_ROWS "__gcomp_layer_norm_rows"
+
 /* void GCOMP_SYM_PARALLEL_FOR(void (*task)(void *ctx, int64_t lo,
  *                                        int64_t hi),
  *                             void *ctx, int64_t begin, int64_t end):

@@ -97,3 +97,22 @@ func.func @data_movement(%x: tensor<2x3x4xf32>) -> (tensor<4x6xf32>, tensor<4x6x
   %2 = gcomp.constant dense<1.0> : tensor<4x6xf32>
   return %1, %2 : tensor<4x6xf32>, tensor<4x6xf32>
 }
+
+// -----
+
+// A layer norm the runtime does not compute is written out again: two
+// mean reductions (sum, then divide), the centring, the square root and
+// the scale and shift, as linalg.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-NOT: gcomp.
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.subf
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: math.sqrt
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: gcomp.
+func.func @layer_norm(%x: tensor<2x10xf16>, %g: tensor<10xf16>, %b: tensor<10xf16>) -> tensor<2x10xf16> {
+  %0 = gcomp.layer_norm %x scale %g bias %b {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x10xf16>, tensor<10xf16>, tensor<10xf16>) -> tensor<2x10xf16>
+  return %0 : tensor<2x10xf16>
+}

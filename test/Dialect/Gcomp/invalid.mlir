@@ -232,3 +232,27 @@ func.func @fused_conv_two_activations(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf3
   %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, relu, gelu} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
   return %y : tensor<1x5x5x20xf32>
 }
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{axis 2 is out of range for a tensor of rank 2}}
+  %y = gcomp.layer_norm %x {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<3x5xf32>) -> tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<3x5xf32>, %g: tensor<4xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{scale and bias must broadcast to the input 'tensor<3x5xf32>', got 'tensor<4xf32>'}}
+  %y = gcomp.layer_norm %x scale %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<3x5xf32>, tensor<4xf32>) -> tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @layer_norm_runtime_scale(%x: tensor<3x5xf32>, %g: tensor<1xf32>) -> tensor<3x5xf32> {
+  // expected-error @+1 {{runtime_kernel needs a static f32 tensor and a scale and bias of the normalized shape}}
+  %y = gcomp.layer_norm %x scale %g {axis = 1 : i64, epsilon = 1.0e-5 : f32, runtime_kernel} : (tensor<3x5xf32>, tensor<1xf32>) -> tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}

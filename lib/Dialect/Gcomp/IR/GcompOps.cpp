@@ -460,6 +460,58 @@ LogicalResult SoftmaxOp::verify() {
 }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
 
+/// Whether `param` (a layer norm's scale or bias) holds exactly one value
+/// per normalized element: right-aligned to `input`, its dims before `axis`
+/// are 1 and the others match, so that its buffer is one dense row.
+bool gcomp::isLayerNormRowParameter(Value param, RankedTensorType input,
+                                    int64_t axis) {
+  if (!param)
+    return true;
+  auto type = cast<RankedTensorType>(param.getType());
+  int64_t rank = input.getRank(), offset = rank - type.getRank();
+  if (offset < 0 || !type.hasStaticShape())
+    return false;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    int64_t inputDim = offset + d;
+    if (inputDim < axis ? type.getDimSize(d) != 1
+                        : type.getDimSize(d) != input.getDimSize(inputDim))
+      return false;
+  }
+  return true;
+}
+
+LogicalResult LayerNormOp::verify() {
+  RankedTensorType type = getInput().getType();
+  int64_t rank = type.getRank(), axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis
+                         << " is out of range for a tensor of rank " << rank;
+  if (getType() != type)
+    return emitOpError() << "result type " << getType()
+                         << " must be the input type " << type;
+  for (Value param : {getScale(), getBias()}) {
+    if (!param)
+      continue;
+    auto paramType = cast<RankedTensorType>(param.getType());
+    SmallVector<int64_t> shape;
+    if (paramType.getElementType() != type.getElementType() ||
+        failed(broadcastShapes(type.getShape(), paramType.getShape(), shape,
+                               nullptr)) ||
+        ArrayRef<int64_t>(shape) != type.getShape())
+      return emitOpError() << "scale and bias must broadcast to the input "
+                           << type << ", got " << paramType;
+  }
+  if (!(getEpsilon().convertToFloat() >= 0.0f))
+    return emitOpError() << "epsilon must be non-negative";
+  if (getRuntimeKernel() &&
+      (!type.hasStaticShape() || !type.getElementType().isF32() ||
+       !isLayerNormRowParameter(getScale(), type, axis) ||
+       !isLayerNormRowParameter(getBias(), type, axis)))
+    return emitOpError() << "runtime_kernel needs a static f32 tensor and a "
+                            "scale and bias of the normalized shape";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement verifiers
 //===----------------------------------------------------------------------===//

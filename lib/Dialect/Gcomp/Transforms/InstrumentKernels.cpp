@@ -54,6 +54,9 @@ int64_t estimateFlops(Operation *op) {
     } else if (callee == GCOMP_SYM_SOFTMAX_ROWS) {
       factors = {0, 1}; // rows n: max, subtract, scale, exp, sum, divide
       perElement = 6;
+    } else if (callee == GCOMP_SYM_LAYER_NORM_ROWS) {
+      factors = {0, 1}; // rows n: sum, centre, square-add, scale, shift
+      perElement = 7;
     } else {
       return 0;
     }

@@ -66,7 +66,8 @@ inline bool isKernel(mlir::Operation *op) {
            call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC ||
            call.getCallee() == GCOMP_SYM_CONV2D_NHWC || // FusedConvOp
            call.getCallee() == GCOMP_SYM_POOL2D_NHWC || // runtime_kernel ops
-           call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS;
+           call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ||
+           call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS;
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
 }
@@ -89,7 +90,8 @@ inline std::string kernelLabel(size_t index, mlir::Operation *op) {
             : call.getCallee() == GCOMP_SYM_CONV2D_NHWC ? "conv"
             : call.getCallee() == GCOMP_SYM_POOL2D_NHWC ? "pool"
             : call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ? "softmax"
-                                                        : "dwconv");
+            : call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS ? "layer_norm"
+                                                           : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();
   return "k" + std::to_string(index) + "." +
          name.substr(name.find('.') + 1).str();

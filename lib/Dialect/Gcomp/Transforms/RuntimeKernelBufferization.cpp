@@ -4,7 +4,8 @@
 // bufferize into a new buffer for their result and one call of the runtime
 // function that computes them: pools (gcomp-pool-kernels) into
 // __gcomp_pool2d_nhwc, softmaxes (gcomp-softmax-kernels) into
-// __gcomp_softmax_rows.
+// __gcomp_softmax_rows, layer norms (gcomp-layer-norm-kernels) into
+// __gcomp_layer_norm_rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -114,6 +115,52 @@ struct SoftmaxBufferization
   }
 };
 
+struct LayerNormBufferization
+    : NewBufferModel<LayerNormBufferization, LayerNormOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto layerNorm = cast<LayerNormOp>(op);
+    if (!layerNorm.getRuntimeKernel())
+      return layerNorm.emitOpError() << "is lowered to linalg unless marked "
+                                        "runtime_kernel";
+    Location loc = layerNorm.getLoc();
+    // Scale and bias are rows of the normalized size (the verifier checks
+    // it); an absent one is a null pointer.
+    SmallVector<Value> addresses;
+    for (Value v : {layerNorm.getInput(), layerNorm.getScale(),
+                    layerNorm.getBias()}) {
+      if (!v) {
+        addresses.push_back(i64Constant(rewriter, loc, 0));
+        continue;
+      }
+      FailureOr<Value> buffer = denseBuffer(rewriter, loc, v, options, state);
+      if (failed(buffer))
+        return failure();
+      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
+    }
+    RankedTensorType type = layerNorm.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    int64_t n = 1;
+    for (int64_t d = static_cast<int64_t>(layerNorm.getAxis());
+         d < type.getRank(); ++d)
+      n *= type.getDimSize(d);
+    uint32_t epsilonBits =
+        llvm::bit_cast<uint32_t>(layerNorm.getEpsilon().convertToFloat());
+    SmallVector<Value> args = {
+        i64Constant(rewriter, loc, type.getNumElements() / n),
+        i64Constant(rewriter, loc, n),
+        addresses[0],
+        addressAsI64(rewriter, loc, out),
+        addresses[1],
+        addresses[2],
+        i64Constant(rewriter, loc, static_cast<int64_t>(epsilonBits))};
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_LAYER_NORM_ROWS, args, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -121,5 +168,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     MaxPoolOp::attachInterface<PoolBufferization<MaxPoolOp>>(*context);
     AveragePoolOp::attachInterface<PoolBufferization<AveragePoolOp>>(*context);
     SoftmaxOp::attachInterface<SoftmaxBufferization>(*context);
+    LayerNormOp::attachInterface<LayerNormBufferization>(*context);
   });
 }

@@ -33,6 +33,11 @@ llvm::LogicalResult broadcastShapes(llvm::ArrayRef<int64_t> lhs,
                                     llvm::SmallVectorImpl<int64_t> &result,
                                     EmitErrorFn emitError);
 
+/// Whether a layer norm's `scale` or `bias` (null counts) holds exactly one
+/// value per element of the dims `axis`.. of `input`, as one dense row.
+bool isLayerNormRowParameter(mlir::Value param, mlir::RankedTensorType input,
+                             int64_t axis);
+
 /// Result types of the shape-changing ops.
 mlir::FailureOr<mlir::RankedTensorType>
 inferBroadcastType(mlir::RankedTensorType lhs, mlir::RankedTensorType rhs,

@@ -271,6 +271,41 @@ def Gcomp_LogSoftmaxOp : Gcomp_Op<"log_softmax",
   let hasVerifier = 1;
 }
 
+def Gcomp_LayerNormOp : Gcomp_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Layer normalization over the trailing dims, one op";
+  let description = [{
+    `y = (x - mean(x)) / sqrt(var(x) + epsilon) * scale + bias`, with the
+    mean and (biased) variance over dims `axis` to rank - 1. `scale` and
+    `bias` are optional and broadcast to the input. The importer writes ONNX
+    LayerNormalization out as its reductions and elementwise ops (so that
+    its optional mean and inverse-deviation outputs exist); gcomp-recognize-ops
+    puts this op back in place of that decomposition, and of the ones
+    exporters write, where nothing else uses the intermediates.
+
+    With `runtime_kernel` (set by gcomp-layer-norm-kernels; needs f32,
+    static shapes and a scale and bias that hold exactly the normalized
+    elements) the op bufferizes into one call of the runtime's
+    __gcomp_layer_norm_rows; otherwise the linalg conversion writes it out
+    again.
+
+    Example:
+    ```mlir
+    %y = gcomp.layer_norm %x, %gamma, %beta {axis = 2 : i64, epsilon = 1.0e-05 : f32}
+        : (tensor<1x128x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x128x768xf32>
+    ```
+  }];
+  let arguments = (ins Gcomp_FloatTensor:$input,
+                   Optional<Gcomp_FloatTensor>:$scale,
+                   Optional<Gcomp_FloatTensor>:$bias, I64Attr:$axis,
+                   F32Attr:$epsilon, UnitAttr:$runtime_kernel);
+  let results = (outs Gcomp_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`scale` $scale^)? (`bias` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//

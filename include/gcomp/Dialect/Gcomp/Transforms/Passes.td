@@ -256,13 +256,17 @@ def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
 }
 
 def GcompRecognizeOps : Pass<"gcomp-recognize-ops", "mlir::func::FuncOp"> {
-  let summary = "Exporters' decompositions of activations as single ops";
+  let summary = "Exporters' decompositions of activations and layer norms "
+                "as single ops";
   let description = [{
     Replaces `0.5 * x * (1 + erf(x / sqrt(2)))` (PyTorch's GELU as exported:
     Div or Mul, Erf, Add, Mul, Mul, in any association order) with
     `gcomp.gelu`, which gcomp-fuse-conv can then make a GEMM's epilogue.
-    Every intermediate op must have the pattern's next op as its only user;
-    constants must match within 1e-6.
+    Replaces a layer norm written out over trailing dims (`c = x - mean(x)`,
+    `c / sqrt(mean(c * c) + eps)` with `c ^ 2` or a reciprocal as
+    variants, then an optional `* scale` and `+ bias`) with
+    `gcomp.layer_norm`. Every intermediate op must have the pattern's next
+    op as its only user; constants must match within 1e-6.
   }];
 }
 
@@ -325,6 +329,19 @@ def GcompSoftmaxKernels
     exponentials, the division). A multiplication or division by a
     positive constant whose only user is the softmax (attention's
     1/sqrt(d)) becomes the softmax's `scale`.
+  }];
+}
+
+def GcompLayerNormKernels
+    : Pass<"gcomp-layer-norm-kernels", "mlir::func::FuncOp"> {
+  let summary = "Layer norms as one runtime kernel each";
+  let description = [{
+    Marks f32 `gcomp.layer_norm` ops of static shape whose scale and bias
+    (if any) hold one value per normalized element `runtime_kernel`: one
+    call of the runtime's __gcomp_layer_norm_rows, which reads each row
+    three times while it is in cache, where the linalg lowering makes about
+    nine kernels (two mean reductions with their initializations, the
+    centring, the deviation, the scale and the shift).
   }];
 }
 
