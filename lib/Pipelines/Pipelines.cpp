@@ -58,12 +58,14 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
                                        : " cpu-features=" + o.cpuFeatures) +
                 " producer=" + o.producer +
                 " threads=" + std::to_string(o.threads) + "}"),
-            req("convert-gcomp-to-linalg", true), opt(fuse, true),
+            req("convert-gcomp-to-linalg", true),
+            opt("gcomp-fold-transposes", true), opt(fuse, true),
             opt("canonicalize"), opt("cse")};
   }
   case Phase::Buffers: {
     std::vector<Step> steps = {
         req("gcomp-distinct-results", true),
+        opt("gcomp-duplicate-fills", true),
         req("one-shot-bufferize{bufferize-function-boundaries "
             "function-boundary-type-conversion=identity-layout-map}"),
         req("buffer-results-to-out-params{hoist-static-allocs "

@@ -3,6 +3,7 @@
 #include "LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 using namespace mlir;
 
@@ -75,6 +76,20 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
 Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
   if (v.getType() == type)
     return v;
+  // A reshape that only splits or only merges dims is an expand_shape or a
+  // collapse_shape: those bufferize into views even of strided buffers
+  // (a column slice split into attention heads), where tensor.reshape
+  // needs an identity layout and so a copy.
+  auto source = cast<RankedTensorType>(v.getType());
+  if (source.hasStaticShape() && type.hasStaticShape()) {
+    if (std::optional<SmallVector<ReassociationIndices>> groups =
+            getReassociationIndicesForReshape(source, type)) {
+      if (source.getRank() > type.getRank())
+        return tensor::CollapseShapeOp::create(b, loc, type, v, *groups);
+      if (source.getRank() < type.getRank())
+        return tensor::ExpandShapeOp::create(b, loc, type, v, *groups);
+    }
+  }
   ArrayRef<int64_t> shape = type.getShape();
   auto shapeType = RankedTensorType::get({static_cast<int64_t>(shape.size())},
                                          b.getI64Type());

@@ -11,13 +11,13 @@
 // CHECK-LABEL: func.func @conv3x3
 // CHECK: tensor.pad
 // CHECK: %[[COL:.*]] = linalg.generic {indexing_maps = [#[[$COLIN]], {{.*}}]{{.*}} outs(%{{.*}} : tensor<1x4x4x3x3x4xf32>)
-// CHECK: %[[COL2:.*]] = tensor.reshape %[[COL]]{{.*}} -> tensor<16x36xf32>
-// CHECK: %[[W:.*]] = tensor.reshape %{{.*}} -> tensor<36x8xf32>
+// CHECK: %[[COL2:.*]] = tensor.collapse_shape %[[COL]] {{.*}} into tensor<16x36xf32>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %{{.*}} into tensor<36x8xf32>
 // CHECK: %[[INIT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<16x8xf32>)
 // CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%[[COL2]], %[[W]] :
 // CHECK-SAME: outs(%[[INIT]] :
-// CHECK: tensor.reshape %{{.*}} -> tensor<1x4x4x8xf32>
+// CHECK: tensor.expand_shape %{{.*}} into tensor<1x4x4x8xf32>
 func.func @conv3x3(%x: tensor<1x8x8x4xf32>, %w: tensor<3x3x4x8xf32>, %b: tensor<8xf32>) -> tensor<1x4x4x8xf32> {
   %0 = gcomp.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64, channels_last} : (tensor<1x8x8x4xf32>, tensor<3x3x4x8xf32>, tensor<8xf32>) -> tensor<1x4x4x8xf32>
   return %0 : tensor<1x4x4x8xf32>
@@ -28,7 +28,7 @@ func.func @conv3x3(%x: tensor<1x8x8x4xf32>, %w: tensor<3x3x4x8xf32>, %b: tensor<
 // 1x1 at stride 1: the input rows already are the matrix; no im2col.
 // CHECK-LABEL: func.func @conv1x1
 // CHECK-NOT: tensor.pad
-// CHECK: tensor.reshape %{{.*}} -> tensor<128x16xf32>
+// CHECK: tensor.collapse_shape %{{.*}} into tensor<128x16xf32>
 // CHECK: linalg.fill
 // CHECK: iterator_types = ["parallel", "parallel", "reduction"]
 func.func @conv1x1(%x: tensor<2x8x8x16xf32>, %w: tensor<1x1x16x32xf32>) -> tensor<2x8x8x32xf32> {

@@ -8,7 +8,7 @@
 // CHECK-DAG: #[[$COL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
 // CHECK-LABEL: func.func @conv3x3
 // CHECK: %[[COL:.*]] = linalg.generic {indexing_maps = [#[[$COLIN]], {{.*}}]{{.*}} outs(%{{.*}} : tensor<1x1x4x3x3x4x4xf32>)
-// CHECK: %[[COL2:.*]] = tensor.reshape %[[COL]]{{.*}} -> tensor<1x1x36x16xf32>
+// CHECK: %[[COL2:.*]] = tensor.collapse_shape %[[COL]] {{.*}} into tensor<1x1x36x16xf32>
 // CHECK: %[[INIT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x8x16xf32>)
 // CHECK: linalg.generic {indexing_maps = [#[[$W]], #[[$COL]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME: outs(%[[INIT]] :
@@ -22,7 +22,7 @@ func.func @conv3x3(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<
 // 1x1 at stride 1: the input already is the im2col matrix.
 // CHECK-LABEL: func.func @conv1x1
 // CHECK-NOT: tensor.pad
-// CHECK: tensor.reshape %{{.*}} -> tensor<2x1x16x64xf32>
+// CHECK: tensor.collapse_shape %{{.*}} into tensor<2x1x16x64xf32>
 // CHECK: linalg.fill
 // CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
 func.func @conv1x1(%x: tensor<2x16x8x8xf32>, %w: tensor<32x16x1x1xf32>) -> tensor<2x32x8x8xf32> {

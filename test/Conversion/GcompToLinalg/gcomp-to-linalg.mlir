@@ -87,8 +87,10 @@ func.func @softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
 // -----
 
 // CHECK-LABEL: func.func @data_movement
-// CHECK: %[[SHAPE:.*]] = arith.constant dense<[6, 4]> : tensor<2xi64>
-// CHECK: tensor.reshape %{{.*}}(%[[SHAPE]])
+// A reshape that merges (or splits) dims is a collapse_shape (or an
+// expand_shape), which bufferizes into a view even of a strided buffer; any
+// other stays a tensor.reshape of a constant shape.
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
 // CHECK: linalg.transpose ins({{.*}}) outs({{.*}}) permutation = [1, 0]
 // CHECK: arith.constant dense<1.000000e+00> : tensor<4x6xf32>
 func.func @data_movement(%x: tensor<2x3x4xf32>) -> (tensor<4x6xf32>, tensor<4x6xf32>) {
@@ -115,4 +117,15 @@ func.func @data_movement(%x: tensor<2x3x4xf32>) -> (tensor<4x6xf32>, tensor<4x6x
 func.func @layer_norm(%x: tensor<2x10xf16>, %g: tensor<10xf16>, %b: tensor<10xf16>) -> tensor<2x10xf16> {
   %0 = gcomp.layer_norm %x scale %g bias %b {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x10xf16>, tensor<10xf16>, tensor<10xf16>) -> tensor<2x10xf16>
   return %0 : tensor<2x10xf16>
+}
+
+// -----
+
+// A reshape that is no grouping of dims stays a tensor.reshape.
+// CHECK-LABEL: func.func @reshape_regroup
+// CHECK: %[[SHAPE:.*]] = arith.constant dense<[4, 6]> : tensor<2xi64>
+// CHECK: tensor.reshape %{{.*}}(%[[SHAPE]])
+func.func @reshape_regroup(%x: tensor<2x3x4xf32>) -> tensor<4x6xf32> {
+  %0 = gcomp.reshape %x : tensor<2x3x4xf32> -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
 }

@@ -66,6 +66,39 @@ def GcompChannelsLast : Pass<"gcomp-channels-last", "mlir::func::FuncOp"> {
   }];
 }
 
+def GcompDuplicateFills
+    : Pass<"gcomp-duplicate-fills", "mlir::func::FuncOp"> {
+  let summary = "A fill of its own for each use of a shared linalg.fill";
+  let description = [{
+    A `linalg.fill` of a `tensor.empty` with several uses (CSE merges the
+    zero initializations of equal-shaped products) is cloned, with its empty
+    tensor, right before each use but the first. Bufferization would
+    otherwise keep one filled buffer and copy it for every other use: a
+    read and a write of the whole tensor instead of a write.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def GcompFoldTransposes
+    : Pass<"gcomp-fold-transposes", "mlir::func::FuncOp"> {
+  let summary = "Transposes folded into the indexing maps of the linalg ops "
+                "that read or write them";
+  let description = [{
+    On linalg-on-tensors: a `linalg.transpose` all of whose users read it
+    as inputs of `linalg.generic` ops is removed, each of them reading the
+    transpose's input through the permuted indexing map instead. Otherwise,
+    a transpose whose input is the only result of a `linalg.generic` used
+    only by it, with an init that is a `tensor.empty` (or a `linalg.fill`
+    of one, used only there), becomes that generic writing the transposed
+    layout through its output map. A transpose used by anything else stays.
+    Attention's head split and merge become strides of the batched
+    products (gcomp-gemm-to-runtime-call) instead of copies.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def GcompFuseElementwise : Pass<"gcomp-fuse-elementwise"> {
   let summary = "Fuse elementwise linalg producers into their consumers";
   let description = [{
