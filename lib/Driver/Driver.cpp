@@ -12,6 +12,7 @@
 
 #include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+#include "gcomp/Dialect/Gcomp/Transforms/KernelGraph.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Stats.h"
 #include "gcomp/Import/OnnxImporter.h"
 #include "gcomp/InitAll.h"
@@ -64,8 +65,10 @@ public:
     if (!tempPath.empty() && !direct)
       sys::fs::remove(tempPath);
   }
-  /// Reserves the temporary path; the caller writes it.
+  /// Reserves the temporary path (once); the caller writes it.
   Error reserve() {
+    if (!tempPath.empty())
+      return Error::success();
     sys::fs::file_status status;
     if (!sys::fs::status(finalPath, status) &&
         sys::fs::exists(status) && !sys::fs::is_regular_file(status) &&
@@ -150,6 +153,11 @@ private:
     return result;
   }
   void printStats(ModuleOp module);
+  /// Renders --dump-graph's DOT after `phase`, if it is the fused graph.
+  void renderKernelGraph(ModuleOp module, const PipelineOptions &pipelineOptions,
+                         Phase phase);
+  /// --dump-graph's text, written with the outputs.
+  std::string kernelGraph;
 
   const DriverOptions &options;
   /// What --stats reports, gathered along the way.
@@ -276,8 +284,29 @@ LogicalResult Compiler::runPhases(ModuleOp module, Phase last,
       kernels = countKernels(entry);
     if (phase == Phase::Buffers)
       constantBytesAfterBuffers = constantBytes(module);
+    if (phase == Phase::Linalg || phase == last)
+      renderKernelGraph(module, pipelineOptions, phase);
   }
+  if (last == Phase::Import)
+    renderKernelGraph(module, pipelineOptions, last);
   return success();
+}
+
+void Compiler::renderKernelGraph(ModuleOp module,
+                                 const PipelineOptions &pipelineOptions,
+                                 Phase phase) {
+  // The fused graph is the end of the linalg phase; a compile that stops
+  // earlier gets the last graph it made. After bufferization the kernels
+  // no longer pass tensors, so later phases keep the linalg one.
+  if (options.dumpGraphPath.empty() ||
+      static_cast<int>(phase) > static_cast<int>(Phase::Linalg))
+    return;
+  auto entry = module.lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
+  if (!entry)
+    return;
+  kernelGraph.clear();
+  raw_string_ostream os(kernelGraph);
+  writeKernelGraph(entry, os);
 }
 
 void Compiler::printStats(ModuleOp module) {
@@ -447,6 +476,15 @@ int Compiler::run() {
       return fail(std::move(e));
   }
 
+  // --dump-graph's file is reserved now, so that a path that cannot be
+  // written fails the compile before any output exists.
+  std::optional<AtomicOutput> graph;
+  if (!options.dumpGraphPath.empty()) {
+    graph.emplace(options.dumpGraphPath);
+    if (Error e = graph->reserve())
+      return fail(std::move(e));
+  }
+
   if (!options.debugPerturbNode.empty()) {
     mlir::PassManager pm(&context);
     if (failed(parsePassPipeline("gcomp-test-perturb-node{node=" +
@@ -466,6 +504,12 @@ int Compiler::run() {
     if (!options.depfilePath.empty())
       if (Error e = writeDepfile(dataFiles))
         return fail(std::move(e));
+    if (graph) {
+      if (Error e = graph->write(kernelGraph))
+        return fail(std::move(e));
+      if (Error e = graph->commit())
+        return fail(std::move(e));
+    }
     if (options.stats)
       printStats(*module);
     return 0;

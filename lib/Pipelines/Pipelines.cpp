@@ -60,12 +60,13 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
                 " threads=" + std::to_string(o.threads) + "}"),
             req("convert-gcomp-to-linalg", true),
             opt("gcomp-fold-transposes", true), opt(fuse, true),
-            opt("canonicalize"), opt("cse")};
+            opt("canonicalize"), opt("cse"),
+            // After CSE, which merges equal fills again.
+            opt("gcomp-duplicate-fills", true)};
   }
   case Phase::Buffers: {
     std::vector<Step> steps = {
         req("gcomp-distinct-results", true),
-        opt("gcomp-duplicate-fills", true),
         req("one-shot-bufferize{bufferize-function-boundaries "
             "function-boundary-type-conversion=identity-layout-map}"),
         req("buffer-results-to-out-params{hoist-static-allocs "

@@ -101,6 +101,11 @@ int main(int argc, char **argv) {
                "OUTPUT.d)");
   app.add_option("--MF", options.depfilePath,
                  "Where -MD writes the depfile (implies -MD)");
+  app.add_option("--dump-graph", options.dumpGraphPath,
+                 "Also write the fused graph as Graphviz DOT: one box per "
+                 "kernel (with the ONNX nodes it computes), edges where one "
+                 "reads what another wrote")
+      ->type_name("FILE.dot");
   app.add_option("--mcpu", options.cpu,
                  "Target CPU (e.g. znver4, sapphirerapids, x86-64-v3); "
                  "default: the host CPU");

@@ -35,6 +35,9 @@ struct DriverOptions {
   /// Also write a make-style depfile: the output depends on the model and
   /// its external data files (gcomp -MD -MF FILE).
   std::string depfilePath;
+  /// Also write the fused graph (the end of the linalg phase, or the last
+  /// phase run before it) as Graphviz DOT, one box per kernel.
+  std::string dumpGraphPath;
   std::string triple, cpu, features;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;
