@@ -417,6 +417,7 @@ int Compiler::run() {
   }
   pipelineOptions.maxFusions = options.debugFusionLimit;
   pipelineOptions.threads = options.threads;
+  pipelineOptions.foldLimit = options.foldLimit;
   pipelineOptions.printFusions = options.debugPrintFusions;
   if (needsTarget) {
     cpu::TargetOptions targetOptions{options.triple, options.cpu,

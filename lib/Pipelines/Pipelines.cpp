@@ -33,14 +33,20 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
   switch (phase) {
   case Phase::Import:
     return {};
-  case Phase::Graph:
-    return {opt("canonicalize"), opt("gcomp-recognize-ops", true),
+  case Phase::Graph: {
+    std::string fold =
+        "gcomp-fold-constants{limit=" + std::to_string(o.foldLimit) + "}";
+    // Folding runs again at the end: the weights that gcomp-fuse-conv
+    // packs per product are merged where they are equal.
+    return {opt("canonicalize"), opt(fold, true),
+            opt("gcomp-recognize-ops", true),
             opt("gcomp-channels-last", true),
             opt("canonicalize"), opt("gcomp-fuse-conv", true),
             opt("gcomp-pool-kernels", true),
             opt("gcomp-softmax-kernels", true),
-            opt("gcomp-layer-norm-kernels", true),
+            opt("gcomp-layer-norm-kernels", true), opt(fold, true),
             opt("canonicalize"), opt("cse")};
+  }
   case Phase::Linalg: {
     std::string fuse = "gcomp-fuse-elementwise";
     std::string fuseOptions;

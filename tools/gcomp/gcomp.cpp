@@ -152,6 +152,12 @@ int main(int argc, char **argv) {
                  "code (PASS, or PASS:K for its K-th fusion) to test "
                  "gcomp-debug bisect")
       ->group("Testing");
+  app.add_option("--fold-limit", options.foldLimit,
+                 "The largest tensor constant folding computes at compile "
+                 "time; an op on constants with a larger result runs with "
+                 "the model instead (default 64M)")
+      ->transform(CLI::AsSizeValue(/*kb_is_1000=*/false))
+      ->type_name("BYTES");
   app.add_option("--threads", options.threads,
                  "Threads the model runs on by default (0: every CPU the "
                  "process may use); GCOMP_NUM_THREADS overrides it at run "

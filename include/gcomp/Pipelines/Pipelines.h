@@ -51,6 +51,8 @@ struct PipelineOptions {
   bool printFusions = false;
   /// Default thread count recorded in the model (0: every CPU).
   int64_t threads = 0;
+  /// The largest result, in bytes, that gcomp-fold-constants computes.
+  int64_t foldLimit = 64 << 20;
 };
 
 /// The passes that only optimize, which a user or gcomp-debug bisect may

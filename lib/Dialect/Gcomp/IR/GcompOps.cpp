@@ -805,9 +805,21 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
 //===----------------------------------------------------------------------===//
 
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  bool changed = false;
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    // transpose(transpose(x, inner), outer) == transpose(x, composed):
+    // result dim j is the producer's dim outer[j], which is x's dim
+    // inner[outer[j]]. Fold the chain in place.
+    SmallVector<int64_t> composed;
+    for (int64_t p : getPerm())
+      composed.push_back(producer.getPerm()[p]);
+    getInputMutable().assign(producer.getInput());
+    setPerm(composed);
+    changed = true;
+  }
   for (auto [i, p] : llvm::enumerate(getPerm()))
     if (static_cast<int64_t>(i) != p)
-      return {};
+      return changed ? OpFoldResult(getResult()) : OpFoldResult();
   return getInput();
 }
 

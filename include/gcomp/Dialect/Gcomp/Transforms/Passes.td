@@ -288,6 +288,32 @@ def GcompOutlineKernels : Pass<"gcomp-outline-kernels", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
+def GcompFoldConstants : Pass<"gcomp-fold-constants", "mlir::func::FuncOp"> {
+  let summary = "Evaluate ops on constants at compile time, up to a size cap, "
+                "and merge equal constants";
+  let description = [{
+    Replaces every op whose operands are all `gcomp.constant`s (dense or
+    resource blobs) and that the pass can evaluate with a constant of its
+    result: f32 elementwise arithmetic with broadcasting (add, sub, mul,
+    div, pow, min, max; neg, abs, sqrt, reciprocal, exp, log, relu,
+    sigmoid, tanh, erf) and, for any element type, reshapes and transposes.
+    A result larger than `limit` bytes is not computed: the op stays and
+    runs with the model. The ops' own folders (canonicalize) already
+    evaluate small tensors as attributes; this pass is for weight-sized
+    data, which it evaluates on the raw bytes. Then constants of the same
+    type and bytes (64 bytes or more; smaller ones are uniqued attributes
+    that CSE merges) are merged into the first.
+  }];
+  let options = [
+    Option<"limit", "limit", "int64_t", /*default=*/"64 << 20",
+           "The largest result, in bytes, that is evaluated">,
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded", "Ops evaluated into constants">,
+    Statistic<"numMerged", "merged", "Constants merged into an equal one">,
+  ];
+}
+
 def GcompRecognizeOps : Pass<"gcomp-recognize-ops", "mlir::func::FuncOp"> {
   let summary = "Exporters' decompositions of activations and layer norms "
                 "as single ops";

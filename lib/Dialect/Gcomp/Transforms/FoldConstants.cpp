@@ -1,0 +1,314 @@
+//===- FoldConstants.cpp - evaluate constant subgraphs at compile time ----===//
+//
+// The ops' own folders evaluate small tensors (shape arithmetic, up to
+// kFoldElementLimit elements) element by element as attributes. Weights
+// are bigger and live in resource blobs: a transposed, scaled or
+// reciprocal weight that the exporter left as ops over initializers would
+// run on every call. This pass evaluates such ops on the raw f32 data,
+// up to a size cap (gcomp --fold-limit), so the result is one constant;
+// and it merges constants whose bytes are equal, wherever they came from.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Hashing.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace gcomp {
+#define GEN_PASS_DEF_GCOMPFOLDCONSTANTS
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
+} // namespace gcomp
+
+using namespace mlir;
+using namespace gcomp;
+
+namespace {
+
+/// The raw bytes of a constant: a view of its data, or of `storage` for a
+/// splat, which is expanded. Nullopt for i1 (packed bits) or anything else
+/// without a plain row-major buffer.
+std::optional<ArrayRef<char>> rawBytes(ElementsAttr value,
+                                       std::vector<char> &storage) {
+  auto type = cast<ShapedType>(value.getType());
+  Type element = type.getElementType();
+  if (!type.hasStaticShape() || !element.isIntOrFloat() ||
+      element.getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  size_t width = element.getIntOrFloatBitWidth() / 8;
+  size_t bytes = width * type.getNumElements();
+  ArrayRef<char> data;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    data = dense.getRawData();
+    if (dense.isSplat()) {
+      storage.resize(bytes);
+      for (size_t i = 0; i < bytes; i += width)
+        std::memcpy(storage.data() + i, data.data(), width);
+      return ArrayRef<char>(storage);
+    }
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    data = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  if (data.size() != bytes)
+    return std::nullopt;
+  return data;
+}
+
+/// A constant of `type` holding `bytes`: dense when small (it stays
+/// readable and the ops' folders can use it), a resource blob otherwise.
+Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<char> bytes, StringRef name) {
+  ElementsAttr value;
+  if (bytes.size() <= 4096) {
+    value = DenseElementsAttr::getFromRawBuffer(type, bytes);
+  } else {
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+        bytes, alignof(std::max_align_t));
+    value = DenseResourceElementsAttr::get(type, name, std::move(blob));
+  }
+  return ConstantOp::create(b, loc, type, value);
+}
+
+/// Row-major strides of `shape` read as an operand broadcast to `result`:
+/// 0 along the dims it broadcasts.
+SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,
+                                      ArrayRef<int64_t> result) {
+  SmallVector<int64_t> strides(result.size(), 0);
+  int64_t stride = 1, offset = result.size() - shape.size();
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    if (shape[d] != 1)
+      strides[d + offset] = stride;
+    stride *= shape[d];
+  }
+  return strides;
+}
+
+using UnaryFn = float (*)(float);
+using BinaryFn = float (*)(float, float);
+
+std::optional<UnaryFn> unaryFunction(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<UnaryFn>>(op)
+      .Case([](NegOp) { return [](float x) { return -x; }; })
+      .Case([](AbsOp) { return [](float x) { return std::fabs(x); }; })
+      .Case([](SqrtOp) { return [](float x) { return std::sqrt(x); }; })
+      .Case([](ReciprocalOp) { return [](float x) { return 1.0f / x; }; })
+      .Case([](ExpOp) { return [](float x) { return std::exp(x); }; })
+      .Case([](LogOp) { return [](float x) { return std::log(x); }; })
+      .Case([](ReluOp) {
+        return [](float x) { return x < 0.0f ? 0.0f : x; };
+      })
+      .Case([](SigmoidOp) {
+        return [](float x) { return 1.0f / (1.0f + std::exp(-x)); };
+      })
+      .Case([](TanhOp) { return [](float x) { return std::tanh(x); }; })
+      .Case([](ErfOp) { return [](float x) { return std::erf(x); }; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+std::optional<BinaryFn> binaryFunction(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<BinaryFn>>(op)
+      .Case([](AddOp) { return [](float x, float y) { return x + y; }; })
+      .Case([](SubOp) { return [](float x, float y) { return x - y; }; })
+      .Case([](MulOp) { return [](float x, float y) { return x * y; }; })
+      .Case([](DivOp) { return [](float x, float y) { return x / y; }; })
+      .Case([](PowOp) {
+        return [](float x, float y) { return std::pow(x, y); };
+      })
+      // ONNX Min and Max propagate NaN.
+      .Case([](MinOp) {
+        return [](float x, float y) {
+          return std::isnan(x) || std::isnan(y) ? NAN : std::fmin(x, y);
+        };
+      })
+      .Case([](MaxOp) {
+        return [](float x, float y) {
+          return std::isnan(x) || std::isnan(y) ? NAN : std::fmax(x, y);
+        };
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// `op`'s result as raw bytes, if the pass can evaluate it on `inputs`.
+std::optional<std::vector<char>>
+evaluate(Operation *op, ArrayRef<ArrayRef<char>> inputs,
+         RankedTensorType resultType) {
+  int64_t count = resultType.getNumElements();
+  // Data movement, for any element type: the bytes reinterpreted or
+  // permuted.
+  if (isa<ReshapeOp>(op))
+    return std::vector<char>(inputs[0].begin(), inputs[0].end());
+  if (auto transpose = dyn_cast<TransposeOp>(op)) {
+    auto inType = cast<RankedTensorType>(transpose.getInput().getType());
+    size_t width = resultType.getElementTypeBitWidth() / 8;
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    // Input strides in the order of the result's dims.
+    SmallVector<int64_t> inStrides(inType.getRank(), 1), strides;
+    for (int64_t d = inType.getRank() - 2; d >= 0; --d)
+      inStrides[d] = inStrides[d + 1] * inType.getDimSize(d + 1);
+    for (int64_t p : perm)
+      strides.push_back(inStrides[p]);
+    std::vector<char> out(count * width);
+    ArrayRef<int64_t> shape = resultType.getShape();
+    SmallVector<int64_t> index(shape.size(), 0);
+    for (int64_t n = 0; n < count; ++n) {
+      int64_t source = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        source += index[d] * strides[d];
+      std::memcpy(out.data() + n * width, inputs[0].data() + source * width,
+                  width);
+      for (int64_t d = shape.size() - 1; d >= 0 && ++index[d] == shape[d]; --d)
+        index[d] = 0;
+    }
+    return out;
+  }
+  // Arithmetic, on f32.
+  if (!resultType.getElementType().isF32() ||
+      llvm::any_of(op->getOperandTypes(), [](Type t) {
+        return !cast<ShapedType>(t).getElementType().isF32();
+      }))
+    return std::nullopt;
+  std::vector<char> out(count * sizeof(float));
+  auto *y = reinterpret_cast<float *>(out.data());
+  if (std::optional<UnaryFn> fn = unaryFunction(op)) {
+    const auto *x = reinterpret_cast<const float *>(inputs[0].data());
+    for (int64_t i = 0; i < count; ++i)
+      y[i] = (*fn)(x[i]);
+    return out;
+  }
+  std::optional<BinaryFn> fn = binaryFunction(op);
+  if (!fn)
+    return std::nullopt;
+  ArrayRef<int64_t> shape = resultType.getShape();
+  SmallVector<int64_t> lhsStrides = broadcastStrides(
+      cast<ShapedType>(op->getOperand(0).getType()).getShape(), shape);
+  SmallVector<int64_t> rhsStrides = broadcastStrides(
+      cast<ShapedType>(op->getOperand(1).getType()).getShape(), shape);
+  const auto *a = reinterpret_cast<const float *>(inputs[0].data());
+  const auto *b = reinterpret_cast<const float *>(inputs[1].data());
+  SmallVector<int64_t> index(shape.size(), 0);
+  int64_t i = 0, j = 0;
+  for (int64_t n = 0; n < count; ++n) {
+    y[n] = (*fn)(a[i], b[j]);
+    // Advance the multi-index; the operand offsets follow their strides.
+    for (int64_t d = shape.size() - 1; d >= 0; --d) {
+      i += lhsStrides[d];
+      j += rhsStrides[d];
+      if (++index[d] < shape[d])
+        break;
+      i -= lhsStrides[d] * shape[d];
+      j -= rhsStrides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+struct FoldConstantsPass
+    : gcomp::impl::GcompFoldConstantsBase<FoldConstantsPass> {
+  using GcompFoldConstantsBase::GcompFoldConstantsBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    int64_t folded = 0;
+    // Ops in order: an op's constant operands were folded before it.
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      if (op->getNumResults() == 1 && op->getNumOperands() > 0 &&
+          !isa<ConstantOp>(op) && isPure(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+      if (!resultType || !resultType.hasStaticShape() ||
+          !resultType.getElementType().isIntOrFloat() ||
+          resultType.getElementTypeBitWidth() % 8 != 0)
+        continue;
+      int64_t bytes =
+          resultType.getNumElements() * resultType.getElementTypeBitWidth() / 8;
+      if (bytes > limit)
+        continue; // over the cap: the op stays and runs at run time
+      SmallVector<ArrayRef<char>> inputs;
+      SmallVector<std::vector<char>> splats(op->getNumOperands());
+      for (auto [operand, storage] : llvm::zip(op->getOperands(), splats)) {
+        auto constant = operand.getDefiningOp<ConstantOp>();
+        std::optional<ArrayRef<char>> raw =
+            constant ? rawBytes(constant.getValue(), storage) : std::nullopt;
+        if (!raw)
+          break;
+        inputs.push_back(*raw);
+      }
+      if (inputs.size() != op->getNumOperands())
+        continue;
+      std::optional<std::vector<char>> result =
+          evaluate(op, inputs, resultType);
+      if (!result)
+        continue;
+      OpBuilder b(op);
+      std::string name =
+          (op->getName().getStringRef().drop_front(6) + ".folded").str();
+      op->getResult(0).replaceAllUsesWith(
+          makeConstant(b, op->getLoc(), resultType, *result, name));
+      op->erase();
+      ++folded;
+    }
+    numFolded += folded;
+    numMerged += deduplicate(func);
+    // The folded chains' constants that nothing reads any more.
+    SmallVector<ConstantOp> dead;
+    func.walk([&](ConstantOp c) {
+      if (c->use_empty())
+        dead.push_back(c);
+    });
+    for (ConstantOp c : dead)
+      c.erase();
+  }
+
+  /// Merges constants of equal type and bytes into the first of them.
+  int64_t deduplicate(func::FuncOp func) {
+    // Views of the bytes stay valid: the attributes outlive the pass.
+    DenseMap<llvm::hash_code, SmallVector<std::pair<ConstantOp, ArrayRef<char>>>>
+        seen;
+    int64_t merged = 0;
+    SmallVector<ConstantOp> constants;
+    func.walk([&](ConstantOp c) { constants.push_back(c); });
+    for (ConstantOp c : constants) {
+      // Splats and small ones are uniqued attributes, which CSE merges.
+      auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+      if (dense && dense.isSplat())
+        continue;
+      std::vector<char> unused;
+      std::optional<ArrayRef<char>> raw = rawBytes(c.getValue(), unused);
+      if (!raw || raw->size() < 64)
+        continue;
+      llvm::hash_code hash = llvm::hash_combine(
+          c.getType().getAsOpaquePointer(),
+          llvm::hash_combine_range(raw->begin(), raw->end()));
+      auto &bucket = seen[hash];
+      auto same = llvm::find_if(bucket, [&](auto &entry) {
+        return entry.first.getType() == c.getType() && entry.second == *raw;
+      });
+      if (same == bucket.end()) {
+        bucket.emplace_back(c, *raw);
+        continue;
+      }
+      // The first comes earlier in the block, so it dominates every use.
+      c.getResult().replaceAllUsesWith(same->first.getResult());
+      c.erase();
+      ++merged;
+    }
+    return merged;
+  }
+};
+
+} // namespace
