@@ -167,3 +167,108 @@ func.func @not_layer_norm(%x: tensor<4x8xf32>, %t: tensor<4x8xf32>, %big: tensor
   %y4 = gcomp.mul %n4, %big : (tensor<4x8xf32>, tensor<3x4x8xf32>) -> tensor<3x4x8xf32>
   return %n, %m, %n2, %n3, %y4 : tensor<4x8xf32>, tensor<4x1xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<3x4x8xf32>
 }
+
+// -----
+
+// SiLU as x * sigmoid(x) in either order, and as the importer writes ONNX
+// Swish (alpha 1: sigmoid(x * 1)); HardSwish as x * HardSigmoid(x) with
+// alpha 1/6 and beta 1/2.
+// CHECK-LABEL: func.func @gated
+// CHECK-SAME: (%[[X:.*]]: tensor<8xf32>)
+// CHECK-DAG: %[[A:.*]] = gcomp.silu %[[X]] : tensor<8xf32>
+// CHECK-DAG: %[[B:.*]] = gcomp.silu %[[X]] : tensor<8xf32>
+// CHECK-DAG: %[[C:.*]] = gcomp.silu %[[X]] : tensor<8xf32>
+// CHECK-DAG: %[[D:.*]] = gcomp.hard_swish %[[X]] : tensor<8xf32>
+// CHECK-NOT: gcomp.sigmoid
+// CHECK-NOT: gcomp.hard_sigmoid
+// CHECK: return
+func.func @gated(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %one = gcomp.constant dense<1.0> : tensor<f32>
+  %s1 = gcomp.sigmoid %x : tensor<8xf32>
+  %a = gcomp.mul %x, %s1 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %s2 = gcomp.sigmoid %x : tensor<8xf32>
+  %b = gcomp.mul %s2, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %u = gcomp.mul %x, %one : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %s3 = gcomp.sigmoid %u : tensor<8xf32>
+  %c = gcomp.mul %x, %s3 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %h = gcomp.hard_sigmoid %x {alpha = 0.166666672 : f32, beta = 5.000000e-01 : f32} : tensor<8xf32>
+  %d = gcomp.mul %x, %h : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %a, %b, %c, %d : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// Not gated activations: a sigmoid of another value (an SE block's gate),
+// a sigmoid used twice, a HardSigmoid with other constants.
+// CHECK-LABEL: func.func @not_gated
+// CHECK-NOT: gcomp.silu
+// CHECK-NOT: gcomp.hard_swish
+// CHECK: return
+func.func @not_gated(%x: tensor<8xf32>, %g: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %s = gcomp.sigmoid %g : tensor<8xf32>
+  %a = gcomp.mul %x, %s : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %t = gcomp.sigmoid %x : tensor<8xf32>
+  %b = gcomp.mul %x, %t : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %h = gcomp.hard_sigmoid %x {alpha = 2.000000e-01 : f32, beta = 5.000000e-01 : f32} : tensor<8xf32>
+  %d = gcomp.mul %x, %h : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %a, %b, %t, %d : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// The tanh GELU (GPT-2's), with x^3 as Pow and as products.
+// CHECK-LABEL: func.func @tanh_gelu
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
+// CHECK-DAG: %[[G1:.*]] = gcomp.gelu %[[X]] {tanh_approximation = true} : tensor<4x8xf32>
+// CHECK-DAG: %[[G2:.*]] = gcomp.gelu %[[X]] {tanh_approximation = true} : tensor<4x8xf32>
+// CHECK-NOT: gcomp.tanh
+// CHECK-NOT: gcomp.pow
+// CHECK: return %[[G1]], %[[G2]]
+func.func @tanh_gelu(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %three = gcomp.constant dense<3.0> : tensor<f32>
+  %k = gcomp.constant dense<0.044715> : tensor<f32>
+  %c = gcomp.constant dense<0.797884583> : tensor<f32>
+  %one = gcomp.constant dense<1.0> : tensor<f32>
+  %half = gcomp.constant dense<0.5> : tensor<f32>
+  %p = gcomp.pow %x, %three : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %kp = gcomp.mul %k, %p : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %s = gcomp.add %x, %kp : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %cs = gcomp.mul %c, %s : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %t = gcomp.tanh %cs : tensor<4x8xf32>
+  %a = gcomp.add %one, %t : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %hx = gcomp.mul %half, %x : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %y = gcomp.mul %hx, %a : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %sq = gcomp.mul %x, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %cu = gcomp.mul %sq, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %kc = gcomp.mul %cu, %k : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %s2 = gcomp.add %kc, %x : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %cs2 = gcomp.mul %s2, %c : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %t2 = gcomp.tanh %cs2 : tensor<4x8xf32>
+  %a2 = gcomp.add %t2, %one : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  %m2 = gcomp.mul %x, %a2 : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  %y2 = gcomp.mul %m2, %half : (tensor<4x8xf32>, tensor<f32>) -> tensor<4x8xf32>
+  return %y, %y2 : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// Not the tanh GELU: another coefficient of x^3.
+// CHECK-LABEL: func.func @not_tanh_gelu
+// CHECK: gcomp.tanh
+// CHECK-NOT: gcomp.gelu
+func.func @not_tanh_gelu(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %three = gcomp.constant dense<3.0> : tensor<f32>
+  %k = gcomp.constant dense<0.05> : tensor<f32>
+  %c = gcomp.constant dense<0.797884583> : tensor<f32>
+  %one = gcomp.constant dense<1.0> : tensor<f32>
+  %half = gcomp.constant dense<0.5> : tensor<f32>
+  %p = gcomp.pow %x, %three : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %kp = gcomp.mul %k, %p : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %s = gcomp.add %x, %kp : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %cs = gcomp.mul %c, %s : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %t = gcomp.tanh %cs : tensor<8xf32>
+  %a = gcomp.add %one, %t : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %hx = gcomp.mul %half, %x : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %y = gcomp.mul %hx, %a : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}

@@ -160,6 +160,11 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args,
         return arith::DivFOp::create(b, loc, one,
                                      arith::AddFOp::create(b, loc, one, e));
       })
+      .Case([&](SiluOp) -> Value {
+        Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+        return arith::DivFOp::create(
+            b, loc, x, arith::AddFOp::create(b, loc, cst(b, loc, x, 1), e));
+      })
       .Case([&](TanhOp) { return math::TanhOp::create(b, loc, x); })
       .Case([&](ExpOp) { return math::ExpOp::create(b, loc, x); })
       .Case([&](LogOp) { return math::LogOp::create(b, loc, x); })
@@ -327,7 +332,8 @@ struct ElementwiseLowering : ConversionPattern {
              WhereOp, CastOp, ReluOp, SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp,
              ReciprocalOp, SinOp, CosOp, TanOp, AsinOp, AcosOp, AtanOp, SinhOp,
              CoshOp, AsinhOp, AcoshOp, AtanhOp, FloorOp, CeilOp, RoundOp,
-             ErfOp, SoftplusOp, SoftsignOp, MishOp, HardSwishOp, NegOp, AbsOp,
+             ErfOp, SoftplusOp, SoftsignOp, MishOp, HardSwishOp, SiluOp, NegOp,
+             AbsOp,
              SignOp, IsNaNOp, IsInfOp, EluOp, CeluOp, SeluOp, LeakyReluOp,
              ThresholdedReluOp, HardSigmoidOp, GeluOp, ShrinkOp,
              BroadcastToOp>(op))

@@ -46,34 +46,23 @@ template <typename OpT> Value other(OpT op, Value v) {
   return op.getLhs() == v ? op.getRhs() : op.getLhs();
 }
 
-/// 0.5 * x * (1 + erf(x / sqrt(2))) around `erf`, in the association orders
-/// exporters write: ((x * s) * 0.5), ((s * 0.5) * x) or ((x * 0.5) * s),
-/// where s = 1 + erf(x / sqrt(2)) and x / sqrt(2) may be x * (1 / sqrt(2)).
-/// Replaces the product with gcomp.gelu(x).
-void recognizeGelu(ErfOp erf) {
-  Value x;
-  Operation *scaled = erf.getInput().getDefiningOp();
-  if (auto div = dyn_cast_or_null<DivOp>(scaled)) {
-    if (isSplat(div.getRhs(), std::sqrt(2.0)))
-      x = div.getLhs();
-  } else if (auto mul = dyn_cast_or_null<MulOp>(scaled)) {
-    if (isSplat(mul.getRhs(), 1 / std::sqrt(2.0)))
-      x = mul.getLhs();
-    else if (isSplat(mul.getLhs(), 1 / std::sqrt(2.0)))
-      x = mul.getRhs();
-  }
-  auto type = dyn_cast<RankedTensorType>(erf.getType());
-  if (!x || x.getType() != type || !erf.getInput().hasOneUse())
-    return;
-  auto add = soleUser<AddOp>(erf.getResult());
-  if (!add || !isSplat(other(add, erf.getResult()), 1.0) ||
+/// Given `activation` = erf(x / sqrt(2)) or the tanh term, computed by the
+/// single-use ops `head`, matches 0.5 * x * (1 + activation) after it (see
+/// recognizeGelu for the orders) and replaces it with gcomp.gelu(x).
+void replaceGeluProduct(Operation *activation, Value x,
+                        ArrayRef<Operation *> head, bool tanhForm) {
+  auto type = dyn_cast<RankedTensorType>(activation->getResult(0).getType());
+  Value act = activation->getResult(0);
+  auto add = soleUser<AddOp>(act);
+  if (!type || !add || !isSplat(other(add, act), 1.0) ||
       add.getType() != type)
     return;
   auto m1 = soleUser<MulOp>(add.getResult());
   if (!m1 || m1.getType() != type)
     return;
   Value f1 = other(m1, add.getResult());
-  SmallVector<Operation *> chain = {scaled, erf, add, m1};
+  SmallVector<Operation *> chain(head.begin(), head.end());
+  chain.append({activation, add, m1});
   Operation *result = nullptr;
   if (f1 == x || isSplat(f1, 0.5)) {
     // ((x * s) * 0.5) or ((s * 0.5) * x).
@@ -96,7 +85,8 @@ void recognizeGelu(ErfOp erf) {
   SmallVector<Location> locs;
   for (Operation *op : chain)
     locs.push_back(op->getLoc());
-  auto gelu = GeluOp::create(b, b.getFusedLoc(locs), type, x);
+  auto gelu = GeluOp::create(b, b.getFusedLoc(locs), type, x,
+                             b.getBoolAttr(tanhForm));
   result->getResult(0).replaceAllUsesWith(gelu.getResult());
   for (Operation *op : llvm::reverse(chain))
     if (op->use_empty())
@@ -105,6 +95,142 @@ void recognizeGelu(ErfOp erf) {
                                                     : nullptr;
       half && half->use_empty())
     half->erase();
+}
+
+/// 0.5 * x * (1 + erf(x / sqrt(2))) around `erf`, in the association orders
+/// exporters write: ((x * s) * 0.5), ((s * 0.5) * x) or ((x * 0.5) * s),
+/// where s = 1 + erf(x / sqrt(2)) and x / sqrt(2) may be x * (1 / sqrt(2)).
+/// Replaces the product with gcomp.gelu(x).
+void recognizeGelu(ErfOp erf) {
+  Value x;
+  Operation *scaled = erf.getInput().getDefiningOp();
+  if (auto div = dyn_cast_or_null<DivOp>(scaled)) {
+    if (isSplat(div.getRhs(), std::sqrt(2.0)))
+      x = div.getLhs();
+  } else if (auto mul = dyn_cast_or_null<MulOp>(scaled)) {
+    if (isSplat(mul.getRhs(), 1 / std::sqrt(2.0)))
+      x = mul.getLhs();
+    else if (isSplat(mul.getLhs(), 1 / std::sqrt(2.0)))
+      x = mul.getRhs();
+  }
+  if (!x || x.getType() != erf.getType() || !erf.getInput().hasOneUse())
+    return;
+  replaceGeluProduct(erf, x, {scaled}, /*tanhForm=*/false);
+}
+
+/// The operand of `op` (a binary op) that is a splat within 1e-6 of
+/// `value`, and the other one; null values if neither is.
+template <typename OpT>
+std::pair<Value, Value> splatAndOther(OpT op, double value) {
+  if (isSplat(op.getRhs(), value))
+    return {op.getRhs(), op.getLhs()};
+  if (isSplat(op.getLhs(), value))
+    return {op.getLhs(), op.getRhs()};
+  return {};
+}
+
+/// x^3 as pow(x, 3), x * (x * x) or (x * x) * x, every op used once;
+/// returns x and appends the ops to `chain`.
+Value matchCube(Value cube, SmallVectorImpl<Operation *> &chain) {
+  if (!cube.hasOneUse())
+    return {};
+  if (auto pow = cube.getDefiningOp<PowOp>()) {
+    if (!isSplat(pow.getRhs(), 3.0))
+      return {};
+    chain.push_back(pow);
+    return pow.getLhs();
+  }
+  auto outer = cube.getDefiningOp<MulOp>();
+  if (!outer)
+    return {};
+  for (auto [square, x] : {std::pair(outer.getLhs(), outer.getRhs()),
+                           std::pair(outer.getRhs(), outer.getLhs())}) {
+    auto inner = square.getDefiningOp<MulOp>();
+    if (inner && square.hasOneUse() && inner.getLhs() == x &&
+        inner.getRhs() == x) {
+      chain.append({inner, outer});
+      return x;
+    }
+  }
+  return {};
+}
+
+/// The tanh form, 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
+/// around `tanh` (GPT-2's and BERT's "new GELU" as exported), in the same
+/// association orders. Replaces the product with gcomp.gelu(x)
+/// {tanh_approximation}.
+void recognizeTanhGelu(TanhOp tanh) {
+  SmallVector<Operation *> head;
+  auto scaled = tanh.getInput().getDefiningOp<MulOp>();
+  if (!scaled || !tanh.getInput().hasOneUse())
+    return;
+  Value inner = splatAndOther(scaled, std::sqrt(2.0 / M_PI)).second;
+  auto sum = inner ? inner.getDefiningOp<AddOp>() : AddOp();
+  if (!sum || !inner.hasOneUse())
+    return;
+  for (auto [x, term] : {std::pair(sum.getLhs(), sum.getRhs()),
+                         std::pair(sum.getRhs(), sum.getLhs())}) {
+    auto cubic = term.getDefiningOp<MulOp>();
+    if (!cubic || !term.hasOneUse())
+      continue;
+    Value cube = splatAndOther(cubic, 0.044715).second;
+    SmallVector<Operation *> cubeOps;
+    if (!cube || matchCube(cube, cubeOps) != x ||
+        x.getType() != tanh.getType())
+      continue;
+    head.append(cubeOps);
+    head.append({cubic, sum, scaled});
+    replaceGeluProduct(tanh, x, head, /*tanhForm=*/true);
+    return;
+  }
+}
+
+/// x * sigmoid(x) (either order; the sigmoid's input may be x * 1, as the
+/// importer writes ONNX Swish) becomes gcomp.silu(x), and x *
+/// hard_sigmoid(x) with alpha 1/6 and beta 1/2 gcomp.hard_swish(x): both
+/// are then one elementwise op, and SiLU a GEMM's epilogue.
+void recognizeGatedActivation(MulOp mul) {
+  auto type = dyn_cast<RankedTensorType>(mul.getType());
+  if (!type)
+    return;
+  for (auto [x, gate] : {std::pair(mul.getLhs(), mul.getRhs()),
+                         std::pair(mul.getRhs(), mul.getLhs())}) {
+    if (x.getType() != type || !gate.hasOneUse())
+      continue;
+    Operation *gateOp = gate.getDefiningOp();
+    SmallVector<Operation *> chain = {gateOp};
+    Operation *replacement = nullptr;
+    OpBuilder b(mul);
+    if (auto sigmoid = dyn_cast_or_null<SigmoidOp>(gateOp)) {
+      Value in = sigmoid.getInput();
+      if (auto unit = in.getDefiningOp<MulOp>();
+          unit && in.hasOneUse() && splatAndOther(unit, 1.0).second == x) {
+        chain.insert(chain.begin(), unit);
+        in = x;
+      }
+      if (in != x)
+        continue;
+      chain.push_back(mul);
+      SmallVector<Location> locs;
+      for (Operation *op : chain)
+        locs.push_back(op->getLoc());
+      replacement = SiluOp::create(b, b.getFusedLoc(locs), type, x);
+    } else if (auto hard = dyn_cast_or_null<HardSigmoidOp>(gateOp)) {
+      if (hard.getInput() != x ||
+          std::abs(hard.getAlpha().convertToDouble() - 1.0 / 6.0) > 1e-6 ||
+          std::abs(hard.getBeta().convertToDouble() - 0.5) > 1e-6)
+        continue;
+      replacement = HardSwishOp::create(
+          b, b.getFusedLoc({hard.getLoc(), mul.getLoc()}), type, x);
+      chain.push_back(mul);
+    } else {
+      continue;
+    }
+    mul.getResult().replaceAllUsesWith(replacement->getResult(0));
+    for (Operation *op : llvm::reverse(chain))
+      op->erase();
+    return;
+  }
 }
 
 /// Whether `op` reduces the trailing dims from some axis on, keeping them.
@@ -229,6 +355,18 @@ struct RecognizeOpsPass
     getOperation().walk([&](ErfOp erf) { erfs.push_back(erf); });
     for (ErfOp erf : erfs)
       recognizeGelu(erf);
+    SmallVector<TanhOp> tanhs;
+    getOperation().walk([&](TanhOp tanh) { tanhs.push_back(tanh); });
+    for (TanhOp tanh : tanhs)
+      recognizeTanhGelu(tanh);
+    SmallVector<MulOp> products;
+    getOperation().walk([&](MulOp mul) {
+      if (isa_and_nonnull<SigmoidOp, HardSigmoidOp>(mul.getLhs().getDefiningOp()) ||
+          isa_and_nonnull<SigmoidOp, HardSigmoidOp>(mul.getRhs().getDefiningOp()))
+        products.push_back(mul);
+    });
+    for (MulOp mul : products)
+      recognizeGatedActivation(mul);
     // The first reductions of layer norms, collected before any is erased.
     SmallVector<ReduceMeanOp> means;
     getOperation().walk([&](ReduceMeanOp mean) {

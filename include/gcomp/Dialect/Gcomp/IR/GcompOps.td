@@ -171,6 +171,7 @@ def Gcomp_SoftplusOp : Gcomp_UnaryOp<"softplus", "Softplus", "y = log(1 + exp(x)
 def Gcomp_SoftsignOp : Gcomp_UnaryOp<"softsign", "Softsign", "y = x / (1 + |x|)">;
 def Gcomp_MishOp : Gcomp_UnaryOp<"mish", "Mish", "y = x * tanh(softplus(x))">;
 def Gcomp_HardSwishOp : Gcomp_UnaryOp<"hard_swish", "HardSwish", "y = x * max(0, min(1, x / 6 + 1 / 2))">;
+def Gcomp_SiluOp : Gcomp_UnaryOp<"silu", "Swish (alpha 1), or x * Sigmoid(x) as exported", "y = x * sigmoid(x) = x / (1 + exp(-x))">;
 def Gcomp_NegOp : Gcomp_UnaryOp<"neg", "Neg", "y = -x", Gcomp_NumericTensor> {
   let hasFolder = 1;
 }
@@ -454,7 +455,7 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
     `relu` applies max(x, 0) last; `clamp = [lo, hi]` (instead of `relu`)
     applies min(max(x, lo), hi), as ONNX Clip does (MobileNet's ReLU6).
     `gelu` (instead of `relu` or `clamp`) applies ONNX Gelu's exact form,
-    0.5 x (1 + erf(x / sqrt(2))), last.
+    0.5 x (1 + erf(x / sqrt(2))), last; `silu` applies x * sigmoid(x).
     With `input_nchw` the input is [N, C, H, W] instead (the model's
     channels-first input, read by the kernel's gather without a transposed
     copy); the result stays channels-last.
@@ -475,7 +476,7 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
                    DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
                    UnitAttr:$accumulate, UnitAttr:$relu,
                    OptionalAttr<DenseF32ArrayAttr>:$clamp,
-                   UnitAttr:$input_nchw, UnitAttr:$gelu);
+                   UnitAttr:$input_nchw, UnitAttr:$gelu, UnitAttr:$silu);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight `,` $init (`,` $bias^)? attr-dict `:`
