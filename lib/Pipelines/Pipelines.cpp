@@ -39,6 +39,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     // Folding runs again at the end: the weights that gcomp-fuse-conv
     // packs per product are merged where they are equal.
     return {opt("canonicalize"), opt(fold, true),
+            opt("gcomp-fold-batch-norm", true),
             opt("gcomp-recognize-ops", true),
             opt("gcomp-channels-last", true),
             opt("canonicalize"), opt("gcomp-fuse-conv", true),

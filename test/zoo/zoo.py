@@ -4,7 +4,7 @@ onnxruntime on the same inputs.
 
   zoo.py [--models resnet18,tiny-transformer] [--out DIR] [--json]
 
-Models: resnet18, resnet50, mobilenet_v2, efficientnet_b0 (torchvision),
+Models: resnet18, resnet18-bn (BatchNormalization kept), resnet50, mobilenet_v2, efficientnet_b0 (torchvision),
 bert-base (12 layers, d=768, seq 128, exact GELU), gpt2-small (12 layers,
 d=768, seq 128 prefill with its LM head), tiny-transformer (2 layers, for
 CI). Pass criterion (issue 3): max abs error <= 1e-3 * max |reference| and
@@ -75,6 +75,10 @@ def torch_models():
     image = ("image", (1, 3, 224, 224))
     return {
         "resnet18": (lambda: tv.resnet18(), image),
+        # The same with its BatchNormalization nodes kept, as TensorFlow,
+        # Keras and older exporters write them (PyTorch folds them into the
+        # convs unless told not to).
+        "resnet18-bn": (lambda: tv.resnet18(), image),
         "resnet50": (lambda: tv.resnet50(), image),
         "mobilenet_v2": (lambda: tv.mobilenet_v2(), image),
         "efficientnet_b0": (lambda: tv.efficientnet_b0(), image),
@@ -117,10 +121,13 @@ def export(name, out_dir):
     else:
         example = torch.rand(shape)
     path = os.path.join(out_dir, f"{name}.onnx")
+    keep_bn = name.endswith("-bn")
     with torch.no_grad():
         torch.onnx.export(model, example, path, input_names=[input_name],
                           output_names=["output"], opset_version=17,
-                          do_constant_folding=True)
+                          do_constant_folding=not keep_bn,
+                          training=(torch.onnx.TrainingMode.PRESERVE if keep_bn
+                                    else torch.onnx.TrainingMode.EVAL))
     return path, {input_name: example.numpy()}
 
 

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConstantData.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
@@ -30,55 +31,6 @@ using namespace mlir;
 using namespace gcomp;
 
 namespace {
-
-/// The raw bytes of a constant: a view of its data, or of `storage` for a
-/// splat, which is expanded. Nullopt for i1 (packed bits) or anything else
-/// without a plain row-major buffer.
-std::optional<ArrayRef<char>> rawBytes(ElementsAttr value,
-                                       std::vector<char> &storage) {
-  auto type = cast<ShapedType>(value.getType());
-  Type element = type.getElementType();
-  if (!type.hasStaticShape() || !element.isIntOrFloat() ||
-      element.getIntOrFloatBitWidth() % 8 != 0)
-    return std::nullopt;
-  size_t width = element.getIntOrFloatBitWidth() / 8;
-  size_t bytes = width * type.getNumElements();
-  ArrayRef<char> data;
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    data = dense.getRawData();
-    if (dense.isSplat()) {
-      storage.resize(bytes);
-      for (size_t i = 0; i < bytes; i += width)
-        std::memcpy(storage.data() + i, data.data(), width);
-      return ArrayRef<char>(storage);
-    }
-  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    data = blob->getData();
-  } else {
-    return std::nullopt;
-  }
-  if (data.size() != bytes)
-    return std::nullopt;
-  return data;
-}
-
-/// A constant of `type` holding `bytes`: dense when small (it stays
-/// readable and the ops' folders can use it), a resource blob otherwise.
-Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
-                   ArrayRef<char> bytes, StringRef name) {
-  ElementsAttr value;
-  if (bytes.size() <= 4096) {
-    value = DenseElementsAttr::getFromRawBuffer(type, bytes);
-  } else {
-    AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-        bytes, alignof(std::max_align_t));
-    value = DenseResourceElementsAttr::get(type, name, std::move(blob));
-  }
-  return ConstantOp::create(b, loc, type, value);
-}
 
 /// Row-major strides of `shape` read as an operand broadcast to `result`:
 /// 0 along the dims it broadcasts.

@@ -314,6 +314,24 @@ def GcompFoldConstants : Pass<"gcomp-fold-constants", "mlir::func::FuncOp"> {
   ];
 }
 
+def GcompFoldBatchNorm : Pass<"gcomp-fold-batch-norm", "mlir::func::FuncOp"> {
+  let summary = "BatchNormalization (per-channel sub, mul, add of constants) "
+                "folded into the conv or product before it";
+  let description = [{
+    The importer writes an inference BatchNormalization as `(x - mean) *
+    factor + bias` with per-channel constants. Where such a chain (any
+    order of subtractions, additions and multiplications by constants that
+    vary only along the channel dim, each the sole user of the one before)
+    follows a channels-first f32 `gcomp.conv` with a constant weight (and
+    constant bias, if any), it becomes that conv with its weight scaled per
+    output channel and a new bias. After a `gcomp.gemm` (A not transposed)
+    with a constant B and a C that is absent or per column, B's columns and
+    C absorb it. After a `gcomp.matmul` with a constant 2-D right operand,
+    the scale goes into its columns and the shift stays one addition of a
+    bias, which gcomp-fuse-conv makes part of the kernel.
+  }];
+}
+
 def GcompRecognizeOps : Pass<"gcomp-recognize-ops", "mlir::func::FuncOp"> {
   let summary = "Exporters' decompositions of activations and layer norms "
                 "as single ops";
