@@ -105,9 +105,7 @@ typedef struct conv_job {
   float clamp_values[2];
   int64_t rows, k, width; /* GEMM rows (pixels), depth, packed width */
   int nchw; /* `in` is [n, c, h, w] (GCOMP_CONV_INPUT_NCHW) */
-  /* An activation applied to the finished tiles (GCOMP_CONV_GELU or
-   * GCOMP_CONV_SILU; 0 for none), where clamp cannot express it. */
-  int activation;
+  int gelu; /* GELU on the finished tiles (GCOMP_CONV_GELU) */
   int split_rows;
   /* Pack blocks of A (an im2col gather into panels) rather than reading
    * rows in place. Measured on ResNet-50 (AVX2, one thread), packing wins
@@ -218,37 +216,28 @@ static void pack_block(const conv_job *j, int64_t ic, int64_t ic_end,
   }
 }
 
-/* The activation over a finished h x w tile (row stride rs), while it is
- * in cache. */
-#define ACTIVATION_TILE_BODY                                                   \
+/* GELU over a finished h x w tile (row stride rs), while it is in cache. */
+#define GELU_TILE_BODY                                                         \
   {                                                                            \
-    if (activation == GCOMP_CONV_GELU) {                                       \
-      for (int64_t i = 0; i < h; ++i)                                          \
-        for (int64_t k = 0; k < w; ++k)                                        \
-          c[i * rs + k] = gcomp_gelu(c[i * rs + k]);                           \
-    } else {                                                                   \
-      for (int64_t i = 0; i < h; ++i)                                          \
-        for (int64_t k = 0; k < w; ++k)                                        \
-          c[i * rs + k] = gcomp_silu(c[i * rs + k]);                           \
-    }                                                                          \
+    for (int64_t i = 0; i < h; ++i)                                            \
+      for (int64_t k = 0; k < w; ++k)                                          \
+        c[i * rs + k] = gcomp_gelu(c[i * rs + k]);                             \
   }
-static void activation_tile_portable(int activation, float *c, int64_t rs,
-                                     int64_t h, int64_t w) ACTIVATION_TILE_BODY
+static void gelu_tile_portable(float *c, int64_t rs, int64_t h,
+                               int64_t w) GELU_TILE_BODY
 #ifdef GCOMP_GEMM_X86
 __attribute__((target("avx2,fma"))) static void
-activation_tile_avx2(int activation, float *c, int64_t rs, int64_t h,
-                     int64_t w) ACTIVATION_TILE_BODY
+gelu_tile_avx2(float *c, int64_t rs, int64_t h, int64_t w) GELU_TILE_BODY
 #endif
 
-static void activation_tile(int activation, float *c, int64_t rs, int64_t h,
-                            int64_t w) {
+static void gelu_tile(float *c, int64_t rs, int64_t h, int64_t w) {
 #ifdef GCOMP_GEMM_X86
   if (conv_tile == conv_tile_avx2) {
-    activation_tile_avx2(activation, c, rs, h, w);
+    gelu_tile_avx2(c, rs, h, w);
     return;
   }
 #endif
-  activation_tile_portable(activation, c, rs, h, w);
+  gelu_tile_portable(c, rs, h, w);
 }
 
 /* Output pixels [r0, r1) x channels [c0, c1) (c0 a multiple of NR). */
@@ -276,8 +265,8 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                         first_slice ? bias : NULL,
                         !first_slice || j->accumulate,
                         last_slice ? j->clamp : NULL);
-            if (last_slice && j->activation)
-              activation_tile(j->activation, tile, j->m, h, w);
+            if (last_slice && j->gelu)
+              gelu_tile(tile, j->m, h, w);
             continue;
           }
           row_origins o;
@@ -298,8 +287,8 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
             conv_tile(len, rows, panel + (p - pc) * NR, tile, j->m, h, w,
                       first ? bias : NULL, !first || j->accumulate,
                       last ? j->clamp : NULL);
-            if (last && j->activation)
-              activation_tile(j->activation, tile, j->m, h, w);
+            if (last && j->gelu)
+              gelu_tile(tile, j->m, h, w);
             p += len;
           }
         }
@@ -335,8 +324,7 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                   .bias = bias, .out = out,
                   .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
                   .nchw = (flags & GCOMP_CONV_INPUT_NCHW) != 0,
-                  .activation = (int)(flags & (GCOMP_CONV_GELU |
-                                               GCOMP_CONV_SILU)),
+                  .gelu = (flags & GCOMP_CONV_GELU) != 0,
                   .rows = n * oh * ow, .k = kh * kw * c,
                   .width = (m + NR - 1) / NR * NR, .split_rows = 1,
                   .pack = 1};
@@ -358,8 +346,8 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
       for (int64_t o = 0; o < m; o += NR)
         finish_tile(zero, 1, m - o < NR ? m - o : NR, out + r * m + o, m, 1,
                     bias ? bias + o : NULL, job.accumulate, job.clamp);
-    if (job.activation)
-      activation_tile(job.activation, out, m, job.rows, m);
+    if (job.gelu)
+      gelu_tile(out, m, job.rows, m);
     return;
   }
   /* Below ~1 MFLOP a wake-up of the pool costs more than it saves. */

@@ -71,10 +71,4 @@ static inline float gcomp_gelu(float x) {
   return 0.5f * x * (1.0f + gcomp_erf(x * 0.70710678118654752f));
 }
 
-/* x * sigmoid(x) = x / (1 + exp(-x)) (SiLU, Swish): exp(-x) overflows to
- * inf for x < -88.7, which gives -0, the limit. */
-static inline float gcomp_silu(float x) {
-  return x / (1.0f + gcomp_exp(-x));
-}
-
 #endif

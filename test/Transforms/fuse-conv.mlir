@@ -248,21 +248,6 @@ func.func @matmul_gelu(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
 
 // -----
 
-// A SiLU after the bias is the kernel's activation.
-// CHECK-LABEL: func.func @matmul_silu
-// CHECK: gcomp.fused_conv {{.*}}silu
-// CHECK-NOT: gcomp.silu
-func.func @matmul_silu(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
-  %w = gcomp.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
-  %b = gcomp.constant dense<[0.5, -0.5]> : tensor<2xf32>
-  %m = gcomp.matmul %x, %w : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
-  %a = gcomp.add %m, %b : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
-  %y = gcomp.silu %a : tensor<4x2xf32>
-  return %y : tensor<4x2xf32>
-}
-
-// -----
-
 // The tanh approximation is not the kernel's GELU: it stays.
 // CHECK-LABEL: func.func @matmul_gelu_tanh
 // CHECK: gcomp.fused_conv

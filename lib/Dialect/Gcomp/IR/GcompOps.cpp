@@ -654,10 +654,8 @@ LogicalResult FusedConvOp::verify() {
     if (getRelu())
       return emitOpError() << "takes relu or clamp, not both";
   }
-  if ((getRelu() ? 1 : 0) + (getClamp() ? 1 : 0) + (getGelu() ? 1 : 0) +
-          (getSilu() ? 1 : 0) >
-      1)
-    return emitOpError() << "takes one activation: relu, clamp, gelu or silu";
+  if (getGelu() && (getRelu() || getClamp()))
+    return emitOpError() << "takes one activation: relu, clamp or gelu";
   if (out.getDimSize(0) != inNHWC[0])
     return emitOpError() << "batch of input and result differ";
   for (int64_t d = 0; d < 2; ++d) {

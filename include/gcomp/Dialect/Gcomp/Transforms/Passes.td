@@ -341,8 +341,7 @@ def GcompRecognizeOps : Pass<"gcomp-recognize-ops", "mlir::func::FuncOp"> {
     `gcomp.gelu`, which gcomp-fuse-conv can then make a GEMM's epilogue,
     and its tanh form `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 *
     x^3)))` (x^3 as Pow or products) with `gcomp.gelu {tanh_approximation}`.
-    Replaces `x * sigmoid(x)` (SiLU, Swish) with `gcomp.silu` (also a GEMM
-    epilogue) and `x * hard_sigmoid(x)` with alpha 1/6 and beta 1/2 with
+    Replaces `x * sigmoid(x)` (SiLU, Swish) with `gcomp.silu` and `x * hard_sigmoid(x)` with alpha 1/6 and beta 1/2 with
     `gcomp.hard_swish`. Replaces a layer norm written out over trailing dims (`c = x - mean(x)`,
     `c / sqrt(mean(c * c) + eps)` with `c ^ 2` or a reciprocal as
     variants, then an optional `* scale` and `+ bias`) with
