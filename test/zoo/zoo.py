@@ -2,7 +2,7 @@
 fixed seeds and random weights, compiled with gcomp and compared with
 onnxruntime on the same inputs.
 
-  zoo.py [--models resnet18,tiny-transformer] [--out DIR] [--json]
+  zoo.py [--models resnet18,tiny-transformer] [--out DIR] [--json] [--gcomp-flags=-O0]
 
 Models: resnet18, resnet18-bn (BatchNormalization kept), resnet50, mobilenet_v2, efficientnet_b0 (torchvision),
 bert-base (12 layers, d=768, seq 128, exact GELU), gpt2-small (12 layers,
@@ -131,13 +131,14 @@ def export(name, out_dir):
     return path, {input_name: example.numpy()}
 
 
-def run_model(name, out_dir):
+def run_model(name, out_dir, gcomp_flags=()):
     import onnxruntime as ort
     t0 = time.time()
     path, feeds = export(name, out_dir)
     t1 = time.time()
     so = os.path.join(out_dir, f"{name}.so")
-    r = subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so],
+    r = subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so,
+                        *gcomp_flags],
                        capture_output=True, text=True)
     t2 = time.time()
     result = {"model": name, "export_s": round(t1 - t0, 1),
@@ -175,12 +176,14 @@ def main():
     parser.add_argument("--models", default="resnet18,tiny-transformer")
     parser.add_argument("--out", default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--gcomp-flags", default="",
+                        help="extra gcomp flags, space-separated (e.g. -O0)")
     args = parser.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="gcomp-zoo-")
     os.makedirs(out, exist_ok=True)
     results = []
     for name in args.models.split(","):
-        res = run_model(name, out)
+        res = run_model(name, out, args.gcomp_flags.split())
         results.append(res)
         status = "PASS" if res["ok"] else "FAIL"
         detail = (f"max abs err {res['max_abs_err']:.3g} "
