@@ -6,25 +6,12 @@
 # at -O2 and -O0 against onnxruntime; --stats shows the kernels.
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
-import json
-import os
-import tempfile
 
 import numpy as np
 from gcomp_testing import *
 
 res = Results()
 rng = np.random.default_rng(43)
-
-
-def kinds(model):
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.onnx")
-        onnx.save(model, path)
-        r = run([GCOMP, path, "-o", os.path.join(d, "m.so"), "--stats"])
-        if r.returncode != 0:
-            raise AssertionError(r.stderr)
-        return json.loads(r.stdout)["kernels_by_kind"]
 
 
 def bn_params(prefix, c):
@@ -42,7 +29,7 @@ def bn(x, y, prefix):
 
 def check(label, model, feeds, expected):
     def count():
-        got = kinds(model)
+        got = gcomp_stats(model)["kernels_by_kind"]
         if got != expected:
             raise AssertionError(f"kernels {got}, expected {expected}")
         print(f"PASS {label}: {got}")

@@ -6,7 +6,6 @@
 # onnxruntime either way; --stats shows what was folded.
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
-import json
 import os
 import tempfile
 
@@ -15,16 +14,6 @@ from gcomp_testing import *
 
 res = Results()
 rng = np.random.default_rng(31)
-
-
-def stats(model, flags=()):
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.onnx")
-        onnx.save(model, path)
-        r = run([GCOMP, path, "-o", os.path.join(d, "m.so"), "--stats", *flags])
-        if r.returncode != 0:
-            raise AssertionError(r.stderr)
-        return json.loads(r.stdout)
 
 
 w = (rng.standard_normal((256, 128)) * 0.1).astype(np.float32)  # 128 KiB
@@ -73,7 +62,8 @@ def merged():
     for init in different.graph.initializer:
         if init.name == "w3":
             init.CopyFrom(numpy_helper.from_array((w[:64] * 3).copy(), "w3"))
-    same, apart = stats(model)["constant_bytes"], stats(different)["constant_bytes"]
+    same, apart = (gcomp_stats(model)["constant_bytes"],
+                   gcomp_stats(different)["constant_bytes"])
     if not apart - same >= 64 * 128 * 4:
         raise AssertionError(f"constant bytes {same} (equal weights) vs "
                              f"{apart} (different)")

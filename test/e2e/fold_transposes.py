@@ -7,9 +7,6 @@
 # shows which transposes are left.
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
-import json
-import os
-import tempfile
 
 import numpy as np
 from gcomp_testing import *
@@ -18,20 +15,9 @@ res = Results()
 rng = np.random.default_rng(23)
 
 
-def kernel_kinds(model):
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.onnx")
-        onnx.save(model, path)
-        r = run([GCOMP, path, "-o", os.path.join(d, "m.mlir"),
-                 "--emit=buffers", "--stats"])
-        if r.returncode != 0:
-            raise AssertionError(r.stderr)
-        return json.loads(r.stdout)["kernels_by_kind"]
-
-
 def check(label, model, feeds, transposes=0, copies=0):
     def count():
-        kinds = kernel_kinds(model)
+        kinds = gcomp_stats(model)["kernels_by_kind"]
         got = (kinds.get("transpose", 0), kinds.get("copy", 0))
         if got != (transposes, copies):
             raise AssertionError(f"(transposes, copies) = {got}, expected "

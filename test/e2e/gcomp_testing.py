@@ -49,6 +49,18 @@ def compile_model(model, workdir, name="model", extra=()):
     return path, so
 
 
+def gcomp_stats(model, flags=()):
+    """Compiles `model` (with `flags`) and returns what gcomp --stats
+    printed, as a dict (kernels_by_kind, graph_ops, constant_bytes...)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.onnx")
+        onnx.save(model, path)
+        r = run([GCOMP, path, "-o", os.path.join(d, "m.so"), "--stats", *flags])
+        if r.returncode != 0:
+            raise AssertionError(f"gcomp failed ({r.returncode}): {r.stderr}")
+        return json.loads(r.stdout)
+
+
 def random_inputs(model, seed=0):
     rng = np.random.default_rng(seed)
     feeds = {}

@@ -8,26 +8,12 @@
 # onnxruntime, and --stats shows how many layer norms the runtime computes.
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
-import json
-import os
-import tempfile
 
 import numpy as np
 from gcomp_testing import *
 
 res = Results()
 rng = np.random.default_rng(17)
-
-
-def runtime_layer_norms(model):
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.onnx")
-        onnx.save(model, path)
-        r = run([GCOMP, path, "-o", os.path.join(d, "m.mlir"),
-                 "--emit=buffers", "--stats"])
-        if r.returncode != 0:
-            raise AssertionError(r.stderr)
-        return json.loads(r.stdout)["kernels_by_kind"].get("layer_norm", 0)
 
 
 def check(label, nodes, shape, inits, outputs=None, kernels=1, offset=0.0,
@@ -38,7 +24,7 @@ def check(label, nodes, shape, inits, outputs=None, kernels=1, offset=0.0,
                        opset=opset)
 
     def count():
-        got = runtime_layer_norms(model)
+        got = gcomp_stats(model)["kernels_by_kind"].get("layer_norm", 0)
         if got != kernels:
             raise AssertionError(f"{got} runtime layer norms, expected {kernels}")
         print(f"PASS {label}: {got} runtime layer norms")

@@ -6,9 +6,6 @@
 # against onnxruntime; --stats shows what became of the activation.
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
-import json
-import os
-import tempfile
 
 import numpy as np
 from gcomp_testing import *
@@ -17,19 +14,9 @@ res = Results()
 rng = np.random.default_rng(41)
 
 
-def kinds(model):
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.onnx")
-        onnx.save(model, path)
-        r = run([GCOMP, path, "-o", os.path.join(d, "m.so"), "--stats"])
-        if r.returncode != 0:
-            raise AssertionError(r.stderr)
-        return json.loads(r.stdout)["kernels_by_kind"]
-
-
 def check(label, model, feeds, expected_kinds):
     def count():
-        got = kinds(model)
+        got = gcomp_stats(model)["kernels_by_kind"]
         if got != expected_kinds:
             raise AssertionError(f"kernels {got}, expected {expected_kinds}")
         print(f"PASS {label}: {got}")
