@@ -112,7 +112,7 @@ Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 }
 
 /// conv(x, W, B) then the affine chain: conv(x, W * scale, B * scale + shift).
-void foldIntoConv(ConvOp conv) {
+void foldInto(ConvOp conv) {
   RankedTensorType out = conv.getType();
   if (conv.getChannelsLast() || !out.getElementType().isF32() ||
       out.getRank() < 3)
@@ -153,7 +153,7 @@ void foldIntoConv(ConvOp conv) {
 /// matmul(x, W) with a constant 2-D W then the chain: the scale goes into
 /// W's columns, the shift stays an addition (a bias that gcomp-fuse-conv
 /// takes into the kernel).
-void foldIntoMatMul(MatMulOp matmul) {
+void foldInto(MatMulOp matmul) {
   RankedTensorType out = matmul.getType();
   auto rhsType = cast<RankedTensorType>(matmul.getRhs().getType());
   if (!out.getElementType().isF32() || rhsType.getRank() != 2 ||
@@ -185,7 +185,7 @@ void foldIntoMatMul(MatMulOp matmul) {
 /// gemm(A, B, C) then the chain, for a constant B and a C that is absent
 /// or one value per column: B's columns (rows with trans_b) scaled, and
 /// C = (beta * C * scale + shift) with beta 1.
-void foldIntoGemm(GemmOp gemm) {
+void foldInto(GemmOp gemm) {
   RankedTensorType out = gemm.getType();
   auto bType = cast<RankedTensorType>(gemm.getB().getType());
   if (!out.getElementType().isF32() || gemm.getTransA())
@@ -221,19 +221,7 @@ void foldIntoGemm(GemmOp gemm) {
 struct FoldBatchNormPass
     : gcomp::impl::GcompFoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
-    SmallVector<Operation *> anchors;
-    getOperation().walk([&](Operation *op) {
-      if (isa<ConvOp, MatMulOp, GemmOp>(op))
-        anchors.push_back(op);
-    });
-    for (Operation *op : anchors) {
-      if (auto conv = dyn_cast<ConvOp>(op))
-        foldIntoConv(conv);
-      else if (auto matmul = dyn_cast<MatMulOp>(op))
-        foldIntoMatMul(matmul);
-      else
-        foldIntoGemm(cast<GemmOp>(op));
-    }
+    forEachContraction(getOperation(), [](auto op) { foldInto(op); });
   }
 };
 

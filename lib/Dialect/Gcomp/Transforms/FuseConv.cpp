@@ -189,19 +189,7 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<Operation *> anchors;
-    getOperation().walk([&](Operation *op) {
-      if (isa<ConvOp, MatMulOp, GemmOp>(op))
-        anchors.push_back(op);
-    });
-    for (Operation *op : anchors) {
-      if (auto conv = dyn_cast<ConvOp>(op))
-        fuse(conv);
-      else if (auto gemm = dyn_cast<GemmOp>(op))
-        fuse(gemm);
-      else
-        fuse(cast<MatMulOp>(op));
-    }
+    forEachContraction(getOperation(), [&](auto op) { fuse(op); });
   }
 
   /// Gemm(x[M, K], W, C) with a constant W ([K, N], or [N, K] with trans_b)

@@ -24,6 +24,25 @@ inline std::optional<float> splatF32(mlir::Value v) {
   return dense.getSplatValue<float>();
 }
 
+/// Calls `fn` on every gcomp.conv, gcomp.matmul and gcomp.gemm under
+/// `root`, in order, collected first so that `fn` may replace them: the
+/// anchors of the passes that rewrite a contraction and what follows it.
+template <typename Fn> void forEachContraction(mlir::Operation *root, Fn fn) {
+  llvm::SmallVector<mlir::Operation *> anchors;
+  root->walk([&](mlir::Operation *op) {
+    if (mlir::isa<ConvOp, MatMulOp, GemmOp>(op))
+      anchors.push_back(op);
+  });
+  for (mlir::Operation *op : anchors) {
+    if (auto conv = mlir::dyn_cast<ConvOp>(op))
+      fn(conv);
+    else if (auto matmul = mlir::dyn_cast<MatMulOp>(op))
+      fn(matmul);
+    else
+      fn(mlir::cast<GemmOp>(op));
+  }
+}
+
 } // namespace gcomp
 
 #endif
