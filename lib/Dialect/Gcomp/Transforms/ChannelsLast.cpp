@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConstantData.h"
 #include "WeightPacking.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
@@ -85,30 +86,10 @@ ElementsAttr permuteConstant(ElementsAttr value, ArrayRef<int64_t> perm) {
   if (auto dense = dyn_cast<DenseElementsAttr>(value); dense && dense.isSplat())
     return dense.resizeSplat(resultType);
   std::optional<ArrayRef<char>> raw = rawElements(value);
-  int64_t count = type.getNumElements();
   size_t size = type.getElementType().getIntOrFloatBitWidth() / 8;
-  if (!raw || raw->size() != count * size)
+  if (!raw || raw->size() != type.getNumElements() * size)
     return {};
-  // Element strides of the source, in the result's dim order.
-  int64_t rank = type.getRank();
-  SmallVector<int64_t> strides(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
-  SmallVector<int64_t> sourceStride = permuteShape(strides, perm);
-  ArrayRef<int64_t> outShape = resultType.getShape();
-  std::vector<char> bytes(raw->size());
-  SmallVector<int64_t> index(rank, 0);
-  int64_t source = 0;
-  for (int64_t i = 0; i < count; ++i) {
-    std::memcpy(bytes.data() + i * size, raw->data() + source * size, size);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      source += sourceStride[d];
-      if (++index[d] < outShape[d])
-        break;
-      source -= sourceStride[d] * outShape[d];
-      index[d] = 0;
-    }
-  }
+  std::vector<char> bytes = permuteBytes(*raw, type, perm);
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
         ArrayRef(bytes.data(), bytes.size()), alignof(std::max_align_t));

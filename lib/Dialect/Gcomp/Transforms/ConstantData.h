@@ -20,9 +20,27 @@
 
 namespace gcomp {
 
-/// The raw bytes of a constant: a view of its data, or of `storage` for a
-/// splat, which is expanded. Nullopt for i1 (packed bits) or anything else
-/// without a plain row-major buffer.
+/// The raw bytes of a constant's elements, if they are stored one element
+/// per whole number of bytes (not i1's bit packing, not a splat).
+inline std::optional<llvm::ArrayRef<char>>
+rawElements(mlir::ElementsAttr value) {
+  unsigned bits = value.getElementType().getIntOrFloatBitWidth();
+  if (bits % 8 != 0)
+    return std::nullopt;
+  if (auto dense = mlir::dyn_cast<mlir::DenseElementsAttr>(value)) {
+    if (dense.isSplat())
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  if (auto resource = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(value))
+    if (mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
+}
+
+/// The raw bytes of a constant: rawElements, or for a splat its value
+/// repeated in `storage`. Nullopt for i1 (packed bits), dynamic shapes or
+/// data of the wrong size.
 inline std::optional<llvm::ArrayRef<char>>
 rawBytes(mlir::ElementsAttr value, std::vector<char> &storage) {
   using namespace mlir;
@@ -33,26 +51,48 @@ rawBytes(mlir::ElementsAttr value, std::vector<char> &storage) {
     return std::nullopt;
   size_t width = element.getIntOrFloatBitWidth() / 8;
   size_t bytes = width * type.getNumElements();
-  ArrayRef<char> data;
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    data = dense.getRawData();
-    if (dense.isSplat()) {
-      storage.resize(bytes);
-      for (size_t i = 0; i < bytes; i += width)
-        std::memcpy(storage.data() + i, data.data(), width);
-      return ArrayRef<char>(storage);
-    }
-  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    data = blob->getData();
-  } else {
-    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value); dense && dense.isSplat()) {
+    ArrayRef<char> one = dense.getRawData();
+    storage.resize(bytes);
+    for (size_t i = 0; i < bytes; i += width)
+      std::memcpy(storage.data() + i, one.data(), width);
+    return ArrayRef<char>(storage);
   }
-  if (data.size() != bytes)
+  std::optional<ArrayRef<char>> data = rawElements(value);
+  if (!data || data->size() != bytes)
     return std::nullopt;
   return data;
+}
+
+/// The bytes of a row-major `type` tensor with its dims permuted as a
+/// transpose does: result dim i is source dim perm[i].
+inline std::vector<char> permuteBytes(llvm::ArrayRef<char> raw,
+                                      mlir::RankedTensorType type,
+                                      llvm::ArrayRef<int64_t> perm) {
+  int64_t rank = type.getRank(), count = type.getNumElements();
+  size_t size = type.getElementType().getIntOrFloatBitWidth() / 8;
+  // Element strides of the source, in the result's dim order.
+  llvm::SmallVector<int64_t> strides(rank, 1), sourceStride, outShape;
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  for (int64_t p : perm) {
+    sourceStride.push_back(strides[p]);
+    outShape.push_back(type.getDimSize(p));
+  }
+  std::vector<char> bytes(count * size);
+  llvm::SmallVector<int64_t> index(rank, 0);
+  int64_t source = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    std::memcpy(bytes.data() + i * size, raw.data() + source * size, size);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      source += sourceStride[d];
+      if (++index[d] < outShape[d])
+        break;
+      source -= sourceStride[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return bytes;
 }
 
 /// A constant of `type` holding `bytes`: dense when small (it stays

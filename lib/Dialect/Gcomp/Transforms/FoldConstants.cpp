@@ -100,30 +100,10 @@ evaluate(Operation *op, ArrayRef<ArrayRef<char>> inputs,
   // permuted.
   if (isa<ReshapeOp>(op))
     return std::vector<char>(inputs[0].begin(), inputs[0].end());
-  if (auto transpose = dyn_cast<TransposeOp>(op)) {
-    auto inType = cast<RankedTensorType>(transpose.getInput().getType());
-    size_t width = resultType.getElementTypeBitWidth() / 8;
-    ArrayRef<int64_t> perm = transpose.getPerm();
-    // Input strides in the order of the result's dims.
-    SmallVector<int64_t> inStrides(inType.getRank(), 1), strides;
-    for (int64_t d = inType.getRank() - 2; d >= 0; --d)
-      inStrides[d] = inStrides[d + 1] * inType.getDimSize(d + 1);
-    for (int64_t p : perm)
-      strides.push_back(inStrides[p]);
-    std::vector<char> out(count * width);
-    ArrayRef<int64_t> shape = resultType.getShape();
-    SmallVector<int64_t> index(shape.size(), 0);
-    for (int64_t n = 0; n < count; ++n) {
-      int64_t source = 0;
-      for (size_t d = 0; d < shape.size(); ++d)
-        source += index[d] * strides[d];
-      std::memcpy(out.data() + n * width, inputs[0].data() + source * width,
-                  width);
-      for (int64_t d = shape.size() - 1; d >= 0 && ++index[d] == shape[d]; --d)
-        index[d] = 0;
-    }
-    return out;
-  }
+  if (auto transpose = dyn_cast<TransposeOp>(op))
+    return permuteBytes(
+        inputs[0], cast<RankedTensorType>(transpose.getInput().getType()),
+        transpose.getPerm());
   // Arithmetic, on f32.
   if (!resultType.getElementType().isF32() ||
       llvm::any_of(op->getOperandTypes(), [](Type t) {

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConstantData.h"
 #include "GraphMatchers.h"
 #include "WeightPacking.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
@@ -55,25 +56,6 @@ std::optional<std::array<float, 2>> absorbClamp(SmallVector<Operation *> &chain,
   return clamp;
 }
 
-/// The elements of a constant f32 tensor, if they can be read.
-std::optional<std::vector<float>> floatElements(ConstantOp constant) {
-  auto type = cast<RankedTensorType>(constant.getType());
-  if (!type.hasStaticShape() || !type.getElementType().isF32())
-    return std::nullopt;
-  std::vector<float> data(type.getNumElements());
-  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
-      dense && dense.isSplat()) {
-    std::fill(data.begin(), data.end(), dense.getSplatValue<float>());
-    return data;
-  }
-  std::optional<ArrayRef<char>> raw = rawElements(constant.getValue());
-  if (!raw || raw->size() != data.size() * sizeof(float))
-    return std::nullopt;
-  // Copied into a float array: the blob carries no alignment guarantee.
-  std::memcpy(data.data(), raw->data(), raw->size());
-  return data;
-}
-
 /// A constant f32 weight read as the row-major [k, n] matrix (a conv's
 /// [KH, KW, C, M] weight is the [KH * KW * C, M] one), or with `transposed`
 /// as the transpose of a row-major [n, k] one, times `scale`, packed for
@@ -81,7 +63,7 @@ std::optional<std::vector<float>> floatElements(ConstantOp constant) {
 ElementsAttr packedWeight(ConstantOp constant, int64_t k, int64_t n,
                           bool transposed = false, float scale = 1.0f) {
   auto type = cast<RankedTensorType>(constant.getType());
-  std::optional<std::vector<float>> data = floatElements(constant);
+  std::optional<std::vector<float>> data = floatValues(constant);
   if (!data || type.getNumElements() != k * n)
     return {};
   if (scale != 1.0f)
@@ -212,7 +194,7 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
       if (!constant || cType.getNumElements() != n ||
           cType.getDimSize(cType.getRank() - 1) != n)
         return;
-      bias = floatElements(constant);
+      bias = floatValues(constant);
       if (!bias)
         return;
       for (float &v : *bias)

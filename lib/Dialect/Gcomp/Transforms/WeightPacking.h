@@ -21,24 +21,6 @@
 
 namespace gcomp {
 
-/// The raw bytes of a constant's elements, if they are stored one element
-/// per whole number of bytes (not i1's bit packing, not a splat).
-inline std::optional<llvm::ArrayRef<char>>
-rawElements(mlir::ElementsAttr value) {
-  unsigned bits = value.getElementType().getIntOrFloatBitWidth();
-  if (bits % 8 != 0)
-    return std::nullopt;
-  if (auto dense = mlir::dyn_cast<mlir::DenseElementsAttr>(value)) {
-    if (dense.isSplat())
-      return std::nullopt;
-    return dense.getRawData();
-  }
-  if (auto resource = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(value))
-    if (mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-      return blob->getData();
-  return std::nullopt;
-}
-
 /// Floats the packed form of a [k, n] matrix takes.
 inline int64_t packedGemmSize(int64_t k, int64_t n) {
   const int64_t panel = GCOMP_SGEMM_PANEL;
