@@ -28,16 +28,7 @@ def bn(x, y, prefix):
 
 
 def check(label, model, feeds, expected):
-    def count():
-        got = gcomp_stats(model)["kernels_by_kind"]
-        if got != expected:
-            raise AssertionError(f"kernels {got}, expected {expected}")
-        print(f"PASS {label}: {got}")
-    res.check(f"{label} kernels", count)
-    for flags in ((), ("-O0",)):
-        res.check(f"{label} {' '.join(flags)}".strip(), check_against_onnxruntime,
-                  model, label, feeds=feeds, gcomp_flags=flags)
-
+    check_kernels_and_numbers(res, label, model, feeds, expected)
 
 img = rng.standard_normal((1, 8, 12, 12)).astype(np.float32)
 check("Conv + BN + Relu: one conv kernel",

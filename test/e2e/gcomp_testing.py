@@ -61,6 +61,22 @@ def gcomp_stats(model, flags=()):
         return json.loads(r.stdout)
 
 
+def check_kernels_and_numbers(results, label, model, feeds, expected_kinds):
+    """Checks that `model` compiles to exactly `expected_kinds` kernels (by
+    kind, as --stats counts them) and that it matches onnxruntime at -O2
+    and -O0, as three checks of `results`."""
+    def count():
+        got = gcomp_stats(model)["kernels_by_kind"]
+        if got != expected_kinds:
+            raise AssertionError(f"kernels {got}, expected {expected_kinds}")
+        print(f"PASS {label}: {got}")
+    results.check(f"{label} kernels", count)
+    for flags in ((), ("-O0",)):
+        results.check(f"{label} {' '.join(flags)}".strip(),
+                      check_against_onnxruntime, model, label, feeds=feeds,
+                      gcomp_flags=flags)
+
+
 def random_inputs(model, seed=0):
     rng = np.random.default_rng(seed)
     feeds = {}

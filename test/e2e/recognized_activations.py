@@ -14,17 +14,8 @@ res = Results()
 rng = np.random.default_rng(41)
 
 
-def check(label, model, feeds, expected_kinds):
-    def count():
-        got = gcomp_stats(model)["kernels_by_kind"]
-        if got != expected_kinds:
-            raise AssertionError(f"kernels {got}, expected {expected_kinds}")
-        print(f"PASS {label}: {got}")
-    res.check(f"{label} kernels", count)
-    for flags in ((), ("-O0",)):
-        res.check(f"{label} {' '.join(flags)}".strip(), check_against_onnxruntime,
-                  model, label, feeds=feeds, gcomp_flags=flags)
-
+def check(label, model, feeds, expected):
+    check_kernels_and_numbers(res, label, model, feeds, expected)
 
 x = rng.standard_normal((1, 16, 10, 10)).astype(np.float32) * 2
 w = (rng.standard_normal((24, 16, 3, 3)) * 0.2).astype(np.float32)
