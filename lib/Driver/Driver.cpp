@@ -450,6 +450,8 @@ int Compiler::run() {
   ImportOptions importOptions;
   importOptions.entryName = pipelineOptions.entryName;
   importOptions.inputShapes = options.inputShapes;
+  importOptions.dimValues = options.dimValues;
+  importOptions.requireStaticInputs = options.emit >= EmitKind::Linalg;
   importOptions.nodeCount = &onnxNodes;
   std::set<std::string> dataFiles;
   importOptions.dataFiles = &dataFiles;

@@ -178,8 +178,17 @@ public:
 
 private:
   InFlightDiagnostic error() { return emitError(fileLoc); }
+  /// Checks --shape and --dim against the declared input shapes and
+  /// against each other, and fills dimBindings.
+  LogicalResult
+  bindSymbolicDims(ArrayRef<const onnx::ValueInfoProto *> inputs);
+  /// Code generation needs static shapes so far: an input whose dims are
+  /// still symbolic after --shape and --dim gets one error naming them,
+  /// then a line with the flags that fix them.
+  LogicalResult requireStaticInputs(func::FuncOp entry);
+  /// The type of a graph input (with --shape and --dim applied) or output.
   FailureOr<Type> valueInfoType(const onnx::ValueInfoProto &info,
-                                bool applyOverrides);
+                                bool isInput);
   FailureOr<Value> lookup(const std::string &name);
   LogicalResult importNode(const onnx::NodeProto &node);
 
@@ -197,11 +206,154 @@ private:
   Operation *lastInitializer = nullptr;
   /// Opset version by domain ("" for ai.onnx).
   StringMap<int64_t> opsets;
+  /// Values of the named symbolic dims that --dim or --shape fix.
+  StringMap<int64_t> dimBindings;
 };
+
+/// "[batch, 3, 224, 224]": a declared shape as the model writes it.
+std::string declaredShape(const onnx::TensorShapeProto &shape) {
+  std::string text = "[";
+  for (const auto &dim : shape.dim()) {
+    if (text.size() > 1)
+      text += ", ";
+    text += dim.has_dim_value() ? std::to_string(dim.dim_value())
+            : dim.has_dim_param() && !dim.dim_param().empty()
+                ? dim.dim_param()
+                : std::string("?");
+  }
+  return text + "]";
+}
+
+std::string shapeFlag(const std::string &name, ArrayRef<int64_t> dims) {
+  std::string text = "--shape " + name + "=";
+  for (auto [i, d] : llvm::enumerate(dims))
+    text += (i ? "x" : "") + (d < 0 ? std::string("?") : std::to_string(d));
+  return text;
+}
+
+LogicalResult GraphImporter::bindSymbolicDims(
+    ArrayRef<const onnx::ValueInfoProto *> inputs) {
+  // The named symbolic dims of the inputs, in order of appearance.
+  SmallVector<std::string> symbolic;
+  for (const auto *in : inputs)
+    if (in->type().tensor_type().has_shape())
+      for (const auto &dim : in->type().tensor_type().shape().dim())
+        if (!dim.has_dim_value() && dim.has_dim_param() &&
+            !dim.dim_param().empty() &&
+            !llvm::is_contained(symbolic, dim.dim_param()))
+          symbolic.push_back(dim.dim_param());
+  std::string known;
+  for (const std::string &name : symbolic)
+    known += (known.empty() ? "'" : ", '") + name + "'";
+
+  // Which flag set each dim, for the message when another contradicts it.
+  StringMap<std::string> setBy;
+  for (const auto &[name, value] : options.dimValues) {
+    if (!llvm::is_contained(symbolic, name)) {
+      error() << "--dim names '" << name
+              << "', which is not a symbolic dim of any input ("
+              << (known.empty() ? "the inputs have none"
+                                : "symbolic dims: " + known)
+              << ")";
+      return failure();
+    }
+    dimBindings[name] = value;
+    setBy[name] = "--dim " + name + "=" + std::to_string(value);
+  }
+  for (const auto *in : inputs) {
+    auto override = options.inputShapes.find(in->name());
+    const auto &tt = in->type().tensor_type();
+    if (override == options.inputShapes.end() || !tt.has_shape())
+      continue;
+    ArrayRef<int64_t> dims = override->second;
+    std::string flag = shapeFlag(in->name(), dims);
+    if (static_cast<int>(dims.size()) != tt.shape().dim_size()) {
+      error() << flag << ": input '" << in->name() << "' has rank "
+              << tt.shape().dim_size() << " ("
+              << declaredShape(tt.shape()) << "), not " << dims.size();
+      return failure();
+    }
+    for (auto [i, dim] : llvm::enumerate(tt.shape().dim())) {
+      if (dims[i] < 0)
+        continue;
+      if (dim.has_dim_value()) {
+        if (dim.dim_value() != dims[i]) {
+          error() << flag << ": dim " << i << " of input '" << in->name()
+                  << "' is " << dim.dim_value() << " in the model ("
+                  << declaredShape(tt.shape()) << ")";
+          return failure();
+        }
+        continue;
+      }
+      if (!dim.has_dim_param() || dim.dim_param().empty())
+        continue;
+      const std::string &name = dim.dim_param();
+      auto bound = dimBindings.find(name);
+      if (bound != dimBindings.end() && bound->second != dims[i]) {
+        error() << flag << ": dim " << i << " of input '" << in->name()
+                << "' is the symbolic dim '" << name << "', which "
+                << setBy[name] << " sets to " << bound->second;
+        return failure();
+      }
+      dimBindings[name] = dims[i];
+      setBy[name] = flag;
+    }
+  }
+  return success();
+}
+
+LogicalResult GraphImporter::requireStaticInputs(func::FuncOp entry) {
+  SmallVector<std::string> names;
+  bool anyDynamic = false;
+  for (auto [i, type] : llvm::enumerate(entry.getArgumentTypes())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || tensor.hasStaticShape())
+      continue;
+    anyDynamic = true;
+    auto dimNames = entry.getArgAttrOfType<ArrayAttr>(i, kDimNamesAttr);
+    std::string input =
+        entry.getArgAttrOfType<StringAttr>(i, kNameAttr).getValue().str();
+    std::string shape = "[";
+    std::vector<std::string> unnamed;
+    for (int64_t d = 0; d < tensor.getRank(); ++d) {
+      StringRef name =
+          dimNames ? cast<StringAttr>(dimNames[d]).getValue() : "";
+      if (d)
+        shape += ", ";
+      if (!tensor.isDynamicDim(d)) {
+        shape += std::to_string(tensor.getDimSize(d));
+        continue;
+      }
+      shape += name.empty() ? "?" : name.str();
+      if (name.empty())
+        unnamed.push_back(std::to_string(d));
+      else if (!llvm::is_contained(names, name.str()))
+        names.push_back(name.str());
+    }
+    std::string message = "input '" + input + "' has symbolic dims: " + shape +
+                          "]";
+    if (!unnamed.empty())
+      message += ", whose unnamed dim " + llvm::join(unnamed, ", ") +
+                 " only --shape " + input + "=DIMS can fix";
+    error() << message;
+  }
+  if (!anyDynamic)
+    return success();
+  std::string pins;
+  for (const std::string &name : names)
+    pins += " --dim " + name + "=SIZE";
+  error() << "gcomp generates code for static shapes only so far; fix the "
+             "symbolic dims"
+          << (pins.empty() ? std::string(" with --shape NAME=DIMS")
+                           : " with" + pins + " (or --shape NAME=DIMS)")
+          << ", or compile several sizes into one library with --specialize "
+             "NAME=N1,N2";
+  return failure();
+}
 
 /// The graph's declared type of an input or output.
 FailureOr<Type> GraphImporter::valueInfoType(const onnx::ValueInfoProto &info,
-                                             bool applyOverrides) {
+                                             bool isInput) {
   if (!info.type().has_tensor_type()) {
     error() << "graph value '" << info.name()
             << "' is not a tensor (sequences, maps and optionals are not "
@@ -218,20 +370,33 @@ FailureOr<Type> GraphImporter::valueInfoType(const onnx::ValueInfoProto &info,
   }
   SmallVector<int64_t> shape;
   auto override = options.inputShapes.find(info.name());
-  if (applyOverrides && override != options.inputShapes.end()) {
-    for (int64_t d : override->second)
-      shape.push_back(d < 0 ? ShapedType::kDynamic : d);
-  } else {
-    if (!tt.has_shape()) {
+  bool overridden = isInput && override != options.inputShapes.end();
+  if (!tt.has_shape()) {
+    if (!overridden) {
       error() << "graph value '" << info.name()
-              << "' has no shape (unknown rank); give one with "
-                 "--input-shape "
+              << "' has no shape (unknown rank); give one with --shape "
               << info.name() << "=DIMS";
       return failure();
     }
-    for (const auto &dim : tt.shape().dim())
-      shape.push_back(dim.has_dim_value() ? dim.dim_value()
-                                          : ShapedType::kDynamic);
+    for (int64_t d : override->second)
+      shape.push_back(d < 0 ? ShapedType::kDynamic : d);
+    return Type(RankedTensorType::get(shape, elementType));
+  }
+  // bindSymbolicDims checked overrides against the declared shape.
+  for (auto [i, dim] : llvm::enumerate(tt.shape().dim())) {
+    if (overridden && override->second[i] >= 0) {
+      shape.push_back(override->second[i]);
+      continue;
+    }
+    if (dim.has_dim_value()) {
+      shape.push_back(dim.dim_value());
+      continue;
+    }
+    auto bound = isInput && dim.has_dim_param()
+                     ? dimBindings.find(dim.dim_param())
+                     : dimBindings.end();
+    shape.push_back(bound != dimBindings.end() ? bound->second
+                                               : ShapedType::kDynamic);
   }
   return Type(RankedTensorType::get(shape, elementType));
 }
@@ -357,14 +522,16 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       std::string names;
       for (auto *in : inputs)
         names += (names.empty() ? "'" : ", '") + in->name() + "'";
-      error() << "--input-shape names '" << name
+      error() << "--shape names '" << name
               << "', which is not a graph input (inputs: " << names << ")";
       return nullptr;
     }
 
+  if (failed(bindSymbolicDims(inputs)))
+    return nullptr;
   SmallVector<Type> argTypes;
   for (const auto *in : inputs) {
-    FailureOr<Type> t = valueInfoType(*in, /*applyOverrides=*/true);
+    FailureOr<Type> t = valueInfoType(*in, /*isInput=*/true);
     if (failed(t))
       return nullptr;
     argTypes.push_back(*t);
@@ -382,8 +549,22 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     int et = in->type().tensor_type().elem_type();
     if (isUnsigned(et))
       func.setArgAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
+    // The names of the dims left symbolic ("" for a static or unnamed
+    // one), for messages and the library's signature.
+    auto type = cast<RankedTensorType>(argTypes[i]);
+    if (!type.hasStaticShape() && in->type().tensor_type().has_shape()) {
+      SmallVector<Attribute> names;
+      for (auto [d, dim] :
+           llvm::enumerate(in->type().tensor_type().shape().dim()))
+        names.push_back(builder.getStringAttr(
+            type.isDynamicDim(d) && dim.has_dim_param() ? dim.dim_param()
+                                                        : ""));
+      func.setArgAttr(i, kDimNamesAttr, builder.getArrayAttr(names));
+    }
   }
 
+  if (options.requireStaticInputs && failed(requireStaticInputs(func)))
+    return nullptr;
   for (const auto &node : graph.node())
     if (failed(importNode(node)))
       return nullptr;
@@ -414,7 +595,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
       resultTypes.push_back(inferred);
       continue;
     }
-    FailureOr<Type> declared = valueInfoType(out, /*applyOverrides=*/false);
+    FailureOr<Type> declared = valueInfoType(out, /*isInput=*/false);
     if (failed(declared))
       return nullptr;
     auto decl = cast<RankedTensorType>(*declared);

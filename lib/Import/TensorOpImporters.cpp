@@ -155,7 +155,7 @@ LogicalResult requireStatic(NodeContext &nc, unsigned i) {
   if (nc.inputType(i).hasStaticShape())
     return success();
   nc.error() << "input " << i << " has dynamic dims (" << nc.inputType(i)
-             << "); give them with --input-shape";
+             << "); fix them with --dim NAME=N or --shape INPUT=DIMS";
   return failure();
 }
 

@@ -47,7 +47,7 @@ out = ["# Supported ONNX operators",
        "",
        "Opsets: every opset the onnx package defines for these operators is "
        "read (older spellings map onto one dialect op). Known limits that apply "
-       "to all: static shapes at compile time (`--input-shape` fixes symbolic "
+       "to all: static shapes at compile time (`--shape` fixes symbolic "
        "dims); shape-like inputs (axes, shapes, pads, starts/ends, repeats) must "
        "be constants or fold to constants; unsigned integer types compute as "
        "signed; no training-mode outputs.",

@@ -69,8 +69,8 @@ with tempfile.TemporaryDirectory() as d:
                  "node 'frob_3' (Frobnicate, opset 17): unsupported operator; "
                  "gcomp supports: Abs, Acos,")
     expect_error("unknown input name", write("shape", data),
-                 "--input-shape names 'z', which is not a graph input (inputs: 'x')",
-                 extra=["--input-shape", "z=1x4"])
+                 "--shape names 'z', which is not a graph input (inputs: 'x')",
+                 extra=["--shape", "z=1x4"])
     expect_error("bad cpu", write("cpu", data), "unknown CPU 'pentium99'",
                  extra=["--mcpu", "pentium99"])
 

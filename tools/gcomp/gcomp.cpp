@@ -25,7 +25,7 @@ std::string parseInputShape(
     std::map<std::string, std::vector<int64_t>> &shapes) {
   auto eq = spec.rfind('=');
   if (eq == std::string::npos || eq == 0)
-    return "--input-shape expects NAME=DIMS (e.g. x=1x3x224x224), got '" +
+    return "--shape expects NAME=DIMS (e.g. x=1x3x224x224), got '" +
            spec + "'";
   std::vector<int64_t> dims;
   std::string dimsText = spec.substr(eq + 1), token;
@@ -41,10 +41,32 @@ std::string parseInputShape(
     char *end = nullptr;
     long long v = std::strtoll(token.c_str(), &end, 10);
     if (token.empty() || *end != '\0' || v < 0)
-      return "--input-shape: bad dim '" + token + "' in '" + spec + "'";
+      return "--shape: bad dim '" + token + "' in '" + spec + "'";
     dims.push_back(v);
   }
   shapes[spec.substr(0, eq)] = dims;
+  return "";
+}
+
+/// Parses "seq=128" into `dims`.
+std::string parseDimValue(const std::string &spec,
+                          std::map<std::string, int64_t> &dims) {
+  auto eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    return "--dim expects NAME=N (e.g. batch=1), got '" + spec + "'";
+  std::string value = spec.substr(eq + 1);
+  if (value.find("..") != std::string::npos)
+    return "--dim " + spec +
+           ": bounded symbolic dims need code generated for dynamic shapes, "
+           "which gcomp does not have yet; pin the dim with --dim " +
+           spec.substr(0, eq) + "=N, or compile several sizes into one "
+           "library with --specialize " + spec.substr(0, eq) + "=N1,N2";
+  char *end = nullptr;
+  long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || v <= 0)
+    return "--dim: '" + value + "' in '" + spec +
+           "' is not a positive integer";
+  dims[spec.substr(0, eq)] = v;
   return "";
 }
 
@@ -118,9 +140,13 @@ int main(int argc, char **argv) {
                  "every optimization pass (--print-optimization-passes)")
       ->check(CLI::Range(0, 3));
   std::vector<std::string> shapeSpecs;
-  app.add_option("--input-shape", shapeSpecs,
+  app.add_option("--shape,--shape", shapeSpecs,
                  "Fix an input's shape: NAME=DIMS, e.g. x=1x3x224x224 "
-                 "(repeatable)");
+                 "(repeatable; ? keeps a dim symbolic)");
+  std::vector<std::string> dimSpecs;
+  app.add_option("--dim", dimSpecs,
+                 "Fix a named symbolic dim everywhere it appears: NAME=N, "
+                 "e.g. batch=1 (repeatable)");
   app.add_option("--runtime-lib", options.runtimeLib,
                  "libgcomp_runtime.a to link (default: the one installed "
                  "with gcomp)");
@@ -218,6 +244,13 @@ int main(int argc, char **argv) {
   }
   for (const std::string &spec : shapeSpecs) {
     std::string message = parseInputShape(spec, options.inputShapes);
+    if (!message.empty()) {
+      std::cerr << "gcomp: error: " << message << "\n";
+      return 2;
+    }
+  }
+  for (const std::string &spec : dimSpecs) {
+    std::string message = parseDimValue(spec, options.dimValues);
     if (!message.empty()) {
       std::cerr << "gcomp: error: " << message << "\n";
       return 2;

@@ -41,6 +41,8 @@ struct DriverOptions {
   std::string triple, cpu, features;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Named symbolic dims pinned to one value (gcomp --dim NAME=N).
+  std::map<std::string, int64_t> dimValues;
   std::string runtimeLib;
   bool printIRAfterAll = false;
   std::vector<std::string> printIRAfter;

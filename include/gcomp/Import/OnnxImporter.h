@@ -19,6 +19,13 @@ struct ImportOptions {
   /// Input shape overrides, by input name; -1 leaves a dim dynamic. Names
   /// that are not graph inputs are an error.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Values of named symbolic dims (ONNX `dim_param`), applied to every
+  /// input that has them (gcomp --dim). A name that no input uses is an
+  /// error; so is a value that contradicts an input shape override.
+  std::map<std::string, int64_t> dimValues;
+  /// Refuse inputs whose dims stay symbolic (code generation needs static
+  /// shapes so far), naming their dims and the flags that fix them.
+  bool requireStaticInputs = false;
   /// Constants of at least this many bytes are kept as `dense_resource`
   /// blobs rather than uniqued `dense` attributes.
   size_t resourceThresholdBytes = 64;

@@ -9,6 +9,9 @@
 namespace gcomp {
 /// The argument/result attribute naming a graph input/output.
 inline constexpr llvm::StringLiteral kNameAttr = "gcomp.name";
+/// On an entry argument with symbolic dims: the ONNX `dim_param` of each dim
+/// ("" where the dim is static or unnamed).
+inline constexpr llvm::StringLiteral kDimNamesAttr = "gcomp.dim_names";
 } // namespace gcomp
 
 #endif
