@@ -30,8 +30,15 @@ GCOMP_HIDDEN extern const int64_t __gcomp_signature[];
 GCOMP_HIDDEN extern const char __gcomp_names[];
 GCOMP_HIDDEN extern const char __gcomp_cpu_features[];
 GCOMP_HIDDEN extern const char __gcomp_producer[];
+typedef int32_t (*gcomp_rt_entry_fn)(void *const *inputs,
+                                    void *const *outputs, void *workspace);
 GCOMP_HIDDEN int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
                                    void *workspace);
+/* Only in a model compiled with gcomp --specialize. */
+extern const int64_t __gcomp_variants[]
+    __attribute__((weak, visibility("hidden")));
+extern const gcomp_rt_entry_fn __gcomp_variant_entries[]
+    __attribute__((weak, visibility("hidden")));
 /* Only in a model compiled with gcomp --profile: weak, so that they are
  * null otherwise (and the .so still links with -z defs). */
 extern const int64_t __gcomp_profile_kernels[]
@@ -73,6 +80,12 @@ struct gcomp_model {
   size_t *owned_capacity;
   /* Null unless the model was compiled with gcomp --profile. */
   gcomp_rt_profile *profile;
+  /* gcomp --specialize: num_variants static variants (0 without), and the
+   * dims of tensor i (inputs, then outputs) in variant v at
+   * variant_dims[v * (num_inputs + num_outputs) + i], pointing into
+   * __gcomp_variants. */
+  size_t num_variants;
+  const int64_t **variant_dims;
   char last_error[GCOMP_RT_ERROR_CAPACITY];
 };
 
@@ -386,6 +399,46 @@ static gcomp_status parse_signature(gcomp_model *m) {
   return GCOMP_OK;
 }
 
+/* Reads the optional __gcomp_variants table (gcomp --specialize). */
+static gcomp_status parse_variants(gcomp_model *m) {
+  if (!__gcomp_variants)
+    return GCOMP_OK;
+  const int64_t *table = __gcomp_variants;
+  if (!__gcomp_variant_entries)
+    return fail(NULL, GCOMP_ERR_INTERNAL,
+                "corrupt model: variant shapes without variant entries");
+  if (table[0] < 1 || table[0] > GCOMP_MAX_VARIANTS)
+    return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt model: %lld variants",
+                (long long)table[0]);
+  size_t count = (size_t)table[0];
+  size_t total = m->num_inputs + m->num_outputs;
+  m->variant_dims = calloc(count * total + 1, sizeof *m->variant_dims);
+  if (!m->variant_dims)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  size_t pos = 1;
+  for (size_t v = 0; v < count; ++v) {
+    if (!__gcomp_variant_entries[v])
+      return fail(NULL, GCOMP_ERR_INTERNAL,
+                  "corrupt model: variant %zu has no entry", v);
+    for (size_t i = 0; i < total; ++i) {
+      const gcomp_tensor_info *info = &m->infos[i];
+      m->variant_dims[v * total + i] = &table[pos];
+      for (int32_t d = 0; d < info->rank; ++d) {
+        int64_t dim = table[pos + (size_t)d];
+        if (dim < 0 || (info->dims[d] != -1 && info->dims[d] != dim))
+          return fail(NULL, GCOMP_ERR_INTERNAL,
+                      "corrupt model: variant %zu gives %s '%s' dim %d = "
+                      "%lld",
+                      v, i < m->num_inputs ? "input" : "output", info->name,
+                      (int)d, (long long)dim);
+      }
+      pos += (size_t)info->rank;
+    }
+  }
+  m->num_variants = count;
+  return GCOMP_OK;
+}
+
 static gcomp_status check_cpu(void) {
   char missing[256];
   size_t n = gcomp_rt_missing_cpu_features(__gcomp_cpu_features, missing,
@@ -437,6 +490,7 @@ static void destroy_model(gcomp_model *model) {
   free(model->owned_outputs);
   free(model->owned_capacity);
   free(model->entry_args);
+  free(model->variant_dims);
   free(model->workspace);
   free(model->signature_json);
   free(model->infos);
@@ -456,6 +510,8 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
     return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
 
   gcomp_status st = parse_signature(m);
+  if (st == GCOMP_OK)
+    st = parse_variants(m);
   if (st == GCOMP_OK)
     st = check_cpu();
   if (st == GCOMP_OK && __gcomp_threads && __gcomp_threads[0] > 0)
@@ -565,6 +621,7 @@ const char *gcomp_model_last_error(const gcomp_model *model) {
 /* Checks one caller tensor against the model's declaration. */
 static gcomp_status check_tensor(gcomp_model *m, const char *kind,
                                  const gcomp_tensor_info *info,
+                                 const int64_t *want_dims,
                                  const gcomp_tensor *t) {
   char want[256], got[256];
   if (t->dtype != info->dtype) {
@@ -592,10 +649,10 @@ static gcomp_status check_tensor(gcomp_model *m, const char *kind,
                   info->name, (int)i, (long long)t->dims[i]);
   }
   for (int32_t i = 0; i < t->rank; ++i) {
-    if (info->dims[i] != -1 && t->dims[i] != info->dims[i])
+    if (want_dims[i] != -1 && t->dims[i] != want_dims[i])
       return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
                   "%s '%s': expected shape %s, got %s", kind, info->name,
-                  format_shape(want, sizeof want, info->dims, info->rank),
+                  format_shape(want, sizeof want, want_dims, info->rank),
                   format_shape(got, sizeof got, t->dims, t->rank));
   }
 
@@ -616,23 +673,83 @@ static gcomp_status check_tensor(gcomp_model *m, const char *kind,
   return GCOMP_OK;
 }
 
+/* Checks the caller's tensors against the signature, or with `variant`
+ * (an index into the variants, or -1) against that variant's shapes. */
 static gcomp_status check_list(gcomp_model *m, const char *kind,
                                const gcomp_tensor_info *infos, size_t expected,
-                               const gcomp_tensor *tensors, size_t count) {
+                               const gcomp_tensor *tensors, size_t count,
+                               int64_t variant) {
   if (count != expected)
     return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "expected %zu %ss, got %zu",
                 expected, kind, count);
   if (count > 0 && !tensors)
     return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "%ss is null", kind);
+  size_t total = m->num_inputs + m->num_outputs;
   for (size_t i = 0; i < count; ++i) {
-    gcomp_status st = check_tensor(m, kind, &infos[i], &tensors[i]);
+    const int64_t *dims = infos[i].dims;
+    if (variant >= 0)
+      dims = m->variant_dims[(size_t)variant * total +
+                             (size_t)(&infos[i] - m->infos)];
+    gcomp_status st = check_tensor(m, kind, &infos[i], dims, &tensors[i]);
     if (st != GCOMP_OK)
       return st;
   }
   return GCOMP_OK;
 }
 
-static gcomp_status call_entry(gcomp_model *m, const gcomp_tensor *inputs,
+/* The variant whose input shapes are the (checked) inputs', or -1 without
+ * variants. Inputs that match none are an error naming the first dim whose
+ * value no variant has. */
+static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
+                                   int64_t *out_variant) {
+  *out_variant = -1;
+  if (m->num_variants == 0)
+    return GCOMP_OK;
+  size_t total = m->num_inputs + m->num_outputs;
+  for (size_t v = 0; v < m->num_variants; ++v) {
+    int match = 1;
+    for (size_t i = 0; match && i < m->num_inputs; ++i)
+      for (int32_t d = 0; match && d < m->infos[i].rank; ++d)
+        match = m->variant_dims[v * total + i][d] == inputs[i].dims[d];
+    if (match) {
+      *out_variant = (int64_t)v;
+      return GCOMP_OK;
+    }
+  }
+  char got[256], sizes[512];
+  for (size_t i = 0; i < m->num_inputs; ++i)
+    for (int32_t d = 0; d < m->infos[i].rank; ++d) {
+      int seen = 0;
+      size_t used = 0;
+      sizes[0] = '\0';
+      for (size_t v = 0; v < m->num_variants && !seen; ++v) {
+        int64_t dim = m->variant_dims[v * total + i][d];
+        seen = dim == inputs[i].dims[d];
+        int repeated = 0;
+        for (size_t u = 0; u < v && !repeated; ++u)
+          repeated = m->variant_dims[u * total + i][d] == dim;
+        if (!repeated && used + 32 < sizeof sizes)
+          used += (size_t)snprintf(sizes + used, sizeof sizes - used, "%s%lld",
+                                   used ? ", " : "", (long long)dim);
+      }
+      if (!seen)
+        return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                    "input '%s': dim %d is %lld (shape %s), but this library "
+                    "was compiled for %s there only (gcomp --specialize)",
+                    m->infos[i].name, (int)d, (long long)inputs[i].dims[d],
+                    format_shape(got, sizeof got, inputs[i].dims,
+                                 inputs[i].rank),
+                    sizes);
+    }
+  return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+              "the input shapes are a combination of sizes this library was "
+              "not compiled for (it has %zu variants; gcomp --specialize "
+              "compiles every combination of the sizes it is given)",
+              m->num_variants);
+}
+
+static gcomp_status call_entry(gcomp_model *m, int64_t variant,
+                               const gcomp_tensor *inputs,
                                const gcomp_tensor *outputs) {
   for (size_t i = 0; i < m->num_inputs; ++i)
     m->entry_args[i] = inputs[i].data;
@@ -641,8 +758,10 @@ static gcomp_status call_entry(gcomp_model *m, const gcomp_tensor *inputs,
   /* Without profiling, this is all there is to it. */
   gcomp_rt_profile *previous =
       m->profile ? gcomp_rt_profile_run_begin(m->profile) : NULL;
-  int32_t rc = __gcomp_entry(m->entry_args, m->entry_args + m->num_inputs,
-                             m->workspace);
+  gcomp_rt_entry_fn entry =
+      variant >= 0 ? __gcomp_variant_entries[variant] : __gcomp_entry;
+  int32_t rc =
+      entry(m->entry_args, m->entry_args + m->num_inputs, m->workspace);
   if (m->profile)
     gcomp_rt_profile_run_end(m->profile, previous);
   if (rc != 0)
@@ -692,34 +811,42 @@ gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
   if (!model)
     return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
                 "gcomp_model_run: model is null");
+  int64_t variant = -1;
   gcomp_status st = check_list(model, "input", model->infos, model->num_inputs,
-                               inputs, num_inputs);
+                               inputs, num_inputs, -1);
+  if (st == GCOMP_OK)
+    st = select_variant(model, inputs, &variant);
   if (st == GCOMP_OK)
     st = check_list(model, "output", model->infos + model->num_inputs,
-                    model->num_outputs, outputs, num_outputs);
+                    model->num_outputs, outputs, num_outputs, variant);
   if (st == GCOMP_OK)
     st = check_overlaps(model, inputs, outputs);
   if (st != GCOMP_OK)
     return st;
-  return call_entry(model, inputs, outputs);
+  return call_entry(model, variant, inputs, outputs);
 }
 
-/* Makes owned_outputs[i] a buffer of the output's (static) shape, reusing
- * the previous one when it is large enough. */
-static gcomp_status prepare_owned_output(gcomp_model *m, size_t i) {
+/* Makes owned_outputs[i] a buffer of the output's (static, or the
+ * variant's) shape, reusing the previous one when it is large enough. */
+static gcomp_status prepare_owned_output(gcomp_model *m, size_t i,
+                                         int64_t variant) {
   const gcomp_tensor_info *info = &m->infos[m->num_inputs + i];
   gcomp_tensor *t = &m->owned_outputs[i];
+  const int64_t *dims = info->dims;
+  if (variant >= 0)
+    dims = m->variant_dims[(size_t)variant * (m->num_inputs + m->num_outputs) +
+                           m->num_inputs + i];
   char shape[256];
   /* __gcomp_entry receives no shapes, so the runtime cannot learn a
    * dynamic output's size. */
-  if (!is_static(info))
+  if (variant < 0 && !is_static(info))
     return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
                 "output '%s' has dynamic shape %s; gcomp_model_run_alloc "
                 "cannot size it (use gcomp_model_run)",
                 info->name,
                 format_shape(shape, sizeof shape, info->dims, info->rank));
   int overflow;
-  size_t needed = tensor_bytes(info->dtype, info->dims, info->rank, &overflow);
+  size_t needed = tensor_bytes(info->dtype, dims, info->rank, &overflow);
   if (overflow)
     return fail(m, GCOMP_ERR_OUT_OF_MEMORY, "output '%s' is too large",
                 info->name);
@@ -745,7 +872,7 @@ static gcomp_status prepare_owned_output(gcomp_model *m, size_t i) {
   t->size_bytes = needed;
   t->dtype = info->dtype;
   t->rank = info->rank;
-  t->dims = info->dims;
+  t->dims = dims;
   return GCOMP_OK;
 }
 
@@ -764,16 +891,19 @@ gcomp_status gcomp_model_run_alloc(gcomp_model *model,
   *out_outputs = NULL;
   *out_num_outputs = 0;
 
+  int64_t variant = -1;
   gcomp_status st = check_list(model, "input", model->infos, model->num_inputs,
-                               inputs, num_inputs);
+                               inputs, num_inputs, -1);
+  if (st == GCOMP_OK)
+    st = select_variant(model, inputs, &variant);
   for (size_t i = 0; st == GCOMP_OK && i < model->num_outputs; ++i)
-    st = prepare_owned_output(model, i);
+    st = prepare_owned_output(model, i, variant);
   /* An input that is this instance's output from the previous run would be
    * overwritten while it is read. */
   if (st == GCOMP_OK)
     st = check_overlaps(model, inputs, model->owned_outputs);
   if (st == GCOMP_OK)
-    st = call_entry(model, inputs, model->owned_outputs);
+    st = call_entry(model, variant, inputs, model->owned_outputs);
   if (st != GCOMP_OK)
     return st;
   *out_outputs = model->owned_outputs;

@@ -187,6 +187,104 @@ TEST(ModelLibraryTest, ProfileTableWithoutNames) {
                     "__gcomp_profile_kernels but not __gcomp_profile_names");
 }
 
+TEST(ModelLibraryTest, VariantContradictsSignature) {
+  expectCreateFails(GCOMP_FAKE_MODEL_BAD_VARIANTS, GCOMP_ERR_INTERNAL,
+                    "corrupt model: variant 1 gives input 'x' dim 1 = 3");
+}
+
+// A library compiled with gcomp --specialize: each run goes to the variant
+// compiled for its input shapes.
+class SpecializedModelTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_TRUE(lib.complete()) << dlerror();
+    ASSERT_EQ(lib.gcomp_model_create(&model), GCOMP_OK)
+        << lib.gcomp_last_error();
+  }
+  void TearDown() override {
+    if (model)
+      lib.gcomp_model_destroy(model);
+  }
+  std::string error() const { return lib.gcomp_model_last_error(model); }
+  /// Runs with x [batch, 2] and y [n] into out [outDims].
+  gcomp_status run(int64_t batch, int64_t n, int64_t outDim) {
+    xDims[0] = batch;
+    yDims[0] = n;
+    outDims[0] = outDim;
+    gcomp_tensor inputs[2] = {
+        {x, sizeof x, GCOMP_DTYPE_FLOAT32, 2, xDims},
+        {y, sizeof y, GCOMP_DTYPE_FLOAT32, 1, yDims}};
+    gcomp_tensor outputs[1] = {{out, sizeof out, GCOMP_DTYPE_FLOAT32, 1,
+                                outDims}};
+    return lib.gcomp_model_run(model, inputs, 2, outputs, 1);
+  }
+
+  ModelLibrary lib{GCOMP_FAKE_MODEL_SPECIALIZED};
+  gcomp_model *model = nullptr;
+  float x[8] = {}, y[8] = {}, out[4] = {};
+  int64_t xDims[2] = {0, 2}, yDims[1] = {0}, outDims[1] = {0};
+};
+
+TEST_F(SpecializedModelTest, SignatureHasDynamicDims) {
+  EXPECT_STREQ(
+      lib.gcomp_model_signature_json(model),
+      R"({"abi_version":1,"inputs":[)"
+      R"({"name":"x","dtype":"float32","elem_type":1,"shape":[-1,2]},)"
+      R"({"name":"y","dtype":"float32","elem_type":1,"shape":[-1]}],)"
+      R"("outputs":[)"
+      R"({"name":"out","dtype":"float32","elem_type":1,"shape":[-1]}]})");
+}
+
+TEST_F(SpecializedModelTest, EachSizeRunsItsVariant) {
+  ASSERT_EQ(run(3, 5, 3), GCOMP_OK) << error();
+  EXPECT_EQ(out[0], 300.0f);
+  EXPECT_EQ(out[2], 302.0f);
+  ASSERT_EQ(run(3, 4, 3), GCOMP_OK) << error();
+  EXPECT_EQ(out[1], 201.0f);
+  ASSERT_EQ(run(1, 4, 1), GCOMP_OK) << error();
+  EXPECT_EQ(out[0], 100.0f);
+}
+
+TEST_F(SpecializedModelTest, RunAllocGivesTheVariantsOutputShape) {
+  xDims[0] = 3;
+  yDims[0] = 4;
+  gcomp_tensor inputs[2] = {{x, sizeof x, GCOMP_DTYPE_FLOAT32, 2, xDims},
+                            {y, sizeof y, GCOMP_DTYPE_FLOAT32, 1, yDims}};
+  const gcomp_tensor *outs = nullptr;
+  size_t numOuts = 0;
+  ASSERT_EQ(lib.gcomp_model_run_alloc(model, inputs, 2, &outs, &numOuts),
+            GCOMP_OK)
+      << error();
+  ASSERT_EQ(numOuts, 1u);
+  ASSERT_EQ(outs[0].rank, 1);
+  EXPECT_EQ(outs[0].dims[0], 3);
+  EXPECT_EQ(outs[0].size_bytes, 12u);
+  EXPECT_EQ(static_cast<const float *>(outs[0].data)[2], 202.0f);
+}
+
+TEST_F(SpecializedModelTest, SizeNoVariantHasIsNamed) {
+  EXPECT_EQ(run(2, 4, 2), GCOMP_ERR_SHAPE_MISMATCH);
+  EXPECT_EQ(error(), "input 'x': dim 0 is 2 (shape [2,2]), but this library "
+                     "was compiled for 1, 3 there only (gcomp --specialize)");
+  EXPECT_EQ(run(3, 6, 3), GCOMP_ERR_SHAPE_MISMATCH);
+  EXPECT_EQ(error(), "input 'y': dim 0 is 6 (shape [6]), but this library "
+                     "was compiled for 4, 5 there only (gcomp --specialize)");
+}
+
+TEST_F(SpecializedModelTest, CombinationNoVariantHasIsRefused) {
+  EXPECT_EQ(run(1, 5, 1), GCOMP_ERR_SHAPE_MISMATCH);
+  EXPECT_EQ(error().rfind("the input shapes are a combination of sizes this "
+                          "library was not compiled for (it has 3 variants",
+                          0),
+            0u)
+      << error();
+}
+
+TEST_F(SpecializedModelTest, OutputMustHaveTheVariantsShape) {
+  EXPECT_EQ(run(3, 4, 1), GCOMP_ERR_SHAPE_MISMATCH);
+  EXPECT_EQ(error(), "output 'out': expected shape [3], got [1]");
+}
+
 TEST(ModelLibraryTest, UnsupportedCpu) {
   ModelLibrary lib(GCOMP_FAKE_MODEL_ALL_CPU_FEATURES);
   ASSERT_TRUE(lib.complete());

@@ -23,6 +23,8 @@
 #define FAKE_PROFILE 6
 #define FAKE_BAD_PROFILE 7
 #define FAKE_PROFILE_NO_NAMES 8
+#define FAKE_SPECIALIZED 9
+#define FAKE_BAD_VARIANTS 10
 
 #ifndef FAKE_VARIANT
 #error "define FAKE_VARIANT"
@@ -93,6 +95,67 @@ const int64_t __gcomp_signature[] = {GCOMP_MODEL_ABI_VERSION, 0, 0};
 const char __gcomp_names[] = "";
 const char __gcomp_cpu_features[] = "";
 const int64_t __gcomp_profile_kernels[] = {1, 0};
+#elif FAKE_VARIANT == FAKE_SPECIALIZED
+/* As compiled with gcomp --specialize: inputs x: float32[?,2], y: float32[?],
+ * output out: float32[?], in three variants:
+ *   0: x [1,2], y [4] -> out [1] = {100}
+ *   1: x [3,2], y [4] -> out [3] = {200, 201, 202}
+ *   2: x [3,2], y [5] -> out [3] = {300, 301, 302}
+ * Each entry checks that it got the workspace. */
+const int64_t __gcomp_signature[] = {
+    GCOMP_MODEL_ABI_VERSION, 2, 1,
+    GCOMP_DTYPE_FLOAT32, 2, -1, 2,
+    GCOMP_DTYPE_FLOAT32, 1, -1,
+    GCOMP_DTYPE_FLOAT32, 1, -1,
+};
+const char __gcomp_names[] = "x\0y\0out";
+const char __gcomp_cpu_features[] = "";
+const int64_t __gcomp_workspace_bytes[] = {64};
+const int64_t __gcomp_variants[] = {3,
+                                    1, 2, 4, 1,
+                                    3, 2, 4, 3,
+                                    3, 2, 5, 3};
+static int32_t fill_out(void *const *outputs, void *workspace, float base,
+                        int n) {
+  if (!workspace)
+    return 5;
+  for (int i = 0; i < n; ++i)
+    ((float *)outputs[0])[i] = base + (float)i;
+  return 0;
+}
+static int32_t variant1(void *const *inputs, void *const *outputs,
+                        void *workspace) {
+  (void)inputs;
+  return fill_out(outputs, workspace, 200, 3);
+}
+static int32_t variant2(void *const *inputs, void *const *outputs,
+                        void *workspace) {
+  (void)inputs;
+  return fill_out(outputs, workspace, 300, 3);
+}
+int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
+                      void *workspace) {
+  (void)inputs;
+  return fill_out(outputs, workspace, 100, 1);
+}
+int32_t (*const __gcomp_variant_entries[])(void *const *, void *const *,
+                                           void *) = {__gcomp_entry, variant1,
+                                                      variant2};
+#elif FAKE_VARIANT == FAKE_BAD_VARIANTS
+/* A variant whose dims contradict the signature's fixed ones. */
+const int64_t __gcomp_signature[] = {GCOMP_MODEL_ABI_VERSION, 1, 0,
+                                     GCOMP_DTYPE_FLOAT32, 2, -1, 2};
+const char __gcomp_names[] = "x";
+const char __gcomp_cpu_features[] = "";
+const int64_t __gcomp_variants[] = {2, 1, 2, 4, 3};
+int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
+                      void *workspace) {
+  (void)inputs, (void)outputs, (void)workspace;
+  return 0;
+}
+int32_t (*const __gcomp_variant_entries[])(void *const *, void *const *,
+                                           void *) = {__gcomp_entry,
+                                                      __gcomp_entry};
 #else
 #error "unknown FAKE_VARIANT"
 #endif
@@ -113,6 +176,7 @@ static void spin_us(long us) {
 }
 #endif
 
+#if FAKE_VARIANT != FAKE_SPECIALIZED && FAKE_VARIANT != FAKE_BAD_VARIANTS
 /* Stands for the compiled code's own functions, which MLIR emits with
  * default visibility: gcomp_model.map must keep it unexported. */
 int32_t fake_model_kernel(void *const *inputs, void *const *outputs);
@@ -160,3 +224,4 @@ int32_t fake_model_kernel(void *const *inputs, void *const *outputs) {
 #endif
   return 0;
 }
+#endif

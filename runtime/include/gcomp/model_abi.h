@@ -71,6 +71,27 @@
  * on by default (gcomp --threads; 0: every CPU the process may use); the
  * environment variable GCOMP_NUM_THREADS overrides it. Optional. */
 #define GCOMP_SYM_THREADS "__gcomp_threads"
+
+/* Several static variants of the model in one library (gcomp --specialize).
+ * Optional, and an addition: GCOMP_MODEL_ABI_VERSION stays 2.
+ *
+ * const int64_t GCOMP_SYM_VARIANTS[]:
+ *   [0] V, the number of variants (1 <= V <= GCOMP_MAX_VARIANTS)
+ *   then for each variant, for each input then each output (signature
+ *   order): its dims, as many as the signature gives it (no -1).
+ * int32_t (*const GCOMP_SYM_VARIANT_ENTRIES[])(void *const *inputs,
+ *                                               void *const *outputs,
+ *                                               void *workspace):
+ *   the V variants' entry functions, each with GCOMP_SYM_ENTRY's contract
+ *   for tensors of exactly that variant's shapes.
+ * With them, GCOMP_SYM_SIGNATURE has -1 wherever the variants differ,
+ * GCOMP_SYM_WORKSPACE_BYTES is the largest variant's workspace, and
+ * GCOMP_SYM_ENTRY is the first variant's entry. A run takes the first
+ * variant whose input dims equal the caller's, and refuses inputs that
+ * match none. */
+#define GCOMP_SYM_VARIANTS "__gcomp_variants"
+#define GCOMP_SYM_VARIANT_ENTRIES "__gcomp_variant_entries"
+#define GCOMP_MAX_VARIANTS 4096
 /* void GCOMP_SYM_SGEMM(int64_t m, int64_t n, int64_t k,
  *                      const float *a, int64_t a_rs, int64_t a_cs,
  *                      const float *b, int64_t b_rs, int64_t b_cs,
