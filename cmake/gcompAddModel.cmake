@@ -9,7 +9,7 @@
 # binary or its runtime changes.
 #
 #   MODEL          the .onnx file (relative to the current source folder)
-#   SHAPE          pins input shapes, like gcomp --input-shape (repeatable)
+#   SHAPE          pins input shapes, like gcomp --shape (repeatable)
 #   CPU            the target CPU, like gcomp --mcpu (default: the host's)
 #   STATIC         a static library instead of a shared one
 #   SYMBOL_PREFIX  prefix of the exported API (default: NAME_, so that any
@@ -53,7 +53,7 @@ function(gcomp_add_model name)
 
   set(flags)
   foreach(shape IN LISTS ARG_SHAPE)
-    list(APPEND flags --input-shape "${shape}")
+    list(APPEND flags --shape "${shape}")
   endforeach()
   if(ARG_CPU)
     list(APPEND flags --mcpu "${ARG_CPU}")

@@ -19,6 +19,8 @@
 #include "gcomp/Pipelines/Pipelines.h"
 #include "gcomp/Target/CPU/CPUTarget.h"
 #include "gcomp/Target/Link.h"
+#include "gcomp/Target/Variants.h"
+#include "gcomp/model_abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -53,6 +55,9 @@ std::string versionString() {
 }
 
 namespace {
+
+/// --specialize compiles the model once per variant: a bound on the work.
+constexpr size_t kMaxVariants = 64;
 
 /// A file written under a temporary name and renamed into place by
 /// commit(); removed if never committed. A destination that exists and is
@@ -153,6 +158,35 @@ private:
     return result;
   }
   void printStats(ModuleOp module);
+  /// --specialize: the flags that cannot go with it, and too many variants.
+  LogicalResult checkSpecializations();
+  /// The dim values of each variant: --dim's, plus one combination of the
+  /// --specialize sizes (a single variant without --specialize).
+  std::vector<std::map<std::string, int64_t>> variantDims() const;
+  /// Imports the model with the dims of variant `index` fixed.
+  OwningOpRef<ModuleOp> importVariant(MLIRContext &context,
+                                      ImportOptions importOptions,
+                                      size_t index,
+                                      const std::map<std::string, int64_t> &dims);
+  /// What --stats reports of one variant.
+  struct StatsSnapshot {
+    size_t onnxNodes = 0;
+    std::optional<GraphOpCounts> graphOps;
+    std::optional<int64_t> graphTensorBytes, constantBytesAfterBuffers;
+    std::map<std::string, int64_t> kernels;
+  };
+  StatsSnapshot snapshotStats() const {
+    return {onnxNodes, graphOps, graphTensorBytes, constantBytesAfterBuffers,
+            kernels};
+  }
+  void restoreStats(const StatsSnapshot &s) {
+    onnxNodes = s.onnxNodes;
+    graphOps = s.graphOps;
+    graphTensorBytes = s.graphTensorBytes;
+    constantBytesAfterBuffers = s.constantBytesAfterBuffers;
+    kernels = s.kernels;
+  }
+  size_t numVariants = 1;
   /// Renders --dump-graph's DOT after `phase`, if it is the fused graph.
   void renderKernelGraph(ModuleOp module, const PipelineOptions &pipelineOptions,
                          Phase phase);
@@ -179,9 +213,22 @@ static std::string emitName(EmitKind kind) {
     return "static-lib";
   case EmitKind::SharedLib:
     return "so";
-  default:
-    return "text";
+  case EmitKind::Import:
+    return "import";
+  case EmitKind::Gcomp:
+    return "gcomp";
+  case EmitKind::Linalg:
+    return "linalg";
+  case EmitKind::Buffers:
+    return "buffers";
+  case EmitKind::LLVMDialect:
+    return "llvm-dialect";
+  case EmitKind::LLVMIR:
+    return "llvm";
+  case EmitKind::Asm:
+    return "asm";
   }
+  return "text";
 }
 
 /// MODEL.so, MODEL.o or libMODEL.a in the current folder.
@@ -318,6 +365,8 @@ void Compiler::printStats(ModuleOp module) {
   j.object([&] {
     j.attribute("model", options.inputPath);
     j.attribute("onnx_nodes", static_cast<int64_t>(onnxNodes));
+    if (numVariants > 1)
+      j.attribute("variants", static_cast<int64_t>(numVariants));
     if (graphOps) {
       j.attribute("graph_ops", graphOps->others);
       j.attribute("graph_constants", graphOps->constants);
@@ -350,15 +399,112 @@ void Compiler::printStats(ModuleOp module) {
         j.rawValue(formatv("{0:F4}", value).str());
         j.attributeEnd();
       };
+      // Steps repeat once per variant (--specialize): report their sum.
+      std::vector<std::pair<std::string, double>> steps;
       for (const auto &[step, value] : phaseSeconds) {
-        seconds(step, value);
+        StringRef name = step;
+        auto it = llvm::find_if(steps, [&](auto &s) { return s.first == name; });
+        if (it == steps.end())
+          steps.push_back({step, value});
+        else
+          it->second += value;
         total += value;
       }
+      for (const auto &[step, value] : steps)
+        seconds(step, value);
       seconds("total", total);
     });
   });
   os << "\n";
   os.flush();
+}
+
+LogicalResult Compiler::checkSpecializations() {
+  auto refuse = [&](const std::string &what) {
+    error("--specialize builds one library from several compiles; " + what);
+    return failure();
+  };
+  if (options.emit < EmitKind::LLVMIR)
+    return refuse("--emit=" + emitName(options.emit) +
+                  " shows one compile: fix the dims with --dim instead");
+  if (options.profile)
+    return refuse("--profile is not supported with it yet");
+  if (!options.dumpGraphPath.empty())
+    return refuse("--dump-graph draws one compile: fix the dims with --dim "
+                  "instead");
+  size_t count = 1;
+  for (const auto &[name, sizes] : options.specializations) {
+    if (options.dimValues.count(name))
+      return refuse("'" + name + "' is given both to --dim and to "
+                    "--specialize");
+    count *= sizes.size();
+    if (count > kMaxVariants)
+      return refuse("the sizes given make more than " +
+                    std::to_string(kMaxVariants) + " variants");
+  }
+  return success();
+}
+
+std::vector<std::map<std::string, int64_t>> Compiler::variantDims() const {
+  std::vector<std::map<std::string, int64_t>> variants = {options.dimValues};
+  for (const auto &[name, sizes] : options.specializations) {
+    std::vector<std::map<std::string, int64_t>> next;
+    for (const auto &variant : variants)
+      for (int64_t size : sizes) {
+        next.push_back(variant);
+        next.back()[name] = size;
+      }
+    variants = std::move(next);
+  }
+  return variants;
+}
+
+OwningOpRef<ModuleOp>
+Compiler::importVariant(MLIRContext &context, ImportOptions importOptions,
+                        size_t index,
+                        const std::map<std::string, int64_t> &dims) {
+  importOptions.dimValues = dims;
+  for (const auto &[name, sizes] : options.specializations) {
+    std::string flag = "--specialize " + name + "=";
+    for (auto [i, size] : llvm::enumerate(sizes))
+      flag += (i ? "," : "") + std::to_string(size);
+    importOptions.dimValueFlags[name] = flag;
+  }
+  if (index > 0)
+    importOptions.nodeCount = nullptr;
+  OwningOpRef<ModuleOp> module = timed("import", [&] {
+    return importOnnxFile(options.inputPath, context, importOptions);
+  });
+  if (!module || failed(mlir::verify(*module)))
+    return nullptr;
+  if (options.stats && index == 0)
+    if (auto entry = module->lookupSymbol<func::FuncOp>(importOptions.entryName))
+      graphTensorBytes = intermediateTensorBytes(entry);
+  return module;
+}
+
+/// The signature of a library of variants: a dim that differs between
+/// them is dynamic.
+static mlir::FunctionType mergedSignature(ArrayRef<mlir::FunctionType> variants) {
+  auto merge = [&](auto typesOf) {
+    SmallVector<mlir::Type> merged;
+    for (auto [i, first] : llvm::enumerate(typesOf(variants.front()))) {
+      auto tensor = cast<RankedTensorType>(first);
+      SmallVector<int64_t> shape(tensor.getShape());
+      for (mlir::FunctionType variant : variants.drop_front()) {
+        auto other = cast<RankedTensorType>(typesOf(variant)[i]);
+        for (auto [d, size] : llvm::enumerate(other.getShape()))
+          if (shape[d] != size)
+            shape[d] = ShapedType::kDynamic;
+      }
+      merged.push_back(tensor.clone(shape));
+    }
+    return merged;
+  };
+  return mlir::FunctionType::get(
+      variants.front().getContext(),
+      merge([](mlir::FunctionType t) { return t.getInputs(); }),
+      merge([](mlir::FunctionType t) { return t.getResults(); }));
 }
 
 int Compiler::run() {
@@ -455,29 +601,33 @@ int Compiler::run() {
   importOptions.nodeCount = &onnxNodes;
   std::set<std::string> dataFiles;
   importOptions.dataFiles = &dataFiles;
-  OwningOpRef<ModuleOp> module = timed("import", [&] {
-    return importOnnxFile(options.inputPath, context, importOptions);
-  });
+  if (!options.specializations.empty() && failed(checkSpecializations()))
+    return 1;
+  std::vector<std::map<std::string, int64_t>> variants = variantDims();
+  numVariants = variants.size();
+  OwningOpRef<ModuleOp> module = importVariant(context, importOptions, 0,
+                                               variants.front());
   if (!module)
     return 1;
-  if (failed(mlir::verify(*module)))
-    return 1;
-  if (options.stats)
-    if (auto entry =
-            module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName))
-      graphTensorBytes = intermediateTensorBytes(entry);
 
-  // The header describes the model as imported (its signature); it and the
-  // depfile are committed only once the main output is.
+  // The header describes the model as imported (its signature, with -1
+  // where variants differ); it and the depfile are committed only once the
+  // main output is.
   std::optional<AtomicOutput> header;
-  if (!options.headerPath.empty()) {
-    auto entry = module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
+  auto writeHeader = [&](func::FuncOp entry) -> int {
+    if (options.headerPath.empty())
+      return 0;
     header.emplace(options.headerPath);
     if (Error e = header->write(renderModelHeader(
             entry, sys::path::filename(options.headerPath),
             options.symbolPrefix)))
       return fail(std::move(e));
-  }
+    return 0;
+  };
+  if (variants.size() == 1)
+    if (int rc = writeHeader(
+            module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName)))
+      return rc;
 
   // --dump-graph's file is reserved now, so that a path that cannot be
   // written fails the compile before any output exists.
@@ -533,14 +683,60 @@ int Compiler::run() {
         return 1;
       return finish(printModule());
     }
-  if (failed(runPhases(*module, Phase::LLVM, pipelineOptions)))
-    return 1;
-
+  // Each variant is compiled on its own down to LLVM IR; the variants are
+  // then linked into one module whose tables let the runtime pick one.
   LLVMContext llvmContext;
-  auto llvmModule = timed("llvm-ir", [&] {
-    return cpu::translateAndOptimize(*module, llvmContext, *tm,
-                                     options.optLevel);
-  });
+  std::vector<std::unique_ptr<llvm::Module>> variantModules;
+  OwningOpRef<ModuleOp> variantModule;
+  // The imported entry of the first variant, its type made the merged
+  // signature at the end, for the header.
+  OwningOpRef<ModuleOp> headerModule;
+  SmallVector<mlir::FunctionType> variantTypes;
+  StatsSnapshot firstStats;
+  for (size_t i = 0; i < variants.size(); ++i) {
+    ModuleOp current = *module;
+    if (i > 0) {
+      variantModule = importVariant(context, importOptions, i, variants[i]);
+      if (!variantModule)
+        return 1;
+      current = *variantModule;
+    }
+    auto entry = current.lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
+    variantTypes.push_back(entry.getFunctionType());
+    if (i == 0 && variants.size() > 1 && !options.headerPath.empty()) {
+      headerModule = ModuleOp::create(entry.getLoc());
+      OpBuilder b(headerModule->getBodyRegion());
+      auto decl = func::FuncOp::create(b, entry.getLoc(), entry.getName(),
+                                       entry.getFunctionType());
+      decl.setAllArgAttrs(entry.getAllArgAttrs());
+      decl.setAllResultAttrs(entry.getAllResultAttrs());
+    }
+    if (failed(runPhases(current, Phase::LLVM, pipelineOptions)))
+      return 1;
+    auto llvmModule = timed("llvm-ir", [&] {
+      return cpu::translateAndOptimize(current, llvmContext, *tm,
+                                       options.optLevel);
+    });
+    if (!llvmModule)
+      return fail(llvmModule.takeError());
+    variantModules.push_back(std::move(*llvmModule));
+    // --stats describes the first variant (and the time of all).
+    if (i == 0)
+      firstStats = snapshotStats();
+  }
+  restoreStats(firstStats);
+  if (headerModule) {
+    auto decl = cast<func::FuncOp>(headerModule->getBody()->front());
+    decl.setFunctionType(mergedSignature(variantTypes));
+    if (int rc = writeHeader(decl))
+      return rc;
+  }
+  auto llvmModule = variants.size() == 1
+                        ? Expected<std::unique_ptr<llvm::Module>>(
+                              std::move(variantModules.front()))
+                        : timed("merge-variants", [&] {
+                            return mergeVariants(std::move(variantModules));
+                          });
   if (!llvmModule)
     return fail(llvmModule.takeError());
   if (options.emit == EmitKind::LLVMIR) {

@@ -249,8 +249,12 @@ LogicalResult GraphImporter::bindSymbolicDims(
   // Which flag set each dim, for the message when another contradicts it.
   StringMap<std::string> setBy;
   for (const auto &[name, value] : options.dimValues) {
+    auto flag = options.dimValueFlags.find(name);
+    std::string setter = flag != options.dimValueFlags.end()
+                             ? flag->second
+                             : "--dim " + name + "=" + std::to_string(value);
     if (!llvm::is_contained(symbolic, name)) {
-      error() << "--dim names '" << name
+      error() << setter.substr(0, setter.find(' ')) << " names '" << name
               << "', which is not a symbolic dim of any input ("
               << (known.empty() ? "the inputs have none"
                                 : "symbolic dims: " + known)
@@ -258,7 +262,7 @@ LogicalResult GraphImporter::bindSymbolicDims(
       return failure();
     }
     dimBindings[name] = value;
-    setBy[name] = "--dim " + name + "=" + std::to_string(value);
+    setBy[name] = setter;
   }
   for (const auto *in : inputs) {
     auto override = options.inputShapes.find(in->name());

@@ -3,12 +3,18 @@ fixed seeds and random weights, compiled with gcomp and compared with
 onnxruntime on the same inputs.
 
   zoo.py [--models resnet18,tiny-transformer] [--out DIR] [--json] [--gcomp-flags=-O0]
+         [--dynamic]
 
 Models: resnet18, resnet18-bn (BatchNormalization kept), resnet50, mobilenet_v2, efficientnet_b0 (torchvision),
 bert-base (12 layers, d=768, seq 128, exact GELU), gpt2-small (12 layers,
 d=768, seq 128 prefill with its LM head), tiny-transformer (2 layers, for
 CI). Pass criterion (issue 3): max abs error <= 1e-3 * max |reference| and
 the same argmax per row. Exit 1 if any model fails.
+
+--dynamic exports each model with symbolic dims (batch for the CNNs, batch
+and sequence for the transformers), compiles it once with gcomp
+--specialize for the sizes in DYNAMIC_SIZES, and checks every combination
+of them against onnxruntime with the same library.
 """
 import argparse
 import json
@@ -91,6 +97,20 @@ def torch_models():
     }
 
 
+# The sizes --dynamic compiles and checks, per symbolic dim (positions stop
+# at the models' sequence lengths: 32 for the tiny transformer, 128 else).
+IMAGE_SIZES = {"batch": [1, 3]}
+DYNAMIC_SIZES = {
+    "tiny-transformer": {"batch": [1, 3], "seq": [7, 32]},
+    "bert-base": {"batch": [1, 2], "seq": [7, 128]},
+    "gpt2-small": {"batch": [1, 2], "seq": [7, 128]},
+}
+
+
+def dynamic_sizes(name):
+    return DYNAMIC_SIZES.get(name, IMAGE_SIZES)
+
+
 def calibrate_batchnorm(model, shape):
     """Freshly initialized BatchNorms (mean 0, variance 1) let activations
     shrink layer after layer: a random MobileNetV2 outputs values near 1e-10,
@@ -108,10 +128,11 @@ def calibrate_batchnorm(model, shape):
             model(torch.rand((4,) + tuple(shape[1:])))
 
 
-def export(name, out_dir):
+def export(name, out_dir, dynamic=False):
     import torch
     torch.manual_seed(0)
     make, (input_name, shape) = torch_models()[name]
+    dims = list(dynamic_sizes(name)) if dynamic else []
     model = make()
     if input_name == "image":
         calibrate_batchnorm(model, shape)
@@ -120,25 +141,64 @@ def export(name, out_dir):
         example = torch.randint(0, 1000, shape)
     else:
         example = torch.rand(shape)
-    path = os.path.join(out_dir, f"{name}.onnx")
+    path = os.path.join(out_dir, f"{name}{'-dynamic' if dynamic else ''}.onnx")
     keep_bn = name.endswith("-bn")
+    axes = {input_name: dict(enumerate(dims)), "output": dict(enumerate(dims))}
     with torch.no_grad():
         torch.onnx.export(model, example, path, input_names=[input_name],
                           output_names=["output"], opset_version=17,
+                          dynamic_axes=axes if dynamic else None,
                           do_constant_folding=not keep_bn,
                           training=(torch.onnx.TrainingMode.PRESERVE if keep_bn
                                     else torch.onnx.TrainingMode.EVAL))
     return path, {input_name: example.numpy()}
 
 
-def run_model(name, out_dir, gcomp_flags=()):
+def make_feeds(input_name, shape, seed):
+    rng = np.random.default_rng(seed)
+    if input_name == "ids":
+        return {input_name: rng.integers(0, 1000, shape).astype(np.int64)}
+    return {input_name: rng.random(shape, dtype=np.float32)}
+
+
+def compare(so, sess, feeds, out_dir, tag):
+    """Runs the library and onnxruntime on `feeds`; the error figures."""
+    ref = sess.run(None, feeds)[0]
+    cmd = [os.path.join(BIN, "gcomp-run"), so, "--output-dir",
+           os.path.join(out_dir, tag + ".out")]
+    for k, v in feeds.items():
+        p = os.path.join(out_dir, f"{tag}.{k}.npy")
+        np.save(p, v)
+        cmd += ["--input", f"{k}={p}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"ok": False, "error": r.stderr.strip()}
+    got = np.load(os.path.join(out_dir, tag + ".out", "output.npy"))
+    if got.shape != ref.shape:
+        return {"ok": False, "error": f"shape {got.shape}, expected {ref.shape}"}
+    err = float(np.max(np.abs(got.astype(np.float64) - ref)))
+    scale = float(np.max(np.abs(ref)))
+    rows_ref = ref.reshape(-1, ref.shape[-1]).argmax(-1)
+    rows_got = got.reshape(-1, got.shape[-1]).argmax(-1)
+    result = dict(max_abs_err=err, max_abs_ref=scale,
+                  rel_to_max=err / scale if scale else err,
+                  argmax_agree=bool((rows_ref == rows_got).all()))
+    result["ok"] = result["rel_to_max"] <= 1e-3 and result["argmax_agree"]
+    return result
+
+
+def run_model(name, out_dir, gcomp_flags=(), dynamic=False):
+    import itertools
     import onnxruntime as ort
     t0 = time.time()
-    path, feeds = export(name, out_dir)
+    path, feeds = export(name, out_dir, dynamic)
     t1 = time.time()
-    so = os.path.join(out_dir, f"{name}.so")
-    r = subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so,
-                        *gcomp_flags],
+    so = os.path.join(out_dir, f"{name}{'-dynamic' if dynamic else ''}.so")
+    flags = list(gcomp_flags)
+    sizes = dynamic_sizes(name) if dynamic else {}
+    for dim, values in sizes.items():
+        flags += ["--specialize", f"{dim}={','.join(map(str, values))}"]
+    r = subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so, *flags],
                        capture_output=True, text=True)
     t2 = time.time()
     result = {"model": name, "export_s": round(t1 - t0, 1),
@@ -147,27 +207,26 @@ def run_model(name, out_dir, gcomp_flags=()):
         result.update(ok=False, error=r.stderr.strip().splitlines()[-1])
         return result
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    ref = sess.run(None, feeds)[0]
-    cmd = [os.path.join(BIN, "gcomp-run"), so, "--output-dir",
-           os.path.join(out_dir, name + ".out")]
-    for k, v in feeds.items():
-        p = os.path.join(out_dir, f"{name}.{k}.npy")
-        np.save(p, v)
-        cmd += ["--input", f"{k}={p}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        result.update(ok=False, error=r.stderr.strip())
-        return result
-    got = np.load(os.path.join(out_dir, name + ".out", "output.npy"))
-    err = float(np.max(np.abs(got.astype(np.float64) - ref)))
-    scale = float(np.max(np.abs(ref)))
-    rows_ref = ref.reshape(-1, ref.shape[-1]).argmax(-1)
-    rows_got = got.reshape(-1, got.shape[-1]).argmax(-1)
-    result.update(max_abs_err=err, max_abs_ref=scale,
-                  rel_to_max=err / scale if scale else err,
-                  argmax_agree=bool((rows_ref == rows_got).all()),
-                  run_s=round(time.time() - t2, 1))
-    result["ok"] = result["rel_to_max"] <= 1e-3 and result["argmax_agree"]
+    if not dynamic:
+        result.update(compare(so, sess, feeds, out_dir, name))
+    else:
+        # Every combination of the sizes, each dim in input order.
+        (input_name, example), = feeds.items()
+        result["sizes"] = []
+        for combo in itertools.product(*sizes.values()):
+            shape = list(example.shape)
+            shape[:len(combo)] = combo
+            tag = f"{name}-" + "x".join(map(str, shape))
+            check = compare(so, sess, make_feeds(input_name, shape, len(result["sizes"])),
+                            out_dir, tag)
+            check["shape"] = shape
+            result["sizes"].append(check)
+        result["ok"] = all(c["ok"] for c in result["sizes"])
+        worst = max(result["sizes"], key=lambda c: c.get("rel_to_max", 1e9))
+        for key in ("max_abs_err", "max_abs_ref", "rel_to_max", "argmax_agree", "error"):
+            if key in worst:
+                result[key] = worst[key]
+    result["run_s"] = round(time.time() - t2, 1)
     return result
 
 
@@ -176,6 +235,8 @@ def main():
     parser.add_argument("--models", default="resnet18,tiny-transformer")
     parser.add_argument("--out", default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--dynamic", action="store_true",
+                        help="symbolic dims, compiled with --specialize")
     parser.add_argument("--gcomp-flags", default="",
                         help="extra gcomp flags, space-separated (e.g. -O0)")
     args = parser.parse_args()
@@ -183,7 +244,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     results = []
     for name in args.models.split(","):
-        res = run_model(name, out, args.gcomp_flags.split())
+        res = run_model(name, out, args.gcomp_flags.split(), args.dynamic)
         results.append(res)
         status = "PASS" if res["ok"] else "FAIL"
         detail = (f"max abs err {res['max_abs_err']:.3g} "
@@ -192,6 +253,11 @@ def main():
                   else res.get("error", ""))
         print(f"{status} {name}: {detail} (export {res['export_s']} s, "
               f"compile {res['compile_s']} s)", flush=True)
+        for check in res.get("sizes", []):
+            shape = "x".join(map(str, check["shape"]))
+            print(f"  {'ok' if check['ok'] else 'FAIL'} {shape}: " +
+                  (f"max abs err {check['max_abs_err']:.3g}" if "max_abs_err" in check
+                   else check.get("error", "")), flush=True)
     if args.json:
         print(json.dumps(results))
     return 0 if all(r["ok"] for r in results) else 1

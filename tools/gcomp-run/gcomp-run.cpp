@@ -339,6 +339,7 @@ struct ModelLibrary {
   X(gcomp_model_output_info)                                                   \
   X(gcomp_model_signature_json)                                                \
   X(gcomp_model_run)                                                           \
+  X(gcomp_model_run_alloc)                                                     \
   X(gcomp_model_last_error)
 // Resolved when present: a model.so whose runtime predates profiling
 // lacks them, and then counts as not compiled with --profile.
@@ -966,20 +967,31 @@ int run(const Options &opts) {
             "): " + error);
   }
 
-  // Outputs: the ABI passes no shapes to the model's code, so every output
-  // shape is known up front.
-  std::vector<Tensor> outputs;
-  for (const TensorInfo &oi : outputInfos) {
-    if (!oi.isStatic())
-      fatal("output " + quote(oi.name) + " has dynamic shape " +
-            formatShape(oi.dims) + "; gcomp-run cannot size its buffer");
-    outputs.push_back({oi.name, oi.dtype, oi.dims,
-                       AlignedBuffer(byteSize(oi.dtype, oi.dims))});
-  }
-
   std::vector<gcomp_tensor> inViews, outViews;
   for (Tensor &t : inputs)
     inViews.push_back(t.view());
+
+  // Outputs: their shapes are the signature's, or, where it has -1 (a
+  // library of variants, gcomp --specialize), what a first run with
+  // buffers of the model's own says for these inputs.
+  std::vector<Tensor> outputs;
+  bool dynamicOutputs =
+      std::any_of(outputInfos.begin(), outputInfos.end(),
+                  [](const TensorInfo &oi) { return !oi.isStatic(); });
+  const gcomp_tensor *owned = nullptr;
+  size_t numOwned = 0;
+  if (dynamicOutputs &&
+      lib.gcomp_model_run_alloc(model, inViews.data(), inViews.size(), &owned,
+                                &numOwned) != GCOMP_OK)
+    fatal(std::string("run failed: ") + lib.gcomp_model_last_error(model));
+  for (size_t i = 0; i < outputInfos.size(); ++i) {
+    const TensorInfo &oi = outputInfos[i];
+    std::vector<int64_t> dims = oi.dims;
+    if (dynamicOutputs)
+      dims.assign(owned[i].dims, owned[i].dims + owned[i].rank);
+    outputs.push_back(
+        {oi.name, oi.dtype, dims, AlignedBuffer(byteSize(oi.dtype, dims))});
+  }
   for (Tensor &t : outputs)
     outViews.push_back(t.view());
   auto runOnce = [&] {

@@ -70,6 +70,35 @@ std::string parseDimValue(const std::string &spec,
   return "";
 }
 
+/// Parses "seq=128,384" into `sizes`.
+std::string parseSpecialization(
+    const std::string &spec,
+    std::map<std::string, std::vector<int64_t>> &sizes) {
+  auto eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    return "--specialize expects NAME=N1,N2,... (e.g. seq=128,384), got '" +
+           spec + "'";
+  std::string name = spec.substr(0, eq), token;
+  if (sizes.count(name))
+    return "--specialize names '" + name + "' twice";
+  std::stringstream ss(spec.substr(eq + 1));
+  std::vector<int64_t> values;
+  while (std::getline(ss, token, ',')) {
+    char *end = nullptr;
+    long long v = std::strtoll(token.c_str(), &end, 10);
+    if (token.empty() || *end != '\0' || v <= 0)
+      return "--specialize: '" + token + "' in '" + spec +
+             "' is not a positive integer";
+    if (std::find(values.begin(), values.end(), v) != values.end())
+      return "--specialize: " + token + " appears twice in '" + spec + "'";
+    values.push_back(v);
+  }
+  if (values.empty())
+    return "--specialize " + spec + ": no sizes";
+  sizes[name] = values;
+  return "";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -140,13 +169,18 @@ int main(int argc, char **argv) {
                  "every optimization pass (--print-optimization-passes)")
       ->check(CLI::Range(0, 3));
   std::vector<std::string> shapeSpecs;
-  app.add_option("--shape,--shape", shapeSpecs,
+  app.add_option("--shape,--input-shape", shapeSpecs,
                  "Fix an input's shape: NAME=DIMS, e.g. x=1x3x224x224 "
                  "(repeatable; ? keeps a dim symbolic)");
   std::vector<std::string> dimSpecs;
   app.add_option("--dim", dimSpecs,
                  "Fix a named symbolic dim everywhere it appears: NAME=N, "
                  "e.g. batch=1 (repeatable)");
+  std::vector<std::string> specializeSpecs;
+  app.add_option("--specialize", specializeSpecs,
+                 "Compile a static variant for each size of a named symbolic "
+                 "dim, all in one library that picks the variant at run "
+                 "time: NAME=N1,N2,... (repeatable; every combination)");
   app.add_option("--runtime-lib", options.runtimeLib,
                  "libgcomp_runtime.a to link (default: the one installed "
                  "with gcomp)");
@@ -251,6 +285,13 @@ int main(int argc, char **argv) {
   }
   for (const std::string &spec : dimSpecs) {
     std::string message = parseDimValue(spec, options.dimValues);
+    if (!message.empty()) {
+      std::cerr << "gcomp: error: " << message << "\n";
+      return 2;
+    }
+  }
+  for (const std::string &spec : specializeSpecs) {
+    std::string message = parseSpecialization(spec, options.specializations);
     if (!message.empty()) {
       std::cerr << "gcomp: error: " << message << "\n";
       return 2;

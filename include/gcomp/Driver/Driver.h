@@ -43,6 +43,9 @@ struct DriverOptions {
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Named symbolic dims pinned to one value (gcomp --dim NAME=N).
   std::map<std::string, int64_t> dimValues;
+  /// Named symbolic dims compiled for each of several values, one static
+  /// variant per combination, in one library (gcomp --specialize).
+  std::map<std::string, std::vector<int64_t>> specializations;
   std::string runtimeLib;
   bool printIRAfterAll = false;
   std::vector<std::string> printIRAfter;

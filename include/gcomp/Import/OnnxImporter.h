@@ -23,6 +23,8 @@ struct ImportOptions {
   /// input that has them (gcomp --dim). A name that no input uses is an
   /// error; so is a value that contradicts an input shape override.
   std::map<std::string, int64_t> dimValues;
+  /// The flag that set a dimValues entry, for messages (default "--dim").
+  std::map<std::string, std::string> dimValueFlags;
   /// Refuse inputs whose dims stay symbolic (code generation needs static
   /// shapes so far), naming their dims and the flags that fix them.
   bool requireStaticInputs = false;
