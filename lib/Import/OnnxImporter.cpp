@@ -191,6 +191,8 @@ private:
                                 bool isInput);
   FailureOr<Value> lookup(const std::string &name);
   LogicalResult importNode(const onnx::NodeProto &node);
+  /// An If whose condition is constant: the branch taken, inlined.
+  LogicalResult importIf(NodeContext &nc);
 
   MLIRContext &ctx;
   const onnx::ModelProto &model;
@@ -434,6 +436,54 @@ FailureOr<Value> GraphImporter::lookup(const std::string &name) {
   return v;
 }
 
+LogicalResult GraphImporter::importIf(NodeContext &nc) {
+  const onnx::NodeProto &node = nc.node;
+  // Exporters write If mostly over shapes (a size test); with the shapes
+  // fixed, its condition folds and the branch taken is all there is.
+  ElementsAttr cond = nc.constantInput(0);
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(cond);
+  if (!dense || dense.getNumElements() != 1 ||
+      !isa<IntegerType>(dense.getElementType())) {
+    nc.error() << "the condition is computed at run time; gcomp inlines an "
+                  "If only when its condition folds to a constant while "
+                  "compiling (fix the input shapes it depends on with --dim "
+                  "or --shape)";
+    return failure();
+  }
+  bool taken = !(*dense.getValues<APInt>().begin()).isZero();
+  const onnx::AttributeProto *branchAttr =
+      nc.attr(taken ? "then_branch" : "else_branch");
+  if (!branchAttr || !branchAttr->has_g()) {
+    nc.error() << "has no " << (taken ? "then_branch" : "else_branch")
+               << " graph";
+    return failure();
+  }
+  const onnx::GraphProto &branch = branchAttr->g();
+  if (branch.output_size() != node.output_size()) {
+    nc.error() << "the " << (taken ? "then" : "else") << " branch has "
+               << branch.output_size() << " outputs, the node "
+               << node.output_size();
+    return failure();
+  }
+  // The branch reads the outer graph's values directly (ONNX names are
+  // unique across scopes); its own initializers join the outer ones.
+  for (const auto &init : branch.initializer())
+    initializers[init.name()] = &init;
+  for (const auto &inner : branch.node())
+    if (failed(importNode(inner)))
+      return failure();
+  for (auto [i, out] : llvm::enumerate(branch.output())) {
+    FailureOr<Value> v = lookup(out.name());
+    if (failed(v)) {
+      nc.error() << "branch output '" << out.name() << "' is never computed";
+      return failure();
+    }
+    if (!node.output(i).empty())
+      values[node.output(i)] = *v;
+  }
+  return success();
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   StringRef domain = node.domain();
   if (domain == "ai.onnx")
@@ -459,7 +509,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   }
   const auto &table = opImporters();
   auto importer = table.find(node.op_type());
-  if (importer == table.end()) {
+  bool isIf = node.op_type() == "If";
+  if (importer == table.end() && !isIf) {
     nc.error() << "unsupported operator; gcomp supports: "
                << supportedOnnxOps();
     return failure();
@@ -480,6 +531,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     }
     nc.inputs.push_back(*v);
   }
+  if (isIf)
+    return importIf(nc);
   if (failed(importer->second(nc)))
     return failure();
   if (nc.outputs.size() < static_cast<size_t>(node.output_size())) {
@@ -630,6 +683,7 @@ std::string supportedOnnxOps() {
   SmallVector<StringRef> names;
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey());
+  names.push_back("If");
   llvm::sort(names);
   return llvm::join(names, ", ");
 }
