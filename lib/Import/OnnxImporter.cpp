@@ -186,6 +186,11 @@ private:
   /// still symbolic after --shape and --dim gets one error naming them,
   /// then a line with the flags that fix them.
   LogicalResult requireStaticInputs(func::FuncOp entry);
+  /// The model's names of a graph input's or output's dims ("" where it
+  /// gives a size or no name), or null if it names none. They stay when
+  /// --dim or --shape fix the dims: the signature of a library of variants
+  /// (--specialize) names its dims with them.
+  ArrayAttr dimNames(const onnx::ValueInfoProto &info);
   /// The type of a graph input (with --shape and --dim applied) or output.
   FailureOr<Type> valueInfoType(const onnx::ValueInfoProto &info,
                                 bool isInput);
@@ -355,6 +360,20 @@ LogicalResult GraphImporter::requireStaticInputs(func::FuncOp entry) {
           << ", or compile several sizes into one library with --specialize "
              "NAME=N1,N2";
   return failure();
+}
+
+ArrayAttr GraphImporter::dimNames(const onnx::ValueInfoProto &info) {
+  const auto &tt = info.type().tensor_type();
+  if (!tt.has_shape())
+    return nullptr;
+  SmallVector<Attribute> names;
+  bool any = false;
+  for (const auto &dim : tt.shape().dim()) {
+    bool named = !dim.has_dim_value() && dim.has_dim_param();
+    any |= named && !dim.dim_param().empty();
+    names.push_back(builder.getStringAttr(named ? dim.dim_param() : ""));
+  }
+  return any ? builder.getArrayAttr(names) : nullptr;
 }
 
 /// The graph's declared type of an input or output.
@@ -606,18 +625,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     int et = in->type().tensor_type().elem_type();
     if (isUnsigned(et))
       func.setArgAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
-    // The names of the dims left symbolic ("" for a static or unnamed
-    // one), for messages and the library's signature.
-    auto type = cast<RankedTensorType>(argTypes[i]);
-    if (!type.hasStaticShape() && in->type().tensor_type().has_shape()) {
-      SmallVector<Attribute> names;
-      for (auto [d, dim] :
-           llvm::enumerate(in->type().tensor_type().shape().dim()))
-        names.push_back(builder.getStringAttr(
-            type.isDynamicDim(d) && dim.has_dim_param() ? dim.dim_param()
-                                                        : ""));
-      func.setArgAttr(i, kDimNamesAttr, builder.getArrayAttr(names));
-    }
+    if (ArrayAttr names = dimNames(*in))
+      func.setArgAttr(i, kDimNamesAttr, names);
   }
 
   if (options.requireStaticInputs && failed(requireStaticInputs(func)))
@@ -673,6 +682,10 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     int et = out.type().tensor_type().elem_type();
     if (isUnsigned(et))
       func.setResultAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
+    ArrayAttr names = dimNames(out);
+    auto type = cast<RankedTensorType>(resultTypes[i]);
+    if (names && static_cast<int64_t>(names.size()) == type.getRank())
+      func.setResultAttr(i, kDimNamesAttr, names);
   }
   return module;
 }

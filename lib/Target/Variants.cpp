@@ -116,8 +116,9 @@ mergeVariants(std::vector<std::unique_ptr<Module>> variants) {
       return createStringError("variant module has no " GCOMP_SYM_ENTRY);
     if (i > 0) {
       entry->setName(std::string(GCOMP_SYM_ENTRY) + ".v" + std::to_string(i));
-      for (StringRef shared : {GCOMP_SYM_NAMES, GCOMP_SYM_CPU_FEATURES,
-                               GCOMP_SYM_PRODUCER, GCOMP_SYM_THREADS})
+      for (StringRef shared :
+           {GCOMP_SYM_NAMES, GCOMP_SYM_DIM_NAMES, GCOMP_SYM_CPU_FEATURES,
+            GCOMP_SYM_PRODUCER, GCOMP_SYM_THREADS})
         if (GlobalVariable *global = module->getGlobalVariable(shared))
           global->eraseFromParent();
     }

@@ -34,6 +34,9 @@ typedef int32_t (*gcomp_rt_entry_fn)(void *const *inputs,
                                     void *const *outputs, void *workspace);
 GCOMP_HIDDEN int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
                                    void *workspace);
+/* Absent when the model names no dim. */
+extern const char __gcomp_dim_names[]
+    __attribute__((weak, visibility("hidden")));
 /* Only in a model compiled with gcomp --specialize. */
 extern const int64_t __gcomp_variants[]
     __attribute__((weak, visibility("hidden")));
@@ -86,6 +89,11 @@ struct gcomp_model {
    * __gcomp_variants. */
   size_t num_variants;
   const int64_t **variant_dims;
+  /* The model's name of dim d of tensor i (inputs, then outputs), "" if
+   * none: dim_names[dim_name_first[i] + d]; both null without
+   * __gcomp_dim_names. */
+  const char **dim_names;
+  size_t *dim_name_first;
   char last_error[GCOMP_RT_ERROR_CAPACITY];
 };
 
@@ -297,11 +305,13 @@ void gcomp_rt_sb_json_string(gcomp_rt_strbuf *sb, const char *s) {
   gcomp_rt_sb_puts(sb, "\"");
 }
 
-static void sb_tensor_list(gcomp_rt_strbuf *sb, const gcomp_tensor_info *infos,
-                           size_t n) {
+static const char *dim_name(const gcomp_model *m, size_t tensor, int32_t d);
+
+static void sb_tensor_list(gcomp_rt_strbuf *sb, const gcomp_model *m,
+                           size_t first, size_t n) {
   gcomp_rt_sb_puts(sb, "[");
   for (size_t i = 0; i < n; ++i) {
-    const gcomp_tensor_info *info = &infos[i];
+    const gcomp_tensor_info *info = &m->infos[first + i];
     gcomp_rt_sb_puts(sb, i ? ",{\"name\":" : "{\"name\":");
     gcomp_rt_sb_json_string(sb, info->name);
     gcomp_rt_sb_puts(sb, ",\"dtype\":\"");
@@ -314,7 +324,21 @@ static void sb_tensor_list(gcomp_rt_strbuf *sb, const gcomp_tensor_info *infos,
         gcomp_rt_sb_puts(sb, ",");
       gcomp_rt_sb_int(sb, (long long)info->dims[d]);
     }
-    gcomp_rt_sb_puts(sb, "]}");
+    gcomp_rt_sb_puts(sb, "]");
+    /* The model's dim names, where it gives any ("" for a dim without). */
+    int named = 0;
+    for (int32_t d = 0; d < info->rank; ++d)
+      named |= dim_name(m, first + i, d)[0] != '\0';
+    if (named) {
+      gcomp_rt_sb_puts(sb, ",\"dim_names\":[");
+      for (int32_t d = 0; d < info->rank; ++d) {
+        if (d)
+          gcomp_rt_sb_puts(sb, ",");
+        gcomp_rt_sb_json_string(sb, dim_name(m, first + i, d));
+      }
+      gcomp_rt_sb_puts(sb, "]");
+    }
+    gcomp_rt_sb_puts(sb, "}");
   }
   gcomp_rt_sb_puts(sb, "]");
 }
@@ -324,9 +348,9 @@ static char *build_signature_json(const gcomp_model *m) {
   gcomp_rt_sb_puts(&sb, "{\"abi_version\":");
   gcomp_rt_sb_int(&sb, GCOMP_RUNTIME_ABI_VERSION);
   gcomp_rt_sb_puts(&sb, ",\"inputs\":");
-  sb_tensor_list(&sb, m->infos, m->num_inputs);
+  sb_tensor_list(&sb, m, 0, m->num_inputs);
   gcomp_rt_sb_puts(&sb, ",\"outputs\":");
-  sb_tensor_list(&sb, m->infos + m->num_inputs, m->num_outputs);
+  sb_tensor_list(&sb, m, m->num_inputs, m->num_outputs);
   gcomp_rt_sb_puts(&sb, "}");
   if (sb.oom) {
     free(sb.data);
@@ -397,6 +421,34 @@ static gcomp_status parse_signature(gcomp_model *m) {
     pos += (size_t)rank;
   }
   return GCOMP_OK;
+}
+
+/* Reads the optional __gcomp_dim_names table. */
+static gcomp_status parse_dim_names(gcomp_model *m) {
+  if (!__gcomp_dim_names)
+    return GCOMP_OK;
+  size_t total = m->num_inputs + m->num_outputs, dims = 0;
+  for (size_t i = 0; i < total; ++i)
+    dims += (size_t)m->infos[i].rank;
+  m->dim_names = calloc(dims + 1, sizeof *m->dim_names);
+  m->dim_name_first = calloc(total + 1, sizeof *m->dim_name_first);
+  if (!m->dim_names || !m->dim_name_first)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  const char *name = __gcomp_dim_names;
+  for (size_t i = 0, k = 0; i < total; ++i) {
+    m->dim_name_first[i] = k;
+    for (int32_t d = 0; d < m->infos[i].rank; ++d, ++k) {
+      m->dim_names[k] = name;
+      name += strlen(name) + 1;
+    }
+  }
+  return GCOMP_OK;
+}
+
+/* The model's name of a dim, or "" if it has none. */
+static const char *dim_name(const gcomp_model *m, size_t tensor, int32_t d) {
+  return m->dim_names ? m->dim_names[m->dim_name_first[tensor] + (size_t)d]
+                      : "";
 }
 
 /* Reads the optional __gcomp_variants table (gcomp --specialize). */
@@ -491,6 +543,8 @@ static void destroy_model(gcomp_model *model) {
   free(model->owned_capacity);
   free(model->entry_args);
   free(model->variant_dims);
+  free(model->dim_names);
+  free(model->dim_name_first);
   free(model->workspace);
   free(model->signature_json);
   free(model->infos);
@@ -510,6 +564,8 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
     return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
 
   gcomp_status st = parse_signature(m);
+  if (st == GCOMP_OK)
+    st = parse_dim_names(m);
   if (st == GCOMP_OK)
     st = parse_variants(m);
   if (st == GCOMP_OK)
@@ -732,11 +788,14 @@ static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
           used += (size_t)snprintf(sizes + used, sizeof sizes - used, "%s%lld",
                                    used ? ", " : "", (long long)dim);
       }
+      const char *name = dim_name(m, i, d);
       if (!seen)
         return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
-                    "input '%s': dim %d is %lld (shape %s), but this library "
-                    "was compiled for %s there only (gcomp --specialize)",
-                    m->infos[i].name, (int)d, (long long)inputs[i].dims[d],
+                    "input '%s': dim %d%s%s%s is %lld (shape %s), but this "
+                    "library was compiled for %s there only (gcomp "
+                    "--specialize)",
+                    m->infos[i].name, (int)d, name[0] ? " (" : "", name,
+                    name[0] ? ")" : "", (long long)inputs[i].dims[d],
                     format_shape(got, sizeof got, inputs[i].dims,
                                  inputs[i].rank),
                     sizes);

@@ -229,10 +229,13 @@ TEST_F(SpecializedModelTest, SignatureHasDynamicDims) {
   EXPECT_STREQ(
       lib.gcomp_model_signature_json(model),
       R"({"abi_version":1,"inputs":[)"
-      R"({"name":"x","dtype":"float32","elem_type":1,"shape":[-1,2]},)"
-      R"({"name":"y","dtype":"float32","elem_type":1,"shape":[-1]}],)"
+      R"({"name":"x","dtype":"float32","elem_type":1,"shape":[-1,2],)"
+      R"("dim_names":["batch",""]},)"
+      R"({"name":"y","dtype":"float32","elem_type":1,"shape":[-1],)"
+      R"("dim_names":["seq"]}],)"
       R"("outputs":[)"
-      R"({"name":"out","dtype":"float32","elem_type":1,"shape":[-1]}]})");
+      R"({"name":"out","dtype":"float32","elem_type":1,"shape":[-1],)"
+      R"("dim_names":["batch"]}]})");
 }
 
 TEST_F(SpecializedModelTest, EachSizeRunsItsVariant) {
@@ -264,11 +267,13 @@ TEST_F(SpecializedModelTest, RunAllocGivesTheVariantsOutputShape) {
 
 TEST_F(SpecializedModelTest, SizeNoVariantHasIsNamed) {
   EXPECT_EQ(run(2, 4, 2), GCOMP_ERR_SHAPE_MISMATCH);
-  EXPECT_EQ(error(), "input 'x': dim 0 is 2 (shape [2,2]), but this library "
-                     "was compiled for 1, 3 there only (gcomp --specialize)");
+  EXPECT_EQ(error(), "input 'x': dim 0 (batch) is 2 (shape [2,2]), but this "
+                     "library was compiled for 1, 3 there only (gcomp "
+                     "--specialize)");
   EXPECT_EQ(run(3, 6, 3), GCOMP_ERR_SHAPE_MISMATCH);
-  EXPECT_EQ(error(), "input 'y': dim 0 is 6 (shape [6]), but this library "
-                     "was compiled for 4, 5 there only (gcomp --specialize)");
+  EXPECT_EQ(error(), "input 'y': dim 0 (seq) is 6 (shape [6]), but this "
+                     "library was compiled for 4, 5 there only (gcomp "
+                     "--specialize)");
 }
 
 TEST_F(SpecializedModelTest, CombinationNoVariantHasIsRefused) {

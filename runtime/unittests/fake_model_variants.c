@@ -109,6 +109,8 @@ const int64_t __gcomp_signature[] = {
     GCOMP_DTYPE_FLOAT32, 1, -1,
 };
 const char __gcomp_names[] = "x\0y\0out";
+/* x [batch, ""], y [seq], out [batch] */
+const char __gcomp_dim_names[] = "batch\0\0seq\0batch";
 const char __gcomp_cpu_features[] = "";
 const int64_t __gcomp_workspace_bytes[] = {64};
 const int64_t __gcomp_variants[] = {3,

@@ -67,7 +67,7 @@ with tempfile.TemporaryDirectory() as d:
     for batch, seq in itertools.product([1, 3], [2, 7]):
         res.check(f"{batch}x{seq}", check_size, batch, seq)
     res.check("batch 2", check_refused, "batch 2",
-              "input 'x': dim 0 is 2 (shape [2,7,8]), but this library was "
+              "input 'x': dim 0 (batch) is 2 (shape [2,7,8]), but this library was "
               "compiled for 1, 3 there only (gcomp --specialize)", 2, 7)
     res.check("seq mismatch", check_refused, "seq mismatch",
               "the input shapes are a combination of sizes this library was "

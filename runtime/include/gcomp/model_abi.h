@@ -72,6 +72,12 @@
  * environment variable GCOMP_NUM_THREADS overrides it. Optional. */
 #define GCOMP_SYM_THREADS "__gcomp_threads"
 
+/* const char GCOMP_SYM_DIM_NAMES[]: for each input then output, for each of
+ * its dims, the model's name of the dim (ONNX dim_param, "batch") or "" if
+ * it has none, each NUL-terminated. Optional: absent when the model names
+ * no dim. An addition: GCOMP_MODEL_ABI_VERSION stays 2. */
+#define GCOMP_SYM_DIM_NAMES "__gcomp_dim_names"
+
 /* Several static variants of the model in one library (gcomp --specialize).
  * Optional, and an addition: GCOMP_MODEL_ABI_VERSION stays 2.
  *

@@ -113,7 +113,9 @@ GCOMP_API int64_t gcomp_model_output_index(const gcomp_model *model,
 
 /* The whole signature as one JSON object:
  * {"abi_version":1,"inputs":[{"name":"x","dtype":"float32","elem_type":1,
- *   "shape":[2,4]}],"outputs":[...]}   (a dynamic dim is -1). */
+ *   "shape":[2,4]}],"outputs":[...]}   (a dynamic dim is -1). A tensor whose
+ * dims the model names (ONNX dim_param) also has "dim_names":["batch",""]
+ * ("" for a dim without a name). */
 GCOMP_API const char *gcomp_model_signature_json(const gcomp_model *model);
 
 /* Runs the model. inputs[i] / outputs[i] follow the model's input/output

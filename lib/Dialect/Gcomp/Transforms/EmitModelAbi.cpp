@@ -74,7 +74,8 @@ struct EmitModelAbiPass
     SmallVector<int64_t> table = {GCOMP_MODEL_ABI_VERSION,
                                   static_cast<int64_t>(fnType.getNumInputs()),
                                   static_cast<int64_t>(fnType.getNumResults())};
-    std::string names;
+    std::string names, dimNames;
+    bool anyDimName = false;
 
     auto describe = [&](Type type, DictionaryAttr attrs, StringRef kind,
                         unsigned index) -> LogicalResult {
@@ -90,6 +91,18 @@ struct EmitModelAbiPass
       table.push_back(tensor.getRank());
       for (int64_t d : tensor.getShape())
         table.push_back(ShapedType::isDynamic(d) ? -1 : d);
+      auto dims = attrs ? attrs.getAs<ArrayAttr>(kDimNamesAttr) : nullptr;
+      for (int64_t d = 0; d < tensor.getRank(); ++d) {
+        StringAttr dimName =
+            dims && static_cast<int64_t>(dims.size()) == tensor.getRank()
+                ? dyn_cast<StringAttr>(dims[d])
+                : nullptr;
+        if (dimName && !dimName.getValue().empty()) {
+          dimNames += dimName.str();
+          anyDimName = true;
+        }
+        dimNames.push_back('\0');
+      }
       StringAttr name = attrs ? attrs.getAs<StringAttr>(kNameAttr) : nullptr;
       names += name ? name.str() : (kind + "_" + Twine(index)).str();
       names.push_back('\0');
@@ -108,6 +121,8 @@ struct EmitModelAbiPass
     Location loc = entry.getLoc();
     addAbiTable(b, loc, GCOMP_SYM_SIGNATURE, table);
     addAbiString(b, loc, GCOMP_SYM_NAMES, names);
+    if (anyDimName)
+      addAbiString(b, loc, GCOMP_SYM_DIM_NAMES, dimNames);
     std::string features = llvm::join(cpuFeatures, ",");
     addAbiString(b, loc, GCOMP_SYM_CPU_FEATURES,
                  StringRef(features.c_str(), features.size() + 1));

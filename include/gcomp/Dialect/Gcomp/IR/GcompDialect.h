@@ -9,8 +9,9 @@
 namespace gcomp {
 /// The argument/result attribute naming a graph input/output.
 inline constexpr llvm::StringLiteral kNameAttr = "gcomp.name";
-/// On an entry argument with symbolic dims: the ONNX `dim_param` of each dim
-/// ("" where the dim is static or unnamed).
+/// On an entry argument or result whose declared shape names dims: the ONNX
+/// `dim_param` of each dim ("" where the model gives a size or no name),
+/// kept when the dims are fixed (--dim, --shape, --specialize).
 inline constexpr llvm::StringLiteral kDimNamesAttr = "gcomp.dim_names";
 } // namespace gcomp
 
