@@ -424,3 +424,15 @@ void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k, const float *a,
                   c_cs,   batch, a_bs, b_bs, c_bs, SPLIT_COLUMNS};
   gemm_run(&job);
 }
+
+void gcomp_rt_sgemm_serial(int64_t m, int64_t n, int64_t k, const float *a,
+                           int64_t a_rs, int64_t a_cs, const float *b,
+                           int64_t b_rs, int64_t b_cs, float *c, int64_t c_rs,
+                           int64_t c_cs) {
+  pthread_once(&chosen_once, choose_kernels);
+  gemm_job job = {kernel, rows, dot,  m,    n,    k,     a,     a_rs,
+                  a_cs,   b,    b_rs, b_cs, NULL,  c,     c_rs,
+                  c_cs,   1,    0,    0,    0,     SPLIT_BATCH};
+  if (m > 0 && n > 0 && k > 0)
+    gemm_task(&job, 0, 1);
+}

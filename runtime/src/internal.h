@@ -115,6 +115,25 @@ GCOMP_HIDDEN void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
                                 int64_t b_rs, int64_t b_cs, float *c,
                                 int64_t c_rs, int64_t c_cs, int64_t batch,
                                 int64_t a_bs, int64_t b_bs, int64_t c_bs);
+/* __gcomp_sgemm of one matrix on the calling thread only: for kernels that
+ * already run on the pool's threads. */
+GCOMP_HIDDEN void gcomp_rt_sgemm_serial(int64_t m, int64_t n, int64_t k,
+                                        const float *a, int64_t a_rs,
+                                        int64_t a_cs, const float *b,
+                                        int64_t b_rs, int64_t b_cs, float *c,
+                                        int64_t c_rs, int64_t c_cs);
+/* One softmax row, out = softmax(scale * in), on the calling thread
+ * (softmax.c); `out` may be `in`. */
+GCOMP_HIDDEN void gcomp_rt_softmax_row(const float *in, float *out, int64_t n,
+                                       float scale);
+/* Scaled dot-product attention (attention.c; GCOMP_SYM_ATTENTION). */
+GCOMP_HIDDEN void __gcomp_attention(
+    int64_t b0, int64_t b1, int64_t s, int64_t t, int64_t d, int64_t dv,
+    const float *q, int64_t q_s0, int64_t q_s1, int64_t q_rs, int64_t q_cs,
+    const float *kt, int64_t k_s0, int64_t k_s1, int64_t k_rs, int64_t k_cs,
+    const float *v, int64_t v_s0, int64_t v_s1, int64_t v_rs, int64_t v_cs,
+    float *out, int64_t o_s0, int64_t o_s1, int64_t o_rs, int64_t o_cs,
+    int64_t scale_bits, int64_t flags);
 /* The same with B packed at compile time (GCOMP_SYM_SGEMM_PACKED_B). */
 GCOMP_HIDDEN void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k,
                                          const float *a, int64_t a_rs,

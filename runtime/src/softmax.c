@@ -92,3 +92,9 @@ void __gcomp_softmax_rows(int64_t rows, int64_t n, const float *in,
   }
   gcomp_rt_parallel(softmax_task, &job, parts);
 }
+
+void gcomp_rt_softmax_row(const float *in, float *out, int64_t n,
+                          float scale) {
+  pthread_once(&chosen_once, choose_row);
+  softmax_row(in, out, n, scale);
+}

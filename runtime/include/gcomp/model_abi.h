@@ -72,6 +72,25 @@
  * environment variable GCOMP_NUM_THREADS overrides it. Optional. */
 #define GCOMP_SYM_THREADS "__gcomp_threads"
 
+/* void GCOMP_SYM_ATTENTION(int64_t b0, int64_t b1, int64_t s, int64_t t,
+ *     int64_t d, int64_t dv,
+ *     const float *q,  int64_t q_s0, int64_t q_s1, int64_t q_rs, int64_t q_cs,
+ *     const float *kt, int64_t k_s0, int64_t k_s1, int64_t k_rs, int64_t k_cs,
+ *     const float *v,  int64_t v_s0, int64_t v_s1, int64_t v_rs, int64_t v_cs,
+ *     float *out,      int64_t o_s0, int64_t o_s1, int64_t o_rs, int64_t o_cs,
+ *     int64_t scale_bits, int64_t flags):
+ * defined by the runtime (C ABI, hidden). Scaled dot-product attention for
+ * each of b0 x b1 heads (i0, i1): with Q [s, d], Kt [d, t], V [t, dv] and
+ * O [s, dv] the head's matrices, element (r, c) of Q being
+ * q[i0 * q_s0 + i1 * q_s1 + r * q_rs + c * q_cs] (strides in elements, and
+ * likewise for the others), O = softmax(sc * Q Kt) V row by row, where sc is
+ * the f32 whose bit pattern is the low 32 bits of scale_bits. With flags &
+ * GCOMP_ATTENTION_CAUSAL, query row r sees only keys c <= r + t - s (the
+ * rest count as -inf). `out` must not overlap the inputs. Pointers are
+ * passed as integers. */
+#define GCOMP_SYM_ATTENTION "__gcomp_attention"
+#define GCOMP_ATTENTION_CAUSAL 1
+
 /* const char GCOMP_SYM_DIM_NAMES[]: for each input then output, for each of
  * its dims, the model's name of the dim (ONNX dim_param, "batch") or "" if
  * it has none, each NUL-terminated. Optional: absent when the model names
