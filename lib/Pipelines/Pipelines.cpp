@@ -44,6 +44,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             opt("gcomp-channels-last", true),
             opt("canonicalize"), opt("gcomp-fuse-conv", true),
             opt("gcomp-pool-kernels", true),
+            opt("gcomp-fuse-attention", true),
             opt("gcomp-softmax-kernels", true),
             opt("gcomp-layer-norm-kernels", true), opt(fold, true),
             opt("canonicalize"), opt("cse")};

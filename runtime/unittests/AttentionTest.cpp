@@ -82,6 +82,9 @@ TEST(AttentionTest, Causal) { runCase({1, 2, 70, 70, 24, 24, true}); }
 // r + t - s.
 TEST(AttentionTest, CausalWithPastKeys) { runCase({1, 2, 9, 45, 8, 8, true}); }
 TEST(AttentionTest, OddSizes) { runCase({1, 1, 37, 45, 13, 7, false}); }
+// Several blocks of query rows, the last one partial.
+TEST(AttentionTest, ManyRows) { runCase({1, 2, 300, 150, 16, 16, false}); }
+TEST(AttentionTest, ManyCausalRows) { runCase({1, 1, 100, 100, 8, 8, true}); }
 TEST(AttentionTest, SingleQuery) { runCase({1, 4, 1, 33, 64, 64, true}); }
 
 } // namespace

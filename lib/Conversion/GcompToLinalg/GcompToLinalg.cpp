@@ -229,6 +229,8 @@ struct ConvertGcompToLinalgPass
     target.addIllegalDialect<GcompDialect>();
     // Bufferizes straight into the runtime's conv kernel.
     target.addLegalOp<FusedConvOp>();
+    // So does attention, into the runtime's attention kernel.
+    target.addLegalOp<AttentionOp>();
     // Pools, softmaxes and layer norms that the runtime computes bufferize
     // into its call.
     target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp,

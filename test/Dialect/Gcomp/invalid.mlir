@@ -256,3 +256,43 @@ func.func @layer_norm_runtime_scale(%x: tensor<3x5xf32>, %g: tensor<1xf32>) -> t
   %y = gcomp.layer_norm %x scale %g {axis = 1 : i64, epsilon = 1.0e-5 : f32, runtime_kernel} : (tensor<3x5xf32>, tensor<1xf32>) -> tensor<3x5xf32>
   return %y : tensor<3x5xf32>
 }
+
+// -----
+
+func.func @attention_inner_dims(%q: tensor<2x3x4xf32>, %kt: tensor<2x5x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{expects Q [..., s, d], Kt [..., d, t] and V [..., t, dv]}}
+  %o = gcomp.attention %q, %kt, %v {scale = 1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x5x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}
+
+// -----
+
+func.func @attention_perm(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{query_perm is not a permutation of its 3 dims}}
+  %o = gcomp.attention %q, %kt, %v {scale = 1.0 : f32, query_perm = array<i64: 0, 0, 1>} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}
+
+// -----
+
+func.func @attention_heads(%q: tensor<2x3x4xf32>, %kt: tensor<3x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{query, key_t and value must have the same head dims}}
+  %o = gcomp.attention %q, %kt, %v {scale = 1.0 : f32} : (tensor<2x3x4xf32>, tensor<3x4x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}
+
+// -----
+
+func.func @attention_result(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x5x3xf32> {
+  // expected-error @+1 {{result type 'tensor<2x5x3xf32>' does not match the attention's output}}
+  %o = gcomp.attention %q, %kt, %v {scale = 1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>) -> tensor<2x5x3xf32>
+  return %o : tensor<2x5x3xf32>
+}
+
+// -----
+
+func.func @attention_scale(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{scale must be positive and finite}}
+  %o = gcomp.attention %q, %kt, %v {scale = -1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}

@@ -2,6 +2,7 @@
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/model_abi.h"
 
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
@@ -478,6 +479,63 @@ bool gcomp::isLayerNormRowParameter(Value param, RankedTensorType input,
       return false;
   }
   return true;
+}
+
+/// `shape` transposed by `perm` (empty: the identity), or failure if
+/// `perm` is not a permutation of its dims.
+static FailureOr<SmallVector<int64_t>> permuted(ArrayRef<int64_t> shape,
+                                                ArrayRef<int64_t> perm) {
+  if (perm.empty())
+    return SmallVector<int64_t>(shape);
+  if (perm.size() != shape.size() || !isPermutationVector(perm))
+    return failure();
+  SmallVector<int64_t> out;
+  for (int64_t p : perm)
+    out.push_back(shape[p]);
+  return out;
+}
+
+LogicalResult AttentionOp::verify() {
+  auto logical = [&](Value v, ArrayRef<int64_t> perm,
+                     StringRef name) -> FailureOr<SmallVector<int64_t>> {
+    auto shape = permuted(cast<RankedTensorType>(v.getType()).getShape(), perm);
+    if (failed(shape))
+      emitOpError() << name << "_perm is not a permutation of its "
+                    << cast<RankedTensorType>(v.getType()).getRank()
+                    << " dims";
+    return shape;
+  };
+  auto q = logical(getQuery(), getQueryPerm(), "query");
+  auto kt = logical(getKeyT(), getKeyTPerm(), "key_t");
+  auto v = logical(getValue(), getValuePerm(), "value");
+  if (failed(q) || failed(kt) || failed(v))
+    return failure();
+  size_t rank = q->size();
+  if (rank < 3 || rank > 4 || kt->size() != rank || v->size() != rank)
+    return emitOpError() << "needs query, key_t and value of one rank, 3 or "
+                            "4 (one or two head dims)";
+  ArrayRef<int64_t> heads(q->data(), rank - 2);
+  if (ArrayRef<int64_t>(kt->data(), rank - 2) != heads ||
+      ArrayRef<int64_t>(v->data(), rank - 2) != heads)
+    return emitOpError() << "query, key_t and value must have the same head "
+                            "dims";
+  int64_t s = (*q)[rank - 2], d = (*q)[rank - 1], t = (*kt)[rank - 1];
+  if ((*kt)[rank - 2] != d || (*v)[rank - 2] != t)
+    return emitOpError() << "expects Q [..., s, d], Kt [..., d, t] and V "
+                            "[..., t, dv]";
+  SmallVector<int64_t> out(heads);
+  out.append({s, (*v)[rank - 1]});
+  auto result = permuted(out, getResultPerm());
+  if (failed(result))
+    return emitOpError() << "result_perm is not a permutation of its "
+                         << rank << " dims";
+  if (ArrayRef<int64_t>(*result) != getType().getShape())
+    return emitOpError() << "result type " << getType()
+                         << " does not match the attention's output";
+  if (!(getScale().convertToFloat() > 0.0f) ||
+      !std::isfinite(getScale().convertToFloat()))
+    return emitOpError() << "scale must be positive and finite";
+  return success();
 }
 
 LogicalResult LayerNormOp::verify() {

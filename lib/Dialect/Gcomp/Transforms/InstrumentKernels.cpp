@@ -54,6 +54,11 @@ int64_t estimateFlops(Operation *op) {
     } else if (callee == GCOMP_SYM_SOFTMAX_ROWS) {
       factors = {0, 1}; // rows n: max, subtract, scale, exp, sum, divide
       perElement = 6;
+    } else if (callee == GCOMP_SYM_ATTENTION) {
+      // b0 b1 s t d: the two products (d = dv in every attention
+      // exporters write; the softmax is small beside them).
+      factors = {0, 1, 2, 3, 4};
+      perElement = 4;
     } else if (callee == GCOMP_SYM_LAYER_NORM_ROWS) {
       factors = {0, 1}; // rows n: sum, centre, square-add, scale, shift
       perElement = 7;

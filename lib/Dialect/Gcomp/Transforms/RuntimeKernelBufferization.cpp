@@ -5,7 +5,8 @@
 // function that computes them: pools (gcomp-pool-kernels) into
 // __gcomp_pool2d_nhwc, softmaxes (gcomp-softmax-kernels) into
 // __gcomp_softmax_rows, layer norms (gcomp-layer-norm-kernels) into
-// __gcomp_layer_norm_rows.
+// __gcomp_layer_norm_rows; gcomp.attention (gcomp-fuse-attention) likewise
+// into __gcomp_attention, reading its operands with their strides.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "llvm/ADT/bit.h"
 
 using namespace mlir;
@@ -161,6 +163,106 @@ struct LayerNormBufferization
   }
 };
 
+/// The element strides of `buffer`'s logical view `transpose(buffer,
+/// perm)` and its address, or failure if its layout is not static.
+struct StridedOperand {
+  Value address;
+  SmallVector<int64_t> strides;
+};
+FailureOr<StridedOperand> stridedOperand(RewriterBase &rewriter, Location loc,
+                                         Value buffer, ArrayRef<int64_t> perm) {
+  auto type = cast<MemRefType>(buffer.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return failure();
+  Value address = addressAsI64(rewriter, loc, buffer);
+  if (offset)
+    address = arith::AddIOp::create(rewriter, loc, address,
+                                    i64Constant(rewriter, loc, offset * 4));
+  StridedOperand result{address, {}};
+  for (size_t i = 0; i < strides.size(); ++i)
+    result.strides.push_back(strides[perm.empty() ? i : perm[i]]);
+  return result;
+}
+
+struct AttentionBufferization
+    : NewBufferModel<AttentionBufferization, AttentionOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto attention = cast<AttentionOp>(op);
+    Location loc = attention.getLoc();
+    SmallVector<StridedOperand> operands;
+    for (auto [value, perm] :
+         {std::pair{attention.getQuery(), attention.getQueryPerm()},
+          {attention.getKeyT(), attention.getKeyTPerm()},
+          {attention.getValue(), attention.getValuePerm()}}) {
+      // The kernel reads any static strides (the heads as the projections
+      // left them); another layout is copied first.
+      FailureOr<Value> buffer = getBuffer(rewriter, value, options, state);
+      if (failed(buffer))
+        return failure();
+      FailureOr<StridedOperand> strided =
+          stridedOperand(rewriter, loc, *buffer, perm);
+      if (failed(strided)) {
+        buffer = denseBuffer(rewriter, loc, value, options, state);
+        if (failed(buffer))
+          return failure();
+        strided = stridedOperand(rewriter, loc, *buffer, perm);
+      }
+      operands.push_back(*strided);
+    }
+    RankedTensorType type = attention.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    // The logical output's dim i is the result's dim inverse(perm)[i].
+    ArrayRef<int64_t> resultPerm = attention.getResultPerm();
+    SmallVector<int64_t> toLogical =
+        resultPerm.empty() ? SmallVector<int64_t>()
+                           : invertPermutationVector(resultPerm);
+    operands.push_back(*stridedOperand(rewriter, loc, out, toLogical));
+
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+    auto shapeOf = [](Value v, ArrayRef<int64_t> perm) {
+      ArrayRef<int64_t> shape = cast<ShapedType>(v.getType()).getShape();
+      SmallVector<int64_t> out;
+      for (size_t i = 0; i < shape.size(); ++i)
+        out.push_back(shape[perm.empty() ? i : perm[i]]);
+      return out;
+    };
+    SmallVector<int64_t> q = shapeOf(attention.getQuery(),
+                                     attention.getQueryPerm());
+    SmallVector<int64_t> kt = shapeOf(attention.getKeyT(),
+                                      attention.getKeyTPerm());
+    SmallVector<int64_t> v = shapeOf(attention.getValue(),
+                                     attention.getValuePerm());
+    size_t rank = q.size();
+    // One head dim: the first of the kernel's two has size 1.
+    bool twoHeadDims = rank == 4;
+    SmallVector<Value> args = {i64(twoHeadDims ? q[0] : 1),
+                               i64(q[rank - 3]),
+                               i64(q[rank - 2]),
+                               i64(kt[rank - 1]),
+                               i64(q[rank - 1]),
+                               i64(v[rank - 1])};
+    for (const StridedOperand &o : operands) {
+      args.push_back(o.address);
+      args.push_back(i64(twoHeadDims ? o.strides[0] : 0));
+      for (size_t i = rank - 3; i < rank; ++i)
+        args.push_back(i64(o.strides[i]));
+    }
+    uint32_t scaleBits =
+        llvm::bit_cast<uint32_t>(attention.getScale().convertToFloat());
+    args.push_back(i64(static_cast<int64_t>(scaleBits)));
+    args.push_back(i64(attention.getCausal() ? GCOMP_ATTENTION_CAUSAL : 0));
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_ATTENTION, args, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -169,5 +271,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     AveragePoolOp::attachInterface<PoolBufferization<AveragePoolOp>>(*context);
     SoftmaxOp::attachInterface<SoftmaxBufferization>(*context);
     LayerNormOp::attachInterface<LayerNormBufferization>(*context);
+    AttentionOp::attachInterface<AttentionBufferization>(*context);
   });
 }

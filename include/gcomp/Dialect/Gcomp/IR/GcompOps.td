@@ -307,6 +307,48 @@ def Gcomp_LayerNormOp : Gcomp_Op<"layer_norm", [Pure, AttrSizedOperandSegments]>
   let hasVerifier = 1;
 }
 
+def Gcomp_AttentionOp : Gcomp_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention, one op";
+  let description = [{
+    `softmax(scale * Q Kt) V` over the last two dims of each head, where the
+    logical Q [..., s, d], Kt [..., d, t] and V [..., t, dv] are the
+    operands transposed by `query_perm`, `key_t_perm` and `value_perm`
+    (`transpose(x, perm)`; an empty perm is the identity), and the result
+    is the logical output [..., s, dv] transposed by `result_perm`. The
+    leading (head) dims, one or two, are the same in all four. With
+    `causal`, query row r sees only keys c <= r + t - s.
+
+    gcomp-fuse-attention puts it in place of the matmul, scale, causal
+    mask, softmax and matmul that exporters write, taking the transposes
+    around them into the perms, so that the heads are read and written where
+    the projections leave them. It bufferizes into one call of the runtime's
+    __gcomp_attention (static f32 shapes only, which that pass checks).
+
+    Example (BERT: q, k, v as [batch, seq, heads, 64] views of the fused
+    projection, the result as [batch, seq, heads, 64]):
+    ```mlir
+    %o = gcomp.attention %q, %k, %v {scale = 0.125 : f32,
+        query_perm = array<i64: 0, 2, 1, 3>, key_t_perm = array<i64: 0, 2, 3, 1>,
+        value_perm = array<i64: 0, 2, 1, 3>, result_perm = array<i64: 0, 2, 1, 3>}
+        : (tensor<1x128x12x64xf32>, tensor<1x128x12x64xf32>,
+           tensor<1x128x12x64xf32>) -> tensor<1x128x12x64xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$query, RankedTensorOf<[F32]>:$key_t,
+                   RankedTensorOf<[F32]>:$value,
+                   F32Attr:$scale, UnitAttr:$causal,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$query_perm,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$key_t_perm,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$value_perm,
+                   DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$result_perm);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $query `,` $key_t `,` $value attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//

@@ -397,6 +397,27 @@ def GcompPoolKernels : Pass<"gcomp-pool-kernels", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def GcompFuseAttention
+    : Pass<"gcomp-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Softmax attention as one gcomp.attention op";
+  let description = [{
+    Replaces `matmul(softmax(mask(scale(matmul(Q, Kt)))), V)`, the way
+    exporters write scaled dot-product attention, with one `gcomp.attention`
+    (one runtime kernel: the score matrix is never written out, and a causal
+    mask skips the products it would hide). It matches, on static f32
+    tensors of rank 3 or 4 with the same head dims everywhere:
+      - the scale: a multiplication or division by a positive constant
+        (optional);
+      - the mask: a `gcomp.where` with a constant condition that is exactly
+        the causal mask (true above the diagonal) and -inf where it is true
+        (optional; any other mask leaves the pattern unfused);
+      - a softmax over the last axis whose only user is the second matmul.
+    Transposes of Q, Kt and V, and one of the result (its only user), are
+    taken into the op's perms. Intermediates used elsewhere keep the
+    pattern unfused.
+  }];
+}
+
 def GcompSoftmaxKernels
     : Pass<"gcomp-softmax-kernels", "mlir::func::FuncOp"> {
   let summary = "Softmax along the last axis as one runtime kernel, with "

@@ -1,0 +1,96 @@
+// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-fuse-attention))' | FileCheck %s
+
+// BERT's attention: heads split from [batch, seq, heads, dim] views by
+// transposes, scaled by 1/sqrt(dim), merged back by a transpose. All of it
+// becomes one op that reads and writes the views through its perms.
+// CHECK-LABEL: func.func @encoder
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x8x2x4xf32>, %[[K:.*]]: tensor<1x8x2x4xf32>, %[[V:.*]]: tensor<1x8x2x4xf32>)
+// CHECK-NOT: gcomp.matmul
+// CHECK-NOT: gcomp.softmax
+// CHECK: %[[O:.*]] = gcomp.attention %[[Q]], %[[K]], %[[V]] {key_t_perm = array<i64: 0, 2, 3, 1>, query_perm = array<i64: 0, 2, 1, 3>, result_perm = array<i64: 0, 2, 1, 3>, scale = 5.000000e-01 : f32, value_perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32>
+// CHECK-NEXT: return %[[O]]
+func.func @encoder(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
+  %qt = gcomp.transpose %q {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x4xf32>) -> tensor<1x2x8x4xf32>
+  %kt = gcomp.transpose %k {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x8x2x4xf32>) -> tensor<1x2x4x8xf32>
+  %vt = gcomp.transpose %v {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x4xf32>) -> tensor<1x2x8x4xf32>
+  %s = gcomp.matmul %qt, %kt : (tensor<1x2x8x4xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x8x8xf32>
+  %c = gcomp.constant dense<2.0> : tensor<f32>
+  %d = gcomp.div %s, %c : (tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %p = gcomp.softmax %d {axis = 3 : i64} : tensor<1x2x8x8xf32>
+  %o = gcomp.matmul %p, %vt : (tensor<1x2x8x8xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
+  %r = gcomp.transpose %o {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x8x4xf32>) -> tensor<1x8x2x4xf32>
+  return %r : tensor<1x8x2x4xf32>
+}
+
+// -----
+
+// GPT-2's: the causal mask as a Where over a constant upper triangle with
+// -inf becomes `causal`; no transposes, one head dim, no scale.
+// CHECK-LABEL: func.func @causal
+// CHECK: %[[O:.*]] = gcomp.attention %arg0, %arg1, %arg2 {causal, scale = 1.000000e+00 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+// CHECK-NEXT: return %[[O]]
+func.func @causal(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  %s = gcomp.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %mask = gcomp.constant dense<[[false, true, true], [false, false, true], [false, false, false]]> : tensor<3x3xi1>
+  %ninf = gcomp.constant dense<0xFF800000> : tensor<f32>
+  %m = gcomp.where %mask, %ninf, %s : (tensor<3x3xi1>, tensor<f32>, tensor<2x3x3xf32>) -> tensor<2x3x3xf32>
+  %p = gcomp.softmax %m {axis = 2 : i64} : tensor<2x3x3xf32>
+  %o = gcomp.matmul %p, %v : (tensor<2x3x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}
+
+// -----
+
+// Any other mask (here the diagonal is masked too) is not causal: nothing
+// changes.
+// CHECK-LABEL: func.func @other_mask
+// CHECK-NOT: gcomp.attention
+// CHECK: gcomp.softmax
+func.func @other_mask(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  %s = gcomp.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %mask = gcomp.constant dense<[[true, true, true], [false, true, true], [false, false, true]]> : tensor<3x3xi1>
+  %ninf = gcomp.constant dense<0xFF800000> : tensor<f32>
+  %m = gcomp.where %mask, %ninf, %s : (tensor<3x3xi1>, tensor<f32>, tensor<2x3x3xf32>) -> tensor<2x3x3xf32>
+  %p = gcomp.softmax %m {axis = 2 : i64} : tensor<2x3x3xf32>
+  %o = gcomp.matmul %p, %v : (tensor<2x3x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}
+
+// -----
+
+// Probabilities used elsewhere (returned) must exist: nothing changes.
+// CHECK-LABEL: func.func @probabilities_used
+// CHECK-NOT: gcomp.attention
+// CHECK: gcomp.matmul
+// CHECK: gcomp.softmax
+// CHECK: gcomp.matmul
+func.func @probabilities_used(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> (tensor<2x3x5xf32>, tensor<2x3x3xf32>) {
+  %s = gcomp.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %p = gcomp.softmax %s {axis = 2 : i64} : tensor<2x3x3xf32>
+  %o = gcomp.matmul %p, %v : (tensor<2x3x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o, %p : tensor<2x3x5xf32>, tensor<2x3x3xf32>
+}
+
+// -----
+
+// A negative scale is not a softmax temperature the kernel takes: nothing
+// changes. Nor does a softmax over another axis.
+// CHECK-LABEL: func.func @negative_scale
+// CHECK-NOT: gcomp.attention
+func.func @negative_scale(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  %s = gcomp.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %c = gcomp.constant dense<-2.0> : tensor<f32>
+  %d = gcomp.mul %s, %c : (tensor<2x3x3xf32>, tensor<f32>) -> tensor<2x3x3xf32>
+  %p = gcomp.softmax %d {axis = 2 : i64} : tensor<2x3x3xf32>
+  %o = gcomp.matmul %p, %v : (tensor<2x3x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}
+
+// CHECK-LABEL: func.func @other_axis
+// CHECK-NOT: gcomp.attention
+func.func @other_axis(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  %s = gcomp.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %p = gcomp.softmax %s {axis = 1 : i64} : tensor<2x3x3xf32>
+  %o = gcomp.matmul %p, %v : (tensor<2x3x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}
