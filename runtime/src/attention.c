@@ -28,9 +28,9 @@ enum { QB_CAUSAL = 32, QB_FULL = 128 };
 
 typedef struct attention_job {
   int64_t b0, b1, s, t, d, dv;
-  const float *q, *kt, *v;
+  const float *q, *kt, *v, *mask;
   float *out;
-  int64_t q_st[4], k_st[4], v_st[4], o_st[4];
+  int64_t q_st[4], k_st[4], v_st[4], o_st[4], m_st[4];
   float scale;
   int causal;
   int64_t qb;     /* query rows per block */
@@ -97,7 +97,16 @@ static void attention_block(const attention_job *j, int64_t task) {
       memset(row, 0, sizeof(float) * (size_t)t_eff);
       continue;
     }
-    gcomp_rt_softmax_row(row, row, visible, j->scale);
+    float scale = j->scale;
+    if (j->mask) {
+      /* softmax(sc * s + m): the scale goes in first. */
+      const float *m = j->mask + i0 * j->m_st[0] + i1 * j->m_st[1] +
+                       (r0 + r) * j->m_st[2];
+      for (int64_t c = 0; c < visible; ++c)
+        row[c] = row[c] * scale + m[c * j->m_st[3]];
+      scale = 1.0f;
+    }
+    gcomp_rt_softmax_row(row, row, visible, scale);
     memset(row + visible, 0, sizeof(float) * (size_t)(t_eff - visible));
   }
   gcomp_rt_sgemm_serial(rows, j->dv, t_eff, sc, t_eff, 1, v, j->v_st[2],
@@ -118,12 +127,14 @@ void __gcomp_attention(
     const float *kt, int64_t k_s0, int64_t k_s1, int64_t k_rs, int64_t k_cs,
     const float *v, int64_t v_s0, int64_t v_s1, int64_t v_rs, int64_t v_cs,
     float *out, int64_t o_s0, int64_t o_s1, int64_t o_rs, int64_t o_cs,
+    const float *mask, int64_t m_s0, int64_t m_s1, int64_t m_rs, int64_t m_cs,
     int64_t scale_bits, int64_t flags) {
   if (b0 <= 0 || b1 <= 0 || s <= 0 || dv <= 0)
     return;
   attention_job job = {
       .b0 = b0, .b1 = b1, .s = s, .t = t, .d = d, .dv = dv,
-      .q = q, .kt = kt, .v = v, .out = out,
+      .q = q, .kt = kt, .v = v, .mask = mask, .out = out,
+      .m_st = {m_s0, m_s1, m_rs, m_cs},
       .q_st = {q_s0, q_s1, q_rs, q_cs}, .k_st = {k_s0, k_s1, k_rs, k_cs},
       .v_st = {v_s0, v_s1, v_rs, v_cs}, .o_st = {o_s0, o_s1, o_rs, o_cs},
       .causal = (flags & GCOMP_ATTENTION_CAUSAL) != 0};

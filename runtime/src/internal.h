@@ -133,6 +133,7 @@ GCOMP_HIDDEN void __gcomp_attention(
     const float *kt, int64_t k_s0, int64_t k_s1, int64_t k_rs, int64_t k_cs,
     const float *v, int64_t v_s0, int64_t v_s1, int64_t v_rs, int64_t v_cs,
     float *out, int64_t o_s0, int64_t o_s1, int64_t o_rs, int64_t o_cs,
+    const float *mask, int64_t m_s0, int64_t m_s1, int64_t m_rs, int64_t m_cs,
     int64_t scale_bits, int64_t flags);
 /* The same with B packed at compile time (GCOMP_SYM_SGEMM_PACKED_B). */
 GCOMP_HIDDEN void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k,

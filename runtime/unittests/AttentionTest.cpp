@@ -21,6 +21,7 @@ int64_t floatBits(float f) {
 struct Case {
   int64_t batch, heads, s, t, d, dv;
   bool causal;
+  bool paddingMask = false; // [batch, 1, 1, t], 0 or -10000
 };
 
 /// Q, K, V and O laid out as a fused projection leaves them: [batch, rows,
@@ -38,6 +39,9 @@ void runCase(const Case &c) {
   std::vector<float> k = filled(c.batch * c.t * c.heads * c.d);
   std::vector<float> v = filled(c.batch * c.t * c.heads * c.dv);
   std::vector<float> out(c.batch * c.s * c.heads * c.dv, 123.0f);
+  std::vector<float> mask(c.batch * c.t, 0.0f);
+  for (size_t i = 0; i < mask.size(); ++i)
+    mask[i] = i % 3 == 2 ? -10000.0f : 0.0f;
   float scale = 1.0f / std::sqrt(static_cast<float>(c.d));
 
   int64_t hd = c.heads * c.d, hdv = c.heads * c.dv;
@@ -45,7 +49,9 @@ void runCase(const Case &c) {
                     q.data(), c.s * hd, c.d, hd, 1,
                     k.data(), c.t * hd, c.d, 1, hd,
                     v.data(), c.t * hdv, c.dv, hdv, 1,
-                    out.data(), c.s * hdv, c.dv, hdv, 1, floatBits(scale),
+                    out.data(), c.s * hdv, c.dv, hdv, 1,
+                    c.paddingMask ? mask.data() : nullptr, c.t, 0, 0, 1,
+                    floatBits(scale),
                     c.causal ? GCOMP_ATTENTION_CAUSAL : 0);
 
   for (int64_t b = 0; b < c.batch; ++b)
@@ -59,7 +65,7 @@ void runCase(const Case &c) {
           for (int64_t e = 0; e < c.d; ++e)
             dot += double(q[(b * c.s + i) * hd + h * c.d + e]) *
                    k[(b * c.t + j) * hd + h * c.d + e];
-          p[j] = scale * dot;
+          p[j] = scale * dot + (c.paddingMask ? mask[b * c.t + j] : 0.0);
           m = std::max(m, p[j]);
         }
         for (int64_t j = 0; j < visible; ++j)
@@ -85,6 +91,9 @@ TEST(AttentionTest, OddSizes) { runCase({1, 1, 37, 45, 13, 7, false}); }
 // Several blocks of query rows, the last one partial.
 TEST(AttentionTest, ManyRows) { runCase({1, 2, 300, 150, 16, 16, false}); }
 TEST(AttentionTest, ManyCausalRows) { runCase({1, 1, 100, 100, 8, 8, true}); }
+TEST(AttentionTest, PaddingMask) {
+  runCase({2, 3, 20, 20, 8, 8, false, /*paddingMask=*/true});
+}
 TEST(AttentionTest, SingleQuery) { runCase({1, 4, 1, 33, 64, 64, true}); }
 
 } // namespace

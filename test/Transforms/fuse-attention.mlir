@@ -94,3 +94,21 @@ func.func @other_axis(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<
   %o = gcomp.matmul %p, %v : (tensor<2x3x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
   return %o : tensor<2x3x5xf32>
 }
+
+// -----
+
+// BERT's padding mask, added to the scaled scores and broadcast over the
+// heads and queries, becomes the op's mask operand.
+// CHECK-LABEL: func.func @padding_mask
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x3x4xf32>, %[[KT:.*]]: tensor<2x4x3xf32>, %[[V:.*]]: tensor<2x3x5xf32>, %[[M:.*]]: tensor<1x1x3xf32>)
+// CHECK: %[[O:.*]] = gcomp.attention %[[Q]], %[[KT]], %[[V]] mask %[[M]] {scale = 2.500000e-01 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>, tensor<1x1x3xf32>) -> tensor<2x3x5xf32>
+// CHECK-NEXT: return %[[O]]
+func.func @padding_mask(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>, %mask: tensor<1x1x3xf32>) -> tensor<2x3x5xf32> {
+  %s = gcomp.matmul %q, %kt : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  %c = gcomp.constant dense<4.0> : tensor<f32>
+  %d = gcomp.div %s, %c : (tensor<2x3x3xf32>, tensor<f32>) -> tensor<2x3x3xf32>
+  %a = gcomp.add %d, %mask : (tensor<2x3x3xf32>, tensor<1x1x3xf32>) -> tensor<2x3x3xf32>
+  %p = gcomp.softmax %a {axis = 2 : i64} : tensor<2x3x3xf32>
+  %o = gcomp.matmul %p, %v : (tensor<2x3x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}

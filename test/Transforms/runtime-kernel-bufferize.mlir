@@ -66,8 +66,9 @@ func.func @layer_norm(%x: tensor<2x3x8xf32>, %g: tensor<8xf32>) -> tensor<2x3x8x
 // Attention reads the heads where they lie: each operand's logical strides
 // (its memref strides through the op's perm), and writes the result the
 // same way. Arguments: b0 b1 s t d dv, then address and four strides of Q,
-// Kt, V and the output, the scale's bits (0.5) and the flags (1: causal).
-// CHECK-LABEL: func.func private @__gcomp_attention(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// Kt, V, the output and the mask (none: zeros), the scale's bits (0.5) and
+// the flags (1: causal).
+// CHECK-LABEL: func.func private @__gcomp_attention(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @attention_heads
 // CHECK: %[[OUT:.*]] = memref.alloc() : memref<1x8x2x4xf32>
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
@@ -75,10 +76,25 @@ func.func @layer_norm(%x: tensor<2x3x8xf32>, %g: tensor<8xf32>) -> tensor<2x3x8x
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : i64
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : i64
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : i64
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
 // CHECK-DAG: %[[HALF:.*]] = arith.constant 1056964608 : i64
-// CHECK: call @__gcomp_attention(%[[C1]], %[[C2]], %[[C8]], %[[C8]], %[[C4]], %[[C4]], %{{.*}}, %[[C64]], %[[C4]], %[[C8]], %[[C1]], %{{.*}}, %[[C64]], %[[C4]], %[[C1]], %[[C8]], %{{.*}}, %[[C64]], %[[C4]], %[[C8]], %[[C1]], %{{.*}}, %[[C64]], %[[C4]], %[[C8]], %[[C1]], %[[HALF]], %[[C1]])
+// CHECK: call @__gcomp_attention(%[[C1]], %[[C2]], %[[C8]], %[[C8]], %[[C4]], %[[C4]], %{{.*}}, %[[C64]], %[[C4]], %[[C8]], %[[C1]], %{{.*}}, %[[C64]], %[[C4]], %[[C1]], %[[C8]], %{{.*}}, %[[C64]], %[[C4]], %[[C8]], %[[C1]], %{{.*}}, %[[C64]], %[[C4]], %[[C8]], %[[C1]], %[[C0]], %[[C0]], %[[C0]], %[[C0]], %[[C0]], %[[HALF]], %[[C1]])
 // CHECK: return %[[OUT]]
 func.func @attention_heads(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = gcomp.attention %q, %k, %v {causal, scale = 5.000000e-01 : f32, key_t_perm = array<i64: 0, 2, 3, 1>, query_perm = array<i64: 0, 2, 1, 3>, result_perm = array<i64: 0, 2, 1, 3>, value_perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>
+}
+
+// -----
+
+// A padding mask [batch, 1, t] is read with stride 0 along the dims it
+// broadcasts (one head dim here: b0 is 1).
+// CHECK-LABEL: func.func @attention_mask
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : i64
+// CHECK: call @__gcomp_attention({{.*}}, %[[C0]], %[[C3]], %[[C0]], %[[C1]], %{{[^,]*}}, %[[C0]])
+func.func @attention_mask(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>, %m: tensor<2x1x3xf32>) -> tensor<2x3x5xf32> {
+  %o = gcomp.attention %q, %kt, %v mask %m {scale = 1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>, tensor<2x1x3xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
 }

@@ -6,14 +6,15 @@
 # -O0. Sizes past one block of query rows (128, or 32 when causal).
 # CHECK: PASS encoder: {'attention': 1}
 # CHECK: PASS causal: {'attention': 1}
-# CHECK: 6 of 6 checks passed
+# CHECK: PASS padding mask: {'attention': 1, 'generic': 1}
+# CHECK: 9 of 9 checks passed
 import numpy as np
 from gcomp_testing import *
 
 S, H, D = 150, 3, 16
 
 
-def attention_model(causal):
+def attention_model(causal, padding=False):
     nodes, inits = [], {}
     for i, name in enumerate("qkv"):
         inits[f"{name}_start"] = np.array([i * H * D], np.int64)
@@ -35,12 +36,24 @@ def attention_model(causal):
         inits["ninf"] = np.array(-np.inf, np.float32)
         nodes.append(helper.make_node("Where", ["mask", "ninf", "scaled"], ["masked"]))
         logits = "masked"
+    inputs = [tensor_info("x", [1, S, 3 * H * D])]
+    if padding:
+        # As BERT builds it from the attention mask input: (1 - m) * -10000
+        # as [batch, 1, 1, t], added to the scaled scores.
+        inputs.append(tensor_info("m", [1, S]))
+        inits["one"] = np.array(1.0, np.float32)
+        inits["big"] = np.array(-10000.0, np.float32)
+        inits["mask_shape"] = np.array([1, 1, 1, S], np.int64)
+        nodes += [helper.make_node("Sub", ["one", "m"], ["inv"]),
+                  helper.make_node("Mul", ["inv", "big"], ["neg"]),
+                  helper.make_node("Reshape", ["neg", "mask_shape"], ["mask4"]),
+                  helper.make_node("Add", [logits, "mask4"], ["padded"])]
+        logits = "padded"
     nodes += [helper.make_node("Softmax", [logits], ["p"], axis=-1),
               helper.make_node("MatMul", ["p", "v_t"], ["o"]),
               helper.make_node("Transpose", ["o"], ["o_t"], perm=[0, 2, 1, 3]),
               helper.make_node("Reshape", ["o_t", "merged"], ["y"])]
-    return make_model(nodes, [tensor_info("x", [1, S, 3 * H * D])],
-                      [tensor_info("y", [1, S, H * D])], inits)
+    return make_model(nodes, inputs, [tensor_info("y", [1, S, H * D])], inits)
 
 
 res = Results()
@@ -48,4 +61,11 @@ for label, causal in (("encoder", False), ("causal", True)):
     model = attention_model(causal)
     check_kernels_and_numbers(res, label, model, random_inputs(model),
                               {"attention": 1})
+# The mask's own arithmetic is one elementwise kernel; a third of the keys
+# are padding.
+model = attention_model(False, padding=True)
+feeds = random_inputs(model)
+feeds["m"] = (np.arange(S) % 3 != 2).astype(np.float32)[None, :]
+check_kernels_and_numbers(res, "padding mask", model, feeds,
+                          {"attention": 1, "generic": 1})
 res.finish()

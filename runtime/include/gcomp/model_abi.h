@@ -78,13 +78,16 @@
  *     const float *kt, int64_t k_s0, int64_t k_s1, int64_t k_rs, int64_t k_cs,
  *     const float *v,  int64_t v_s0, int64_t v_s1, int64_t v_rs, int64_t v_cs,
  *     float *out,      int64_t o_s0, int64_t o_s1, int64_t o_rs, int64_t o_cs,
+ *     const float *mask, int64_t m_s0, int64_t m_s1, int64_t m_rs, int64_t m_cs,
  *     int64_t scale_bits, int64_t flags):
  * defined by the runtime (C ABI, hidden). Scaled dot-product attention for
  * each of b0 x b1 heads (i0, i1): with Q [s, d], Kt [d, t], V [t, dv] and
  * O [s, dv] the head's matrices, element (r, c) of Q being
  * q[i0 * q_s0 + i1 * q_s1 + r * q_rs + c * q_cs] (strides in elements, and
- * likewise for the others), O = softmax(sc * Q Kt) V row by row, where sc is
- * the f32 whose bit pattern is the low 32 bits of scale_bits. With flags &
+ * likewise for the others), O = softmax(sc * Q Kt + M) V row by row, where
+ * sc is the f32 whose bit pattern is the low 32 bits of scale_bits and M
+ * [s, t] the head's mask (read like the others; strides of 0 broadcast it),
+ * or 0 if `mask` is null. With flags &
  * GCOMP_ATTENTION_CAUSAL, query row r sees only keys c <= r + t - s (the
  * rest count as -inf). `out` must not overlap the inputs. Pointers are
  * passed as integers. */

@@ -296,3 +296,11 @@ func.func @attention_scale(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: te
   %o = gcomp.attention %q, %kt, %v {scale = -1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
   return %o : tensor<2x3x5xf32>
 }
+
+// -----
+
+func.func @attention_mask(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: tensor<2x3x5xf32>, %m: tensor<2x3xf32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{mask 'tensor<2x3xf32>' does not broadcast to the scores}}
+  %o = gcomp.attention %q, %kt, %v mask %m {scale = 1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>, tensor<2x3xf32>) -> tensor<2x3x5xf32>
+  return %o : tensor<2x3x5xf32>
+}

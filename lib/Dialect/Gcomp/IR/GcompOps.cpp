@@ -523,6 +523,16 @@ LogicalResult AttentionOp::verify() {
   if ((*kt)[rank - 2] != d || (*v)[rank - 2] != t)
     return emitOpError() << "expects Q [..., s, d], Kt [..., d, t] and V "
                             "[..., t, dv]";
+  if (Value mask = getMask()) {
+    SmallVector<int64_t> scores(heads), shape;
+    scores.append({s, t});
+    if (failed(broadcastShapes(scores,
+                               cast<RankedTensorType>(mask.getType()).getShape(),
+                               shape, nullptr)) ||
+        ArrayRef<int64_t>(shape) != ArrayRef<int64_t>(scores))
+      return emitOpError() << "mask " << mask.getType()
+                           << " does not broadcast to the scores";
+  }
   SmallVector<int64_t> out(heads);
   out.append({s, (*v)[rank - 1]});
   auto result = permuted(out, getResultPerm());

@@ -81,6 +81,29 @@ LogicalResult fuse(MatMulOp pv) {
   SmallVector<Operation *> chain = {softmax};
   bool causal = false;
   float scale = 1.0f;
+  // An additive mask (padding), added last: the operand that is not the
+  // chain of scores, of any shape that broadcasts to them.
+  Value mask;
+  if (auto add = x.getDefiningOp<AddOp>()) {
+    auto isScores = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && isa<WhereOp, MulOp, DivOp, MatMulOp>(def) &&
+             v.getType() == scores;
+    };
+    Value other;
+    if (isScores(add.getLhs()) && !isScores(add.getRhs())) {
+      x = add.getLhs();
+      other = add.getRhs();
+    } else if (isScores(add.getRhs()) && !isScores(add.getLhs())) {
+      x = add.getRhs();
+      other = add.getLhs();
+    }
+    if (!other || !isStaticF32(other) ||
+        cast<RankedTensorType>(other.getType()).getRank() > rank)
+      return failure();
+    mask = other;
+    chain.push_back(add);
+  }
   if (auto where = x.getDefiningOp<WhereOp>()) {
     std::optional<float> fill = splatF32(where.getX());
     if (!fill || !std::isinf(*fill) || *fill > 0 ||
@@ -134,7 +157,7 @@ LogicalResult fuse(MatMulOp pv) {
       b.setInsertionPoint(transpose);
     }
   auto attention = AttentionOp::create(
-      b, pv.getLoc(), resultType, q, kt, v, b.getF32FloatAttr(scale),
+      b, pv.getLoc(), resultType, q, kt, v, mask, b.getF32FloatAttr(scale),
       causal ? b.getUnitAttr() : nullptr, b.getDenseI64ArrayAttr(qPerm),
       b.getDenseI64ArrayAttr(ktPerm), b.getDenseI64ArrayAttr(vPerm),
       b.getDenseI64ArrayAttr(resultPerm));

@@ -254,6 +254,29 @@ struct AttentionBufferization
       for (size_t i = rank - 3; i < rank; ++i)
         args.push_back(i64(o.strides[i]));
     }
+    // The mask, broadcast to the scores [heads..., s, t]: stride 0 along
+    // the dims it lacks or has as 1.
+    if (Value mask = attention.getMask()) {
+      FailureOr<Value> buffer = denseBuffer(rewriter, loc, mask, options, state);
+      if (failed(buffer))
+        return failure();
+      FailureOr<StridedOperand> strided =
+          stridedOperand(rewriter, loc, *buffer, {});
+      if (failed(strided))
+        return failure();
+      ArrayRef<int64_t> shape = cast<ShapedType>(mask.getType()).getShape();
+      SmallVector<int64_t> strides(rank, 0);
+      size_t lead = rank - shape.size();
+      for (size_t i = 0; i < shape.size(); ++i)
+        strides[lead + i] = shape[i] == 1 ? 0 : strided->strides[i];
+      args.push_back(strided->address);
+      args.push_back(i64(twoHeadDims ? strides[0] : 0));
+      for (size_t i = rank - 3; i < rank; ++i)
+        args.push_back(i64(strides[i]));
+    } else {
+      for (int i = 0; i < 5; ++i)
+        args.push_back(i64(0));
+    }
     uint32_t scaleBits =
         llvm::bit_cast<uint32_t>(attention.getScale().convertToFloat());
     args.push_back(i64(static_cast<int64_t>(scaleBits)));

@@ -315,8 +315,10 @@ def Gcomp_AttentionOp : Gcomp_Op<"attention", [Pure]> {
     operands transposed by `query_perm`, `key_t_perm` and `value_perm`
     (`transpose(x, perm)`; an empty perm is the identity), and the result
     is the logical output [..., s, dv] transposed by `result_perm`. The
-    leading (head) dims, one or two, are the same in all four. With
-    `causal`, query row r sees only keys c <= r + t - s.
+    leading (head) dims, one or two, are the same in all four. The optional
+    `mask` is added to the scaled scores before the softmax (broadcast to
+    the logical [..., s, t]: a padding mask [batch, 1, 1, t] as BERT builds
+    it). With `causal`, query row r sees only keys c <= r + t - s.
 
     gcomp-fuse-attention puts it in place of the matmul, scale, causal
     mask, softmax and matmul that exporters write, taking the transposes
@@ -336,6 +338,7 @@ def Gcomp_AttentionOp : Gcomp_Op<"attention", [Pure]> {
   }];
   let arguments = (ins RankedTensorOf<[F32]>:$query, RankedTensorOf<[F32]>:$key_t,
                    RankedTensorOf<[F32]>:$value,
+                   Optional<RankedTensorOf<[F32]>>:$mask,
                    F32Attr:$scale, UnitAttr:$causal,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$query_perm,
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$key_t_perm,
@@ -343,7 +346,7 @@ def Gcomp_AttentionOp : Gcomp_Op<"attention", [Pure]> {
                    DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$result_perm);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = [{
-    $query `,` $key_t `,` $value attr-dict `:`
+    $query `,` $key_t `,` $value (`mask` $mask^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -408,9 +408,12 @@ def GcompFuseAttention
     tensors of rank 3 or 4 with the same head dims everywhere:
       - the scale: a multiplication or division by a positive constant
         (optional);
-      - the mask: a `gcomp.where` with a constant condition that is exactly
-        the causal mask (true above the diagonal) and -inf where it is true
-        (optional; any other mask leaves the pattern unfused);
+      - the causal mask: a `gcomp.where` with a constant condition that is
+        exactly true above the diagonal and -inf where it is true
+        (optional; any other condition leaves the pattern unfused);
+      - an additive mask added last (optional; any f32 tensor that
+        broadcasts to the scores, e.g. BERT's padding mask [batch, 1, 1,
+        t] computed from an input);
       - a softmax over the last axis whose only user is the second matmul.
     Transposes of Q, Kt and V, and one of the result (its only user), are
     taken into the op's perms. Intermediates used elsewhere keep the
