@@ -77,6 +77,9 @@ def _bind(lib, prefix: str):
         "gcomp_model_signature_json": (ctypes.c_char_p, [P]),
         "gcomp_model_run": (S, [P, ctypes.POINTER(_TensorC), SZ,
                                 ctypes.POINTER(_TensorC), SZ]),
+        "gcomp_model_run_alloc": (S, [P, ctypes.POINTER(_TensorC), SZ,
+                                      ctypes.POINTER(ctypes.POINTER(_TensorC)),
+                                      ctypes.POINTER(SZ)]),
         "gcomp_model_last_error": (ctypes.c_char_p, [P]),
         "gcomp_model_input_index": (I64, [P, ctypes.c_char_p]),
     }
@@ -185,13 +188,10 @@ class Model:
                 raise TypeError(f"input '{info.name}': numpy dtype {a.dtype} "
                                 "has no gcomp element type")
             ins[k] = self._tensor(a, keep)
-        outs_np = []
-        for info in self.outputs:
-            if any(d < 0 for d in info.shape):
-                raise GcompError(1, f"output '{info.name}' has a dynamic "
-                                 f"shape {info.shape}, which this version "
-                                 "cannot size before the run")
-            outs_np.append(np.empty(info.shape, dtype=info.dtype))
+        if any(d < 0 for info in self.outputs for d in info.shape):
+            return self._run_alloc(ins)
+        outs_np = [np.empty(info.shape, dtype=info.dtype)
+                   for info in self.outputs]
         outs = (_TensorC * max(1, len(self.outputs)))()
         for k, a in enumerate(outs_np):
             outs[k] = self._tensor(a, keep)
@@ -204,6 +204,27 @@ class Model:
         return {info.name: a for info, a in zip(self.outputs, outs_np)}
 
     __call__ = run
+
+    def _run_alloc(self, ins) -> Dict[str, np.ndarray]:
+        """A run whose output shapes depend on the input shapes (a library
+        of variants, gcomp --specialize): the instance sizes its own output
+        buffers, and the outputs are copied out of them."""
+        owned = ctypes.POINTER(_TensorC)()
+        count = ctypes.c_size_t()
+        with self._lock:
+            if self._handle is None:
+                raise GcompError(1, "the model was closed")
+            self._check(self._api["gcomp_model_run_alloc"](
+                self._handle, ins, len(self.inputs), ctypes.byref(owned),
+                ctypes.byref(count)))
+            result = {}
+            for k, info in enumerate(self.outputs):
+                t = owned[k]
+                shape = tuple(t.dims[d] for d in range(t.rank))
+                data = (ctypes.c_char * t.size_bytes).from_address(t.data)
+                result[info.name] = np.frombuffer(
+                    data, dtype=info.dtype).reshape(shape).copy()
+        return result
 
     @staticmethod
     def _tensor(a: np.ndarray, keep: list) -> _TensorC:

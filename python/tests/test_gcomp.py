@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import gcomp
-from conftest import (REPO, mlp, onnxruntime_run, two_in_two_out)
+from conftest import (REPO, make_model, mlp, onnxruntime_run, two_in_two_out)
+from onnx import TensorProto, helper
 
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -50,6 +51,28 @@ def test_several_inputs_outputs_and_dtypes(compile_model):
     for name in expected:
         np.testing.assert_allclose(outs[name], expected[name], rtol=RTOL,
                                    atol=ATOL)
+
+
+def test_library_of_variants(compile_model):
+    """A library compiled with --specialize: outputs whose shapes follow the
+    inputs', and a size it was not compiled for refused by name."""
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((8, 5)).astype(np.float32)
+    model = make_model(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 5])],
+        {"w": w})
+    m = gcomp.load(compile_model(model, "variants", "--specialize",
+                                 "batch=1,3"))
+    assert m.outputs[0].shape == (-1, 5)
+    for batch in (1, 3):
+        x = rng.standard_normal((batch, 8)).astype(np.float32)
+        y = m.run(x=x)["y"]
+        assert y.shape == (batch, 5)
+        np.testing.assert_allclose(y, x @ w, rtol=RTOL, atol=ATOL)
+    with pytest.raises(gcomp.GcompError, match=r"dim 0 \(batch\) is 2"):
+        m.run(x=np.zeros((2, 8), np.float32))
 
 
 def test_runtime_errors_raise(mlp_so):
