@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -485,21 +486,42 @@ LogicalResult GraphImporter::importIf(NodeContext &nc) {
     return failure();
   }
   // The branch reads the outer graph's values directly (ONNX names are
-  // unique across scopes); its own initializers join the outer ones.
+  // unique across scopes); its own initializers and values are in scope
+  // only inside it.
+  llvm::StringSet<> outerValues, outerInitializers;
+  for (const auto &entry : values)
+    outerValues.insert(entry.getKey());
+  for (const auto &entry : initializers)
+    outerInitializers.insert(entry.getKey());
   for (const auto &init : branch.initializer())
     initializers[init.name()] = &init;
   for (const auto &inner : branch.node())
     if (failed(importNode(inner)))
       return failure();
-  for (auto [i, out] : llvm::enumerate(branch.output())) {
+  SmallVector<Value> results;
+  for (const auto &out : branch.output()) {
     FailureOr<Value> v = lookup(out.name());
     if (failed(v)) {
       nc.error() << "branch output '" << out.name() << "' is never computed";
       return failure();
     }
-    if (!node.output(i).empty())
-      values[node.output(i)] = *v;
+    results.push_back(*v);
   }
+  SmallVector<std::string> inner;
+  // (An outer initializer first used inside the branch is now a value,
+  // and stays one.)
+  for (const auto &entry : values)
+    if (!outerValues.contains(entry.getKey()) &&
+        !outerInitializers.contains(entry.getKey()))
+      inner.push_back(entry.getKey().str());
+  for (const std::string &name : inner)
+    values.erase(name);
+  for (const auto &init : branch.initializer())
+    if (!outerInitializers.contains(init.name()))
+      initializers.erase(init.name());
+  for (auto [i, v] : llvm::enumerate(results))
+    if (!node.output(i).empty())
+      values[node.output(i)] = v;
   return success();
 }
 
