@@ -471,7 +471,7 @@ Tensor randomInput(const TensorInfo &info, uint64_t seed, size_t index) {
   if (!info.isStatic())
     fatal("input " + quote(info.name) + " has dynamic shape " +
           formatShape(info.dims) + "; give it with --input " + info.name +
-          "=FILE.npy");
+          "=FILE.npy, or its dims with --shape " + info.name + "=DIMS");
   Tensor t{info.name, info.dtype, info.dims,
            AlignedBuffer(byteSize(info.dtype, info.dims))};
   std::mt19937_64 rng(seed + 0x9E3779B97F4A7C15ull * (index + 1));
@@ -883,6 +883,7 @@ struct Options {
   std::string model;
   bool printSignature = false;
   std::vector<std::string> inputs;
+  std::vector<std::string> shapes; // NAME=DIMS for random inputs
   std::vector<std::string> expects;
   std::string outputDir;
   double rtol = 1e-4;
@@ -943,12 +944,44 @@ int run(const Options &opts) {
     if (!inputFiles.emplace(index, path).second)
       fatal("input " + quote(inputInfos[index].name) + " is given twice");
   }
+  // --shape gives a random input's dims where the model leaves them
+  // open (a library of variants, gcomp --specialize).
+  std::vector<TensorInfo> randomInfos = inputInfos;
+  for (const std::string &spec : opts.shapes) {
+    auto [index, dimsText] = parseBinding(spec, inputInfos, "--shape", "input");
+    TensorInfo &info = randomInfos[index];
+    std::vector<int64_t> dims;
+    std::string text = dimsText, token;
+    std::replace(text.begin(), text.end(), ',', 'x');
+    for (size_t start = 0; start <= text.size();) {
+      size_t end = text.find('x', start);
+      token = text.substr(start, end == std::string::npos ? end : end - start);
+      char *stop = nullptr;
+      long long v = std::strtoll(token.c_str(), &stop, 10);
+      if (token.empty() || *stop != '\0' || v < 0)
+        fatal("--shape " + quote(spec) + ": bad dim " + quote(token));
+      dims.push_back(v);
+      if (end == std::string::npos)
+        break;
+      start = end + 1;
+    }
+    if (dims.size() != info.dims.size())
+      fatal("--shape " + quote(spec) + ": input " + quote(info.name) +
+            " has rank " + std::to_string(info.dims.size()) + " " +
+            formatShape(info.dims));
+    for (size_t d = 0; d < dims.size(); ++d)
+      if (info.dims[d] >= 0 && info.dims[d] != dims[d])
+        fatal("--shape " + quote(spec) + ": dim " + std::to_string(d) +
+              " of input " + quote(info.name) + " is " +
+              std::to_string(info.dims[d]));
+    info.dims = dims;
+  }
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < inputInfos.size(); ++i) {
     auto it = inputFiles.find(i);
     inputs.push_back(it != inputFiles.end()
                          ? loadInput(inputInfos[i], it->second)
-                         : randomInput(inputInfos[i], opts.seed, i));
+                         : randomInput(randomInfos[i], opts.seed, i));
   }
 
   std::map<size_t, std::string> expectFiles;
@@ -1123,6 +1156,11 @@ int main(int argc, char **argv) {
   app.add_option("--atol", opts.atol,
                  "Absolute tolerance for --expect on floats")
       ->capture_default_str();
+  app.add_option("--shape", opts.shapes,
+                 "The dims of a random input where the model leaves them "
+                 "open, e.g. ids=1x128 (repeatable)")
+      ->type_name("NAME=DIMS")
+      ->allow_extra_args(false);
   app.add_option("--seed", opts.seed, "Seed for the random inputs")
       ->capture_default_str();
   auto *bench = app.add_option("--bench", opts.bench,
