@@ -10,7 +10,11 @@
 
 #include "gcomp/runtime.h"
 
+#include "gtest/gtest.h"
+
 #include <dlfcn.h>
+
+#include <string>
 
 namespace gcomp::testing {
 
@@ -67,6 +71,25 @@ struct ModelLibrary {
     return all;
   }
 #undef GCOMP_API_FUNCTIONS
+};
+
+/// A test fixture with one instance of the fake model.so at `path`.
+class ModelInstanceTest : public ::testing::Test {
+protected:
+  explicit ModelInstanceTest(const char *path) : lib(path) {}
+  void SetUp() override {
+    ASSERT_TRUE(lib.complete()) << dlerror();
+    ASSERT_EQ(lib.gcomp_model_create(&model), GCOMP_OK)
+        << lib.gcomp_last_error();
+  }
+  void TearDown() override {
+    if (model)
+      lib.gcomp_model_destroy(model);
+  }
+  std::string error() const { return lib.gcomp_model_last_error(model); }
+
+  ModelLibrary lib;
+  gcomp_model *model = nullptr;
 };
 
 } // namespace gcomp::testing

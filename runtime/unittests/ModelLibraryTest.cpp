@@ -52,21 +52,9 @@ TEST(ModelLibraryTest, TwoModelsInOneProcess) {
   gcomp_model_destroy(m2);
 }
 
-class DynamicModelTest : public ::testing::Test {
+class DynamicModelTest : public gcomp::testing::ModelInstanceTest {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(lib.complete()) << dlerror();
-    ASSERT_EQ(lib.gcomp_model_create(&model), GCOMP_OK)
-        << lib.gcomp_last_error();
-  }
-  void TearDown() override {
-    if (model)
-      lib.gcomp_model_destroy(model);
-  }
-  std::string error() const { return lib.gcomp_model_last_error(model); }
-
-  ModelLibrary lib{GCOMP_FAKE_MODEL_DYNAMIC};
-  gcomp_model *model = nullptr;
+  DynamicModelTest() : ModelInstanceTest(GCOMP_FAKE_MODEL_DYNAMIC) {}
 };
 
 TEST_F(DynamicModelTest, Info) {
@@ -194,18 +182,9 @@ TEST(ModelLibraryTest, VariantContradictsSignature) {
 
 // A library compiled with gcomp --specialize: each run goes to the variant
 // compiled for its input shapes.
-class SpecializedModelTest : public ::testing::Test {
+class SpecializedModelTest : public gcomp::testing::ModelInstanceTest {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(lib.complete()) << dlerror();
-    ASSERT_EQ(lib.gcomp_model_create(&model), GCOMP_OK)
-        << lib.gcomp_last_error();
-  }
-  void TearDown() override {
-    if (model)
-      lib.gcomp_model_destroy(model);
-  }
-  std::string error() const { return lib.gcomp_model_last_error(model); }
+  SpecializedModelTest() : ModelInstanceTest(GCOMP_FAKE_MODEL_SPECIALIZED) {}
   /// Runs with x [batch, 2] and y [n] into out [outDims].
   gcomp_status run(int64_t batch, int64_t n, int64_t outDim) {
     xDims[0] = batch;
@@ -219,8 +198,6 @@ protected:
     return lib.gcomp_model_run(model, inputs, 2, outputs, 1);
   }
 
-  ModelLibrary lib{GCOMP_FAKE_MODEL_SPECIALIZED};
-  gcomp_model *model = nullptr;
   float x[8] = {}, y[8] = {}, out[4] = {};
   int64_t xDims[2] = {0, 2}, yDims[1] = {0}, outDims[1] = {0};
 };

@@ -515,18 +515,9 @@ TEST(ProfileWithoutTablesTest, NullModel) {
 
 constexpr const char *kLabel2 = "k2.\"q\"\\";
 
-class ProfileModelTest : public ::testing::Test {
+class ProfileModelTest : public gcomp::testing::ModelInstanceTest {
 protected:
-  void SetUp() override {
-    ASSERT_TRUE(lib.complete()) << dlerror();
-    ASSERT_EQ(lib.gcomp_model_create(&model), GCOMP_OK)
-        << lib.gcomp_last_error();
-  }
-  void TearDown() override {
-    if (model)
-      lib.gcomp_model_destroy(model);
-  }
-  std::string error() const { return lib.gcomp_model_last_error(model); }
+  ProfileModelTest() : ModelInstanceTest(GCOMP_FAKE_MODEL_PROFILE) {}
 
   gcomp_status run(gcomp_model *m = nullptr) {
     gcomp_tensor in = {x, sizeof x, GCOMP_DTYPE_FLOAT32, 1, kDims};
@@ -547,8 +538,6 @@ protected:
   }
 
   static constexpr int64_t kDims[1] = {4};
-  ModelLibrary lib{GCOMP_FAKE_MODEL_PROFILE};
-  gcomp_model *model = nullptr;
   float x[4] = {1, 2, 3, 4};
   float y[4] = {};
 };
