@@ -167,6 +167,9 @@ bool isUnsigned(int onnxType) {
          onnxType == onnx::TensorProto::UINT64;
 }
 
+/// The most steps a Scan is unrolled to.
+constexpr int64_t kMaxScanUnroll = 1024;
+
 class GraphImporter {
 public:
   GraphImporter(MLIRContext &ctx, const onnx::ModelProto &model,
@@ -199,6 +202,14 @@ private:
   LogicalResult importNode(const onnx::NodeProto &node);
   /// An If whose condition is constant: the branch taken, inlined.
   LogicalResult importIf(NodeContext &nc);
+  /// A Scan over a static sequence, unrolled.
+  LogicalResult importScan(NodeContext &nc);
+  /// Imports `graph`'s nodes into the current function with `inputs`
+  /// bound to its input names; returns its outputs. Its own values are out
+  /// of scope afterwards.
+  FailureOr<SmallVector<Value>>
+  importSubgraph(const onnx::GraphProto &graph,
+                 ArrayRef<std::pair<std::string, Value>> inputs);
 
   MLIRContext &ctx;
   const onnx::ModelProto &model;
@@ -485,42 +496,190 @@ LogicalResult GraphImporter::importIf(NodeContext &nc) {
                << node.output_size();
     return failure();
   }
-  // The branch reads the outer graph's values directly (ONNX names are
-  // unique across scopes); its own initializers and values are in scope
-  // only inside it.
+  FailureOr<SmallVector<Value>> results = importSubgraph(branch, {});
+  if (failed(results))
+    return failure();
+  for (auto [i, v] : llvm::enumerate(*results))
+    if (!node.output(i).empty())
+      values[node.output(i)] = v;
+  return success();
+}
+
+FailureOr<SmallVector<Value>> GraphImporter::importSubgraph(
+    const onnx::GraphProto &graph,
+    ArrayRef<std::pair<std::string, Value>> inputs) {
+  // The subgraph reads the outer graph's values directly (ONNX names are
+  // unique across scopes); its inputs, initializers and values are in
+  // scope only inside it.
   llvm::StringSet<> outerValues, outerInitializers;
   for (const auto &entry : values)
     outerValues.insert(entry.getKey());
   for (const auto &entry : initializers)
     outerInitializers.insert(entry.getKey());
-  for (const auto &init : branch.initializer())
+  for (const auto &[name, value] : inputs)
+    values[name] = value;
+  for (const auto &init : graph.initializer())
     initializers[init.name()] = &init;
-  for (const auto &inner : branch.node())
+  for (const auto &inner : graph.node())
     if (failed(importNode(inner)))
       return failure();
   SmallVector<Value> results;
-  for (const auto &out : branch.output()) {
+  for (const auto &out : graph.output()) {
     FailureOr<Value> v = lookup(out.name());
     if (failed(v)) {
-      nc.error() << "branch output '" << out.name() << "' is never computed";
+      error() << "subgraph '" << graph.name() << "': output '" << out.name()
+              << "' is never computed";
       return failure();
     }
     results.push_back(*v);
   }
+  // (An outer initializer first used inside is now a value, and stays
+  // one.)
   SmallVector<std::string> inner;
-  // (An outer initializer first used inside the branch is now a value,
-  // and stays one.)
   for (const auto &entry : values)
     if (!outerValues.contains(entry.getKey()) &&
         !outerInitializers.contains(entry.getKey()))
       inner.push_back(entry.getKey().str());
   for (const std::string &name : inner)
     values.erase(name);
-  for (const auto &init : branch.initializer())
+  for (const auto &init : graph.initializer())
     if (!outerInitializers.contains(init.name()))
       initializers.erase(init.name());
+  return results;
+}
+
+LogicalResult GraphImporter::importScan(NodeContext &nc) {
+  const onnx::NodeProto &node = nc.node;
+  if (nc.opset < 9) {
+    nc.error() << "Scan before opset 9 (a batch dim and sequence_lens) is "
+                  "not supported";
+    return failure();
+  }
+  const onnx::AttributeProto *bodyAttr = nc.attr("body");
+  int64_t numScan = nc.intAttr("num_scan_inputs", 0);
+  int64_t numStates = node.input_size() - numScan;
+  if (!bodyAttr || !bodyAttr->has_g() || numScan <= 0 || numStates < 0) {
+    nc.error() << "needs a body graph and 1 to " << node.input_size()
+               << " scan inputs (num_scan_inputs)";
+    return failure();
+  }
+  const onnx::GraphProto &body = bodyAttr->g();
+  int64_t numOutputs = body.output_size() - numStates;
+  if (body.input_size() != numStates + numScan || numOutputs < 0 ||
+      node.output_size() > body.output_size()) {
+    nc.error() << "the body's " << body.input_size() << " inputs and "
+               << body.output_size() << " outputs do not match " << numStates
+               << " states and " << numScan << " scan inputs";
+    return failure();
+  }
+  auto attrOr = [&](StringRef name, int64_t count) {
+    std::vector<int64_t> v = nc.intsAttr(name).value_or(std::vector<int64_t>());
+    if (v.empty())
+      v.assign(count, 0);
+    return v;
+  };
+  std::vector<int64_t> inAxes = attrOr("scan_input_axes", numScan),
+                       inDirs = attrOr("scan_input_directions", numScan),
+                       outAxes = attrOr("scan_output_axes", numOutputs),
+                       outDirs = attrOr("scan_output_directions", numOutputs);
+  if (static_cast<int64_t>(inAxes.size()) != numScan ||
+      static_cast<int64_t>(inDirs.size()) != numScan ||
+      static_cast<int64_t>(outAxes.size()) != numOutputs ||
+      static_cast<int64_t>(outDirs.size()) != numOutputs) {
+    nc.error() << "scan axes and directions must have one entry per scan "
+                  "input and output";
+    return failure();
+  }
+
+  // The sequence: the same static length along every scan input's axis.
+  int64_t length = -1;
+  for (int64_t j = 0; j < numScan; ++j) {
+    Value x = nc.inputs[numStates + j];
+    auto type = x ? dyn_cast<RankedTensorType>(x.getType()) : nullptr;
+    if (!type || !type.hasStaticShape()) {
+      nc.error() << "scan input " << j << " needs a static shape";
+      return failure();
+    }
+    FailureOr<int64_t> axis = nc.normalizeAxis(inAxes[j], type.getRank());
+    if (failed(axis))
+      return failure();
+    inAxes[j] = *axis;
+    int64_t size = type.getDimSize(*axis);
+    if (length >= 0 && size != length) {
+      nc.error() << "scan inputs have different lengths (" << length
+                 << " and " << size << ")";
+      return failure();
+    }
+    length = size;
+  }
+  if (length <= 0 || length > kMaxScanUnroll) {
+    nc.error() << "scans of " << length
+               << " steps are not supported: gcomp unrolls a Scan, from 1 "
+                  "to "
+               << kMaxScanUnroll << " steps";
+    return failure();
+  }
+
+  // Unrolled: step t reads element t (or length - 1 - t) of each scan
+  // input and the previous step's states.
+  SmallVector<Value> states(nc.inputs.begin(), nc.inputs.begin() + numStates);
+  SmallVector<SmallVector<Value>> elements(numOutputs);
+  for (int64_t t = 0; t < length; ++t) {
+    SmallVector<std::pair<std::string, Value>> bindings;
+    for (int64_t i = 0; i < numStates; ++i)
+      bindings.push_back({body.input(i).name(), states[i]});
+    for (int64_t j = 0; j < numScan; ++j) {
+      Value x = nc.inputs[numStates + j];
+      auto type = cast<RankedTensorType>(x.getType());
+      int64_t axis = inAxes[j], index = inDirs[j] ? length - 1 - t : t;
+      SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);
+      SmallVector<int64_t> shape(type.getShape());
+      starts[axis] = index;
+      shape[axis] = 1;
+      Value slice = nc.builder.createOrFold<SliceOp>(
+          nc.loc, type.clone(shape), x, nc.builder.getDenseI64ArrayAttr(starts),
+          nc.builder.getDenseI64ArrayAttr(steps));
+      shape.erase(shape.begin() + axis);
+      bindings.push_back(
+          {body.input(numStates + j).name(), nc.reshape(slice, shape)});
+    }
+    FailureOr<SmallVector<Value>> outs = importSubgraph(body, bindings);
+    if (failed(outs))
+      return failure();
+    for (int64_t i = 0; i < numStates; ++i)
+      states[i] = (*outs)[i];
+    for (int64_t q = 0; q < numOutputs; ++q)
+      elements[q].push_back((*outs)[numStates + q]);
+  }
+
+  SmallVector<Value> results(states);
+  for (int64_t q = 0; q < numOutputs; ++q) {
+    auto type = cast<RankedTensorType>(elements[q].front().getType());
+    FailureOr<int64_t> axis =
+        nc.normalizeAxis(outAxes[q], type.getRank(), /*inclusiveEnd=*/true);
+    if (failed(axis))
+      return failure();
+    SmallVector<Value> pieces;
+    for (Value element : elements[q]) {
+      SmallVector<int64_t> shape(
+          cast<RankedTensorType>(element.getType()).getShape());
+      shape.insert(shape.begin() + *axis, 1);
+      pieces.push_back(nc.reshape(element, shape));
+    }
+    if (outDirs[q])
+      std::reverse(pieces.begin(), pieces.end());
+    auto concatType = inferConcatType(TypeRange(ValueRange(pieces)), *axis,
+                                      nc.errorFn());
+    if (failed(concatType))
+      return failure();
+    results.push_back(pieces.size() == 1
+                          ? pieces.front()
+                          : Value(ConcatOp::create(
+                                nc.builder, nc.loc, *concatType, pieces,
+                                nc.builder.getI64IntegerAttr(*axis))));
+  }
   for (auto [i, v] : llvm::enumerate(results))
-    if (!node.output(i).empty())
+    if (i < static_cast<size_t>(node.output_size()) && !node.output(i).empty())
       values[node.output(i)] = v;
   return success();
 }
@@ -550,8 +709,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   }
   const auto &table = opImporters();
   auto importer = table.find(node.op_type());
-  bool isIf = node.op_type() == "If";
-  if (importer == table.end() && !isIf) {
+  bool isIf = node.op_type() == "If", isScan = node.op_type() == "Scan";
+  if (importer == table.end() && !isIf && !isScan) {
     nc.error() << "unsupported operator; gcomp supports: "
                << supportedOnnxOps();
     return failure();
@@ -574,6 +733,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   }
   if (isIf)
     return importIf(nc);
+  if (isScan)
+    return importScan(nc);
   if (failed(importer->second(nc)))
     return failure();
   if (nc.outputs.size() < static_cast<size_t>(node.output_size())) {
@@ -719,6 +880,7 @@ std::string supportedOnnxOps() {
   for (const auto &entry : opImporters())
     names.push_back(entry.getKey());
   names.push_back("If");
+  names.push_back("Scan");
   llvm::sort(names);
   return llvm::join(names, ", ");
 }
