@@ -97,6 +97,28 @@ struct NodeContext {
   std::function<mlir::InFlightDiagnostic()> errorFnStorage;
 };
 
+/// An elementwise op of `a` and `b` with the broadcast type inferred (i1
+/// for Equal), folded where it can be.
+template <typename OpT>
+mlir::Value bin(NodeContext &nc, mlir::Value a, mlir::Value b) {
+  auto type = inferBroadcastType(mlir::cast<mlir::RankedTensorType>(a.getType()),
+                                 mlir::cast<mlir::RankedTensorType>(b.getType()),
+                                 nullptr);
+  if constexpr (std::is_same_v<OpT, EqualOp>)
+    type = type->clone(nc.builder.getI1Type());
+  return nc.builder.createOrFold<OpT>(nc.loc, *type, a, b);
+}
+
+/// A rank-0 constant of `element` type.
+mlir::Value scalar(NodeContext &nc, mlir::Type element, double v);
+
+/// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
+/// and 1 / sqrt(var + eps) (keepdims). gcomp-recognize-ops finds layer
+/// norms in this form.
+std::tuple<mlir::Value, mlir::Value, mlir::Value>
+normalize(NodeContext &nc, mlir::Value x, llvm::ArrayRef<int64_t> axes,
+          double eps);
+
 using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
 
 /// Adds the importers of TensorOpImporters.cpp (reductions, shape and data
@@ -115,6 +137,9 @@ void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
 
 /// The op importers, by ONNX op type (default domain).
 const llvm::StringMap<OpImporterFn> &opImporters();
+/// The importers of onnxruntime's contrib ops (domain com.microsoft) that
+/// exported and ORT-optimized models commonly hold (ContribOpImporters.cpp).
+const llvm::StringMap<OpImporterFn> &contribOpImporters();
 
 } // namespace gcomp::detail
 

@@ -16,6 +16,37 @@ using namespace mlir;
 using namespace llvm;
 
 namespace gcomp::detail {
+
+Value scalar(NodeContext &nc, Type element, double v) {
+  return ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, element),
+                             ArrayRef<Attribute>{nc.builder.getFloatAttr(element, v)}));
+}
+
+/// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
+/// and 1 / sqrt(var + eps) (keepdims).
+std::tuple<Value, Value, Value> normalize(NodeContext &nc, Value x,
+                                          ArrayRef<int64_t> axes, double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> kept(type.getShape());
+  for (int64_t a : axes)
+    kept[a] = 1;
+  auto keptType = type.clone(kept);
+  OpBuilder &b = nc.builder;
+  Value mean = ReduceMeanOp::create(b, nc.loc, keptType, x,
+                                    b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true));
+  Value centered = bin<SubOp>(nc, x, mean);
+  Value var = ReduceMeanOp::create(b, nc.loc, keptType,
+                                   bin<MulOp>(nc, centered, centered),
+                                   b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true));
+  Value invStd = ReciprocalOp::create(
+      b, nc.loc,
+      SqrtOp::create(b, nc.loc,
+                     bin<AddOp>(nc, var, scalar(nc, type.getElementType(), eps))));
+  return {bin<MulOp>(nc, centered, invStd), mean, invStd};
+}
+
 namespace {
 
 /// Window parameters of a conv or pool, with explicit pads.
@@ -332,51 +363,12 @@ LogicalResult importGlobalPool(NodeContext &nc) {
   return success();
 }
 
-/// Elementwise helpers that infer the broadcast type (i1 for Equal).
-template <typename OpT> Value bin(NodeContext &nc, Value a, Value b) {
-  auto type = inferBroadcastType(cast<RankedTensorType>(a.getType()),
-                                 cast<RankedTensorType>(b.getType()), nullptr);
-  if constexpr (std::is_same_v<OpT, EqualOp>)
-    type = type->clone(nc.builder.getI1Type());
-  return nc.builder.createOrFold<OpT>(nc.loc, *type, a, b);
-}
-
-Value scalar(NodeContext &nc, Type element, double v) {
-  return ConstantOp::create(
-      nc.builder, nc.loc,
-      DenseElementsAttr::get(RankedTensorType::get({}, element),
-                             ArrayRef<Attribute>{nc.builder.getFloatAttr(element, v)}));
-}
-
 /// [C] -> [C, 1, ..., 1] to broadcast along dim 1 of a rank-`rank` tensor.
 Value perChannel(NodeContext &nc, Value v, int64_t rank) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape.append(rank - 2, 1);
   return nc.reshape(v, shape);
-}
-
-/// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
-/// and 1 / sqrt(var + eps) (keepdims).
-std::tuple<Value, Value, Value> normalize(NodeContext &nc, Value x,
-                                          ArrayRef<int64_t> axes, double eps) {
-  auto type = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> kept(type.getShape());
-  for (int64_t a : axes)
-    kept[a] = 1;
-  auto keptType = type.clone(kept);
-  OpBuilder &b = nc.builder;
-  Value mean = ReduceMeanOp::create(b, nc.loc, keptType, x,
-                                    b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true));
-  Value centered = bin<SubOp>(nc, x, mean);
-  Value var = ReduceMeanOp::create(b, nc.loc, keptType,
-                                   bin<MulOp>(nc, centered, centered),
-                                   b.getDenseI64ArrayAttr(axes), b.getBoolAttr(true));
-  Value invStd = ReciprocalOp::create(
-      b, nc.loc,
-      SqrtOp::create(b, nc.loc,
-                     bin<AddOp>(nc, var, scalar(nc, type.getElementType(), eps))));
-  return {bin<MulOp>(nc, centered, invStd), mean, invStd};
 }
 
 LogicalResult importBatchNorm(NodeContext &nc) {

@@ -167,6 +167,18 @@ bool isUnsigned(int onnxType) {
          onnxType == onnx::TensorProto::UINT64;
 }
 
+/// onnxruntime's contrib operator domain.
+constexpr llvm::StringLiteral kContribDomain = "com.microsoft";
+
+/// The contrib ops the importer maps, sorted, comma-separated.
+std::string supportedContribOps() {
+  SmallVector<StringRef> names;
+  for (const auto &entry : contribOpImporters())
+    names.push_back(entry.getKey());
+  llvm::sort(names);
+  return llvm::join(names, ", ");
+}
+
 /// The most steps a Scan is unrolled to.
 constexpr int64_t kMaxScanUnroll = 1024;
 
@@ -700,19 +712,27 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   NodeContext nc{named, opset, builder, loc, {}, {}, &source, {}};
   nc.errorFnStorage = [&nc]() { return nc.error(); };
 
-  if (!domain.empty()) {
+  bool contrib = domain == kContribDomain;
+  if (!domain.empty() && !contrib) {
     nc.error() << "operator domain '" << node.domain()
                << "' is not supported (gcomp supports the default ONNX "
                   "domain: "
-               << supportedOnnxOps() << ")";
+               << supportedOnnxOps() << "; and from " << kContribDomain
+               << ": " << supportedContribOps() << ")";
     return failure();
   }
-  const auto &table = opImporters();
+  const auto &table = contrib ? contribOpImporters() : opImporters();
   auto importer = table.find(node.op_type());
-  bool isIf = node.op_type() == "If", isScan = node.op_type() == "Scan";
+  bool isIf = !contrib && node.op_type() == "If",
+       isScan = !contrib && node.op_type() == "Scan";
   if (importer == table.end() && !isIf && !isScan) {
-    nc.error() << "unsupported operator; gcomp supports: "
-               << supportedOnnxOps();
+    if (contrib)
+      nc.error() << "unsupported onnxruntime contrib operator; gcomp "
+                    "supports from "
+                 << kContribDomain << ": " << supportedContribOps();
+    else
+      nc.error() << "unsupported operator; gcomp supports: "
+                 << supportedOnnxOps();
     return failure();
   }
   for (const std::string &input : node.input()) {

@@ -1,0 +1,103 @@
+//===- ContribOpImporters.cpp - onnxruntime's com.microsoft ops -----------===//
+//
+// onnxruntime's graph optimizer fuses common patterns into its own contrib
+// ops and saves them in the model (domain com.microsoft); exported models
+// ship with them. Each is written here as the gcomp ops it stands for, which
+// gcomp's own passes then recognize and fuse again (a skip layer norm
+// becomes an add and gcomp.layer_norm, a bias GELU an add and gcomp.gelu).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+namespace {
+
+/// x + bias where the optional input `i` is present.
+Value withBias(NodeContext &nc, Value x, unsigned i) {
+  return nc.inputs.size() > i && nc.inputs[i] ? bin<AddOp>(nc, x, nc.inputs[i])
+                                              : x;
+}
+
+LogicalResult importGeluFamily(NodeContext &nc, bool tanh, bool bias) {
+  if (failed(nc.requireInputs(bias ? 2 : 1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  Value x = withBias(nc, nc.inputs[0], 1);
+  nc.outputs.push_back(
+      GeluOp::create(nc.builder, nc.loc, x, nc.builder.getBoolAttr(tanh)));
+  return success();
+}
+
+/// FastGelu(X, bias?): the tanh approximation of GELU(X + bias).
+LogicalResult importFastGelu(NodeContext &nc) {
+  return importGeluFamily(nc, /*tanh=*/true, /*bias=*/false);
+}
+/// BiasGelu(A, B): the exact GELU(A + B).
+LogicalResult importBiasGelu(NodeContext &nc) {
+  return importGeluFamily(nc, /*tanh=*/false, /*bias=*/true);
+}
+/// Gelu(X): the exact GELU.
+LogicalResult importContribGelu(NodeContext &nc) {
+  return importGeluFamily(nc, /*tanh=*/false, /*bias=*/false);
+}
+
+/// QuickGelu(X) = X * sigmoid(alpha * X), alpha 1.702 by default.
+LogicalResult importQuickGelu(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  Value x = nc.inputs[0];
+  Type element = nc.inputType(0).getElementType();
+  Value scaled = bin<MulOp>(nc, x, scalar(nc, element,
+                                         nc.floatAttr("alpha", 1.702f)));
+  nc.outputs.push_back(
+      bin<MulOp>(nc, x, SigmoidOp::create(nc.builder, nc.loc, scaled)));
+  return success();
+}
+
+/// BiasAdd(X, bias, skip) = X + bias + skip.
+LogicalResult importBiasAdd(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  nc.outputs.push_back(bin<AddOp>(
+      nc, bin<AddOp>(nc, nc.inputs[0], nc.inputs[1]), nc.inputs[2]));
+  return success();
+}
+
+/// SkipLayerNormalization(input, skip, gamma, beta?, bias?): the layer norm
+/// over the last axis of s = input + skip (+ bias), times gamma (+ beta).
+/// Outputs: the result, the mean, 1 / sqrt(var + epsilon), and s.
+LogicalResult importSkipLayerNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  Value sum = withBias(nc, bin<AddOp>(nc, nc.inputs[0], nc.inputs[1]), 4);
+  int64_t rank = cast<RankedTensorType>(sum.getType()).getRank();
+  if (rank < 1) {
+    nc.error() << "expects an input of rank 1 or more";
+    return failure();
+  }
+  // onnxruntime's default epsilon for this op is 1e-12.
+  auto [normalized, mean, invStd] =
+      normalize(nc, sum, {rank - 1}, nc.floatAttr("epsilon", 1e-12f));
+  Value y = withBias(nc, bin<MulOp>(nc, normalized, nc.inputs[2]), 3);
+  nc.outputs.append({y, mean, invStd, sum});
+  return success();
+}
+
+} // namespace
+
+const StringMap<OpImporterFn> &contribOpImporters() {
+  static const StringMap<OpImporterFn> table = {
+      {"BiasAdd", importBiasAdd},
+      {"BiasGelu", importBiasGelu},
+      {"FastGelu", importFastGelu},
+      {"Gelu", importContribGelu},
+      {"QuickGelu", importQuickGelu},
+      {"SkipLayerNormalization", importSkipLayerNorm},
+  };
+  return table;
+}
+
+} // namespace gcomp::detail
