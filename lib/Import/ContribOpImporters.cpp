@@ -86,6 +86,52 @@ LogicalResult importSkipLayerNorm(NodeContext &nc) {
   return success();
 }
 
+/// `v` with its last two dims swapped (rank 2 or more).
+Value swapLastTwo(NodeContext &nc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> perm, shape;
+  for (int64_t d = 0; d < rank; ++d)
+    perm.push_back(d < rank - 2 ? d : (d == rank - 2 ? rank - 1 : rank - 2));
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  return nc.builder.createOrFold<TransposeOp>(
+      nc.loc, type.clone(shape), v, nc.builder.getDenseI64ArrayAttr(perm));
+}
+
+/// FusedMatMul(A, B) = alpha * op(A) op(B), op swapping the last two dims
+/// where transA / transB say (onnxruntime's fusion of a MatMul with the
+/// transposes and the scale around it, e.g. attention's Q Kt / sqrt(d)).
+LogicalResult importFusedMatMul(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  if (nc.intAttr("transBatchA", 0) || nc.intAttr("transBatchB", 0)) {
+    nc.error() << "transBatchA and transBatchB are not supported";
+    return failure();
+  }
+  Value a = nc.inputs[0], b = nc.inputs[1];
+  for (auto [value, attr] : {std::pair{&a, "transA"}, {&b, "transB"}}) {
+    if (!nc.intAttr(attr, 0))
+      continue;
+    if (cast<RankedTensorType>(value->getType()).getRank() < 2) {
+      nc.error() << attr << " needs an input of rank 2 or more";
+      return failure();
+    }
+    *value = swapLastTwo(nc, *value);
+  }
+  FailureOr<RankedTensorType> type =
+      inferMatMulType(cast<RankedTensorType>(a.getType()),
+                      cast<RankedTensorType>(b.getType()), nc.errorFn());
+  if (failed(type))
+    return failure();
+  Value y = MatMulOp::create(nc.builder, nc.loc, *type, a, b);
+  float alpha = nc.floatAttr("alpha", 1.0f);
+  if (alpha != 1.0f)
+    y = bin<MulOp>(nc, y, scalar(nc, type->getElementType(), alpha));
+  nc.outputs.push_back(y);
+  return success();
+}
+
 } // namespace
 
 const StringMap<OpImporterFn> &contribOpImporters() {
@@ -93,6 +139,7 @@ const StringMap<OpImporterFn> &contribOpImporters() {
       {"BiasAdd", importBiasAdd},
       {"BiasGelu", importBiasGelu},
       {"FastGelu", importFastGelu},
+      {"FusedMatMul", importFusedMatMul},
       {"Gelu", importContribGelu},
       {"QuickGelu", importQuickGelu},
       {"SkipLayerNormalization", importSkipLayerNorm},

@@ -8,11 +8,13 @@
 # CHECK: PASS BiasGelu
 # CHECK: PASS Gelu
 # CHECK: PASS QuickGelu
+# CHECK: PASS FusedMatMul
+# CHECK: PASS FusedMatMul attention: {'attention': 1}
 # CHECK: PASS SkipLayerNormalization
 # CHECK: PASS BiasAdd
 # CHECK: PASS SkipLayerNormalization default epsilon
 # CHECK: PASS unsupported contrib op
-# CHECK: 14 of 14 checks passed
+# CHECK: 19 of 19 checks passed
 import numpy as np
 from gcomp_testing import *
 
@@ -46,6 +48,11 @@ cases = {
     "QuickGelu": contrib_model(
         [helper.make_node("QuickGelu", ["x"], ["y"], domain=MS, alpha=1.5)],
         [x_info], [tensor_info("y", [2, 5, 16])]),
+    "FusedMatMul": contrib_model(
+        [helper.make_node("FusedMatMul", ["x", "w"], ["y"], domain=MS,
+                          alpha=0.25, transB=1)],
+        [x_info], [tensor_info("y", [2, 5, 7])],
+        {"w": rng.standard_normal((7, 16)).astype(np.float32)}),
     "SkipLayerNormalization": contrib_model(
         [helper.make_node("SkipLayerNormalization",
                           ["x", "s", "gamma", "beta", "b"],
@@ -86,6 +93,18 @@ def check_bias_add(flags):
 for flags in ((), ("-O0",)):
     res.check(f"BiasAdd {flags}", check_bias_add, flags)
 
+# Attention as onnxruntime's optimizer leaves it: Q Kt / sqrt(d) as one
+# FusedMatMul; it still becomes one attention kernel.
+q_info, k_info, v_info = (tensor_info(n, [2, 3, 10, 8]) for n in "qkv")
+attention = contrib_model(
+    [helper.make_node("FusedMatMul", ["q", "k"], ["scores"], domain=MS,
+                      alpha=float(1 / np.sqrt(8)), transB=1),
+     helper.make_node("Softmax", ["scores"], ["p"], axis=-1),
+     helper.make_node("MatMul", ["p", "v"], ["o"])],
+    [q_info, k_info, v_info], [tensor_info("o", [2, 3, 10, 8])])
+check_kernels_and_numbers(res, "FusedMatMul attention", attention,
+                          random_inputs(attention), {"attention": 1})
+
 # Values near 1e-3 apart: a variance of about 1e-6, where an epsilon of
 # 1e-5 instead of 1e-12 would change the result by far more than the
 # tolerance.
@@ -111,7 +130,8 @@ def unsupported():
         r = run([GCOMP, path, "-o", os.path.join(d, "m.so")])
         want = ("(Attention, opset 1): unsupported onnxruntime contrib "
                 "operator; gcomp supports from com.microsoft: BiasAdd, "
-                "BiasGelu, FastGelu, Gelu, QuickGelu, SkipLayerNormalization")
+                "BiasGelu, FastGelu, FusedMatMul, Gelu, QuickGelu, "
+                "SkipLayerNormalization")
         if r.returncode == 0 or want not in r.stderr:
             raise AssertionError(r.stderr)
         print("PASS unsupported contrib op")
