@@ -9,9 +9,9 @@
 # CHECK: PASS Gelu
 # CHECK: PASS QuickGelu
 # CHECK: PASS FusedMatMul
-# CHECK: PASS FusedMatMul attention: {'attention': 1}
 # CHECK: PASS SkipLayerNormalization
 # CHECK: PASS BiasAdd
+# CHECK: PASS FusedMatMul attention: {'attention': 1}
 # CHECK: PASS SkipLayerNormalization default epsilon
 # CHECK: PASS unsupported contrib op
 # CHECK: 19 of 19 checks passed
