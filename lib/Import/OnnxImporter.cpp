@@ -179,7 +179,7 @@ std::string supportedContribOps() {
   return llvm::join(names, ", ");
 }
 
-/// The most steps a Scan is unrolled to.
+/// The most steps a Scan or Loop is unrolled to.
 constexpr int64_t kMaxScanUnroll = 1024;
 
 class GraphImporter {
@@ -216,6 +216,8 @@ private:
   LogicalResult importIf(NodeContext &nc);
   /// A Scan over a static sequence, unrolled.
   LogicalResult importScan(NodeContext &nc);
+  /// A Loop whose trip count and condition fold, unrolled.
+  LogicalResult importLoop(NodeContext &nc);
   /// Imports `graph`'s nodes into the current function with `inputs`
   /// bound to its input names; returns its outputs. Its own values are out
   /// of scope afterwards.
@@ -696,6 +698,114 @@ LogicalResult GraphImporter::importScan(NodeContext &nc) {
   return success();
 }
 
+LogicalResult GraphImporter::importLoop(NodeContext &nc) {
+  const onnx::NodeProto &node = nc.node;
+  const onnx::AttributeProto *bodyAttr = nc.attr("body");
+  if (!bodyAttr || !bodyAttr->has_g()) {
+    nc.error() << "needs a body graph";
+    return failure();
+  }
+  const onnx::GraphProto &body = bodyAttr->g();
+  int64_t numStates = std::max<int64_t>(node.input_size() - 2, 0);
+  int64_t numScanOutputs = body.output_size() - 1 - numStates;
+  if (body.input_size() != numStates + 2 || numScanOutputs < 0) {
+    nc.error() << "the body's " << body.input_size() << " inputs and "
+               << body.output_size() << " outputs do not match "
+               << numStates << " loop-carried values";
+    return failure();
+  }
+  // The trip count and the condition must be known while compiling: the
+  // loop is unrolled.
+  auto constantScalar = [&](unsigned i) -> std::optional<int64_t> {
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(nc.constantInput(i));
+    if (!dense || dense.getNumElements() != 1 ||
+        !isa<IntegerType>(dense.getElementType()))
+      return std::nullopt;
+    return (*dense.getValues<APInt>().begin()).getSExtValue();
+  };
+  bool hasTrips = nc.inputs.size() > 0 && nc.inputs[0];
+  bool hasCond = nc.inputs.size() > 1 && nc.inputs[1];
+  std::optional<int64_t> trips = hasTrips ? constantScalar(0) : std::nullopt;
+  std::optional<int64_t> cond = hasCond ? constantScalar(1) : 1;
+  if ((hasTrips && !trips) || !cond) {
+    nc.error() << "the trip count and the condition are computed at run "
+                  "time; gcomp unrolls a Loop only when both fold to "
+                  "constants while compiling";
+    return failure();
+  }
+  int64_t limit = trips ? *trips : kMaxScanUnroll + 1;
+  SmallVector<Value> states;
+  for (int64_t i = 0; i < numStates; ++i)
+    states.push_back(nc.inputs[2 + i]);
+  SmallVector<SmallVector<Value>> elements(numScanOutputs);
+  auto scalarConstant = [&](Type type, int64_t v) -> Value {
+    auto tensor = RankedTensorType::get({}, type);
+    return ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(tensor, APInt(type.getIntOrFloatBitWidth(),
+                                             v, /*isSigned=*/true)));
+  };
+  int64_t step = 0;
+  for (bool running = *cond != 0; running && step < limit; ++step) {
+    if (step >= kMaxScanUnroll) {
+      nc.error() << "loops of more than " << kMaxScanUnroll
+                 << " iterations are not supported (gcomp unrolls a Loop)";
+      return failure();
+    }
+    SmallVector<std::pair<std::string, Value>> bindings = {
+        {body.input(0).name(), scalarConstant(nc.builder.getI64Type(), step)},
+        {body.input(1).name(), scalarConstant(nc.builder.getI1Type(), 1)}};
+    for (int64_t i = 0; i < numStates; ++i)
+      bindings.push_back({body.input(2 + i).name(), states[i]});
+    FailureOr<SmallVector<Value>> outs = importSubgraph(body, bindings);
+    if (failed(outs))
+      return failure();
+    ElementsAttr next;
+    if (auto c = (*outs)[0].getDefiningOp<ConstantOp>())
+      next = c.getValue();
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(next);
+    if (!dense || dense.getNumElements() != 1) {
+      nc.error() << "the body's condition output is computed at run time; "
+                    "gcomp unrolls a Loop only when it folds to a constant";
+      return failure();
+    }
+    running = !(*dense.getValues<APInt>().begin()).isZero();
+    for (int64_t i = 0; i < numStates; ++i)
+      states[i] = (*outs)[1 + i];
+    for (int64_t q = 0; q < numScanOutputs; ++q)
+      elements[q].push_back((*outs)[1 + numStates + q]);
+  }
+  SmallVector<Value> results(states);
+  for (int64_t q = 0; q < numScanOutputs; ++q) {
+    if (elements[q].empty()) {
+      nc.error() << "a Loop that runs no iteration has no shape for its "
+                    "scan output "
+                 << q;
+      return failure();
+    }
+    SmallVector<Value> pieces;
+    for (Value element : elements[q]) {
+      SmallVector<int64_t> shape(
+          cast<RankedTensorType>(element.getType()).getShape());
+      shape.insert(shape.begin(), 1);
+      pieces.push_back(nc.reshape(element, shape));
+    }
+    auto concatType =
+        inferConcatType(TypeRange(ValueRange(pieces)), 0, nc.errorFn());
+    if (failed(concatType))
+      return failure();
+    results.push_back(pieces.size() == 1
+                          ? pieces.front()
+                          : Value(ConcatOp::create(
+                                nc.builder, nc.loc, *concatType, pieces,
+                                nc.builder.getI64IntegerAttr(0))));
+  }
+  for (auto [i, v] : llvm::enumerate(results))
+    if (i < static_cast<size_t>(node.output_size()) && !node.output(i).empty())
+      values[node.output(i)] = v;
+  return success();
+}
+
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   StringRef domain = node.domain();
   if (domain == "ai.onnx")
@@ -724,8 +834,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   const auto &table = contrib ? contribOpImporters() : opImporters();
   auto importer = table.find(node.op_type());
   bool isIf = !contrib && node.op_type() == "If",
-       isScan = !contrib && node.op_type() == "Scan";
-  if (importer == table.end() && !isIf && !isScan) {
+       isScan = !contrib && node.op_type() == "Scan",
+       isLoop = !contrib && node.op_type() == "Loop";
+  if (importer == table.end() && !isIf && !isScan && !isLoop) {
     if (contrib)
       nc.error() << "unsupported onnxruntime contrib operator; gcomp "
                     "supports from "
@@ -755,6 +866,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     return importIf(nc);
   if (isScan)
     return importScan(nc);
+  if (isLoop)
+    return importLoop(nc);
   if (failed(importer->second(nc)))
     return failure();
   if (nc.outputs.size() < static_cast<size_t>(node.output_size())) {
@@ -901,6 +1014,7 @@ std::string supportedOnnxOps() {
     names.push_back(entry.getKey());
   names.push_back("If");
   names.push_back("Scan");
+  names.push_back("Loop");
   llvm::sort(names);
   return llvm::join(names, ", ");
 }

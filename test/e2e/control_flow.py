@@ -4,11 +4,17 @@
 # onnxruntime. Scan, unrolled over its static sequence: two states, two scan
 # inputs (one along axis 1, one read backwards), two scan outputs (one
 # stacked along axis 1, one backwards), against onnxruntime at -O2 and -O0.
+# Loop with a constant trip count, unrolled, also ended early by its body's
+# condition.
 # CHECK: PASS batch 1 (else branch)
 # CHECK: PASS batch 3 (then branch)
 # CHECK: PASS scan
 # CHECK: PASS scan
-# CHECK: 4 of 4 checks passed
+# CHECK: PASS loop
+# CHECK: PASS loop
+# CHECK: PASS loop until
+# CHECK: PASS loop until
+# CHECK: 8 of 8 checks passed
 import numpy as np
 from gcomp_testing import *
 
@@ -76,4 +82,43 @@ scan = make_model(
 for flags in ((), ("-O0",)):
     res.check(f"scan {flags}", check_against_onnxruntime, scan, "scan",
               gcomp_flags=flags)
+
+
+# Loop, unrolled: v = v * 2 + i for a constant trip count of 4, also
+# collected per iteration; with `until`, the body's condition (i < 2) ends
+# it after three iterations.
+def loop_model(until):
+    i64, b = TensorProto.INT64, TensorProto.BOOL
+    nodes = [helper.make_node("Cast", ["i"], ["i_f"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["v_in", "two"], ["v2"]),
+             helper.make_node("Add", ["v2", "i_f"], ["v_out"]),
+             helper.make_node("Identity", ["v_out"], ["v_scan"])]
+    if until:
+        nodes.append(helper.make_node("Less", ["i", "limit"], ["c_out"]))
+    else:
+        nodes.append(helper.make_node("Identity", ["c_in"], ["c_out"]))
+    inits = [numpy_helper.from_array(np.full([3], 2.0, np.float32), "two")]
+    if until:
+        inits.append(numpy_helper.from_array(np.array(2, np.int64), "limit"))
+    body = helper.make_graph(
+        nodes, "loop_body",
+        [helper.make_tensor_value_info("i", i64, []),
+         helper.make_tensor_value_info("c_in", b, []),
+         helper.make_tensor_value_info("v_in", f, [3])],
+        [helper.make_tensor_value_info("c_out", b, []),
+         helper.make_tensor_value_info("v_out", f, [3]),
+         helper.make_tensor_value_info("v_scan", f, [3])], inits)
+    steps = 3 if until else 4
+    return make_model(
+        [helper.make_node("Loop", ["trips", "cond", "v0"], ["v", "vs"],
+                          body=body)],
+        [tensor_info("v0", [3])],
+        [tensor_info("v", [3]), tensor_info("vs", [steps, 3])],
+        {"trips": np.array(4, np.int64), "cond": np.array(True)})
+
+
+for label, until in (("loop", False), ("loop until", True)):
+    for flags in ((), ("-O0",)):
+        res.check(f"{label} {flags}", check_against_onnxruntime,
+                  loop_model(until), label, gcomp_flags=flags)
 res.finish()
