@@ -48,12 +48,7 @@ LogicalResult importContribGelu(NodeContext &nc) {
 LogicalResult importQuickGelu(NodeContext &nc) {
   if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
     return failure();
-  Value x = nc.inputs[0];
-  Type element = nc.inputType(0).getElementType();
-  Value scaled = bin<MulOp>(nc, x, scalar(nc, element,
-                                         nc.floatAttr("alpha", 1.702f)));
-  nc.outputs.push_back(
-      bin<MulOp>(nc, x, SigmoidOp::create(nc.builder, nc.loc, scaled)));
+  nc.outputs.push_back(swish(nc, nc.inputs[0], nc.floatAttr("alpha", 1.702f)));
   return success();
 }
 

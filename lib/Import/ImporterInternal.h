@@ -112,6 +112,9 @@ mlir::Value bin(NodeContext &nc, mlir::Value a, mlir::Value b) {
 /// A rank-0 constant of `element` type.
 mlir::Value scalar(NodeContext &nc, mlir::Type element, double v);
 
+/// x * sigmoid(alpha * x): ONNX Swish, and onnxruntime's QuickGelu.
+mlir::Value swish(NodeContext &nc, mlir::Value x, double alpha);
+
 /// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
 /// and 1 / sqrt(var + eps) (keepdims). gcomp-recognize-ops finds layer
 /// norms in this form.

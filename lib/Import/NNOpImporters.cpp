@@ -26,6 +26,12 @@ Value scalar(NodeContext &nc, Type element, double v) {
 
 /// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
 /// and 1 / sqrt(var + eps) (keepdims).
+Value swish(NodeContext &nc, Value x, double alpha) {
+  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  Value scaled = bin<MulOp>(nc, x, scalar(nc, element, alpha));
+  return bin<MulOp>(nc, x, SigmoidOp::create(nc.builder, nc.loc, scaled));
+}
+
 std::tuple<Value, Value, Value> normalize(NodeContext &nc, Value x,
                                           ArrayRef<int64_t> axes, double eps) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -580,11 +586,7 @@ LogicalResult importRMSNorm(NodeContext &nc) {
 LogicalResult importSwish(NodeContext &nc) {
   if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
     return failure();
-  Value x = nc.inputs[0];
-  Value scaled = bin<MulOp>(
-      nc, x, scalar(nc, nc.inputType(0).getElementType(), nc.floatAttr("alpha", 1.0f)));
-  nc.outputs.push_back(
-      bin<MulOp>(nc, x, SigmoidOp::create(nc.builder, nc.loc, scaled)));
+  nc.outputs.push_back(swish(nc, nc.inputs[0], nc.floatAttr("alpha", 1.0f)));
   return success();
 }
 

@@ -218,6 +218,12 @@ private:
   LogicalResult importScan(NodeContext &nc);
   /// A Loop whose trip count and condition fold, unrolled.
   LogicalResult importLoop(NodeContext &nc);
+  /// The per-step outputs of an unrolled Scan or Loop, stacked along a new
+  /// dim `axis`, in order.
+  FailureOr<Value> stack(NodeContext &nc, ArrayRef<Value> elements,
+                         int64_t axis);
+  /// Names `results` by `node`'s outputs (the ones it has and uses).
+  void bindOutputs(const onnx::NodeProto &node, ArrayRef<Value> results);
   /// Imports `graph`'s nodes into the current function with `inputs`
   /// bound to its input names; returns its outputs. Its own values are out
   /// of scope afterwards.
@@ -513,9 +519,7 @@ LogicalResult GraphImporter::importIf(NodeContext &nc) {
   FailureOr<SmallVector<Value>> results = importSubgraph(branch, {});
   if (failed(results))
     return failure();
-  for (auto [i, v] : llvm::enumerate(*results))
-    if (!node.output(i).empty())
-      values[node.output(i)] = v;
+  bindOutputs(node, *results);
   return success();
 }
 
@@ -560,6 +564,32 @@ FailureOr<SmallVector<Value>> GraphImporter::importSubgraph(
     if (!outerInitializers.contains(init.name()))
       initializers.erase(init.name());
   return results;
+}
+
+void GraphImporter::bindOutputs(const onnx::NodeProto &node,
+                                ArrayRef<Value> results) {
+  for (auto [i, v] : llvm::enumerate(results))
+    if (i < static_cast<size_t>(node.output_size()) && !node.output(i).empty())
+      values[node.output(i)] = v;
+}
+
+FailureOr<Value> GraphImporter::stack(NodeContext &nc,
+                                      ArrayRef<Value> elements, int64_t axis) {
+  SmallVector<Value> pieces;
+  for (Value element : elements) {
+    SmallVector<int64_t> shape(
+        cast<RankedTensorType>(element.getType()).getShape());
+    shape.insert(shape.begin() + axis, 1);
+    pieces.push_back(nc.reshape(element, shape));
+  }
+  if (pieces.size() == 1)
+    return pieces.front();
+  auto type = inferConcatType(TypeRange(ValueRange(pieces)), axis,
+                              nc.errorFn());
+  if (failed(type))
+    return failure();
+  return Value(ConcatOp::create(nc.builder, nc.loc, *type, pieces,
+                                nc.builder.getI64IntegerAttr(axis)));
 }
 
 LogicalResult GraphImporter::importScan(NodeContext &nc) {
@@ -673,28 +703,14 @@ LogicalResult GraphImporter::importScan(NodeContext &nc) {
         nc.normalizeAxis(outAxes[q], type.getRank(), /*inclusiveEnd=*/true);
     if (failed(axis))
       return failure();
-    SmallVector<Value> pieces;
-    for (Value element : elements[q]) {
-      SmallVector<int64_t> shape(
-          cast<RankedTensorType>(element.getType()).getShape());
-      shape.insert(shape.begin() + *axis, 1);
-      pieces.push_back(nc.reshape(element, shape));
-    }
     if (outDirs[q])
-      std::reverse(pieces.begin(), pieces.end());
-    auto concatType = inferConcatType(TypeRange(ValueRange(pieces)), *axis,
-                                      nc.errorFn());
-    if (failed(concatType))
+      std::reverse(elements[q].begin(), elements[q].end());
+    FailureOr<Value> stacked = stack(nc, elements[q], *axis);
+    if (failed(stacked))
       return failure();
-    results.push_back(pieces.size() == 1
-                          ? pieces.front()
-                          : Value(ConcatOp::create(
-                                nc.builder, nc.loc, *concatType, pieces,
-                                nc.builder.getI64IntegerAttr(*axis))));
+    results.push_back(*stacked);
   }
-  for (auto [i, v] : llvm::enumerate(results))
-    if (i < static_cast<size_t>(node.output_size()) && !node.output(i).empty())
-      values[node.output(i)] = v;
+  bindOutputs(node, results);
   return success();
 }
 
@@ -783,26 +799,12 @@ LogicalResult GraphImporter::importLoop(NodeContext &nc) {
                  << q;
       return failure();
     }
-    SmallVector<Value> pieces;
-    for (Value element : elements[q]) {
-      SmallVector<int64_t> shape(
-          cast<RankedTensorType>(element.getType()).getShape());
-      shape.insert(shape.begin(), 1);
-      pieces.push_back(nc.reshape(element, shape));
-    }
-    auto concatType =
-        inferConcatType(TypeRange(ValueRange(pieces)), 0, nc.errorFn());
-    if (failed(concatType))
+    FailureOr<Value> stacked = stack(nc, elements[q], 0);
+    if (failed(stacked))
       return failure();
-    results.push_back(pieces.size() == 1
-                          ? pieces.front()
-                          : Value(ConcatOp::create(
-                                nc.builder, nc.loc, *concatType, pieces,
-                                nc.builder.getI64IntegerAttr(0))));
+    results.push_back(*stacked);
   }
-  for (auto [i, v] : llvm::enumerate(results))
-    if (i < static_cast<size_t>(node.output_size()) && !node.output(i).empty())
-      values[node.output(i)] = v;
+  bindOutputs(node, results);
   return success();
 }
 
