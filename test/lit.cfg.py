@@ -13,6 +13,7 @@ config.test_exec_root = os.path.join(config.gcomp_obj_root, "test")
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "gcomp_testing.py", "run_backend_tests.py",
                    "gen_operators_md.py", "zoo.py", "harness.py", "__pycache__",
+                   "make_bundle.py", "run_bundle.py",
                    "Inputs", "cmake_consumer"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"

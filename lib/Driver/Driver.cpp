@@ -22,6 +22,7 @@
 #include "gcomp/Target/Variants.h"
 #include "gcomp/model_abi.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -225,6 +226,8 @@ static std::string emitName(EmitKind kind) {
     return "llvm-dialect";
   case EmitKind::LLVMIR:
     return "llvm";
+  case EmitKind::PTX:
+    return "ptx";
   case EmitKind::Asm:
     return "asm";
   }
@@ -565,6 +568,37 @@ int Compiler::run() {
   pipelineOptions.threads = options.threads;
   pipelineOptions.foldLimit = options.foldLimit;
   pipelineOptions.printFusions = options.debugPrintFusions;
+  if (options.target == "cuda") {
+    pipelineOptions.target = gcomp::Target::CUDA;
+    StringRef arch = options.gpuArch;
+    unsigned sm = 0;
+    if (!arch.consume_front("sm_") || arch.getAsInteger(10, sm) || sm < 50) {
+      error("--gpu-arch '" + options.gpuArch +
+            "' is not an NVIDIA GPU architecture (sm_80, sm_90, ...; sm_50 "
+            "or newer)");
+      return 1;
+    }
+    pipelineOptions.gpuArch = options.gpuArch;
+    pipelineOptions.cudaPath = options.cudaPath;
+    if (options.cudaPath.empty() &&
+        sys::fs::exists("/usr/local/cuda/nvvm/libdevice"))
+      pipelineOptions.cudaPath = "/usr/local/cuda";
+    std::string refused;
+    if (options.profile)
+      refused = "--profile";
+    else if (!options.specializations.empty())
+      refused = "--specialize";
+    if (!refused.empty()) {
+      error(refused + " is not supported with --target=cuda yet");
+      return 1;
+    }
+  } else if (options.target != "cpu") {
+    error("--target '" + options.target + "': expected cpu or cuda");
+    return 1;
+  } else if (options.emit == EmitKind::PTX) {
+    error("--emit=ptx needs --target=cuda");
+    return 1;
+  }
   if (needsTarget) {
     cpu::TargetOptions targetOptions{options.triple, options.cpu,
                                      options.features, options.optLevel};
@@ -713,6 +747,14 @@ int Compiler::run() {
     }
     if (failed(runPhases(current, Phase::LLVM, pipelineOptions)))
       return 1;
+    if (options.emit == EmitKind::PTX) {
+      std::string ptx;
+      current.walk([&](gpu::BinaryOp binary) {
+        for (mlir::Attribute object : binary.getObjects())
+          ptx += cast<gpu::ObjectAttr>(object).getObject().getValue();
+      });
+      return finish(writeText(ptx));
+    }
     auto llvmModule = timed("llvm-ir", [&] {
       return cpu::translateAndOptimize(current, llvmContext, *tm,
                                        options.optLevel);

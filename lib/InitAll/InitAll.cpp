@@ -10,6 +10,8 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void gcomp::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<GcompDialect>();
@@ -20,6 +22,10 @@ void gcomp::registerAllDialects(mlir::DialectRegistry &registry) {
   // gcomp-opt usable on any IR the pipelines print.
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // The CUDA target: gpu-module-to-binary serializes through the NVVM
+  // target attribute, and gpu.binary / gpu.launch_func translate to LLVM IR.
+  mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
 }
 
 void gcomp::registerAllPasses() {

@@ -21,6 +21,47 @@ struct Step {
 };
 } // namespace
 
+/// The CUDA target's lowering of the bufferized entry: each linalg op a
+/// kernel (gcomp-map-to-gpu), the kernels outlined into one gpu.module and
+/// compiled to PTX by LLVM's NVPTX backend, the host side calling the
+/// runtime's mgpu* functions (runtime/src/cuda.c).
+static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
+  auto req = [](std::string pass, bool perFunction = false) {
+    return Step{std::move(pass), false, perFunction};
+  };
+  std::string sm = o.gpuArch.substr(3);
+  std::string toolkit = o.cudaPath.empty() ? "" : " toolkit=" + o.cudaPath;
+  return {req("gcomp-flatten-empty-arguments", true),
+          req("gcomp-gpu-constants{entry=" + o.entryName + "}"),
+          // No canonicalization in between: it would unwrap loops of one
+          // iteration into loads and stores on the host.
+          req("convert-linalg-to-parallel-loops", true),
+          req("gcomp-map-to-gpu", true),
+          req("gpu-kernel-outlining"),
+          req("gcomp-merge-gpu-modules"),
+          req("nvvm-attach-target{chip=" + o.gpuArch +
+              " features=+ptx80 O=3}"),
+          req("gpu.module(lower-affine,convert-scf-to-cf,"
+              "expand-strided-metadata,lower-affine,"
+              "arith-expand{include-bf16=true},"
+              "convert-gpu-to-nvvm,reconcile-unrealized-casts)"),
+          req("lower-affine"),
+          req("convert-scf-to-cf"),
+          req("expand-strided-metadata"),
+          req("lower-affine"),
+          req("finalize-memref-to-llvm{use-generic-functions=1}"),
+          req("convert-arith-to-llvm"),
+          req("convert-index-to-llvm"),
+          req("convert-cf-to-llvm"),
+          req("convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}"),
+          req("gpu-to-llvm"),
+          req("reconcile-unrealized-casts"),
+          req("gpu-module-to-binary{format=isa" + toolkit + "}"),
+          req("gcomp-emit-entry{entry=" + o.entryName + "}"),
+          req("gcomp-emit-cuda-tables{sm=" + sm + "}"),
+          req("canonicalize")};
+}
+
 /// Upstream passes are added by their textual names: the strings read like
 /// the pass pipeline they are, and survive C++ API churn between releases.
 static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
@@ -38,6 +79,16 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         "gcomp-fold-constants{limit=" + std::to_string(o.foldLimit) + "}";
     // Folding runs again at the end: the weights that gcomp-fuse-conv
     // packs per product are merged where they are equal.
+    // The CUDA target leaves out the passes that form the CPU runtime's
+    // kernels (packed convolutions, pooling, attention, softmax, layer norm
+    // calls) and the CPU's layout choice: its kernels come from linalg.
+    if (o.target == Target::CUDA)
+      return {opt("canonicalize"),
+              opt(fold, true),
+              opt("gcomp-fold-batch-norm", true),
+              opt("gcomp-recognize-ops", true),
+              opt("canonicalize"),
+              opt("cse")};
     return {opt("canonicalize"), opt(fold, true),
             opt("gcomp-fold-batch-norm", true),
             opt("gcomp-recognize-ops", true),
@@ -84,6 +135,11 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         opt("gcomp-write-outputs-in-place{entry=" + o.entryName + "}"),
         req("gcomp-memref-copy-to-linalg", true),
         req("gcomp-flatten-globals")};
+    if (o.target == Target::CUDA) {
+      // Every buffer must be on the device: planning is not optional here.
+      steps.push_back(req("gcomp-plan-buffers{entry=" + o.entryName + "}"));
+      return steps;
+    }
     steps.push_back(req("gcomp-gemm-to-runtime-call"));
     steps.push_back(req("gcomp-depthwise-to-runtime-call"));
     // The runtime calls leave the unpacked weights' globals and views dead.
@@ -98,6 +154,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
     return steps;
   }
   case Phase::LLVM:
+    if (o.target == Target::CUDA)
+      return cudaLLVMSteps(o);
     return {req("gcomp-flatten-empty-arguments", true),
             req("convert-linalg-to-loops", true),
             req("lower-affine"),
@@ -174,8 +232,16 @@ struct CliPipelineOptions : PassPipelineOptions<CliPipelineOptions> {
   Option<bool> profile{*this, "profile",
                        llvm::cl::desc("Instrument every kernel"),
                        llvm::cl::init(false)};
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("cpu or cuda"),
+                             llvm::cl::init("cpu")};
+  Option<std::string> gpuArch{*this, "gpu-arch",
+                              llvm::cl::desc("CUDA: the GPU architecture"),
+                              llvm::cl::init("sm_80")};
   PipelineOptions toOptions() const {
     PipelineOptions o;
+    o.target = target == "cuda" ? Target::CUDA : Target::CPU;
+    o.gpuArch = gpuArch;
     o.cpuFeatures = cpuFeatures;
     o.profile = profile;
     return o;

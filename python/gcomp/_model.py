@@ -16,6 +16,7 @@ _STATUS_NAMES = {
     5: "GCOMP_ERR_OUT_OF_MEMORY",
     6: "GCOMP_ERR_UNSUPPORTED_CPU",
     7: "GCOMP_ERR_INTERNAL",
+    8: "GCOMP_ERR_DEVICE",
 }
 
 # runtime.h: gcomp_dtype (ONNX TensorProto.DataType numbers) <-> numpy.
@@ -26,6 +27,11 @@ _DTYPES = {
     11: np.dtype(np.float64), 12: np.dtype(np.uint32),
     13: np.dtype(np.uint64),
 }
+try:  # bfloat16 arrays, where the ml_dtypes package is installed
+    import ml_dtypes
+    _DTYPES[16] = np.dtype(ml_dtypes.bfloat16)
+except ImportError:
+    pass
 _CODES = {v: k for k, v in _DTYPES.items()}
 
 
@@ -121,6 +127,14 @@ class Model:
             raise GcompError(status,
                              self._api["gcomp_last_error"]().decode())
         self._handle = handle
+        # "cpu", or "cuda" for a model compiled with --target=cuda (older
+        # libraries lack the function: they are CPU models).
+        target = getattr(self._lib, symbol_prefix + "gcomp_model_target",
+                         None)
+        self.target = "cpu"
+        if target is not None:
+            target.restype, target.argtypes = ctypes.c_char_p, [ctypes.c_void_p]
+            self.target = target(handle).decode()
         self.inputs = self._infos("gcomp_model_num_inputs",
                                   "gcomp_model_input_info")
         self.outputs = self._infos("gcomp_model_num_outputs",
@@ -183,7 +197,8 @@ class Model:
         keep = []  # arrays and dims that must outlive the call
         ins = (_TensorC * max(1, len(self.inputs)))()
         for k, info in enumerate(self.inputs):
-            a = np.ascontiguousarray(feeds[info.name])
+            # Not ascontiguousarray: it makes a 0-d array 1-d.
+            a = np.asarray(feeds[info.name], order="C")
             if a.dtype not in _CODES:
                 raise TypeError(f"input '{info.name}': numpy dtype {a.dtype} "
                                 "has no gcomp element type")

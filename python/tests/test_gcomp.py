@@ -53,6 +53,35 @@ def test_several_inputs_outputs_and_dtypes(compile_model):
                                    atol=ATOL)
 
 
+def test_scalar_input(compile_model):
+    """A 0-d input stays 0-d on its way to the runtime (numpy's
+    ascontiguousarray would make it 1-d, which the model refuses)."""
+    model = make_model(
+        [helper.make_node("Mul", ["x", "s"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3]),
+         helper.make_tensor_value_info("s", TensorProto.FLOAT, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])])
+    so = compile_model(model, "scalar")
+    x = np.arange(3, dtype=np.float32)
+    out = gcomp.load(so).run(x, np.float32(2.5))["y"]
+    np.testing.assert_allclose(out, x * 2.5, rtol=RTOL, atol=ATOL)
+    out = gcomp.load(so).run(x, np.array(2.5, dtype=np.float32))["y"]
+    np.testing.assert_allclose(out, x * 2.5, rtol=RTOL, atol=ATOL)
+
+
+def test_cuda_model_without_a_driver(compile_model, monkeypatch):
+    """A --target=cuda library loads anywhere; creating an instance where
+    there is no CUDA driver fails with GCOMP_ERR_DEVICE and says why."""
+    so = compile_model(mlp(), "mlp_cuda", "--target=cuda")
+    monkeypatch.setenv("GCOMP_CUDA_DRIVER", "/nonexistent/libcuda.so.1")
+    with pytest.raises(gcomp.GcompError) as error:
+        gcomp.load(so)
+    assert error.value.status == 8
+    assert error.value.status_name == "GCOMP_ERR_DEVICE"
+    assert "no CUDA driver: cannot load /nonexistent/libcuda.so.1" in str(
+        error.value)
+
+
 def test_library_of_variants(compile_model):
     """A library compiled with --specialize: outputs whose shapes follow the
     inputs', and a size it was not compiled for refused by name."""

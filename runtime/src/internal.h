@@ -22,6 +22,35 @@ extern "C" {
 #define GCOMP_HIDDEN
 #endif
 
+/* A model's entry point (GCOMP_SYM_ENTRY in model_abi.h). */
+typedef int32_t (*gcomp_rt_entry_fn)(void *const *inputs,
+                                    void *const *outputs, void *workspace);
+
+/* CUDA models (cuda.c). An instance's device state: its GPU, stream, and
+ * one device allocation holding the workspace (weights included) and a
+ * staging buffer per input and output. Each function returns 1 on success,
+ * or 0 with a message in err. */
+typedef struct gcomp_rt_cuda gcomp_rt_cuda;
+/* Loads the driver (GCOMP_CUDA_DRIVER, else libcuda.so.1), picks the GPU
+ * (GCOMP_CUDA_DEVICE, else 0), compiles the model's PTX, allocates and
+ * copies the weights. `table` is GCOMP_SYM_CUDA, `constants`
+ * GCOMP_SYM_CUDA_CONSTANTS; tensor_bytes[i] the bytes of input/output i. */
+GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
+                                      const void *constants,
+                                      int64_t workspace_bytes,
+                                      const size_t *tensor_bytes,
+                                      size_t num_tensors,
+                                      gcomp_rt_cuda **out, char *err,
+                                      size_t cap);
+GCOMP_HIDDEN void gcomp_rt_cuda_destroy(gcomp_rt_cuda *c);
+/* Runs `entry` on data[0..num_inputs) (inputs) and the rest (outputs):
+ * device pointers if on_device, else host buffers staged through the
+ * device. Returns when the GPU is done. */
+GCOMP_HIDDEN int gcomp_rt_cuda_run(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
+                                   void *const *data, size_t num_inputs,
+                                   int on_device, int32_t *entry_result,
+                                   char *err, size_t cap);
+
 /* Whether the running CPU (and OS, for the AVX and AVX-512 register state)
  * supports the x86 feature `name` (LLVM spelling: "avx2", "sse4.2",
  * "avx512f", ...): 1 if it does, 0 if it does not, -1 if the name is not

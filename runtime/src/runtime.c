@@ -30,8 +30,6 @@ GCOMP_HIDDEN extern const int64_t __gcomp_signature[];
 GCOMP_HIDDEN extern const char __gcomp_names[];
 GCOMP_HIDDEN extern const char __gcomp_cpu_features[];
 GCOMP_HIDDEN extern const char __gcomp_producer[];
-typedef int32_t (*gcomp_rt_entry_fn)(void *const *inputs,
-                                    void *const *outputs, void *workspace);
 GCOMP_HIDDEN int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
                                    void *workspace);
 /* Absent when the model names no dim. */
@@ -52,6 +50,11 @@ extern const char __gcomp_profile_names[]
 extern const int64_t __gcomp_threads[] __attribute__((weak, visibility("hidden")));
 /* Absent when the model needs no workspace (gcomp-plan-buffers off). */
 extern const int64_t __gcomp_workspace_bytes[]
+    __attribute__((weak, visibility("hidden")));
+
+/* Only in a model compiled with gcomp --target=cuda. */
+extern const int64_t __gcomp_cuda[] __attribute__((weak, visibility("hidden")));
+extern const char __gcomp_cuda_constants[]
     __attribute__((weak, visibility("hidden")));
 
 /* Sanity limits on the signature table: the table has no length, so a
@@ -78,6 +81,9 @@ struct gcomp_model {
   /* The intermediate buffers, placed by the compiler: allocated once, when
    * the instance is created, so that a run allocates nothing. */
   void *workspace;
+  /* Null unless the model was compiled with gcomp --target=cuda; then the
+   * workspace and the data the entry sees live on the GPU. */
+  gcomp_rt_cuda *cuda;
   /* run_alloc's buffers, one per output, and their capacities in bytes. */
   gcomp_tensor *owned_outputs;
   size_t *owned_capacity;
@@ -532,9 +538,36 @@ static gcomp_status allocate_workspace(gcomp_model *m) {
   return GCOMP_OK;
 }
 
+/* A CUDA model's device state, in place of the host workspace. */
+static gcomp_status create_cuda(gcomp_model *m) {
+  size_t total = m->num_inputs + m->num_outputs;
+  size_t *bytes = calloc(total + 1, sizeof *bytes);
+  if (!bytes)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  for (size_t i = 0; i < total; ++i) {
+    int overflow = 0;
+    bytes[i] = tensor_bytes(m->infos[i].dtype, m->infos[i].dims,
+                            m->infos[i].rank, &overflow);
+    if (overflow) {
+      free(bytes);
+      return fail(NULL, GCOMP_ERR_INTERNAL,
+                  "a CUDA model needs static shapes ('%s' has none)",
+                  m->infos[i].name);
+    }
+  }
+  char err[GCOMP_RT_ERROR_CAPACITY];
+  int ok = gcomp_rt_cuda_create(
+      __gcomp_cuda, __gcomp_cuda_constants,
+      __gcomp_workspace_bytes ? __gcomp_workspace_bytes[0] : 0, bytes, total,
+      &m->cuda, err, sizeof err);
+  free(bytes);
+  return ok ? GCOMP_OK : fail(NULL, GCOMP_ERR_DEVICE, "%s", err);
+}
+
 static void destroy_model(gcomp_model *model) {
   if (!model)
     return;
+  gcomp_rt_cuda_destroy(model->cuda);
   gcomp_rt_profile_destroy(model->profile);
   if (model->owned_outputs)
     for (size_t i = 0; i < model->num_outputs; ++i)
@@ -574,8 +607,11 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
     gcomp_rt_set_default_threads((int)__gcomp_threads[0]);
   if (st == GCOMP_OK)
     st = parse_profile(m);
+  if (st == GCOMP_OK && __gcomp_cuda && m->num_variants)
+    st = fail(NULL, GCOMP_ERR_INTERNAL,
+              "a CUDA model with variants is not supported");
   if (st == GCOMP_OK)
-    st = allocate_workspace(m);
+    st = __gcomp_cuda ? create_cuda(m) : allocate_workspace(m);
   if (st == GCOMP_OK) {
     size_t total = m->num_inputs + m->num_outputs;
     m->signature_json = build_signature_json(m);
@@ -809,11 +845,22 @@ static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
 
 static gcomp_status call_entry(gcomp_model *m, int64_t variant,
                                const gcomp_tensor *inputs,
-                               const gcomp_tensor *outputs) {
+                               const gcomp_tensor *outputs, int on_device) {
   for (size_t i = 0; i < m->num_inputs; ++i)
     m->entry_args[i] = inputs[i].data;
   for (size_t i = 0; i < m->num_outputs; ++i)
     m->entry_args[m->num_inputs + i] = outputs[i].data;
+  if (m->cuda) {
+    char err[GCOMP_RT_ERROR_CAPACITY];
+    int32_t rc = 0;
+    if (!gcomp_rt_cuda_run(m->cuda, __gcomp_entry, m->entry_args,
+                           m->num_inputs, on_device, &rc, err, sizeof err))
+      return fail(m, GCOMP_ERR_DEVICE, "%s", err);
+    if (rc != 0)
+      return fail(m, GCOMP_ERR_INTERNAL, "the model's code failed (code %d)",
+                  (int)rc);
+    return GCOMP_OK;
+  }
   /* Without profiling, this is all there is to it. */
   gcomp_rt_profile *previous =
       m->profile ? gcomp_rt_profile_run_begin(m->profile) : NULL;
@@ -882,7 +929,34 @@ gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
     st = check_overlaps(model, inputs, outputs);
   if (st != GCOMP_OK)
     return st;
-  return call_entry(model, variant, inputs, outputs);
+  return call_entry(model, variant, inputs, outputs, 0);
+}
+
+gcomp_status gcomp_model_run_device(gcomp_model *model,
+                                    const gcomp_tensor *inputs,
+                                    size_t num_inputs, gcomp_tensor *outputs,
+                                    size_t num_outputs) {
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run_device: model is null");
+  if (!model->cuda)
+    return fail(model, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run_device: this model runs on the CPU "
+                "(compiled without --target=cuda); use gcomp_model_run");
+  gcomp_status st = check_list(model, "input", model->infos,
+                               model->num_inputs, inputs, num_inputs, -1);
+  if (st == GCOMP_OK)
+    st = check_list(model, "output", model->infos + model->num_inputs,
+                    model->num_outputs, outputs, num_outputs, -1);
+  if (st == GCOMP_OK)
+    st = check_overlaps(model, inputs, outputs);
+  if (st != GCOMP_OK)
+    return st;
+  return call_entry(model, -1, inputs, outputs, 1);
+}
+
+const char *gcomp_model_target(const gcomp_model *model) {
+  return model && model->cuda ? "cuda" : "cpu";
 }
 
 /* Makes owned_outputs[i] a buffer of the output's (static, or the
@@ -962,7 +1036,7 @@ gcomp_status gcomp_model_run_alloc(gcomp_model *model,
   if (st == GCOMP_OK)
     st = check_overlaps(model, inputs, model->owned_outputs);
   if (st == GCOMP_OK)
-    st = call_entry(model, variant, inputs, model->owned_outputs);
+    st = call_entry(model, variant, inputs, model->owned_outputs, 0);
   if (st != GCOMP_OK)
     return st;
   *out_outputs = model->owned_outputs;

@@ -127,13 +127,15 @@ int main(int argc, char **argv) {
       {"buffers", gcomp::EmitKind::Buffers},
       {"llvm-dialect", gcomp::EmitKind::LLVMDialect},
       {"llvm", gcomp::EmitKind::LLVMIR},
+      {"ptx", gcomp::EmitKind::PTX},
       {"asm", gcomp::EmitKind::Asm},
       {"obj", gcomp::EmitKind::Object},
       {"static-lib", gcomp::EmitKind::StaticLib},
       {"so", gcomp::EmitKind::SharedLib}};
   app.add_option("--emit", options.emit,
                  "What to produce: import, gcomp (graph IR), linalg, "
-                 "buffers, llvm-dialect, llvm (LLVM IR), asm, obj (the model "
+                 "buffers, llvm-dialect, llvm (LLVM IR), ptx (the kernels, with "
+                 "--target=cuda), asm, obj (the model "
                  "and its runtime as one object), static-lib (that object "
                  "in an archive), so (default)")
       ->transform(CLI::CheckedTransformer(emitKinds, CLI::ignore_case));
@@ -157,6 +159,17 @@ int main(int argc, char **argv) {
                  "kernel (with the ONNX nodes it computes), edges where one "
                  "reads what another wrote")
       ->type_name("FILE.dot");
+  app.add_option("--target", options.target,
+                 "What the model runs on: cpu (default), or cuda (NVIDIA "
+                 "GPUs: PTX kernels in the library, launched through the "
+                 "CUDA driver, which is loaded when the model is created)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_option("--gpu-arch", options.gpuArch,
+                 "With --target=cuda: the GPU architecture the PTX is for "
+                 "(default sm_80; the driver compiles it for newer GPUs)");
+  app.add_option("--cuda-path", options.cudaPath,
+                 "With --target=cuda: the CUDA toolkit whose libdevice "
+                 "provides the math functions (default /usr/local/cuda)");
   app.add_option("--mcpu", options.cpu,
                  "Target CPU (e.g. znver4, sapphirerapids, x86-64-v3); "
                  "default: the host CPU");

@@ -17,6 +17,7 @@ enum class EmitKind {
   Buffers,    ///< bufferized IR
   LLVMDialect,///< MLIR LLVM dialect
   LLVMIR,     ///< optimized LLVM IR
+  PTX,        ///< the kernels' PTX (--target=cuda)
   Asm,        ///< target assembly
   Object,     ///< relocatable object: the model and its runtime
   StaticLib,  ///< an archive of that object (libmodel.a)
@@ -39,6 +40,12 @@ struct DriverOptions {
   /// phase run before it) as Graphviz DOT, one box per kernel.
   std::string dumpGraphPath;
   std::string triple, cpu, features;
+  /// "cpu" or "cuda" (gcomp --target).
+  std::string target = "cpu";
+  /// CUDA: the GPU architecture of the PTX (gcomp --gpu-arch).
+  std::string gpuArch = "sm_80";
+  /// CUDA: the toolkit that provides libdevice (gcomp --cuda-path).
+  std::string cudaPath;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Named symbolic dims pinned to one value (gcomp --dim NAME=N).

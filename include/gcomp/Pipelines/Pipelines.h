@@ -23,7 +23,19 @@ enum class Phase {
   LLVM,    ///< LLVM dialect with the runtime entry point
 };
 
+/// What the generated code runs on.
+enum class Target {
+  CPU,  ///< x86-64 code calling the runtime's CPU kernels
+  CUDA, ///< host code launching PTX kernels on an NVIDIA GPU
+};
+
 struct PipelineOptions {
+  Target target = Target::CPU;
+  /// CUDA: the GPU architecture the PTX is generated for ("sm_80").
+  std::string gpuArch = "sm_80";
+  /// CUDA: the toolkit whose libdevice provides the math functions ("" lets
+  /// MLIR look in its default place).
+  std::string cudaPath;
   /// Name of the graph function produced by the importer.
   std::string entryName = "main";
   /// CPU features (comma-separated, no +/-) the runtime must check before

@@ -70,6 +70,9 @@ createTargetMachine(const TargetOptions &options) {
                              triple.str() + "'");
 
   llvm::TargetOptions targetOptions;
+  // Constructors (a CUDA model registers its kernels' PTX in one) go to
+  // .init_array, which is what glibc runs; LLVM's default is the old .ctors.
+  targetOptions.UseInitArray = true;
   CodeGenOptLevel level = options.optLevel == 0   ? CodeGenOptLevel::None
                           : options.optLevel == 1 ? CodeGenOptLevel::Less
                           : options.optLevel == 2 ? CodeGenOptLevel::Default

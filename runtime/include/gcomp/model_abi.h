@@ -120,6 +120,26 @@
 #define GCOMP_SYM_VARIANTS "__gcomp_variants"
 #define GCOMP_SYM_VARIANT_ENTRIES "__gcomp_variant_entries"
 #define GCOMP_MAX_VARIANTS 4096
+/* CUDA models (gcomp --target=cuda). Optional, and an addition:
+ * GCOMP_MODEL_ABI_VERSION stays 2. A model that defines GCOMP_SYM_CUDA runs
+ * on an NVIDIA GPU: GCOMP_SYM_ENTRY then takes device pointers (inputs,
+ * outputs and the workspace), and launches its kernels through the
+ * mgpu* functions that the runtime defines (runtime/src/cuda.c) on the
+ * stream of the run in progress.
+ *
+ * const int64_t GCOMP_SYM_CUDA[3]:
+ *   [0] GCOMP_CUDA_FORMAT_VERSION
+ *   [1] C, the number of entries of GCOMP_SYM_CUDA_CONSTANTS
+ *   [2] the SM version the kernels' PTX was generated for (80: sm_80)
+ * const struct { const void *host; int64_t offset; int64_t bytes; }
+ *   GCOMP_SYM_CUDA_CONSTANTS[C]:
+ *   the model's weights: `bytes` bytes at `host` belong at `offset` in the
+ *   device workspace (GCOMP_SYM_WORKSPACE_BYTES counts them); the runtime
+ *   copies them once per instance, when it is created. Absent when C = 0. */
+#define GCOMP_SYM_CUDA "__gcomp_cuda"
+#define GCOMP_SYM_CUDA_CONSTANTS "__gcomp_cuda_constants"
+#define GCOMP_CUDA_FORMAT_VERSION 1
+
 /* void GCOMP_SYM_SGEMM(int64_t m, int64_t n, int64_t k,
  *                      const float *a, int64_t a_rs, int64_t a_cs,
  *                      const float *b, int64_t b_rs, int64_t b_cs,

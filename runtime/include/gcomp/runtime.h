@@ -45,7 +45,8 @@ typedef enum gcomp_status {
   GCOMP_ERR_BUFFER_TOO_SMALL = 4, /* size_bytes is less than the tensor needs */
   GCOMP_ERR_OUT_OF_MEMORY = 5,
   GCOMP_ERR_UNSUPPORTED_CPU = 6,  /* the model uses CPU features this CPU lacks */
-  GCOMP_ERR_INTERNAL = 7
+  GCOMP_ERR_INTERNAL = 7,
+  GCOMP_ERR_DEVICE = 8            /* a CUDA model: no driver or GPU, or the GPU failed */
 } gcomp_status;
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
@@ -138,6 +139,23 @@ GCOMP_API gcomp_status gcomp_model_run_alloc(gcomp_model *model,
                                              size_t num_inputs,
                                              const gcomp_tensor **out_outputs,
                                              size_t *out_num_outputs);
+
+/* A model compiled with gcomp --target=cuda: runs it on tensors whose data
+ * are device pointers (CUdeviceptr) on the model's GPU, for callers that
+ * keep their data there; the checks are gcomp_model_run's. Returns when the
+ * GPU is done. (gcomp_model_run takes host buffers for any model and copies
+ * them to and from the GPU.) A CPU model refuses it
+ * (GCOMP_ERR_INVALID_ARGUMENT). */
+GCOMP_API gcomp_status gcomp_model_run_device(gcomp_model *model,
+                                              const gcomp_tensor *inputs,
+                                              size_t num_inputs,
+                                              gcomp_tensor *outputs,
+                                              size_t num_outputs);
+
+/* What the model runs on: "cpu", or "cuda" (gcomp --target=cuda; creating
+ * such an instance loads the CUDA driver and fails with GCOMP_ERR_DEVICE
+ * where there is none or no GPU). */
+GCOMP_API const char *gcomp_model_target(const gcomp_model *model);
 
 /* The message of the last failed call on this instance; "" if none. */
 GCOMP_API const char *gcomp_model_last_error(const gcomp_model *model);

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -45,6 +46,11 @@ inline constexpr llvm::StringLiteral kBufferBytesNaiveAttr =
     "gcomp.buffer_bytes_naive";
 inline constexpr llvm::StringLiteral kBufferBytesLowerBoundAttr =
     "gcomp.buffer_bytes_lower_bound";
+
+/// gcomp-gpu-constants: `[@global, offset, bytes]` for every constant the
+/// entry reads, placed in the device workspace (for gcomp-emit-cuda-tables).
+inline constexpr llvm::StringLiteral kCudaConstantsAttr =
+    "gcomp.cuda_constants";
 } // namespace gcomp
 
 #endif

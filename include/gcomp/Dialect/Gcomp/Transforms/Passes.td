@@ -525,4 +525,75 @@ def GcompTestPerturbNode : Pass<"gcomp-test-perturb-node", "mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// CUDA target (gcomp --target=cuda)
+//===----------------------------------------------------------------------===//
+
+def GcompGpuConstants : Pass<"gcomp-gpu-constants", "mlir::ModuleOp"> {
+  let summary = "Give the entry's constants a place in the device workspace";
+  let description = [{
+    Runs after gcomp-plan-buffers, for the CUDA target, where kernels cannot
+    read the host's globals. Every constant `memref.global` that the entry
+    reads is given an offset after the planned intermediate buffers; its
+    `memref.get_global`s become `memref.view`s of the workspace, which grows
+    by the constants' bytes (`__gcomp_workspace_bytes` too). The module
+    records `gcomp.cuda_constants`, a list of `[@global, offset, bytes]`, for
+    gcomp-emit-cuda-tables: the runtime copies each global to its offset
+    once, when a model instance is created. Fails, naming the operation,
+    on what cannot run with every buffer on the device: an allocation that
+    was not planned, a call, or a mutable global.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the entry function">,
+  ];
+}
+
+def GcompMapToGpu : Pass<"gcomp-map-to-gpu", "mlir::func::FuncOp"> {
+  let summary = "Run each loop nest of the entry as one GPU kernel";
+  let description = [{
+    Runs on the entry after convert-linalg-to-parallel-loops, when every
+    operation of its body either computes views and indices or is a loop
+    nest that touches memory. Each top-level `scf.parallel` becomes a
+    `gpu.launch` over a 1-D grid, one thread per iteration: the thread's
+    linear id is split into the loop's induction variables, innermost
+    fastest, so that neighbouring threads touch neighbouring elements (the
+    loads coalesce). The reduction loops inside stay sequential per thread.
+    Any other top-level operation that touches memory (a loop nest with no
+    parallel dimension, a load or store) runs in a one-thread kernel. The
+    kernels stay in the host function, for gpu-kernel-outlining.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def GcompMergeGpuModules : Pass<"gcomp-merge-gpu-modules", "mlir::ModuleOp"> {
+  let summary = "Put every outlined kernel into one gpu.module";
+  let description = [{
+    gpu-kernel-outlining makes one `gpu.module` per kernel; the driver would
+    load (and JIT-compile) each separately. Moves every kernel into the first
+    module, renaming each after the module it came from (which is unique),
+    and retargets the `gpu.launch_func`s.
+  }];
+}
+
+def GcompEmitCudaTables : Pass<"gcomp-emit-cuda-tables", "mlir::ModuleOp"> {
+  let summary = "Emit the tables that make the library a CUDA model";
+  let description = [{
+    Runs on the LLVM dialect. Emits `__gcomp_cuda` (the format version, the
+    number of constants, the SM version the kernels were compiled for) and
+    `__gcomp_cuda_constants`, one `{ptr host, i64 offset, i64 bytes}` per
+    entry of the module's `gcomp.cuda_constants` (see model_abi.h).
+  }];
+  let options = [
+    Option<"smVersion", "sm", "int64_t", /*default=*/"80",
+           "The SM version of the kernels (80 for sm_80)">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // GCOMP_DIALECT_GCOMP_TRANSFORMS_PASSES_TD

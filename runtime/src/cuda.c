@@ -1,0 +1,502 @@
+/*===- cuda.c - running a model compiled with gcomp --target=cuda ---------===*
+ *
+ * The CUDA driver is loaded with dlopen when a CUDA model is created, never
+ * linked: a model.so links and loads on machines without a GPU, and only
+ * creating an instance fails there, with a message. The few driver entry
+ * points used are declared here, so the runtime builds without CUDA's
+ * headers.
+ *
+ * Generated code launches its kernels through the mgpu* functions that
+ * MLIR's gpu-to-llvm lowering calls (defined here, hidden): every launch
+ * goes to the stream of the run in progress on the calling thread, and the
+ * first driver error of a run is kept and reported when the run ends.
+ *===----------------------------------------------------------------------===*/
+
+#define _GNU_SOURCE /* dlopen's RTLD_* with C11 */
+#include "gcomp/model_abi.h"
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*===----------------------------------------------------------------------===*
+ * The driver API subset
+ *===----------------------------------------------------------------------===*/
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
+typedef unsigned long long CUdeviceptr;
+
+#define CUDA_SUCCESS 0
+#define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
+#define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR 76
+#define CU_JIT_ERROR_LOG_BUFFER 5
+#define CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES 6
+#define CU_STREAM_NON_BLOCKING 1
+
+static struct {
+  void *handle;
+  CUresult (*Init)(unsigned);
+  CUresult (*DeviceGetCount)(int *);
+  CUresult (*DeviceGet)(CUdevice *, int);
+  CUresult (*DeviceGetName)(char *, int, CUdevice);
+  CUresult (*DeviceGetAttribute)(int *, int, CUdevice);
+  CUresult (*DevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*DevicePrimaryCtxRelease)(CUdevice);
+  CUresult (*CtxSetCurrent)(CUcontext);
+  CUresult (*ModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
+                               void **);
+  CUresult (*ModuleUnload)(CUmodule);
+  CUresult (*ModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*LaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, unsigned, unsigned, CUstream, void **,
+                           void **);
+  CUresult (*StreamCreate)(CUstream *, unsigned);
+  CUresult (*StreamDestroy)(CUstream);
+  CUresult (*StreamSynchronize)(CUstream);
+  CUresult (*MemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*MemFree)(CUdeviceptr);
+  CUresult (*MemcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*MemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
+  CUresult (*MemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
+  CUresult (*GetErrorName)(CUresult, const char **);
+  CUresult (*GetErrorString)(CUresult, const char **);
+} cu;
+
+static pthread_once_t g_driver_once = PTHREAD_ONCE_INIT;
+static char g_driver_error[512];
+static CUresult g_init_result = -1;
+
+static void load_driver(void) {
+  const char *path = getenv("GCOMP_CUDA_DRIVER");
+  if (!path || !*path)
+    path = "libcuda.so.1";
+  cu.handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!cu.handle) {
+    const char *why = dlerror();
+    snprintf(g_driver_error, sizeof g_driver_error,
+             "no CUDA driver: cannot load %s (%s); this model was compiled "
+             "with gcomp --target=cuda and runs on an NVIDIA GPU with its "
+             "driver installed",
+             path, why ? why : "not found");
+    return;
+  }
+  struct {
+    const char *name;
+    void **slot;
+  } symbols[] = {
+      {"cuInit", (void **)&cu.Init},
+      {"cuDeviceGetCount", (void **)&cu.DeviceGetCount},
+      {"cuDeviceGet", (void **)&cu.DeviceGet},
+      {"cuDeviceGetName", (void **)&cu.DeviceGetName},
+      {"cuDeviceGetAttribute", (void **)&cu.DeviceGetAttribute},
+      {"cuDevicePrimaryCtxRetain", (void **)&cu.DevicePrimaryCtxRetain},
+      {"cuDevicePrimaryCtxRelease_v2", (void **)&cu.DevicePrimaryCtxRelease},
+      {"cuCtxSetCurrent", (void **)&cu.CtxSetCurrent},
+      {"cuModuleLoadDataEx", (void **)&cu.ModuleLoadDataEx},
+      {"cuModuleUnload", (void **)&cu.ModuleUnload},
+      {"cuModuleGetFunction", (void **)&cu.ModuleGetFunction},
+      {"cuLaunchKernel", (void **)&cu.LaunchKernel},
+      {"cuStreamCreate", (void **)&cu.StreamCreate},
+      {"cuStreamDestroy_v2", (void **)&cu.StreamDestroy},
+      {"cuStreamSynchronize", (void **)&cu.StreamSynchronize},
+      {"cuMemAlloc_v2", (void **)&cu.MemAlloc},
+      {"cuMemFree_v2", (void **)&cu.MemFree},
+      {"cuMemcpyHtoD_v2", (void **)&cu.MemcpyHtoD},
+      {"cuMemcpyHtoDAsync_v2", (void **)&cu.MemcpyHtoDAsync},
+      {"cuMemcpyDtoHAsync_v2", (void **)&cu.MemcpyDtoHAsync},
+      {"cuGetErrorName", (void **)&cu.GetErrorName},
+      {"cuGetErrorString", (void **)&cu.GetErrorString},
+  };
+  for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; ++i) {
+    *symbols[i].slot = dlsym(cu.handle, symbols[i].name);
+    if (!*symbols[i].slot) {
+      snprintf(g_driver_error, sizeof g_driver_error,
+               "the CUDA driver %s lacks %s (too old a driver?)", path,
+               symbols[i].name);
+      dlclose(cu.handle);
+      cu.handle = NULL;
+      return;
+    }
+  }
+  g_init_result = cu.Init(0);
+  if (g_init_result != CUDA_SUCCESS) {
+    const char *name = "?";
+    cu.GetErrorName(g_init_result, &name);
+    snprintf(g_driver_error, sizeof g_driver_error,
+             "the CUDA driver did not initialize (%s: %s)", name,
+             g_init_result == 100 ? "no CUDA-capable GPU is present"
+                                  : "see the driver's documentation");
+  }
+}
+
+/* "CUDA_ERROR_X: text" for a driver result. */
+static void describe(CUresult r, char *out, size_t cap) {
+  const char *name = "CUDA_ERROR_UNKNOWN", *text = "";
+  if (cu.GetErrorName)
+    cu.GetErrorName(r, &name);
+  if (cu.GetErrorString)
+    cu.GetErrorString(r, &text);
+  snprintf(out, cap, "%s (%d): %s", name ? name : "?", (int)r,
+           text ? text : "");
+}
+
+/*===----------------------------------------------------------------------===*
+ * The model's kernels
+ *===----------------------------------------------------------------------===*/
+
+/* One gpu.module's PTX, registered by the model's constructors (at load
+ * time, before any driver exists) and compiled by the driver when the first
+ * instance is created. */
+typedef struct gcomp_rt_cuda_module {
+  const char *image;
+  CUmodule module;
+  struct gcomp_rt_cuda_module *next;
+} gcomp_rt_cuda_module;
+
+static gcomp_rt_cuda_module *g_modules;
+static pthread_mutex_t g_modules_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Loads (JIT-compiles) every registered module not loaded yet; the current
+ * context must be set. */
+static int load_modules(char *err, size_t cap) {
+  int ok = 1;
+  pthread_mutex_lock(&g_modules_lock);
+  for (gcomp_rt_cuda_module *m = g_modules; m && ok; m = m->next) {
+    if (m->module)
+      continue;
+    char log[4096] = "";
+    int options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                     CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void *values[] = {log, (void *)(uintptr_t)sizeof log};
+    CUresult r = cu.ModuleLoadDataEx(&m->module, m->image, 2, options, values);
+    if (r != CUDA_SUCCESS) {
+      char what[256];
+      describe(r, what, sizeof what);
+      snprintf(err, cap,
+               "the CUDA driver rejected the model's kernels: %s%s%s", what,
+               log[0] ? "; " : "", log);
+      m->module = NULL;
+      ok = 0;
+    }
+  }
+  pthread_mutex_unlock(&g_modules_lock);
+  return ok;
+}
+
+/* The run in progress on this thread: its stream and its first error. */
+typedef struct {
+  CUstream stream;
+  CUresult error;
+  const char *failed_kernel;
+} cuda_run;
+
+static _Thread_local cuda_run *t_run;
+
+static void run_failed(CUresult r, const char *kernel) {
+  if (t_run && t_run->error == CUDA_SUCCESS) {
+    t_run->error = r;
+    t_run->failed_kernel = kernel;
+  }
+}
+
+GCOMP_HIDDEN void *mgpuModuleLoadJIT(void *data, int opt_level) {
+  (void)opt_level;
+  gcomp_rt_cuda_module *m = calloc(1, sizeof *m);
+  if (!m)
+    return NULL;
+  m->image = data;
+  pthread_mutex_lock(&g_modules_lock);
+  m->next = g_modules;
+  g_modules = m;
+  pthread_mutex_unlock(&g_modules_lock);
+  return m;
+}
+
+/* The cubin / fatbin form (gpu-module-to-binary format=bin|fatbin). */
+GCOMP_HIDDEN void *mgpuModuleLoad(void *data, size_t size) {
+  (void)size;
+  return mgpuModuleLoadJIT(data, 0);
+}
+
+GCOMP_HIDDEN void mgpuModuleUnload(void *handle) {
+  gcomp_rt_cuda_module *m = handle;
+  if (!m)
+    return;
+  pthread_mutex_lock(&g_modules_lock);
+  for (gcomp_rt_cuda_module **p = &g_modules; *p; p = &(*p)->next)
+    if (*p == m) {
+      *p = m->next;
+      break;
+    }
+  pthread_mutex_unlock(&g_modules_lock);
+  /* At process exit the driver may be gone already; an error is fine. */
+  if (m->module && cu.handle)
+    cu.ModuleUnload(m->module);
+  free(m);
+}
+
+GCOMP_HIDDEN void *mgpuModuleGetFunction(void *handle, const char *name) {
+  gcomp_rt_cuda_module *m = handle;
+  if (!t_run || t_run->error != CUDA_SUCCESS)
+    return NULL;
+  if (!m || !m->module) {
+    run_failed(200 /* CUDA_ERROR_INVALID_IMAGE */, name);
+    return NULL;
+  }
+  CUfunction fn = NULL;
+  CUresult r = cu.ModuleGetFunction(&fn, m->module, name);
+  if (r != CUDA_SUCCESS)
+    run_failed(r, name);
+  return fn;
+}
+
+/* Every launch of a run goes to the run's stream, in order; the runtime
+ * synchronizes once, at the end of the run. */
+GCOMP_HIDDEN void *mgpuStreamCreate(void) { return t_run ? t_run->stream : NULL; }
+GCOMP_HIDDEN void mgpuStreamSynchronize(void *stream) { (void)stream; }
+GCOMP_HIDDEN void mgpuStreamDestroy(void *stream) { (void)stream; }
+
+GCOMP_HIDDEN void mgpuLaunchKernel(void *fn, int64_t gx, int64_t gy,
+                                   int64_t gz, int64_t bx, int64_t by,
+                                   int64_t bz, int32_t shared_bytes,
+                                   void *stream, void **params, void **extra,
+                                   size_t num_params) {
+  (void)num_params;
+  if (!t_run || t_run->error != CUDA_SUCCESS || !fn)
+    return;
+  CUresult r = cu.LaunchKernel((CUfunction)fn, (unsigned)gx, (unsigned)gy,
+                               (unsigned)gz, (unsigned)bx, (unsigned)by,
+                               (unsigned)bz, (unsigned)shared_bytes,
+                               (CUstream)stream, params, extra);
+  if (r != CUDA_SUCCESS)
+    run_failed(r, "a kernel launch");
+}
+
+/*===----------------------------------------------------------------------===*
+ * Model instances
+ *===----------------------------------------------------------------------===*/
+
+typedef struct {
+  const void *host;
+  int64_t offset;
+  int64_t bytes;
+} cuda_constant;
+
+struct gcomp_rt_cuda {
+  CUdevice device;
+  CUcontext context;
+  CUstream stream;
+  /* The workspace (intermediate buffers, then the weights), then one
+   * staging buffer per input and output for runs on host memory. */
+  CUdeviceptr memory;
+  CUdeviceptr workspace;
+  size_t num_tensors;
+  CUdeviceptr *staging;
+  size_t *staging_bytes;
+  void **args;
+};
+
+#define STAGING_ALIGNMENT 256
+
+static size_t align_up(size_t v) {
+  return (v + STAGING_ALIGNMENT - 1) / STAGING_ALIGNMENT * STAGING_ALIGNMENT;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int cuda_fail(char *err, size_t cap, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(err, cap, fmt, args);
+  va_end(args);
+  return 0;
+}
+
+GCOMP_HIDDEN void gcomp_rt_cuda_destroy(gcomp_rt_cuda *c) {
+  if (!c)
+    return;
+  if (c->context)
+    cu.CtxSetCurrent(c->context);
+  if (c->stream)
+    cu.StreamDestroy(c->stream);
+  if (c->memory)
+    cu.MemFree(c->memory);
+  if (c->context)
+    cu.DevicePrimaryCtxRelease(c->device);
+  free(c->staging);
+  free(c->staging_bytes);
+  free(c->args);
+  free(c);
+}
+
+GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
+                                      const void *constants,
+                                      int64_t workspace_bytes,
+                                      const size_t *tensor_bytes,
+                                      size_t num_tensors,
+                                      gcomp_rt_cuda **out, char *err,
+                                      size_t cap) {
+  *out = NULL;
+  if (table[0] != GCOMP_CUDA_FORMAT_VERSION)
+    return cuda_fail(err, cap,
+                     "the model's CUDA tables are format %lld; this runtime "
+                     "reads format %d",
+                     (long long)table[0], GCOMP_CUDA_FORMAT_VERSION);
+  pthread_once(&g_driver_once, load_driver);
+  if (!cu.handle || g_init_result != CUDA_SUCCESS)
+    return cuda_fail(err, cap, "%s", g_driver_error);
+
+  int ordinal = 0, count = 0;
+  const char *env = getenv("GCOMP_CUDA_DEVICE");
+  if (env && *env)
+    ordinal = atoi(env);
+  if (cu.DeviceGetCount(&count) != CUDA_SUCCESS || count == 0)
+    return cuda_fail(err, cap, "no CUDA device: the driver sees no GPU");
+  if (ordinal < 0 || ordinal >= count)
+    return cuda_fail(err, cap,
+                     "GCOMP_CUDA_DEVICE=%s: there are %d CUDA devices "
+                     "(0..%d)",
+                     env, count, count - 1);
+
+  gcomp_rt_cuda *c = calloc(1, sizeof *c);
+  if (!c)
+    return cuda_fail(err, cap, "out of memory");
+  char what[256];
+  CUresult r = cu.DeviceGet(&c->device, ordinal);
+  int major = 0, minor = 0;
+  char name[128] = "?";
+  if (r == CUDA_SUCCESS) {
+    cu.DeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                          c->device);
+    cu.DeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                          c->device);
+    cu.DeviceGetName(name, sizeof name, c->device);
+  }
+  if (r == CUDA_SUCCESS && major * 10 + minor < table[2]) {
+    cuda_fail(err, cap,
+              "GPU %d (%s) is sm_%d%d; the model was compiled for sm_%lld "
+              "(gcomp --gpu-arch)",
+              ordinal, name, major, minor, (long long)table[2]);
+    free(c);
+    return 0;
+  }
+  if (r == CUDA_SUCCESS) {
+    r = cu.DevicePrimaryCtxRetain(&c->context, c->device);
+    if (r != CUDA_SUCCESS)
+      c->context = NULL;
+  }
+  if (r == CUDA_SUCCESS)
+    r = cu.CtxSetCurrent(c->context);
+  if (r != CUDA_SUCCESS) {
+    describe(r, what, sizeof what);
+    gcomp_rt_cuda_destroy(c);
+    return cuda_fail(err, cap, "cannot use GPU %d (%s): %s", ordinal, name,
+                     what);
+  }
+  if (!load_modules(err, cap)) {
+    gcomp_rt_cuda_destroy(c);
+    return 0;
+  }
+
+  /* One allocation: the workspace, then the staging buffers. */
+  c->num_tensors = num_tensors;
+  c->staging = calloc(num_tensors + 1, sizeof *c->staging);
+  c->staging_bytes = calloc(num_tensors + 1, sizeof *c->staging_bytes);
+  c->args = calloc(num_tensors + 1, sizeof *c->args);
+  if (!c->staging || !c->staging_bytes || !c->args) {
+    gcomp_rt_cuda_destroy(c);
+    return cuda_fail(err, cap, "out of memory");
+  }
+  size_t total = align_up((size_t)(workspace_bytes > 0 ? workspace_bytes : 0));
+  for (size_t i = 0; i < num_tensors; ++i) {
+    c->staging_bytes[i] = tensor_bytes[i];
+    total += align_up(tensor_bytes[i] ? tensor_bytes[i] : 1);
+  }
+  r = cu.MemAlloc(&c->memory, total ? total : STAGING_ALIGNMENT);
+  if (r != CUDA_SUCCESS) {
+    describe(r, what, sizeof what);
+    c->memory = 0;
+    gcomp_rt_cuda_destroy(c);
+    return cuda_fail(err, cap,
+                     "cannot allocate the model's %zu bytes on GPU %d (%s): "
+                     "%s",
+                     total, ordinal, name, what);
+  }
+  c->workspace = c->memory;
+  CUdeviceptr next =
+      c->memory + align_up((size_t)(workspace_bytes > 0 ? workspace_bytes : 0));
+  for (size_t i = 0; i < num_tensors; ++i) {
+    c->staging[i] = next;
+    next += align_up(tensor_bytes[i] ? tensor_bytes[i] : 1);
+  }
+
+  /* The weights, once. */
+  const cuda_constant *weights = constants;
+  for (int64_t i = 0; r == CUDA_SUCCESS && i < table[1]; ++i)
+    if (weights[i].bytes > 0)
+      r = cu.MemcpyHtoD(c->workspace + (CUdeviceptr)weights[i].offset,
+                        weights[i].host, (size_t)weights[i].bytes);
+  if (r == CUDA_SUCCESS)
+    r = cu.StreamCreate(&c->stream, CU_STREAM_NON_BLOCKING);
+  if (r != CUDA_SUCCESS) {
+    describe(r, what, sizeof what);
+    gcomp_rt_cuda_destroy(c);
+    return cuda_fail(err, cap, "cannot set up the model on GPU %d (%s): %s",
+                     ordinal, name, what);
+  }
+  *out = c;
+  return 1;
+}
+
+GCOMP_HIDDEN int gcomp_rt_cuda_run(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
+                                   void *const *data, size_t num_inputs,
+                                   int on_device, int32_t *entry_result,
+                                   char *err, size_t cap) {
+  char what[256];
+  CUresult r = cu.CtxSetCurrent(c->context);
+  if (r != CUDA_SUCCESS) {
+    describe(r, what, sizeof what);
+    return cuda_fail(err, cap, "cannot make the model's GPU current: %s",
+                     what);
+  }
+  cuda_run run = {c->stream, CUDA_SUCCESS, NULL};
+  t_run = &run;
+  for (size_t i = 0; i < c->num_tensors; ++i)
+    c->args[i] = on_device ? data[i] : (void *)(uintptr_t)c->staging[i];
+  for (size_t i = 0; !on_device && i < num_inputs && !run.error; ++i)
+    if (c->staging_bytes[i]) {
+      r = cu.MemcpyHtoDAsync(c->staging[i], data[i], c->staging_bytes[i],
+                             c->stream);
+      run_failed(r, "copying the inputs to the GPU");
+    }
+  *entry_result = 0;
+  if (!run.error)
+    *entry_result = entry(c->args, c->args + num_inputs,
+                          (void *)(uintptr_t)c->workspace);
+  for (size_t i = num_inputs; !on_device && i < c->num_tensors && !run.error;
+       ++i)
+    if (c->staging_bytes[i]) {
+      r = cu.MemcpyDtoHAsync(data[i], c->staging[i], c->staging_bytes[i],
+                             c->stream);
+      run_failed(r, "copying the outputs from the GPU");
+    }
+  r = cu.StreamSynchronize(c->stream);
+  run_failed(r, "the model's kernels");
+  t_run = NULL;
+  if (run.error != CUDA_SUCCESS) {
+    describe(run.error, what, sizeof what);
+    return cuda_fail(err, cap, "the GPU run failed in %s: %s",
+                     run.failed_kernel ? run.failed_kernel : "?", what);
+  }
+  return 1;
+}

@@ -1,0 +1,233 @@
+"""Runs a bundle made by make_bundle.py on a machine with an NVIDIA GPU:
+every case's model.so through gcomp's Python package (python/), its outputs
+compared with the expected ones; the zoo models also timed, with host
+buffers (gcomp_model_run: copies in and out included) and with device
+buffers (gcomp_model_run_device), and, where PyTorch with CUDA is present,
+against the same architecture in PyTorch on the same GPU (fp32, TF32 off).
+
+  run_bundle.py BUNDLE [--json OUT.json] [--runs 50] [--no-torch]
+
+Exit status 1 if a case fails. Without a GPU every case is reported as
+skipped (the libraries refuse to start without a CUDA driver).
+"""
+import argparse
+import ctypes
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
+sys.path.insert(0, os.path.join(HERE, "..", "zoo"))
+
+import gcomp  # noqa: E402
+from gcomp import _model  # noqa: E402
+
+
+def load_case(d):
+    with open(os.path.join(d, "meta.json")) as f:
+        meta = json.load(f)
+    data = np.load(os.path.join(d, "data.npz"))
+    sets = []
+    for k in range(meta["sets"]):
+        ins = [data[f"in{k}_{i}"] for i in range(len(data.files))
+               if f"in{k}_{i}" in data.files]
+        outs = [data[f"out{k}_{j}"] for j in range(len(data.files))
+                if f"out{k}_{j}" in data.files]
+        sets.append((ins, outs))
+    return meta, sets
+
+
+def check_op(model, meta, sets):
+    for ins, outs in sets:
+        got = list(model.run(*ins).values())
+        for g, e in zip(got, outs):
+            if g.shape != e.shape:
+                return f"shape {g.shape}, expected {e.shape}"
+            if e.dtype.kind in "fc":
+                ok = np.allclose(g, e, rtol=meta["rtol"], atol=meta["atol"],
+                                 equal_nan=True)
+            else:
+                ok = np.array_equal(g, e)
+            if not ok:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    err = np.max(np.abs(g.astype(np.float64) -
+                                        e.astype(np.float64)))
+                return f"max abs error {err:.3g}"
+    return None
+
+
+def check_zoo(model, sets):
+    (ins, outs), = sets
+    got = list(model.run(*ins).values())[0]
+    ref = outs[0]
+    err = float(np.max(np.abs(got.astype(np.float64) - ref)))
+    scale = float(np.max(np.abs(ref)))
+    agree = bool((got.reshape(-1, got.shape[-1]).argmax(-1) ==
+                  ref.reshape(-1, ref.shape[-1]).argmax(-1)).all())
+    result = {"max_abs_err": err, "max_abs_ref": scale,
+              "rel_to_max": err / scale if scale else err,
+              "argmax_agree": agree}
+    result["ok"] = result["rel_to_max"] <= 1e-3 and agree
+    return result
+
+
+def stats(times):
+    times = sorted(times)
+    return {"median_ms": round(1e3 * times[len(times) // 2], 4),
+            "p90_ms": round(1e3 * times[int(len(times) * 0.9)], 4)}
+
+
+def time_host(model, ins, runs):
+    for _ in range(5):
+        model.run(*ins)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        model.run(*ins)
+        times.append(time.perf_counter() - t)
+    return stats(times)
+
+
+def time_device(model, ins, runs):
+    """gcomp_model_run_device on torch CUDA tensors."""
+    import torch
+    dev_in = [torch.from_numpy(np.ascontiguousarray(a)).cuda() for a in ins]
+    dev_out = [torch.empty(tuple(o.shape), dtype=getattr(torch, str(np.dtype(o.dtype))),
+                           device="cuda") for o in model.outputs]
+    keep = []
+
+    def tensors(arrays):
+        ts = (_model._TensorC * len(arrays))()
+        for k, t in enumerate(arrays):
+            dims = (ctypes.c_int64 * max(1, t.dim()))(*t.shape)
+            keep.append(dims)
+            code = _model._CODES[np.dtype(str(t.dtype).replace("torch.", ""))]
+            ts[k] = _model._TensorC(t.data_ptr(), t.numel() * t.element_size(),
+                                    code, t.dim(), dims)
+        return ts
+    ins_c, outs_c = tensors(dev_in), tensors(dev_out)
+    fn = model._lib.gcomp_model_run_device
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                   ctypes.c_void_p, ctypes.c_size_t]
+    torch.cuda.synchronize()
+
+    def run():
+        status = fn(model._handle, ins_c, len(dev_in), outs_c, len(dev_out))
+        if status:
+            raise gcomp.GcompError(status, model._api["gcomp_model_last_error"](
+                model._handle).decode())
+    for _ in range(5):
+        run()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    host = model.run(*ins)
+    same = all(np.array_equal(dev_out[k].cpu().numpy(), v)
+               for k, v in enumerate(host.values()))
+    return dict(stats(times), same_as_host_run=same)
+
+
+def time_torch(name, meta, runs):
+    import torch
+    import zoo
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.manual_seed(0)
+    make, _ = zoo.torch_models()[name]
+    net = make().eval().cuda()
+    shape = meta["shape"]
+    x = (torch.randint(0, 1000, shape) if meta["input"] == "ids"
+         else torch.rand(shape)).cuda()
+    with torch.no_grad():
+        for _ in range(5):
+            net(x)
+        torch.cuda.synchronize()
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            net(x)
+            torch.cuda.synchronize()
+            times.append(time.perf_counter() - t)
+    return dict(stats(times), torch=torch.__version__)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("bundle")
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args()
+    results = {"ops": {}, "zoo": {}}
+    failed = 0
+    for kind in ("ops", "zoo"):
+        root = os.path.join(args.bundle, kind)
+        if not os.path.isdir(root):
+            continue
+        for name in sorted(os.listdir(root)):
+            d = os.path.join(root, name)
+            meta, sets = load_case(d)
+            try:
+                t0 = time.perf_counter()
+                model = gcomp.load(os.path.join(d, "model.so"))
+                create_s = time.perf_counter() - t0
+            except gcomp.GcompError as e:
+                if e.status == 8 and "no CUDA" in str(e):
+                    print(f"SKIP {kind}/{name}: {e}")
+                    results[kind][name] = {"ok": None, "skipped": str(e)}
+                    continue
+                results[kind][name] = {"ok": False, "error": str(e)}
+                failed += 1
+                print(f"FAIL {kind}/{name}: {e}")
+                continue
+            try:
+                if kind == "ops":
+                    err = check_op(model, meta, sets)
+                    result = {"ok": err is None}
+                    if err:
+                        result["error"] = err
+                else:
+                    result = check_zoo(model, sets)
+                    result["create_s"] = round(create_s, 3)
+                    ins = sets[0][0]
+                    result["gcomp_host_buffers"] = time_host(model, ins, args.runs)
+                    try:
+                        result["gcomp_device_buffers"] = time_device(model, ins, args.runs)
+                    except Exception as e:  # torch missing or no CUDA torch
+                        result["gcomp_device_buffers"] = {"error": repr(e)[:300]}
+                    if not args.no_torch:
+                        try:
+                            result["torch"] = time_torch(name, meta, args.runs)
+                        except Exception as e:
+                            result["torch"] = {"error": repr(e)[:300]}
+            except gcomp.GcompError as e:
+                result = {"ok": False, "error": str(e)}
+            model.close()
+            results[kind][name] = result
+            if not result["ok"]:
+                failed += 1
+                print(f"FAIL {kind}/{name}: {result.get('error', result)}")
+            elif kind == "zoo":
+                print(f"PASS zoo/{name}: {json.dumps(result)}")
+    for kind in ("ops", "zoo"):
+        values = list(results[kind].values())
+        print(f"{kind}: {sum(1 for v in values if v['ok'])} passed, "
+              f"{sum(1 for v in values if v['ok'] is False)} failed, "
+              f"{sum(1 for v in values if v['ok'] is None)} skipped")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1, sort_keys=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
