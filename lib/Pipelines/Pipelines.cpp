@@ -35,6 +35,7 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
           req("gcomp-gpu-constants{entry=" + o.entryName + "}"),
           // No canonicalization in between: it would unwrap loops of one
           // iteration into loads and stores on the host.
+          req("gcomp-linalg-to-gpu-loops", true),
           req("convert-linalg-to-parallel-loops", true),
           req("gcomp-map-to-gpu", true),
           req("gpu-kernel-outlining"),

@@ -5,7 +5,7 @@ buffers (gcomp_model_run: copies in and out included) and with device
 buffers (gcomp_model_run_device), and, where PyTorch with CUDA is present,
 against the same architecture in PyTorch on the same GPU (fp32, TF32 off).
 
-  run_bundle.py BUNDLE [--json OUT.json] [--runs 50] [--no-torch]
+  run_bundle.py BUNDLE [--json OUT.json] [--runs 50] [--no-torch] [-k NAME]
 
 Exit status 1 if a case fails. Without a GPU every case is reported as
 skipped (the libraries refuse to start without a CUDA driver).
@@ -28,16 +28,25 @@ import gcomp  # noqa: E402
 from gcomp import _model  # noqa: E402
 
 
+def bfloat16(a):
+    """numpy saves ml_dtypes.bfloat16 arrays as raw 2-byte records."""
+    if a.dtype.kind == "V" and a.dtype.itemsize == 2:
+        import ml_dtypes
+        return a.view(ml_dtypes.bfloat16)
+    return a
+
+
 def load_case(d):
     with open(os.path.join(d, "meta.json")) as f:
         meta = json.load(f)
-    data = np.load(os.path.join(d, "data.npz"))
+    raw = np.load(os.path.join(d, "data.npz"))
+    data = {k: bfloat16(raw[k]) for k in raw.files}
     sets = []
     for k in range(meta["sets"]):
-        ins = [data[f"in{k}_{i}"] for i in range(len(data.files))
-               if f"in{k}_{i}" in data.files]
-        outs = [data[f"out{k}_{j}"] for j in range(len(data.files))
-                if f"out{k}_{j}" in data.files]
+        ins = [data[f"in{k}_{i}"] for i in range(len(data))
+               if f"in{k}_{i}" in data]
+        outs = [data[f"out{k}_{j}"] for j in range(len(data))
+                if f"out{k}_{j}" in data]
         sets.append((ins, outs))
     return meta, sets
 
@@ -46,6 +55,8 @@ def check_op(model, meta, sets):
     for ins, outs in sets:
         got = list(model.run(*ins).values())
         for g, e in zip(got, outs):
+            if g.dtype.name == "bfloat16":  # expected outputs are float32
+                g = g.astype(np.float32)
             if g.shape != e.shape:
                 return f"shape {g.shape}, expected {e.shape}"
             if e.dtype.kind in "fc":
@@ -142,6 +153,8 @@ def time_torch(name, meta, runs):
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
+    # The transformers make their position ids inside forward().
+    torch.set_default_device("cuda")
     make, _ = zoo.torch_models()[name]
     net = make().eval().cuda()
     shape = meta["shape"]
@@ -166,6 +179,8 @@ def main():
     parser.add_argument("--json", default=None)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("-k", dest="filter", default="",
+                        help="only the cases whose name contains this")
     args = parser.parse_args()
     results = {"ops": {}, "zoo": {}}
     failed = 0
@@ -174,6 +189,8 @@ def main():
         if not os.path.isdir(root):
             continue
         for name in sorted(os.listdir(root)):
+            if args.filter not in name:
+                continue
             d = os.path.join(root, name)
             meta, sets = load_case(d)
             try:
