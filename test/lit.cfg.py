@@ -30,6 +30,24 @@ import subprocess
 if subprocess.run([config.python_executable, "-c", "import torch, torchvision"],
                   capture_output=True).returncode == 0:
     config.available_features.add("torch")
+# The CUDA target: ptxas checks the PTX (CUDA toolkit, no GPU needed); a GPU
+# with its driver runs the libraries (test/gpu). Without them those tests
+# are reported UNSUPPORTED.
+import shutil
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas")
+    else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.environment["PTXAS"] = ptxas
+    config.substitutions.append(("%ptxas", ptxas))
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+    if subprocess.run(["nvidia-smi", "-L"], capture_output=True).returncode == 0:
+        config.available_features.add("cuda-gpu")
+except OSError:
+    pass
 llvm_config.use_default_substitutions()
 # Ahead of lit's own %python: the tests need the venv with onnxruntime.
 config.substitutions.insert(0, ("%python", config.python_executable))

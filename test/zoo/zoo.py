@@ -11,6 +11,10 @@ d=768, seq 128 prefill with its LM head), tiny-transformer (2 layers, for
 CI). Pass criterion (issue 3): max abs error <= 1e-3 * max |reference| and
 the same argmax per row. Exit 1 if any model fails.
 
+--cuda-ptx sm_80,sm_90 compiles each model with --target=cuda for each GPU
+architecture instead and has ptxas (--ptxas, default from PATH) check the
+PTX; no GPU is needed (test/gpu runs the libraries on one).
+
 --dynamic exports each model with symbolic dims (batch for the CNNs, batch
 and sequence for the transformers), compiles it once with gcomp
 --specialize for the sizes in DYNAMIC_SIZES, and checks every combination
@@ -230,6 +234,37 @@ def run_model(name, out_dir, gcomp_flags=(), dynamic=False):
     return result
 
 
+def cuda_ptx(name, out_dir, archs, ptxas):
+    """Compiles the model with --target=cuda for each architecture and has
+    ptxas assemble the PTX (no GPU needed)."""
+    t0 = time.time()
+    path, _ = export(name, out_dir)
+    result = {"model": name, "export_s": round(time.time() - t0, 1),
+              "archs": {}, "ok": True}
+    for arch in archs:
+        ptx = os.path.join(out_dir, f"{name}.{arch}.ptx")
+        t1 = time.time()
+        r = subprocess.run([os.path.join(BIN, "gcomp"), path, "--target=cuda",
+                            f"--gpu-arch={arch}", "--emit=ptx", "-o", ptx],
+                           capture_output=True, text=True)
+        check = {"compile_s": round(time.time() - t1, 1)}
+        if r.returncode != 0:
+            check.update(ok=False, error=(r.stderr.strip().splitlines() or ["?"])[-1])
+        else:
+            with open(ptx) as f:
+                text = f.read()
+            check["kernels"] = text.count(".entry ")
+            check["ptx_bytes"] = len(text)
+            a = subprocess.run([ptxas, f"-arch={arch}", ptx, "-o", ptx + ".cubin"],
+                               capture_output=True, text=True)
+            check["ok"] = a.returncode == 0
+            if a.returncode != 0:
+                check["error"] = "ptxas: " + (a.stderr.strip().splitlines() or ["?"])[0]
+        result["archs"][arch] = check
+        result["ok"] &= check["ok"]
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="resnet18,tiny-transformer")
@@ -239,10 +274,28 @@ def main():
                         help="symbolic dims, compiled with --specialize")
     parser.add_argument("--gcomp-flags", default="",
                         help="extra gcomp flags, space-separated (e.g. -O0)")
+    parser.add_argument("--cuda-ptx", default="",
+                        help="instead of running: compile with --target=cuda "
+                        "for these GPU architectures (sm_80,sm_90) and "
+                        "check the PTX with ptxas")
+    parser.add_argument("--ptxas", default=os.environ.get("PTXAS", "ptxas"))
     args = parser.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="gcomp-zoo-")
     os.makedirs(out, exist_ok=True)
     results = []
+    if args.cuda_ptx:
+        for name in args.models.split(","):
+            res = cuda_ptx(name, out, args.cuda_ptx.split(","), args.ptxas)
+            results.append(res)
+            for arch, check in res["archs"].items():
+                detail = (f"{check['kernels']} kernels, {check['ptx_bytes']} "
+                          f"bytes of PTX" if check["ok"] and "kernels" in check
+                          else check.get("error", ""))
+                print(f"{'PASS' if check['ok'] else 'FAIL'} {name} {arch}: "
+                      f"{detail} (compile {check['compile_s']} s)", flush=True)
+        if args.json:
+            print(json.dumps(results))
+        return 0 if all(r["ok"] for r in results) else 1
     for name in args.models.split(","):
         res = run_model(name, out, args.gcomp_flags.split(), args.dynamic)
         results.append(res)

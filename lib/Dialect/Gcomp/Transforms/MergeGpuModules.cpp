@@ -28,7 +28,8 @@ struct MergeGpuModulesPass
     for (gpu::GPUModuleOp source : llvm::drop_begin(modules)) {
       // Only modules of kernels alone (what outlining makes) are merged.
       if (!llvm::all_of(source.getBody()->getOperations(), [](Operation &op) {
-            return isa<gpu::GPUFuncOp>(op);
+            auto fn = dyn_cast<gpu::GPUFuncOp>(op);
+            return fn && fn.isKernel();
           }))
         continue;
       for (auto fn :

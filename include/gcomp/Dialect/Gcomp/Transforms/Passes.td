@@ -547,6 +547,9 @@ def GcompGpuConstants : Pass<"gcomp-gpu-constants", "mlir::ModuleOp"> {
     Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
            "Name of the entry function">,
   ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
 }
 
 def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncOp"> {
