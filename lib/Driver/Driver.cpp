@@ -580,6 +580,7 @@ int Compiler::run() {
     }
     pipelineOptions.gpuArch = options.gpuArch;
     pipelineOptions.cudaPath = options.cudaPath;
+    pipelineOptions.gpuWarpReductions = options.gpuWarpReductions;
     if (options.cudaPath.empty() &&
         sys::fs::exists("/usr/local/cuda/nvvm/libdevice"))
       pipelineOptions.cudaPath = "/usr/local/cuda";

@@ -35,7 +35,9 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
           req("gcomp-gpu-constants{entry=" + o.entryName + "}"),
           // No canonicalization in between: it would unwrap loops of one
           // iteration into loads and stores on the host.
-          req("gcomp-linalg-to-gpu-loops", true),
+          req(std::string("gcomp-linalg-to-gpu-loops{warp-reductions=") +
+                  (o.gpuWarpReductions ? "1" : "0") + "}",
+              true),
           req("convert-linalg-to-parallel-loops", true),
           req("gcomp-map-to-gpu", true),
           req("gpu-kernel-outlining"),

@@ -163,13 +163,31 @@ typedef struct gcomp_rt_cuda_module {
 } gcomp_rt_cuda_module;
 
 static gcomp_rt_cuda_module *g_modules;
+/* The devices whose primary context the runtime keeps (see create). The
+ * modules are loaded into the first device's context that creates an
+ * instance. */
+#define GCOMP_RT_CUDA_MAX_DEVICES 64
+static int g_device_kept[GCOMP_RT_CUDA_MAX_DEVICES];
 static pthread_mutex_t g_modules_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Loads (JIT-compiles) every registered module not loaded yet; the current
- * context must be set. */
-static int load_modules(char *err, size_t cap) {
+/* The device whose context holds the loaded modules; -1 before any. */
+static int g_modules_device = -1;
+
+/* Loads (JIT-compiles) every registered module not loaded yet into the
+ * current context, that of device `ordinal`. */
+static int load_modules(int ordinal, char *err, size_t cap) {
   int ok = 1;
   pthread_mutex_lock(&g_modules_lock);
+  if (g_modules_device >= 0 && g_modules_device != ordinal) {
+    pthread_mutex_unlock(&g_modules_lock);
+    snprintf(err, cap,
+             "this model already runs on GPU %d in this process; its "
+             "instances share that GPU (one GPU per model library and "
+             "process for now)",
+             g_modules_device);
+    return 0;
+  }
+  g_modules_device = ordinal;
   for (gcomp_rt_cuda_module *m = g_modules; m && ok; m = m->next) {
     if (m->module)
       continue;
@@ -395,6 +413,19 @@ GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
     if (r != CUDA_SUCCESS)
       c->context = NULL;
   }
+  /* The runtime keeps one more reference for the rest of the process, as
+   * CUDA's runtime API does: otherwise destroying the last instance would
+   * destroy the context, with the modules loaded in it, and the next
+   * instance would pay for a new context and compile the PTX again. */
+  if (r == CUDA_SUCCESS && ordinal < GCOMP_RT_CUDA_MAX_DEVICES) {
+    pthread_mutex_lock(&g_modules_lock);
+    if (!g_device_kept[ordinal]) {
+      CUcontext kept;
+      if (cu.DevicePrimaryCtxRetain(&kept, c->device) == CUDA_SUCCESS)
+        g_device_kept[ordinal] = 1;
+    }
+    pthread_mutex_unlock(&g_modules_lock);
+  }
   if (r == CUDA_SUCCESS)
     r = cu.CtxSetCurrent(c->context);
   if (r != CUDA_SUCCESS) {
@@ -403,7 +434,7 @@ GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
     return cuda_fail(err, cap, "cannot use GPU %d (%s): %s", ordinal, name,
                      what);
   }
-  if (!load_modules(err, cap)) {
+  if (!load_modules(ordinal, err, cap)) {
     gcomp_rt_cuda_destroy(c);
     return 0;
   }

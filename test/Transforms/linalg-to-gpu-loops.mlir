@@ -1,4 +1,8 @@
-// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops))' | FileCheck %s
+// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{warp-reductions=1}))' | FileCheck %s
+// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops))' | FileCheck %s --check-prefix=NOWARP
+
+// Without warp-reductions, the long reductions get a thread per output too.
+// NOWARP-NOT: gpu.shuffle
 
 // A matrix product: one parallel iteration per element of C, which is
 // loaded once, carried through the k loop as a value and stored once.
@@ -79,4 +83,83 @@ func.func @sum_all(%x: memref<3x5xf32>, %y: memref<f32>) {
 func.func @tensors(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   %0 = linalg.add ins(%x, %y : tensor<4xf32>, tensor<4xf32>) outs(%x : tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Few outputs (4) and long reductions (128 terms): a warp per output. Lane
+// l folds terms l, l + 32, ... from 0, the lanes' sums meet through five
+// xor shuffles, and lane 0 adds the total to the output.
+// CHECK-LABEL: func.func @row_sums
+// CHECK-SAME: (%[[X:.*]]: memref<4x128xf32>, %[[Y:.*]]: memref<4xf32>)
+// CHECK: scf.parallel (%[[I:.*]], %[[LANE:.*]]) = (%{{.*}}, %{{.*}}) to (%c4, %c32) step
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[SUM:.*]] = scf.for %[[R:[a-zA-Z0-9_]+]] = %[[LANE]] to %c128 step %c32{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK-NEXT: %[[V:.*]] = memref.load %[[X]][%[[I]], %[[R]]]
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[V]], %[[ACC]] : f32
+// CHECK-NEXT: scf.yield %[[S]] : f32
+// CHECK: %{{.*}}, %{{.*}} = gpu.shuffle  xor %[[SUM]], %c16_i32, %c32_i32 : f32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c8_i32, %c32_i32{{.*}} : f32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c4_i32, %c32_i32{{.*}} : f32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32{{.*}} : f32
+// CHECK: %[[LAST:[a-zA-Z0-9_]+]], %{{.*}} = gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32{{.*}} : f32
+// CHECK: %[[TOTAL:.*]] = arith.addf %[[LAST]], %{{.*}} : f32
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %{{.*}} : index
+// CHECK: scf.if %[[FIRST]] {
+// CHECK: %[[OLD:.*]] = memref.load %[[Y]][%[[I]]]
+// CHECK: %[[NEW:.*]] = arith.addf %[[TOTAL]], %[[OLD]] : f32
+// CHECK: memref.store %[[NEW]], %[[Y]][%[[I]]]
+func.func @row_sums(%x: memref<4x128xf32>, %y: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x128xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %in, %out : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// A maximum starts each lane from -inf; the reduction dims (8 x 16) are
+// split from the lane's term index, the innermost fastest.
+// CHECK-LABEL: func.func @max_pool_all
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: scf.for %[[R:[a-zA-Z0-9_]+]] = %{{.*}} to %c128 step %c32{{.*}} iter_args(%{{.*}} = %[[NEGINF]])
+// CHECK: %[[W:.*]] = arith.remui %[[R]], %c16{{.*}} : index
+// CHECK: %[[H:.*]] = arith.divui %[[R]], %c16{{.*}} : index
+// CHECK: memref.load %{{.*}}[%{{.*}}, %[[H]], %[[W]]]
+// CHECK: arith.maximumf
+// CHECK: gpu.shuffle  xor
+// CHECK: arith.maximumf
+func.func @max_pool_all(%x: memref<3x8x16xf32>, %y: memref<3xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(c, h, w) -> (c, h, w)>, affine_map<(c, h, w) -> (c)>],
+                  iterator_types = ["parallel", "reduction", "reduction"]}
+      ins(%x : memref<3x8x16xf32>) outs(%y : memref<3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.maximumf %in, %out : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// A product has no warp lowering (mulf is not among the combiners): one
+// thread per output, as for short reductions.
+// CHECK-LABEL: func.func @row_products
+// CHECK-NOT: gpu.shuffle
+// CHECK: scf.parallel (%{{.*}}) =
+// CHECK: scf.for
+// CHECK-NOT: gpu.shuffle
+func.func @row_products(%x: memref<4x128xf32>, %y: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x128xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.mulf %in, %out : f32
+    linalg.yield %0 : f32
+  }
+  return
 }

@@ -46,6 +46,8 @@ struct DriverOptions {
   std::string gpuArch = "sm_80";
   /// CUDA: the toolkit that provides libdevice (gcomp --cuda-path).
   std::string cudaPath;
+  /// CUDA: experimental warp reductions (gcomp --gpu-warp-reductions).
+  bool gpuWarpReductions = false;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Named symbolic dims pinned to one value (gcomp --dim NAME=N).

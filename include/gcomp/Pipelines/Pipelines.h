@@ -36,6 +36,9 @@ struct PipelineOptions {
   /// CUDA: the toolkit whose libdevice provides the math functions ("" lets
   /// MLIR look in its default place).
   std::string cudaPath;
+  /// CUDA: a warp per output for ops with few outputs and long reductions
+  /// (gcomp-linalg-to-gpu-loops warp-reductions; not yet run on a GPU).
+  bool gpuWarpReductions = false;
   /// Name of the graph function produced by the importer.
   std::string entryName = "main";
   /// CPU features (comma-separated, no +/-) the runtime must check before

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -167,13 +168,177 @@ LogicalResult lower(linalg::LinalgOp op) {
   return success();
 }
 
+/// Warp reductions: an op with few outputs and long reductions (the last
+/// convolutions of a ResNet, a classifier, a global pooling, the squeeze of
+/// a squeeze-excitation block) would leave most of the GPU idle with one
+/// thread per output. Then 32 threads, one warp, share each output: lane l
+/// folds the reduction terms l, l + 32, ... into a partial result, the
+/// lanes combine their partials with shuffles, and lane 0 combines the sum
+/// with the output's old value and stores it. This reassociates the
+/// reduction, as every parallel reduction does.
+constexpr int64_t kWarpSize = 32;
+/// At most this many outputs: more fill the GPU with a thread each.
+constexpr int64_t kWarpReductionMaxOutputs = 65536;
+/// At least this many terms per output: fewer are not worth a warp.
+constexpr int64_t kWarpReductionMinTerms = 64;
+
+/// The combiner `acc (op) term` of a reduction body whose only use of the
+/// accumulator `acc` is that one operation, which the body yields; with the
+/// value it starts a partial result from. Null if the body is not one.
+std::pair<Operation *, TypedAttr> findCombiner(Block *body,
+                                               BlockArgument acc) {
+  Operation *yield = body->getTerminator();
+  if (yield->getNumOperands() != 1 || !acc.hasOneUse())
+    return {};
+  Operation *combiner = yield->getOperand(0).getDefiningOp();
+  if (!combiner || *acc.getUsers().begin() != combiner ||
+      combiner->getNumOperands() != 2 || combiner->getBlock() != body)
+    return {};
+  auto type = dyn_cast<FloatType>(acc.getType());
+  if (!type)
+    return {};
+  const llvm::fltSemantics &sem = type.getFloatSemantics();
+  auto value = [&](APFloat v) -> TypedAttr { return FloatAttr::get(type, v); };
+  if (isa<arith::AddFOp>(combiner))
+    return {combiner, value(APFloat::getZero(sem))};
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp>(combiner))
+    return {combiner, value(APFloat::getInf(sem, /*Negative=*/true))};
+  if (isa<arith::MinimumFOp, arith::MinNumFOp>(combiner))
+    return {combiner, value(APFloat::getInf(sem, /*Negative=*/false))};
+  return {};
+}
+
+LogicalResult lowerToWarps(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return failure();
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t outputs = 1, terms = 1;
+  SmallVector<int64_t> parallel, reduction;
+  for (auto [d, size] : llvm::enumerate(sizes)) {
+    if (ShapedType::isDynamic(size))
+      return failure();
+    bool isParallel = iterators[d] == utils::IteratorType::parallel;
+    (isParallel ? outputs : terms) *= size;
+    (isParallel ? parallel : reduction).push_back(d);
+  }
+  if (outputs > kWarpReductionMaxOutputs || terms < kWarpReductionMinTerms)
+    return failure();
+  Block *body = op.getBlock();
+  OpOperand &init = *op.getDpsInitsMutable().begin();
+  BlockArgument accArg = body->getArgument(init.getOperandNumber());
+  auto [combinerOp, identity] = findCombiner(body, accArg);
+  Operation *combiner = combinerOp;
+  if (!combiner)
+    return failure();
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  // The parallel dims, then the lane, innermost: a warp's 32 consecutive
+  // threads share one output.
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t d : parallel) {
+    lbs.push_back(index(0));
+    ubs.push_back(index(sizes[d]));
+    steps.push_back(index(1));
+  }
+  lbs.push_back(index(0));
+  ubs.push_back(index(kWarpSize));
+  steps.push_back(index(1));
+  auto loop = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  int64_t numLoops = sizes.size();
+  SmallVector<Value> ivs(numLoops);
+  for (auto [k, d] : llvm::enumerate(parallel))
+    ivs[d] = loop.getInductionVars()[k];
+  Value lane = loop.getInductionVars().back();
+
+  // The lane's partial result over terms lane, lane + 32, ...
+  Value start = arith::ConstantOp::create(b, loc, identity);
+  auto fold = scf::ForOp::create(b, loc, lane, index(terms), index(kWarpSize),
+                                 ValueRange{start});
+  b.setInsertionPointToStart(fold.getBody());
+  Value rest = fold.getInductionVar();
+  for (int64_t k = static_cast<int64_t>(reduction.size()) - 1; k >= 0; --k) {
+    int64_t d = reduction[k];
+    if (k == 0) {
+      ivs[d] = rest;
+      break;
+    }
+    ivs[d] = arith::RemUIOp::create(b, loc, rest, index(sizes[d]));
+    rest = arith::DivUIOp::create(b, loc, rest, index(sizes[d]));
+  }
+  IRMapping mapping;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    BlockArgument arg = body->getArgument(input->getOperandNumber());
+    if (!isa<MemRefType>(input->get().getType())) {
+      mapping.map(arg, input->get());
+      continue;
+    }
+    mapping.map(arg, memref::LoadOp::create(
+                         b, loc, input->get(),
+                         applyMap(b, loc, op.getMatchingIndexingMap(input),
+                                  ivs)));
+  }
+  mapping.map(accArg, fold.getRegionIterArgs().front());
+  for (Operation &inner : body->without_terminator()) {
+    if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(idx.getResult(), ivs[idx.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  scf::YieldOp::create(
+      b, loc, mapping.lookup(body->getTerminator()->getOperand(0)));
+  b.setInsertionPointAfter(fold);
+
+  // The warp's partials, combined by a butterfly of shuffles.
+  Value termValue = combiner->getOperand(0) == accArg
+                        ? combiner->getOperand(1)
+                        : combiner->getOperand(0);
+  auto combine = [&](Value accumulated, Value term) {
+    IRMapping m;
+    m.map(accArg, accumulated);
+    m.map(termValue, term);
+    return b.clone(*combiner, m)->getResult(0);
+  };
+  Value partial = fold.getResult(0);
+  for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(b, loc, partial, offset,
+                                          static_cast<int32_t>(kWarpSize),
+                                          gpu::ShuffleMode::XOR);
+    partial = combine(partial, shuffle.getShuffleResult());
+  }
+
+  // Lane 0 folds the warp's result into the output.
+  Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                                      index(0));
+  auto store = scf::IfOp::create(b, loc, first, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(store.thenBlock());
+  SmallVector<Value> outIvs = ivs;
+  for (Value &iv : outIvs)
+    if (!iv || llvm::is_contained(reduction, &iv - outIvs.data()))
+      iv = index(0);
+  SmallVector<Value> indices =
+      applyMap(b, loc, op.getMatchingIndexingMap(&init), outIvs);
+  Value old = memref::LoadOp::create(b, loc, init.get(), indices);
+  memref::StoreOp::create(b, loc, combine(old, partial), init.get(), indices);
+  op->erase();
+  return success();
+}
+
 struct LinalgToGpuLoopsPass
     : gcomp::impl::GcompLinalgToGpuLoopsBase<LinalgToGpuLoopsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     for (linalg::LinalgOp op : ops)
-      (void)lower(op); // what is left goes to the upstream lowering
+      if (op.hasPureBufferSemantics() && outputsAreParallel(op) &&
+          (!warpReductions || failed(lowerToWarps(op))))
+        (void)lower(op); // what is left goes to the upstream lowering
   }
 };
 

@@ -566,9 +566,25 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     accesses per multiply-add rather than two loads, which the GPU's caches
     serve. Ops whose outputs depend on a reduction dimension are left for
     the upstream lowering.
+
+    An op with one output, at most 65536 output elements and at least 64
+    reduction terms per element whose body folds the terms with `addf`,
+    `maximumf`, `maxnumf`, `minimumf` or `minnumf` (a convolution near the
+    end of a CNN, a classifier, a global pooling) gets a warp per output
+    element instead: an extra innermost parallel dimension of 32 lanes,
+    each folding every 32nd term from the combiner's identity, the lanes'
+    partial results combined with `gpu.shuffle xor`, and lane 0 folding the
+    result into the output. gcomp-map-to-gpu puts the 32 lanes of an
+    element in one warp. Off by default (`warp-reductions`): its PTX passes
+    ptxas, but it has not yet run on a GPU.
   }];
+  let options = [
+    Option<"warpReductions", "warp-reductions", "bool", /*default=*/"false",
+           "Give ops with few outputs and long reductions a warp per output">,
+  ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect",
-                           "mlir::memref::MemRefDialect"];
+                           "mlir::memref::MemRefDialect",
+                           "mlir::gpu::GPUDialect"];
 }
 
 def GcompMapToGpu : Pass<"gcomp-map-to-gpu", "mlir::func::FuncOp"> {
