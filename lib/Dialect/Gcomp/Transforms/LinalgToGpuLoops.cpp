@@ -48,6 +48,39 @@ SmallVector<Value> applyMap(OpBuilder &b, Location loc, AffineMap map,
   return indices;
 }
 
+/// Emits `op`'s body at the builder for the iteration `ivs`: the inputs
+/// loaded (scalar operands used as they are), the outputs' block arguments
+/// bound to `outputs`, linalg.index to the induction variables. Returns the
+/// values the body yields.
+SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                            ArrayRef<Value> ivs, ValueRange outputs) {
+  Block *body = op.getBlock();
+  IRMapping mapping;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    BlockArgument arg = body->getArgument(input->getOperandNumber());
+    if (!isa<MemRefType>(input->get().getType())) {
+      mapping.map(arg, input->get());
+      continue;
+    }
+    SmallVector<Value> indices =
+        applyMap(b, loc, op.getMatchingIndexingMap(input), ivs);
+    mapping.map(arg, memref::LoadOp::create(b, loc, input->get(), indices));
+  }
+  for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable()))
+    mapping.map(body->getArgument(init.getOperandNumber()), outputs[k]);
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  SmallVector<Value> results;
+  for (Value yielded : body->getTerminator()->getOperands())
+    results.push_back(mapping.lookupOrDefault(yielded));
+  return results;
+}
+
 /// Whether every output is indexed by parallel dimensions only (else the
 /// output changes along a reduction, and cannot live in a register).
 bool outputsAreParallel(linalg::LinalgOp op) {
@@ -130,30 +163,7 @@ LogicalResult lower(linalg::LinalgOp op) {
                         loop.getRegionIterArgs().end());
   }
 
-  Block *body = op.getBlock();
-  IRMapping mapping;
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    BlockArgument arg = body->getArgument(input->getOperandNumber());
-    if (!isa<MemRefType>(input->get().getType())) {
-      mapping.map(arg, input->get());
-      continue;
-    }
-    SmallVector<Value> indices =
-        applyMap(b, loc, op.getMatchingIndexingMap(input), ivs);
-    mapping.map(arg, memref::LoadOp::create(b, loc, input->get(), indices));
-  }
-  for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable()))
-    mapping.map(body->getArgument(init.getOperandNumber()), accumulators[k]);
-  for (Operation &inner : body->without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
-      mapping.map(index.getResult(), ivs[index.getDim()]);
-      continue;
-    }
-    b.clone(inner, mapping);
-  }
-  SmallVector<Value> results;
-  for (Value yielded : body->getTerminator()->getOperands())
-    results.push_back(mapping.lookupOrDefault(yielded));
+  SmallVector<Value> results = emitBody(b, loc, op, ivs, accumulators);
 
   // Close the reduction loops, innermost first.
   if (!fors.empty()) {
@@ -269,28 +279,8 @@ LogicalResult lowerToWarps(linalg::LinalgOp op) {
     ivs[d] = arith::RemUIOp::create(b, loc, rest, index(sizes[d]));
     rest = arith::DivUIOp::create(b, loc, rest, index(sizes[d]));
   }
-  IRMapping mapping;
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    BlockArgument arg = body->getArgument(input->getOperandNumber());
-    if (!isa<MemRefType>(input->get().getType())) {
-      mapping.map(arg, input->get());
-      continue;
-    }
-    mapping.map(arg, memref::LoadOp::create(
-                         b, loc, input->get(),
-                         applyMap(b, loc, op.getMatchingIndexingMap(input),
-                                  ivs)));
-  }
-  mapping.map(accArg, fold.getRegionIterArgs().front());
-  for (Operation &inner : body->without_terminator()) {
-    if (auto idx = dyn_cast<linalg::IndexOp>(inner)) {
-      mapping.map(idx.getResult(), ivs[idx.getDim()]);
-      continue;
-    }
-    b.clone(inner, mapping);
-  }
   scf::YieldOp::create(
-      b, loc, mapping.lookup(body->getTerminator()->getOperand(0)));
+      b, loc, emitBody(b, loc, op, ivs, fold.getRegionIterArgs()));
   b.setInsertionPointAfter(fold);
 
   // The warp's partials, combined by a butterfly of shuffles.
