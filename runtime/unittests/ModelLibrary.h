@@ -35,6 +35,8 @@ struct ModelLibrary {
   X(gcomp_model_signature_json)                                                \
   X(gcomp_model_run)                                                           \
   X(gcomp_model_run_alloc)                                                     \
+  X(gcomp_model_run_device)                                                    \
+  X(gcomp_model_target)                                                        \
   X(gcomp_model_last_error)                                                    \
   X(gcomp_model_profile_num_kernels)                                           \
   X(gcomp_model_profile_kernel)                                                \

@@ -25,6 +25,8 @@
 #define FAKE_PROFILE_NO_NAMES 8
 #define FAKE_SPECIALIZED 9
 #define FAKE_BAD_VARIANTS 10
+#define FAKE_CUDA 11
+#define FAKE_CUDA_BAD_PTX 12
 
 #ifndef FAKE_VARIANT
 #error "define FAKE_VARIANT"
@@ -158,6 +160,58 @@ int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
 int32_t (*const __gcomp_variant_entries[])(void *const *, void *const *,
                                            void *) = {__gcomp_entry,
                                                       __gcomp_entry};
+#elif FAKE_VARIANT == FAKE_CUDA || FAKE_VARIANT == FAKE_CUDA_BAD_PTX
+/* What gcomp --target=cuda emits, by hand: a: float32[4] -> y = a + w, w
+ * a weight of 4 floats that the runtime copies to offset 64 of the device
+ * workspace; one kernel, "add", launched through the runtime's mgpu*
+ * functions (run by fake_cuda_driver.c). */
+const int64_t __gcomp_signature[] = {GCOMP_MODEL_ABI_VERSION, 1, 1,
+                                     GCOMP_DTYPE_FLOAT32, 1, 4,
+                                     GCOMP_DTYPE_FLOAT32, 1, 4};
+const char __gcomp_names[] = "a\0y";
+const char __gcomp_cpu_features[] = "";
+const int64_t __gcomp_workspace_bytes[1] = {128};
+static const float kWeights[4] = {10, 20, 30, 40};
+const int64_t __gcomp_cuda[3] = {GCOMP_CUDA_FORMAT_VERSION, 1, 80};
+const struct {
+  const void *host;
+  int64_t offset, bytes;
+} __gcomp_cuda_constants[1] = {{kWeights, 64, sizeof kWeights}};
+
+/* Defined by the runtime (cuda.c). */
+void *mgpuModuleLoadJIT(void *data, int opt_level);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void *mgpuStreamCreate(void);
+void mgpuStreamSynchronize(void *stream);
+void mgpuStreamDestroy(void *stream);
+void mgpuLaunchKernel(void *fn, int64_t gx, int64_t gy, int64_t gz,
+                      int64_t bx, int64_t by, int64_t bz, int32_t smem,
+                      void *stream, void **params, void **extra,
+                      size_t num_params);
+
+#if FAKE_VARIANT == FAKE_CUDA
+static char kPtx[] = "//\n.version 8.0\n.target sm_80\n";
+#else
+static char kPtx[] = "bad ptx";
+#endif
+static void *g_module;
+__attribute__((constructor)) static void load_module(void) {
+  g_module = mgpuModuleLoadJIT(kPtx, 3);
+}
+
+int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
+                      void *workspace) {
+  void *a = inputs[0], *y = outputs[0];
+  void *w = (char *)workspace + 64;
+  int64_t n = 4;
+  void *params[4] = {&a, &w, &y, &n};
+  void *fn = mgpuModuleGetFunction(g_module, "add");
+  void *stream = mgpuStreamCreate();
+  mgpuLaunchKernel(fn, 1, 1, 1, 4, 1, 1, 0, stream, params, NULL, 4);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamDestroy(stream);
+  return 0;
+}
 #else
 #error "unknown FAKE_VARIANT"
 #endif
@@ -178,7 +232,8 @@ static void spin_us(long us) {
 }
 #endif
 
-#if FAKE_VARIANT != FAKE_SPECIALIZED && FAKE_VARIANT != FAKE_BAD_VARIANTS
+#if FAKE_VARIANT != FAKE_SPECIALIZED && FAKE_VARIANT != FAKE_BAD_VARIANTS && \
+    FAKE_VARIANT != FAKE_CUDA && FAKE_VARIANT != FAKE_CUDA_BAD_PTX
 /* Stands for the compiled code's own functions, which MLIR emits with
  * default visibility: gcomp_model.map must keep it unexported. */
 int32_t fake_model_kernel(void *const *inputs, void *const *outputs);
