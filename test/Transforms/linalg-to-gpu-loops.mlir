@@ -163,3 +163,66 @@ func.func @row_products(%x: memref<4x128xf32>, %y: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// A fill that only initializes the next op's output goes: the reduction
+// starts from the fill's value instead of loading it (one kernel less).
+// CHECK-LABEL: func.func @fill_then_sum
+// CHECK-SAME: (%[[X:.*]]: memref<4x8xf32>, %[[Y:.*]]: memref<4xf32>)
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NOT: linalg.fill
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK-NOT: memref.load %[[Y]]
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (f32)
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[I]]]
+// CHECK-NOT: scf.parallel
+func.func @fill_then_sum(%x: memref<4x8xf32>, %y: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x8xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %in, %out : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// The fill stays when the next op reads the filled buffer through an input
+// (here a reshaped view of it), or when something touches memory between.
+// CHECK-LABEL: func.func @fill_read_as_input
+// CHECK: scf.parallel
+// CHECK: memref.store %{{.*}} : memref<4xf32>
+// CHECK: scf.parallel
+// CHECK: memref.load
+// CHECK-LABEL: func.func @fill_then_other_write
+// CHECK: scf.parallel
+// CHECK: memref.store %{{.*}} : memref<4xf32>
+// CHECK: memref.store
+// CHECK: scf.parallel
+func.func @fill_read_as_input(%y: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<4xf32>)
+  %e = memref.expand_shape %y [[0, 1]] output_shape [4, 1] : memref<4xf32> into memref<4x1xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0, 0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%e : memref<4x1xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %in, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+func.func @fill_then_other_write(%x: memref<4xf32>, %y: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %c0 = arith.constant 0 : index
+  linalg.fill ins(%zero : f32) outs(%y : memref<4xf32>)
+  memref.store %one, %x[%c0] : memref<4xf32>
+  linalg.add ins(%x, %x : memref<4xf32>, memref<4xf32>) outs(%y : memref<4xf32>)
+  return
+}

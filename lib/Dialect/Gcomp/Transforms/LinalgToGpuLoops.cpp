@@ -18,6 +18,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace gcomp {
 #define GEN_PASS_DEF_GCOMPLINALGTOGPULOOPS
@@ -101,7 +103,7 @@ bool outputsAreParallel(linalg::LinalgOp op) {
   return true;
 }
 
-LogicalResult lower(linalg::LinalgOp op) {
+LogicalResult lower(linalg::LinalgOp op, Value initValue) {
   if (!op.hasPureBufferSemantics() || !outputsAreParallel(op) ||
       op->getNumRegions() != 1 || op.getBlock() == nullptr)
     return failure();
@@ -144,8 +146,10 @@ LogicalResult lower(linalg::LinalgOp op) {
       if (!iv)
         iv = arith::ConstantIndexOp::create(b, loc, 0);
     outputIndices.push_back(applyMap(b, loc, map, mapIvs));
-    accumulators.push_back(
-        memref::LoadOp::create(b, loc, init.get(), outputIndices.back()));
+    accumulators.push_back(initValue ? initValue
+                                     : memref::LoadOp::create(
+                                           b, loc, init.get(),
+                                           outputIndices.back()));
   }
 
   // The reduction loops carry the outputs; the body runs in the innermost.
@@ -218,7 +222,7 @@ std::pair<Operation *, TypedAttr> findCombiner(Block *body,
   return {};
 }
 
-LogicalResult lowerToWarps(linalg::LinalgOp op) {
+LogicalResult lowerToWarps(linalg::LinalgOp op, Value initValue) {
   if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
     return failure();
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
@@ -312,10 +316,51 @@ LogicalResult lowerToWarps(linalg::LinalgOp op) {
       iv = index(0);
   SmallVector<Value> indices =
       applyMap(b, loc, op.getMatchingIndexingMap(&init), outIvs);
-  Value old = memref::LoadOp::create(b, loc, init.get(), indices);
+  Value old = initValue ? initValue
+                        : memref::LoadOp::create(b, loc, init.get(), indices);
   memref::StoreOp::create(b, loc, combine(old, partial), init.get(), indices);
   op->erase();
   return success();
+}
+
+/// The buffer a memref value is a view of, up to (not through) the
+/// memref.views that carve buffers out of the workspace.
+Value bufferOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view || isa<memref::ViewOp>(def))
+      break;
+    v = view.getViewSource();
+  }
+  return v;
+}
+
+/// The linalg.fill right before `op` (but for operations without memory
+/// effects) that writes `op`'s only output, which `op` then overwrites
+/// entirely without reading it through an input: `op` may start from the
+/// fill's value instead of loading it. Null if there is none.
+linalg::FillOp absorbableFill(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      isa<linalg::FillOp>(op) || !outputsAreParallel(op))
+    return {};
+  OpOperand &init = *op.getDpsInitsMutable().begin();
+  AffineMap map = op.getMatchingIndexingMap(&init);
+  if (!map.isProjectedPermutation() ||
+      map.getNumResults() != op.getNumParallelLoops())
+    return {};
+  Operation *previous = op->getPrevNode();
+  while (previous && isMemoryEffectFree(previous))
+    previous = previous->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::FillOp>(previous);
+  if (!fill || !fill.hasPureBufferSemantics() ||
+      fill.getOutputs().front() != init.get())
+    return {};
+  Value buffer = bufferOf(init.get());
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()) &&
+        bufferOf(input->get()) == buffer)
+      return {};
+  return fill;
 }
 
 struct LinalgToGpuLoopsPass
@@ -325,10 +370,28 @@ struct LinalgToGpuLoopsPass
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    for (linalg::LinalgOp op : ops)
+    // Fills that only initialize the next op's output: that op starts from
+    // the fill's value instead (one kernel, and one pass over memory, less).
+    DenseMap<Operation *, Value> startValues;
+    DenseSet<Operation *> absorbed; // erased: compared, never dereferenced
+    for (linalg::LinalgOp op : ops) {
+      if (absorbed.count(op.getOperation()))
+        continue;
+      if (linalg::FillOp fill = absorbableFill(op)) {
+        startValues[op] = fill.getInputs().front();
+        absorbed.insert(fill);
+        fill->erase();
+      }
+    }
+    for (linalg::LinalgOp op : ops) {
+      if (absorbed.count(op.getOperation()))
+        continue;
+      Value start = startValues.lookup(op);
       if (op.hasPureBufferSemantics() && outputsAreParallel(op) &&
-          (!warpReductions || failed(lowerToWarps(op))))
-        (void)lower(op); // what is left goes to the upstream lowering
+          (!warpReductions || failed(lowerToWarps(op, start))))
+        if (failed(lower(op, start)))
+          assert(!start && "an op that absorbed a fill must be lowered");
+    }
   }
 };
 
