@@ -41,6 +41,8 @@ if ptxas:
     config.available_features.add("ptxas")
     config.environment["PTXAS"] = ptxas
     config.substitutions.append(("%ptxas", ptxas))
+if os.path.exists("/usr/local/cuda/nvvm/libdevice/libdevice.10.bc"):
+    config.available_features.add("libdevice")
 import ctypes
 try:
     ctypes.CDLL("libcuda.so.1")

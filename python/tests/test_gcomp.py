@@ -72,7 +72,14 @@ def test_scalar_input(compile_model):
 def test_cuda_model_without_a_driver(compile_model, monkeypatch):
     """A --target=cuda library loads anywhere; creating an instance where
     there is no CUDA driver fails with GCOMP_ERR_DEVICE and says why."""
-    so = compile_model(mlp(), "mlp_cuda", "--target=cuda")
+    # No math function in the model: no CUDA toolkit (libdevice) needed.
+    model = make_model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"]),
+         helper.make_node("Relu", ["m"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 5])],
+        {"w": np.ones((8, 5), dtype=np.float32)})
+    so = compile_model(model, "matmul_relu_cuda", "--target=cuda")
     monkeypatch.setenv("GCOMP_CUDA_DRIVER", "/nonexistent/libcuda.so.1")
     with pytest.raises(gcomp.GcompError) as error:
         gcomp.load(so)
