@@ -448,7 +448,8 @@ GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
     gcomp_rt_cuda_destroy(c);
     return cuda_fail(err, cap, "out of memory");
   }
-  size_t total = align_up((size_t)(workspace_bytes > 0 ? workspace_bytes : 0));
+  size_t workspace = align_up((size_t)(workspace_bytes > 0 ? workspace_bytes : 0));
+  size_t total = workspace;
   for (size_t i = 0; i < num_tensors; ++i) {
     c->staging_bytes[i] = tensor_bytes[i];
     total += align_up(tensor_bytes[i] ? tensor_bytes[i] : 1);
@@ -464,8 +465,7 @@ GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
                      total, ordinal, name, what);
   }
   c->workspace = c->memory;
-  CUdeviceptr next =
-      c->memory + align_up((size_t)(workspace_bytes > 0 ? workspace_bytes : 0));
+  CUdeviceptr next = c->memory + workspace;
   for (size_t i = 0; i < num_tensors; ++i) {
     c->staging[i] = next;
     next += align_up(tensor_bytes[i] ? tensor_bytes[i] : 1);

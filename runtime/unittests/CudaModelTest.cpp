@@ -28,20 +28,13 @@ struct ScopedEnv {
   ~ScopedEnv() { unsetenv(name.c_str()); }
 };
 
-class CudaModelTest : public ::testing::Test {
+class CudaModelTest : public gcomp::testing::ModelInstanceTest {
 protected:
-  CudaModelTest() : lib(GCOMP_FAKE_MODEL_CUDA) {}
+  CudaModelTest() : ModelInstanceTest(GCOMP_FAKE_MODEL_CUDA) {}
   void SetUp() override {
-    ASSERT_TRUE(lib.complete()) << dlerror();
     ScopedEnv driver("GCOMP_CUDA_DRIVER", GCOMP_FAKE_CUDA_DRIVER);
-    ASSERT_EQ(lib.gcomp_model_create(&model), GCOMP_OK)
-        << lib.gcomp_last_error();
+    ModelInstanceTest::SetUp();
   }
-  void TearDown() override {
-    if (model)
-      lib.gcomp_model_destroy(model);
-  }
-  std::string error() const { return lib.gcomp_model_last_error(model); }
   /// A counter of the fake driver's (the runtime loaded it RTLD_LOCAL, and
   /// dlopen of the same path returns that handle).
   int64_t driverCounter(const char *name) {
@@ -59,8 +52,6 @@ protected:
                     : lib.gcomp_model_run(model, &in, 1, &out, 1);
   }
 
-  ModelLibrary lib;
-  gcomp_model *model = nullptr;
   int64_t dims[1] = {4};
 };
 

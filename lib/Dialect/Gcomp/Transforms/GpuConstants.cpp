@@ -83,7 +83,10 @@ struct GpuConstantsPass
     auto workspaceType =
         cast<MemRefType>(entry.getArgument(*workspaceIndex).getType());
     int64_t total = workspaceType.getDimSize(0);
-    llvm::MapVector<memref::GlobalOp, int64_t> offsets;
+    struct Placement {
+      int64_t offset, bytes;
+    };
+    llvm::MapVector<memref::GlobalOp, Placement> placements;
     SmallVector<memref::GetGlobalOp> reads;
     entry.walk([&](memref::GetGlobalOp get) { reads.push_back(get); });
     for (memref::GetGlobalOp get : reads) {
@@ -96,13 +99,13 @@ struct GpuConstantsPass
                            "static shape and identity layout only";
         return signalPassFailure();
       }
-      if (offsets.count(global))
+      if (placements.count(global))
         continue;
       MemRefType type = global.getType();
       int64_t bytes = type.getNumElements() *
                       ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
       int64_t offset = alignTo(total, kDeviceAlignment);
-      offsets[global] = offset;
+      placements[global] = {offset, bytes};
       total = offset + bytes;
     }
     total = alignTo(total, kDeviceAlignment);
@@ -119,7 +122,7 @@ struct GpuConstantsPass
       auto global = symbols.lookup<memref::GlobalOp>(get.getName());
       b.setInsertionPoint(get);
       Value shift =
-          arith::ConstantIndexOp::create(b, get.getLoc(), offsets[global]);
+          arith::ConstantIndexOp::create(b, get.getLoc(), placements[global].offset);
       Value view = memref::ViewOp::create(b, get.getLoc(), get.getType(),
                                           workspace, shift, ValueRange{});
       get.replaceAllUsesWith(view);
@@ -128,14 +131,10 @@ struct GpuConstantsPass
 
     auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
     SmallVector<Attribute> table;
-    for (auto [global, offset] : offsets) {
-      MemRefType type = global.getType();
-      int64_t bytes = type.getNumElements() *
-                      ((type.getElementType().getIntOrFloatBitWidth() + 7) / 8);
+    for (auto [global, placement] : placements)
       table.push_back(b.getArrayAttr(
-          {FlatSymbolRefAttr::get(global.getSymNameAttr()), i64(offset),
-           i64(bytes)}));
-    }
+          {FlatSymbolRefAttr::get(global.getSymNameAttr()),
+           i64(placement.offset), i64(placement.bytes)}));
     module->setAttr(kCudaConstantsAttr, b.getArrayAttr(table));
     if (auto bytes = module.lookupSymbol<LLVM::GlobalOp>(
             GCOMP_SYM_WORKSPACE_BYTES)) {
