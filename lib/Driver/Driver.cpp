@@ -591,6 +591,7 @@ int Compiler::run() {
     }
     pipelineOptions.cudaPath = options.cudaPath;
     pipelineOptions.gpuWarpReductions = options.gpuWarpReductions;
+    pipelineOptions.gpuTileContractions = !options.gpuUntiled;
     if (options.cudaPath.empty() &&
         sys::fs::exists("/usr/local/cuda/nvvm/libdevice"))
       pipelineOptions.cudaPath = "/usr/local/cuda";

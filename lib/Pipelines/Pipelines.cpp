@@ -36,7 +36,8 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
           // No canonicalization in between: it would unwrap loops of one
           // iteration into loads and stores on the host.
           req(std::string("gcomp-linalg-to-gpu-loops{warp-reductions=") +
-                  (o.gpuWarpReductions ? "1" : "0") + "}",
+                  (o.gpuWarpReductions ? "1" : "0") + " tile-contractions=" +
+                  (o.gpuTileContractions ? "1" : "0") + "}",
               true),
           req("convert-linalg-to-parallel-loops", true),
           req("gcomp-map-to-gpu", true),

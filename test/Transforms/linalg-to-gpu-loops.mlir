@@ -94,7 +94,7 @@ func.func @tensors(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-SAME: (%[[X:.*]]: memref<4x128xf32>, %[[Y:.*]]: memref<4xf32>)
 // CHECK: scf.parallel (%[[I:.*]], %[[LANE:.*]]) = (%{{.*}}, %{{.*}}) to (%c4, %c32) step
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[SUM:.*]] = scf.for %[[R:[a-zA-Z0-9_]+]] = %[[LANE]] to %c128 step %c32{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK: %[[SUM:.*]] = scf.for %[[R:[a-zA-Z0-9_]+]] = %[[LANE]] to %c128{{.*}} step %c32{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
 // CHECK-NEXT: %[[V:.*]] = memref.load %[[X]][%[[I]], %[[R]]]
 // CHECK-NEXT: %[[S:.*]] = arith.addf %[[V]], %[[ACC]] : f32
 // CHECK-NEXT: scf.yield %[[S]] : f32

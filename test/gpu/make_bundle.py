@@ -3,12 +3,21 @@ GPU runs with run_bundle.py, which needs only Python, numpy and the GPU's
 driver there (no compiler, no onnxruntime).
 
   make_bundle.py --out DIR [--ops all|none|FILTER] [--zoo tiny-transformer,...]
-                 [--gpu-arch sm_80]
+                 [--contractions] [--gpu-arch sm_80] [--flags "--gpu-untiled"]
+                 [--tag @untiled]
 
 --ops: the ONNX backend node tests that the CPU build passes
 (test/conformance/backend-node-tests.txt), compiled with --target=cuda, with
 their inputs, expected outputs and tolerances. --zoo: zoo models
 (test/zoo/zoo.py) with an input and onnxruntime's CPU output for it.
+--contractions: MatMul, Gemm and Conv models of the shapes the GPU's tiled
+products must get right (edges, batches, transposes, groups, long
+reductions), with onnxruntime's CPU outputs. --flags: more gcomp options;
+--tag: a suffix for the case names, so that variants share a bundle.
+--twins: the zoo models with each large weight tensor refilled by
+repeating its first 4,096 values: the same computation, with references
+from onnxruntime as always, in libraries that xz compresses to almost
+nothing (the device machine takes 64 MiB per call).
 Each case is a folder: model.so, data.npz (in<k>_<i>, out<k>_<j>), meta.json.
 Cases that do not compile for CUDA are listed in DIR/compile-failures.json.
 """
@@ -30,9 +39,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "zoo"))
 BIN = os.environ.get("GCOMP_BIN", os.path.join(HERE, "..", "..", "build", "bin"))
 
 
+FLAGS = []
+
+
 def compile_cuda(model_path, so, arch):
     r = subprocess.run([os.path.join(BIN, "gcomp"), model_path, "-o", so,
-                        "--target=cuda", "--gpu-arch", arch],
+                        "--target=cuda", "--gpu-arch", arch] + FLAGS,
                        capture_output=True, text=True, timeout=600)
     return r.returncode == 0, r.stderr.strip()
 
@@ -47,7 +59,7 @@ def op_case(case, arch, out_dir):
     if category == "bound":
         names = rbt.parameter_inputs(onnx.load_from_string(model_bytes))
         model_bytes, data_sets = rbt.bind_inputs(model_bytes, data_sets, names)
-    d = os.path.join(out_dir, "ops", case.name)
+    d = os.path.join(out_dir, "ops", case.name + TAG)
     if os.path.exists(os.path.join(d, "meta.json")):
         return None  # bundled by an earlier run into the same folder
     os.makedirs(d, exist_ok=True)
@@ -78,11 +90,13 @@ def op_case(case, arch, out_dir):
 def zoo_case(name, arch, out_dir):
     import onnxruntime as ort
     import zoo
-    d = os.path.join(out_dir, "zoo", name)
+    d = os.path.join(out_dir, "zoo", name + TAG)
     os.makedirs(d, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         path, example = zoo.export(name, tmp)
         (input_name, value), = example.items()
+        if TWINS:
+            make_twin(path)
         ok, err = compile_cuda(path, os.path.join(d, "model.so"), arch)
         if not ok:
             shutil.rmtree(d)
@@ -98,6 +112,103 @@ def zoo_case(name, arch, out_dir):
     return None
 
 
+TAG = ""
+TWINS = False
+
+
+def make_twin(path):
+    """Refills every large float initializer of the model at `path` with its
+    first 4,096 values, repeated."""
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load(path)
+    for init in model.graph.initializer:
+        a = numpy_helper.to_array(init)
+        if a.dtype == np.float32 and a.size > 4096:
+            twin = np.resize(a.reshape(-1)[:4096], a.shape)
+            init.CopyFrom(numpy_helper.from_array(twin, init.name))
+    onnx.save(model, path)
+
+
+def contraction_models():
+    """(name, model, inputs): products through the tiled GPU kernels."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+
+    def rand(*shape):
+        return rng.uniform(-1, 1, shape).astype(np.float32)
+
+    def model(name, nodes, inputs, out_shape, inits=()):
+        graph = helper.make_graph(
+            nodes, name,
+            [helper.make_tensor_value_info(f"x{i}", TensorProto.FLOAT, a.shape)
+             for i, a in enumerate(inputs)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)],
+            initializer=[numpy_helper.from_array(a, n) for n, a in inits])
+        return name, helper.make_model(
+            graph, opset_imports=[helper.make_opsetid("", 17)]), inputs
+
+    def matmul(name, a, b):
+        out = list(np.matmul(a, b).shape)
+        return model(name, [helper.make_node("MatMul", ["x0", "x1"], ["y"])],
+                     [a, b], out)
+
+    def conv(name, n, c, h, w, m, k, stride=1, pad=0, group=1):
+        x = rand(n, c, h, w)
+        weight = rand(m, c // group, k, k)
+        bias = rand(m)
+        oh = (h + 2 * pad - k) // stride + 1
+        ow = (w + 2 * pad - k) // stride + 1
+        node = helper.make_node("Conv", ["x0", "w", "b"], ["y"],
+                                kernel_shape=[k, k], strides=[stride, stride],
+                                pads=[pad] * 4, group=group)
+        return model(name, [node], [x], [n, m, oh, ow],
+                     [("w", weight), ("b", bias)])
+
+    gemm_b = rand(100, 300)
+    gemm_c = rand(100)
+    return [
+        matmul("matmul_40x20x48", rand(40, 20), rand(20, 48)),
+        matmul("matmul_9_terms", rand(32, 9), rand(9, 33)),
+        matmul("matmul_batched_3x33x70x65", rand(3, 33, 70), rand(3, 70, 65)),
+        matmul("matmul_broadcast_2x64x130x96", rand(2, 64, 130), rand(130, 96)),
+        matmul("matmul_256x1024x512", rand(256, 1024), rand(1024, 512)),
+        model("gemm_transb_17x300x100",
+              [helper.make_node("Gemm", ["x0", "b", "c"], ["y"], transB=1,
+                                alpha=0.5, beta=2.0)],
+              [rand(17, 300)], [17, 100], [("b", gemm_b), ("c", gemm_c)]),
+        conv("conv_3x3_64_56", 1, 64, 56, 56, 64, 3, pad=1),
+        conv("conv_3x3_256_7", 1, 256, 7, 7, 256, 3, pad=1),
+        conv("conv_7x7_s2_3_224", 1, 3, 224, 224, 64, 7, stride=2, pad=3),
+        conv("conv_5x5_s2_groups2_odd", 2, 6, 23, 21, 36, 5, stride=2, pad=1,
+             group=2),
+    ]
+
+
+def contraction_case(name, model, inputs, arch, out_dir):
+    import onnxruntime as ort
+    d = os.path.join(out_dir, "ops", "contraction_" + name + TAG)
+    os.makedirs(d, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        with open(path, "wb") as f:
+            f.write(model.SerializeToString())
+        ok, err = compile_cuda(path, os.path.join(d, "model.so"), arch)
+        if not ok:
+            shutil.rmtree(d)
+            return (err.splitlines() or ["?"])[-1]
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        ref = sess.run(None, {f"x{i}": a for i, a in enumerate(inputs)})[0]
+    arrays = {f"in0_{i}": a for i, a in enumerate(inputs)}
+    arrays["out0_0"] = ref
+    np.savez_compressed(os.path.join(d, "data.npz"), **arrays)
+    # fp32 sums of up to 2,304 terms in another order than onnxruntime's.
+    with open(os.path.join(d, "meta.json"), "w") as f:
+        json.dump({"kind": "op", "sets": 1, "rtol": 1e-4, "atol": 1e-4,
+                   "status": "pass"}, f)
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True)
@@ -105,8 +216,19 @@ def main():
                         help="all, none, or a substring of the test names")
     parser.add_argument("--zoo", default="tiny-transformer")
     parser.add_argument("--gpu-arch", default="sm_80")
+    parser.add_argument("--contractions", action="store_true")
+    parser.add_argument("--flags", default="",
+                        help="more gcomp options, space-separated")
+    parser.add_argument("--tag", default="",
+                        help="a suffix for the case names")
+    parser.add_argument("--twins", action="store_true",
+                        help="zoo models with repetitive weights")
     parser.add_argument("-j", dest="jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
+    global TAG, TWINS
+    TAG = args.tag
+    TWINS = args.twins
+    FLAGS.extend(args.flags.split())
     os.makedirs(args.out, exist_ok=True)
     failures = {}
     if args.ops != "none":
@@ -127,6 +249,12 @@ def main():
                     failures[jobs[job]] = err
         print(f"ops: {len(cases) - len(failures)} of {len(cases)} compiled "
               f"for CUDA")
+    if args.contractions:
+        for name, model, inputs in contraction_models():
+            err = contraction_case(name, model, inputs, args.gpu_arch, args.out)
+            print(f"contraction {name}: {'compiled' if not err else err}")
+            if err:
+                failures[name] = err
     for name in filter(None, args.zoo.split(",")):
         err = zoo_case(name, args.gpu_arch, args.out)
         print(f"zoo {name}: {'compiled' if not err else err}")

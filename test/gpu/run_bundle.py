@@ -6,6 +6,7 @@ buffers (gcomp_model_run_device), and, where PyTorch with CUDA is present,
 against the same architecture in PyTorch on the same GPU (fp32, TF32 off).
 
   run_bundle.py BUNDLE [--json OUT.json] [--runs 50] [--no-torch] [-k NAME]
+                [--skip NAME]
 
 Exit status 1 if a case fails. Without a GPU every case is reported as
 skipped (the libraries refuse to start without a CUDA driver).
@@ -181,6 +182,8 @@ def main():
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("-k", dest="filter", default="",
                         help="only the cases whose name contains this")
+    parser.add_argument("--skip", default=None,
+                        help="leave out the cases whose name contains this")
     args = parser.parse_args()
     results = {"ops": {}, "zoo": {}}
     failed = 0
@@ -189,7 +192,7 @@ def main():
         if not os.path.isdir(root):
             continue
         for name in sorted(os.listdir(root)):
-            if args.filter not in name:
+            if args.filter not in name or (args.skip and args.skip in name):
                 continue
             d = os.path.join(root, name)
             meta, sets = load_case(d)
@@ -221,7 +224,8 @@ def main():
                         result["gcomp_device_buffers"] = time_device(model, ins, args.runs)
                     except Exception as e:  # torch missing or no CUDA torch
                         result["gcomp_device_buffers"] = {"error": repr(e)[:300]}
-                    if not args.no_torch:
+                    # Variants (NAME@TAG) are compared with each other.
+                    if not args.no_torch and "@" not in name:
                         try:
                             result["torch"] = time_torch(name, meta, args.runs)
                         except Exception as e:

@@ -171,6 +171,10 @@ int main(int argc, char **argv) {
                "With --target=cuda, experimental: a warp per output element "
                "for ops with few outputs and long reductions (not yet run "
                "on a GPU)");
+  app.add_flag("--gpu-untiled", options.gpuUntiled,
+               "With --target=cuda: a thread per output element for matrix "
+               "products and convolutions too, instead of shared-memory "
+               "tiles (for comparison and debugging)");
   app.add_option("--cuda-path", options.cudaPath,
                  "With --target=cuda: the CUDA toolkit whose libdevice "
                  "provides the math functions (default /usr/local/cuda)");

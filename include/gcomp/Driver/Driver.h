@@ -48,6 +48,8 @@ struct DriverOptions {
   std::string cudaPath;
   /// CUDA: experimental warp reductions (gcomp --gpu-warp-reductions).
   bool gpuWarpReductions = false;
+  /// CUDA: no shared-memory tiles (gcomp --gpu-untiled), for comparison.
+  bool gpuUntiled = false;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Named symbolic dims pinned to one value (gcomp --dim NAME=N).

@@ -39,6 +39,9 @@ struct PipelineOptions {
   /// CUDA: a warp per output for ops with few outputs and long reductions
   /// (gcomp-linalg-to-gpu-loops warp-reductions; not yet run on a GPU).
   bool gpuWarpReductions = false;
+  /// CUDA: matrix products and convolutions in shared-memory tiles
+  /// (gcomp-linalg-to-gpu-loops tile-contractions).
+  bool gpuTileContractions = true;
   /// Name of the graph function produced by the importer.
   std::string entryName = "main";
   /// CPU features (comma-separated, no +/-) the runtime must check before

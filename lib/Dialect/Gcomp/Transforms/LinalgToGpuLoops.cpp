@@ -11,6 +11,8 @@
 
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
+#include "GpuLowering.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -30,26 +32,6 @@ using namespace mlir;
 
 namespace {
 
-/// The indices `map` gives for the loop induction variables `ivs`.
-SmallVector<Value> applyMap(OpBuilder &b, Location loc, AffineMap map,
-                            ArrayRef<Value> ivs) {
-  SmallVector<Value> indices;
-  for (AffineExpr expr : map.getResults()) {
-    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
-      indices.push_back(ivs[dim.getPosition()]);
-      continue;
-    }
-    if (auto constant = dyn_cast<AffineConstantExpr>(expr)) {
-      indices.push_back(
-          arith::ConstantIndexOp::create(b, loc, constant.getValue()));
-      continue;
-    }
-    indices.push_back(affine::AffineApplyOp::create(
-        b, loc, AffineMap::get(map.getNumDims(), 0, expr), ivs));
-  }
-  return indices;
-}
-
 /// Emits `op`'s body at the builder for the iteration `ivs`: the inputs
 /// loaded (scalar operands used as they are), the outputs' block arguments
 /// bound to `outputs`, linalg.index to the induction variables. Returns the
@@ -65,7 +47,7 @@ SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::LinalgOp op,
       continue;
     }
     SmallVector<Value> indices =
-        applyMap(b, loc, op.getMatchingIndexingMap(input), ivs);
+        gcomp::applyIndexingMap(b, loc, op.getMatchingIndexingMap(input), ivs);
     mapping.map(arg, memref::LoadOp::create(b, loc, input->get(), indices));
   }
   for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable()))
@@ -145,7 +127,7 @@ LogicalResult lower(linalg::LinalgOp op, Value initValue) {
     for (Value &iv : mapIvs)
       if (!iv)
         iv = arith::ConstantIndexOp::create(b, loc, 0);
-    outputIndices.push_back(applyMap(b, loc, map, mapIvs));
+    outputIndices.push_back(gcomp::applyIndexingMap(b, loc, map, mapIvs));
     accumulators.push_back(initValue ? initValue
                                      : memref::LoadOp::create(
                                            b, loc, init.get(),
@@ -269,20 +251,17 @@ LogicalResult lowerToWarps(linalg::LinalgOp op, Value initValue) {
   Value lane = loop.getInductionVars().back();
 
   // The lane's partial result over terms lane, lane + 32, ...
+  SmallVector<Value> reductionCounts;
+  for (int64_t d : reduction)
+    reductionCounts.push_back(index(sizes[d]));
   Value start = arith::ConstantOp::create(b, loc, identity);
   auto fold = scf::ForOp::create(b, loc, lane, index(terms), index(kWarpSize),
                                  ValueRange{start});
   b.setInsertionPointToStart(fold.getBody());
-  Value rest = fold.getInductionVar();
-  for (int64_t k = static_cast<int64_t>(reduction.size()) - 1; k >= 0; --k) {
-    int64_t d = reduction[k];
-    if (k == 0) {
-      ivs[d] = rest;
-      break;
-    }
-    ivs[d] = arith::RemUIOp::create(b, loc, rest, index(sizes[d]));
-    rest = arith::DivUIOp::create(b, loc, rest, index(sizes[d]));
-  }
+  for (auto [d, iv] : llvm::zip(reduction,
+                                gcomp::delinearize(b, loc, fold.getInductionVar(),
+                                                   reductionCounts)))
+    ivs[d] = iv;
   scf::YieldOp::create(
       b, loc, emitBody(b, loc, op, ivs, fold.getRegionIterArgs()));
   b.setInsertionPointAfter(fold);
@@ -315,7 +294,7 @@ LogicalResult lowerToWarps(linalg::LinalgOp op, Value initValue) {
     if (!iv || llvm::is_contained(reduction, &iv - outIvs.data()))
       iv = index(0);
   SmallVector<Value> indices =
-      applyMap(b, loc, op.getMatchingIndexingMap(&init), outIvs);
+      gcomp::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&init), outIvs);
   Value old = initValue ? initValue
                         : memref::LoadOp::create(b, loc, init.get(), indices);
   memref::StoreOp::create(b, loc, combine(old, partial), init.get(), indices);
@@ -387,6 +366,9 @@ struct LinalgToGpuLoopsPass
       if (absorbed.count(op.getOperation()))
         continue;
       Value start = startValues.lookup(op);
+      if (tileContractions &&
+          succeeded(gcomp::lowerToTiledContraction(op, start)))
+        continue;
       if (op.hasPureBufferSemantics() && outputsAreParallel(op) &&
           (!warpReductions || failed(lowerToWarps(op, start))))
         if (failed(lower(op, start)))

@@ -12,6 +12,8 @@
 
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
+#include "GpuLowering.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -80,16 +82,11 @@ struct MapToGpuPass : gcomp::impl::GcompMapToGpuBase<MapToGpuPass> {
     auto guard = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
     b.setInsertionPointToStart(guard.thenBlock());
     IRMapping mapping;
-    Value rest = id;
-    for (int64_t d = static_cast<int64_t>(counts.size()) - 1; d >= 0; --d) {
-      Value index = rest;
-      if (d > 0) {
-        index = arith::RemUIOp::create(b, loc, rest, counts[d]);
-        rest = arith::DivUIOp::create(b, loc, rest, counts[d]);
-      }
+    SmallVector<Value> indices = gcomp::delinearize(b, loc, id, counts);
+    for (int64_t d = static_cast<int64_t>(indices.size()) - 1; d >= 0; --d) {
       Value iv = arith::AddIOp::create(
           b, loc, loop.getLowerBound()[d],
-          arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
+          arith::MulIOp::create(b, loc, indices[d], loop.getStep()[d]));
       mapping.map(loop.getInductionVars()[d], iv);
     }
     for (Operation &op : loop.getBody()->without_terminator())

@@ -577,10 +577,23 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     result into the output. gcomp-map-to-gpu puts the 32 lanes of an
     element in one warp. Off by default (`warp-reductions`): its PTX passes
     ptxas, but it has not yet run on a GPU.
+
+    A contraction (`tile-contractions`, on by default) with one reduction
+    dimension, two inputs each indexed by one parallel dimension the other
+    lacks (m and n, at least 16 each, at least 8 terms) and static shapes
+    (a matrix product, a batched one, a convolution as an im2col product)
+    becomes a `gpu.launch` of its own: 256 threads per block compute a 64 x
+    64 (or smaller, to give the grid enough blocks) tile of the output,
+    each 4 x 4 (or 2 x 2) outputs in registers, from 16-term tiles of the
+    inputs copied to shared memory (workgroup attributions) between
+    `gpu.barrier`s. Each output still folds its terms in order, with the
+    op's body. gcomp-map-to-gpu leaves these launches as they are.
   }];
   let options = [
     Option<"warpReductions", "warp-reductions", "bool", /*default=*/"false",
            "Give ops with few outputs and long reductions a warp per output">,
+    Option<"tileContractions", "tile-contractions", "bool", /*default=*/"true",
+           "Compute large contractions in shared-memory tiles">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect",
                            "mlir::memref::MemRefDialect",

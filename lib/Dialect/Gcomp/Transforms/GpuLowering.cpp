@@ -1,0 +1,46 @@
+//===- GpuLowering.cpp - helpers shared by the CUDA target's lowerings ----===//
+
+#include "GpuLowering.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace gcomp {
+
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<Value> counts) {
+  SmallVector<Value> indices(counts.size());
+  Value rest = linear;
+  for (int64_t d = static_cast<int64_t>(counts.size()) - 1; d >= 0; --d) {
+    if (d == 0) {
+      indices[d] = rest;
+      break;
+    }
+    indices[d] = arith::RemUIOp::create(b, loc, rest, counts[d]);
+    rest = arith::DivUIOp::create(b, loc, rest, counts[d]);
+  }
+  return indices;
+}
+
+SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
+                                    ArrayRef<Value> ivs) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      indices.push_back(ivs[dim.getPosition()]);
+      continue;
+    }
+    if (auto constant = dyn_cast<AffineConstantExpr>(expr)) {
+      indices.push_back(
+          arith::ConstantIndexOp::create(b, loc, constant.getValue()));
+      continue;
+    }
+    indices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(map.getNumDims(), 0, expr), ivs));
+  }
+  return indices;
+}
+
+} // namespace gcomp
