@@ -590,8 +590,8 @@ int Compiler::run() {
       return 1;
     }
     pipelineOptions.cudaPath = options.cudaPath;
-    pipelineOptions.gpuWarpReductions = options.gpuWarpReductions;
-    pipelineOptions.gpuTileContractions = !options.gpuUntiled;
+    pipelineOptions.gpuWarpReductions = !options.gpuSimpleKernels;
+    pipelineOptions.gpuTileContractions = !options.gpuSimpleKernels;
     if (options.cudaPath.empty() &&
         sys::fs::exists("/usr/local/cuda/nvvm/libdevice"))
       pipelineOptions.cudaPath = "/usr/local/cuda";

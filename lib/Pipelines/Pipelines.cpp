@@ -116,16 +116,20 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
       fuseOptions += " print-fusions";
     if (!fuseOptions.empty())
       fuse += "{" + fuseOptions.substr(1) + "}";
-    return {req("gcomp-emit-model-abi{entry=" + o.entryName +
-                (o.cpuFeatures.empty() ? ""
-                                       : " cpu-features=" + o.cpuFeatures) +
-                " producer=" + o.producer +
-                " threads=" + std::to_string(o.threads) + "}"),
-            req("convert-gcomp-to-linalg", true),
-            opt("gcomp-fold-transposes", true), opt(fuse, true),
-            opt("canonicalize"), opt("cse"),
-            // After CSE, which merges equal fills again.
-            opt("gcomp-duplicate-fills", true)};
+    std::vector<Step> steps = {
+        req("gcomp-emit-model-abi{entry=" + o.entryName +
+            (o.cpuFeatures.empty() ? "" : " cpu-features=" + o.cpuFeatures) +
+            " producer=" + o.producer +
+            " threads=" + std::to_string(o.threads) + "}"),
+        req("convert-gcomp-to-linalg", true),
+        opt("gcomp-fold-transposes", true), opt(fuse, true)};
+    if (o.target == Target::CUDA && o.gpuTileContractions)
+      steps.push_back(opt("gcomp-gpu-split-reductions", true));
+    steps.push_back(opt("canonicalize"));
+    steps.push_back(opt("cse"));
+    // After CSE, which merges equal fills again.
+    steps.push_back(opt("gcomp-duplicate-fills", true));
+    return steps;
   }
   case Phase::Buffers: {
     std::vector<Step> steps = {
@@ -192,12 +196,14 @@ static StringRef passName(StringRef step) { return step.take_until([](char c) { 
 
 std::vector<std::string> optimizationPasses() {
   std::vector<std::string> names;
-  PipelineOptions defaults;
-  for (Phase p : {Phase::Graph, Phase::Linalg, Phase::Buffers})
-    for (const Step &step : phaseSteps(p, defaults))
-      if (step.optimization &&
-          !llvm::is_contained(names, passName(step.pass).str()))
-        names.push_back(passName(step.pass).str());
+  PipelineOptions cpu, cuda;
+  cuda.target = Target::CUDA;
+  for (const PipelineOptions *o : {&cpu, &cuda})
+    for (Phase p : {Phase::Graph, Phase::Linalg, Phase::Buffers})
+      for (const Step &step : phaseSteps(p, *o))
+        if (step.optimization &&
+            !llvm::is_contained(names, passName(step.pass).str()))
+          names.push_back(passName(step.pass).str());
   return names;
 }
 

@@ -10,6 +10,12 @@
  * MLIR's gpu-to-llvm lowering calls (defined here, hidden): every launch
  * goes to the stream of the run in progress on the calling thread, and the
  * first driver error of a run is kept and reported when the run ends.
+ *
+ * The first run of an instance records its launches as a CUDA graph (stream
+ * capture), and later runs on the same buffers replay it: one driver call
+ * instead of one per kernel, and the GPU starts each kernel without waiting
+ * on the host. Runs on other device buffers record a new graph.
+ * GCOMP_CUDA_GRAPHS=0 launches every kernel, every run.
  *===----------------------------------------------------------------------===*/
 
 #define _GNU_SOURCE /* dlopen's RTLD_* with C11 */
@@ -33,6 +39,8 @@ typedef struct CUctx_st *CUcontext;
 typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
+typedef struct CUgraph_st *CUgraph;
+typedef struct CUgraphExec_st *CUgraphExec;
 typedef unsigned long long CUdeviceptr;
 
 #define CUDA_SUCCESS 0
@@ -41,6 +49,9 @@ typedef unsigned long long CUdeviceptr;
 #define CU_JIT_ERROR_LOG_BUFFER 5
 #define CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES 6
 #define CU_STREAM_NON_BLOCKING 1
+/* Capture only this thread's calls: another thread's use of the driver
+ * does not invalidate the capture. */
+#define CU_STREAM_CAPTURE_MODE_THREAD_LOCAL 1
 
 static struct {
   void *handle;
@@ -69,6 +80,13 @@ static struct {
   CUresult (*MemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
   CUresult (*GetErrorName)(CUresult, const char **);
   CUresult (*GetErrorString)(CUresult, const char **);
+  /* Optional (CUDA 11.4 and later): without them, no graphs. */
+  CUresult (*StreamBeginCapture)(CUstream, int);
+  CUresult (*StreamEndCapture)(CUstream, CUgraph *);
+  CUresult (*GraphInstantiate)(CUgraphExec *, CUgraph, unsigned long long);
+  CUresult (*GraphLaunch)(CUgraphExec, CUstream);
+  CUresult (*GraphExecDestroy)(CUgraphExec);
+  CUresult (*GraphDestroy)(CUgraph);
 } cu;
 
 static pthread_once_t g_driver_once = PTHREAD_ONCE_INIT;
@@ -127,6 +145,19 @@ static void load_driver(void) {
       return;
     }
   }
+  struct {
+    const char *name;
+    void **slot;
+  } graph_symbols[] = {
+      {"cuStreamBeginCapture_v2", (void **)&cu.StreamBeginCapture},
+      {"cuStreamEndCapture", (void **)&cu.StreamEndCapture},
+      {"cuGraphInstantiateWithFlags", (void **)&cu.GraphInstantiate},
+      {"cuGraphLaunch", (void **)&cu.GraphLaunch},
+      {"cuGraphExecDestroy", (void **)&cu.GraphExecDestroy},
+      {"cuGraphDestroy", (void **)&cu.GraphDestroy},
+  };
+  for (size_t i = 0; i < sizeof graph_symbols / sizeof graph_symbols[0]; ++i)
+    *graph_symbols[i].slot = dlsym(cu.handle, graph_symbols[i].name);
   g_init_result = cu.Init(0);
   if (g_init_result != CUDA_SUCCESS) {
     const char *name = "?";
@@ -321,6 +352,12 @@ struct gcomp_rt_cuda {
   CUdeviceptr *staging;
   size_t *staging_bytes;
   void **args;
+  /* Whether runs record and replay CUDA graphs; the recorded graph, the
+   * buffers it was recorded on (args) and the entry's result then. */
+  int use_graphs;
+  CUgraphExec graph;
+  void **graph_args;
+  int32_t graph_result;
 };
 
 #define STAGING_ALIGNMENT 256
@@ -345,6 +382,8 @@ GCOMP_HIDDEN void gcomp_rt_cuda_destroy(gcomp_rt_cuda *c) {
     return;
   if (c->context)
     cu.CtxSetCurrent(c->context);
+  if (c->graph)
+    cu.GraphExecDestroy(c->graph);
   if (c->stream)
     cu.StreamDestroy(c->stream);
   if (c->memory)
@@ -354,6 +393,7 @@ GCOMP_HIDDEN void gcomp_rt_cuda_destroy(gcomp_rt_cuda *c) {
   free(c->staging);
   free(c->staging_bytes);
   free(c->args);
+  free(c->graph_args);
   free(c);
 }
 
@@ -444,7 +484,8 @@ GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
   c->staging = calloc(num_tensors + 1, sizeof *c->staging);
   c->staging_bytes = calloc(num_tensors + 1, sizeof *c->staging_bytes);
   c->args = calloc(num_tensors + 1, sizeof *c->args);
-  if (!c->staging || !c->staging_bytes || !c->args) {
+  c->graph_args = calloc(num_tensors + 1, sizeof *c->graph_args);
+  if (!c->staging || !c->staging_bytes || !c->args || !c->graph_args) {
     gcomp_rt_cuda_destroy(c);
     return cuda_fail(err, cap, "out of memory");
   }
@@ -485,8 +526,63 @@ GCOMP_HIDDEN int gcomp_rt_cuda_create(const int64_t *table,
     return cuda_fail(err, cap, "cannot set up the model on GPU %d (%s): %s",
                      ordinal, name, what);
   }
+  const char *graphs = getenv("GCOMP_CUDA_GRAPHS");
+  c->use_graphs = cu.StreamBeginCapture && cu.StreamEndCapture &&
+                  cu.GraphInstantiate && cu.GraphLaunch &&
+                  cu.GraphExecDestroy && cu.GraphDestroy &&
+                  !(graphs && strcmp(graphs, "0") == 0);
   *out = c;
   return 1;
+}
+
+/* CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED .. CUDA_ERROR_CAPTURED_EVENT and
+ * CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD: the capture, not the model,
+ * failed. */
+static int is_capture_error(CUresult r) { return r >= 900 && r <= 908; }
+
+/* Records the entry's launches on `c->args` as a graph (c->graph), with the
+ * entry's result; the first error, if any, goes to t_run. When the driver
+ * cannot capture them, graphs are turned off for the instance and nothing
+ * is recorded (the run launches its kernels one by one). */
+static void record_graph(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
+                         size_t num_inputs) {
+  if (c->graph) {
+    cu.GraphExecDestroy(c->graph);
+    c->graph = NULL;
+  }
+  CUresult r = cu.StreamBeginCapture(c->stream,
+                                     CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+  if (r != CUDA_SUCCESS) {
+    c->use_graphs = 0;
+    return;
+  }
+  int32_t result = entry(c->args, c->args + num_inputs,
+                         (void *)(uintptr_t)c->workspace);
+  /* Ends the capture even after a failed launch: the stream must leave
+   * capture mode. */
+  CUgraph graph = NULL;
+  r = cu.StreamEndCapture(c->stream, &graph);
+  run_failed(r, "recording the model's kernels as a CUDA graph");
+  CUgraphExec exec = NULL;
+  if (t_run->error == CUDA_SUCCESS) {
+    r = cu.GraphInstantiate(&exec, graph, 0);
+    run_failed(r, "instantiating the model's CUDA graph");
+  }
+  if (graph)
+    cu.GraphDestroy(graph);
+  if (t_run->error != CUDA_SUCCESS) {
+    if (exec)
+      cu.GraphExecDestroy(exec);
+    if (is_capture_error(t_run->error)) {
+      t_run->error = CUDA_SUCCESS;
+      t_run->failed_kernel = NULL;
+      c->use_graphs = 0;
+    }
+    return;
+  }
+  c->graph = exec;
+  c->graph_result = result;
+  memcpy(c->graph_args, c->args, c->num_tensors * sizeof *c->args);
 }
 
 GCOMP_HIDDEN int gcomp_rt_cuda_run(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
@@ -511,7 +607,17 @@ GCOMP_HIDDEN int gcomp_rt_cuda_run(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
       run_failed(r, "copying the inputs to the GPU");
     }
   *entry_result = 0;
-  if (!run.error)
+  if (!run.error && c->use_graphs) {
+    if (!c->graph || memcmp(c->graph_args, c->args,
+                            c->num_tensors * sizeof *c->args) != 0)
+      record_graph(c, entry, num_inputs);
+    if (!run.error && c->graph) {
+      r = cu.GraphLaunch(c->graph, c->stream);
+      run_failed(r, "launching the model's CUDA graph");
+      *entry_result = c->graph_result;
+    }
+  }
+  if (!run.error && !c->graph)
     *entry_result = entry(c->args, c->args + num_inputs,
                           (void *)(uintptr_t)c->workspace);
   for (size_t i = num_inputs; !on_device && i < c->num_tensors && !run.error;

@@ -84,9 +84,9 @@ TEST_F(CudaModelTest, RunsOnDevicePointers) {
 TEST_F(CudaModelTest, DriverErrorsAreDeviceErrorsWithTheirText) {
   float a[4] = {666, 0, 0, 0}, y[4] = {};
   ASSERT_EQ(run(a, y), GCOMP_ERR_DEVICE);
-  EXPECT_NE(error().find("the GPU run failed in a kernel launch: "
-                         "CUDA_ERROR_LAUNCH_FAILED (719): unspecified launch "
-                         "failure"),
+  EXPECT_NE(error().find("the GPU run failed in launching the model's CUDA "
+                         "graph: CUDA_ERROR_LAUNCH_FAILED (719): unspecified "
+                         "launch failure"),
             std::string::npos)
       << error();
   // The instance runs again afterwards.
@@ -95,8 +95,65 @@ TEST_F(CudaModelTest, DriverErrorsAreDeviceErrorsWithTheirText) {
   EXPECT_EQ(y[0], 11.0f);
 }
 
+TEST_F(CudaModelTest, RunsReplayTheGraphOfTheFirst) {
+  int64_t calls = driverCounter("fake_cuda_launch_calls");
+  int64_t graphs = driverCounter("fake_cuda_graph_launches");
+  float a[4] = {1, 2, 3, 4}, y[4] = {};
+  for (float first : {1.0f, 2.0f, 3.0f}) {
+    a[0] = first;
+    ASSERT_EQ(run(a, y), GCOMP_OK) << error();
+    EXPECT_EQ(y[0], first + 10.0f);
+  }
+  // Recorded by the first run (one launch), replayed by every run.
+  EXPECT_EQ(driverCounter("fake_cuda_launch_calls"), calls + 1);
+  EXPECT_EQ(driverCounter("fake_cuda_graph_launches"), graphs + 3);
+}
+
+TEST_F(CudaModelTest, OtherDeviceBuffersRecordAnotherGraph) {
+  float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, y[4] = {}, z[4] = {};
+  int64_t calls = driverCounter("fake_cuda_launch_calls");
+  ASSERT_EQ(run(a, y, /*onDevice=*/true), GCOMP_OK) << error();
+  ASSERT_EQ(run(a, y, true), GCOMP_OK) << error();
+  EXPECT_EQ(driverCounter("fake_cuda_launch_calls"), calls + 1);
+  ASSERT_EQ(run(b, z, true), GCOMP_OK) << error();
+  EXPECT_EQ(driverCounter("fake_cuda_launch_calls"), calls + 2);
+  EXPECT_EQ(y[3], 44.0f);
+  EXPECT_EQ(z[3], 48.0f);
+  // One graph per instance: the last one recorded.
+  int64_t live = driverCounter("fake_cuda_live_graphs");
+  lib.gcomp_model_destroy(model);
+  model = nullptr;
+  EXPECT_EQ(driverCounter("fake_cuda_live_graphs"), live - 1);
+}
+
+TEST_F(CudaModelTest, WithoutGraphsEveryRunLaunchesItsKernels) {
+  for (const char *env : {"GCOMP_CUDA_GRAPHS", "FAKE_CUDA_NO_CAPTURE"}) {
+    ScopedEnv off(env, env[0] == 'G' ? "0" : "1");
+    gcomp_model *plain = nullptr;
+    ASSERT_EQ(lib.gcomp_model_create(&plain), GCOMP_OK) << lib.gcomp_last_error();
+    std::swap(plain, model);
+    int64_t graphs = driverCounter("fake_cuda_graph_launches");
+    int64_t calls = driverCounter("fake_cuda_launch_calls");
+    float a[4] = {1, 2, 3, 4}, y[4] = {};
+    ASSERT_EQ(run(a, y), GCOMP_OK) << env << ": " << error();
+    ASSERT_EQ(run(a, y), GCOMP_OK) << env << ": " << error();
+    EXPECT_EQ(y[3], 44.0f);
+    EXPECT_EQ(driverCounter("fake_cuda_launch_calls"), calls + 2) << env;
+    EXPECT_EQ(driverCounter("fake_cuda_graph_launches"), graphs) << env;
+    // A failing kernel is reported at its launch.
+    a[0] = 666;
+    ASSERT_EQ(run(a, y), GCOMP_ERR_DEVICE);
+    EXPECT_NE(error().find("the GPU run failed in a kernel launch: "
+                           "CUDA_ERROR_LAUNCH_FAILED (719)"),
+              std::string::npos)
+        << error();
+    std::swap(plain, model);
+    lib.gcomp_model_destroy(plain);
+  }
+}
+
 TEST_F(CudaModelTest, DestroyingFreesTheDeviceMemory) {
-  int live = static_cast<int>(driverCounter("fake_cuda_live_allocations"));
+  int64_t live = driverCounter("fake_cuda_live_allocations");
   gcomp_model *second = nullptr;
   ASSERT_EQ(lib.gcomp_model_create(&second), GCOMP_OK)
       << lib.gcomp_last_error();

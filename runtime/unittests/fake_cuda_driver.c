@@ -12,7 +12,9 @@
  *          fails with CUDA_ERROR_LAUNCH_FAILED when a[0] == 666.
  * The device reports compute capability FAKE_CUDA_SM (environment, default
  * 90); FAKE_CUDA_DEVICES sets the device count (default 1). A module whose
- * image starts with "bad" is rejected with a JIT log.
+ * image starts with "bad" is rejected with a JIT log. Stream capture
+ * records launches into a graph that cuGraphLaunch replays, unless
+ * FAKE_CUDA_NO_CAPTURE is set (then capture is unsupported).
  *===----------------------------------------------------------------------===*/
 
 #include <stdint.h>
@@ -38,7 +40,13 @@ static int env_int(const char *name, int fallback) {
  * weights) and asynchronously (the inputs); read by the tests. */
 int64_t fake_cuda_bytes_to_device_sync = 0;
 int64_t fake_cuda_bytes_to_device_async = 0;
-int fake_cuda_live_allocations = 0;
+int64_t fake_cuda_live_allocations = 0;
+/* cuLaunchKernel calls (recorded or run), kernels run (directly or by a
+ * graph), graph launches, and graphs instantiated and not destroyed. */
+int64_t fake_cuda_launch_calls = 0;
+int64_t fake_cuda_kernels_run = 0;
+int64_t fake_cuda_graph_launches = 0;
+int64_t fake_cuda_live_graphs = 0;
 
 CUresult cuInit(unsigned flags) { return flags ? kInvalidValue : kSuccess; }
 CUresult cuDeviceGetCount(int *count) {
@@ -97,20 +105,94 @@ CUresult cuModuleGetFunction(void **fn, void *module, const char *name) {
   *fn = &g_add;
   return kSuccess;
 }
+/* One launch of "add", its parameters' values. */
+typedef struct {
+  const float *a, *w;
+  float *y;
+  int64_t n;
+  unsigned threads;
+} add_launch;
+
+static CUresult run_add(const add_launch *l) {
+  ++fake_cuda_kernels_run;
+  if (l->a[0] == 666.0f)
+    return kLaunchFailed;
+  for (int64_t i = 0; i < l->n && i < (int64_t)l->threads; ++i)
+    l->y[i] = l->a[i] + l->w[i];
+  return kSuccess;
+}
+
+/* A graph (and an instantiated graph): the launches captured. */
+typedef struct {
+  int count;
+  add_launch launches[8];
+} fake_graph;
+static fake_graph *g_capture;
+
 CUresult cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned smem,
                         void *stream, void **params, void **extra) {
   (void)gx, (void)gy, (void)gz, (void)by, (void)bz, (void)smem, (void)extra;
+  ++fake_cuda_launch_calls;
   if (fn != &g_add || !stream)
     return kInvalidValue;
-  const float *a = *(float **)params[0];
-  const float *w = *(float **)params[1];
-  float *y = *(float **)params[2];
-  int64_t n = *(int64_t *)params[3];
-  if (a[0] == 666.0f)
-    return kLaunchFailed;
-  for (int64_t i = 0; i < n && i < (int64_t)bx; ++i)
-    y[i] = a[i] + w[i];
+  add_launch l = {*(float **)params[0], *(float **)params[1],
+                  *(float **)params[2], *(int64_t *)params[3], bx};
+  if (g_capture) {
+    if (g_capture->count == 8)
+      return kInvalidValue;
+    g_capture->launches[g_capture->count++] = l;
+    return kSuccess;
+  }
+  return run_add(&l);
+}
+CUresult cuStreamBeginCapture_v2(void *stream, int mode) {
+  (void)mode;
+  if (getenv("FAKE_CUDA_NO_CAPTURE"))
+    return 900; /* CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED */
+  if (!stream || g_capture)
+    return kInvalidValue;
+  g_capture = calloc(1, sizeof *g_capture);
+  return g_capture ? kSuccess : 2;
+}
+CUresult cuStreamEndCapture(void *stream, void **graph) {
+  if (!stream || !g_capture)
+    return kInvalidValue;
+  *graph = g_capture;
+  g_capture = NULL;
+  return kSuccess;
+}
+CUresult cuGraphInstantiateWithFlags(void **exec, void *graph,
+                                     unsigned long long flags) {
+  if (flags)
+    return kInvalidValue;
+  fake_graph *copy = malloc(sizeof *copy);
+  if (!copy)
+    return 2;
+  *copy = *(fake_graph *)graph;
+  ++fake_cuda_live_graphs;
+  *exec = copy;
+  return kSuccess;
+}
+CUresult cuGraphLaunch(void *exec, void *stream) {
+  if (!stream)
+    return kInvalidValue;
+  ++fake_cuda_graph_launches;
+  fake_graph *g = exec;
+  for (int i = 0; i < g->count; ++i) {
+    CUresult r = run_add(&g->launches[i]);
+    if (r != kSuccess)
+      return r;
+  }
+  return kSuccess;
+}
+CUresult cuGraphExecDestroy(void *exec) {
+  free(exec);
+  --fake_cuda_live_graphs;
+  return kSuccess;
+}
+CUresult cuGraphDestroy(void *graph) {
+  free(graph);
   return kSuccess;
 }
 static int g_stream;

@@ -1,5 +1,5 @@
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{warp-reductions=1}))' | FileCheck %s
-// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops))' | FileCheck %s --check-prefix=NOWARP
+// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{warp-reductions=0}))' | FileCheck %s --check-prefix=NOWARP
 
 // Without warp-reductions, the long reductions get a thread per output too.
 // NOWARP-NOT: gpu.shuffle

@@ -101,3 +101,35 @@ func.func @reduction(%y: memref<8xf32>) -> f32 {
   }
   return %s : f32
 }
+
+// -----
+
+// Kernels are named after the ONNX nodes in their op's location (for
+// profilers): PTX identifiers, not starting with a digit; a fused op's
+// kernel after its first node and how many more. The outliner makes equal
+// names unique.
+// CHECK-LABEL: func.func @named
+// CHECK: gpu.launch {{.*}} function(@layer1_layer1_0_conv1_Conv) {
+// CHECK: gpu.launch {{.*}} function(@node_7_Add_and_2_more) {
+// CHECK: gpu.launch {{.*}} function(@layer1_layer1_0_conv1_Conv) {
+func.func @named(%x: memref<8xf32>, %y: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%i] : memref<8xf32>
+    memref.store %v, %y[%i] : memref<8xf32>
+    scf.reduce
+  } loc("/layer1/layer1.0/conv1/Conv")
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%i] : memref<8xf32>
+    memref.store %v, %y[%i] : memref<8xf32>
+    scf.reduce
+  } loc(fused["7/Add", "Mul_3", "Relu_4"])
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%i] : memref<8xf32>
+    memref.store %v, %y[%i] : memref<8xf32>
+    scf.reduce
+  } loc("/layer1/layer1.0/conv1/Conv")
+  return
+}

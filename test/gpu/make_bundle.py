@@ -3,7 +3,7 @@ GPU runs with run_bundle.py, which needs only Python, numpy and the GPU's
 driver there (no compiler, no onnxruntime).
 
   make_bundle.py --out DIR [--ops all|none|FILTER] [--zoo tiny-transformer,...]
-                 [--contractions] [--gpu-arch sm_80] [--flags "--gpu-untiled"]
+                 [--contractions] [--gpu-arch sm_80] [--flags "--gpu-simple-kernels"]
                  [--tag @untiled]
 
 --ops: the ONNX backend node tests that the CPU build passes

@@ -6,7 +6,12 @@ buffers (gcomp_model_run_device), and, where PyTorch with CUDA is present,
 against the same architecture in PyTorch on the same GPU (fp32, TF32 off).
 
   run_bundle.py BUNDLE [--json OUT.json] [--runs 50] [--no-torch] [-k NAME]
-                [--skip NAME]
+                [--skip NAME] [--kinds ops,zoo] [--profile N]
+
+--profile N: for each zoo model, the N kernels that take the most GPU time
+per run (PyTorch's profiler, which sees every kernel of the process; the
+kernels are named after the ONNX nodes they compute), and the GPU's busy
+time per run against the run's wall time.
 
 Exit status 1 if a case fails. Without a GPU every case is reported as
 skipped (the libraries refuse to start without a CUDA driver).
@@ -148,6 +153,31 @@ def time_device(model, ins, runs):
     return dict(stats(times), same_as_host_run=same)
 
 
+def profile_kernels(model, ins, top):
+    """The kernels' GPU time per run, from PyTorch's profiler."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+    runs = 20
+    model.run(*ins)
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        t = time.perf_counter()
+        for _ in range(runs):
+            model.run(*ins)
+        torch.cuda.synchronize()
+        wall = (time.perf_counter() - t) / runs
+    kernels = [e for e in prof.key_averages()
+               if getattr(e, "device_time_total", 0) > 0]
+    busy = sum(e.device_time_total for e in kernels) / runs
+    kernels.sort(key=lambda e: -e.device_time_total)
+    return {"wall_us_per_run": round(wall * 1e6, 1),
+            "gpu_busy_us_per_run": round(busy, 1),
+            "kernels_per_run": round(sum(e.count for e in kernels) / runs, 1),
+            "top": [[e.key[:60], round(e.count / runs, 1),
+                     round(e.device_time_total / runs, 1)]
+                    for e in kernels[:top]]}
+
+
 def time_torch(name, meta, runs):
     import torch
     import zoo
@@ -182,12 +212,16 @@ def main():
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("-k", dest="filter", default="",
                         help="only the cases whose name contains this")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="list the N kernels that take the most time")
+    parser.add_argument("--kinds", default="ops,zoo",
+                        help="which cases: ops, zoo or both")
     parser.add_argument("--skip", default=None,
                         help="leave out the cases whose name contains this")
     args = parser.parse_args()
     results = {"ops": {}, "zoo": {}}
     failed = 0
-    for kind in ("ops", "zoo"):
+    for kind in args.kinds.split(","):
         root = os.path.join(args.bundle, kind)
         if not os.path.isdir(root):
             continue
@@ -224,6 +258,12 @@ def main():
                         result["gcomp_device_buffers"] = time_device(model, ins, args.runs)
                     except Exception as e:  # torch missing or no CUDA torch
                         result["gcomp_device_buffers"] = {"error": repr(e)[:300]}
+                    if args.profile:
+                        try:
+                            result["profile"] = profile_kernels(
+                                model, ins, args.profile)
+                        except Exception as e:
+                            result["profile"] = {"error": repr(e)[:300]}
                     # Variants (NAME@TAG) are compared with each other.
                     if not args.no_torch and "@" not in name:
                         try:

@@ -167,14 +167,11 @@ int main(int argc, char **argv) {
   app.add_option("--gpu-arch", options.gpuArch,
                  "With --target=cuda: the GPU architecture the PTX is for "
                  "(default sm_80; the driver compiles it for newer GPUs)");
-  app.add_flag("--gpu-warp-reductions", options.gpuWarpReductions,
-               "With --target=cuda, experimental: a warp per output element "
-               "for ops with few outputs and long reductions (not yet run "
-               "on a GPU)");
-  app.add_flag("--gpu-untiled", options.gpuUntiled,
-               "With --target=cuda: a thread per output element for matrix "
-               "products and convolutions too, instead of shared-memory "
-               "tiles (for comparison and debugging)");
+  app.add_flag("--gpu-simple-kernels", options.gpuSimpleKernels,
+               "With --target=cuda: a thread per output element for every "
+               "op, without the shared-memory tiles of matrix products and "
+               "convolutions or the warp reductions (for comparison and "
+               "debugging)");
   app.add_option("--cuda-path", options.cudaPath,
                  "With --target=cuda: the CUDA toolkit whose libdevice "
                  "provides the math functions (default /usr/local/cuda)");

@@ -46,10 +46,9 @@ struct DriverOptions {
   std::string gpuArch = "sm_80";
   /// CUDA: the toolkit that provides libdevice (gcomp --cuda-path).
   std::string cudaPath;
-  /// CUDA: experimental warp reductions (gcomp --gpu-warp-reductions).
-  bool gpuWarpReductions = false;
-  /// CUDA: no shared-memory tiles (gcomp --gpu-untiled), for comparison.
-  bool gpuUntiled = false;
+  /// CUDA: a thread per output element for every op, no shared-memory
+  /// tiles or warp reductions (gcomp --gpu-simple-kernels), for comparison.
+  bool gpuSimpleKernels = false;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Named symbolic dims pinned to one value (gcomp --dim NAME=N).

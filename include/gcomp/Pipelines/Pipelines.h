@@ -37,8 +37,8 @@ struct PipelineOptions {
   /// MLIR look in its default place).
   std::string cudaPath;
   /// CUDA: a warp per output for ops with few outputs and long reductions
-  /// (gcomp-linalg-to-gpu-loops warp-reductions; not yet run on a GPU).
-  bool gpuWarpReductions = false;
+  /// (gcomp-linalg-to-gpu-loops warp-reductions).
+  bool gpuWarpReductions = true;
   /// CUDA: matrix products and convolutions in shared-memory tiles
   /// (gcomp-linalg-to-gpu-loops tile-contractions).
   bool gpuTileContractions = true;

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 
@@ -41,6 +42,41 @@ SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
         b, loc, AffineMap::get(map.getNumDims(), 0, expr), ivs));
   }
   return indices;
+}
+
+void nameKernel(gpu::LaunchOp launch, Location loc) {
+  SmallVector<StringRef> nodes;
+  loc->walk([&](Location inner) {
+    if (auto name = dyn_cast<NameLoc>(inner))
+      if (!name.getName().getValue().empty() &&
+          !llvm::is_contained(nodes, name.getName().getValue()))
+        nodes.push_back(name.getName().getValue());
+    return WalkResult::advance();
+  });
+  if (nodes.empty())
+    return;
+  // A PTX identifier: letters, digits and '_', not starting with a digit.
+  std::string name;
+  for (char ch : nodes.front()) {
+    bool keep = llvm::isAlnum(ch);
+    if (keep)
+      name += ch;
+    else if (!name.empty() && name.back() != '_')
+      name += '_';
+  }
+  while (!name.empty() && name.back() == '_')
+    name.pop_back();
+  if (name.empty())
+    return;
+  if (llvm::isDigit(name.front()))
+    name = "node_" + name;
+  constexpr size_t kMaxLength = 64;
+  if (name.size() > kMaxLength)
+    name.resize(kMaxLength);
+  if (nodes.size() > 1)
+    name += "_and_" + std::to_string(nodes.size() - 1) + "_more";
+  launch.setFunctionAttr(
+      FlatSymbolRefAttr::get(launch.getContext(), name));
 }
 
 } // namespace gcomp

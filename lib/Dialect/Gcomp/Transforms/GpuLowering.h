@@ -8,6 +8,7 @@
 #ifndef GCOMP_LIB_DIALECT_GCOMP_TRANSFORMS_GPULOWERING_H
 #define GCOMP_LIB_DIALECT_GCOMP_TRANSFORMS_GPULOWERING_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
@@ -28,6 +29,37 @@ llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b,
                                                 mlir::Location loc,
                                                 mlir::AffineMap map,
                                                 llvm::ArrayRef<mlir::Value> ivs);
+
+/// Names the kernel `launch` will be outlined into after the ONNX nodes
+/// that `loc` names (the importer gives each op its node's name, fusion a
+/// FusedLoc of them), so that profilers show what each kernel computes:
+/// "layer1_0_conv1_Conv", "Add_3_and_2_more". Leaves the outliner's name
+/// when `loc` names no node.
+void nameKernel(mlir::gpu::LaunchOp launch, mlir::Location loc);
+
+/// The roles of a contraction's dimensions: the output is indexed by
+/// `batch`, `m` and `n`, the first input by m and the second by n (with
+/// any of the batch dimensions), both by the one reduction dimension `k`.
+struct Contraction {
+  int64_t m, n, k;
+  llvm::SmallVector<int64_t> batch;
+  mlir::OpOperand *lhs, *rhs, *out;
+};
+
+/// Matches a linalg op on tensors or buffers of static shapes with two
+/// inputs, one output and one reduction dimension, whose indexing maps are
+/// projected permutations, whose output is indexed by every parallel
+/// dimension and whose inputs each have a parallel dimension the other
+/// lacks (m and n: of those, the ones the output is most nearly contiguous
+/// in). Its body may be anything without regions or linalg.index.
+mlir::FailureOr<Contraction> matchContraction(mlir::linalg::LinalgOp op);
+
+/// Products with fewer rows or columns keep a thread per output element.
+constexpr int64_t kMinTiledRows = 16, kMinTiledColumns = 16;
+
+/// The number of thread blocks lowerToTiledContraction gives a product of
+/// `rows` x `columns` outputs, `batches` times.
+int64_t tiledContractionBlocks(int64_t rows, int64_t columns, int64_t batches);
 
 /// Lowers `op`, a contraction with one reduction dimension on buffers whose
 /// operands are large enough, to one gpu.launch that computes its output

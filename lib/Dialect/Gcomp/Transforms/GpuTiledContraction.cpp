@@ -38,7 +38,8 @@ constexpr int64_t kThreads = 256;
 constexpr int64_t kTileK = 16;
 /// Smaller products keep a thread per output: the tiles would be mostly
 /// padding.
-constexpr int64_t kMinRows = 16, kMinColumns = 16, kMinTerms = 8;
+constexpr int64_t kMinRows = gcomp::kMinTiledRows,
+                  kMinColumns = gcomp::kMinTiledColumns, kMinTerms = 8;
 /// A tile shape is used when the product has at least this many tiles (two
 /// blocks for each multiprocessor of a large GPU); else the shape with the
 /// most tiles, the smallest of those (the least padding).
@@ -52,14 +53,36 @@ struct TileShape {
 constexpr TileShape kTileShapes[] = {
     {64, 64, 4, 4}, {32, 64, 2, 4}, {64, 32, 4, 2}, {32, 32, 2, 2}};
 
-/// The roles of a contraction's dimensions: the output is indexed by
-/// `batch`, `m` and `n`, the first input by m and the second by n (with
-/// any of the batch dimensions), both by the one reduction dimension `k`.
-struct Contraction {
-  int64_t m, n, k;
-  SmallVector<int64_t> batch;
-  OpOperand *lhs, *rhs, *out;
-};
+/// The op's body for one term: `acc` folded with the input elements `lhs`
+/// and `rhs`.
+Value foldTerm(OpBuilder &b, linalg::LinalgOp op, const gcomp::Contraction &c,
+               Value lhs, Value rhs, Value acc) {
+  Block *body = op.getBlock();
+  IRMapping mapping;
+  mapping.map(body->getArgument(c.lhs->getOperandNumber()), lhs);
+  mapping.map(body->getArgument(c.rhs->getOperandNumber()), rhs);
+  mapping.map(body->getArgument(c.out->getOperandNumber()), acc);
+  for (Operation &inner : body->without_terminator())
+    b.clone(inner, mapping);
+  return mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
+}
+
+TileShape chooseTileShape(int64_t rows, int64_t columns, int64_t batches) {
+  auto tiles = [&](const TileShape &s) {
+    return llvm::divideCeil(rows, s.rows) *
+           llvm::divideCeil(columns, s.columns) * batches;
+  };
+  const TileShape *best = &kTileShapes[0];
+  for (const TileShape &shape : kTileShapes) {
+    if (tiles(shape) >= kEnoughBlocks)
+      return shape;
+    if (tiles(shape) >= tiles(*best))
+      best = &shape;
+  }
+  return *best;
+}
+
+} // namespace
 
 bool hasDim(AffineMap map, int64_t dim) {
   return map.isFunctionOfDim(static_cast<unsigned>(dim));
@@ -73,8 +96,8 @@ bool isInnermost(linalg::LinalgOp op, OpOperand *operand, int64_t dim) {
          cast<AffineDimExpr>(map.getResults().back()).getPosition() == dim;
 }
 
-FailureOr<Contraction> matchContraction(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+FailureOr<gcomp::Contraction> gcomp::matchContraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
       op->getNumRegions() != 1 || !op.getBlock())
     return failure();
@@ -85,7 +108,7 @@ FailureOr<Contraction> matchContraction(linalg::LinalgOp op) {
       }))
     return failure();
   for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    auto type = dyn_cast<ShapedType>(operand.get().getType());
     if (!type || !type.hasStaticShape() ||
         !op.getMatchingIndexingMap(&operand).isProjectedPermutation())
       return failure();
@@ -132,43 +155,21 @@ FailureOr<Contraction> matchContraction(linalg::LinalgOp op) {
   return c;
 }
 
-/// The op's body for one term: `acc` folded with the input elements `lhs`
-/// and `rhs`.
-Value foldTerm(OpBuilder &b, linalg::LinalgOp op, const Contraction &c,
-               Value lhs, Value rhs, Value acc) {
-  Block *body = op.getBlock();
-  IRMapping mapping;
-  mapping.map(body->getArgument(c.lhs->getOperandNumber()), lhs);
-  mapping.map(body->getArgument(c.rhs->getOperandNumber()), rhs);
-  mapping.map(body->getArgument(c.out->getOperandNumber()), acc);
-  for (Operation &inner : body->without_terminator())
-    b.clone(inner, mapping);
-  return mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
+int64_t gcomp::tiledContractionBlocks(int64_t rows, int64_t columns,
+                                      int64_t batches) {
+  TileShape shape = chooseTileShape(rows, columns, batches);
+  return llvm::divideCeil(rows, shape.rows) *
+         llvm::divideCeil(columns, shape.columns) * batches;
 }
-
-TileShape chooseTileShape(int64_t rows, int64_t columns, int64_t batches) {
-  auto tiles = [&](const TileShape &s) {
-    return llvm::divideCeil(rows, s.rows) *
-           llvm::divideCeil(columns, s.columns) * batches;
-  };
-  const TileShape *best = &kTileShapes[0];
-  for (const TileShape &shape : kTileShapes) {
-    if (tiles(shape) >= kEnoughBlocks)
-      return shape;
-    if (tiles(shape) >= tiles(*best))
-      best = &shape;
-  }
-  return *best;
-}
-
-} // namespace
 
 LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
                                              Value initValue) {
-  FailureOr<Contraction> matched = matchContraction(op);
+  if (!op.hasPureBufferSemantics())
+    return failure();
+  FailureOr<gcomp::Contraction> matched = gcomp::matchContraction(op);
   if (failed(matched))
     return failure();
-  const Contraction &c = *matched;
+  const gcomp::Contraction &c = *matched;
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
   int64_t rows = sizes[c.m], columns = sizes[c.n], terms = sizes[c.k];
   int64_t batches = 1;
@@ -225,6 +226,7 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
       b, loc, index(gridX), index(gridY), index(batches), index(kThreads),
       index(1), index(1), /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{}, tileTypes);
+  gcomp::nameKernel(launch, loc);
   b.setInsertionPointToEnd(&launch.getBody().front());
   b.setInsertionPoint(gpu::TerminatorOp::create(b, loc));
   Value thread = launch.getThreadIds().x;

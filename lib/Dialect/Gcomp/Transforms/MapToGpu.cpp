@@ -72,6 +72,7 @@ struct MapToGpuPass : gcomp::impl::GcompMapToGpuBase<MapToGpuPass> {
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
     grid = b.createOrFold<arith::MaxSIOp>(loc, grid, one);
     gpu::LaunchOp launch = createLaunch(b, loc, grid, block);
+    gcomp::nameKernel(launch, loc);
 
     Value id = arith::AddIOp::create(
         b, loc,
@@ -110,7 +111,8 @@ struct MapToGpuPass : gcomp::impl::GcompMapToGpuBase<MapToGpuPass> {
                       "is used on the host";
     OpBuilder b(ops.back());
     Value one = arith::ConstantIndexOp::create(b, ops.back()->getLoc(), 1);
-    createLaunch(b, ops.back()->getLoc(), one, one);
+    gpu::LaunchOp launch = createLaunch(b, ops.back()->getLoc(), one, one);
+    gcomp::nameKernel(launch, ops.back()->getLoc());
     for (Operation *op : ops)
       op->moveBefore(&*b.getInsertionPoint());
     return success();

@@ -552,6 +552,35 @@ def GcompGpuConstants : Pass<"gcomp-gpu-constants", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def GcompGpuSplitReductions : Pass<"gcomp-gpu-split-reductions", "mlir::func::FuncOp"> {
+  let summary = "Split the long sums of small matrix products across GPU blocks";
+  let description = [{
+    For the CUDA target, on linalg ops on tensors. A matrix product whose
+    output is small but whose terms are many (the last convolutions of a
+    CNN at batch 1: 512 x 49 outputs of 4,608 terms each) gets only a few
+    blocks of gcomp-linalg-to-gpu-loops' tiles, each running through every
+    term while most of the GPU idles. Here such a product's reduction
+    dimension k is split in two, (s, kk): the product becomes S products
+    over K/S terms each into partial sums (s is one more batch dimension,
+    so S times as many blocks), and a second op adds the S partial sums
+    to the output's initial value.
+
+    Applies to contractions (see gcomp-linalg-to-gpu-loops) of floats whose
+    body yields `acc + term`, with at least 512 terms, whose tiles would be
+    fewer than `min-blocks`. S is the smallest divisor of K (up to 32)
+    that gives `min-blocks` tiles with at least 128 terms per split, or
+    the largest that keeps 128 terms. The sum is reassociated: each output
+    adds S partial sums, in order.
+  }];
+  let options = [
+    Option<"minBlocks", "min-blocks", "int64_t", /*default=*/"264",
+           "Split products with fewer tiles than this">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncOp"> {
   let summary = "Lower linalg ops on buffers to parallel loops that reduce in registers";
   let description = [{
@@ -575,8 +604,7 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     each folding every 32nd term from the combiner's identity, the lanes'
     partial results combined with `gpu.shuffle xor`, and lane 0 folding the
     result into the output. gcomp-map-to-gpu puts the 32 lanes of an
-    element in one warp. Off by default (`warp-reductions`): its PTX passes
-    ptxas, but it has not yet run on a GPU.
+    element in one warp (`warp-reductions`, on by default).
 
     A contraction (`tile-contractions`, on by default) with one reduction
     dimension, two inputs each indexed by one parallel dimension the other
@@ -590,7 +618,7 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     op's body. gcomp-map-to-gpu leaves these launches as they are.
   }];
   let options = [
-    Option<"warpReductions", "warp-reductions", "bool", /*default=*/"false",
+    Option<"warpReductions", "warp-reductions", "bool", /*default=*/"true",
            "Give ops with few outputs and long reductions a warp per output">,
     Option<"tileContractions", "tile-contractions", "bool", /*default=*/"true",
            "Compute large contractions in shared-memory tiles">,
