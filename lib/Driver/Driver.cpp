@@ -592,6 +592,12 @@ int Compiler::run() {
     pipelineOptions.cudaPath = options.cudaPath;
     pipelineOptions.gpuWarpReductions = !options.gpuSimpleKernels;
     pipelineOptions.gpuTileContractions = !options.gpuSimpleKernels;
+    pipelineOptions.allowTf32 = options.allowTf32 && !options.gpuSimpleKernels;
+    if (options.allowTf32 && sm < 80) {
+      error("--allow-tf32 needs tensor cores with TF32: --gpu-arch sm_80 or "
+            "newer");
+      return 1;
+    }
     if (options.cudaPath.empty() &&
         sys::fs::exists("/usr/local/cuda/nvvm/libdevice"))
       pipelineOptions.cudaPath = "/usr/local/cuda";
@@ -609,6 +615,9 @@ int Compiler::run() {
     return 1;
   } else if (options.emit == EmitKind::PTX) {
     error("--emit=ptx needs --target=cuda");
+    return 1;
+  } else if (options.allowTf32) {
+    error("--allow-tf32 needs --target=cuda");
     return 1;
   }
   if (needsTarget) {

@@ -37,7 +37,8 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
           // iteration into loads and stores on the host.
           req(std::string("gcomp-linalg-to-gpu-loops{warp-reductions=") +
                   (o.gpuWarpReductions ? "1" : "0") + " tile-contractions=" +
-                  (o.gpuTileContractions ? "1" : "0") + "}",
+                  (o.gpuTileContractions ? "1" : "0") +
+                  " allow-tf32=" + (o.allowTf32 ? "1" : "0") + "}",
               true),
           req("convert-linalg-to-parallel-loops", true),
           req("gcomp-map-to-gpu", true),
@@ -45,9 +46,9 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
           req("gcomp-merge-gpu-modules"),
           req("nvvm-attach-target{chip=" + o.gpuArch +
               " features=+ptx80 O=3}"),
-          req("gpu.module(lower-affine,convert-scf-to-cf,"
-              "expand-strided-metadata,lower-affine,"
-              "arith-expand{include-bf16=true},"
+          req("gpu.module(convert-nvgpu-to-nvvm,lower-affine,"
+              "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+              "arith-expand{include-bf16=true},convert-vector-to-llvm,"
               "convert-gpu-to-nvvm,reconcile-unrealized-casts)"),
           req("lower-affine"),
           req("convert-scf-to-cf"),

@@ -1,5 +1,6 @@
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops,canonicalize,cse))' | FileCheck %s
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{tile-contractions=0}))' | FileCheck %s --check-prefix=UNTILED
+// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{allow-tf32=1},canonicalize,cse))' | FileCheck %s --check-prefix=TF32
 
 // Without tile-contractions, every op gets a thread per output element.
 // UNTILED-NOT: gpu.launch
@@ -134,5 +135,70 @@ func.func @not_tiled(%a: memref<8x64xf32>, %b: memref<64x64xf32>, %c: memref<8x6
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
   }
+  return
+}
+
+// -----
+
+// With allow-tf32, an f32 multiply-add product runs on tensor cores: the
+// 8 warps (2 x 4) of a 32x32 tile each own one 16x8 piece; a lane holds
+// rows g, g + 8 and columns 2t, 2t + 1 of it (g = lane / 4, t = lane % 4)
+// and reads its A fragment (rows g, g + 8; terms t, t + 4) and B fragment
+// from the shared tiles, rounded to TF32 to nearest as they were copied
+// there. The rest of the terms (8 of 40 here) is copied
+// with zeros past K, since an mma folds 8 terms.
+// TF32-LABEL: func.func @matmul_tf32
+// TF32: gpu.launch
+// TF32-DAG: %[[WARP:.*]] = arith.divui %{{.*}}, %c32{{.*}} : index
+// TF32-DAG: %[[LANE:.*]] = arith.remui %{{.*}}, %c32{{.*}} : index
+// TF32-DAG: arith.divui %[[LANE]], %c4{{.*}} : index
+// TF32-DAG: arith.remui %[[LANE]], %c4{{.*}} : index
+// The tiles are rounded to TF32 (to nearest) as they are copied.
+// TF32: scf.for
+// TF32: %[[R:.*]] = nvvm.convert.float.to.tf32 %{{.*}} {rnd = #nvvm.fp_rnd_mode<rna>}
+// TF32: %[[V:.*]] = arith.bitcast %[[R]] : i32 to f32
+// TF32: memref.store %[[V]]
+// TF32: scf.for
+// TF32: %[[A:.*]] = vector.from_elements {{.*}} : vector<4x1xf32>
+// TF32: %[[B:.*]] = vector.from_elements {{.*}} : vector<2x1xf32>
+// TF32: %[[C:.*]] = vector.from_elements {{.*}} : vector<2x2xf32>
+// TF32: nvgpu.mma.sync(%[[A]], %[[B]], %[[C]]) {mmaShape = [16, 8, 8], tf32Enabled}
+// TF32: arith.cmpi ult, %{{.*}}, %c40{{.*}} : index
+// TF32: arith.select
+// TF32: nvgpu.mma.sync
+// TF32-NOT: nvgpu.mma.sync
+// TF32: gpu.terminator
+// Without allow-tf32, the same product stays on the FP32 pipes.
+// CHECK-LABEL: func.func @matmul_tf32
+// CHECK-NOT: nvgpu.mma.sync
+// CHECK: return
+func.func @matmul_tf32(%a: memref<32x40xf32>, %b: memref<40x32xf32>, %c: memref<32x32xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x40xf32>, memref<40x32xf32>) outs(%c : memref<32x32xf32>)
+  return
+}
+
+// -----
+
+// Tensor cores only multiply and add: a max-plus product, or f16 inputs,
+// keep the FP32 pipes even with allow-tf32.
+// TF32-LABEL: func.func @not_tensor_cores
+// TF32: gpu.launch
+// TF32-NOT: nvgpu.mma.sync
+// TF32: gpu.launch
+// TF32-NOT: nvgpu.mma.sync
+// TF32: return
+func.func @not_tensor_cores(%a: memref<32x16xf32>, %b: memref<16x32xf32>, %c: memref<32x32xf32>,
+                            %x: memref<32x16xf16>, %y: memref<16x32xf16>, %z: memref<32x32xf16>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<32x16xf32>, memref<16x32xf32>) outs(%c : memref<32x32xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %s = arith.addf %p, %q : f32
+    %m = arith.maximumf %acc, %s : f32
+    linalg.yield %m : f32
+  }
+  linalg.matmul ins(%x, %y : memref<32x16xf16>, memref<16x32xf16>) outs(%z : memref<32x32xf16>)
   return
 }

@@ -167,6 +167,11 @@ int main(int argc, char **argv) {
   app.add_option("--gpu-arch", options.gpuArch,
                  "With --target=cuda: the GPU architecture the PTX is for "
                  "(default sm_80; the driver compiles it for newer GPUs)");
+  app.add_flag("--allow-tf32", options.allowTf32,
+               "With --target=cuda: fp32 matrix products and convolutions "
+               "on tensor cores, their inputs rounded to TF32 (10-bit "
+               "mantissa; about 1e-3 relative error): much faster, less "
+               "exact; off by default, as in cuBLAS");
   app.add_flag("--gpu-simple-kernels", options.gpuSimpleKernels,
                "With --target=cuda: a thread per output element for every "
                "op, without the shared-memory tiles of matrix products and "

@@ -49,6 +49,8 @@ struct DriverOptions {
   /// CUDA: a thread per output element for every op, no shared-memory
   /// tiles or warp reductions (gcomp --gpu-simple-kernels), for comparison.
   bool gpuSimpleKernels = false;
+  /// CUDA: fp32 products on tensor cores in TF32 (gcomp --allow-tf32).
+  bool allowTf32 = false;
   unsigned optLevel = 2;
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Named symbolic dims pinned to one value (gcomp --dim NAME=N).

@@ -42,6 +42,9 @@ struct PipelineOptions {
   /// CUDA: matrix products and convolutions in shared-memory tiles
   /// (gcomp-linalg-to-gpu-loops tile-contractions).
   bool gpuTileContractions = true;
+  /// CUDA: fp32 products on tensor cores, their inputs rounded to TF32
+  /// (gcomp-linalg-to-gpu-loops allow-tf32).
+  bool allowTf32 = false;
   /// Name of the graph function produced by the importer.
   std::string entryName = "main";
   /// CPU features (comma-separated, no +/-) the runtime must check before

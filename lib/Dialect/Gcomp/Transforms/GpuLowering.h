@@ -67,8 +67,11 @@ int64_t tiledContractionBlocks(int64_t rows, int64_t columns, int64_t batches);
 /// start from `initValue` when it is given (an absorbed linalg.fill), else
 /// from their contents. Fails without changing anything when `op` is not
 /// one.
+/// With `allowTf32`, an f32 product whose body is `acc + lhs * rhs` runs
+/// on tensor cores in TF32.
 mlir::LogicalResult lowerToTiledContraction(mlir::linalg::LinalgOp op,
-                                            mlir::Value initValue);
+                                            mlir::Value initValue,
+                                            bool allowTf32);
 
 } // namespace gcomp
 

@@ -15,7 +15,13 @@
 //
 // Each output's terms are still folded one at a time for k = 0, 1, ...,
 // K-1, with the op's own body: the same order as the untiled lowering, and
-// any body works (not only multiply-add). Indices past the edges of M, N
+// any body works (not only multiply-add).
+//
+// With TF32 allowed, an fp32 multiply-add product runs on tensor cores
+// instead, from the same shared-memory tiles: the block's 8 warps, 2 x 4,
+// each compute a (BM/2) x (BN/4) part of the tile as 16x8 pieces, 8 terms
+// at a time (mma.sync m16n8k8, PTX ISA "Matrix Fragments for mma.m16n8k8"
+// gives which elements each lane holds). Indices past the edges of M, N
 // and K are clamped for the loads, whose values then go unused, rather
 // than guarded: no branches in the copy.
 //
@@ -25,7 +31,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -52,6 +61,27 @@ struct TileShape {
 /// Largest first: bigger tiles reuse each loaded element more.
 constexpr TileShape kTileShapes[] = {
     {64, 64, 4, 4}, {32, 64, 2, 4}, {64, 32, 4, 2}, {32, 32, 2, 2}};
+
+/// Whether the body of `op` is `acc + lhs * rhs` on f32 (in either order),
+/// what a tensor core computes.
+bool isFloatMultiplyAdd(linalg::LinalgOp op, const gcomp::Contraction &c) {
+  for (OpOperand *operand : {c.lhs, c.rhs, c.out})
+    if (!getElementTypeOrSelf(operand->get().getType()).isF32())
+      return false;
+  Block *body = op.getBlock();
+  Value acc = body->getArgument(c.out->getOperandNumber());
+  Value lhs = body->getArgument(c.lhs->getOperandNumber());
+  Value rhs = body->getArgument(c.rhs->getOperandNumber());
+  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || std::distance(body->begin(), body->end()) != 3)
+    return false;
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  if (add.getLhs() != acc && add.getRhs() != acc)
+    return false;
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  return mul && ((mul.getLhs() == lhs && mul.getRhs() == rhs) ||
+                 (mul.getLhs() == rhs && mul.getRhs() == lhs));
+}
 
 /// The op's body for one term: `acc` folded with the input elements `lhs`
 /// and `rhs`.
@@ -163,7 +193,7 @@ int64_t gcomp::tiledContractionBlocks(int64_t rows, int64_t columns,
 }
 
 LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
-                                             Value initValue) {
+                                             Value initValue, bool allowTf32) {
   if (!op.hasPureBufferSemantics())
     return failure();
   FailureOr<gcomp::Contraction> matched = gcomp::matchContraction(op);
@@ -178,6 +208,7 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
   if (rows < kMinRows || columns < kMinColumns || terms < kMinTerms)
     return failure();
   TileShape shape = chooseTileShape(rows, columns, batches);
+  bool tensorCores = allowTf32 && isFloatMultiplyAdd(op, c);
   int64_t gridX = llvm::divideCeil(columns, shape.columns);
   int64_t gridY = llvm::divideCeil(rows, shape.rows);
   // CUDA's limits on the grid's y and z sizes.
@@ -249,14 +280,46 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
       arith::DivUIOp::create(b, loc, thread, index(threadsPerRow)),
       arith::RemUIOp::create(b, loc, thread, index(threadsPerRow))};
 
-  // The thread's rows and columns of the output, and their clamped copies.
-  SmallVector<Value> outPos[2], clampedPos[2];
+  // With tensor cores: the warp's part of the tile (its first row and
+  // column in the tile), and the lane's group and place in it.
+  constexpr int64_t kWarpRows = 2, kWarpColumns = 4;
+  constexpr int64_t kMmaRows = 16, kMmaColumns = 8, kMmaTerms = 8;
+  int64_t warpTile[2] = {shape.rows / kWarpRows, shape.columns / kWarpColumns};
+  int64_t mmaCount[2] = {warpTile[0] / kMmaRows, warpTile[1] / kMmaColumns};
+  Value warpStart[2], group, inGroup;
+  if (tensorCores) {
+    Value warp = arith::DivUIOp::create(b, loc, thread, index(32));
+    Value lane = arith::RemUIOp::create(b, loc, thread, index(32));
+    warpStart[0] = mul(arith::DivUIOp::create(b, loc, warp, index(kWarpColumns)),
+                       warpTile[0]);
+    warpStart[1] = mul(arith::RemUIOp::create(b, loc, warp, index(kWarpColumns)),
+                       warpTile[1]);
+    group = arith::DivUIOp::create(b, loc, lane, index(4));
+    inGroup = arith::RemUIOp::create(b, loc, lane, index(4));
+  }
+
+  // The thread's rows and columns of the output (in the tile), and their
+  // clamped copies (in the op). On tensor cores, a lane holds rows g and
+  // g + 8 of each 16x8 piece, and columns 2t and 2t + 1.
+  SmallVector<Value> tilePos[2], outPos[2], clampedPos[2];
   for (int side = 0; side < 2; ++side) {
     const Operand &o = operands[side];
-    int64_t spacing = o.tile / o.threadTile;
-    for (int64_t i = 0; i < o.threadTile; ++i) {
-      outPos[side].push_back(
-          add(add(tileStart[side], threadPos[side]), index(i * spacing)));
+    if (tensorCores) {
+      for (int64_t i = 0; i < mmaCount[side]; ++i)
+        for (int64_t r = 0; r < 2; ++r) {
+          Value piece = add(warpStart[side],
+                            index(i * (side == 0 ? kMmaRows : kMmaColumns)));
+          tilePos[side].push_back(
+              side == 0 ? add(add(piece, group), index(8 * r))
+                        : add(add(piece, mul(inGroup, 2)), index(r)));
+        }
+    } else {
+      int64_t spacing = o.tile / o.threadTile;
+      for (int64_t i = 0; i < o.threadTile; ++i)
+        tilePos[side].push_back(add(threadPos[side], index(i * spacing)));
+    }
+    for (Value pos : tilePos[side]) {
+      outPos[side].push_back(add(tileStart[side], pos));
       clampedPos[side].push_back(clamp(outPos[side].back(), o.extent));
     }
   }
@@ -277,8 +340,11 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
           b, loc, out, gcomp::applyIndexingMap(b, loc, outMap, ivs)));
     }
 
-  // Copies the tiles of terms k0 .. k0 + kTileK - 1 to shared memory.
-  auto copyTiles = [&](Value k0) {
+  // Copies the tiles of terms k0 .. k0 + kTileK - 1 to shared memory. On
+  // tensor cores, the values rounded to TF32 to nearest (cvt.rna.tf32.f32,
+  // as cuBLAS does; the mma would truncate them, with twice the error),
+  // and terms past K as zeros (an mma folds 8 terms).
+  auto copyTiles = [&](Value k0, bool pastEnd) {
     for (int side = 0; side < 2; ++side) {
       const Operand &o = operands[side];
       Value tile = launch.getWorkgroupAttributions()[side];
@@ -295,6 +361,19 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
         at[c.k] = clamp(add(k0, kk), terms);
         Value value = memref::LoadOp::create(
             b, loc, o.operand->get(), gcomp::applyIndexingMap(b, loc, map, at));
+        if (tensorCores) {
+          auto rounded = NVVM::ConvertFloatToTF32Op::create(
+              b, loc, b.getI32Type(), value, NVVM::FPRoundingMode::RNA,
+              NVVM::SaturationMode::NONE, /*relu=*/false);
+          value = arith::BitcastOp::create(b, loc, value.getType(), rounded);
+        }
+        if (tensorCores && pastEnd) {
+          Value inside = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, add(k0, kk), index(terms));
+          Value zero = arith::ConstantOp::create(
+              b, loc, b.getZeroAttr(value.getType()));
+          value = arith::SelectOp::create(b, loc, inside, value, zero);
+        }
         memref::StoreOp::create(b, loc, value, tile,
                                 ValueRange{add(mul(kk, o.stride), pos)});
       }
@@ -329,6 +408,69 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
     return SmallVector<Value>(loop.getResults());
   };
 
+  // Folds `steps` terms (rounded up to 8) from the tiles into the
+  // accumulators on tensor cores.
+  auto multiplyTiles = [&](int64_t steps, ValueRange accs) {
+    auto loop = scf::ForOp::create(b, loc, index(0),
+                                   index(llvm::divideCeil(steps, kMmaTerms)),
+                                   index(1), accs);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value k8 = mul(loop.getInductionVar(), kMmaTerms);
+    Value tiles[2] = {launch.getWorkgroupAttributions()[0],
+                      launch.getWorkgroupAttributions()[1]};
+    auto element = [&](int side, Value k, Value pos) -> Value {
+      return memref::LoadOp::create(
+          b, loc, tiles[side],
+          ValueRange{add(mul(k, operands[side].stride), pos)});
+    };
+    Type f32 = b.getF32Type();
+    // The fragments: A (16 x 8) holds rows g, g + 8 and terms t, t + 4;
+    // B (8 x 8) terms t, t + 4 and column g.
+    Value kLow = add(k8, inGroup), kHigh = add(add(k8, inGroup), index(4));
+    SmallVector<Value> aFragments, bFragments;
+    for (int64_t i = 0; i < mmaCount[0]; ++i) {
+      Value row = add(add(warpStart[0], index(i * kMmaRows)), group);
+      Value row8 = add(row, index(8));
+      aFragments.push_back(vector::FromElementsOp::create(
+          b, loc, VectorType::get({4, 1}, f32),
+          ValueRange{element(0, kLow, row), element(0, kLow, row8),
+                     element(0, kHigh, row), element(0, kHigh, row8)}));
+    }
+    for (int64_t j = 0; j < mmaCount[1]; ++j) {
+      Value column = add(add(warpStart[1], index(j * kMmaColumns)), group);
+      bFragments.push_back(vector::FromElementsOp::create(
+          b, loc, VectorType::get({2, 1}, f32),
+          ValueRange{element(1, kLow, column), element(1, kHigh, column)}));
+    }
+    // Each piece's accumulators: rows (g, g + 8) x columns (2t, 2t + 1).
+    SmallVector<Value> folded(loop.getRegionIterArgs());
+    int64_t columnsHeld = 2 * mmaCount[1];
+    for (int64_t i = 0; i < mmaCount[0]; ++i)
+      for (int64_t j = 0; j < mmaCount[1]; ++j) {
+        auto at = [&](int64_t r, int64_t cc) {
+          return (2 * i + r) * columnsHeld + 2 * j + cc;
+        };
+        Value piece = vector::FromElementsOp::create(
+            b, loc, VectorType::get({2, 2}, f32),
+            ValueRange{folded[at(0, 0)], folded[at(0, 1)], folded[at(1, 0)],
+                       folded[at(1, 1)]});
+        Value product = nvgpu::MmaSyncOp::create(
+            b, loc, aFragments[i], bFragments[j], piece,
+            ArrayRef<int64_t>{kMmaRows, kMmaColumns, kMmaTerms},
+            /*tf32Enabled=*/true);
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t cc = 0; cc < 2; ++cc)
+            folded[at(r, cc)] = vector::ExtractOp::create(
+                b, loc, product, ArrayRef<int64_t>{r, cc});
+      }
+    scf::YieldOp::create(b, loc, folded);
+    return SmallVector<Value>(loop.getResults());
+  };
+  auto fold = [&](int64_t steps, ValueRange accs) {
+    return tensorCores ? multiplyTiles(steps, accs) : foldTiles(steps, accs);
+  };
+
   // Whole tiles, then the rest of the terms (both counts are static).
   int64_t wholeTiles = terms / kTileK, rest = terms % kTileK;
   if (wholeTiles > 0) {
@@ -336,16 +478,16 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
                                    index(1), accumulators);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    copyTiles(mul(loop.getInductionVar(), kTileK));
-    SmallVector<Value> folded = foldTiles(kTileK, loop.getRegionIterArgs());
+    copyTiles(mul(loop.getInductionVar(), kTileK), /*pastEnd=*/false);
+    SmallVector<Value> folded = fold(kTileK, loop.getRegionIterArgs());
     // Every thread is done with the tiles before they are overwritten.
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, folded);
     accumulators.assign(loop.getResults().begin(), loop.getResults().end());
   }
   if (rest > 0) {
-    copyTiles(index(wholeTiles * kTileK));
-    accumulators = foldTiles(rest, accumulators);
+    copyTiles(index(wholeTiles * kTileK), /*pastEnd=*/true);
+    accumulators = fold(rest, accumulators);
   }
 
   // The outputs inside the op's shape.

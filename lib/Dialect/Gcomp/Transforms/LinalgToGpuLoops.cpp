@@ -367,7 +367,7 @@ struct LinalgToGpuLoopsPass
         continue;
       Value start = startValues.lookup(op);
       if (tileContractions &&
-          succeeded(gcomp::lowerToTiledContraction(op, start)))
+          succeeded(gcomp::lowerToTiledContraction(op, start, allowTf32)))
         continue;
       if (op.hasPureBufferSemantics() && outputsAreParallel(op) &&
           (!warpReductions || failed(lowerToWarps(op, start))))

@@ -616,16 +616,28 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     inputs copied to shared memory (workgroup attributions) between
     `gpu.barrier`s. Each output still folds its terms in order, with the
     op's body. gcomp-map-to-gpu leaves these launches as they are.
+
+    With `allow-tf32`, a tiled product of f32 whose body is `acc + a * b`
+    runs on tensor cores instead: each of the block's 8 warps computes a
+    (BM/2) x (BN/4) part of the tile with `nvgpu.mma.sync` of shape 16x8x8
+    in TF32 (inputs rounded to nearest with a 10-bit mantissa as they are
+    copied to shared memory, sums in fp32), reading its fragments from the
+    same shared-memory tiles. Terms past K are
+    copied as zeros, since each mma folds 8 terms.
   }];
   let options = [
     Option<"warpReductions", "warp-reductions", "bool", /*default=*/"true",
            "Give ops with few outputs and long reductions a warp per output">,
     Option<"tileContractions", "tile-contractions", "bool", /*default=*/"true",
            "Compute large contractions in shared-memory tiles">,
+    Option<"allowTf32", "allow-tf32", "bool", /*default=*/"false",
+           "Tiled fp32 multiply-add products on tensor cores, in TF32">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect",
                            "mlir::memref::MemRefDialect",
-                           "mlir::gpu::GPUDialect"];
+                           "mlir::gpu::GPUDialect", "mlir::nvgpu::NVGPUDialect",
+                           "mlir::NVVM::NVVMDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def GcompMapToGpu : Pass<"gcomp-map-to-gpu", "mlir::func::FuncOp"> {
