@@ -226,3 +226,86 @@ func.func @fill_then_other_write(%x: memref<4xf32>, %y: memref<4xf32>) {
   linalg.add ins(%x, %x : memref<4xf32>, memref<4xf32>) outs(%y : memref<4xf32>)
   return
 }
+
+// -----
+
+// A broadcast of a bias into the output goes too, even with a split
+// product's partial sums between it and the op that adds them to it: that
+// op starts each output from the bias element (through the broadcast's map,
+// constants included) instead of loading the output.
+// CHECK-LABEL: func.func @bias_then_partial_sums
+// CHECK-SAME: (%[[BIAS:.*]]: memref<4x1xf32>, %[[P:.*]]: memref<3x4x8xf32>, %[[Q:.*]]: memref<3x4x8xf32>, %[[Y:.*]]: memref<4x8xf32>)
+// CHECK: scf.parallel
+// CHECK: memref.store %{{.*}}, %[[P]]
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) =
+// CHECK: %[[B:.*]] = memref.load %[[BIAS]][%[[I]], %c0{{.*}}] : memref<4x1xf32>
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[B]]) -> (f32)
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[I]], %[[J]]]
+// CHECK-NOT: scf.parallel
+func.func @bias_then_partial_sums(%bias: memref<4x1xf32>, %p: memref<3x4x8xf32>, %q: memref<3x4x8xf32>, %y: memref<4x8xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<4x1xf32>) outs(%y : memref<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  // The partial sums (here made from q), on another buffer.
+  linalg.generic {indexing_maps = [affine_map<(s, d0, d1) -> (s, d0, d1)>, affine_map<(s, d0, d1) -> (s, d0, d1)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%q : memref<3x4x8xf32>) outs(%p : memref<3x4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.mulf %in, %in : f32
+    linalg.yield %0 : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, s) -> (s, d0, d1)>, affine_map<(d0, d1, s) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p : memref<3x4x8xf32>) outs(%y : memref<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %out, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// The broadcast stays when what lies between writes its input (the bias
+// would have changed) or reads the output.
+// CHECK-LABEL: func.func @bias_overwritten
+// CHECK-COUNT-3: scf.parallel
+// CHECK-LABEL: func.func @output_read_between
+// CHECK-COUNT-3: scf.parallel
+func.func @bias_overwritten(%bias: memref<4xf32>, %x: memref<4xf32>, %y: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%bias : memref<4xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.add ins(%bias, %bias : memref<4xf32>, memref<4xf32>) outs(%bias : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%x : memref<4xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %out, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+func.func @output_read_between(%bias: memref<4xf32>, %x: memref<4xf32>, %y: memref<4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%bias : memref<4xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.add ins(%y, %y : memref<4xf32>, memref<4xf32>) outs(%x : memref<4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%x : memref<4xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %out, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -42,6 +43,14 @@ SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
         b, loc, AffineMap::get(map.getNumDims(), 0, expr), ivs));
   }
   return indices;
+}
+
+Value OutputStart::at(OpBuilder &b, Location loc,
+                      ArrayRef<Value> indices) const {
+  if (scalar)
+    return scalar;
+  return memref::LoadOp::create(b, loc, source,
+                                applyIndexingMap(b, loc, sourceMap, indices));
 }
 
 void nameKernel(gpu::LaunchOp launch, Location loc) {

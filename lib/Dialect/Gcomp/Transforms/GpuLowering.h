@@ -30,6 +30,19 @@ llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b,
                                                 mlir::AffineMap map,
                                                 llvm::ArrayRef<mlir::Value> ivs);
 
+/// Where an op's outputs start, when not from their contents: an absorbed
+/// linalg.fill's value, or an absorbed broadcast's input (a bias) at the
+/// output element's indices through the broadcast's input map.
+struct OutputStart {
+  mlir::Value scalar;
+  mlir::Value source;
+  mlir::AffineMap sourceMap;
+  explicit operator bool() const { return scalar || source; }
+  /// The start of the output element at `indices` (the output's own).
+  mlir::Value at(mlir::OpBuilder &b, mlir::Location loc,
+                 llvm::ArrayRef<mlir::Value> indices) const;
+};
+
 /// Names the kernel `launch` will be outlined into after the ONNX nodes
 /// that `loc` names (the importer gives each op its node's name, fusion a
 /// FusedLoc of them), so that profilers show what each kernel computes:
@@ -64,13 +77,12 @@ int64_t tiledContractionBlocks(int64_t rows, int64_t columns, int64_t batches);
 /// Lowers `op`, a contraction with one reduction dimension on buffers whose
 /// operands are large enough, to one gpu.launch that computes its output
 /// in tiles through shared memory (GpuTiledContraction.cpp). Its outputs
-/// start from `initValue` when it is given (an absorbed linalg.fill), else
-/// from their contents. Fails without changing anything when `op` is not
+/// start from `start` when it is given, else from their contents. Fails without changing anything when `op` is not
 /// one.
 /// With `allowTf32`, an f32 product whose body is `acc + lhs * rhs` runs
 /// on tensor cores in TF32.
 mlir::LogicalResult lowerToTiledContraction(mlir::linalg::LinalgOp op,
-                                            mlir::Value initValue,
+                                            const OutputStart &start,
                                             bool allowTf32);
 
 } // namespace gcomp

@@ -193,7 +193,8 @@ int64_t gcomp::tiledContractionBlocks(int64_t rows, int64_t columns,
 }
 
 LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
-                                             Value initValue, bool allowTf32) {
+                                             const gcomp::OutputStart &start,
+                                             bool allowTf32) {
   if (!op.hasPureBufferSemantics())
     return failure();
   FailureOr<gcomp::Contraction> matched = gcomp::matchContraction(op);
@@ -324,20 +325,19 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
     }
   }
 
-  // Accumulators, in registers: the output's values, or the fill's.
+  // Accumulators, in registers: the output's values, or their start.
   AffineMap outMap = op.getMatchingIndexingMap(c.out);
   Value out = c.out->get();
   SmallVector<Value> accumulators;
   for (Value row : clampedPos[0])
     for (Value column : clampedPos[1]) {
-      if (initValue) {
-        accumulators.push_back(initValue);
-        continue;
-      }
       ivs[c.m] = row;
       ivs[c.n] = column;
-      accumulators.push_back(memref::LoadOp::create(
-          b, loc, out, gcomp::applyIndexingMap(b, loc, outMap, ivs)));
+      SmallVector<Value> indices =
+          gcomp::applyIndexingMap(b, loc, outMap, ivs);
+      accumulators.push_back(
+          start ? start.at(b, loc, indices)
+                : memref::LoadOp::create(b, loc, out, indices).getResult());
     }
 
   // Copies the tiles of terms k0 .. k0 + kTileK - 1 to shared memory. On

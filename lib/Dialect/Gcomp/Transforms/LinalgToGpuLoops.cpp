@@ -85,7 +85,7 @@ bool outputsAreParallel(linalg::LinalgOp op) {
   return true;
 }
 
-LogicalResult lower(linalg::LinalgOp op, Value initValue) {
+LogicalResult lower(linalg::LinalgOp op, const gcomp::OutputStart &start) {
   if (!op.hasPureBufferSemantics() || !outputsAreParallel(op) ||
       op->getNumRegions() != 1 || op.getBlock() == nullptr)
     return failure();
@@ -128,10 +128,11 @@ LogicalResult lower(linalg::LinalgOp op, Value initValue) {
       if (!iv)
         iv = arith::ConstantIndexOp::create(b, loc, 0);
     outputIndices.push_back(gcomp::applyIndexingMap(b, loc, map, mapIvs));
-    accumulators.push_back(initValue ? initValue
-                                     : memref::LoadOp::create(
-                                           b, loc, init.get(),
-                                           outputIndices.back()));
+    accumulators.push_back(
+        start ? start.at(b, loc, outputIndices.back())
+              : memref::LoadOp::create(b, loc, init.get(),
+                                       outputIndices.back())
+                    .getResult());
   }
 
   // The reduction loops carry the outputs; the body runs in the innermost.
@@ -204,7 +205,8 @@ std::pair<Operation *, TypedAttr> findCombiner(Block *body,
   return {};
 }
 
-LogicalResult lowerToWarps(linalg::LinalgOp op, Value initValue) {
+LogicalResult lowerToWarps(linalg::LinalgOp op,
+                           const gcomp::OutputStart &start) {
   if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
     return failure();
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
@@ -254,9 +256,9 @@ LogicalResult lowerToWarps(linalg::LinalgOp op, Value initValue) {
   SmallVector<Value> reductionCounts;
   for (int64_t d : reduction)
     reductionCounts.push_back(index(sizes[d]));
-  Value start = arith::ConstantOp::create(b, loc, identity);
+  Value identityValue = arith::ConstantOp::create(b, loc, identity);
   auto fold = scf::ForOp::create(b, loc, lane, index(terms), index(kWarpSize),
-                                 ValueRange{start});
+                                 ValueRange{identityValue});
   b.setInsertionPointToStart(fold.getBody());
   for (auto [d, iv] : llvm::zip(reduction,
                                 gcomp::delinearize(b, loc, fold.getInductionVar(),
@@ -295,8 +297,9 @@ LogicalResult lowerToWarps(linalg::LinalgOp op, Value initValue) {
       iv = index(0);
   SmallVector<Value> indices =
       gcomp::applyIndexingMap(b, loc, op.getMatchingIndexingMap(&init), outIvs);
-  Value old = initValue ? initValue
-                        : memref::LoadOp::create(b, loc, init.get(), indices);
+  Value old = start ? start.at(b, loc, indices)
+                    : memref::LoadOp::create(b, loc, init.get(), indices)
+                          .getResult();
   memref::StoreOp::create(b, loc, combine(old, partial), init.get(), indices);
   op->erase();
   return success();
@@ -314,11 +317,28 @@ Value bufferOf(Value v) {
   return v;
 }
 
-/// The linalg.fill right before `op` (but for operations without memory
-/// effects) that writes `op`'s only output, which `op` then overwrites
-/// entirely without reading it through an input: `op` may start from the
-/// fill's value instead of loading it. Null if there is none.
-linalg::FillOp absorbableFill(linalg::LinalgOp op) {
+/// Whether `op` only broadcasts its one input into its output (a bias into
+/// a product's output): all loops parallel, the output indexed by all of
+/// them in order, the body yielding the input element.
+bool isBroadcast(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
+      !isa<MemRefType>(op.getDpsInputOperand(0)->get().getType()) ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      !op.getMatchingIndexingMap(op.getDpsInputOperand(0))
+           .isProjectedPermutation(/*allowZeroInResults=*/true))
+    return false;
+  Block *body = op.getBlock();
+  return body && std::next(body->begin()) == body->end() &&
+         body->getTerminator()->getOperand(0) == body->getArgument(0);
+}
+
+/// The linalg.fill or broadcast right before `op` (but for operations
+/// without memory effects) that writes `op`'s only output, which `op` then
+/// overwrites entirely without reading it through an input: `op` may start
+/// from the fill's value or the broadcast's input instead of loading the
+/// output. Null if there is none.
+linalg::LinalgOp absorbableInitializer(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       isa<linalg::FillOp>(op) || !outputsAreParallel(op))
     return {};
@@ -327,19 +347,48 @@ linalg::FillOp absorbableFill(linalg::LinalgOp op) {
   if (!map.isProjectedPermutation() ||
       map.getNumResults() != op.getNumParallelLoops())
     return {};
-  Operation *previous = op->getPrevNode();
-  while (previous && isMemoryEffectFree(previous))
-    previous = previous->getPrevNode();
-  auto fill = dyn_cast_or_null<linalg::FillOp>(previous);
-  if (!fill || !fill.hasPureBufferSemantics() ||
-      fill.getOutputs().front() != init.get())
-    return {};
   Value buffer = bufferOf(init.get());
   for (OpOperand *input : op.getDpsInputOperands())
     if (isa<MemRefType>(input->get().getType()) &&
         bufferOf(input->get()) == buffer)
       return {};
-  return fill;
+  // Back to the initializer, over operations without memory effects and
+  // a few linalg ops on other buffers (a split product's partial sums sit
+  // between the bias broadcast and the sum that adds them to it).
+  constexpr int kMaxOpsBetween = 4;
+  SmallVector<linalg::LinalgOp> between;
+  Operation *previous = op->getPrevNode();
+  for (; previous; previous = previous->getPrevNode()) {
+    if (isMemoryEffectFree(previous))
+      continue;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(previous);
+    if (!linalgOp || !linalgOp.hasPureBufferSemantics())
+      return {};
+    if (linalgOp.getNumDpsInits() == 1 &&
+        linalgOp.getDpsInitOperand(0)->get() == init.get())
+      break;
+    if (static_cast<int>(between.size()) == kMaxOpsBetween ||
+        llvm::any_of(previous->getOperands(), [&](Value v) {
+          return isa<MemRefType>(v.getType()) && bufferOf(v) == buffer;
+        }))
+      return {};
+    between.push_back(linalgOp);
+  }
+  auto initializer = dyn_cast_or_null<linalg::LinalgOp>(previous);
+  if (!initializer ||
+      (!isa<linalg::FillOp>(previous) && !isBroadcast(initializer)))
+    return {};
+  if (isa<linalg::FillOp>(previous))
+    return initializer;
+  // A broadcast's input must still hold its values when `op` runs.
+  Value source = bufferOf(initializer.getDpsInputOperand(0)->get());
+  if (source == buffer)
+    return {};
+  for (linalg::LinalgOp other : between)
+    for (OpOperand &written : other.getDpsInitsMutable())
+      if (bufferOf(written.get()) == source)
+        return {};
+  return initializer;
 }
 
 struct LinalgToGpuLoopsPass
@@ -349,30 +398,41 @@ struct LinalgToGpuLoopsPass
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    // Fills that only initialize the next op's output: that op starts from
-    // the fill's value instead (one kernel, and one pass over memory, less).
-    DenseMap<Operation *, Value> startValues;
+    // Fills and broadcasts that only initialize the next op's output: that
+    // op starts from the fill's value or the broadcast's input instead (one
+    // kernel, and one pass over memory, less).
+    DenseMap<Operation *, gcomp::OutputStart> starts;
     DenseSet<Operation *> absorbed; // erased: compared, never dereferenced
     for (linalg::LinalgOp op : ops) {
       if (absorbed.count(op.getOperation()))
         continue;
-      if (linalg::FillOp fill = absorbableFill(op)) {
-        startValues[op] = fill.getInputs().front();
-        absorbed.insert(fill);
-        fill->erase();
+      linalg::LinalgOp initializer = absorbableInitializer(op);
+      if (!initializer)
+        continue;
+      gcomp::OutputStart start;
+      if (auto fill = dyn_cast<linalg::FillOp>(initializer.getOperation())) {
+        start.scalar = fill.getInputs().front();
+      } else {
+        OpOperand *input = initializer.getDpsInputOperand(0);
+        start.source = input->get();
+        start.sourceMap = initializer.getMatchingIndexingMap(input);
       }
+      starts[op] = start;
+      absorbed.insert(initializer);
+      initializer->erase();
     }
     for (linalg::LinalgOp op : ops) {
       if (absorbed.count(op.getOperation()))
         continue;
-      Value start = startValues.lookup(op);
+      gcomp::OutputStart start = starts.lookup(op);
       if (tileContractions &&
           succeeded(gcomp::lowerToTiledContraction(op, start, allowTf32)))
         continue;
       if (op.hasPureBufferSemantics() && outputsAreParallel(op) &&
           (!warpReductions || failed(lowerToWarps(op, start))))
         if (failed(lower(op, start)))
-          assert(!start && "an op that absorbed a fill must be lowered");
+          assert(!start && "an op that absorbed its initializer must be "
+                          "lowered");
     }
   }
 };

@@ -596,6 +596,13 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     serve. Ops whose outputs depend on a reduction dimension are left for
     the upstream lowering.
 
+    A `linalg.fill`, or a broadcast of a buffer (a bias), that initializes
+    an op's only output, which the op then overwrites entirely without
+    reading it through an input, is absorbed: the op starts each output
+    element from the fill's value or the broadcast's element. Up to four
+    linalg ops on other buffers may lie between (a split product's partial
+    sums), provided none writes the broadcast's input.
+
     An op with one output, at most 65536 output elements and at least 64
     reduction terms per element whose body folds the terms with `addf`,
     `maximumf`, `maxnumf`, `minimumf` or `minnumf` (a convolution near the
