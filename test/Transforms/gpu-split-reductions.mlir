@@ -69,3 +69,67 @@ func.func @not_split(%a: tensor<64x256xf32>, %b: tensor<256x64xf32>, %c: tensor<
   %3 = linalg.matmul ins(%i, %j : tensor<64x1024xi32>, tensor<1024x64xi32>) outs(%k : tensor<64x64xi32>) -> tensor<64x64xi32>
   return %0, %1, %2, %3 : tensor<64x64xf32>, tensor<64x12544xf32>, tensor<64x64xf32>, tensor<64x64xi32>
 }
+
+// -----
+
+// A long sum over one input with few outputs (a global pooling of 32
+// channels at 112 x 112: 32 warps of 12,544 terms) is split on its
+// outermost reduction loop: 28 partial sums of 4 x 112 terms each (896
+// warps), then their sum into the output.
+// CHECK-LABEL: func.func @global_pool
+// CHECK-SAME: (%[[X:.*]]: tensor<1x32x112x112xf32>, %[[INIT:.*]]: tensor<1x32xf32>)
+// CHECK: %[[X2:.*]] = tensor.expand_shape %[[X]] {{\[\[}}0], [1], [2, 3], [4]] output_shape [1, 32, 28, 4, 112] : tensor<1x32x112x112xf32> into tensor<1x32x28x4x112xf32>
+// CHECK: %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<28x1x32xf32>)
+// CHECK: %[[PARTIAL:.*]] = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]
+// CHECK-SAME: ins(%[[X2]] : tensor<1x32x28x4x112xf32>) outs(%[[FILL]] : tensor<28x1x32xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%[[PARTIAL]] : tensor<28x1x32xf32>) outs(%[[INIT]] : tensor<1x32xf32>)
+// CHECK: return %[[SUM]]
+func.func @global_pool(%x: tensor<1x32x112x112xf32>, %init: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>,
+                                        affine_map<(n, c, h, w) -> (n, c)>],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<1x32x112x112xf32>) outs(%init : tensor<1x32xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+// Left alone: enough outputs for the GPU (4,096 rows), short rows (1,024
+// terms), a max.
+// CHECK-LABEL: func.func @reductions_not_split
+// CHECK-NOT: tensor.expand_shape
+// CHECK-NOT: linalg.fill
+func.func @reductions_not_split(%a: tensor<4096x4096xf32>, %b: tensor<4096xf32>,
+                                %c: tensor<16x1024xf32>, %d: tensor<16xf32>,
+                                %e: tensor<16x8192xf32>)
+    -> (tensor<4096xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%a : tensor<4096x4096xf32>) outs(%b : tensor<4096xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<4096xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%c : tensor<16x1024xf32>) outs(%d : tensor<16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %2 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%e : tensor<16x8192xf32>) outs(%d : tensor<16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.maximumf %acc, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %0, %1, %2 : tensor<4096xf32>, tensor<16xf32>, tensor<16xf32>
+}

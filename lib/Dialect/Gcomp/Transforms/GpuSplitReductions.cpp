@@ -34,9 +34,9 @@ constexpr int64_t kMaxSplits = 32;
 /// The `acc + term` the body of `op` yields, where `acc` is the output's
 /// block argument and used nowhere else (so that `term` does not depend on
 /// it); null if the body is not that.
-arith::AddFOp sumOfTerms(linalg::LinalgOp op, const gcomp::Contraction &c) {
+arith::AddFOp sumOfTerms(linalg::LinalgOp op, OpOperand *out) {
   Block *body = op.getBlock();
-  BlockArgument acc = body->getArgument(c.out->getOperandNumber());
+  BlockArgument acc = body->getArgument(out->getOperandNumber());
   auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
   if (!add || !acc.hasOneUse() || add.getLhs() == add.getRhs() ||
       (add.getLhs() != acc && add.getRhs() != acc))
@@ -67,21 +67,78 @@ int64_t chooseSplits(linalg::LinalgOp op, const gcomp::Contraction &c,
   return splits;
 }
 
-void split(linalg::GenericOp op, const gcomp::Contraction &c,
-           arith::AddFOp add, int64_t splits) {
+/// Long sums over one input with few outputs (a global pooling at high
+/// resolution: 32 channels of 112 x 112): each output gets a warp
+/// (gcomp-linalg-to-gpu-loops), too few to fill the GPU.
+constexpr int64_t kMinReductionTerms = 2048;
+/// Warps per 256-thread block: the split aims at `min-blocks` blocks' worth.
+constexpr int64_t kWarpsPerBlock = 8;
+constexpr int64_t kMinTermsPerWarp = 256;
+constexpr int64_t kMaxReductionSplits = 64;
+
+/// For a sum over one input with every loop static and the output indexed
+/// by the parallel loops: the reduction loop to split (the outermost) and
+/// the number of partial sums, or {-1, 1} to leave it.
+std::pair<int64_t, int64_t> chooseReductionSplit(linalg::GenericOp op,
+                                                 int64_t minBlocks) {
+  int64_t minWarps = minBlocks * kWarpsPerBlock;
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0)
+    return {-1, 1};
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type || !type.hasStaticShape() ||
+        !op.getMatchingIndexingMap(&operand).isProjectedPermutation())
+      return {-1, 1};
+  }
+  if (static_cast<int64_t>(
+          op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getNumResults()) !=
+      op.getNumParallelLoops())
+    return {-1, 1};
+  if (llvm::any_of(op.getBlock()->getOperations(), [](Operation &inner) {
+        return isa<linalg::IndexOp>(inner) || inner.getNumRegions() != 0;
+      }))
+    return {-1, 1};
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t outputs = 1, terms = 1, outer = -1;
+  for (auto [d, iterator] : llvm::enumerate(iterators)) {
+    bool reduces = iterator == utils::IteratorType::reduction;
+    (reduces ? terms : outputs) *= sizes[d];
+    if (reduces && outer < 0)
+      outer = static_cast<int64_t>(d);
+  }
+  if (terms < kMinReductionTerms || outputs >= minWarps)
+    return {-1, 1};
+  int64_t splits = 1;
+  for (int64_t s = 2; s <= kMaxReductionSplits && terms / s >= kMinTermsPerWarp;
+       ++s) {
+    if (sizes[outer] % s != 0)
+      continue;
+    splits = s;
+    if (outputs * s >= minWarps)
+      break;
+  }
+  return {outer, splits};
+}
+
+/// Splits reduction loop `k` of `op`, whose output is `out` and whose body
+/// yields `add`, into `splits` partial sums and their sum.
+void split(linalg::GenericOp op, int64_t k, OpOperand *out, arith::AddFOp add,
+           int64_t splits) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
   int64_t numLoops = op.getNumLoops();
-  int64_t terms = op.getStaticLoopRanges()[c.k];
+  int64_t terms = op.getStaticLoopRanges()[k];
   // The new loops: the old ones (k now the terms within a split, kk), then s.
   AffineExpr s = getAffineDimExpr(numLoops, ctx);
-  AffineExpr kk = getAffineDimExpr(c.k, ctx);
+  AffineExpr kk = getAffineDimExpr(k, ctx);
 
   // Each input indexed by k, its k dimension split in (s, kk).
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
-  for (OpOperand *input : {c.lhs, c.rhs}) {
+  for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     auto type = cast<RankedTensorType>(input->get().getType());
     SmallVector<AffineExpr> results;
@@ -102,7 +159,7 @@ void split(linalg::GenericOp op, const gcomp::Contraction &c,
     }
     maps.push_back(AffineMap::get(numLoops + 1, 0, results, ctx));
     Value value = input->get();
-    if (map.isFunctionOfDim(static_cast<unsigned>(c.k)))
+    if (map.isFunctionOfDim(static_cast<unsigned>(k)))
       value = tensor::ExpandShapeOp::create(
           b, loc, RankedTensorType::get(shape, type.getElementType()), value,
           groups);
@@ -110,7 +167,7 @@ void split(linalg::GenericOp op, const gcomp::Contraction &c,
   }
 
   // The partial sums, (s, output dims...), from zero.
-  auto outType = cast<RankedTensorType>(c.out->get().getType());
+  auto outType = cast<RankedTensorType>(out->get().getType());
   SmallVector<int64_t> partialShape = {splits};
   llvm::append_range(partialShape, outType.getShape());
   Type element = outType.getElementType();
@@ -119,7 +176,7 @@ void split(linalg::GenericOp op, const gcomp::Contraction &c,
   Value partialInit =
       linalg::FillOp::create(b, loc, zero, empty).getResult(0);
   SmallVector<AffineExpr> outResults = {s};
-  llvm::append_range(outResults, op.getMatchingIndexingMap(c.out).getResults());
+  llvm::append_range(outResults, op.getMatchingIndexingMap(out).getResults());
   maps.push_back(AffineMap::get(numLoops + 1, 0, outResults, ctx));
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   iterators.push_back(utils::IteratorType::parallel);
@@ -139,7 +196,7 @@ void split(linalg::GenericOp op, const gcomp::Contraction &c,
   sumIterators.push_back(utils::IteratorType::reduction);
   auto sum = linalg::GenericOp::create(
       b, loc, outType, ValueRange{partial.getResult(0)},
-      ValueRange{c.out->get()},
+      ValueRange{out->get()},
       {AffineMap::get(rank + 1, 0, partialResults, ctx),
        AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank)},
       sumIterators, [&](OpBuilder &nested, Location l, ValueRange args) {
@@ -162,16 +219,22 @@ struct GpuSplitReductionsPass
         ops.push_back(op);
     });
     for (linalg::GenericOp op : ops) {
-      FailureOr<gcomp::Contraction> c = gcomp::matchContraction(op);
-      if (failed(c) || !isa<FloatType>(getElementTypeOrSelf(
-                           c->out->get().getType())))
+      OpOperand *out = op.getDpsInitOperand(0);
+      if (!isa<FloatType>(getElementTypeOrSelf(out->get().getType())))
         continue;
-      arith::AddFOp add = sumOfTerms(op, *c);
+      arith::AddFOp add = sumOfTerms(op, out);
       if (!add)
         continue;
-      int64_t splits = chooseSplits(op, *c, minBlocks);
+      FailureOr<gcomp::Contraction> c = gcomp::matchContraction(op);
+      if (succeeded(c)) {
+        int64_t splits = chooseSplits(op, *c, minBlocks);
+        if (splits > 1)
+          split(op, c->k, out, add, splits);
+        continue;
+      }
+      auto [k, splits] = chooseReductionSplit(op, minBlocks);
       if (splits > 1)
-        split(op, *c, add, splits);
+        split(op, k, out, add, splits);
     }
   }
 };

@@ -571,6 +571,12 @@ def GcompGpuSplitReductions : Pass<"gcomp-gpu-split-reductions", "mlir::func::Fu
     that gives `min-blocks` tiles with at least 128 terms per split, or
     the largest that keeps 128 terms. The sum is reassociated: each output
     adds S partial sums, in order.
+
+    A sum over one input with few outputs and long rows (at least 2,048
+    terms, fewer outputs than `min-blocks` x 8 warps: a global pooling at
+    high resolution, which gcomp-linalg-to-gpu-loops gives a warp per
+    output) is split the same way on its outermost reduction loop, into at
+    most 64 partial sums of at least 256 terms each.
   }];
   let options = [
     Option<"minBlocks", "min-blocks", "int64_t", /*default=*/"264",
