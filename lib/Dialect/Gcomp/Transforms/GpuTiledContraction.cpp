@@ -15,15 +15,16 @@
 //
 // Each output's terms are still folded one at a time for k = 0, 1, ...,
 // K-1, with the op's own body: the same order as the untiled lowering, and
-// any body works (not only multiply-add).
+// any body works (not only multiply-add). Indices past the edges of M, N
+// and K are clamped for the loads, whose values then go unused, rather
+// than guarded: no branches in the copy.
 //
 // With TF32 allowed, an fp32 multiply-add product runs on tensor cores
 // instead, from the same shared-memory tiles: the block's 8 warps, 2 x 4,
 // each compute a (BM/2) x (BN/4) part of the tile as 16x8 pieces, 8 terms
 // at a time (mma.sync m16n8k8, PTX ISA "Matrix Fragments for mma.m16n8k8"
-// gives which elements each lane holds). Indices past the edges of M, N
-// and K are clamped for the loads, whose values then go unused, rather
-// than guarded: no branches in the copy.
+// gives which elements each lane holds). There the terms past K are copied
+// as zeros, since an mma folds 8 terms whether they exist or not.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,8 +35,8 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
