@@ -26,60 +26,97 @@
 /* What a row pointer of a padding position reads: at most one chunk. */
 static const float zeros[KC] __attribute__((aligned(64)));
 
+/* A tile of the product: C's MR x w tile (h rows of it stored) from the
+ * weight's panels, panel q at bp + q * panel_stride, with the epilogue of
+ * finish_tile. The AVX-512 tiles cover up to MAX_PANELS panels, the others
+ * one (w <= NR). */
 typedef void (*conv_tile_fn)(int64_t kc, const float *const rows[MR],
-                             const float *bp, float *c, int64_t rs, int64_t h,
-                             int64_t w, const float *bias, int load_c,
+                             const float *bp, int64_t panel_stride, float *c,
+                             int64_t rs, int64_t h, int64_t w,
+                             const float *bias, int load_c,
                              const float *clamp);
 
 static void conv_tile_portable(int64_t kc, const float *const rows[MR],
-                               const float *bp, float *c, int64_t rs,
-                               int64_t h, int64_t w, const float *bias,
-                               int load_c, const float *clamp) {
+                               const float *bp, int64_t panel_stride,
+                               float *c, int64_t rs, int64_t h, int64_t w,
+                               const float *bias, int load_c,
+                               const float *clamp) {
+  (void)panel_stride;
   tile_portable(kc, rows, 1, bp, c, rs, 1, h, w, bias, load_c, clamp);
 }
 
 #ifdef GCOMP_GEMM_X86
 __attribute__((target("avx2,fma"))) static void
 conv_tile_avx2(int64_t kc, const float *const rows[MR], const float *bp,
-               float *c, int64_t rs, int64_t h, int64_t w, const float *bias,
-               int load_c, const float *clamp) {
+               int64_t panel_stride, float *c, int64_t rs, int64_t h,
+               int64_t w, const float *bias, int load_c, const float *clamp) {
+  (void)panel_stride;
   tile_avx2(kc, rows, 1, bp, c, rs, 1, h, w, bias, load_c, clamp);
+}
+
+__attribute__((target("avx512f"))) static void
+conv_tile_avx512(int64_t kc, const float *const rows[MR], const float *bp,
+                 int64_t panel_stride, float *c, int64_t rs, int64_t h,
+                 int64_t w, const float *bias, int load_c,
+                 const float *clamp) {
+  tile_avx512_any(kc, rows, 1, bp, panel_stride, c, rs, 1, h, w, bias,
+                  load_c, clamp);
 }
 #endif
 
 /* The same tile reading A from a packed panel (column p of its six rows
  * at ap[p * MR]). */
 typedef void (*packed_tile_fn)(int64_t kc, const float *ap, const float *bp,
-                               float *c, int64_t rs, int64_t h, int64_t w,
-                               const float *bias, int load_c, const float *clamp);
+                               int64_t panel_stride, float *c, int64_t rs,
+                               int64_t h, int64_t w, const float *bias,
+                               int load_c, const float *clamp);
 
 static void packed_tile_portable(int64_t kc, const float *ap, const float *bp,
-                                 float *c, int64_t rs, int64_t h, int64_t w,
-                                 const float *bias, int load_c, const float *clamp) {
+                                 int64_t panel_stride, float *c, int64_t rs,
+                                 int64_t h, int64_t w, const float *bias,
+                                 int load_c, const float *clamp) {
+  (void)panel_stride;
   const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
   tile_portable(kc, a, MR, bp, c, rs, 1, h, w, bias, load_c, clamp);
 }
 
 #ifdef GCOMP_GEMM_X86
 __attribute__((target("avx2,fma"))) static void
-packed_tile_avx2(int64_t kc, const float *ap, const float *bp, float *c,
-                 int64_t rs, int64_t h, int64_t w, const float *bias,
-                 int load_c, const float *clamp) {
+packed_tile_avx2(int64_t kc, const float *ap, const float *bp,
+                 int64_t panel_stride, float *c, int64_t rs, int64_t h,
+                 int64_t w, const float *bias, int load_c,
+                 const float *clamp) {
+  (void)panel_stride;
   const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
   tile_avx2(kc, a, MR, bp, c, rs, 1, h, w, bias, load_c, clamp);
+}
+
+__attribute__((target("avx512f"))) static void
+packed_tile_avx512(int64_t kc, const float *ap, const float *bp,
+                   int64_t panel_stride, float *c, int64_t rs, int64_t h,
+                   int64_t w, const float *bias, int load_c,
+                   const float *clamp) {
+  const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
+  tile_avx512_any(kc, a, MR, bp, panel_stride, c, rs, 1, h, w, bias, load_c,
+                  clamp);
 }
 #endif
 
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 static conv_tile_fn conv_tile;
 static packed_tile_fn packed_tile;
+static int panels; /* NR-wide panels per tile */
 
 static void choose_tile(void) {
   conv_tile = conv_tile_portable;
   packed_tile = packed_tile_portable;
+  panels = 1;
 #ifdef GCOMP_GEMM_X86
-  if (gcomp_rt_cpu_has_feature("avx2") == 1 &&
-      gcomp_rt_cpu_has_feature("fma") == 1) {
+  if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX512) {
+    conv_tile = conv_tile_avx512;
+    packed_tile = packed_tile_avx512;
+    panels = MAX_PANELS;
+  } else if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX2) {
     conv_tile = conv_tile_avx2;
     packed_tile = packed_tile_avx2;
   }
@@ -228,10 +265,16 @@ static void gelu_tile_portable(float *c, int64_t rs, int64_t h,
 #ifdef GCOMP_GEMM_X86
 __attribute__((target("avx2,fma"))) static void
 gelu_tile_avx2(float *c, int64_t rs, int64_t h, int64_t w) GELU_TILE_BODY
+__attribute__((target("avx512f"))) static void
+gelu_tile_avx512(float *c, int64_t rs, int64_t h, int64_t w) GELU_TILE_BODY
 #endif
 
 static void gelu_tile(float *c, int64_t rs, int64_t h, int64_t w) {
 #ifdef GCOMP_GEMM_X86
+  if (conv_tile == conv_tile_avx512) {
+    gelu_tile_avx512(c, rs, h, w);
+    return;
+  }
   if (conv_tile == conv_tile_avx2) {
     gelu_tile_avx2(c, rs, h, w);
     return;
@@ -240,7 +283,8 @@ static void gelu_tile(float *c, int64_t rs, int64_t h, int64_t w) {
   gelu_tile_portable(c, rs, h, w);
 }
 
-/* Output pixels [r0, r1) x channels [c0, c1) (c0 a multiple of NR). */
+/* Output pixels [r0, r1) x channels [c0, c1) (c0 a multiple of NR; tiles
+ * of `panels` panels from there). */
 static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                        int64_t c1) {
   float *ap = j->pack ? pack_space() : NULL;
@@ -253,15 +297,16 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
       int64_t ic_end = ic + MC < r1 ? ic + MC : r1;
       if (pack)
         pack_block(j, ic, ic_end, pc, kc, ap);
-      for (int64_t jr = c0; jr < c1; jr += NR) {
-        int64_t w = c1 - jr < NR ? c1 - jr : NR;
+      for (int64_t jr = c0; jr < c1; jr += panels * NR) {
+        int64_t w = c1 - jr < panels * NR ? c1 - jr : panels * NR;
         const float *panel = slice + jr / NR * kc * NR;
         const float *bias = j->bias ? j->bias + jr : NULL;
         for (int64_t ir = ic; ir < ic_end; ir += MR) {
           int64_t h = ic_end - ir < MR ? ic_end - ir : MR;
           float *tile = j->out + ir * j->m + jr;
           if (pack) {
-            packed_tile(kc, ap + (ir - ic) * kc, panel, tile, j->m, h, w,
+            packed_tile(kc, ap + (ir - ic) * kc, panel, kc * NR, tile, j->m,
+                        h, w,
                         first_slice ? bias : NULL,
                         !first_slice || j->accumulate,
                         last_slice ? j->clamp : NULL);
@@ -284,7 +329,8 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
               len = chunk_rows(j, &o, p, pc + kc, rows);
             }
             int first = p == 0, last = p + len == j->k;
-            conv_tile(len, rows, panel + (p - pc) * NR, tile, j->m, h, w,
+            conv_tile(len, rows, panel + (p - pc) * NR, kc * NR, tile, j->m,
+                      h, w,
                       first ? bias : NULL, !first || j->accumulate,
                       last ? j->clamp : NULL);
             if (last && j->gelu)
@@ -304,7 +350,7 @@ static void conv_task(void *ctx, int i, int n) {
     split_range(j->rows, MR, i, n, &lo, &hi);
     conv_range(j, lo, hi, 0, j->m);
   } else {
-    split_range(j->m, NR, i, n, &lo, &hi);
+    split_range(j->m, (int64_t)panels * NR, i, n, &lo, &hi);
     conv_range(j, 0, j->rows, lo, hi);
   }
 }

@@ -14,7 +14,9 @@
 
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -129,6 +131,32 @@ int gcomp_rt_cpu_has_feature(const char *name) {
     return -1;
   const feature_desc *f = find_feature(name, strlen(name));
   return f ? has_feature(f) : -1;
+}
+
+static gcomp_rt_isa kernel_isa;
+static pthread_once_t kernel_isa_once = PTHREAD_ONCE_INIT;
+
+static void find_kernel_isa(void) {
+  gcomp_rt_isa isa = GCOMP_RT_ISA_PORTABLE;
+#if GCOMP_RT_X86
+  if (gcomp_rt_cpu_has_feature("avx512f") == 1)
+    isa = GCOMP_RT_ISA_AVX512;
+  else if (gcomp_rt_cpu_has_feature("avx2") == 1 &&
+           gcomp_rt_cpu_has_feature("fma") == 1)
+    isa = GCOMP_RT_ISA_AVX2;
+#endif
+  const char *cap = getenv("GCOMP_MAX_CPU_ISA");
+  gcomp_rt_isa limit = GCOMP_RT_ISA_AVX512;
+  if (cap && strcmp(cap, "avx2") == 0)
+    limit = GCOMP_RT_ISA_AVX2;
+  else if (cap && strcmp(cap, "portable") == 0)
+    limit = GCOMP_RT_ISA_PORTABLE;
+  kernel_isa = isa < limit ? isa : limit;
+}
+
+gcomp_rt_isa gcomp_rt_kernel_isa(void) {
+  pthread_once(&kernel_isa_once, find_kernel_isa);
+  return kernel_isa;
 }
 
 static int is_space(char c) {

@@ -74,8 +74,7 @@ static pthread_once_t avx2_once = PTHREAD_ONCE_INIT;
 static int avx2;
 
 static void detect_avx2(void) {
-  avx2 = gcomp_rt_cpu_has_feature("avx2") == 1 &&
-         gcomp_rt_cpu_has_feature("fma") == 1;
+  avx2 = gcomp_rt_kernel_isa() >= GCOMP_RT_ISA_AVX2;
 }
 
 void __gcomp_dwconv2d(int64_t channels, int64_t groups, int64_t h, int64_t w,
@@ -112,7 +111,7 @@ typedef struct dwn_job {
   int64_t n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow;
   const float *in, *weight;
   float *out;
-  int avx2;
+  gcomp_rt_isa isa;
 } dwn_job;
 
 enum { kChannelBlock = 64 };
@@ -151,6 +150,26 @@ static void nhwc_row_portable(const dwn_job *j, int64_t b, int64_t y) {
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+/* The taps of output pixel (b, y, x) inside the input, as (input offset,
+ * weight offset) pairs; at most kh * kw <= 64 of them. */
+static void find_taps(const dwn_job *j, int64_t b, int64_t y, int64_t x,
+                      int64_t in_off[64], int64_t w_off[64], int64_t *taps) {
+  *taps = 0;
+  for (int64_t ky = 0; ky < j->kh; ++ky) {
+    int64_t iy = y * j->sh + ky * j->dh - j->pt;
+    if (iy < 0 || iy >= j->h)
+      continue;
+    for (int64_t kx = 0; kx < j->kw; ++kx) {
+      int64_t ix = x * j->sw + kx * j->dw - j->pl;
+      if (ix < 0 || ix >= j->w)
+        continue;
+      in_off[*taps] = ((b * j->h + iy) * j->w + ix) * j->c;
+      w_off[*taps] = (ky * j->kw + kx) * j->c;
+      ++*taps;
+    }
+  }
+}
+
 /* Four vectors of 8 channels accumulate over the window in registers, then
  * one vector, then single channels. */
 __attribute__((target("avx2,fma"))) static void
@@ -159,26 +178,13 @@ nhwc_row_avx2(const dwn_job *j, int64_t b, int64_t y) {
   float *orow = j->out + (b * j->oh + y) * j->ow * c;
   for (int64_t x = 0; x < j->ow; ++x) {
     float *o = orow + x * c;
-    /* The taps inside the input, as (input offset, weight offset) pairs. */
     int64_t in_off[64], w_off[64], taps = 0;
     int64_t window = j->kh * j->kw;
     if (window > 64) { /* windows past 8 x 8: the portable loop */
       nhwc_row_portable(j, b, y);
       return;
     }
-    for (int64_t ky = 0; ky < j->kh; ++ky) {
-      int64_t iy = y * j->sh + ky * j->dh - j->pt;
-      if (iy < 0 || iy >= j->h)
-        continue;
-      for (int64_t kx = 0; kx < j->kw; ++kx) {
-        int64_t ix = x * j->sw + kx * j->dw - j->pl;
-        if (ix < 0 || ix >= j->w)
-          continue;
-        in_off[taps] = ((b * j->h + iy) * j->w + ix) * c;
-        w_off[taps] = (ky * j->kw + kx) * c;
-        ++taps;
-      }
-    }
+    find_taps(j, b, y, x, in_off, w_off, &taps);
     int64_t c0 = 0;
     for (; c0 + 32 <= c; c0 += 32) {
       __m256 a0 = _mm256_loadu_ps(o + c0), a1 = _mm256_loadu_ps(o + c0 + 8);
@@ -210,6 +216,49 @@ nhwc_row_avx2(const dwn_job *j, int64_t b, int64_t y) {
     }
   }
 }
+
+/* The same with AVX-512: four vectors of 16 channels, then one, then the
+ * last channels under a mask. */
+__attribute__((target("avx512f"))) static void
+nhwc_row_avx512(const dwn_job *j, int64_t b, int64_t y) {
+  const int64_t c = j->c;
+  float *orow = j->out + (b * j->oh + y) * j->ow * c;
+  int64_t window = j->kh * j->kw;
+  if (window > 64) { /* windows past 8 x 8: the portable loop */
+    nhwc_row_portable(j, b, y);
+    return;
+  }
+  for (int64_t x = 0; x < j->ow; ++x) {
+    float *o = orow + x * c;
+    int64_t in_off[64], w_off[64], taps = 0;
+    find_taps(j, b, y, x, in_off, w_off, &taps);
+    int64_t c0 = 0;
+    for (; c0 + 64 <= c; c0 += 64) {
+      __m512 a0 = _mm512_loadu_ps(o + c0), a1 = _mm512_loadu_ps(o + c0 + 16);
+      __m512 a2 = _mm512_loadu_ps(o + c0 + 32), a3 = _mm512_loadu_ps(o + c0 + 48);
+      for (int64_t t = 0; t < taps; ++t) {
+        const float *ip = j->in + in_off[t] + c0, *wp = j->weight + w_off[t] + c0;
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(ip), _mm512_loadu_ps(wp), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(ip + 16), _mm512_loadu_ps(wp + 16), a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(ip + 32), _mm512_loadu_ps(wp + 32), a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(ip + 48), _mm512_loadu_ps(wp + 48), a3);
+      }
+      _mm512_storeu_ps(o + c0, a0);
+      _mm512_storeu_ps(o + c0 + 16, a1);
+      _mm512_storeu_ps(o + c0 + 32, a2);
+      _mm512_storeu_ps(o + c0 + 48, a3);
+    }
+    for (; c0 < c; c0 += 16) {
+      int64_t left = c - c0;
+      __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+      __m512 a = _mm512_maskz_loadu_ps(m, o + c0);
+      for (int64_t t = 0; t < taps; ++t)
+        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, j->in + in_off[t] + c0),
+                            _mm512_maskz_loadu_ps(m, j->weight + w_off[t] + c0), a);
+      _mm512_mask_storeu_ps(o + c0, m, a);
+    }
+  }
+}
 #endif
 
 static void dwn_task(void *ctx, int i, int parts) {
@@ -217,7 +266,11 @@ static void dwn_task(void *ctx, int i, int parts) {
   int64_t rows = j->n * j->oh;
   for (int64_t r = rows * i / parts; r < rows * (i + 1) / parts; ++r) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (j->avx2) {
+    if (j->isa == GCOMP_RT_ISA_AVX512) {
+      nhwc_row_avx512(j, r / j->oh, r % j->oh);
+      continue;
+    }
+    if (j->isa == GCOMP_RT_ISA_AVX2) {
       nhwc_row_avx2(j, r / j->oh, r % j->oh);
       continue;
     }
@@ -235,7 +288,7 @@ void __gcomp_dwconv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
   if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0)
     return;
   dwn_job job = {n,  h,  w,  c,  kh, kw, sh,     sw,  dh,
-                 dw, pt, pl, oh, ow, in, weight, out, avx2};
+                 dw, pt, pl, oh, ow, in, weight, out, gcomp_rt_kernel_isa()};
   double work = 2.0 * n * oh * ow * c * kh * kw;
   int parts = work < 1e6 ? 1 : gcomp_rt_threads();
   if (parts > n * oh)

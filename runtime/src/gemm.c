@@ -85,9 +85,14 @@ static void pack_a(int64_t mc, int64_t kc, const float *a, int64_t rs,
   }
 }
 
+/* The micro-kernels: C's MR x w tile (h rows of it stored) += A's panel
+ * times B's panels, where panel q of B starts at bp + q * panel_stride. A
+ * kernel covers `panels` panels (w <= panels * NR); the portable and AVX2
+ * ones one. */
 static void kernel_portable(int64_t kc, const float *ap, const float *bp,
-                            float *c, int64_t rs, int64_t cs, int64_t h,
-                            int64_t w) {
+                            int64_t panel_stride, float *c, int64_t rs,
+                            int64_t cs, int64_t h, int64_t w) {
+  (void)panel_stride;
   float t[MR * NR] = {0};
   for (int64_t p = 0; p < kc; ++p, ap += MR, bp += NR)
     for (int i = 0; i < MR; ++i)
@@ -99,8 +104,9 @@ static void kernel_portable(int64_t kc, const float *ap, const float *bp,
 #ifdef GCOMP_GEMM_X86
 /* A from a packed panel: column p of the panel's six rows is ap[p * MR]. */
 __attribute__((target("avx2,fma"))) static void
-kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
-            int64_t cs, int64_t h, int64_t w) {
+kernel_avx2(int64_t kc, const float *ap, const float *bp, int64_t panel_stride,
+            float *c, int64_t rs, int64_t cs, int64_t h, int64_t w) {
+  (void)panel_stride;
   const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
   tile_avx2(kc, a, MR, bp, c, rs, cs, h, w, NULL, 1, NULL);
 }
@@ -113,35 +119,50 @@ kernel_avx2(int64_t kc, const float *ap, const float *bp, float *c, int64_t rs,
  * nothing outside A is read. */
 __attribute__((target("avx2,fma"))) static void
 kernel_avx2_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
-                 float *c, int64_t rs, int64_t cs, int64_t h, int64_t w) {
+                 int64_t panel_stride, float *c, int64_t rs, int64_t cs,
+                 int64_t h, int64_t w) {
+  (void)panel_stride;
   const float *rows[MR];
   for (int i = 0; i < MR; ++i)
     rows[i] = a + (i < h ? i : h - 1) * a_rs;
   tile_avx2(kc, rows, 1, bp, c, rs, cs, h, w, NULL, 1, NULL);
 }
+
+/* The AVX-512 kernels: up to four panels per tile (tile_avx512). */
+__attribute__((target("avx512f"))) static void
+kernel_avx512(int64_t kc, const float *ap, const float *bp,
+              int64_t panel_stride, float *c, int64_t rs, int64_t cs,
+              int64_t h, int64_t w) {
+  const float *a[MR] = {ap, ap + 1, ap + 2, ap + 3, ap + 4, ap + 5};
+  tile_avx512_any(kc, a, MR, bp, panel_stride, c, rs, cs, h, w, NULL, 1,
+                  NULL);
+}
+
+__attribute__((target("avx512f"))) static void
+kernel_avx512_rows(int64_t kc, const float *a, int64_t a_rs, const float *bp,
+                   int64_t panel_stride, float *c, int64_t rs, int64_t cs,
+                   int64_t h, int64_t w) {
+  const float *rows[MR];
+  for (int i = 0; i < MR; ++i)
+    rows[i] = a + (i < h ? i : h - 1) * a_rs;
+  tile_avx512_any(kc, rows, 1, bp, panel_stride, c, rs, cs, h, w, NULL, 1,
+                  NULL);
+}
 #endif
 
-typedef void (*micro_kernel)(int64_t, const float *, const float *, float *,
-                             int64_t, int64_t, int64_t, int64_t);
+typedef void (*micro_kernel)(int64_t, const float *, const float *, int64_t,
+                             float *, int64_t, int64_t, int64_t, int64_t);
 /* The same reading A in place (see kernel_avx2_rows); null where none. */
 typedef void (*rows_kernel)(int64_t, const float *, int64_t, const float *,
-                            float *, int64_t, int64_t, int64_t, int64_t);
-
-static micro_kernel choose_kernel(void) {
-#ifdef GCOMP_GEMM_X86
-  if (gcomp_rt_cpu_has_feature("avx2") == 1 &&
-      gcomp_rt_cpu_has_feature("fma") == 1)
-    return kernel_avx2;
-#endif
-  return kernel_portable;
-}
+                            int64_t, float *, int64_t, int64_t, int64_t,
+                            int64_t);
 
 /* One matrix: C[m, n] += A[m, k] * B[k, n]. With `b_packed`, B already is
  * in panels (GCOMP_SYM_SGEMM_PACKED_B: slices of KC rows, `b_width`
  * columns wide, of which this call's start at column `b_col0`) and `b` is
  * unused. */
-static void gemm_one(micro_kernel kernel, rows_kernel rows, float *space,
-                     int64_t m, int64_t n,
+static void gemm_one(micro_kernel kernel, rows_kernel rows, int panels,
+                     float *space, int64_t m, int64_t n,
                      int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
                      const float *b, int64_t b_rs, int64_t b_cs,
                      const float *b_packed, int64_t b_col0, int64_t b_width,
@@ -172,17 +193,18 @@ static void gemm_one(micro_kernel kernel, rows_kernel rows, float *space,
         const float *a_block = a + ic * a_rs + pc * a_cs;
         if (!in_place)
           pack_a(mc, kc, a_block, a_rs, a_cs, ap);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          int64_t w = nc - jr < NR ? nc - jr : NR;
+        for (int64_t jr = 0; jr < nc; jr += panels * NR) {
+          int64_t w = nc - jr < panels * NR ? nc - jr : panels * NR;
           const float *b_panel = b_block + (jr / NR) * panel_stride;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             int64_t h = mc - ir < MR ? mc - ir : MR;
             float *c_tile = c + (ic + ir) * c_rs + (jc + jr) * c_cs;
             if (in_place)
-              rows(kc, a_block + ir * a_rs, a_rs, b_panel, c_tile, c_rs, c_cs,
-                   h, w);
+              rows(kc, a_block + ir * a_rs, a_rs, b_panel, panel_stride,
+                   c_tile, c_rs, c_cs, h, w);
             else
-              kernel(kc, ap + ir * kc, b_panel, c_tile, c_rs, c_cs, h, w);
+              kernel(kc, ap + ir * kc, b_panel, panel_stride, c_tile, c_rs,
+                     c_cs, h, w);
           }
         }
       }
@@ -229,6 +251,28 @@ __attribute__((target("avx2,fma"))) static float dot_avx2(const float *x,
   for (; p < k; ++p)
     sum += x[p] * y[p];
   return sum;
+}
+
+__attribute__((target("avx512f"))) static float
+dot_avx512(const float *x, const float *y, int64_t k) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  __m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+  int64_t p = 0;
+  for (; p + 64 <= k; p += 64) {
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_loadu_ps(y + p), s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 16), _mm512_loadu_ps(y + p + 16), s1);
+    s2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 32), _mm512_loadu_ps(y + p + 32), s2);
+    s3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 48), _mm512_loadu_ps(y + p + 48), s3);
+  }
+  for (; p + 16 <= k; p += 16)
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_loadu_ps(y + p), s0);
+  if (p < k) { /* the last k - p < 16 terms, masked */
+    __mmask16 tail = (__mmask16)((1u << (k - p)) - 1);
+    s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + p),
+                         _mm512_maskz_loadu_ps(tail, y + p), s1);
+  }
+  return _mm512_reduce_add_ps(
+      _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
 }
 #endif
 
@@ -294,13 +338,21 @@ static void gemm_packed_fallback(int64_t m, int64_t n, int64_t k,
 static micro_kernel kernel;
 static rows_kernel rows;
 static dot_fn dot;
+static int panels; /* NR-wide panels per tile of `kernel` */
 
 static void choose_kernels(void) {
-  kernel = choose_kernel();
+  kernel = kernel_portable;
   rows = 0;
   dot = dot_portable;
+  panels = 1;
 #ifdef GCOMP_GEMM_X86
-  if (kernel == kernel_avx2) {
+  if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX512) {
+    kernel = kernel_avx512;
+    rows = kernel_avx512_rows;
+    dot = dot_avx512;
+    panels = MAX_PANELS;
+  } else if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX2) {
+    kernel = kernel_avx2;
     rows = kernel_avx2_rows;
     dot = dot_avx2;
   }
@@ -315,6 +367,7 @@ typedef struct gemm_job {
   micro_kernel kernel;
   rows_kernel rows;
   dot_fn dot;
+  int panels;
   int64_t m, n, k;
   const float *a;
   int64_t a_rs, a_cs;
@@ -343,8 +396,9 @@ static void gemm_range(const gemm_job *j, int64_t b0, int64_t b1, int64_t r0,
       const float *bi = j->b_packed + i * j->b_bs;
       int64_t width = (j->n + NR - 1) / NR * NR;
       if (space)
-        gemm_one(j->kernel, j->rows, space, m, n, j->k, ai, j->a_rs, j->a_cs,
-                 0, 0, 0, bi, c0, width, ci, j->c_rs, j->c_cs);
+        gemm_one(j->kernel, j->rows, j->panels, space, m, n, j->k, ai,
+                 j->a_rs, j->a_cs, 0, 0, 0, bi, c0, width, ci, j->c_rs,
+                 j->c_cs);
       else
         gemm_packed_fallback(m, n, j->k, ai, j->a_rs, j->a_cs, bi, c0, width,
                              ci, j->c_rs, j->c_cs);
@@ -355,8 +409,9 @@ static void gemm_range(const gemm_job *j, int64_t b0, int64_t b1, int64_t r0,
       gemm_few_rows(j->dot, m, n, j->k, ai, j->a_rs, j->a_cs, bi, j->b_rs,
                     j->b_cs, ci, j->c_rs, j->c_cs);
     else
-      gemm_one(j->kernel, j->rows, space, m, n, j->k, ai, j->a_rs, j->a_cs,
-               bi, j->b_rs, j->b_cs, 0, 0, 0, ci, j->c_rs, j->c_cs);
+      gemm_one(j->kernel, j->rows, j->panels, space, m, n, j->k, ai,
+               j->a_rs, j->a_cs, bi, j->b_rs, j->b_cs, 0, 0, 0, ci, j->c_rs,
+               j->c_cs);
   }
 }
 
@@ -369,7 +424,9 @@ static void gemm_task(void *ctx, int i, int n) {
     gemm_range(j, lo, hi, 0, j->m, 0, j->n);
     break;
   case SPLIT_COLUMNS:
-    split_range(j->n, NR, i, n, &lo, &hi);
+    /* Whole tiles where possible: a slice that ends inside a tile leaves
+     * a narrower, slower one. */
+    split_range(j->n, (int64_t)j->panels * NR, i, n, &lo, &hi);
     gemm_range(j, 0, j->batch, 0, j->m, lo, hi);
     break;
   case SPLIT_ROWS:
@@ -407,9 +464,9 @@ void __gcomp_sgemm(int64_t m, int64_t n, int64_t k, const float *a,
                    int64_t b_cs, float *c, int64_t c_rs, int64_t c_cs,
                    int64_t batch, int64_t a_bs, int64_t b_bs, int64_t c_bs) {
   pthread_once(&chosen_once, choose_kernels);
-  gemm_job job = {kernel, rows, dot,  m,    n,    k,     a,     a_rs,
-                  a_cs,   b,    b_rs, b_cs, NULL,  c,     c_rs,
-                  c_cs,   batch, a_bs, b_bs, c_bs, SPLIT_COLUMNS};
+  gemm_job job = {kernel, rows, dot,  panels, m,    n,    k,     a,
+                  a_rs,   a_cs, b,    b_rs,   b_cs, NULL, c,     c_rs,
+                  c_cs,   batch, a_bs, b_bs,  c_bs, SPLIT_COLUMNS};
   gemm_run(&job);
 }
 
@@ -419,8 +476,8 @@ void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k, const float *a,
                             int64_t batch, int64_t a_bs, int64_t b_bs,
                             int64_t c_bs) {
   pthread_once(&chosen_once, choose_kernels);
-  gemm_job job = {kernel, rows, dot,  m, n,        k,     a,     a_rs,
-                  a_cs,   NULL, 0, 0,        b_packed, c,  c_rs,
+  gemm_job job = {kernel, rows, dot,  panels,   m,  n,    k,     a,
+                  a_rs,   a_cs, NULL, 0, 0,        b_packed, c,  c_rs,
                   c_cs,   batch, a_bs, b_bs, c_bs, SPLIT_COLUMNS};
   gemm_run(&job);
 }
@@ -430,9 +487,9 @@ void gcomp_rt_sgemm_serial(int64_t m, int64_t n, int64_t k, const float *a,
                            int64_t b_rs, int64_t b_cs, float *c, int64_t c_rs,
                            int64_t c_cs) {
   pthread_once(&chosen_once, choose_kernels);
-  gemm_job job = {kernel, rows, dot,  m,    n,    k,     a,     a_rs,
-                  a_cs,   b,    b_rs, b_cs, NULL,  c,     c_rs,
-                  c_cs,   1,    0,    0,    0,     SPLIT_BATCH};
+  gemm_job job = {kernel, rows, dot,  panels, m,    n,    k,     a,
+                  a_rs,   a_cs, b,    b_rs,   b_cs, NULL, c,     c_rs,
+                  c_cs,   1,    0,    0,      0,    SPLIT_BATCH};
   if (m > 0 && n > 0 && k > 0)
     gemm_task(&job, 0, 1);
 }

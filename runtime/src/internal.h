@@ -57,6 +57,20 @@ GCOMP_HIDDEN int gcomp_rt_cuda_run(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
  * one the runtime knows. */
 GCOMP_HIDDEN int gcomp_rt_cpu_has_feature(const char *name);
 
+/* The widest vector code the runtime's own kernels (GEMM, conv, pools,
+ * softmax, ...) use: what the CPU has, capped by the environment variable
+ * GCOMP_MAX_CPU_ISA ("avx512", "avx2" or "portable"; anything else, or
+ * unset, caps nothing). The cap is for comparing kernels and for testing
+ * the narrower ones on a machine that has the wider; the model's generated
+ * code is compiled for its --mcpu and is not affected. AVX2 means AVX2 and
+ * FMA; AVX-512 means AVX512F. Read once per process. */
+typedef enum gcomp_rt_isa {
+  GCOMP_RT_ISA_PORTABLE = 0,
+  GCOMP_RT_ISA_AVX2 = 1,
+  GCOMP_RT_ISA_AVX512 = 2,
+} gcomp_rt_isa;
+GCOMP_HIDDEN gcomp_rt_isa gcomp_rt_kernel_isa(void);
+
 /* Checks a comma-separated feature list such as "avx2,fma,avx512f" (an
  * LLVM target-feature string such as "+avx2,-sse4a" is accepted too: '+'
  * is dropped and '-' entries are skipped; unknown names are ignored).

@@ -90,6 +90,12 @@ layer_norm_row_avx2(const float *x, float *y, int64_t n, const float *scale,
                     const float *bias, float epsilon) {
   layer_norm_row_body(x, y, n, scale, bias, epsilon);
 }
+
+__attribute__((target("avx512f"))) static void
+layer_norm_row_avx512(const float *x, float *y, int64_t n, const float *scale,
+                      const float *bias, float epsilon) {
+  layer_norm_row_body(x, y, n, scale, bias, epsilon);
+}
 #endif
 
 typedef void (*layer_norm_row_fn)(const float *, float *, int64_t,
@@ -100,8 +106,9 @@ static layer_norm_row_fn layer_norm_row;
 static void choose_row(void) {
   layer_norm_row = layer_norm_row_portable;
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (gcomp_rt_cpu_has_feature("avx2") == 1 &&
-      gcomp_rt_cpu_has_feature("fma") == 1)
+  if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX512)
+    layer_norm_row = layer_norm_row_avx512;
+  else if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX2)
     layer_norm_row = layer_norm_row_avx2;
 #endif
 }

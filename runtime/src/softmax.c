@@ -54,6 +54,9 @@ static void softmax_row_portable(const float *x, float *y, int64_t n,
 __attribute__((target("avx2,fma"))) static void
 softmax_row_avx2(const float *x, float *y, int64_t n,
                  float scale) SOFTMAX_ROW_BODY
+__attribute__((target("avx512f"))) static void
+softmax_row_avx512(const float *x, float *y, int64_t n,
+                   float scale) SOFTMAX_ROW_BODY
 #endif
 
 typedef void (*softmax_row_fn)(const float *, float *, int64_t, float);
@@ -63,8 +66,9 @@ static softmax_row_fn softmax_row;
 static void choose_row(void) {
   softmax_row = softmax_row_portable;
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-  if (gcomp_rt_cpu_has_feature("avx2") == 1 &&
-      gcomp_rt_cpu_has_feature("fma") == 1)
+  if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX512)
+    softmax_row = softmax_row_avx512;
+  else if (gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX2)
     softmax_row = softmax_row_avx2;
 #endif
 }

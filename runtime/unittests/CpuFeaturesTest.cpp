@@ -4,6 +4,8 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -121,3 +123,24 @@ TEST(CpuFeaturesTest, TruncatesTheListButCountsAll) {
 }
 
 } // namespace
+
+// The kernels' instruction set is the widest the CPU has, capped by
+// GCOMP_MAX_CPU_ISA (kernel-isa.test runs the kernel tests under each cap,
+// and this checks that the cap took effect).
+TEST(KernelIsaTest, WidestTheCpuHasUnderTheCap) {
+  gcomp_rt_isa best = GCOMP_RT_ISA_PORTABLE;
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512f"))
+    best = GCOMP_RT_ISA_AVX512;
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    best = GCOMP_RT_ISA_AVX2;
+#endif
+  gcomp_rt_isa cap = GCOMP_RT_ISA_AVX512;
+  if (const char *env = std::getenv("GCOMP_MAX_CPU_ISA")) {
+    if (std::string(env) == "avx2")
+      cap = GCOMP_RT_ISA_AVX2;
+    else if (std::string(env) == "portable")
+      cap = GCOMP_RT_ISA_PORTABLE;
+  }
+  EXPECT_EQ(gcomp_rt_kernel_isa(), std::min(best, cap));
+}

@@ -16,11 +16,13 @@ namespace {
 struct Shape {
   int64_t m, n, k, batch;
   bool transA, transB;
+  bool transC = false; // C stored column-major: strided columns
 };
 
 class GemmTest : public ::testing::TestWithParam<Shape> {};
 
-// Sizes straddle the micro-tile (6 x 16) and the cache blocks (KC = 256,
+// Sizes straddle the micro-tiles (6 x 16; 6 x 64 with AVX-512, which cuts
+// the columns into tiles of one to four 16-wide panels) and the cache blocks (KC = 256,
 // MC = 96, NC = 2048) and take the unpacked path for fewer than 4 rows;
 // transposes exercise the strided packing and every small-m branch; C starts
 // non-zero because the GEMM accumulates.
@@ -40,6 +42,7 @@ TEST_P(GemmTest, MatchesReference) {
   // Row-major storage of A (m x k) or of its transpose (k x m), etc.
   int64_t aRs = s.transA ? 1 : s.k, aCs = s.transA ? s.m : 1;
   int64_t bRs = s.transB ? 1 : s.n, bCs = s.transB ? s.k : 1;
+  int64_t cRs = s.transC ? 1 : s.n, cCs = s.transC ? s.m : 1;
   std::vector<double> ref(c.begin(), c.end());
   for (int64_t i = 0; i < s.batch; ++i)
     for (int64_t r = 0; r < s.m; ++r)
@@ -48,7 +51,7 @@ TEST_P(GemmTest, MatchesReference) {
         for (int64_t p = 0; p < s.k; ++p)
           sum += double(a[i * s.m * s.k + r * aRs + p * aCs]) *
                  b[i * s.k * s.n + p * bRs + j * bCs];
-        ref[i * s.m * s.n + r * s.n + j] += sum;
+        ref[i * s.m * s.n + r * cRs + j * cCs] += sum;
       }
   // B packed as GCOMP_SYM_SGEMM_PACKED_B documents it: slices of KC rows,
   // each of panels of 16 columns, zero past n, in 64-byte aligned memory.
@@ -66,9 +69,9 @@ TEST_P(GemmTest, MatchesReference) {
       }
   std::vector<float> cPacked(c);
   __gcomp_sgemm(s.m, s.n, s.k, a.data(), aRs, aCs, b.data(), bRs, bCs,
-                c.data(), s.n, 1, s.batch, s.m * s.k, s.k * s.n, s.m * s.n);
+                c.data(), cRs, cCs, s.batch, s.m * s.k, s.k * s.n, s.m * s.n);
   __gcomp_sgemm_packed_b(s.m, s.n, s.k, a.data(), aRs, aCs, packed,
-                         cPacked.data(), s.n, 1, s.batch, s.m * s.k,
+                         cPacked.data(), cRs, cCs, s.batch, s.m * s.k,
                          packedSize, s.m * s.n);
   std::free(packed);
   double tol = 1e-5 * std::sqrt(double(s.k)) + 1e-6;
@@ -90,7 +93,16 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{64, 64, 64, 3, true, true},
                       Shape{1, 1000, 1280, 1, false, true},
                       Shape{2, 300, 70, 2, false, false},
-                      Shape{3, 50, 40, 1, true, true}));
+                      Shape{3, 50, 40, 1, true, true},
+                      // Exactly two and three panels, and four plus a
+                      // partial one, with A read in place (n <= 64).
+                      Shape{20, 32, 30, 1, false, false},
+                      Shape{11, 48, 270, 1, false, false},
+                      Shape{9, 80, 19, 1, false, false},
+                      // Strided C columns (C transposed) through the
+                      // tiles' scalar stores.
+                      Shape{30, 200, 40, 2, true, false, true},
+                      Shape{7, 37, 300, 1, false, true, true}));
 
 TEST(Gemm, EmptyDimsDoNothing) {
   float c[4] = {1, 2, 3, 4};
