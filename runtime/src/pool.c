@@ -21,9 +21,11 @@ typedef struct pool_job {
   int64_t channel_blocks, block; /* the channels split into tasks */
 } pool_job;
 
-/* One output pixel (b, y, x), channels [c0, c1). */
-static void pool_pixel(const pool_job *j, int64_t b, int64_t y, int64_t x,
-                       int64_t c0, int64_t c1) {
+/* One output pixel (b, y, x), channels [c0, c1); inlined into a wrapper
+ * per instruction set, which vectorizes the channel loops for it. */
+static inline __attribute__((always_inline)) void
+pool_pixel(const pool_job *j, int64_t b, int64_t y, int64_t x, int64_t c0,
+           int64_t c1) {
   float *out = j->out + ((b * j->oh + y) * j->ow + x) * j->c;
   int64_t y0 = y * j->sh - j->pt, x0 = x * j->sw - j->pl;
   for (int64_t ch = c0; ch < c1; ++ch)
@@ -62,18 +64,46 @@ static void pool_pixel(const pool_job *j, int64_t b, int64_t y, int64_t x,
   }
 }
 
+/* Output rows [lo, hi) of the job's items (rows x channel blocks). */
+#define POOL_ITEMS_BODY                                                        \
+  {                                                                            \
+    for (int64_t item = lo; item < hi; ++item) {                               \
+      int64_t row = item / j->channel_blocks, cb = item % j->channel_blocks;   \
+      int64_t c0 = cb * j->block;                                              \
+      int64_t c1 = c0 + j->block < j->c ? c0 + j->block : j->c;                \
+      int64_t b = row / j->oh, y = row % j->oh;                                \
+      for (int64_t x = 0; x < j->ow; ++x)                                      \
+        pool_pixel(j, b, y, x, c0, c1);                                        \
+    }                                                                          \
+  }
+
+static void pool_items_portable(const pool_job *j, int64_t lo,
+                                int64_t hi) POOL_ITEMS_BODY
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+__attribute__((target("avx2,fma"))) static void
+pool_items_avx2(const pool_job *j, int64_t lo, int64_t hi) POOL_ITEMS_BODY
+__attribute__((target("avx512f"))) static void
+pool_items_avx512(const pool_job *j, int64_t lo, int64_t hi) POOL_ITEMS_BODY
+#endif
+
 static void pool_task(void *ctx, int i, int parts) {
   const pool_job *j = ctx;
   int64_t items = j->n * j->oh * j->channel_blocks;
   int64_t lo = items * i / parts, hi = items * (i + 1) / parts;
-  for (int64_t item = lo; item < hi; ++item) {
-    int64_t row = item / j->channel_blocks, cb = item % j->channel_blocks;
-    int64_t c0 = cb * j->block;
-    int64_t c1 = c0 + j->block < j->c ? c0 + j->block : j->c;
-    int64_t b = row / j->oh, y = row % j->oh;
-    for (int64_t x = 0; x < j->ow; ++x)
-      pool_pixel(j, b, y, x, c0, c1);
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  switch (gcomp_rt_kernel_isa()) {
+  case GCOMP_RT_ISA_AVX512:
+    pool_items_avx512(j, lo, hi);
+    return;
+  case GCOMP_RT_ISA_AVX2:
+    pool_items_avx2(j, lo, hi);
+    return;
+  default:
+    break;
   }
+#endif
+  pool_items_portable(j, lo, hi);
 }
 
 void __gcomp_pool2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,

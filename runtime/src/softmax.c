@@ -23,29 +23,69 @@ typedef struct softmax_job {
   float scale;
 } softmax_job;
 
-#define SOFTMAX_ROW_BODY                                                       \
-  {                                                                            \
-    float m = -INFINITY;                                                       \
-    int nan = 0;                                                               \
-    for (int64_t i = 0; i < n; ++i) {                                          \
-      m = x[i] > m ? x[i] : m;                                                 \
-      nan |= x[i] != x[i];                                                     \
-    }                                                                          \
-    if (nan) { /* NaN anywhere makes the whole row NaN, as in the math */     \
-      for (int64_t i = 0; i < n; ++i)                                          \
-        y[i] = NAN;                                                            \
-      return;                                                                  \
-    }                                                                          \
-    float sum = 0.0f;                                                          \
-    for (int64_t i = 0; i < n; ++i) {                                          \
-      float e = gcomp_exp(scale * (x[i] - m));                                 \
-      y[i] = e;                                                                \
-      sum += e;                                                                \
-    }                                                                          \
-    float inv = 1.0f / sum;                                                    \
-    for (int64_t i = 0; i < n; ++i)                                            \
-      y[i] *= inv;                                                             \
+/* One row, inlined into a wrapper per instruction set. Without fast-math
+ * the compiler may not reassociate a float sum or max, so a running sum
+ * stays scalar: the max and the sum keep LANES partial results (one
+ * AVX-512 vector, two AVX2 ones), and each group of LANES elements is read
+ * into a local block before the row is written, since `y` may be `x` (the
+ * attention kernel normalizes its scores in place). */
+enum { LANES = 16 };
+
+static inline __attribute__((always_inline)) void
+softmax_row_body(const float *x, float *y, int64_t n, float scale) {
+  float part_max[LANES];
+  int part_nan[LANES];
+  for (int l = 0; l < LANES; ++l) {
+    part_max[l] = -INFINITY;
+    part_nan[l] = 0;
   }
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; ++l) {
+      float v = x[i + l];
+      part_max[l] = v > part_max[l] ? v : part_max[l];
+      part_nan[l] |= v != v;
+    }
+  float m = -INFINITY;
+  int nan = 0;
+  for (int l = 0; l < LANES; ++l) {
+    m = part_max[l] > m ? part_max[l] : m;
+    nan |= part_nan[l];
+  }
+  for (; i < n; ++i) {
+    m = x[i] > m ? x[i] : m;
+    nan |= x[i] != x[i];
+  }
+  if (nan) { /* NaN anywhere makes the whole row NaN, as in the math */
+    for (i = 0; i < n; ++i)
+      y[i] = NAN;
+    return;
+  }
+  float part_sum[LANES] = {0};
+  for (i = 0; i + LANES <= n; i += LANES) {
+    float e[LANES];
+    for (int l = 0; l < LANES; ++l)
+      e[l] = gcomp_exp(scale * (x[i + l] - m));
+    for (int l = 0; l < LANES; ++l) {
+      y[i + l] = e[l];
+      part_sum[l] += e[l];
+    }
+  }
+  float sum = 0.0f;
+  for (; i < n; ++i) {
+    float e = gcomp_exp(scale * (x[i] - m));
+    y[i] = e;
+    sum += e;
+  }
+  for (int l = 0; l < LANES; ++l)
+    sum += part_sum[l];
+  float inv = 1.0f / sum;
+  for (i = 0; i < n; ++i)
+    y[i] *= inv;
+}
+
+#define SOFTMAX_ROW_BODY                                                       \
+  { softmax_row_body(x, y, n, scale); }
 
 static void softmax_row_portable(const float *x, float *y, int64_t n,
                                  float scale) SOFTMAX_ROW_BODY
