@@ -123,6 +123,38 @@ static void choose_tile(void) {
 #endif
 }
 
+/* A channels-first input transposed to channels-last, per calling thread,
+ * grown to the largest input seen (the first run at a size allocates; later
+ * runs do not). */
+static _Thread_local float *nhwc_buffer;
+static _Thread_local size_t nhwc_cap;
+
+static float *nhwc_space(size_t floats) {
+  if (floats > nhwc_cap) {
+    float *p = malloc(floats * sizeof(float));
+    if (!p)
+      return NULL;
+    free(nhwc_buffer);
+    nhwc_buffer = p;
+    nhwc_cap = floats;
+  }
+  return nhwc_buffer;
+}
+
+/* [n, c, h, w] to [n, h, w, c]: each channel's row is read in order. */
+static void to_nhwc(const float *in, int64_t n, int64_t c, int64_t h,
+                    int64_t w, float *out) {
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t y = 0; y < h; ++y) {
+      float *row = out + (b * h + y) * w * c;
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const float *src = in + ((b * c + ch) * h + y) * w;
+        for (int64_t x = 0; x < w; ++x)
+          row[x * c + ch] = src[x];
+      }
+    }
+}
+
 /* Per thread: one MC x KC block of A, packed (kept between calls). */
 static _Thread_local float *pack_buffer;
 
@@ -145,10 +177,7 @@ typedef struct conv_job {
   int gelu; /* GELU on the finished tiles (GCOMP_CONV_GELU) */
   int split_rows;
   /* Pack blocks of A (an im2col gather into panels) rather than reading
-   * rows in place. Measured on ResNet-50 (AVX2, one thread), packing wins
-   * on every conv, by 10-35%, even with only four column panels to reuse
-   * each block; reading in place remains the path without packing
-   * memory. */
+   * rows in place: see choose_packing. */
   int pack;
 } conv_job;
 
@@ -210,9 +239,10 @@ static int64_t chunk_rows(const conv_job *j, const row_origins *o, int64_t p,
 /* A channels-first input has no contiguous runs along K (the channels of a
  * pixel are h * w floats apart), so its im2col entries are gathered one by
  * one: K positions [p, p + len) of the MR rows, entry (q, i) to
- * dst[q * q_stride + i * i_stride]. Only a network's stem reads its input
- * so (3 channels, K = 147 for a 7x7 kernel), which makes this cheap next
- * to the product. */
+ * dst[q * q_stride + i * i_stride]. That costs a few nanoseconds per entry
+ * (ResNet-50's 7x7 stem: 9 of its 98 ms at one thread, AVX-512), so the
+ * input is transposed to channels-last first (to_nhwc) and this only
+ * serves when there is no memory for that copy. */
 static void gather_nchw(const conv_job *j, const row_origins *o, int64_t p,
                         int64_t len, float *dst, int64_t q_stride,
                         int64_t i_stride) {
@@ -343,6 +373,25 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
   }
 }
 
+/* Whether to pack blocks of A into panels or to read the tiles' rows in
+ * place. Packing copies A once per block and pays off when every block is
+ * reused by enough tiles of output channels. Measured at one thread,
+ * alternating the two on the same buffers (min of 20 runs each):
+ *  - AVX2 (16-column tiles; ResNet-50 on an AMD EPYC): packing wins on
+ *    every conv, by 10-35%, even with four column panels.
+ *  - AVX-512 (64-column tiles; Sapphire Rapids): reading in place wins with
+ *    one or two tiles across (56x56x64 3x3 -> 64: 148 against 118
+ *    GFLOP/s; 56x56x144 1x1 -> 24: 67 against 43), and with up to four on
+ *    a deep product (14x14x1024 1x1 -> 256: 153 against 146); packing wins
+ *    with more (7x7x320 1x1 -> 1280: 109 against 94) or on a shallow one
+ *    (56x56x24 1x1 -> 144: 76 against 64). */
+static int choose_packing(int64_t m, int64_t k) {
+  if (panels == 1)
+    return 1;
+  int64_t tiles = (m + panels * NR - 1) / (panels * NR);
+  return tiles > 4 || (tiles > 2 && k < KC);
+}
+
 static void conv_task(void *ctx, int i, int n) {
   const conv_job *j = ctx;
   int64_t lo, hi;
@@ -386,6 +435,17 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
   }
   if (job.rows <= 0 || m <= 0)
     return;
+  job.pack = choose_packing(m, job.k);
+  if (job.nchw) {
+    /* A network's stem reads the image as given (3 channels): transposed
+     * here, 0.6 MB for 224 x 224, the conv gathers whole kernel rows. */
+    float *nhwc = nhwc_space((size_t)(n * h * w * c));
+    if (nhwc) {
+      to_nhwc(in, n, c, h, w, nhwc);
+      job.in = nhwc;
+      job.nchw = 0;
+    }
+  }
   if (job.k <= 0) { /* no terms: the epilogue alone */
     float zero[MR * NR] = {0};
     for (int64_t r = 0; r < job.rows; ++r)
