@@ -174,7 +174,9 @@ typedef struct conv_job {
   float clamp_values[2];
   int64_t rows, k, width; /* GEMM rows (pixels), depth, packed width */
   int nchw; /* `in` is [n, c, h, w] (GCOMP_CONV_INPUT_NCHW) */
-  int gelu; /* GELU on the finished tiles (GCOMP_CONV_GELU) */
+  /* An activation on the finished tiles (GCOMP_CONV_GELU, _SILU), which
+   * the clamp cannot express. */
+  enum { ACT_NONE, ACT_GELU, ACT_SILU } act;
   int split_rows;
   /* Pack blocks of A (an im2col gather into panels) rather than reading
    * rows in place: see choose_packing. */
@@ -283,34 +285,43 @@ static void pack_block(const conv_job *j, int64_t ic, int64_t ic_end,
   }
 }
 
-/* GELU over a finished h x w tile (row stride rs), while it is in cache. */
-#define GELU_TILE_BODY                                                         \
+/* GELU or SiLU over a finished h x w tile (row stride rs), while it is in
+ * cache; built per instruction set, so that the row loops vectorize. */
+#define ACT_TILE_BODY                                                          \
   {                                                                            \
-    for (int64_t i = 0; i < h; ++i)                                            \
-      for (int64_t k = 0; k < w; ++k)                                          \
-        c[i * rs + k] = gcomp_gelu(c[i * rs + k]);                             \
+    for (int64_t i = 0; i < h; ++i) {                                          \
+      float *row = c + i * rs;                                                 \
+      if (act == ACT_GELU)                                                     \
+        for (int64_t k = 0; k < w; ++k)                                        \
+          row[k] = gcomp_gelu(row[k]);                                         \
+      else                                                                     \
+        for (int64_t k = 0; k < w; ++k)                                        \
+          row[k] = gcomp_silu(row[k]);                                         \
+    }                                                                          \
   }
-static void gelu_tile_portable(float *c, int64_t rs, int64_t h,
-                               int64_t w) GELU_TILE_BODY
+static void act_tile_portable(int act, float *c, int64_t rs, int64_t h,
+                              int64_t w) ACT_TILE_BODY
 #ifdef GCOMP_GEMM_X86
 __attribute__((target("avx2,fma"))) static void
-gelu_tile_avx2(float *c, int64_t rs, int64_t h, int64_t w) GELU_TILE_BODY
+act_tile_avx2(int act, float *c, int64_t rs, int64_t h,
+              int64_t w) ACT_TILE_BODY
 __attribute__((target("avx512f"))) static void
-gelu_tile_avx512(float *c, int64_t rs, int64_t h, int64_t w) GELU_TILE_BODY
+act_tile_avx512(int act, float *c, int64_t rs, int64_t h,
+                int64_t w) ACT_TILE_BODY
 #endif
 
-static void gelu_tile(float *c, int64_t rs, int64_t h, int64_t w) {
+static void act_tile(int act, float *c, int64_t rs, int64_t h, int64_t w) {
 #ifdef GCOMP_GEMM_X86
   if (conv_tile == conv_tile_avx512) {
-    gelu_tile_avx512(c, rs, h, w);
+    act_tile_avx512(act, c, rs, h, w);
     return;
   }
   if (conv_tile == conv_tile_avx2) {
-    gelu_tile_avx2(c, rs, h, w);
+    act_tile_avx2(act, c, rs, h, w);
     return;
   }
 #endif
-  gelu_tile_portable(c, rs, h, w);
+  act_tile_portable(act, c, rs, h, w);
 }
 
 /* Output pixels [r0, r1) x channels [c0, c1) (c0 a multiple of NR; tiles
@@ -340,8 +351,8 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                         first_slice ? bias : NULL,
                         !first_slice || j->accumulate,
                         last_slice ? j->clamp : NULL);
-            if (last_slice && j->gelu)
-              gelu_tile(tile, j->m, h, w);
+            if (last_slice && j->act != ACT_NONE)
+              act_tile(j->act, tile, j->m, h, w);
             continue;
           }
           row_origins o;
@@ -363,8 +374,8 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                       h, w,
                       first ? bias : NULL, !first || j->accumulate,
                       last ? j->clamp : NULL);
-            if (last && j->gelu)
-              gelu_tile(tile, j->m, h, w);
+            if (last && j->act != ACT_NONE)
+              act_tile(j->act, tile, j->m, h, w);
             p += len;
           }
         }
@@ -419,7 +430,9 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                   .bias = bias, .out = out,
                   .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
                   .nchw = (flags & GCOMP_CONV_INPUT_NCHW) != 0,
-                  .gelu = (flags & GCOMP_CONV_GELU) != 0,
+                  .act = (flags & GCOMP_CONV_GELU)   ? ACT_GELU
+                         : (flags & GCOMP_CONV_SILU) ? ACT_SILU
+                                                     : ACT_NONE,
                   .rows = n * oh * ow, .k = kh * kw * c,
                   .width = (m + NR - 1) / NR * NR, .split_rows = 1,
                   .pack = 1};
@@ -452,8 +465,8 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
       for (int64_t o = 0; o < m; o += NR)
         finish_tile(zero, 1, m - o < NR ? m - o : NR, out + r * m + o, m, 1,
                     bias ? bias + o : NULL, job.accumulate, job.clamp);
-    if (job.gelu)
-      gelu_tile(out, m, job.rows, m);
+    if (job.act != ACT_NONE)
+      act_tile(job.act, out, m, job.rows, m);
     return;
   }
   /* Below ~1 MFLOP a wake-up of the pool costs more than it saves. */

@@ -71,4 +71,11 @@ static inline float gcomp_gelu(float x) {
   return 0.5f * x * (1.0f + gcomp_erf(x * 0.70710678118654752f));
 }
 
+/* x * sigmoid(x) as x / (1 + exp(-x)), the form gcomp's linalg lowering of
+ * SiLU uses: exp(-x) overflows to inf for x < -88.7, giving -0, and
+ * underflows to 0 for x > 87.3, giving x. */
+static inline float gcomp_silu(float x) {
+  return x / (1.0f + gcomp_exp(-x));
+}
+
 #endif

@@ -20,6 +20,7 @@ struct ConvCase {
   bool clamp = false; // to [-0.25, 0.5], instead of relu
   bool nchw = false;  // the input passed channels-first
   bool gelu = false;  // instead of relu and clamp
+  bool silu = false;  // instead of the others
 };
 
 int64_t clampBits(float lo, float hi) {
@@ -82,6 +83,8 @@ TEST_P(ConvNhwcTest, MatchesReference) {
             sum = std::min(std::max(sum, -0.25), 0.5);
           if (k.gelu)
             sum = 0.5 * sum * (1 + std::erf(sum / std::sqrt(2.0)));
+          if (k.silu)
+            sum = sum / (1 + std::exp(-sum));
           ref[at] = float(sum);
         }
 
@@ -101,7 +104,8 @@ TEST_P(ConvNhwcTest, MatchesReference) {
                           (k.relu ? GCOMP_CONV_RELU : 0) |
                           (k.clamp ? GCOMP_CONV_CLAMP : 0) |
                           (k.nchw ? GCOMP_CONV_INPUT_NCHW : 0) |
-                          (k.gelu ? GCOMP_CONV_GELU : 0),
+                          (k.gelu ? GCOMP_CONV_GELU : 0) |
+                          (k.silu ? GCOMP_CONV_SILU : 0),
                       clampBits(-0.25f, 0.5f));
   std::free(packed);
   for (size_t i = 0; i < out.size(); ++i)
@@ -139,6 +143,13 @@ INSTANTIATE_TEST_SUITE_P(
         // GELU (a transformer's first MLP projection as 1x1 rows), on full
         // and partial tiles, past a slice, with a residual.
         ConvCase{1, 1, 50, 300, 70, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true, false, false, false, false, true},
-        ConvCase{1, 9, 9, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, true, false, false, false, true}));
+        ConvCase{1, 9, 9, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true, true, false, false, false, true},
+        // SiLU (EfficientNet's expansion 1x1 convs and its stem): a
+        // 1x1 conv into 144 channels (tiles of 64 and a partial one, read
+        // in place and packed), and a strided 3x3 stem from channels-first
+        // input, past a slice.
+        ConvCase{1, 14, 14, 24, 144, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true, false, false, false, false, false, true},
+        ConvCase{1, 7, 9, 300, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true, true, false, false, false, false, true},
+        ConvCase{1, 20, 20, 3, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, true, false, false, false, true, false, true}));
 
 } // namespace

@@ -259,3 +259,31 @@ func.func @matmul_gelu_tanh(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %y = gcomp.gelu %m {tanh_approximation = true} : tensor<4x2xf32>
   return %y : tensor<4x2xf32>
 }
+
+// -----
+
+// A SiLU after a channels-last conv with a bias (EfficientNet's expansion
+// convs) is the kernel's activation; a SiLU that is not the bias's sole
+// user stays a separate op.
+// CHECK-LABEL: func.func @conv_silu
+// CHECK: gcomp.fused_conv {{.*}}silu
+// CHECK-NOT: gcomp.silu
+func.func @conv_silu(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %b = gcomp.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %c = gcomp.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
+  %y = gcomp.silu %c : tensor<1x4x4x2xf32>
+  return %y : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @conv_silu_shared
+// CHECK: %[[F:.*]] = gcomp.fused_conv
+// CHECK: gcomp.silu %[[F]]
+func.func @conv_silu_shared(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) {
+  %w = gcomp.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %c = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
+  %y = gcomp.silu %c : tensor<1x4x4x2xf32>
+  return %y, %c : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
+}

@@ -69,3 +69,17 @@ func.func @clamp(%x: tensor<1x5x5x2xf32>) -> tensor<1x5x5x20xf32> {
   %y = gcomp.fused_conv %x, %w, %e {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, clamp = array<f32: -1.0, 6.0>} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
   return %y : tensor<1x5x5x20xf32>
 }
+
+// -----
+
+// SiLU sets flag 32 (GCOMP_CONV_SILU).
+// CHECK-LABEL: func.func @silu
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : i64
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK: call @__gcomp_conv2d_nhwc({{.*}}, %[[C32]], %[[C0]])
+func.func @silu(%x: tensor<1x5x5x2xf32>) -> tensor<1x5x5x20xf32> {
+  %w = arith.constant dense<1.0> : tensor<576xf32>
+  %e = tensor.empty() : tensor<1x5x5x20xf32>
+  %y = gcomp.fused_conv %x, %w, %e {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, silu} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
+  return %y : tensor<1x5x5x20xf32>
+}

@@ -1,7 +1,7 @@
 # RUN: %python %s | FileCheck %s
 # Convolutions that gcomp-fuse-conv turns into the runtime's implicit-GEMM
 # kernel, with each part of the epilogue (bias, residual add in either
-# operand order, ReLU) and the windows that stress its chunking: a
+# operand order, ReLU, Clip, GELU, SiLU) and the windows that stress its chunking: a
 # 3-channel stem (kernel rows read whole), channels past one 256-deep weight
 # slice, padding wider than the kernel, strides and dilations, output
 # channels that do not fill a panel, batch 3; plus chains it must not fuse
@@ -123,6 +123,22 @@ check("gemm without C, bias and residual adds",
        helper.make_node("Add", ["g", "bias"], ["a"]),
        helper.make_node("Add", ["a", "x"], ["y"])],
       (4, 24), (4, 24), {"w": weight(24, 24), "bias": weight(24)})
+
+# SiLU as PyTorch exports it (x * Sigmoid(x), gcomp-recognize-ops), the
+# kernel's epilogue: EfficientNet's stem (channels-first input, stride 2)
+# and an expansion 1x1 conv into 144 channels (tiles of 64 and a partial
+# one); its large negative and positive inputs (exp overflows, underflows).
+check("stem 3x3 stride 2, bias, exported silu",
+      [conv("x", "w", "c", "b", strides=[2, 2], pads=[1, 1, 1, 1]),
+       helper.make_node("Sigmoid", ["c"], ["s"]),
+       helper.make_node("Mul", ["c", "s"], ["y"])],
+      (1, 3, 30, 30), (1, 32, 15, 15), {"w": weight(32, 3, 3, 3), "b": weight(32)})
+check("1x1 expansion into 144 channels, exported silu, wide values",
+      [conv("x", "w", "c", "b"),
+       helper.make_node("Sigmoid", ["c"], ["s"]),
+       helper.make_node("Mul", ["s", "c"], ["y"])],
+      (1, 24, 14, 14), (1, 144, 14, 14),
+      {"w": weight(144, 24, 1, 1) * 60, "b": weight(144)})
 
 # GELU as PyTorch exports it (gcomp-recognize-ops), the kernel's epilogue
 # after a transformer MLP's first projection; and a standalone one.

@@ -20,14 +20,15 @@ def check(label, model, feeds, expected):
 x = rng.standard_normal((1, 16, 10, 10)).astype(np.float32) * 2
 w = (rng.standard_normal((24, 16, 3, 3)) * 0.2).astype(np.float32)
 b = rng.standard_normal(24).astype(np.float32)
-check("Conv + Sigmoid + Mul: a conv and one SiLU loop",
+check("Conv + Sigmoid + Mul: one conv kernel with the SiLU as its epilogue",
       make_model([helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
                   helper.make_node("Sigmoid", ["c"], ["s"]),
                   helper.make_node("Mul", ["c", "s"], ["y"])],
                  [tensor_info("x", [1, 16, 10, 10])],
                  [tensor_info("y", [1, 24, 10, 10])], {"w": w, "b": b}),
-      # The SiLU loop also writes the channels-first output.
-      {"x": x}, {"conv": 1, "generic": 1})
+      # The conv applies the SiLU to its tiles (GCOMP_CONV_SILU); the
+      # channels-first output is a transpose of its result.
+      {"x": x}, {"conv": 1, "transpose": 1})
 
 wm = (rng.standard_normal((64, 96)) * 0.2).astype(np.float32)
 bm = rng.standard_normal(96).astype(np.float32)

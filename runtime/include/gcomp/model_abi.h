@@ -226,6 +226,8 @@
 /* flags & 16: act = 0.5 x (1 + erf(x / sqrt(2))) (ONNX Gelu), instead of
  * the clamp or ReLU. */
 #define GCOMP_CONV_GELU 16
+/* flags & 32: act = x / (1 + exp(-x)) (SiLU, Swish), instead of the others. */
+#define GCOMP_CONV_SILU 32
 
 /* void GCOMP_SYM_POOL2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
  *                            int64_t kh, int64_t kw, int64_t sh, int64_t sw,

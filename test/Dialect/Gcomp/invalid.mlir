@@ -228,8 +228,16 @@ func.func @softmax_runtime_axis(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
 // -----
 
 func.func @fused_conv_two_activations(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, %i: tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32> {
-  // expected-error @+1 {{takes one activation: relu, clamp or gelu}}
+  // expected-error @+1 {{takes one activation: relu, clamp, gelu or silu}}
   %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, relu, gelu} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
+  return %y : tensor<1x5x5x20xf32>
+}
+
+// -----
+
+func.func @fused_conv_gelu_and_silu(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, %i: tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32> {
+  // expected-error @+1 {{takes one activation: relu, clamp, gelu or silu}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, gelu, silu} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
   return %y : tensor<1x5x5x20xf32>
 }
 

@@ -722,8 +722,10 @@ LogicalResult FusedConvOp::verify() {
     if (getRelu())
       return emitOpError() << "takes relu or clamp, not both";
   }
-  if (getGelu() && (getRelu() || getClamp()))
-    return emitOpError() << "takes one activation: relu, clamp or gelu";
+  if (int(getRelu()) + int(getClamp().has_value()) + int(getGelu()) +
+          int(getSilu()) >
+      1)
+    return emitOpError() << "takes one activation: relu, clamp, gelu or silu";
   if (out.getDimSize(0) != inNHWC[0])
     return emitOpError() << "batch of input and result differ";
   for (int64_t d = 0; d < 2; ++d) {

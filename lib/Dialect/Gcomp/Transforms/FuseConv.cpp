@@ -88,11 +88,12 @@ ElementsAttr packedWeight(ConstantOp constant, int64_t k, int64_t n,
 /// The ops after an anchor (a conv or a product) that its kernel computes
 /// too, each the sole user of the one before, in this order: an add of a
 /// constant [N] (the bias; only where `n` is given), an add of a tensor of
-/// the result's type (the residual), then a ReLU, an exact GELU or a Clip.
+/// the result's type (the residual), then a ReLU, an exact GELU, a SiLU or
+/// a Clip.
 struct Epilogue {
   SmallVector<Operation *> chain;
   Value bias, residual;
-  bool relu = false, gelu = false;
+  bool relu = false, gelu = false, silu = false;
   std::optional<std::array<float, 2>> clamp;
 
   Epilogue(Operation *anchor, RankedTensorType out,
@@ -125,6 +126,10 @@ struct Epilogue {
                !geluOp.getTanhApproximation()) {
       gelu = true;
       chain.push_back(geluOp);
+    } else if (auto siluOp = dyn_cast_or_null<SiluOp>(soleUser(last()));
+               siluOp && siluOp.getType() == out) {
+      silu = true;
+      chain.push_back(siluOp);
     } else {
       clamp = absorbClamp(chain, out);
     }
@@ -146,7 +151,8 @@ struct Epilogue {
         residual ? b.getUnitAttr() : UnitAttr(),
         relu ? b.getUnitAttr() : UnitAttr(),
         clamp ? b.getDenseF32ArrayAttr(*clamp) : DenseF32ArrayAttr(),
-        /*input_nchw=*/UnitAttr(), gelu ? b.getUnitAttr() : UnitAttr());
+        /*input_nchw=*/UnitAttr(), gelu ? b.getUnitAttr() : UnitAttr(),
+        silu ? b.getUnitAttr() : UnitAttr());
   }
 
   /// Replaces the chain's value with `result` and erases the chain, from

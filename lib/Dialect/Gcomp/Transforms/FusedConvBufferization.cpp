@@ -79,7 +79,8 @@ struct FusedConvBufferization
     int64_t flags = (conv.getAccumulate() ? GCOMP_CONV_ACCUMULATE : 0) |
                     (conv.getRelu() ? GCOMP_CONV_RELU : 0) |
                     (conv.getInputNchw() ? GCOMP_CONV_INPUT_NCHW : 0) |
-                    (conv.getGelu() ? GCOMP_CONV_GELU : 0);
+                    (conv.getGelu() ? GCOMP_CONV_GELU : 0) |
+                    (conv.getSilu() ? GCOMP_CONV_SILU : 0);
     // The clamp's bounds travel as the bit patterns of two f32s.
     uint64_t clampBits = 0;
     if (std::optional<ArrayRef<float>> clamp = conv.getClamp()) {

@@ -500,10 +500,13 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
     `relu` applies max(x, 0) last; `clamp = [lo, hi]` (instead of `relu`)
     applies min(max(x, lo), hi), as ONNX Clip does (MobileNet's ReLU6).
     `gelu` (instead of `relu` or `clamp`) applies ONNX Gelu's exact form,
-    0.5 x (1 + erf(x / sqrt(2))), last.
+    0.5 x (1 + erf(x / sqrt(2))), last; `silu` (also instead) applies
+    x * sigmoid(x) (EfficientNet's Swish) last. The activation runs on each
+    finished tile while it is in cache, so the activated tensor is written
+    once instead of written, read and written again.
     With `input_nchw` the input is [N, C, H, W] instead (the model's
-    channels-first input, read by the kernel's gather without a transposed
-    copy); the result stays channels-last.
+    channels-first input, which the kernel transposes to channels-last into
+    a scratch buffer of its own); the result stays channels-last.
 
     Example:
     ```mlir
@@ -521,7 +524,7 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
                    DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
                    UnitAttr:$accumulate, UnitAttr:$relu,
                    OptionalAttr<DenseF32ArrayAttr>:$clamp,
-                   UnitAttr:$input_nchw, UnitAttr:$gelu);
+                   UnitAttr:$input_nchw, UnitAttr:$gelu, UnitAttr:$silu);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight `,` $init (`,` $bias^)? attr-dict `:`
