@@ -120,13 +120,24 @@ translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
     return createStringError("translation to LLVM IR failed");
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
-  // Let the optimizer specialize for the chosen CPU.
+  // Let the optimizer specialize for the chosen CPU. LLVM's tuning for
+  // AVX-512 server CPUs (Skylake-X to Sapphire Rapids) prefers 256-bit
+  // vectors, which protects mixed scalar code from the older cores' 512-bit
+  // frequency drop; gcomp's loops are long element-wise sweeps, and on
+  // Sapphire Rapids 512-bit vectors measured 21% faster over
+  // EfficientNet-B0's loop kernels (2.80 against 3.55 ms at one thread, in
+  // three alternating runs), so they get the full width.
+  bool wideVectors =
+      tm.getTargetTriple().isX86() &&
+      tm.getMCSubtargetInfo()->checkFeatures("+avx512f");
   for (Function &fn : *llvmModule) {
     if (fn.isDeclaration())
       continue;
     fn.addFnAttr("target-cpu", tm.getTargetCPU());
     if (!tm.getTargetFeatureString().empty())
       fn.addFnAttr("target-features", tm.getTargetFeatureString());
+    if (wideVectors)
+      fn.addFnAttr("prefer-vector-width", "512");
   }
 
   LoopAnalysisManager lam;
