@@ -8,9 +8,13 @@
  * are split across the thread pool.
  *===----------------------------------------------------------------------===*/
 
+#include "gcomp/model_abi.h"
 #include "internal.h"
+#include "vmath.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -112,7 +116,43 @@ typedef struct dwn_job {
   const float *in, *weight;
   float *out;
   gcomp_rt_isa isa;
+  /* The epilogue (GCOMP_SYM_DWCONV2D_NHWC_FUSED): each output row starts
+   * from the bias (or zero) plus, when accumulating, its old values, and
+   * gets the activation last. */
+  const float *bias;
+  int accumulate;
+  enum { DW_ACT_NONE, DW_ACT_CLAMP, DW_ACT_GELU, DW_ACT_SILU } act;
+  float lo, hi; /* the clamp (a ReLU is [0, inf]) */
 } dwn_job;
+
+/* The activation over an output row of `len` floats, while it is in cache;
+ * built per instruction set, so that the loop vectorizes. max/min written
+ * as selects keep NaN, as in ONNX Relu and Clip. */
+#define DW_ACT_BODY                                                            \
+  {                                                                            \
+    if (j->act == DW_ACT_CLAMP) {                                              \
+      float lo = j->lo, hi = j->hi;                                            \
+      for (int64_t i = 0; i < len; ++i) {                                      \
+        float v = row[i];                                                      \
+        v = v < lo ? lo : v;                                                   \
+        row[i] = v > hi ? hi : v;                                              \
+      }                                                                        \
+    } else if (j->act == DW_ACT_GELU) {                                        \
+      for (int64_t i = 0; i < len; ++i)                                        \
+        row[i] = gcomp_gelu(row[i]);                                           \
+    } else if (j->act == DW_ACT_SILU) {                                        \
+      for (int64_t i = 0; i < len; ++i)                                        \
+        row[i] = gcomp_silu(row[i]);                                           \
+    }                                                                          \
+  }
+static void dw_act_portable(const dwn_job *j, float *row,
+                            int64_t len) DW_ACT_BODY
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+__attribute__((target("avx2,fma"))) static void
+dw_act_avx2(const dwn_job *j, float *row, int64_t len) DW_ACT_BODY
+__attribute__((target("avx512f"))) static void
+dw_act_avx512(const dwn_job *j, float *row, int64_t len) DW_ACT_BODY
+#endif
 
 enum { kChannelBlock = 64 };
 
@@ -261,22 +301,43 @@ nhwc_row_avx512(const dwn_job *j, int64_t b, int64_t y) {
 }
 #endif
 
+/* Output row r: its start values, the window sums, the activation. */
+static void dwn_row(const dwn_job *j, int64_t r) {
+  int64_t b = r / j->oh, y = r % j->oh, len = j->ow * j->c;
+  float *row = j->out + r * len;
+  if (j->bias && j->accumulate) /* a residual plus the bias */
+    for (int64_t x = 0; x < j->ow; ++x)
+      for (int64_t ch = 0; ch < j->c; ++ch)
+        row[x * j->c + ch] += j->bias[ch];
+  else if (j->bias)
+    for (int64_t x = 0; x < j->ow; ++x)
+      memcpy(row + x * j->c, j->bias, sizeof(float) * (size_t)j->c);
+  else if (!j->accumulate)
+    memset(row, 0, sizeof(float) * (size_t)len);
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  if (j->isa == GCOMP_RT_ISA_AVX512) {
+    nhwc_row_avx512(j, b, y);
+    if (j->act != DW_ACT_NONE)
+      dw_act_avx512(j, row, len);
+    return;
+  }
+  if (j->isa == GCOMP_RT_ISA_AVX2) {
+    nhwc_row_avx2(j, b, y);
+    if (j->act != DW_ACT_NONE)
+      dw_act_avx2(j, row, len);
+    return;
+  }
+#endif
+  nhwc_row_portable(j, b, y);
+  if (j->act != DW_ACT_NONE)
+    dw_act_portable(j, row, len);
+}
+
 static void dwn_task(void *ctx, int i, int parts) {
   const dwn_job *j = ctx;
   int64_t rows = j->n * j->oh;
-  for (int64_t r = rows * i / parts; r < rows * (i + 1) / parts; ++r) {
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (j->isa == GCOMP_RT_ISA_AVX512) {
-      nhwc_row_avx512(j, r / j->oh, r % j->oh);
-      continue;
-    }
-    if (j->isa == GCOMP_RT_ISA_AVX2) {
-      nhwc_row_avx2(j, r / j->oh, r % j->oh);
-      continue;
-    }
-#endif
-    nhwc_row_portable(j, r / j->oh, r % j->oh);
-  }
+  for (int64_t r = rows * i / parts; r < rows * (i + 1) / parts; ++r)
+    dwn_row(j, r);
 }
 
 void __gcomp_dwconv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
@@ -284,11 +345,41 @@ void __gcomp_dwconv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                            int64_t dh, int64_t dw, int64_t pt, int64_t pl,
                            int64_t oh, int64_t ow, const float *in,
                            const float *weight, float *out) {
-  pthread_once(&avx2_once, detect_avx2);
-  if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0)
+  __gcomp_dwconv2d_nhwc_fused(n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pl, oh,
+                              ow, c, in, weight, NULL, out,
+                              GCOMP_CONV_ACCUMULATE, 0);
+}
+
+void __gcomp_dwconv2d_nhwc_fused(int64_t n, int64_t h, int64_t w, int64_t c,
+                                 int64_t kh, int64_t kw, int64_t sh,
+                                 int64_t sw, int64_t dh, int64_t dw,
+                                 int64_t pt, int64_t pl, int64_t oh,
+                                 int64_t ow, int64_t m, const float *in,
+                                 const float *weight, const float *bias,
+                                 float *out, int64_t flags,
+                                 int64_t clamp_bits) {
+  if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0 || m != c)
     return;
-  dwn_job job = {n,  h,  w,  c,  kh, kw, sh,     sw,  dh,
-                 dw, pt, pl, oh, ow, in, weight, out, gcomp_rt_kernel_isa()};
+  dwn_job job = {.n = n, .h = h, .w = w, .c = c, .kh = kh, .kw = kw,
+                 .sh = sh, .sw = sw, .dh = dh, .dw = dw, .pt = pt, .pl = pl,
+                 .oh = oh, .ow = ow, .in = in, .weight = weight, .out = out,
+                 .isa = gcomp_rt_kernel_isa(), .bias = bias,
+                 .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
+                 .act = DW_ACT_NONE};
+  if (flags & GCOMP_CONV_CLAMP) {
+    uint32_t lo = (uint32_t)clamp_bits, hi = (uint32_t)(clamp_bits >> 32);
+    memcpy(&job.lo, &lo, sizeof lo);
+    memcpy(&job.hi, &hi, sizeof hi);
+    job.act = DW_ACT_CLAMP;
+  } else if (flags & GCOMP_CONV_RELU) {
+    job.lo = 0.0f;
+    job.hi = INFINITY;
+    job.act = DW_ACT_CLAMP;
+  } else if (flags & GCOMP_CONV_GELU) {
+    job.act = DW_ACT_GELU;
+  } else if (flags & GCOMP_CONV_SILU) {
+    job.act = DW_ACT_SILU;
+  }
   double work = 2.0 * n * oh * ow * c * kh * kw;
   int parts = work < 1e6 ? 1 : gcomp_rt_threads();
   if (parts > n * oh)

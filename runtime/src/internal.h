@@ -120,6 +120,15 @@ GCOMP_HIDDEN void __gcomp_dwconv2d_nhwc(int64_t n, int64_t h, int64_t w,
                                         int64_t oh, int64_t ow, const float *in,
                                         const float *weight, float *out);
 
+/* The same with the fused conv's epilogue (dwconv.c; see
+ * GCOMP_SYM_DWCONV2D_NHWC_FUSED in model_abi.h). */
+GCOMP_HIDDEN void __gcomp_dwconv2d_nhwc_fused(
+    int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
+    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t pad_top,
+    int64_t pad_left, int64_t oh, int64_t ow, int64_t m, const float *in,
+    const float *weight, const float *bias, float *out, int64_t flags,
+    int64_t clamp_bits);
+
 /* Channels-last convolution with its epilogue, as an implicit GEMM
  * (conv.c; see GCOMP_SYM_CONV2D_NHWC in model_abi.h). */
 GCOMP_HIDDEN void __gcomp_conv2d_nhwc(

@@ -1,9 +1,14 @@
 //===- DwConvTest.cpp - the depthwise kernels against plain loop nests ----===//
 
+#include "gcomp/model_abi.h"
 #include "internal.h"
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -97,5 +102,66 @@ INSTANTIATE_TEST_SUITE_P(
                       PaddedWindow{5, 5, 1, 2, 1, 1, 2, 2, 2, 2, 72},
                       PaddedWindow{3, 2, 1, 1, 2, 3, 2, 0, 1, 3, 5},
                       PaddedWindow{1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 130}));
+
+} // namespace
+
+namespace {
+
+// __gcomp_dwconv2d_nhwc_fused: the epilogue of each flag on a padded,
+// strided window over 72 channels (a block of 64 and a masked rest), two
+// images; the reference is the plain kernel's sum plus the epilogue.
+struct Epilogue {
+  bool bias, accumulate;
+  int64_t act; // 0, GCOMP_CONV_RELU, _CLAMP, _GELU or _SILU
+};
+
+class DwConvFusedTest : public ::testing::TestWithParam<Epilogue> {};
+
+TEST_P(DwConvFusedTest, MatchesReference) {
+  Epilogue e = GetParam();
+  const int64_t n = 2, h = 9, w = 8, c = 72, kh = 3, kw = 3, s = 2, p = 1;
+  const int64_t oh = (h + 2 * p - kh) / s + 1, ow = (w + 2 * p - kw) / s + 1;
+  std::vector<float> in(n * h * w * c), wt(kh * kw * c), bias(c),
+      out(n * oh * ow * c);
+  fillRandom(5, {&in, &wt, &bias, &out});
+  for (float &v : in)
+    v *= 4; // values past the clamp's bounds and SiLU's bend
+  std::vector<float> ref(e.accumulate ? out : std::vector<float>(out.size()));
+  __gcomp_dwconv2d_nhwc(n, h, w, c, kh, kw, s, s, 1, 1, p, p, oh, ow,
+                        in.data(), wt.data(), ref.data());
+  const float lo = -0.5f, hi = 0.75f;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    double v = ref[i] + (e.bias ? bias[i % c] : 0.0f);
+    if (e.act == GCOMP_CONV_RELU)
+      v = std::max(v, 0.0);
+    else if (e.act == GCOMP_CONV_CLAMP)
+      v = std::min(std::max(v, double(lo)), double(hi));
+    else if (e.act == GCOMP_CONV_GELU)
+      v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+    else if (e.act == GCOMP_CONV_SILU)
+      v = v / (1 + std::exp(-v));
+    ref[i] = float(v);
+  }
+  uint32_t loBits, hiBits;
+  std::memcpy(&loBits, &lo, 4);
+  std::memcpy(&hiBits, &hi, 4);
+  __gcomp_dwconv2d_nhwc_fused(
+      n, h, w, c, kh, kw, s, s, 1, 1, p, p, oh, ow, c, in.data(), wt.data(),
+      e.bias ? bias.data() : nullptr, out.data(),
+      (e.accumulate ? GCOMP_CONV_ACCUMULATE : 0) | e.act,
+      static_cast<int64_t>(loBits | uint64_t(hiBits) << 32));
+  for (size_t i = 0; i < out.size(); ++i)
+    ASSERT_NEAR(out[i], ref[i], 2e-5f * (1 + std::abs(ref[i])))
+        << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Epilogues, DwConvFusedTest,
+    ::testing::Values(Epilogue{false, false, 0}, Epilogue{true, false, 0},
+                      Epilogue{false, true, 0},
+                      Epilogue{true, false, GCOMP_CONV_RELU},
+                      Epilogue{true, false, GCOMP_CONV_CLAMP},
+                      Epilogue{true, true, GCOMP_CONV_GELU},
+                      Epilogue{true, false, GCOMP_CONV_SILU}));
 
 } // namespace

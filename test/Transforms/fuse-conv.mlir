@@ -71,19 +71,23 @@ func.func @broadcast_add(%x: tensor<1x4x4x2xf32>, %s: tensor<2xf32>) -> tensor<1
 
 // -----
 
-// Not fused: an NCHW conv, a grouped conv, a weight that is not a
-// constant, and (with min-channels) a conv on too few channels.
+// Not fused: an NCHW conv, a grouped conv that is not depthwise (two
+// channels per group), a depthwise conv with two outputs per channel, a
+// weight that is not a constant, and (with min-channels) a conv on too few
+// channels.
 // CHECK-LABEL: func.func @not_fused
 // CHECK-NOT: gcomp.fused_conv
-// CHECK-COUNT-3: gcomp.conv
+// CHECK-COUNT-4: gcomp.conv
 // CHECK-NOT: gcomp.fused_conv
-func.func @not_fused(%x: tensor<1x2x4x4xf32>, %xl: tensor<1x4x4x2xf32>, %wv: tensor<1x1x2x2xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) {
+func.func @not_fused(%x: tensor<1x2x4x4xf32>, %xl: tensor<1x4x4x2xf32>, %x4: tensor<1x4x4x4xf32>, %wv: tensor<1x1x2x2xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x2xf32>) {
   %w = gcomp.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]]> : tensor<2x2x1x1xf32>
-  %wg = gcomp.constant dense<[[[[1.0, 2.0]]]]> : tensor<1x1x1x2xf32>
+  %wg = gcomp.constant dense<1.0> : tensor<1x1x2x4xf32>
+  %wm = gcomp.constant dense<1.0> : tensor<1x1x1x4xf32>
   %a = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32>
-  %b = gcomp.conv %xl, %wg {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 2 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>) -> tensor<1x4x4x2xf32>
+  %b = gcomp.conv %x4, %wg {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 2 : i64, channels_last} : (tensor<1x4x4x4xf32>, tensor<1x1x2x4xf32>) -> tensor<1x4x4x4xf32>
+  %m = gcomp.conv %xl, %wm {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 2 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x1x4xf32>) -> tensor<1x4x4x4xf32>
   %c = gcomp.conv %xl, %wv {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
-  return %a, %b, %c : tensor<1x2x4x4xf32>, tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
+  return %a, %b, %m, %c : tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x2xf32>
 }
 
 // -----
@@ -286,4 +290,27 @@ func.func @conv_silu_shared(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, te
   %c = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64, channels_last} : (tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x4x4x2xf32>
   %y = gcomp.silu %c : tensor<1x4x4x2xf32>
   return %y, %c : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// A channels-last depthwise conv (a group per channel) is the runtime's
+// depthwise kernel with the conv's epilogue: its [3, 3, 1, 2] weight
+// flattened (not packed), its bias, and a Clip (MobileNet's ReLU6).
+// CHECK-LABEL: func.func @depthwise_bias_relu6
+// CHECK-SAME: (%[[X:.*]]: tensor<1x5x5x2xf32>)
+// CHECK: %[[W:.*]] = gcomp.constant dense_resource<conv_weight.flat> : tensor<18xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x3x3x2xf32>
+// CHECK: gcomp.fused_conv %[[X]], %[[W]], %[[E]], %{{.*}} {clamp = array<f32: 0.000000e+00, 6.000000e+00>, depthwise, dilations = array<i64: 1, 1>, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+// CHECK-NOT: gcomp.max
+// CHECK-NOT: gcomp.min
+func.func @depthwise_bias_relu6(%x: tensor<1x5x5x2xf32>) -> tensor<1x3x3x2xf32> {
+  %w = gcomp.constant dense<0.5> : tensor<3x3x1x2xf32>
+  %b = gcomp.constant dense<[0.25, -0.25]> : tensor<2xf32>
+  %lo = gcomp.constant dense<0.0> : tensor<1x1x1x1xf32>
+  %hi = gcomp.constant dense<6.0> : tensor<1x1x1x1xf32>
+  %c = gcomp.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 2 : i64, channels_last} : (tensor<1x5x5x2xf32>, tensor<3x3x1x2xf32>, tensor<2xf32>) -> tensor<1x3x3x2xf32>
+  %a = gcomp.max %c, %lo : (tensor<1x3x3x2xf32>, tensor<1x1x1x1xf32>) -> tensor<1x3x3x2xf32>
+  %y = gcomp.min %a, %hi : (tensor<1x3x3x2xf32>, tensor<1x1x1x1xf32>) -> tensor<1x3x3x2xf32>
+  return %y : tensor<1x3x3x2xf32>
 }

@@ -83,3 +83,19 @@ func.func @silu(%x: tensor<1x5x5x2xf32>) -> tensor<1x5x5x20xf32> {
   %y = gcomp.fused_conv %x, %w, %e {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, silu} : (tensor<1x5x5x2xf32>, tensor<576xf32>, tensor<1x5x5x20xf32>) -> tensor<1x5x5x20xf32>
   return %y : tensor<1x5x5x20xf32>
 }
+
+// -----
+
+// A depthwise fused conv calls the runtime's depthwise kernel with the same
+// arguments (m = c): bias, ReLU (flag 2).
+// CHECK-LABEL: func.func @depthwise
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK: call @__gcomp_dwconv2d_nhwc_fused({{.*}}, %[[C2]], %[[C0]])
+// CHECK-NOT: __gcomp_conv2d_nhwc
+func.func @depthwise(%x: tensor<1x5x5x8xf32>, %b: tensor<8xf32>) -> tensor<1x5x5x8xf32> {
+  %w = arith.constant dense<1.0> : tensor<72xf32>
+  %e = tensor.empty() : tensor<1x5x5x8xf32>
+  %y = gcomp.fused_conv %x, %w, %e, %b {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, depthwise, relu} : (tensor<1x5x5x8xf32>, tensor<72xf32>, tensor<1x5x5x8xf32>, tensor<8xf32>) -> tensor<1x5x5x8xf32>
+  return %y : tensor<1x5x5x8xf32>
+}

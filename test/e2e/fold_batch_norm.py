@@ -49,10 +49,10 @@ check("depthwise Conv with bias + BN",
                  {"w": (rng.standard_normal((8, 1, 3, 3)) * 0.3).astype(np.float32),
                   "b": rng.standard_normal(8).astype(np.float32),
                   **bn_params("bn", 8)}),
-      # Exactly the kernels of the depthwise conv with a bias alone (its
-      # padded copy, bias initialization and layout transposes): BN adds
-      # none.
-      {"x": img}, {"copy": 1, "dwconv": 1, "generic": 1, "map": 1,
+      # Exactly the kernels of the depthwise conv with a bias alone (the
+      # runtime's depthwise kernel, which pads implicitly and starts from
+      # the bias, and the layout transposes): BN adds none.
+      {"x": img}, {"dwconv": 1,
                    "transpose": 2})
 check("Gemm (transB) + BN",
       make_model([helper.make_node("Gemm", ["x", "w", "b"], ["g"], transB=1),

@@ -1,7 +1,7 @@
 # RUN: %python %s | FileCheck %s
 # Convolutions that gcomp-fuse-conv turns into the runtime's implicit-GEMM
 # kernel, with each part of the epilogue (bias, residual add in either
-# operand order, ReLU, Clip, GELU, SiLU) and the windows that stress its chunking: a
+# operand order, ReLU, Clip, GELU, SiLU; depthwise convs too) and the windows that stress its chunking: a
 # 3-channel stem (kernel rows read whole), channels past one 256-deep weight
 # slice, padding wider than the kernel, strides and dilations, output
 # channels that do not fill a panel, batch 3; plus chains it must not fuse
@@ -139,6 +139,28 @@ check("1x1 expansion into 144 channels, exported silu, wide values",
        helper.make_node("Mul", ["s", "c"], ["y"])],
       (1, 24, 14, 14), (1, 144, 14, 14),
       {"w": weight(144, 24, 1, 1) * 60, "b": weight(144)})
+
+# Depthwise convs (a group per channel) run in the runtime's depthwise
+# kernel with the same epilogue: MobileNet's stride-2 3x3 with ReLU6 (Clip)
+# over 72 channels (a block of 64 and a rest), EfficientNet's 5x5 with
+# SiLU, a dilated one with a residual add and ReLU, each reading its input
+# with implicit padding.
+check("depthwise 3x3 stride 2, bias, relu6",
+      [conv("x", "w", "c", "b", group=72, strides=[2, 2], pads=[1, 1, 1, 1]),
+       helper.make_node("Clip", ["c", "lo", "hi"], ["y"])],
+      (1, 72, 11, 10), (1, 72, 6, 5),
+      {"w": weight(72, 1, 3, 3) * 3, "b": weight(72),
+       "lo": np.array(0, np.float32), "hi": np.array(6, np.float32)})
+check("depthwise 5x5, bias, exported silu",
+      [conv("x", "w", "c", "b", group=40, pads=[2, 2, 2, 2]),
+       helper.make_node("Sigmoid", ["c"], ["s"]),
+       helper.make_node("Mul", ["c", "s"], ["y"])],
+      (2, 40, 9, 9), (2, 40, 9, 9), {"w": weight(40, 1, 5, 5) * 4, "b": weight(40)})
+check("depthwise dilated, residual add and relu",
+      [conv("x", "w", "c", group=24, dilations=[2, 2], pads=[2, 2, 2, 2]),
+       helper.make_node("Add", ["c", "x"], ["a"]),
+       helper.make_node("Relu", ["a"], ["y"])],
+      (1, 24, 8, 7), (1, 24, 8, 7), {"w": weight(24, 1, 3, 3)})
 
 # GELU as PyTorch exports it (gcomp-recognize-ops), the kernel's epilogue
 # after a transformer MLP's first projection; and a standalone one.

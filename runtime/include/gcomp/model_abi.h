@@ -195,6 +195,17 @@
  * Pointers are passed as integers. */
 #define GCOMP_SYM_DWCONV2D_NHWC "__gcomp_dwconv2d_nhwc"
 
+/* void GCOMP_SYM_DWCONV2D_NHWC_FUSED(<the arguments of
+ *                                    GCOMP_SYM_CONV2D_NHWC>):
+ * defined by the runtime (C ABI, hidden). The channels-last depthwise
+ * convolution of GCOMP_SYM_DWCONV2D_NHWC (m = c, `weight` [kh, kw, c] as
+ * it is, not packed) with the fused conv's epilogue: each output starts
+ * from bias[ch] (0 without a bias) plus, with GCOMP_CONV_ACCUMULATE, its
+ * old value, and
+ * the activation of `flags` and `clamp_bits` (ReLU, clamp, GELU, SiLU)
+ * applies last. GCOMP_CONV_INPUT_NCHW is not accepted. */
+#define GCOMP_SYM_DWCONV2D_NHWC_FUSED "__gcomp_dwconv2d_nhwc_fused"
+
 /* void GCOMP_SYM_CONV2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
  *                            int64_t kh, int64_t kw, int64_t sh, int64_t sw,
  *                            int64_t dh, int64_t dw, int64_t pad_top,

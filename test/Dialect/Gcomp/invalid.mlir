@@ -243,6 +243,30 @@ func.func @fused_conv_gelu_and_silu(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>
 
 // -----
 
+func.func @fused_conv_depthwise_channels(%x: tensor<1x5x5x4xf32>, %w: tensor<72xf32>, %i: tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32> {
+  // expected-error @+1 {{depthwise needs as many result channels as input channels, has 8 and 4}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, depthwise} : (tensor<1x5x5x4xf32>, tensor<72xf32>, tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32>
+  return %y : tensor<1x5x5x8xf32>
+}
+
+// -----
+
+func.func @fused_conv_depthwise_weight(%x: tensor<1x5x5x8xf32>, %w: tensor<128xf32>, %i: tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32> {
+  // expected-error @+1 {{depthwise weight must hold 72 floats (3 x 3 x 8), has 128}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, depthwise} : (tensor<1x5x5x8xf32>, tensor<128xf32>, tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32>
+  return %y : tensor<1x5x5x8xf32>
+}
+
+// -----
+
+func.func @fused_conv_depthwise_nchw(%x: tensor<1x8x5x5xf32>, %w: tensor<72xf32>, %i: tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32> {
+  // expected-error @+1 {{depthwise takes a channels-last input}}
+  %y = gcomp.fused_conv %x, %w, %i {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, depthwise, input_nchw} : (tensor<1x8x5x5xf32>, tensor<72xf32>, tensor<1x5x5x8xf32>) -> tensor<1x5x5x8xf32>
+  return %y : tensor<1x5x5x8xf32>
+}
+
+// -----
+
 func.func @layer_norm_axis(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
   // expected-error @+1 {{axis 2 is out of range for a tensor of rank 2}}
   %y = gcomp.layer_norm %x {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<3x5xf32>) -> tensor<3x5xf32>

@@ -705,14 +705,29 @@ LogicalResult FusedConvOp::verify() {
   if (failed(verifyWindow(*this, 2, getStrides(), getDilations(), getPads())))
     return failure();
   int64_t c = inNHWC[3], m = out.getDimSize(3);
-  int64_t k = getKernel()[0] * getKernel()[1] * c;
-  const int64_t panel = GCOMP_SGEMM_PANEL;
-  int64_t packed = k * ((m + panel - 1) / panel * panel);
-  if (w.getDimSize(0) != packed)
-    return emitOpError() << "packed weight must hold " << packed
-                         << " floats (" << k << " x " << m
-                         << " in panels of " << panel << "), has "
-                         << w.getDimSize(0);
+  if (getDepthwise()) {
+    if (getInputNchw())
+      return emitOpError() << "depthwise takes a channels-last input";
+    if (c != m)
+      return emitOpError() << "depthwise needs as many result channels as "
+                              "input channels, has "
+                           << m << " and " << c;
+    int64_t taps = getKernel()[0] * getKernel()[1] * c;
+    if (w.getDimSize(0) != taps)
+      return emitOpError() << "depthwise weight must hold " << taps
+                           << " floats (" << getKernel()[0] << " x "
+                           << getKernel()[1] << " x " << c << "), has "
+                           << w.getDimSize(0);
+  } else {
+    int64_t k = getKernel()[0] * getKernel()[1] * c;
+    const int64_t panel = GCOMP_SGEMM_PANEL;
+    int64_t packed = k * ((m + panel - 1) / panel * panel);
+    if (w.getDimSize(0) != packed)
+      return emitOpError() << "packed weight must hold " << packed
+                           << " floats (" << k << " x " << m
+                           << " in panels of " << panel << "), has "
+                           << w.getDimSize(0);
+  }
   if (getBias() && (getBias().getType().getRank() != 1 ||
                     getBias().getType().getDimSize(0) != m))
     return emitOpError() << "bias must be [" << m << "]";

@@ -56,6 +56,22 @@ std::optional<std::array<float, 2>> absorbClamp(SmallVector<Operation *> &chain,
   return clamp;
 }
 
+/// The 1-D f32 resource `values`, named after `constant`'s resource with
+/// `suffix`, 64-byte aligned.
+ElementsAttr weightResource(ConstantOp constant, ArrayRef<float> values,
+                            StringRef suffix) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    Float32Type::get(constant.getContext()));
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
+                       values.size() * sizeof(float));
+  std::string name = ("conv_weight." + suffix).str();
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    name = (resource.getRawHandle().getKey() + "." + suffix).str();
+  return DenseResourceElementsAttr::get(
+      type, name, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
+}
+
 /// A constant f32 weight read as the row-major [k, n] matrix (a conv's
 /// [KH, KW, C, M] weight is the [KH * KW * C, M] one), or with `transposed`
 /// as the transpose of a row-major [n, k] one, times `scale`, packed for
@@ -72,17 +88,16 @@ ElementsAttr packedWeight(ConstantOp constant, int64_t k, int64_t n,
   std::vector<float> packed =
       transposed ? packGemmB(data->data(), k, n, 1, k)
                  : packGemmB(data->data(), k, n, n, 1);
-  auto packedType = RankedTensorType::get(
-      {static_cast<int64_t>(packed.size())}, type.getElementType());
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(packed.data()),
-                       packed.size() * sizeof(float));
-  std::string name = "conv_weight.packed";
-  if (auto resource =
-          dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-    name = (resource.getRawHandle().getKey() + ".packed").str();
-  return DenseResourceElementsAttr::get(
-      packedType, name,
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
+  return weightResource(constant, packed, "packed");
+}
+
+/// A depthwise conv's [KH, KW, 1, C] weight as the [KH * KW * C] vector the
+/// runtime's kernel reads; null if its elements cannot be read.
+ElementsAttr flatWeight(ConstantOp constant) {
+  std::optional<std::vector<float>> data = floatValues(constant);
+  if (!data)
+    return {};
+  return weightResource(constant, *data, "flat");
 }
 
 /// The ops after an anchor (a conv or a product) that its kernel computes
@@ -296,14 +311,21 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
   void fuse(ConvOp conv) {
     RankedTensorType in = conv.getInput().getType(), out = conv.getType();
     auto constant = conv.getWeight().getDefiningOp<ConstantOp>();
-    if (!constant || !conv.getChannelsLast() || conv.getGroup() != 1 ||
-        in.getRank() != 4 || !in.hasStaticShape() || !out.hasStaticShape() ||
-        !in.getElementType().isF32() || in.getDimSize(3) < minChannels)
+    if (!constant || !conv.getChannelsLast() || in.getRank() != 4 ||
+        !in.hasStaticShape() || !out.hasStaticShape() ||
+        !in.getElementType().isF32())
       return;
     auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
-    int64_t m = weightType.getDimSize(3);
+    int64_t c = in.getDimSize(3), m = weightType.getDimSize(3);
+    // A depthwise conv (a group per channel, one output channel each) runs
+    // in the runtime's depthwise kernel with the same epilogue.
+    bool depthwise =
+        static_cast<int64_t>(conv.getGroup()) == c && m == c && c > 1;
+    if (!depthwise && (conv.getGroup() != 1 || c < minChannels))
+      return;
     ElementsAttr packed =
-        packedWeight(constant, weightType.getNumElements() / m, m);
+        depthwise ? flatWeight(constant)
+                  : packedWeight(constant, weightType.getNumElements() / m, m);
     if (!packed)
       return;
     // The conv has its own bias operand.
@@ -323,7 +345,7 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     // either layout, and the transpose was a full pass over the input.
     Value input = conv.getInput();
     auto transpose = input.getDefiningOp<TransposeOp>();
-    bool inputNchw = transpose &&
+    bool inputNchw = !depthwise && transpose &&
                      transpose.getPerm() == ArrayRef<int64_t>{0, 2, 3, 1} &&
                      input.hasOneUse();
     if (inputNchw)
@@ -334,6 +356,8 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
         conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr());
     if (inputNchw)
       fused.setInputNchw(true);
+    if (depthwise)
+      fused.setDepthwise(true);
     epilogue.replace(fused.getResult());
     if (inputNchw)
       transpose->erase();

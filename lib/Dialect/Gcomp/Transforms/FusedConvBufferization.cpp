@@ -102,7 +102,11 @@ struct FusedConvBufferization
         bias ? addressAsI64(rewriter, loc, bias) : i64(0),
         addressAsI64(rewriter, loc, *out), i64(flags),
         i64(static_cast<int64_t>(clampBits))};
-    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_CONV2D_NHWC, args, *out);
+    // A depthwise conv's kernel takes the same arguments (m = c).
+    callRuntimeAndReplace(rewriter, op,
+                          conv.getDepthwise() ? GCOMP_SYM_DWCONV2D_NHWC_FUSED
+                                              : GCOMP_SYM_CONV2D_NHWC,
+                          args, *out);
     return success();
   }
 };

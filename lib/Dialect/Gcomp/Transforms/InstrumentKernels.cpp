@@ -48,6 +48,8 @@ int64_t estimateFlops(Operation *op) {
       factors = {0, 3, 4, 5, 12, 13}; // n c kh kw oh ow
     else if (callee == GCOMP_SYM_CONV2D_NHWC)
       factors = {0, 3, 4, 5, 12, 13, 14}; // n c kh kw oh ow m
+    else if (callee == GCOMP_SYM_DWCONV2D_NHWC_FUSED)
+      factors = {0, 3, 4, 5, 12, 13}; // n c kh kw oh ow
     else if (callee == GCOMP_SYM_POOL2D_NHWC) {
       factors = {0, 3, 4, 5, 14, 15}; // n c kh kw oh ow, one op each
       perElement = 1;

@@ -62,8 +62,8 @@ std::string typeText(Type type) {
 
 /// "conv" for gcomp.fused_conv, "generic" for linalg.generic, ...
 std::string kindOf(Operation *op) {
-  if (isa<gcomp::FusedConvOp>(op))
-    return "conv";
+  if (auto conv = dyn_cast<gcomp::FusedConvOp>(op))
+    return conv.getDepthwise() ? "dwconv" : "conv";
   StringRef name = op->getName().getStringRef();
   return name.substr(name.find('.') + 1).str();
 }

@@ -64,6 +64,7 @@ inline bool isKernel(mlir::Operation *op) {
     return isGemmCall(call) || // GemmToRuntimeCall
            call.getCallee() == GCOMP_SYM_DWCONV2D || // DepthwiseToRuntimeCall
            call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC ||
+           call.getCallee() == GCOMP_SYM_DWCONV2D_NHWC_FUSED || // FusedConvOp
            call.getCallee() == GCOMP_SYM_CONV2D_NHWC || // FusedConvOp
            call.getCallee() == GCOMP_SYM_POOL2D_NHWC || // runtime_kernel ops
            call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ||

@@ -507,6 +507,12 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
     With `input_nchw` the input is [N, C, H, W] instead (the model's
     channels-first input, which the kernel transposes to channels-last into
     a scratch buffer of its own); the result stays channels-last.
+    With `depthwise` the conv is depthwise (a group per channel, M = C):
+    `weight` is the [KH, KW, 1, C] weight flattened, not packed, and the
+    runtime's depthwise kernel (`__gcomp_dwconv2d_nhwc_fused`) computes it
+    with the same epilogue; MobileNet's and EfficientNet's depthwise convs
+    then need no padded copy of their input, no bias broadcast and no
+    separate activation pass.
 
     Example:
     ```mlir
@@ -524,7 +530,8 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
                    DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
                    UnitAttr:$accumulate, UnitAttr:$relu,
                    OptionalAttr<DenseF32ArrayAttr>:$clamp,
-                   UnitAttr:$input_nchw, UnitAttr:$gelu, UnitAttr:$silu);
+                   UnitAttr:$input_nchw, UnitAttr:$gelu, UnitAttr:$silu,
+                   UnitAttr:$depthwise);
   let results = (outs Gcomp_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight `,` $init (`,` $bias^)? attr-dict `:`

@@ -367,6 +367,13 @@ def GcompFuseConv : Pass<"gcomp-fuse-conv", "mlir::func::FuncOp"> {
     channels (a network's first conv, 3 channels) keep the im2col GEMM,
     which uses the machine better on so short a reduction.
 
+    A channels-last depthwise conv (a group per channel, one output channel
+    each) becomes a `gcomp.fused_conv` with `depthwise` (its weight
+    flattened, not packed) with the same epilogue, run by the runtime's
+    depthwise kernel: its input is read with implicit padding, and its
+    bias, ReLU, Clip (ReLU6), GELU or SiLU are applied as its rows are
+    written.
+
     Products with a constant weight are the same kernel as a 1x1 conv over
     their rows: a `gcomp.matmul` x[..., K] * W[K, N] (an add of a constant
     [N] after it is its bias), and a `gcomp.gemm` with a constant B (either
