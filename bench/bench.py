@@ -192,6 +192,9 @@ def main():
     parser.add_argument("--no-gemm", action="store_true")
     parser.add_argument("--gemm-shapes", default="",
                         help="square GEMM sizes to time instead of the defaults")
+    parser.add_argument("--gcomp-flags", default="",
+                        help="extra gcomp flags for the zoo models, e.g. "
+                             "--gcomp-flags=--flush-denormals")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     import zoo
@@ -234,7 +237,8 @@ def main():
         np.savez(feeds_path, **feeds)
         so = os.path.join(work, f"{name}.so")
         t = time.time()
-        subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so], check=True)
+        subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so,
+                        *args.gcomp_flags.split()], check=True)
         compile_s = time.time() - t
         flops = model_flops(path)
         for th in threads:

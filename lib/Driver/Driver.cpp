@@ -572,10 +572,16 @@ int Compiler::run() {
   }
   pipelineOptions.maxFusions = options.debugFusionLimit;
   pipelineOptions.threads = options.threads;
+  pipelineOptions.flushDenormals = options.flushDenormals;
   pipelineOptions.foldLimit = options.foldLimit;
   pipelineOptions.printFusions = options.debugPrintFusions;
   if (options.target == "cuda") {
     pipelineOptions.target = gcomp::Target::CUDA;
+    if (options.flushDenormals) {
+      error("--flush-denormals sets the CPU's float mode for CPU models; a "
+            "CUDA model's kernels keep denormals");
+      return 1;
+    }
     StringRef arch = options.gpuArch;
     unsigned sm = 0;
     if (!arch.consume_front("sm_") || arch.getAsInteger(10, sm) || sm < 50) {

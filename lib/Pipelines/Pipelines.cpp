@@ -121,7 +121,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
         req("gcomp-emit-model-abi{entry=" + o.entryName +
             (o.cpuFeatures.empty() ? "" : " cpu-features=" + o.cpuFeatures) +
             " producer=" + o.producer +
-            " threads=" + std::to_string(o.threads) + "}"),
+            " threads=" + std::to_string(o.threads) +
+            (o.flushDenormals ? " flush-denormals" : "") + "}"),
         req("convert-gcomp-to-linalg", true),
         opt("gcomp-fold-transposes", true), opt(fuse, true)};
     if (o.target == Target::CUDA && o.gpuTileContractions)

@@ -118,7 +118,7 @@ mergeVariants(std::vector<std::unique_ptr<Module>> variants) {
       entry->setName(std::string(GCOMP_SYM_ENTRY) + ".v" + std::to_string(i));
       for (StringRef shared :
            {GCOMP_SYM_NAMES, GCOMP_SYM_DIM_NAMES, GCOMP_SYM_CPU_FEATURES,
-            GCOMP_SYM_PRODUCER, GCOMP_SYM_THREADS})
+            GCOMP_SYM_PRODUCER, GCOMP_SYM_THREADS, GCOMP_SYM_FP_FLAGS})
         if (GlobalVariable *global = module->getGlobalVariable(shared))
           global->eraseFromParent();
     }

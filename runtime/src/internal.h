@@ -81,6 +81,19 @@ GCOMP_HIDDEN size_t gcomp_rt_missing_cpu_features(const char *features,
                                                   char *missing,
                                                   size_t missing_cap);
 
+/* The calling thread's floating-point control word (x86: MXCSR; 0
+ * elsewhere), and setting it (threads.c). */
+GCOMP_HIDDEN unsigned gcomp_rt_fp_control(void);
+GCOMP_HIDDEN void gcomp_rt_set_fp_control(unsigned control);
+/* MXCSR's flush-to-zero and denormals-are-zero bits, and whether this is
+ * a CPU that has them. */
+#define GCOMP_RT_MXCSR_FTZ_DAZ 0x8040u
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define GCOMP_RT_X86_FP 1
+#else
+#define GCOMP_RT_X86_FP 0
+#endif
+
 /* The thread pool (threads.c). gcomp_rt_parallel runs fn(ctx, i, n) for
  * every i < n across the pool's threads (the caller among them) and
  * returns when all are done. */

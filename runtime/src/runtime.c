@@ -48,6 +48,7 @@ extern const char __gcomp_profile_names[]
     __attribute__((weak, visibility("hidden")));
 /* Absent from models older than gcomp --threads. */
 extern const int64_t __gcomp_threads[] __attribute__((weak, visibility("hidden")));
+extern const int64_t __gcomp_fp_flags[] __attribute__((weak, visibility("hidden")));
 /* Absent when the model needs no workspace (gcomp-plan-buffers off). */
 extern const int64_t __gcomp_workspace_bytes[]
     __attribute__((weak, visibility("hidden")));
@@ -866,8 +867,18 @@ static gcomp_status call_entry(gcomp_model *m, int64_t variant,
       m->profile ? gcomp_rt_profile_run_begin(m->profile) : NULL;
   gcomp_rt_entry_fn entry =
       variant >= 0 ? __gcomp_variant_entries[variant] : __gcomp_entry;
+  /* gcomp --flush-denormals: FTZ and DAZ for this run (the pool's threads
+   * take the caller's control word), the caller's own restored after. */
+  unsigned fp_control = gcomp_rt_fp_control();
+  int flush = __gcomp_fp_flags &&
+              (__gcomp_fp_flags[0] & GCOMP_FP_FLUSH_DENORMALS) &&
+              GCOMP_RT_X86_FP;
+  if (flush)
+    gcomp_rt_set_fp_control(fp_control | GCOMP_RT_MXCSR_FTZ_DAZ);
   int32_t rc =
       entry(m->entry_args, m->entry_args + m->num_inputs, m->workspace);
+  if (flush)
+    gcomp_rt_set_fp_control(fp_control);
   if (m->profile)
     gcomp_rt_profile_run_end(m->profile, previous);
   if (rc != 0)

@@ -43,6 +43,10 @@ typedef struct pool {
   void *ctx;
   int count; /* the current job's n */
   int width; /* threads taking part in it */
+  /* The caller's floating-point control (x86 MXCSR: rounding, flush to
+   * zero, denormals are zero), which the workers take on for the job, so
+   * that a task computes the same on any thread. */
+  unsigned fp_control;
   /* The next task index to claim: threads take tasks as they come free, so
    * a thread that starts late (a worker still waking up, or descheduled by
    * the OS or a hypervisor) leaves its share to the others instead of
@@ -53,7 +57,7 @@ typedef struct pool {
 
 static pool the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                         PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, NULL, NULL, 0, 0,
-                        0};
+                        0, 0};
 
 /* Runs the current job's tasks until none is left to claim. */
 static void claim_tasks(pool *p, gcomp_rt_task_fn fn, void *ctx, int count) {
@@ -71,6 +75,22 @@ typedef struct worker_arg {
   int index;
 } worker_arg;
 static worker_arg worker_args[kMaxThreads];
+
+unsigned gcomp_rt_fp_control(void) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  return __builtin_ia32_stmxcsr();
+#else
+  return 0;
+#endif
+}
+
+void gcomp_rt_set_fp_control(unsigned control) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  __builtin_ia32_ldmxcsr(control);
+#else
+  (void)control;
+#endif
+}
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -110,8 +130,14 @@ static void *worker_main(void *arg) {
     gcomp_rt_task_fn fn = p->fn;
     void *ctx = p->ctx;
     int count = p->count, width = p->width;
-    if (index < width)
+    if (index < width) {
+      unsigned own = gcomp_rt_fp_control();
+      if (own != p->fp_control)
+        gcomp_rt_set_fp_control(p->fp_control);
       claim_tasks(p, fn, ctx, count);
+      if (own != p->fp_control)
+        gcomp_rt_set_fp_control(own);
+    }
     atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
   }
   return NULL;
@@ -175,6 +201,7 @@ void gcomp_rt_parallel(gcomp_rt_task_fn fn, void *ctx, int n) {
   p->ctx = ctx;
   p->count = n;
   p->width = width;
+  p->fp_control = gcomp_rt_fp_control();
   atomic_store_explicit(&p->next, 0, memory_order_relaxed);
   atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
   atomic_fetch_add(&p->generation, 1); /* publishes the fields above */

@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 
 #include <atomic>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -32,6 +33,31 @@ TEST(ThreadsTest, RunsEveryIndexOnce) {
         ASSERT_EQ(c.hits[i].load(), 1) << "n " << n << " index " << i;
     }
   }
+}
+
+void recordControl(void *ctx, int i, int) {
+  auto *seen = static_cast<std::vector<std::atomic<unsigned>> *>(ctx);
+  (*seen)[i].store(gcomp_rt_fp_control());
+  // Long enough that the other threads claim tasks too.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+// The pool's threads run a job with the caller's floating-point control
+// (--flush-denormals sets FTZ and DAZ on the calling thread only), and
+// keep their own afterwards.
+TEST(ThreadsTest, TasksRunWithTheCallersFloatControl) {
+  if (!GCOMP_RT_X86_FP)
+    GTEST_SKIP() << "no MXCSR on this CPU";
+  unsigned own = gcomp_rt_fp_control();
+  for (unsigned mode : {own | GCOMP_RT_MXCSR_FTZ_DAZ, own}) {
+    gcomp_rt_set_fp_control(mode);
+    std::vector<std::atomic<unsigned>> seen(16);
+    gcomp_rt_parallel(recordControl, &seen, 16);
+    for (int i = 0; i < 16; ++i)
+      ASSERT_EQ(seen[i].load(), mode) << "task " << i;
+  }
+  gcomp_rt_set_fp_control(own);
+  EXPECT_EQ(gcomp_rt_fp_control(), own);
 }
 
 void countRange(void *ctx, int64_t lo, int64_t hi) {

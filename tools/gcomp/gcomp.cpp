@@ -241,6 +241,12 @@ int main(int argc, char **argv) {
                  "the model instead (default 64M)")
       ->transform(CLI::AsSizeValue(/*kb_is_1000=*/false))
       ->type_name("BYTES");
+  app.add_flag("--flush-denormals", options.flushDenormals,
+               "The model's runs flush denormal floats (below 1.2e-38) to "
+               "zero, results and operands (x86 FTZ and DAZ, for the run "
+               "only): arithmetic on them takes a slow microcode path, and "
+               "a squeeze-excitation gate near zero can make a conv several "
+               "times slower; results change only in values that small");
   app.add_option("--threads", options.threads,
                  "Threads the model runs on by default (0: every CPU the "
                  "process may use); GCOMP_NUM_THREADS overrides it at run "

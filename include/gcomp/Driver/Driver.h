@@ -79,6 +79,8 @@ struct DriverOptions {
   bool debugPrintFusions = false;
   /// Default thread count of the model (0: every CPU at run time).
   int64_t threads = 0;
+  /// The model's runs flush denormal floats to zero (--flush-denormals).
+  bool flushDenormals = false;
   /// The largest tensor, in bytes, that constant folding computes.
   int64_t foldLimit = 64 << 20;
   /// argv[0] and an address in the executable, to find the runtime.

@@ -72,6 +72,8 @@ struct PipelineOptions {
   bool printFusions = false;
   /// Default thread count recorded in the model (0: every CPU).
   int64_t threads = 0;
+  /// Record in the model that its runs flush denormals (FTZ and DAZ).
+  bool flushDenormals = false;
   /// The largest result, in bytes, that gcomp-fold-constants computes.
   int64_t foldLimit = 64 << 20;
 };

@@ -72,6 +72,14 @@
  * environment variable GCOMP_NUM_THREADS overrides it. Optional. */
 #define GCOMP_SYM_THREADS "__gcomp_threads"
 
+/* const int64_t GCOMP_SYM_FP_FLAGS[1]: how the model's runs treat floats.
+ * Bit 0 (GCOMP_FP_FLUSH_DENORMALS, gcomp --flush-denormals): denormal
+ * results are flushed to zero and denormal operands read as zero (x86:
+ * MXCSR's FTZ and DAZ, set for the run on the calling thread and on the
+ * pool's threads, and restored after it). Optional; absent is 0. */
+#define GCOMP_SYM_FP_FLAGS "__gcomp_fp_flags"
+#define GCOMP_FP_FLUSH_DENORMALS 1
+
 /* void GCOMP_SYM_ATTENTION(int64_t b0, int64_t b1, int64_t s, int64_t t,
  *     int64_t d, int64_t dv,
  *     const float *q,  int64_t q_s0, int64_t q_s1, int64_t q_rs, int64_t q_cs,

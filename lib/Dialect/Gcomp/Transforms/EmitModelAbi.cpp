@@ -129,6 +129,8 @@ struct EmitModelAbiPass
     addAbiString(b, loc, GCOMP_SYM_PRODUCER,
                  StringRef(producer.c_str(), producer.size() + 1));
     addAbiTable(b, loc, GCOMP_SYM_THREADS, {static_cast<int64_t>(threads)});
+    if (flushDenormals)
+      addAbiTable(b, loc, GCOMP_SYM_FP_FLAGS, {GCOMP_FP_FLUSH_DENORMALS});
     module->setAttr(kNumInputsAttr, b.getI64IntegerAttr(fnType.getNumInputs()));
     module->setAttr(kNumOutputsAttr,
                     b.getI64IntegerAttr(fnType.getNumResults()));

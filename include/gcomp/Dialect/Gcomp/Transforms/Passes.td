@@ -12,7 +12,8 @@ def GcompEmitModelAbi : Pass<"gcomp-emit-model-abi", "mlir::ModuleOp"> {
     attributes and tensor types) and emits the constant LLVM globals that
     `runtime/include/gcomp/model_abi.h` defines: the signature table, the
     NUL-separated names, the CPU features the code needs, the producer
-    string and the default thread count. Records the input and output counts as module attributes for
+    string, the default thread count and (with `flush-denormals`) the FP
+    flags. Records the input and output counts as module attributes for
     `gcomp-emit-entry`. Runs at graph level, while the tensor types are
     still those of the ONNX model.
   }];
@@ -25,6 +26,9 @@ def GcompEmitModelAbi : Pass<"gcomp-emit-model-abi", "mlir::ModuleOp"> {
            "Version string of the compiler">,
     Option<"threads", "threads", "int64_t", /*default=*/"0",
            "Default number of threads (0: every CPU)">,
+    Option<"flushDenormals", "flush-denormals", "bool", /*default=*/"false",
+           "Emit the FP flags table that makes the model's runs flush "
+           "denormals to zero">,
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
