@@ -25,6 +25,12 @@ config.environment["OMP_NUM_THREADS"] = "1"
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 
+# The runtime's tests built with ASan and UBSan, where the toolchain has
+# the sanitizer runtimes (runtime/CMakeLists.txt).
+if os.path.exists(os.path.join(config.gcomp_tools_dir,
+                               "gcomp-runtime-tests-sanitized")):
+    config.available_features.add("sanitizers")
+
 # The model zoo needs Debian's PyTorch in the test Python.
 import subprocess
 if subprocess.run([config.python_executable, "-c", "import torch, torchvision"],

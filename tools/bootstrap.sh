@@ -12,6 +12,7 @@ log() { echo "[bootstrap] $*" >&2; }
 
 # --- Debian packages -------------------------------------------------------
 pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 lld-22 liblld-22-dev
+      libclang-rt-22-dev
       libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
       cmake ninja-build python3-venv python3-pip binutils
       python3-torch python3-torchvision

@@ -19,6 +19,9 @@ static inline float gcomp_exp(float x) {
   float in = x;
   x = x < -87.33654f ? -87.33654f : x;
   x = x > 88.0f ? 88.0f : x; /* keeps 2^n finite; callers pass x <= 0 */
+  /* NaN (answered below) as 0: converting NaN to an integer is undefined
+   * behaviour in C (UBSan stops on it). */
+  x = x != x ? 0.0f : x;
   /* n = floor(t), without a libm call (x is clamped, so t fits an int). */
   float t = x * 1.44269504088896341f + 0.5f;
   float n = (float)(int32_t)t;

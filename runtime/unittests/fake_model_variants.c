@@ -180,6 +180,7 @@ const struct {
 
 /* Defined by the runtime (cuda.c). */
 void *mgpuModuleLoadJIT(void *data, int opt_level);
+void mgpuModuleUnload(void *module);
 void *mgpuModuleGetFunction(void *module, const char *name);
 void *mgpuStreamCreate(void);
 void mgpuStreamSynchronize(void *stream);
@@ -195,8 +196,12 @@ static char kPtx[] = "//\n.version 8.0\n.target sm_80\n";
 static char kPtx[] = "bad ptx";
 #endif
 static void *g_module;
+/* As gpu-to-llvm's module constructor and destructor do in a real model. */
 __attribute__((constructor)) static void load_module(void) {
   g_module = mgpuModuleLoadJIT(kPtx, 3);
+}
+__attribute__((destructor)) static void unload_module(void) {
+  mgpuModuleUnload(g_module);
 }
 
 int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
