@@ -30,6 +30,9 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 if os.path.exists(os.path.join(config.gcomp_tools_dir,
                                "gcomp-runtime-tests-sanitized")):
     config.available_features.add("sanitizers")
+if os.path.exists(os.path.join(config.gcomp_tools_dir,
+                               "gcomp-runtime-tests-tsan")):
+    config.available_features.add("tsan")
 
 # The model zoo needs Debian's PyTorch in the test Python.
 import subprocess

@@ -443,3 +443,65 @@ TEST_F(RuntimeTest, InstancesAreIndependent) {
 }
 
 } // namespace
+
+namespace {
+
+// The concurrency contract of runtime.h: separate instances of one model
+// run in parallel threads, each getting what a serial run gets, while other
+// threads create and destroy instances of their own. (sanitizers.test runs
+// this under ThreadSanitizer too.)
+TEST(RuntimeConcurrencyTest, ParallelInstancesMatchSerialRuns) {
+  constexpr int kThreads = 4, kRuns = 300;
+  static constexpr int64_t kDims[2] = {2, 3};
+  std::vector<int> failures(kThreads, 0);
+  auto work = [&](int t) {
+    gcomp_model *m = nullptr;
+    if (gcomp_model_create(&m) != GCOMP_OK) {
+      failures[t] = -1;
+      return;
+    }
+    for (int r = 0; r < kRuns; ++r) {
+      float a[6], b[6], y[6];
+      int64_t n = -1;
+      for (int i = 0; i < 6; ++i) {
+        a[i] = static_cast<float>(t * 1000 + r + i);
+        b[i] = static_cast<float>((t + r) % 7) * (i % 2 ? 1000.0f : -1.0f);
+      }
+      gcomp_tensor in[2] = {{a, sizeof a, GCOMP_DTYPE_FLOAT32, 2, kDims},
+                            {b, sizeof b, GCOMP_DTYPE_FLOAT32, 2, kDims}};
+      gcomp_tensor out[2] = {{y, sizeof y, GCOMP_DTYPE_FLOAT32, 2, kDims},
+                             {&n, sizeof n, GCOMP_DTYPE_INT64, 0, nullptr}};
+      if (gcomp_model_run(m, in, 2, out, 2) != GCOMP_OK) {
+        ++failures[t];
+        continue;
+      }
+      int64_t greater = 0;
+      for (int i = 0; i < 6; ++i) {
+        greater += a[i] > b[i];
+        if (y[i] != a[i] + b[i])
+          ++failures[t];
+      }
+      if (n != greater)
+        ++failures[t];
+    }
+    gcomp_model_destroy(m);
+  };
+  // Meanwhile, instances come and go on another thread.
+  std::thread churn([] {
+    for (int i = 0; i < 200; ++i) {
+      gcomp_model *m = nullptr;
+      if (gcomp_model_create(&m) == GCOMP_OK)
+        gcomp_model_destroy(m);
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back(work, t);
+  for (std::thread &t : threads)
+    t.join();
+  churn.join();
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
+}
+
+} // namespace

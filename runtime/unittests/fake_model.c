@@ -50,7 +50,8 @@ int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
   const float *b = (const float *)inputs[1];
   float *y = (float *)outputs[0];
   int64_t *n = (int64_t *)outputs[1];
-  ++fake_model_calls;
+  /* Atomic: instances run in parallel threads (RuntimeConcurrencyTest). */
+  __atomic_fetch_add(&fake_model_calls, 1, __ATOMIC_RELAXED);
   if (a[0] == 12345.0f)
     return 3;
   *n = 0;
