@@ -174,9 +174,9 @@ typedef struct conv_job {
   float clamp_values[2];
   int64_t rows, k, width; /* GEMM rows (pixels), depth, packed width */
   int nchw; /* `in` is [n, c, h, w] (GCOMP_CONV_INPUT_NCHW) */
-  /* An activation on the finished tiles (GCOMP_CONV_GELU, _SILU), which
+  /* An activation on the finished tiles (GCOMP_ACT_GELU, _SILU), which
    * the clamp cannot express. */
-  enum { ACT_NONE, ACT_GELU, ACT_SILU } act;
+  int act;
   int split_rows;
   /* Pack blocks of A (an im2col gather into panels) rather than reading
    * rows in place: see choose_packing. */
@@ -289,15 +289,8 @@ static void pack_block(const conv_job *j, int64_t ic, int64_t ic_end,
  * cache; built per instruction set, so that the row loops vectorize. */
 #define ACT_TILE_BODY                                                          \
   {                                                                            \
-    for (int64_t i = 0; i < h; ++i) {                                          \
-      float *row = c + i * rs;                                                 \
-      if (act == ACT_GELU)                                                     \
-        for (int64_t k = 0; k < w; ++k)                                        \
-          row[k] = gcomp_gelu(row[k]);                                         \
-      else                                                                     \
-        for (int64_t k = 0; k < w; ++k)                                        \
-          row[k] = gcomp_silu(row[k]);                                         \
-    }                                                                          \
+    for (int64_t i = 0; i < h; ++i)                                            \
+      gcomp_activate(act, c + i * rs, w);                                      \
   }
 static void act_tile_portable(int act, float *c, int64_t rs, int64_t h,
                               int64_t w) ACT_TILE_BODY
@@ -351,7 +344,7 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                         first_slice ? bias : NULL,
                         !first_slice || j->accumulate,
                         last_slice ? j->clamp : NULL);
-            if (last_slice && j->act != ACT_NONE)
+            if (last_slice && j->act != GCOMP_ACT_NONE)
               act_tile(j->act, tile, j->m, h, w);
             continue;
           }
@@ -374,7 +367,7 @@ static void conv_range(const conv_job *j, int64_t r0, int64_t r1, int64_t c0,
                       h, w,
                       first ? bias : NULL, !first || j->accumulate,
                       last ? j->clamp : NULL);
-            if (last && j->act != ACT_NONE)
+            if (last && j->act != GCOMP_ACT_NONE)
               act_tile(j->act, tile, j->m, h, w);
             p += len;
           }
@@ -430,12 +423,11 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                   .bias = bias, .out = out,
                   .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
                   .nchw = (flags & GCOMP_CONV_INPUT_NCHW) != 0,
-                  .act = (flags & GCOMP_CONV_GELU)   ? ACT_GELU
-                         : (flags & GCOMP_CONV_SILU) ? ACT_SILU
-                                                     : ACT_NONE,
+                  .act = (flags & GCOMP_CONV_GELU)   ? GCOMP_ACT_GELU
+                         : (flags & GCOMP_CONV_SILU) ? GCOMP_ACT_SILU
+                                                     : GCOMP_ACT_NONE,
                   .rows = n * oh * ow, .k = kh * kw * c,
-                  .width = (m + NR - 1) / NR * NR, .split_rows = 1,
-                  .pack = 1};
+                  .width = (m + NR - 1) / NR * NR, .split_rows = 1};
   if (flags & GCOMP_CONV_CLAMP) {
     uint32_t lo = (uint32_t)clamp_bits, hi = (uint32_t)(clamp_bits >> 32);
     memcpy(&job.clamp_values[0], &lo, sizeof lo);
@@ -465,7 +457,7 @@ void __gcomp_conv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
       for (int64_t o = 0; o < m; o += NR)
         finish_tile(zero, 1, m - o < NR ? m - o : NR, out + r * m + o, m, 1,
                     bias ? bias + o : NULL, job.accumulate, job.clamp);
-    if (job.act != ACT_NONE)
+    if (job.act != GCOMP_ACT_NONE)
       act_tile(job.act, out, m, job.rows, m);
     return;
   }

@@ -121,8 +121,9 @@ typedef struct dwn_job {
    * gets the activation last. */
   const float *bias;
   int accumulate;
-  enum { DW_ACT_NONE, DW_ACT_CLAMP, DW_ACT_GELU, DW_ACT_SILU } act;
-  float lo, hi; /* the clamp (a ReLU is [0, inf]) */
+  int clamp;    /* clamp to [lo, hi] (a ReLU is [0, inf]) */
+  float lo, hi;
+  int act;      /* GCOMP_ACT_GELU or _SILU (vmath.h), instead */
 } dwn_job;
 
 /* The activation over an output row of `len` floats, while it is in cache;
@@ -130,20 +131,15 @@ typedef struct dwn_job {
  * as selects keep NaN, as in ONNX Relu and Clip. */
 #define DW_ACT_BODY                                                            \
   {                                                                            \
-    if (j->act == DW_ACT_CLAMP) {                                              \
+    if (j->clamp) {                                                            \
       float lo = j->lo, hi = j->hi;                                            \
       for (int64_t i = 0; i < len; ++i) {                                      \
         float v = row[i];                                                      \
         v = v < lo ? lo : v;                                                   \
         row[i] = v > hi ? hi : v;                                              \
       }                                                                        \
-    } else if (j->act == DW_ACT_GELU) {                                        \
-      for (int64_t i = 0; i < len; ++i)                                        \
-        row[i] = gcomp_gelu(row[i]);                                           \
-    } else if (j->act == DW_ACT_SILU) {                                        \
-      for (int64_t i = 0; i < len; ++i)                                        \
-        row[i] = gcomp_silu(row[i]);                                           \
     }                                                                          \
+    gcomp_activate(j->act, row, len);                                          \
   }
 static void dw_act_portable(const dwn_job *j, float *row,
                             int64_t len) DW_ACT_BODY
@@ -317,19 +313,19 @@ static void dwn_row(const dwn_job *j, int64_t r) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
   if (j->isa == GCOMP_RT_ISA_AVX512) {
     nhwc_row_avx512(j, b, y);
-    if (j->act != DW_ACT_NONE)
+    if (j->clamp || j->act != GCOMP_ACT_NONE)
       dw_act_avx512(j, row, len);
     return;
   }
   if (j->isa == GCOMP_RT_ISA_AVX2) {
     nhwc_row_avx2(j, b, y);
-    if (j->act != DW_ACT_NONE)
+    if (j->clamp || j->act != GCOMP_ACT_NONE)
       dw_act_avx2(j, row, len);
     return;
   }
 #endif
   nhwc_row_portable(j, b, y);
-  if (j->act != DW_ACT_NONE)
+  if (j->clamp || j->act != GCOMP_ACT_NONE)
     dw_act_portable(j, row, len);
 }
 
@@ -365,20 +361,20 @@ void __gcomp_dwconv2d_nhwc_fused(int64_t n, int64_t h, int64_t w, int64_t c,
                  .oh = oh, .ow = ow, .in = in, .weight = weight, .out = out,
                  .isa = gcomp_rt_kernel_isa(), .bias = bias,
                  .accumulate = (flags & GCOMP_CONV_ACCUMULATE) != 0,
-                 .act = DW_ACT_NONE};
+                 .act = GCOMP_ACT_NONE};
   if (flags & GCOMP_CONV_CLAMP) {
     uint32_t lo = (uint32_t)clamp_bits, hi = (uint32_t)(clamp_bits >> 32);
     memcpy(&job.lo, &lo, sizeof lo);
     memcpy(&job.hi, &hi, sizeof hi);
-    job.act = DW_ACT_CLAMP;
+    job.clamp = 1;
   } else if (flags & GCOMP_CONV_RELU) {
     job.lo = 0.0f;
     job.hi = INFINITY;
-    job.act = DW_ACT_CLAMP;
+    job.clamp = 1;
   } else if (flags & GCOMP_CONV_GELU) {
-    job.act = DW_ACT_GELU;
+    job.act = GCOMP_ACT_GELU;
   } else if (flags & GCOMP_CONV_SILU) {
-    job.act = DW_ACT_SILU;
+    job.act = GCOMP_ACT_SILU;
   }
   double work = 2.0 * n * oh * ow * c * kh * kw;
   int parts = work < 1e6 ? 1 : gcomp_rt_threads();

@@ -84,19 +84,21 @@ softmax_row_body(const float *x, float *y, int64_t n, float scale) {
     y[i] *= inv;
 }
 
-#define SOFTMAX_ROW_BODY                                                       \
-  { softmax_row_body(x, y, n, scale); }
-
 static void softmax_row_portable(const float *x, float *y, int64_t n,
-                                 float scale) SOFTMAX_ROW_BODY
+                                 float scale) {
+  softmax_row_body(x, y, n, scale);
+}
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 __attribute__((target("avx2,fma"))) static void
-softmax_row_avx2(const float *x, float *y, int64_t n,
-                 float scale) SOFTMAX_ROW_BODY
+softmax_row_avx2(const float *x, float *y, int64_t n, float scale) {
+  softmax_row_body(x, y, n, scale);
+}
+
 __attribute__((target("avx512f"))) static void
-softmax_row_avx512(const float *x, float *y, int64_t n,
-                   float scale) SOFTMAX_ROW_BODY
+softmax_row_avx512(const float *x, float *y, int64_t n, float scale) {
+  softmax_row_body(x, y, n, scale);
+}
 #endif
 
 typedef void (*softmax_row_fn)(const float *, float *, int64_t, float);

@@ -81,4 +81,20 @@ static inline float gcomp_silu(float x) {
   return x / (1.0f + gcomp_exp(-x));
 }
 
+/* The activations the conv kernels apply to finished outputs beyond a
+ * clamp (GCOMP_CONV_GELU, GCOMP_CONV_SILU). */
+enum { GCOMP_ACT_NONE, GCOMP_ACT_GELU, GCOMP_ACT_SILU };
+
+/* `act` over x[0..n), in place; inlined into each caller's per-instruction
+ * set wrapper, so the loop vectorizes for it. */
+static inline __attribute__((always_inline)) void
+gcomp_activate(int act, float *x, int64_t n) {
+  if (act == GCOMP_ACT_GELU)
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = gcomp_gelu(x[i]);
+  else if (act == GCOMP_ACT_SILU)
+    for (int64_t i = 0; i < n; ++i)
+      x[i] = gcomp_silu(x[i]);
+}
+
 #endif
