@@ -17,6 +17,7 @@ _STATUS_NAMES = {
     6: "GCOMP_ERR_UNSUPPORTED_CPU",
     7: "GCOMP_ERR_INTERNAL",
     8: "GCOMP_ERR_DEVICE",
+    9: "GCOMP_ERR_BUSY",
 }
 
 # runtime.h: gcomp_dtype (ONNX TensorProto.DataType numbers) <-> numpy.

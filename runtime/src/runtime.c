@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,10 @@ struct gcomp_model {
   const char **dim_names;
   size_t *dim_name_first;
   char last_error[GCOMP_RT_ERROR_CAPACITY];
+  /* Set while a run is in progress: a second thread that calls run on the
+   * same instance is refused (GCOMP_ERR_BUSY) instead of racing on the
+   * workspace. */
+  atomic_flag running;
 };
 
 static _Thread_local char g_last_error[GCOMP_RT_ERROR_CAPACITY];
@@ -596,6 +601,7 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
   gcomp_model *m = calloc(1, sizeof *m);
   if (!m)
     return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  atomic_flag_clear(&m->running);
 
   gcomp_status st = parse_signature(m);
   if (st == GCOMP_OK)
@@ -922,7 +928,7 @@ static gcomp_status check_overlaps(gcomp_model *m, const gcomp_tensor *inputs,
   return GCOMP_OK;
 }
 
-gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
+static gcomp_status run_unlocked(gcomp_model *model, const gcomp_tensor *inputs,
                              size_t num_inputs, gcomp_tensor *outputs,
                              size_t num_outputs) {
   if (!model)
@@ -943,7 +949,7 @@ gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
   return call_entry(model, variant, inputs, outputs, 0);
 }
 
-gcomp_status gcomp_model_run_device(gcomp_model *model,
+static gcomp_status run_device_unlocked(gcomp_model *model,
                                     const gcomp_tensor *inputs,
                                     size_t num_inputs, gcomp_tensor *outputs,
                                     size_t num_outputs) {
@@ -1020,7 +1026,7 @@ static gcomp_status prepare_owned_output(gcomp_model *m, size_t i,
   return GCOMP_OK;
 }
 
-gcomp_status gcomp_model_run_alloc(gcomp_model *model,
+static gcomp_status run_alloc_unlocked(gcomp_model *model,
                                    const gcomp_tensor *inputs,
                                    size_t num_inputs,
                                    const gcomp_tensor **out_outputs,
@@ -1053,6 +1059,64 @@ gcomp_status gcomp_model_run_alloc(gcomp_model *model,
   *out_outputs = model->owned_outputs;
   *out_num_outputs = model->num_outputs;
   return GCOMP_OK;
+}
+
+/* One run at a time per instance: a concurrent call is refused rather than
+ * left to corrupt the shared workspace. The message goes to the calling
+ * thread's gcomp_last_error(), since the instance's own message belongs to
+ * the run in progress. */
+static int acquire(gcomp_model *m, const char *fn) {
+  if (!atomic_flag_test_and_set_explicit(&m->running, memory_order_acquire))
+    return 1;
+  fail(NULL, GCOMP_ERR_BUSY,
+       "%s: this instance is already running in another thread (create one "
+       "instance per thread)",
+       fn);
+  return 0;
+}
+
+static gcomp_status release(gcomp_model *m, gcomp_status st) {
+  atomic_flag_clear_explicit(&m->running, memory_order_release);
+  return st;
+}
+
+gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
+                             size_t num_inputs, gcomp_tensor *outputs,
+                             size_t num_outputs) {
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run: model is null");
+  if (!acquire(model, "gcomp_model_run"))
+    return GCOMP_ERR_BUSY;
+  return release(model, run_unlocked(model, inputs, num_inputs, outputs,
+                                     num_outputs));
+}
+
+gcomp_status gcomp_model_run_device(gcomp_model *model,
+                                    const gcomp_tensor *inputs,
+                                    size_t num_inputs, gcomp_tensor *outputs,
+                                    size_t num_outputs) {
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run_device: model is null");
+  if (!acquire(model, "gcomp_model_run_device"))
+    return GCOMP_ERR_BUSY;
+  return release(model, run_device_unlocked(model, inputs, num_inputs,
+                                            outputs, num_outputs));
+}
+
+gcomp_status gcomp_model_run_alloc(gcomp_model *model,
+                                   const gcomp_tensor *inputs,
+                                   size_t num_inputs,
+                                   const gcomp_tensor **out_outputs,
+                                   size_t *out_num_outputs) {
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_run_alloc: model is null");
+  if (!acquire(model, "gcomp_model_run_alloc"))
+    return GCOMP_ERR_BUSY;
+  return release(model, run_alloc_unlocked(model, inputs, num_inputs,
+                                           out_outputs, out_num_outputs));
 }
 
 /*===----------------------------------------------------------------------===*

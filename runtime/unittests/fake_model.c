@@ -9,7 +9,9 @@
  *
  * As a way to test the runtime's handling of a failing entry point,
  * __gcomp_entry returns 3 when a[0] == 12345, and 4 when its workspace is
- * missing or misaligned.
+ * missing or misaligned. When a[0] == -777 it sets fake_model_entered and
+ * waits until a test sets fake_model_release, so that a test can call run
+ * while a run is in progress.
  *===----------------------------------------------------------------------===*/
 
 #include "gcomp/model_abi.h"
@@ -36,6 +38,8 @@ const char __gcomp_producer[] = "0.1.0-fake";
 /* How often the entry point ran; the tests check that a rejected call
  * never reaches it. */
 int fake_model_calls = 0;
+int fake_model_entered = 0;
+int fake_model_release = 0;
 
 /* A workspace of an odd size: the runtime rounds it up and aligns it. */
 const int64_t __gcomp_workspace_bytes[1] = {1000};
@@ -54,6 +58,11 @@ int32_t __gcomp_entry(void *const *inputs, void *const *outputs,
   __atomic_fetch_add(&fake_model_calls, 1, __ATOMIC_RELAXED);
   if (a[0] == 12345.0f)
     return 3;
+  if (a[0] == -777.0f) {
+    __atomic_store_n(&fake_model_entered, 1, __ATOMIC_RELEASE);
+    while (!__atomic_load_n(&fake_model_release, __ATOMIC_ACQUIRE))
+      ;
+  }
   *n = 0;
   for (int i = 0; i < 6; ++i) {
     y[i] = a[i] + b[i];

@@ -14,8 +14,13 @@
  *     puts(gcomp_model_last_error(m));
  *   gcomp_model_destroy(m);
  *
- * Threading: one instance must not be run from two threads at once; separate
- * instances may run concurrently.
+ * Threading: separate instances of one model may be created, run and
+ * destroyed concurrently from any threads; each instance's runs give the
+ * same results as serial runs. One instance runs one call at a time: a run
+ * on an instance that is already running in another thread returns
+ * GCOMP_ERR_BUSY at once (message in gcomp_last_error()) and leaves the
+ * running call undisturbed. Destroying an instance while it runs is
+ * undefined, as for any object freed while in use.
  *===----------------------------------------------------------------------===*/
 #ifndef GCOMP_RUNTIME_H
 #define GCOMP_RUNTIME_H
@@ -46,7 +51,8 @@ typedef enum gcomp_status {
   GCOMP_ERR_OUT_OF_MEMORY = 5,
   GCOMP_ERR_UNSUPPORTED_CPU = 6,  /* the model uses CPU features this CPU lacks */
   GCOMP_ERR_INTERNAL = 7,
-  GCOMP_ERR_DEVICE = 8            /* a CUDA model: no driver or GPU, or the GPU failed */
+  GCOMP_ERR_DEVICE = 8,           /* a CUDA model: no driver or GPU, or the GPU failed */
+  GCOMP_ERR_BUSY = 9              /* the instance is running in another thread */
 } gcomp_status;
 
 /* Element types, numbered as ONNX's TensorProto.DataType. */
