@@ -9,6 +9,7 @@
 
 #include "gcomp/Driver/Driver.h"
 #include "ModelHeader.h"
+#include "ResourceLimits.h"
 
 #include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
@@ -36,6 +37,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -68,8 +70,10 @@ class AtomicOutput {
 public:
   explicit AtomicOutput(StringRef finalPath) : finalPath(finalPath.str()) {}
   ~AtomicOutput() {
-    if (!tempPath.empty() && !direct)
+    if (!tempPath.empty() && !direct) {
       sys::fs::remove(tempPath);
+      sys::DontRemoveFileOnSignal(tempPath);
+    }
   }
   /// Reserves the temporary path (once); the caller writes it.
   Error reserve() {
@@ -92,6 +96,8 @@ public:
                                "': " + ec.message());
     sys::fs::closeFile(fd);
     tempPath = std::string(path);
+    // Also removed if the compile dies of a signal or runs out of memory.
+    sys::RemoveFileOnSignal(tempPath);
     return Error::success();
   }
   Error write(StringRef bytes) {
@@ -110,10 +116,12 @@ public:
     return Error::success();
   }
   Error commit() {
-    if (!direct)
+    if (!direct) {
       if (std::error_code ec = sys::fs::rename(tempPath, finalPath))
         return createStringError("cannot write '" + finalPath +
                                  "': " + ec.message());
+      sys::DontRemoveFileOnSignal(tempPath);
+    }
     tempPath.clear();
     return Error::success();
   }
@@ -658,6 +666,8 @@ int Compiler::run() {
   importOptions.entryName = pipelineOptions.entryName;
   importOptions.inputShapes = options.inputShapes;
   importOptions.dimValues = options.dimValues;
+  if (options.maxMemory)
+    importOptions.maxTensorBytes = options.maxMemory;
   importOptions.requireStaticInputs = options.emit >= EmitKind::Linalg;
   importOptions.nodeCount = &onnxNodes;
   std::set<std::string> dataFiles;
@@ -885,6 +895,12 @@ int runDriver(const DriverOptions &options) {
   // The pipelines name upstream passes textually; they must be registered.
   static bool registered = (registerAllPasses(), true);
   (void)registered;
+  installOutOfMemoryHandler(options.maxMemory);
+  if (options.maxMemory)
+    if (Error e = limitHeap(options.maxMemory)) {
+      errs() << "gcomp: error: " << toString(std::move(e)) << "\n";
+      return 1;
+    }
   return Compiler(options).run();
 }
 

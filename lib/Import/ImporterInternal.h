@@ -31,7 +31,22 @@ struct TensorSource {
   size_t resourceThresholdBytes = 64;
   /// If set, receives the path of every external data file read.
   std::set<std::string> *dataFiles = nullptr;
+  /// ImportOptions::maxTensorBytes.
+  uint64_t maxTensorBytes = UINT64_MAX;
 };
+
+/// The bytes a tensor of `shape` with `elementBytes`-byte elements needs,
+/// or nullopt when that does not fit in an int64 (dynamic dims count as 1).
+std::optional<uint64_t> tensorBytes(llvm::ArrayRef<int64_t> shape,
+                                    uint64_t elementBytes);
+
+/// Checks that a tensor of `shape` and `elementType` fits the importer's
+/// limits; otherwise reports why through `emitError` (which names the
+/// tensor) and fails.
+mlir::LogicalResult checkTensorSize(llvm::ArrayRef<int64_t> shape,
+                                    mlir::Type elementType,
+                                    const TensorSource &source,
+                                    EmitErrorFn emitError);
 
 /// Converts a TensorProto (inline, raw or external data) to an attribute.
 /// `emitError` prefixes messages with what the tensor belongs to.

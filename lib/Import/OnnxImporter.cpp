@@ -446,6 +446,11 @@ FailureOr<Type> GraphImporter::valueInfoType(const onnx::ValueInfoProto &info,
       continue;
     }
     if (dim.has_dim_value()) {
+      if (dim.dim_value() < 0) {
+        error() << "graph value '" << info.name() << "' has a negative dim "
+                << dim.dim_value();
+        return failure();
+      }
       shape.push_back(dim.dim_value());
       continue;
     }
@@ -455,6 +460,10 @@ FailureOr<Type> GraphImporter::valueInfoType(const onnx::ValueInfoProto &info,
     shape.push_back(bound != dimBindings.end() ? bound->second
                                                : ShapedType::kDynamic);
   }
+  if (failed(checkTensorSize(shape, elementType, source, [&] {
+        return error() << "graph value '" << info.name() << "': ";
+      })))
+    return failure();
   return Type(RankedTensorType::get(shape, elementType));
 }
 
@@ -864,6 +873,21 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     }
     nc.inputs.push_back(*v);
   }
+  // ONNX graphs are in SSA form: a name is defined once, by a graph input,
+  // an initializer or one node output, in this graph or an enclosing one.
+  for (int i = 0; i < node.output_size(); ++i) {
+    const std::string &out = node.output(i);
+    if (out.empty())
+      continue;
+    bool twiceHere = std::count(node.output().begin(),
+                                node.output().begin() + i, out) != 0;
+    if (twiceHere || values.count(out) || initializers.count(out)) {
+      nc.error() << "output '" << out << "' is already defined"
+                 << (twiceHere ? " by this node" : " before this node")
+                 << " (an ONNX graph assigns each name once)";
+      return failure();
+    }
+  }
   if (isIf)
     return importIf(nc);
   if (isScan)
@@ -881,9 +905,19 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
         return failure();
       }
   }
-  for (auto [i, out] : llvm::enumerate(nc.outputs))
-    if (static_cast<int>(i) < node.output_size() && !node.output(i).empty())
-      values[node.output(i)] = out;
+  for (size_t i = 0; i < nc.outputs.size(); ++i) {
+    if (static_cast<int>(i) >= node.output_size() || node.output(i).empty())
+      continue;
+    const std::string &name = node.output(i);
+    auto type = cast<RankedTensorType>(nc.outputs[i].getType());
+    if (failed(checkTensorSize(type.getShape(), type.getElementType(), source,
+                               [&] {
+                                 return nc.error() << "output '" << name
+                                                   << "': ";
+                               })))
+      return failure();
+    values[name] = nc.outputs[i];
+  }
   return success();
 }
 
@@ -896,8 +930,25 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     error() << "the model imports no version of the default ONNX opset";
     return nullptr;
   }
-  for (const auto &init : graph.initializer())
+  // Names a graph defines twice would silently shadow one another.
+  llvm::StringSet<> seen;
+  for (const auto &init : graph.initializer()) {
+    if (!seen.insert(init.name()).second) {
+      error() << "initializer '" << init.name() << "' is defined twice";
+      return nullptr;
+    }
     initializers[init.name()] = &init;
+  }
+  for (auto [kind, list] :
+       {std::pair{"input", &graph.input()}, std::pair{"output", &graph.output()}}) {
+    llvm::StringSet<> names;
+    for (const auto &info : *list)
+      if (!names.insert(info.name()).second) {
+        error() << "graph " << kind << " '" << info.name()
+                << "' is listed twice";
+        return nullptr;
+      }
+  }
   if (graph.sparse_initializer_size()) {
     error() << "sparse initializers are not supported";
     return nullptr;
@@ -1083,6 +1134,7 @@ OwningOpRef<ModuleOp> importOnnxFile(StringRef path, MLIRContext &context,
   source.modelDir = std::string(dir);
   source.resourceThresholdBytes = options.resourceThresholdBytes;
   source.dataFiles = options.dataFiles;
+  source.maxTensorBytes = options.maxTensorBytes;
   try {
     return GraphImporter(context, model, options, source, fileLoc).run();
   } catch (const std::exception &e) {

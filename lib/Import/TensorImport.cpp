@@ -84,6 +84,41 @@ static size_t rawElementSize(int onnxType) {
   }
 }
 
+std::optional<uint64_t> tensorBytes(ArrayRef<int64_t> shape,
+                                    uint64_t elementBytes) {
+  uint64_t bytes = elementBytes;
+  for (int64_t d : shape) {
+    if (d == ShapedType::kDynamic)
+      continue;
+    if (d < 0 || __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes))
+      return std::nullopt;
+  }
+  if (bytes > static_cast<uint64_t>(INT64_MAX))
+    return std::nullopt;
+  return bytes;
+}
+
+LogicalResult checkTensorSize(ArrayRef<int64_t> shape, Type elementType,
+                              const TensorSource &source,
+                              EmitErrorFn emitError) {
+  uint64_t elementBytes =
+      std::max<uint64_t>(1, (elementType.getIntOrFloatBitWidth() + 7) / 8);
+  std::optional<uint64_t> bytes = tensorBytes(shape, elementBytes);
+  if (!bytes) {
+    emitError() << "tensor of shape " << shapeToString(shape) << " and type "
+                << elementType << " is too large (its size overflows 64 bits)";
+    return failure();
+  }
+  if (*bytes > source.maxTensorBytes) {
+    emitError() << "tensor of shape " << shapeToString(shape) << " and type "
+                << elementType << " needs " << *bytes
+                << " bytes, more than the --max-memory limit of "
+                << source.maxTensorBytes;
+    return failure();
+  }
+  return success();
+}
+
 /// Reads a tensor's external data, refusing any location that leaves the
 /// model's folder (absolute paths, `..`, symlinks pointing outside).
 static LogicalResult readExternal(const onnx::TensorProto &tensor,
@@ -110,10 +145,15 @@ static LogicalResult readExternal(const onnx::TensorProto &tensor,
     emitError() << "external data has no 'location'";
     return failure();
   }
+  // No `..` anywhere, even one that stays inside: a location that climbs
+  // can be made to climb out by a symlinked folder on the way.
   SmallString<256> normalized(location);
-  sys::path::remove_dots(normalized, /*remove_dot_dot=*/true);
-  if (sys::path::is_absolute(location) ||
-      StringRef(normalized).starts_with("..") || normalized.empty()) {
+  sys::path::remove_dots(normalized, /*remove_dot_dot=*/false);
+  bool climbs = llvm::any_of(
+      llvm::make_range(sys::path::begin(location), sys::path::end(location)),
+      [](StringRef part) { return part == ".."; });
+  if (sys::path::is_absolute(location) || climbs || normalized.empty() ||
+      location.find('\0') != std::string::npos) {
     emitError() << "external data location '" << location
                 << "' escapes the model's folder (it must be a relative "
                    "path inside it)";
@@ -133,14 +173,31 @@ static LogicalResult readExternal(const onnx::TensorProto &tensor,
                 << "' resolves outside the model's folder";
     return failure();
   }
-  uint64_t fileSize = 0;
-  if (sys::fs::file_size(realPath, fileSize) || offset > fileSize) {
+  // A hard link looks like a file in the folder whatever it links to, so
+  // the folder check above cannot see where its data lives.
+  sys::fs::file_status status;
+  if (sys::fs::status(realPath, status) ||
+      status.type() != sys::fs::file_type::regular_file) {
+    emitError() << "external data location '" << location
+                << "' is not a regular file";
+    return failure();
+  }
+  if (status.getLinkCount() > 1) {
+    emitError() << "external data file '" << location << "' has "
+                << status.getLinkCount()
+                << " hard links; gcomp reads only files with one, since a "
+                   "hard link can bring a file from outside the model's "
+                   "folder into it (copy the file instead)";
+    return failure();
+  }
+  uint64_t fileSize = status.getSize();
+  if (offset > fileSize) {
     emitError() << "external data offset " << offset << " is past the end of '"
                 << location << "' (" << fileSize << " bytes)";
     return failure();
   }
   uint64_t size = length.value_or(fileSize - offset);
-  if (size != expectedBytes || offset + size > fileSize) {
+  if (size != expectedBytes || size > fileSize - offset) {
     emitError() << "external data in '" << location << "' has " << size
                 << " bytes at offset " << offset << " (file: " << fileSize
                 << " bytes) but the tensor needs " << expectedBytes;
@@ -188,18 +245,26 @@ FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
     return failure();
   }
   SmallVector<int64_t> shape;
-  int64_t numElements = 1;
   for (int64_t d : tensor.dims()) {
     if (d < 0) {
       emitError() << "tensor has a negative dim " << d;
       return failure();
     }
     shape.push_back(d);
-    numElements *= d;
   }
+  if (failed(checkTensorSize(shape, elementType, source, emitError)))
+    return failure();
   auto type = RankedTensorType::get(shape, elementType);
   size_t elemSize = rawElementSize(dtype);
-  size_t expectedBytes = static_cast<size_t>(numElements) * elemSize;
+  // checkTensorSize bounded the element count; raw sizes may differ from
+  // MLIR's (bool), so recompute in ONNX's layout.
+  std::optional<uint64_t> raw = tensorBytes(shape, elemSize);
+  if (!raw) {
+    emitError() << "tensor of shape " << shapeToString(shape)
+                << " is too large (its size overflows 64 bits)";
+    return failure();
+  }
+  size_t expectedBytes = *raw;
 
   std::string bytes;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {

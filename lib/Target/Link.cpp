@@ -18,6 +18,7 @@
 #include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -60,10 +61,19 @@ Error writeFile(StringRef path, StringRef bytes) {
   return Error::success();
 }
 
-/// A temporary file removed when it goes out of scope.
+/// A temporary file removed when it goes out of scope, or if the process
+/// dies of a signal or runs out of memory first.
 struct TempFile {
   SmallString<128> path;
   std::optional<FileRemover> remover;
+
+  TempFile() = default;
+  TempFile(const TempFile &) = delete;
+  TempFile &operator=(const TempFile &) = delete;
+  ~TempFile() {
+    if (remover)
+      sys::DontRemoveFileOnSignal(path);
+  }
 
   Error create(StringRef suffix) {
     if (std::error_code ec =
@@ -71,6 +81,7 @@ struct TempFile {
       return createStringError("cannot create a temporary file: " +
                                ec.message());
     remover.emplace(path);
+    sys::RemoveFileOnSignal(path);
     return Error::success();
   }
   Error write(StringRef bytes) { return writeFile(path, bytes); }

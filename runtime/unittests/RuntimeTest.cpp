@@ -549,19 +549,21 @@ TEST_F(RuntimeTest, RunOnABusyInstanceIsRefused) {
 
 // Two threads hammer one instance: every call either runs (and its results
 // are right) or is refused as busy; nothing else, and no data race (this
-// test also runs under ThreadSanitizer, tsan.test).
+// test also runs under ThreadSanitizer, tsan.test). A refused thread yields
+// and tries again until it has had its runs.
 TEST(RuntimeConcurrencyTest, SharedInstanceRunsOrRefuses) {
-  constexpr int kThreads = 2, kRuns = 2000;
+  constexpr int kThreads = 2, kRuns = 1000;
   static constexpr int64_t kDims[2] = {2, 3};
   gcomp_model *m = nullptr;
   ASSERT_EQ(gcomp_model_create(&m), GCOMP_OK) << gcomp_last_error();
-  std::vector<int> ran(kThreads, 0), busy(kThreads, 0), wrong(kThreads, 0);
+  std::vector<int> ran(kThreads, 0), wrong(kThreads, 0);
+  std::vector<long> busy(kThreads, 0);
   auto work = [&](int t) {
-    for (int r = 0; r < kRuns; ++r) {
+    for (int r = 0; ran[t] < kRuns && busy[t] < 100000000; ++r) {
       float a[6], b[6], y[6];
       int64_t n = -1;
       for (int i = 0; i < 6; ++i) {
-        a[i] = static_cast<float>(t * 100000 + r * 10 + i + 1);
+        a[i] = static_cast<float>(t * 100000 + r % 10000 * 10 + i + 1);
         b[i] = static_cast<float>(i);
       }
       gcomp_tensor in[2] = {{a, sizeof a, GCOMP_DTYPE_FLOAT32, 2, kDims},
@@ -571,6 +573,7 @@ TEST(RuntimeConcurrencyTest, SharedInstanceRunsOrRefuses) {
       gcomp_status st = gcomp_model_run(m, in, 2, out, 2);
       if (st == GCOMP_ERR_BUSY) {
         ++busy[t];
+        std::this_thread::yield();
         continue;
       }
       ++ran[t];
@@ -588,8 +591,8 @@ TEST(RuntimeConcurrencyTest, SharedInstanceRunsOrRefuses) {
   gcomp_model_destroy(m);
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(wrong[t], 0) << "thread " << t;
-    EXPECT_EQ(ran[t] + busy[t], kRuns);
-    EXPECT_GT(ran[t], 0);
+    EXPECT_EQ(ran[t], kRuns) << "thread " << t << " refused " << busy[t]
+                             << " times";
   }
 }
 

@@ -85,3 +85,19 @@ func.func @kept(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>, tensor<2xf1
   %a = gcomp.add %h, %h : (tensor<2xf16>, tensor<2xf16>) -> tensor<2xf16>
   return %m, %s, %a : tensor<2xf32>, tensor<2xf32>, tensor<2xf16>
 }
+
+// -----
+
+// The size cap holds for operands as well as results: a splat over the cap
+// is never expanded to be read, even under an op whose result is small
+// (expanding this one would need 256 GB).
+// CHECK-LABEL: func.func @huge_splat_operand
+// CHECK: gcomp.constant dense<1.000000e+00> : tensor<262144x262144xf32>
+// CHECK: gcomp.reduce_sum
+// CAP-LABEL: func.func @huge_splat_operand
+// CAP: gcomp.reduce_sum
+func.func @huge_splat_operand() -> tensor<f32> {
+  %c = gcomp.constant dense<1.0> : tensor<262144x262144xf32>
+  %r = gcomp.reduce_sum %c {axes = array<i64: 0, 1>, keepdims = false} : (tensor<262144x262144xf32>) -> tensor<f32>
+  return %r : tensor<f32>
+}

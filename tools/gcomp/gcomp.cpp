@@ -241,6 +241,12 @@ int main(int argc, char **argv) {
                  "the model instead (default 64M)")
       ->transform(CLI::AsSizeValue(/*kb_is_1000=*/false))
       ->type_name("BYTES");
+  app.add_option("--max-memory", options.maxMemory,
+                 "Stop with an error, rather than be killed, when compiling "
+                 "needs more heap than this; no tensor of the model may be "
+                 "larger either (default: no limit)")
+      ->transform(CLI::AsSizeValue(/*kb_is_1000=*/false))
+      ->type_name("BYTES");
   app.add_flag("--flush-denormals", options.flushDenormals,
                "The model's runs flush denormal floats (below 1.2e-38) to "
                "zero, results and operands (x86 FTZ and DAZ, for the run "

@@ -83,6 +83,9 @@ struct DriverOptions {
   bool flushDenormals = false;
   /// The largest tensor, in bytes, that constant folding computes.
   int64_t foldLimit = 64 << 20;
+  /// The most heap the compile may use, in bytes (0: no limit); no tensor
+  /// of the model may be larger either (gcomp --max-memory).
+  uint64_t maxMemory = 0;
   /// argv[0] and an address in the executable, to find the runtime.
   const char *argv0 = nullptr;
   void *mainAddr = nullptr;

@@ -31,6 +31,10 @@ struct ImportOptions {
   /// Constants of at least this many bytes are kept as `dense_resource`
   /// blobs rather than uniqued `dense` attributes.
   size_t resourceThresholdBytes = 64;
+  /// No tensor of the graph (input, initializer or computed value) may
+  /// need more bytes than this (gcomp --max-memory); shapes whose element
+  /// count overflows are refused whatever the cap.
+  uint64_t maxTensorBytes = UINT64_MAX;
   /// If set, receives the number of nodes in the main graph (gcomp --stats).
   size_t *nodeCount = nullptr;
   /// If set, receives the path of every external data file the model reads

@@ -129,3 +129,18 @@ func.func @reshape_regroup(%x: tensor<2x3x4xf32>) -> tensor<4x6xf32> {
   %0 = gcomp.reshape %x : tensor<2x3x4xf32> -> tensor<4x6xf32>
   return %0 : tensor<4x6xf32>
 }
+
+// -----
+
+// A large splat constant is a fill, not a global written out element by
+// element; a small one stays a constant.
+// CHECK-LABEL: func.func @large_splat
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK-DAG: %[[EMPTY:.*]] = tensor.empty() : tensor<65536x65536xf32>
+// CHECK: linalg.fill ins(%[[ONE]] : f32) outs(%[[EMPTY]] : tensor<65536x65536xf32>)
+// CHECK: arith.constant dense<2.000000e+00> : tensor<256x256xf32>
+func.func @large_splat() -> (tensor<65536x65536xf32>, tensor<256x256xf32>) {
+  %big = gcomp.constant dense<1.5> : tensor<65536x65536xf32>
+  %small = gcomp.constant dense<2.0> : tensor<256x256xf32>
+  return %big, %small : tensor<65536x65536xf32>, tensor<256x256xf32>
+}

@@ -173,9 +173,18 @@ struct FoldConstantsPass
       SmallVector<ArrayRef<char>> inputs;
       SmallVector<std::vector<char>> splats(op->getNumOperands());
       for (auto [operand, storage] : llvm::zip(op->getOperands(), splats)) {
+        // The cap holds for operands too: a splat is expanded to its full
+        // size to be read (a reduction of a 16 GB splat has a small result).
         auto constant = operand.getDefiningOp<ConstantOp>();
+        auto operandType = dyn_cast<RankedTensorType>(operand.getType());
+        if (!constant || !operandType || !operandType.hasStaticShape() ||
+            !operandType.getElementType().isIntOrFloat() ||
+            operandType.getNumElements() * operandType.getElementTypeBitWidth() /
+                    8 >
+                limit)
+          break;
         std::optional<ArrayRef<char>> raw =
-            constant ? rawBytes(constant.getValue(), storage) : std::nullopt;
+            rawBytes(constant.getValue(), storage);
         if (!raw)
           break;
         inputs.push_back(*raw);
