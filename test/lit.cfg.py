@@ -13,7 +13,8 @@ config.test_exec_root = os.path.join(config.gcomp_obj_root, "test")
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "gcomp_testing.py", "run_backend_tests.py",
                    "gen_operators_md.py", "zoo.py", "harness.py", "__pycache__",
-                   "make_bundle.py", "run_bundle.py",
+                   "make_bundle.py", "run_bundle.py", "make_corpus.py",
+                   "corpus", "regressions",
                    "Inputs", "cmake_consumer"]
 
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
@@ -33,6 +34,19 @@ if os.path.exists(os.path.join(config.gcomp_tools_dir,
 if os.path.exists(os.path.join(config.gcomp_tools_dir,
                                "gcomp-runtime-tests-tsan")):
     config.available_features.add("tsan")
+
+# A GCOMP_SANITIZE build: the compiler and its tools run under ASan and
+# UBSan (any report fails the test), and the fuzz targets exist.
+if os.path.exists(os.path.join(config.gcomp_tools_dir, "gcomp-fuzz-import")):
+    config.available_features.add("fuzzer")
+    config.available_features.add("asan-build")
+    config.environment["ASAN_OPTIONS"] = "abort_on_error=0:detect_leaks=1"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(
+        config.test_source_root, "fuzz", "lsan.supp")
+# Seconds per fuzz target in test/fuzz (lit --param fuzz_seconds=N).
+config.substitutions.append(
+    ("%fuzz_seconds", lit_config.params.get("fuzz_seconds", "60")))
 
 # The model zoo needs Debian's PyTorch in the test Python.
 import subprocess

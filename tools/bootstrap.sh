@@ -12,7 +12,7 @@ log() { echo "[bootstrap] $*" >&2; }
 
 # --- Debian packages -------------------------------------------------------
 pkgs=(llvm-22-dev libmlir-22-dev mlir-22-tools clang-22 lld-22 liblld-22-dev
-      libclang-rt-22-dev
+      libclang-rt-22-dev valgrind
       libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
       cmake ninja-build python3-venv python3-pip binutils
       python3-torch python3-torchvision
@@ -65,13 +65,45 @@ case "$what" in
     ;;
   test)
     # lit runs every suite: lit/FileCheck, runtime unit tests, end-to-end
-    # numerics against onnxruntime. The last line is "N passed, N failed".
+    # numerics against onnxruntime. Then the compiler and its tools built
+    # with ASan and UBSan (build-asan/) run the suites that exercise them,
+    # and each fuzz target gets a short run (docs/reliability.md); set
+    # GCOMP_SKIP_SANITIZED=1 to leave that part out. The last line is
+    # "N passed, N failed" over both.
     set +e
     /usr/lib/llvm-22/bin/lit -sv -j "$(nproc)" "$BUILD/test" 2>&1 | tee "$BUILD/lit.log"
     rc=${PIPESTATUS[0]}
+    logs=("$BUILD/lit.log")
+    if [ -z "${GCOMP_SKIP_SANITIZED:-}" ]; then
+      SAN=${GCOMP_SANITIZED_BUILD_DIR:-$BUILD-asan}
+      log "building the sanitized compiler and fuzz targets in $SAN"
+      if [ ! -f "$SAN/build.ninja" ]; then
+        cmake -G Ninja -S . -B "$SAN" -DCMAKE_BUILD_TYPE=Release \
+          -DCMAKE_C_FLAGS_RELEASE=-O1 -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
+          -DCMAKE_C_COMPILER=/usr/lib/llvm-22/bin/clang \
+          -DCMAKE_CXX_COMPILER=/usr/lib/llvm-22/bin/clang++ \
+          -DLLVM_USE_LINKER=lld -DGCOMP_SANITIZE=ON >/dev/null
+      fi
+      if out=$(ninja -C "$SAN" gcomp gcomp-opt gcomp-run gcomp_runtime \
+                 gcomp-fuzz-import gcomp-fuzz-onnxtext gcomp-fuzz-runtime 2>&1); then
+        # The suites that drive the compiler and gcomp-run (the runtime's
+        # own sanitized tests ran above): docs/reliability.md.
+        suites=(Import Dialect Transforms Conversion tools fuzz
+                integration/determinism.py integration/reproducible.py
+                e2e/ops.py e2e/control_flow.py e2e/attention.py
+                e2e/fused_conv.py e2e/multi_io.py e2e/fold_constants.py)
+        /usr/lib/llvm-22/bin/lit -sv -j "$(nproc)" "${suites[@]/#/$SAN/test/}" 2>&1 | tee "$SAN/lit.log"
+        [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+        logs+=("$SAN/lit.log")
+      else
+        echo "$out" | grep -v '^\[' >&2
+        log "sanitized build failed"
+        rc=1
+      fi
+    fi
     set -e
-    passed=$(sed -n 's/^ *Passed *: *\([0-9]*\).*/\1/p' "$BUILD/lit.log")
-    failed=$(sed -n 's/^ *\(Failed\|Unresolved\|Timed Out\) *: *\([0-9]*\).*/\2/p' "$BUILD/lit.log" | awk '{s+=$1} END {print s+0}')
+    passed=$(sed -n 's/^ *Passed *: *\([0-9]*\).*/\1/p' "${logs[@]}" | awk '{s+=$1} END {print s+0}')
+    failed=$(sed -n 's/^ *\(Failed\|Unresolved\|Timed Out\) *: *\([0-9]*\).*/\2/p' "${logs[@]}" | awk '{s+=$1} END {print s+0}')
     echo "${passed:-0} passed, ${failed:-0} failed"
     exit "$rc"
     ;;

@@ -25,7 +25,9 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/Pass.h"
@@ -33,6 +35,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
@@ -131,6 +134,36 @@ private:
   std::string finalPath, tempPath;
   bool direct = false;
 };
+
+/// Frees the bytes of every dense_resource blob (the weights) that `keep`
+/// does not reference, or of all of them when `keep` is null: a weight a
+/// pass replaced (by its packed or folded form) and, once the LLVM module
+/// holds its own copy of the constants, every one. The handles stay valid
+/// and empty. Without this, a model's weights would be held three or four
+/// times over at the compile's peak.
+void releaseResourceBlobs(MLIRContext &context, Operation *keep) {
+  llvm::StringSet<> used;
+  if (keep)
+    keep->walk([&](Operation *op) {
+      op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+        used.insert(attr.getRawHandle().getKey());
+      });
+    });
+  DialectResourceBlobManager &manager =
+      DenseResourceElementsHandle::getManagerInterface(&context)
+          .getBlobManager();
+  SmallVector<std::string> unused;
+  manager.getBlobMap([&](const llvm::StringMap<
+                          DialectResourceBlobManager::BlobEntry> &blobs) {
+    for (const auto &entry : blobs) {
+      const AsmResourceBlob *blob = entry.getValue().getBlob();
+      if (blob && !blob->getData().empty() && !used.contains(entry.getKey()))
+        unused.push_back(entry.getKey().str());
+    }
+  });
+  for (const std::string &name : unused)
+    manager.update(name, AsmResourceBlob());
+}
 
 class Compiler {
 public:
@@ -811,6 +844,7 @@ int Compiler::run() {
       if (options.emit == EmitKind::PTX)
         return finish(writeText(ptx));
     }
+    releaseResourceBlobs(context, current);
     auto llvmModule = timed("llvm-ir", [&] {
       return cpu::translateAndOptimize(current, llvmContext, *tm,
                                        options.optLevel);
@@ -852,11 +886,15 @@ int Compiler::run() {
     pm.run(**llvmModule);
     return finish(writeText(text));
   }
+  // From here on, the LLVM module holds the only copy of the weights that
+  // is needed, and after the object is emitted, the object does.
+  releaseResourceBlobs(context, nullptr);
   SmallVector<char, 0> object;
   if (Error e = timed("object", [&] {
         return cpu::emitObject(**llvmModule, *tm, object);
       }))
     return fail(std::move(e));
+  llvmModule->reset();
   StringRef objectBytes(object.data(), object.size());
 
   // The object, the static library and the shared library all hold the

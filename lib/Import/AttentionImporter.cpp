@@ -28,7 +28,10 @@ struct Builder {
   RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
   template <typename OpT> Value bin(Value a, Value b, bool predicate = false) {
-    auto type = *inferBroadcastType(typeOf(a), typeOf(b), nullptr);
+    auto inferred = inferBroadcastType(typeOf(a), typeOf(b), nullptr);
+    if (failed(inferred))
+      return nc.mismatch(a, OpT::getOperationName(), {a, b});
+    auto type = *inferred;
     if (predicate)
       type = type.clone(nc.builder.getI1Type());
     return nc.builder.createOrFold<OpT>(nc.loc, type, a, b);
@@ -40,16 +43,22 @@ struct Builder {
                                ArrayRef<Attribute>{nc.builder.getFloatAttr(t, v)}));
   }
   Value transpose(Value v, ArrayRef<int64_t> perm) {
-    auto type = *inferTransposeType(typeOf(v), perm, nullptr);
-    return TransposeOp::create(nc.builder, nc.loc, type, v, perm);
+    auto type = inferTransposeType(typeOf(v), perm, nullptr);
+    if (failed(type))
+      return nc.mismatch(v, "transpose", {v});
+    return TransposeOp::create(nc.builder, nc.loc, *type, v, perm);
   }
   Value matmul(Value a, Value b) {
-    auto type = *inferMatMulType(typeOf(a), typeOf(b), nullptr);
-    return MatMulOp::create(nc.builder, nc.loc, type, a, b);
+    auto type = inferMatMulType(typeOf(a), typeOf(b), nullptr);
+    if (failed(type))
+      return nc.mismatch(a, "matmul", {a, b});
+    return MatMulOp::create(nc.builder, nc.loc, *type, a, b);
   }
   Value where(Value c, Value x, Value y) {
-    auto type = *inferWhereType(typeOf(c), typeOf(x), typeOf(y), nullptr);
-    return nc.builder.createOrFold<WhereOp>(nc.loc, type, c, x, y);
+    auto type = inferWhereType(typeOf(c), typeOf(x), typeOf(y), nullptr);
+    if (failed(type))
+      return nc.mismatch(x, "where", {c, x, y});
+    return nc.builder.createOrFold<WhereOp>(nc.loc, *type, c, x, y);
   }
   template <typename OpT> Value reduceLast(Value v) {
     auto type = typeOf(v);

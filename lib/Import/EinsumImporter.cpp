@@ -238,6 +238,12 @@ LogicalResult EinsumBuilder::run() {
         output.push_back(l);
     }
   }
+  for (auto [i, l] : llvm::enumerate(output))
+    if (llvm::is_contained(ArrayRef(output).take_front(i), l)) {
+      nc.error() << "output label '" << static_cast<char>(l)
+                 << "' appears twice";
+      return failure();
+    }
   for (Label l : output)
     if (llvm::none_of(terms, [&](const Term &t) { return llvm::is_contained(t.labels, l); })) {
       nc.error() << "output label '" << static_cast<char>(l)

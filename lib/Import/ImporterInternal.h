@@ -108,8 +108,16 @@ struct NodeContext {
   mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank,
                                          bool inclusiveEnd = false) const;
 
+  /// Reports (once per node) that an op an importer builds internally has
+  /// operands whose shapes do not fit together, which only a malformed
+  /// model causes, and returns `fallback` so the importer can go on
+  /// building without a null type; importNode then fails the node.
+  mlir::Value mismatch(mlir::Value fallback, llvm::StringRef what,
+                       mlir::ValueRange operands) const;
   const TensorSource *tensorSource = nullptr;
   std::function<mlir::InFlightDiagnostic()> errorFnStorage;
+  /// Set by mismatch().
+  mutable bool hasMismatch = false;
 };
 
 /// An elementwise op of `a` and `b` with the broadcast type inferred (i1
@@ -119,6 +127,8 @@ mlir::Value bin(NodeContext &nc, mlir::Value a, mlir::Value b) {
   auto type = inferBroadcastType(mlir::cast<mlir::RankedTensorType>(a.getType()),
                                  mlir::cast<mlir::RankedTensorType>(b.getType()),
                                  nullptr);
+  if (mlir::failed(type))
+    return nc.mismatch(a, OpT::getOperationName(), {a, b});
   if constexpr (std::is_same_v<OpT, EqualOp>)
     type = type->clone(nc.builder.getI1Type());
   return nc.builder.createOrFold<OpT>(nc.loc, *type, a, b);

@@ -94,6 +94,18 @@ FailureOr<Window> resolveWindow(NodeContext &nc, RankedTensorType input,
   w.strides = *strides;
   w.dilations = *dilations;
   w.pads = *pads;
+  // Sizes past 2^31 are no real model's; bounding them keeps the window
+  // arithmetic below from overflowing.
+  constexpr int64_t kMaxWindowValue = int64_t(1) << 31;
+  for (ArrayRef<int64_t> list : {kernel, ArrayRef<int64_t>(w.strides),
+                                 ArrayRef<int64_t>(w.dilations),
+                                 ArrayRef<int64_t>(w.pads)})
+    for (int64_t v : list)
+      if (v > kMaxWindowValue || v < -kMaxWindowValue) {
+        nc.error() << "kernel size, stride, dilation or pad " << v
+                   << " is out of range";
+        return failure();
+      }
   if (static_cast<int64_t>(kernel.size()) != k) {
     nc.error() << "kernel has " << kernel.size() << " dims for " << k
                << " spatial dims";
@@ -139,8 +151,11 @@ LogicalResult importConv(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
     return failure();
   RankedTensorType in = nc.inputType(0), weight = nc.inputType(1);
-  if (!weight.hasStaticShape() || weight.getRank() != in.getRank()) {
-    nc.error() << "weight " << weight << " does not match input " << in;
+  if (in.getRank() < 3 || !weight.hasStaticShape() ||
+      weight.getRank() != in.getRank()) {
+    nc.error() << "expects an [N, C, spatial...] input and weights of the "
+                  "same rank, got "
+               << in << " and " << weight;
     return failure();
   }
   SmallVector<int64_t> kernel(weight.getShape().drop_front(2));

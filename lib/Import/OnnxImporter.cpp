@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -31,6 +32,19 @@ namespace detail {
 InFlightDiagnostic NodeContext::error() const {
   return emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
                         << ", opset " << opset << "): ";
+}
+
+Value NodeContext::mismatch(Value fallback, StringRef what,
+                            ValueRange operands) const {
+  if (!hasMismatch) {
+    InFlightDiagnostic diag = error();
+    diag << "its inputs do not fit together: an internal " << what
+         << " gets operands of types";
+    for (Value v : operands)
+      diag << " " << v.getType();
+  }
+  hasMismatch = true;
+  return fallback;
 }
 
 const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
@@ -830,7 +844,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   Location loc = NameLoc::get(builder.getStringAttr(name), fileLoc);
   onnx::NodeProto named = node;
   named.set_name(name);
-  NodeContext nc{named, opset, builder, loc, {}, {}, &source, {}};
+  NodeContext nc{named, opset, builder, loc, {}, {}, &source, {}, false};
   nc.errorFnStorage = [&nc]() { return nc.error(); };
 
   bool contrib = domain == kContribDomain;
@@ -894,8 +908,14 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     return importScan(nc);
   if (isLoop)
     return importLoop(nc);
-  if (failed(importer->second(nc)))
+  if (failed(importer->second(nc)) || nc.hasMismatch)
     return failure();
+  // The ops' verifiers catch what an op importer did not check (an And of
+  // floats); their messages name the node through the location.
+  for (Value out : nc.outputs)
+    if (Operation *op = out ? out.getDefiningOp() : nullptr)
+      if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
+        return failure();
   if (nc.outputs.size() < static_cast<size_t>(node.output_size())) {
     // Optional outputs the importer does not produce must be unused.
     for (int i = nc.outputs.size(); i < node.output_size(); ++i)
@@ -1082,7 +1102,19 @@ OwningOpRef<ModuleOp> importOnnxFile(StringRef path, MLIRContext &context,
                        << buffer.getError().message();
     return nullptr;
   }
-  StringRef bytes = (*buffer)->getBuffer();
+  SmallString<256> dir(sys::path::parent_path(path));
+  if (dir.empty())
+    dir = ".";
+  sys::fs::make_absolute(dir);
+  return importOnnxBuffer((*buffer)->getBuffer(), path, dir, context,
+                          options);
+}
+
+OwningOpRef<ModuleOp> importOnnxBuffer(StringRef bytes, StringRef path,
+                                       StringRef modelDir,
+                                       MLIRContext &context,
+                                       const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   bool isText = path.ends_with(".onnxtext") || bytes.ltrim().starts_with("<");
   // The text format's grammar starts with the model header; anything else
   // is read as binary protobuf.
@@ -1127,11 +1159,7 @@ OwningOpRef<ModuleOp> importOnnxFile(StringRef path, MLIRContext &context,
   }
 
   TensorSource source;
-  SmallString<256> dir(sys::path::parent_path(path));
-  if (dir.empty())
-    dir = ".";
-  sys::fs::make_absolute(dir);
-  source.modelDir = std::string(dir);
+  source.modelDir = modelDir.str();
   source.resourceThresholdBytes = options.resourceThresholdBytes;
   source.dataFiles = options.dataFiles;
   source.maxTensorBytes = options.maxTensorBytes;

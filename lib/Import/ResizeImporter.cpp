@@ -136,8 +136,10 @@ LogicalResult importResize(NodeContext &nc) {
       axes.push_back(d);
   }
   auto given = [&](unsigned i) {
+    // (A dynamic scales or sizes input is given; it must then fold.)
     return nc.inputs.size() > i && nc.inputs[i] &&
-           nc.inputType(i).getNumElements() != 0;
+           (!nc.inputType(i).hasStaticShape() ||
+            nc.inputType(i).getNumElements() != 0);
   };
   ResizeSpec spec;
   spec.mode = stringAttr(nc, "mode", "nearest");

@@ -116,9 +116,16 @@ LogicalResult importConcat(NodeContext &nc) {
     return failure();
   // Empty inputs contribute nothing (exporters emit them).
   SmallVector<Value> inputs;
-  for (Value v : nc.inputs)
-    if (cast<RankedTensorType>(v.getType()).getDimSize(*axis) != 0)
+  for (Value v : nc.inputs) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != nc.inputType(0).getRank()) {
+      nc.error() << "inputs have different ranks: " << nc.inputType(0)
+                 << " and " << type;
+      return failure();
+    }
+    if (type.getDimSize(*axis) != 0)
       inputs.push_back(v);
+  }
   if (inputs.empty())
     inputs.push_back(nc.inputs[0]);
   FailureOr<RankedTensorType> type =

@@ -107,6 +107,11 @@ struct gcomp_model {
    * same instance is refused (GCOMP_ERR_BUSY) instead of racing on the
    * workspace. */
   atomic_flag running;
+  /* GCOMP_POISON_WORKSPACE: the byte that fills the workspace and the
+   * outputs before every run (a test for reads of memory no kernel wrote:
+   * two runs with different bytes must give identical results), or -1. */
+  int poison;
+  size_t workspace_size;
 };
 
 static _Thread_local char g_last_error[GCOMP_RT_ERROR_CAPACITY];
@@ -541,6 +546,7 @@ static gcomp_status allocate_workspace(gcomp_model *m) {
     return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY,
                 "out of memory allocating the model's %zu-byte workspace",
                 size);
+  m->workspace_size = size;
   return GCOMP_OK;
 }
 
@@ -602,6 +608,8 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
   if (!m)
     return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
   atomic_flag_clear(&m->running);
+  const char *poison = getenv("GCOMP_POISON_WORKSPACE");
+  m->poison = poison && *poison ? (int)(strtol(poison, NULL, 0) & 0xff) : -1;
 
   gcomp_status st = parse_signature(m);
   if (st == GCOMP_OK)
@@ -850,6 +858,8 @@ static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
               m->num_variants);
 }
 
+static size_t span_bytes(const gcomp_tensor *t);
+
 static gcomp_status call_entry(gcomp_model *m, int64_t variant,
                                const gcomp_tensor *inputs,
                                const gcomp_tensor *outputs, int on_device) {
@@ -867,6 +877,12 @@ static gcomp_status call_entry(gcomp_model *m, int64_t variant,
       return fail(m, GCOMP_ERR_INTERNAL, "the model's code failed (code %d)",
                   (int)rc);
     return GCOMP_OK;
+  }
+  if (m->poison >= 0) {
+    if (m->workspace)
+      memset(m->workspace, m->poison, m->workspace_size);
+    for (size_t i = 0; i < m->num_outputs; ++i)
+      memset(outputs[i].data, m->poison, span_bytes(&outputs[i]));
   }
   /* Without profiling, this is all there is to it. */
   gcomp_rt_profile *previous =

@@ -51,6 +51,14 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(llvm::StringRef path,
                                                  mlir::MLIRContext &context,
                                                  const ImportOptions &options);
 
+/// importOnnxFile for a model already in memory: `path` names it in
+/// messages (and its suffix picks the text format), and external data
+/// resolves inside `modelDir`, which must be absolute.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxBuffer(llvm::StringRef bytes, llvm::StringRef path,
+                 llvm::StringRef modelDir, mlir::MLIRContext &context,
+                 const ImportOptions &options);
+
 /// The ONNX operators the importer maps, sorted, comma-separated.
 std::string supportedOnnxOps();
 

@@ -102,6 +102,28 @@ std::string runtimeCheckedFeatures(const TargetMachine &tm) {
   return join(enabled, ",");
 }
 
+/// x86-64's small code model reaches data with 32-bit PC-relative offsets,
+/// so code and data together must fit in 2 GiB. A model whose constants
+/// come close (weights in external data can be any size) gets the medium
+/// model: arrays over 64 KiB go to .lrodata/.ldata, reached with 64-bit
+/// addresses and placed by the linker past everything else.
+static void chooseCodeModel(Module &module, TargetMachine &tm) {
+  constexpr uint64_t kSmallModelDataLimit = uint64_t(1) << 30;
+  if (tm.getTargetTriple().getArch() != Triple::x86_64)
+    return;
+  const DataLayout &layout = module.getDataLayout();
+  uint64_t bytes = 0;
+  for (const GlobalVariable &global : module.globals())
+    if (global.hasInitializer())
+      bytes += layout.getTypeAllocSize(global.getValueType());
+  if (bytes <= kSmallModelDataLimit)
+    return;
+  tm.setCodeModel(CodeModel::Medium);
+  tm.setLargeDataThreshold(uint64_t(1) << 16);
+  module.setCodeModel(CodeModel::Medium);
+  module.setLargeDataThreshold(uint64_t(1) << 16);
+}
+
 Expected<std::unique_ptr<Module>>
 translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
                      TargetMachine &tm, unsigned optLevel) {
@@ -120,6 +142,7 @@ translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
     return createStringError("translation to LLVM IR failed");
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
+  chooseCodeModel(*llvmModule, tm);
   // Let the optimizer specialize for the chosen CPU. LLVM's tuning for
   // AVX-512 server CPUs (Skylake-X to Sapphire Rapids) prefers 256-bit
   // vectors, which protects mixed scalar code from the older cores' 512-bit
