@@ -368,6 +368,8 @@ LogicalResult Compiler::runPhases(ModuleOp module, Phase last,
           return runPhase(module, phase, pipelineOptions);
         })))
       return failure();
+    // Weights the phase replaced (folded, packed, relaid) are dead now.
+    releaseResourceBlobs(*module.getContext(), module);
     auto entry = module.lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
     if (phase == Phase::Graph && entry)
       graphOps = countGraphOps(entry);

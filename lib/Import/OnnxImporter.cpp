@@ -908,14 +908,19 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     return importScan(nc);
   if (isLoop)
     return importLoop(nc);
+  Block *block = builder.getInsertionBlock();
+  Operation *last = block->empty() ? nullptr : &block->back();
   if (failed(importer->second(nc)) || nc.hasMismatch)
     return failure();
   // The ops' verifiers catch what an op importer did not check (an And of
-  // floats); their messages name the node through the location.
-  for (Value out : nc.outputs)
-    if (Operation *op = out ? out.getDefiningOp() : nullptr)
-      if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
-        return failure();
+  // floats, a gather by i8 indices); their messages name the node through
+  // the location.
+  Operation *first = last             ? last->getNextNode()
+                     : block->empty() ? nullptr
+                                      : &block->front();
+  for (Operation *op = first; op; op = op->getNextNode())
+    if (failed(mlir::verify(op)))
+      return failure();
   if (nc.outputs.size() < static_cast<size_t>(node.output_size())) {
     // Optional outputs the importer does not produce must be unused.
     for (int i = nc.outputs.size(); i < node.output_size(); ++i)

@@ -461,6 +461,10 @@ LogicalResult importSplit(NodeContext &nc) {
     int64_t n = nc.opset >= 18 && nc.attr("num_outputs")
                     ? nc.intAttr("num_outputs", outputs)
                     : outputs;
+    if (n < 1) {
+      nc.error() << "needs at least one output, got " << n;
+      return failure();
+    }
     int64_t chunk = (size + n - 1) / n; // the last part may be smaller
     for (int64_t i = 0, left = size; i < n; ++i, left -= chunk)
       parts.push_back(std::max<int64_t>(0, std::min(chunk, left)));
@@ -527,6 +531,10 @@ LogicalResult importTrilu(NodeContext &nc) {
     if (failed(v))
       return failure();
     k = v->empty() ? 0 : (*v)[0];
+  }
+  if (type.getNumElements() == 0) { // (its mask could still be huge)
+    nc.outputs.push_back(nc.inputs[0]);
+    return success();
   }
   bool upper = nc.intAttr("upper", 1);
   int64_t rows = type.getDimSize(type.getRank() - 2),
