@@ -48,6 +48,18 @@ if os.path.exists(os.path.join(config.gcomp_tools_dir, "gcomp-fuzz-import")):
 config.substitutions.append(
     ("%fuzz_seconds", lit_config.params.get("fuzz_seconds", "60")))
 
+# test/integration/large_model.py compiles a 2.4 GB model: about 10 GB of
+# memory and 8 GB of disk.
+import shutil
+try:
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    if (mem_kb >= 16 * 2**20 and
+            shutil.disk_usage(os.environ.get("TMPDIR", "/tmp")).free >= 10**10):
+        config.available_features.add("large-memory")
+except (OSError, ValueError, IndexError):
+    pass
+
 # The model zoo needs Debian's PyTorch in the test Python.
 import subprocess
 if subprocess.run([config.python_executable, "-c", "import torch, torchvision"],

@@ -624,8 +624,10 @@ LogicalResult GraphImporter::importScan(NodeContext &nc) {
   }
   const onnx::AttributeProto *bodyAttr = nc.attr("body");
   int64_t numScan = nc.intAttr("num_scan_inputs", 0);
-  int64_t numStates = node.input_size() - numScan;
-  if (!bodyAttr || !bodyAttr->has_g() || numScan <= 0 || numStates < 0) {
+  int64_t numStates =
+      numScan > 0 && numScan <= node.input_size() ? node.input_size() - numScan
+                                                  : -1;
+  if (!bodyAttr || !bodyAttr->has_g() || numStates < 0) {
     nc.error() << "needs a body graph and 1 to " << node.input_size()
                << " scan inputs (num_scan_inputs)";
     return failure();

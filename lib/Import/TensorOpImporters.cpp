@@ -631,7 +631,18 @@ LogicalResult importCumSum(NodeContext &nc) {
     return failure();
   bool exclusive = nc.intAttr("exclusive", 0), reverse = nc.intAttr("reverse", 0);
   int64_t n = type.getDimSize(*axis);
-  // y[..., i] = sum_j x[..., j] * M[j, i] with a triangular 0/1 matrix M.
+  if (type.getNumElements() == 0) {
+    nc.outputs.push_back(nc.inputs[0]);
+    return success();
+  }
+  // y[..., i] = sum_j x[..., j] * M[j, i] with a triangular 0/1 matrix M,
+  // which has n^2 elements.
+  constexpr int64_t kMaxCumSumLength = 4096;
+  if (n > kMaxCumSumLength) {
+    nc.error() << "a cumulative sum along " << n << " elements is not "
+               << "supported (at most " << kMaxCumSumLength << ")";
+    return failure();
+  }
   Type t = type.getElementType();
   SmallVector<Attribute> m;
   for (int64_t j = 0; j < n; ++j)
