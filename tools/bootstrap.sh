@@ -79,7 +79,6 @@ case "$what" in
       log "building the sanitized compiler and fuzz targets in $SAN"
       if [ ! -f "$SAN/build.ninja" ]; then
         cmake -G Ninja -S . -B "$SAN" -DCMAKE_BUILD_TYPE=Release \
-          -DCMAKE_C_FLAGS_RELEASE=-O1 -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
           -DCMAKE_C_COMPILER=/usr/lib/llvm-22/bin/clang \
           -DCMAKE_CXX_COMPILER=/usr/lib/llvm-22/bin/clang++ \
           -DLLVM_USE_LINKER=lld -DGCOMP_SANITIZE=ON >/dev/null

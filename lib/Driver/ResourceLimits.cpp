@@ -32,7 +32,7 @@ namespace {
 char oomMessage[256];
 size_t oomMessageLength;
 
-void onOutOfMemory(void *, const char *, bool) {
+[[noreturn]] void onOutOfMemory(void *, const char *, bool) {
   ssize_t ignored = ::write(STDERR_FILENO, oomMessage, oomMessageLength);
   (void)ignored;
   sys::RunInterruptHandlers(); // removes the registered temporary files
@@ -44,7 +44,7 @@ uint64_t heapLimit;
 
 /// LLVM reports errors it cannot return (a thread it cannot start, a
 /// broken invariant) here; the default handler aborts with a core dump.
-void onFatalError(void *, const char *reason, bool) {
+[[noreturn]] void onFatalError(void *, const char *reason, bool) {
   std::string message = std::string("gcomp: error: ") + reason;
   if (heapLimit)
     message += " (with --max-memory " + std::to_string(heapLimit) +

@@ -783,8 +783,11 @@ LogicalResult GraphImporter::importLoop(NodeContext &nc) {
     auto tensor = RankedTensorType::get({}, type);
     return ConstantOp::create(
         nc.builder, nc.loc,
-        DenseElementsAttr::get(tensor, APInt(type.getIntOrFloatBitWidth(),
-                                             v, /*isSigned=*/true)));
+        DenseElementsAttr::get(
+            tensor, type.isInteger(1) // (a bool 1 is -1 as a signed i1)
+                        ? APInt(1, v != 0)
+                        : APInt(type.getIntOrFloatBitWidth(), v,
+                                /*isSigned=*/true)));
   };
   int64_t step = 0;
   for (bool running = *cond != 0; running && step < limit; ++step) {
