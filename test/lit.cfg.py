@@ -40,6 +40,7 @@ if os.path.exists(os.path.join(config.gcomp_tools_dir,
 if os.path.exists(os.path.join(config.gcomp_tools_dir, "gcomp-fuzz-import")):
     config.available_features.add("fuzzer")
     config.available_features.add("asan-build")
+    config.environment["GCOMP_SANITIZED"] = "1"
     config.environment["ASAN_OPTIONS"] = "abort_on_error=0:detect_leaks=1"
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(

@@ -215,6 +215,11 @@ LogicalResult EinsumBuilder::run() {
       nc.error() << "input " << i << " needs a static shape";
       return failure();
     }
+    if (nc.inputType(i).getElementType() != nc.inputType(0).getElementType()) {
+      nc.error() << "inputs have different element types: "
+                 << nc.inputType(0) << " and " << nc.inputType(i);
+      return failure();
+    }
     auto labels = parseLabels(spec, nc.inputType(i).getRank(), ellipsisRank);
     if (failed(labels))
       return failure();
