@@ -31,6 +31,10 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
   };
   std::string sm = o.gpuArch.substr(3);
   std::string toolkit = o.cudaPath.empty() ? "" : " toolkit=" + o.cudaPath;
+  // The f16 and bf16 mma of shape 16x8x16 came with sm_80.
+  unsigned smVersion = 0;
+  bool halfTensorCores =
+      !llvm::StringRef(sm).getAsInteger(10, smVersion) && smVersion >= 80;
   return {req("gcomp-flatten-empty-arguments", true),
           req("gcomp-gpu-constants{entry=" + o.entryName + "}"),
           // No canonicalization in between: it would unwrap loops of one
@@ -38,7 +42,8 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
           req(std::string("gcomp-linalg-to-gpu-loops{warp-reductions=") +
                   (o.gpuWarpReductions ? "1" : "0") + " tile-contractions=" +
                   (o.gpuTileContractions ? "1" : "0") +
-                  " allow-tf32=" + (o.allowTf32 ? "1" : "0") + "}",
+                  " allow-tf32=" + (o.allowTf32 ? "1" : "0") +
+                  " half-tensor-cores=" + (halfTensorCores ? "1" : "0") + "}",
               true),
           req("convert-linalg-to-parallel-loops", true),
           req("gcomp-map-to-gpu", true),

@@ -1,6 +1,7 @@
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops,canonicalize,cse))' | FileCheck %s
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{tile-contractions=0}))' | FileCheck %s --check-prefix=UNTILED
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{allow-tf32=1},canonicalize,cse))' | FileCheck %s --check-prefix=TF32
+// RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-linalg-to-gpu-loops{half-tensor-cores=0},canonicalize,cse))' | FileCheck %s --check-prefix=NOHALF
 
 // Without tile-contractions, every op gets a thread per output element.
 // UNTILED-NOT: gpu.launch
@@ -200,5 +201,119 @@ func.func @not_tensor_cores(%a: memref<32x16xf32>, %b: memref<16x32xf32>, %c: me
     linalg.yield %m : f32
   }
   linalg.matmul ins(%x, %y : memref<32x16xf16>, memref<16x32xf16>) outs(%z : memref<32x32xf16>)
+  return
+}
+
+// -----
+
+// f16 inputs widened into an f32 accumulator (how the importer writes a
+// half-precision MatMul or Conv) run on tensor cores by default, with the
+// f16 mma of shape 16x8x16: a lane's A fragment is four pairs of halves
+// (rows g, g + 8; terms 2t, 2t + 1 and 2t + 8, 2t + 9), its B fragment two.
+// The tiles stay f16 in shared memory, unrounded; the 8 terms past the
+// two whole tiles of 40 are copied as zeros, since an mma folds 16.
+// CHECK-LABEL: func.func @matmul_f16
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: memref.store {{.*}} : memref<528xf16, #gpu.address_space<workgroup>>
+// CHECK-NOT: nvvm.convert.float.to.tf32
+// CHECK: %[[A0:.*]] = vector.from_elements {{.*}} : vector<2xf16>
+// CHECK: nvvm.mma.sync A[%[[A0]], %{{.*}}, %{{.*}}, %{{.*}}]  B[%{{.*}}, %{{.*}}]  C[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK: arith.cmpi ult, %{{.*}}, %c40 : index
+// CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : f16
+// CHECK: nvvm.mma.sync
+// CHECK-NOT: nvvm.mma.sync
+// CHECK: memref.store {{.*}} : memref<32x32xf32>
+// NOHALF-LABEL: func.func @matmul_f16
+// NOHALF-NOT: mma.sync
+// NOHALF: return
+func.func @matmul_f16(%a: memref<32x40xf16>, %b: memref<40x32xf16>, %c: memref<32x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<32x40xf16>, memref<40x32xf16>) outs(%c : memref<32x32xf32>) {
+  ^bb0(%x: f16, %y: f16, %acc: f32):
+    %wx = arith.extf %x : f16 to f32
+    %wy = arith.extf %y : f16 to f32
+    %p = arith.mulf %wx, %wy : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// bf16 likewise, with nvvm's op (nvgpu.mma.sync has no bf16 form), each
+// pair of bf16 packed into an i32, the first in the low half.
+// CHECK-LABEL: func.func @matmul_bf16
+// CHECK: gpu.launch
+// CHECK: %[[LO:.*]] = arith.bitcast %{{.*}} : bf16 to i16
+// CHECK: %[[LO32:.*]] = arith.extui %[[LO]] : i16 to i32
+// CHECK: %[[HI:.*]] = arith.bitcast %{{.*}} : bf16 to i16
+// CHECK: %[[HI32:.*]] = arith.extui %[[HI]] : i16 to i32
+// CHECK: %[[SHIFTED:.*]] = arith.shli %[[HI32]], %c16_i32 : i32
+// CHECK: %[[PAIR:.*]] = arith.ori %[[LO32]], %[[SHIFTED]] : i32
+// CHECK: nvvm.mma.sync A[%[[PAIR]], %{{.*}}, %{{.*}}, %{{.*}}]
+// CHECK-SAME: multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// NOHALF-LABEL: func.func @matmul_bf16
+// NOHALF-NOT: mma.sync
+// NOHALF: return
+func.func @matmul_bf16(%a: memref<32x32xbf16>, %b: memref<32x32xbf16>, %c: memref<32x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<32x32xbf16>, memref<32x32xbf16>) outs(%c : memref<32x32xf32>) {
+  ^bb0(%x: bf16, %y: bf16, %acc: f32):
+    %wx = arith.extf %x : bf16 to f32
+    %wy = arith.extf %y : bf16 to f32
+    %p = arith.mulf %wy, %wx : f32
+    %s = arith.addf %p, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Not what a tensor core computes: mixed f16 and bf16 inputs, a body that
+// scales each product, a half-precision accumulator. These keep the FP32
+// pipes.
+// CHECK-LABEL: func.func @half_not_tensor_cores
+// CHECK-NOT: mma.sync
+// CHECK: return
+func.func @half_not_tensor_cores(%a: memref<32x32xf16>, %b: memref<32x32xbf16>,
+                                 %h: memref<32x32xf16>, %c: memref<32x32xf32>,
+                                 %d: memref<32x32xf16>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<32x32xf16>, memref<32x32xbf16>) outs(%c : memref<32x32xf32>) {
+  ^bb0(%x: f16, %y: bf16, %acc: f32):
+    %wx = arith.extf %x : f16 to f32
+    %wy = arith.extf %y : bf16 to f32
+    %p = arith.mulf %wx, %wy : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                   affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %h : memref<32x32xf16>, memref<32x32xf16>) outs(%c : memref<32x32xf32>) {
+  ^bb0(%x: f16, %y: f16, %acc: f32):
+    %wx = arith.extf %x : f16 to f32
+    %wy = arith.extf %y : f16 to f32
+    %p = arith.mulf %wx, %wy : f32
+    %two = arith.constant 2.0 : f32
+    %q = arith.mulf %p, %two : f32
+    %s = arith.addf %acc, %q : f32
+    linalg.yield %s : f32
+  }
+  linalg.matmul ins(%a, %h : memref<32x32xf16>, memref<32x32xf16>) outs(%d : memref<32x32xf16>)
   return
 }

@@ -122,6 +122,29 @@ func.func @row_sums(%x: memref<4x128xf32>, %y: memref<4xf32>) {
 
 // -----
 
+// A shuffle moves 32 bits: the partial maxima of bf16 rows travel as f32
+// (a round trip that changes no value) and are rounded back to bf16.
+// CHECK-LABEL: func.func @bf16_row_maxima
+// CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK: %[[MOVED:.*]], %{{.*}} = gpu.shuffle  xor %[[WIDE]], %c16_i32, %c32_i32 : f32
+// CHECK: %[[BACK:.*]] = arith.truncf %[[MOVED]] : f32 to bf16
+// CHECK: arith.maximumf %[[BACK]], %{{.*}} : bf16
+// CHECK-COUNT-4: gpu.shuffle  xor %{{.*}} : f32
+// CHECK-NOT: gpu.shuffle
+// CHECK: return
+func.func @bf16_row_maxima(%x: memref<4x128xbf16>, %y: memref<4xbf16>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x128xbf16>) outs(%y : memref<4xbf16>) {
+  ^bb0(%in: bf16, %out: bf16):
+    %0 = arith.maximumf %in, %out : bf16
+    linalg.yield %0 : bf16
+  }
+  return
+}
+
+// -----
+
 // A maximum starts each lane from -inf; the reduction dims (8 x 16) are
 // split from the lane's term index, the innermost fastest.
 // CHECK-LABEL: func.func @max_pool_all

@@ -17,6 +17,10 @@ reductions), with onnxruntime's CPU outputs. --flags: more gcomp options;
 --tolerance RTOL,ATOL and --zoo-tolerance REL: looser checks for variants
 that compute less exactly on purpose (--allow-tf32), instead of the fp32
 ones (contractions rtol 1e-4, atol 1e-4; zoo 1e-3 of the largest output).
+--precision fp16|bf16: the contraction cases in that type (their values
+rounded to it, the references computed in fp32 from the rounded values),
+and the zoo models (fp16 only) converted by onnxconverter-common with fp32
+inputs and outputs, against the fp32 model's onnxruntime output.
 --twins: the zoo models with each large weight tensor refilled by
 repeating its first 4,096 values: the same computation, with references
 from onnxruntime as always, in libraries that xz compresses to almost
@@ -100,7 +104,16 @@ def zoo_case(name, arch, out_dir):
         (input_name, value), = example.items()
         if TWINS:
             make_twin(path)
-        ok, err = compile_cuda(path, os.path.join(d, "model.so"), arch)
+        compiled = path
+        if PRECISION == "fp16":
+            import onnx
+            from onnxconverter_common import float16
+            compiled = os.path.join(tmp, "fp16.onnx")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # values rounded to fp16
+                onnx.save(float16.convert_float_to_float16(
+                    onnx.load(path), keep_io_types=True), compiled)
+        ok, err = compile_cuda(compiled, os.path.join(d, "model.so"), arch)
         if not ok:
             shutil.rmtree(d)
             return (err.splitlines() or ["?"])[-1]
@@ -111,11 +124,14 @@ def zoo_case(name, arch, out_dir):
                         out0_0=ref)
     with open(os.path.join(d, "meta.json"), "w") as f:
         json.dump({"kind": "zoo", "sets": 1, "input": input_name,
-                   "shape": list(value.shape), "rel_tol": ZOO_TOLERANCE}, f)
+                   "shape": list(value.shape), "rel_tol": ZOO_TOLERANCE,
+                   "torch_dtype": "float16" if PRECISION == "fp16"
+                   else "float32"}, f)
     return None
 
 
 TAG = ""
+PRECISION = "fp32"
 TWINS = False
 TOLERANCE = (1e-4, 1e-4)
 ZOO_TOLERANCE = 1e-3
@@ -139,19 +155,30 @@ def contraction_models():
     """(name, model, inputs): products through the tiled GPU kernels."""
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(0)
+    element = {"fp32": TensorProto.FLOAT, "fp16": TensorProto.FLOAT16,
+               "bf16": TensorProto.BFLOAT16}[PRECISION]
 
     def rand(*shape):
-        return rng.uniform(-1, 1, shape).astype(np.float32)
+        # Values the precision represents exactly, so that the fp32 model
+        # onnxruntime runs for the reference holds the same numbers.
+        return round_to_precision(
+            rng.uniform(-1, 1, shape).astype(np.float32)).astype(np.float32)
 
     def model(name, nodes, inputs, out_shape, inits=()):
-        graph = helper.make_graph(
-            nodes, name,
-            [helper.make_tensor_value_info(f"x{i}", TensorProto.FLOAT, a.shape)
-             for i, a in enumerate(inputs)],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)],
-            initializer=[numpy_helper.from_array(a, n) for n, a in inits])
-        return name, helper.make_model(
-            graph, opset_imports=[helper.make_opsetid("", 17)]), inputs
+        def make(elem, cast):
+            graph = helper.make_graph(
+                nodes, name,
+                [helper.make_tensor_value_info(f"x{i}", elem, a.shape)
+                 for i, a in enumerate(inputs)],
+                [helper.make_tensor_value_info("y", elem, out_shape)],
+                initializer=[numpy_helper.from_array(cast(a), n)
+                             for n, a in inits])
+            return helper.make_model(
+                graph, opset_imports=[helper.make_opsetid("", 17)])
+        # (name, model gcomp compiles, its inputs, fp32 model for onnxruntime)
+        return (name, make(element, round_to_precision),
+                [round_to_precision(a) for a in inputs],
+                make(TensorProto.FLOAT, lambda a: a))
 
     def matmul(name, a, b):
         out = list(np.matmul(a, b).shape)
@@ -190,7 +217,17 @@ def contraction_models():
     ]
 
 
-def contraction_case(name, model, inputs, arch, out_dir):
+def round_to_precision(a):
+    """`a` in the bundle's precision (ml_dtypes.bfloat16 for bf16)."""
+    if PRECISION == "fp16":
+        return a.astype(np.float16)
+    if PRECISION == "bf16":
+        import ml_dtypes
+        return a.astype(ml_dtypes.bfloat16)
+    return a
+
+
+def contraction_case(name, model, inputs, ref_model, arch, out_dir):
     import onnxruntime as ort
     d = os.path.join(out_dir, "ops", "contraction_" + name + TAG)
     os.makedirs(d, exist_ok=True)
@@ -202,8 +239,10 @@ def contraction_case(name, model, inputs, arch, out_dir):
         if not ok:
             shutil.rmtree(d)
             return (err.splitlines() or ["?"])[-1]
-        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        ref = sess.run(None, {f"x{i}": a for i, a in enumerate(inputs)})[0]
+        sess = ort.InferenceSession(ref_model.SerializeToString(),
+                                    providers=["CPUExecutionProvider"])
+        ref = sess.run(None, {f"x{i}": a.astype(np.float32)
+                              for i, a in enumerate(inputs)})[0]
     arrays = {f"in0_{i}": a for i, a in enumerate(inputs)}
     arrays["out0_0"] = ref
     np.savez_compressed(os.path.join(d, "data.npz"), **arrays)
@@ -211,9 +250,17 @@ def contraction_case(name, model, inputs, arch, out_dir):
     # onnxruntime's: each order's rounding error is about
     # 6e-8 x sqrt(2304) x (partial sums up to ~20) = 6e-5, whatever the
     # output's own size, hence atol 1e-4 next to rtol 1e-4.
+    rtol, atol = TOLERANCE
+    if PRECISION != "fp32":
+        # The fp16 or bf16 output is rounded once (relative error u =
+        # 2^-11 or 2^-8), and a bias or scale applied after the product
+        # may round once more, by at most u of the largest value: rtol 2u,
+        # atol 2u x max |ref|. The fp32 sums' own error is far below.
+        u = 2.0 ** (-11 if PRECISION == "fp16" else -8)
+        rtol, atol = 2 * u, 2 * u * float(np.max(np.abs(ref)))
     with open(os.path.join(d, "meta.json"), "w") as f:
-        json.dump({"kind": "op", "sets": 1, "rtol": TOLERANCE[0],
-                   "atol": TOLERANCE[1], "status": "pass"}, f)
+        json.dump({"kind": "op", "sets": 1, "rtol": rtol,
+                   "atol": atol, "status": "pass"}, f)
     return None
 
 
@@ -233,12 +280,19 @@ def main():
                         help="RTOL,ATOL for the contraction cases")
     parser.add_argument("--zoo-tolerance", type=float, default=1e-3,
                         help="largest error of a zoo model, of max |ref|")
+    parser.add_argument("--precision", default="fp32",
+                        choices=["fp32", "fp16", "bf16"],
+                        help="the contractions' and zoo models' type")
     parser.add_argument("--twins", action="store_true",
                         help="zoo models with repetitive weights")
     parser.add_argument("-j", dest="jobs", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    global TAG, TWINS, TOLERANCE, ZOO_TOLERANCE
+    global TAG, TWINS, TOLERANCE, ZOO_TOLERANCE, PRECISION
     TAG = args.tag
+    PRECISION = args.precision
+    if PRECISION == "bf16" and args.zoo:
+        parser.error("--precision bf16 makes contraction cases only: "
+                     "pass --zoo ''")
     TWINS = args.twins
     TOLERANCE = tuple(float(v) for v in args.tolerance.split(","))
     ZOO_TOLERANCE = args.zoo_tolerance
@@ -264,8 +318,9 @@ def main():
         print(f"ops: {len(cases) - len(failures)} of {len(cases)} compiled "
               f"for CUDA")
     if args.contractions:
-        for name, model, inputs in contraction_models():
-            err = contraction_case(name, model, inputs, args.gpu_arch, args.out)
+        for name, model, inputs, ref_model in contraction_models():
+            err = contraction_case(name, model, inputs, ref_model,
+                                   args.gpu_arch, args.out)
             print(f"contraction {name}: {'compiled' if not err else err}")
             if err:
                 failures[name] = err

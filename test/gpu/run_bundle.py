@@ -199,6 +199,10 @@ def time_torch(name, meta, runs):
     shape = meta["shape"]
     x = (torch.randint(0, 1000, shape) if meta["input"] == "ids"
          else torch.rand(shape)).cuda()
+    if meta.get("torch_dtype") == "float16":  # against gcomp's fp16 model
+        net = net.half()
+        if x.is_floating_point():
+            x = x.half()
     with torch.no_grad():
         for _ in range(5):
             net(x)
@@ -276,7 +280,8 @@ def main():
                         except Exception as e:
                             result["profile"] = {"error": repr(e)[:300]}
                     # Variants (NAME@TAG) are compared with each other.
-                    if not args.no_torch and "@" not in name:
+                    if not args.no_torch and ("@" not in name or
+                                              meta.get("torch_dtype") == "float16"):
                         try:
                             result["torch"] = time_torch(name, meta, args.runs)
                         except Exception as e:

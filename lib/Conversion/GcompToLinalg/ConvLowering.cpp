@@ -63,13 +63,18 @@ static Value gatherWindows(OpBuilder &b, Location loc, Value in,
 }
 
 /// A product's initial value: `bias` (already shaped to broadcast into
-/// `type`) or zeros.
+/// `type`, widened to its accumulator type) or zeros.
 static Value initialProduct(OpBuilder &b, Location loc, RankedTensorType type,
                             Value bias) {
   if (!bias)
     return filledTensor(b, loc, type, zeroAttr(type.getElementType()));
+  Type acc = type.getElementType();
   return elementwise(b, loc, type, ValueRange{bias},
-                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       if (a[0].getType() == acc)
+                         return a[0];
+                       return arith::ExtFOp::create(nb, l, acc, a[0]);
+                     });
 }
 
 /// A convolution as matrix products: per image and group,
@@ -117,8 +122,9 @@ Value im2colProduct(OpBuilder &b, Location loc, ConvOp op, Value in, Value w,
     col = reshapeTo(b, loc, col, colType.clone({n, g, cg * window, positions}));
   }
   Value weights = reshapeTo(b, loc, w, wType.clone({g, mg, cg * window}));
-  auto productType = RankedTensorType::get({n, g, mg, positions}, t);
-  Value acc = initialProduct(
+  Type acc = accumulatorType(t);
+  auto productType = RankedTensorType::get({n, g, mg, positions}, acc);
+  Value start = initialProduct(
       b, loc, productType,
       bias ? reshapeTo(b, loc, bias, RankedTensorType::get({g, mg, 1}, t))
            : Value());
@@ -126,7 +132,7 @@ Value im2colProduct(OpBuilder &b, Location loc, ConvOp op, Value in, Value w,
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   Value product =
       linalg::GenericOp::create(
-          b, loc, productType, ValueRange{weights, col}, acc,
+          b, loc, productType, ValueRange{weights, col}, start,
           ArrayRef<AffineMap>{
               AffineMap::get(5, 0, {dim(1), dim(2), dim(4)}, ctx),
               AffineMap::get(5, 0, {dim(0), dim(1), dim(4), dim(3)}, ctx),
@@ -136,7 +142,8 @@ Value im2colProduct(OpBuilder &b, Location loc, ConvOp op, Value in, Value w,
            utils::IteratorType::reduction},
           yieldMultiplyAdd)
           .getResult(0);
-  return reshapeTo(b, loc, product, outType);
+  return convertElements(
+      b, loc, reshapeTo(b, loc, product, outType.clone(acc)), outType);
 }
 
 /// A channels-last conv with one group as one matrix product:
@@ -183,12 +190,13 @@ Value channelsLastProduct(OpBuilder &b, Location loc, ConvOp op, Value in,
     col = reshapeTo(b, loc, col, colType.clone({n * positions, window * c}));
   }
   Value weights = reshapeTo(b, loc, w, wType.clone({window * c, m}));
-  auto productType = RankedTensorType::get({n * positions, m}, t);
-  Value acc = initialProduct(b, loc, productType, bias);
+  Type acc = accumulatorType(t);
+  auto productType = RankedTensorType::get({n * positions, m}, acc);
+  Value start = initialProduct(b, loc, productType, bias);
   // Loops: i (positions), j (output channels) | p.
   Value product =
       linalg::GenericOp::create(
-          b, loc, productType, ValueRange{col, weights}, acc,
+          b, loc, productType, ValueRange{col, weights}, start,
           ArrayRef<AffineMap>{AffineMap::get(3, 0, {dim(0), dim(2)}, ctx),
                               AffineMap::get(3, 0, {dim(2), dim(1)}, ctx),
                               AffineMap::get(3, 0, {dim(0), dim(1)}, ctx)},
@@ -196,7 +204,8 @@ Value channelsLastProduct(OpBuilder &b, Location loc, ConvOp op, Value in,
            utils::IteratorType::reduction},
           yieldMultiplyAdd)
           .getResult(0);
-  return reshapeTo(b, loc, product, outType);
+  return convertElements(
+      b, loc, reshapeTo(b, loc, product, outType.clone(acc)), outType);
 }
 
 /// A channels-last depthwise conv: channels are the innermost loop, so
@@ -222,13 +231,10 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, ConvOp op, Value in,
   iterators.append(k, utils::IteratorType::reduction);
   iterators.push_back(utils::IteratorType::parallel);
   Type t = outType.getElementType();
-  Value acc = bias ? elementwise(b, loc, outType, ValueRange{bias},
-                                 [](OpBuilder &, Location, ValueRange a) {
-                                   return a[0];
-                                 })
-                   : filledTensor(b, loc, outType, zeroAttr(t));
+  RankedTensorType accType = outType.clone(accumulatorType(t));
+  Value acc = initialProduct(b, loc, accType, bias);
   auto conv = linalg::GenericOp::create(
-             b, loc, outType, ValueRange{in, w}, acc,
+             b, loc, accType, ValueRange{in, w}, acc,
              ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
                                  AffineMap::get(loops, 0, wExprs, ctx),
                                  AffineMap::get(loops, 0, outExprs, ctx)},
@@ -240,7 +246,7 @@ Value channelsLastDepthwise(OpBuilder &b, Location loc, ConvOp op, Value in,
                   b.getDenseI64ArrayAttr({op.getStrides()[0], op.getStrides()[1],
                                           op.getDilations()[0],
                                           op.getDilations()[1]}));
-  return conv.getResult(0);
+  return convertElements(b, loc, conv.getResult(0), outType);
 }
 
 /// gcomp.conv with channels_last (see gcomp-channels-last), one group or
@@ -314,7 +320,8 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
 
     // Matrix products pay off unless the per-group product is tiny
     // (depthwise convs keep the direct loop nest).
-    if (t.isF32() && wType.getNumElements() / m >= 8 && m / g >= 4) {
+    bool half = accumulatorType(t) != t;
+    if ((t.isF32() || half) && wType.getNumElements() / m >= 8 && m / g >= 4) {
       rewriter.replaceOp(op, im2colProduct(rewriter, loc, op, in, w, adaptor.getBias(),
                                            outType));
       return success();
@@ -335,7 +342,10 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     SmallVector<utils::IteratorType> iterators(3 + k,
                                                utils::IteratorType::parallel);
     iterators.append(1 + k, utils::IteratorType::reduction);
-    Value acc = filledTensor(rewriter, loc, groupedOut, zeroAttr(t));
+    // Half-precision terms sum in f32, rounded once, after the bias.
+    Type accElement = accumulatorType(t);
+    groupedOut = groupedOut.clone(accElement);
+    Value acc = filledTensor(rewriter, loc, groupedOut, zeroAttr(accElement));
     auto convOp =
         linalg::GenericOp::create(
             rewriter, loc, groupedOut, ValueRange{in, w}, acc,
@@ -353,19 +363,23 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                           {op.getStrides()[0], op.getStrides()[1],
                            op.getDilations()[0], op.getDilations()[1]}));
     Value conv = convOp.getResult(0);
-    Value result = reshapeTo(rewriter, loc, conv, outType);
+    RankedTensorType accOut = outType.clone(accElement);
+    Value result = reshapeTo(rewriter, loc, conv, accOut);
     if (Value bias = adaptor.getBias()) {
       // [M] -> [M, 1, ..., 1] so it broadcasts over the spatial dims.
       SmallVector<int64_t> biasShape = {m};
       biasShape.append(k, 1);
       Value b2 = reshapeTo(rewriter, loc, bias,
                            cast<RankedTensorType>(bias.getType()).clone(biasShape));
-      result = elementwise(rewriter, loc, outType, ValueRange{result, b2},
-                           [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                             return arith::AddFOp::create(b, l, a[0], a[1]);
+      result = elementwise(rewriter, loc, accOut, ValueRange{result, b2},
+                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             Value term = a[1];
+                             if (term.getType() != accElement)
+                               term = arith::ExtFOp::create(b, l, accElement, term);
+                             return arith::AddFOp::create(b, l, a[0], term);
                            });
     }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, convertElements(rewriter, loc, result, outType));
     return success();
   }
 };

@@ -186,5 +186,36 @@ Value gcomp::lowering::multiplyAdd(OpBuilder &b, Location loc, Value a, Value x,
 
 void gcomp::lowering::yieldMultiplyAdd(OpBuilder &b, Location loc,
                                        ValueRange args) {
-  linalg::YieldOp::create(b, loc, multiplyAdd(b, loc, args[0], args[1], args[2]));
+  // Half-precision factors into a wider (f32) accumulator: widened first,
+  // so that each product is exact and the sum keeps f32's digits.
+  Value x = args[0], y = args[1];
+  Type accType = args[2].getType();
+  auto widen = [&](Value v) -> Value {
+    return v.getType() == accType || !isa<FloatType>(accType)
+               ? v
+               : arith::ExtFOp::create(b, loc, accType, v);
+  };
+  linalg::YieldOp::create(b, loc,
+                          multiplyAdd(b, loc, widen(x), widen(y), args[2]));
+}
+
+Type gcomp::lowering::accumulatorType(Type element) {
+  if (isa<Float16Type, BFloat16Type>(element))
+    return Float32Type::get(element.getContext());
+  return element;
+}
+
+Value gcomp::lowering::convertElements(OpBuilder &b, Location loc, Value value,
+                                       RankedTensorType type) {
+  Type from = cast<RankedTensorType>(value.getType()).getElementType();
+  Type to = type.getElementType();
+  if (from == to)
+    return value;
+  return elementwise(b, loc, type, ValueRange{value},
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       if (to.getIntOrFloatBitWidth() >
+                           from.getIntOrFloatBitWidth())
+                         return arith::ExtFOp::create(nb, l, to, a[0]);
+                       return arith::TruncFOp::create(nb, l, to, a[0]);
+                     });
 }

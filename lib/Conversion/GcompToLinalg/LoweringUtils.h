@@ -73,9 +73,20 @@ mlir::Value minOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                         mlir::Value x, mlir::Value acc);
 
-/// The body of a product generic: yields args[2] + args[0] * args[1].
+/// The body of a product generic: yields args[2] + args[0] * args[1], the
+/// factors widened to the accumulator's type when it is wider.
 void yieldMultiplyAdd(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::ValueRange args);
+
+/// The type sums of `element` values accumulate in: f32 for f16 and bf16
+/// (a sum of hundreds of half-precision terms loses digits otherwise, and
+/// onnxruntime and cuDNN sum in f32 too), else `element` itself.
+mlir::Type accumulatorType(mlir::Type element);
+
+/// `value` with its float elements widened or rounded to `type`'s (the same
+/// shape); `value` itself when they already match.
+mlir::Value convertElements(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value value, mlir::RankedTensorType type);
 
 /// Combines an old and a new element by a scatter `reduction` ("none",
 /// "add", "mul", "max", "min").

@@ -46,19 +46,25 @@ ReductionSpace reductionSpace(RankedTensorType type, ArrayRef<int64_t> axes,
 }
 
 /// Reduces `input` over `axes` into a tensor without those dims, starting
-/// from `init` and folding `pre(x)` in with `combine`.
+/// from `init` and folding `pre(x)` in with `combine`. The result has
+/// `init`'s type: a wider float than the input's (f32 sums of f16) widens
+/// each element first.
 Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
              TypedAttr init, Map pre, Combine combine) {
   auto type = cast<RankedTensorType>(input.getType());
   ReductionSpace space = reductionSpace(type, axes, b.getContext());
-  auto outType = RankedTensorType::get(space.shape, type.getElementType());
+  Type accType = init.getType();
+  auto outType = RankedTensorType::get(space.shape, accType);
   Value acc = filledTensor(b, loc, outType, init);
   return linalg::GenericOp::create(
              b, loc, outType, input, acc,
              ArrayRef<AffineMap>{space.inputMap, space.outputMap},
              space.iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value x = pre ? pre(nb, l, args[0]) : args[0];
+               Value x = args[0];
+               if (x.getType() != accType)
+                 x = arith::ExtFOp::create(nb, l, accType, x);
+               x = pre ? pre(nb, l, x) : x;
                linalg::YieldOp::create(nb, l, combine(nb, l, x, args[1]));
              })
       .getResult(0);
@@ -106,14 +112,17 @@ struct ReduceLowering : OpConversionPattern<OpT> {
         return math::AbsFOp::create(b, l, x);
       return math::AbsIOp::create(b, l, x);
     };
-    TypedAttr zero = zeroAttr(t);
+    // Sums and products of halves accumulate in f32 (max and min are
+    // exact in any type), rounded once at the end.
+    Type acc = accumulatorType(t);
+    TypedAttr zero = zeroAttr(acc);
     if constexpr (std::is_same_v<OpT, ReduceMaxOp>)
       r = reduce(rewriter, loc, input, axes, extremeAttr(t, true), none, maxOf);
     else if constexpr (std::is_same_v<OpT, ReduceMinOp>)
       r = reduce(rewriter, loc, input, axes, extremeAttr(t, false), none, minOf);
     else if constexpr (std::is_same_v<OpT, ReduceProdOp>)
       r = reduce(rewriter, loc, input, axes,
-                 isa<FloatType>(t) ? TypedAttr(FloatAttr::get(t, 1.0))
+                 isa<FloatType>(t) ? TypedAttr(FloatAttr::get(acc, 1.0))
                                    : TypedAttr(IntegerAttr::get(t, 1)),
                  none, mul);
     else if constexpr (std::is_same_v<OpT, ReduceL1Op>)
@@ -160,6 +169,7 @@ struct ReduceLowering : OpConversionPattern<OpT> {
                       [&](OpBuilder &b, Location l, ValueRange args) {
                         return post(b, l, args[0]);
                       });
+    r = convertElements(rewriter, loc, r, reducedType.clone(t));
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, r, op.getType()));
     return success();
   }
@@ -282,20 +292,33 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
                                return math::ExpOp::create(
                                    b, l, arith::SubFOp::create(b, l, a[0], a[1]));
                              });
-    Value sum = reduce(rewriter, loc, exps, {axis}, zeroAttr(elementType),
+    // Half-precision exps sum in f32; the last step computes in f32 and
+    // rounds once.
+    Type accType = accumulatorType(elementType);
+    Value sum = reduce(rewriter, loc, exps, {axis}, zeroAttr(accType),
                        nullptr, add);
+    auto wide = [&](OpBuilder &b, Location l, Value v) -> Value {
+      return v.getType() == accType ? v : arith::ExtFOp::create(b, l, accType, v);
+    };
+    auto narrow = [&](OpBuilder &b, Location l, Value v) -> Value {
+      return v.getType() == elementType
+                 ? v
+                 : arith::TruncFOp::create(b, l, elementType, v);
+    };
     Value result;
     if (isLog)
       result = withReduced(ValueRange{input, max, sum},
-                           [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
                              Value shifted = arith::SubFOp::create(b, l, a[0], a[1]);
-                             return arith::SubFOp::create(
-                                 b, l, shifted, math::LogOp::create(b, l, a[2]));
+                             return narrow(b, l, arith::SubFOp::create(
+                                 b, l, wide(b, l, shifted),
+                                 math::LogOp::create(b, l, a[2])));
                            });
     else
       result = withReduced(ValueRange{exps, sum},
-                           [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                             return arith::DivFOp::create(b, l, a[0], a[1]);
+                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             return narrow(b, l, arith::DivFOp::create(
+                                 b, l, wide(b, l, a[0]), a[1]));
                            });
     rewriter.replaceOp(op, result);
     return success();

@@ -40,3 +40,44 @@ func.func @depthwise(%x: tensor<1x8x6x6xf32>, %w: tensor<8x1x3x3xf32>) -> tensor
   %0 = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 8 : i64} : (tensor<1x8x6x6xf32>, tensor<8x1x3x3xf32>) -> tensor<1x8x4x4xf32>
   return %0 : tensor<1x8x4x4xf32>
 }
+
+// -----
+
+// A half-precision conv is an im2col product too, its terms widened into
+// an f32 accumulator that starts from the widened bias: one rounding to
+// f16, at the end (sums of hundreds of f16 terms lose digits otherwise;
+// onnxruntime and cuDNN sum in f32).
+// CHECK-LABEL: func.func @conv3x3_f16
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x8x1xf16>) outs(%{{.*}} : tensor<1x1x8x4xf32>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x36xf16>, tensor<1x1x36x4xf16>) outs(%{{.*}} : tensor<1x1x8x4xf32>)
+// CHECK: %[[X:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK: %[[Y:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK: %[[P:.*]] = arith.mulf %[[X]], %[[Y]] : f32
+// CHECK: arith.addf %{{.*}}, %[[P]] : f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: return %{{.*}} : tensor<1x8x2x2xf16>
+func.func @conv3x3_f16(%x: tensor<1x4x4x4xf16>, %w: tensor<8x4x3x3xf16>, %b: tensor<8xf16>) -> tensor<1x8x2x2xf16> {
+  %0 = gcomp.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1 : i64} : (tensor<1x4x4x4xf16>, tensor<8x4x3x3xf16>, tensor<8xf16>) -> tensor<1x8x2x2xf16>
+  return %0 : tensor<1x8x2x2xf16>
+}
+
+// -----
+
+// A bf16 depthwise conv keeps its loop nest, summing in f32; the bias is
+// added in f32 before the one rounding.
+// CHECK-LABEL: func.func @depthwise_bf16
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x8x1x4x4xf32>)
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.addf %{{.*}} : f32
+// CHECK: linalg.generic
+// CHECK: %[[BIAS:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.addf %{{.*}}, %[[BIAS]] : f32
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: return %{{.*}} : tensor<1x8x4x4xbf16>
+func.func @depthwise_bf16(%x: tensor<1x8x6x6xbf16>, %w: tensor<8x1x3x3xbf16>, %b: tensor<8xbf16>) -> tensor<1x8x4x4xbf16> {
+  %0 = gcomp.conv %x, %w, %b {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 8 : i64} : (tensor<1x8x6x6xbf16>, tensor<8x1x3x3xbf16>, tensor<8xbf16>) -> tensor<1x8x4x4xbf16>
+  return %0 : tensor<1x8x4x4xbf16>
+}

@@ -121,6 +121,42 @@ func.func @layer_norm(%x: tensor<2x10xf16>, %g: tensor<10xf16>, %b: tensor<10xf1
 
 // -----
 
+// Sums of halves accumulate in f32 and round once: a mean divides in f32;
+// a maximum stays in its own type (it is exact).
+// CHECK-LABEL: func.func @half_reductions
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: ins(%{{.*}} : tensor<4x512xf16>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: %[[W:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.addf %[[W]], %{{.*}} : f32
+// CHECK: arith.divf %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: ins(%{{.*}} : tensor<4x512xf16>) outs(%{{.*}} : tensor<4xf16>)
+// CHECK: arith.maximumf %{{.*}} : f16
+// CHECK-NOT: arith.truncf
+// CHECK: return
+func.func @half_reductions(%x: tensor<4x512xf16>) -> (tensor<4x1xf16>, tensor<4x1xf16>) {
+  %m = gcomp.reduce_mean %x {axes = array<i64: 1>, keepdims = true} : (tensor<4x512xf16>) -> tensor<4x1xf16>
+  %n = gcomp.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<4x512xf16>) -> tensor<4x1xf16>
+  return %m, %n : tensor<4x1xf16>, tensor<4x1xf16>
+}
+
+// -----
+
+// A bf16 softmax sums its exps in f32 and divides in f32, rounding once.
+// CHECK-LABEL: func.func @softmax_bf16
+// CHECK: arith.maximumf %{{.*}} : bf16
+// CHECK: math.exp %{{.*}} : bf16
+// CHECK: outs(%{{.*}} : tensor<2xf32>)
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: %[[Q:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.truncf %[[Q]] : f32 to bf16
+func.func @softmax_bf16(%x: tensor<2x300xbf16>) -> tensor<2x300xbf16> {
+  %0 = gcomp.softmax %x {axis = 1 : i64} : tensor<2x300xbf16>
+  return %0 : tensor<2x300xbf16>
+}
+
+// -----
+
 // A reshape that is no grouping of dims stays a tensor.reshape.
 // CHECK-LABEL: func.func @reshape_regroup
 // CHECK: %[[SHAPE:.*]] = arith.constant dense<[4, 6]> : tensor<2xi64>

@@ -74,16 +74,32 @@ constexpr int64_t kMinTiledRows = 16, kMinTiledColumns = 16;
 /// `rows` x `columns` outputs, `batches` times.
 int64_t tiledContractionBlocks(int64_t rows, int64_t columns, int64_t batches);
 
+/// The tensor-core instruction a tiled product runs on, if any.
+enum class TensorCoreKind {
+  None,
+  TF32, ///< mma m16n8k8 on f32 inputs rounded to TF32, f32 sums
+  F16,  ///< mma m16n8k16 on f16 inputs, f32 sums
+  BF16, ///< mma m16n8k16 on bf16 inputs, f32 sums
+};
+
+/// Which products may run on tensor cores.
+struct TensorCoreOptions {
+  /// f32 products, their inputs rounded to TF32 (less exact than fp32).
+  bool tf32 = false;
+  /// f16 and bf16 products with f32 sums (exact products; sm_80 or newer).
+  bool half = false;
+};
+
 /// Lowers `op`, a contraction with one reduction dimension on buffers whose
 /// operands are large enough, to one gpu.launch that computes its output
 /// in tiles through shared memory (GpuTiledContraction.cpp). Its outputs
-/// start from `start` when it is given, else from their contents. Fails without changing anything when `op` is not
-/// one.
-/// With `allowTf32`, an f32 product whose body is `acc + lhs * rhs` runs
-/// on tensor cores in TF32.
+/// start from `start` when it is given, else from their contents. Fails
+/// without changing anything when `op` is not one. A product whose body is
+/// `acc + lhs * rhs` runs on tensor cores when `tensorCores` allows its
+/// types.
 mlir::LogicalResult lowerToTiledContraction(mlir::linalg::LinalgOp op,
                                             const OutputStart &start,
-                                            bool allowTf32);
+                                            const TensorCoreOptions &tensorCores);
 
 } // namespace gcomp
 

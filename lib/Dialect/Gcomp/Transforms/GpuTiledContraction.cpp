@@ -32,6 +32,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -63,25 +64,50 @@ struct TileShape {
 constexpr TileShape kTileShapes[] = {
     {64, 64, 4, 4}, {32, 64, 2, 4}, {64, 32, 4, 2}, {32, 32, 2, 2}};
 
-/// Whether the body of `op` is `acc + lhs * rhs` on f32 (in either order),
-/// what a tensor core computes.
-bool isFloatMultiplyAdd(linalg::LinalgOp op, const gcomp::Contraction &c) {
-  for (OpOperand *operand : {c.lhs, c.rhs, c.out})
-    if (!getElementTypeOrSelf(operand->get().getType()).isF32())
-      return false;
+/// Which tensor-core instruction computes `op`, a product whose body is
+/// `acc + lhs * rhs` (in either order) with an f32 accumulator: on f32
+/// inputs, TF32 (when allowed: it rounds the inputs); on f16 or bf16 inputs
+/// widened to f32 by `arith.extf`, the f16 or bf16 mma with f32 sums, which
+/// is exact for each product.
+gcomp::TensorCoreKind tensorCoreKind(linalg::LinalgOp op,
+                                     const gcomp::Contraction &c,
+                                     const gcomp::TensorCoreOptions &options) {
+  using Kind = gcomp::TensorCoreKind;
+  if (!getElementTypeOrSelf(c.out->get().getType()).isF32())
+    return Kind::None;
   Block *body = op.getBlock();
   Value acc = body->getArgument(c.out->getOperandNumber());
   Value lhs = body->getArgument(c.lhs->getOperandNumber());
   Value rhs = body->getArgument(c.rhs->getOperandNumber());
   auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || std::distance(body->begin(), body->end()) != 3)
-    return false;
+  if (!add || (add.getLhs() != acc && add.getRhs() != acc))
+    return Kind::None;
   Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
-  if (add.getLhs() != acc && add.getRhs() != acc)
-    return false;
   auto mul = product.getDefiningOp<arith::MulFOp>();
-  return mul && ((mul.getLhs() == lhs && mul.getRhs() == rhs) ||
-                 (mul.getLhs() == rhs && mul.getRhs() == lhs));
+  if (!mul)
+    return Kind::None;
+  // The multiplicands, seen through a widening.
+  auto source = [](Value v) {
+    auto ext = v.getDefiningOp<arith::ExtFOp>();
+    return ext ? ext.getIn() : v;
+  };
+  Value x = source(mul.getLhs()), y = source(mul.getRhs());
+  if (!((x == lhs && y == rhs) || (x == rhs && y == lhs)))
+    return Kind::None;
+  // Nothing else in the body (a second use of an input, say).
+  int64_t widenings = (x != mul.getLhs()) + (y != mul.getRhs());
+  if (std::distance(body->begin(), body->end()) != 3 + widenings)
+    return Kind::None;
+  Type lhsType = lhs.getType(), rhsType = rhs.getType();
+  if (lhsType != rhsType)
+    return Kind::None;
+  if (lhsType.isF32() && options.tf32)
+    return Kind::TF32;
+  if (lhsType.isF16() && options.half)
+    return Kind::F16;
+  if (lhsType.isBF16() && options.half)
+    return Kind::BF16;
+  return Kind::None;
 }
 
 /// The op's body for one term: `acc` folded with the input elements `lhs`
@@ -195,7 +221,7 @@ int64_t gcomp::tiledContractionBlocks(int64_t rows, int64_t columns,
 
 LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
                                              const gcomp::OutputStart &start,
-                                             bool allowTf32) {
+                                             const TensorCoreOptions &options) {
   if (!op.hasPureBufferSemantics())
     return failure();
   FailureOr<gcomp::Contraction> matched = gcomp::matchContraction(op);
@@ -210,7 +236,8 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
   if (rows < kMinRows || columns < kMinColumns || terms < kMinTerms)
     return failure();
   TileShape shape = chooseTileShape(rows, columns, batches);
-  bool tensorCores = allowTf32 && isFloatMultiplyAdd(op, c);
+  TensorCoreKind mmaKind = tensorCoreKind(op, c, options);
+  bool tensorCores = mmaKind != TensorCoreKind::None;
   int64_t gridX = llvm::divideCeil(columns, shape.columns);
   int64_t gridY = llvm::divideCeil(rows, shape.rows);
   // CUDA's limits on the grid's y and z sizes.
@@ -285,7 +312,8 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
   // With tensor cores: the warp's part of the tile (its first row and
   // column in the tile), and the lane's group and place in it.
   constexpr int64_t kWarpRows = 2, kWarpColumns = 4;
-  constexpr int64_t kMmaRows = 16, kMmaColumns = 8, kMmaTerms = 8;
+  constexpr int64_t kMmaRows = 16, kMmaColumns = 8;
+  const int64_t kMmaTerms = mmaKind == TensorCoreKind::TF32 ? 8 : 16;
   int64_t warpTile[2] = {shape.rows / kWarpRows, shape.columns / kWarpColumns};
   int64_t mmaCount[2] = {warpTile[0] / kMmaRows, warpTile[1] / kMmaColumns};
   Value warpStart[2], group, inGroup;
@@ -342,9 +370,9 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
     }
 
   // Copies the tiles of terms k0 .. k0 + kTileK - 1 to shared memory. On
-  // tensor cores, the values rounded to TF32 to nearest (cvt.rna.tf32.f32,
-  // as cuBLAS does; the mma would truncate them, with twice the error),
-  // and terms past K as zeros (an mma folds 8 terms).
+  // tensor cores, terms past K as zeros (an mma folds 8 or 16 terms), and
+  // in TF32 the values rounded to nearest (cvt.rna.tf32.f32, as cuBLAS
+  // does; the mma would truncate them, with twice the error).
   auto copyTiles = [&](Value k0, bool pastEnd) {
     for (int side = 0; side < 2; ++side) {
       const Operand &o = operands[side];
@@ -362,7 +390,7 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
         at[c.k] = clamp(add(k0, kk), terms);
         Value value = memref::LoadOp::create(
             b, loc, o.operand->get(), gcomp::applyIndexingMap(b, loc, map, at));
-        if (tensorCores) {
+        if (mmaKind == TensorCoreKind::TF32) {
           auto rounded = NVVM::ConvertFloatToTF32Op::create(
               b, loc, b.getI32Type(), value, NVVM::FPRoundingMode::RNA,
               NVVM::SaturationMode::NONE, /*relu=*/false);
@@ -409,15 +437,15 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
     return SmallVector<Value>(loop.getResults());
   };
 
-  // Folds `steps` terms (rounded up to 8) from the tiles into the
-  // accumulators on tensor cores.
+  // Folds `steps` terms (rounded up to 8, or 16 for halves) from the tiles
+  // into the accumulators on tensor cores.
   auto multiplyTiles = [&](int64_t steps, ValueRange accs) {
     auto loop = scf::ForOp::create(b, loc, index(0),
                                    index(llvm::divideCeil(steps, kMmaTerms)),
                                    index(1), accs);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value k8 = mul(loop.getInductionVar(), kMmaTerms);
+    Value kFirst = mul(loop.getInductionVar(), kMmaTerms);
     Value tiles[2] = {launch.getWorkgroupAttributions()[0],
                       launch.getWorkgroupAttributions()[1]};
     auto element = [&](int side, Value k, Value pos) -> Value {
@@ -426,23 +454,60 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
           ValueRange{add(mul(k, operands[side].stride), pos)});
     };
     Type f32 = b.getF32Type();
-    // The fragments: A (16 x 8) holds rows g, g + 8 and terms t, t + 4;
-    // B (8 x 8) terms t, t + 4 and column g.
-    Value kLow = add(k8, inGroup), kHigh = add(add(k8, inGroup), index(4));
-    SmallVector<Value> aFragments, bFragments;
-    for (int64_t i = 0; i < mmaCount[0]; ++i) {
-      Value row = add(add(warpStart[0], index(i * kMmaRows)), group);
-      Value row8 = add(row, index(8));
-      aFragments.push_back(vector::FromElementsOp::create(
-          b, loc, VectorType::get({4, 1}, f32),
-          ValueRange{element(0, kLow, row), element(0, kLow, row8),
-                     element(0, kHigh, row), element(0, kHigh, row8)}));
-    }
-    for (int64_t j = 0; j < mmaCount[1]; ++j) {
-      Value column = add(add(warpStart[1], index(j * kMmaColumns)), group);
-      bFragments.push_back(vector::FromElementsOp::create(
-          b, loc, VectorType::get({2, 1}, f32),
-          ValueRange{element(1, kLow, column), element(1, kHigh, column)}));
+    SmallVector<SmallVector<Value>> aFragments, bFragments;
+    if (mmaKind == TensorCoreKind::TF32) {
+      // A (16 x 8) holds rows g, g + 8 and terms t, t + 4; B (8 x 8) terms
+      // t, t + 4 and column g.
+      Value kLow = add(kFirst, inGroup), kHigh = add(kLow, index(4));
+      for (int64_t i = 0; i < mmaCount[0]; ++i) {
+        Value row = add(add(warpStart[0], index(i * kMmaRows)), group);
+        Value row8 = add(row, index(8));
+        aFragments.push_back({vector::FromElementsOp::create(
+            b, loc, VectorType::get({4, 1}, f32),
+            ValueRange{element(0, kLow, row), element(0, kLow, row8),
+                       element(0, kHigh, row), element(0, kHigh, row8)})});
+      }
+      for (int64_t j = 0; j < mmaCount[1]; ++j) {
+        Value column = add(add(warpStart[1], index(j * kMmaColumns)), group);
+        bFragments.push_back({vector::FromElementsOp::create(
+            b, loc, VectorType::get({2, 1}, f32),
+            ValueRange{element(1, kLow, column), element(1, kHigh, column)})});
+      }
+    } else {
+      // Halves, two to a 32-bit register: A (16 x 16) holds rows g, g + 8
+      // and terms (2t, 2t + 1), (2t + 8, 2t + 9), in the order (g, low
+      // terms), (g + 8, low), (g, high), (g + 8, high); B (16 x 8) terms
+      // (2t, 2t + 1) then (2t + 8, 2t + 9) of column g. The nvvm op takes
+      // f16 pairs as vector<2xf16> and bf16 pairs as i32, low half first.
+      auto pair = [&](int side, Value k, Value pos) -> Value {
+        Value first = element(side, k, pos);
+        Value second = element(side, add(k, index(1)), pos);
+        if (mmaKind == TensorCoreKind::F16)
+          return vector::FromElementsOp::create(
+              b, loc, VectorType::get({2}, first.getType()),
+              ValueRange{first, second});
+        auto bits = [&](Value half) -> Value {
+          return arith::ExtUIOp::create(
+              b, loc, b.getI32Type(),
+              arith::BitcastOp::create(b, loc, b.getI16Type(), half));
+        };
+        return arith::OrIOp::create(
+            b, loc, bits(first),
+            arith::ShLIOp::create(
+                b, loc, bits(second),
+                arith::ConstantIntOp::create(b, loc, b.getI32Type(), 16)));
+      };
+      Value kLow = add(kFirst, mul(inGroup, 2)), kHigh = add(kLow, index(8));
+      for (int64_t i = 0; i < mmaCount[0]; ++i) {
+        Value row = add(add(warpStart[0], index(i * kMmaRows)), group);
+        Value row8 = add(row, index(8));
+        aFragments.push_back({pair(0, kLow, row), pair(0, kLow, row8),
+                              pair(0, kHigh, row), pair(0, kHigh, row8)});
+      }
+      for (int64_t j = 0; j < mmaCount[1]; ++j) {
+        Value column = add(add(warpStart[1], index(j * kMmaColumns)), group);
+        bFragments.push_back({pair(1, kLow, column), pair(1, kHigh, column)});
+      }
     }
     // Each piece's accumulators: rows (g, g + 8) x columns (2t, 2t + 1).
     SmallVector<Value> folded(loop.getRegionIterArgs());
@@ -452,18 +517,40 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
         auto at = [&](int64_t r, int64_t cc) {
           return (2 * i + r) * columnsHeld + 2 * j + cc;
         };
-        Value piece = vector::FromElementsOp::create(
-            b, loc, VectorType::get({2, 2}, f32),
+        if (mmaKind == TensorCoreKind::TF32) {
+          Value piece = vector::FromElementsOp::create(
+              b, loc, VectorType::get({2, 2}, f32),
+              ValueRange{folded[at(0, 0)], folded[at(0, 1)], folded[at(1, 0)],
+                         folded[at(1, 1)]});
+          Value product = nvgpu::MmaSyncOp::create(
+              b, loc, aFragments[i][0], bFragments[j][0], piece,
+              ArrayRef<int64_t>{kMmaRows, kMmaColumns, kMmaTerms},
+              /*tf32Enabled=*/true);
+          for (int64_t r = 0; r < 2; ++r)
+            for (int64_t cc = 0; cc < 2; ++cc)
+              folded[at(r, cc)] = vector::ExtractOp::create(
+                  b, loc, product, ArrayRef<int64_t>{r, cc});
+          continue;
+        }
+        // nvgpu.mma.sync has no bf16 form: nvvm's op, for both halves.
+        NVVM::MMATypes type = mmaKind == TensorCoreKind::F16
+                                  ? NVVM::MMATypes::f16
+                                  : NVVM::MMATypes::bf16;
+        auto resultType = LLVM::LLVMStructType::getLiteral(
+            ctx, SmallVector<Type>(4, f32));
+        Value product = NVVM::MmaOp::create(
+            b, loc, resultType, aFragments[i], bFragments[j],
             ValueRange{folded[at(0, 0)], folded[at(0, 1)], folded[at(1, 0)],
-                       folded[at(1, 1)]});
-        Value product = nvgpu::MmaSyncOp::create(
-            b, loc, aFragments[i], bFragments[j], piece,
+                       folded[at(1, 1)]},
             ArrayRef<int64_t>{kMmaRows, kMmaColumns, kMmaTerms},
-            /*tf32Enabled=*/true);
+            /*b1Op=*/std::nullopt, /*intOverflow=*/std::nullopt,
+            std::array<NVVM::MMATypes, 2>{type, type},
+            std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                           NVVM::MMALayout::col});
         for (int64_t r = 0; r < 2; ++r)
           for (int64_t cc = 0; cc < 2; ++cc)
-            folded[at(r, cc)] = vector::ExtractOp::create(
-                b, loc, product, ArrayRef<int64_t>{r, cc});
+            folded[at(r, cc)] = LLVM::ExtractValueOp::create(
+                b, loc, product, ArrayRef<int64_t>{2 * r + cc});
       }
     scf::YieldOp::create(b, loc, folded);
     return SmallVector<Value>(loop.getResults());

@@ -278,12 +278,21 @@ LogicalResult lowerToWarps(linalg::LinalgOp op,
     m.map(termValue, term);
     return b.clone(*combiner, m)->getResult(0);
   };
+  // A shuffle moves 32 bits: f16 and bf16 partials travel as f32 (exactly:
+  // the round trip changes no value).
   Value partial = fold.getResult(0);
+  auto partialType = cast<FloatType>(partial.getType());
+  bool widen = partialType.getWidth() < 32;
   for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(b, loc, partial, offset,
-                                          static_cast<int32_t>(kWarpSize),
-                                          gpu::ShuffleMode::XOR);
-    partial = combine(partial, shuffle.getShuffleResult());
+    Value sent = widen ? arith::ExtFOp::create(b, loc, b.getF32Type(), partial)
+                       : partial;
+    Value received = gpu::ShuffleOp::create(b, loc, sent, offset,
+                                            static_cast<int32_t>(kWarpSize),
+                                            gpu::ShuffleMode::XOR)
+                         .getShuffleResult();
+    if (widen)
+      received = arith::TruncFOp::create(b, loc, partialType, received);
+    partial = combine(partial, received);
   }
 
   // Lane 0 folds the warp's result into the output.
@@ -426,7 +435,8 @@ struct LinalgToGpuLoopsPass
         continue;
       gcomp::OutputStart start = starts.lookup(op);
       if (tileContractions &&
-          succeeded(gcomp::lowerToTiledContraction(op, start, allowTf32)))
+          succeeded(gcomp::lowerToTiledContraction(
+              op, start, gcomp::TensorCoreOptions{allowTf32, halfTensorCores})))
         continue;
       if (op.hasPureBufferSemantics() && outputsAreParallel(op) &&
           (!warpReductions || failed(lowerToWarps(op, start))))

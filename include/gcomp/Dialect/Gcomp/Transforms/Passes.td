@@ -648,6 +648,12 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     copied to shared memory, sums in fp32), reading its fragments from the
     same shared-memory tiles. Terms past K are
     copied as zeros, since each mma folds 8 terms.
+
+    With `half-tensor-cores` (on by default; sm_80 or newer), a tiled
+    product of f16 or bf16 inputs widened to an f32 accumulator (the form
+    the importer gives half-precision MatMul, Gemm and Conv) runs on tensor
+    cores with `nvvm.mma.sync` of shape 16x8x16, f32 sums: each product of
+    two halves is exact in f32, so only the order of the sums changes.
   }];
   let options = [
     Option<"warpReductions", "warp-reductions", "bool", /*default=*/"true",
@@ -656,6 +662,8 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
            "Compute large contractions in shared-memory tiles">,
     Option<"allowTf32", "allow-tf32", "bool", /*default=*/"false",
            "Tiled fp32 multiply-add products on tensor cores, in TF32">,
+    Option<"halfTensorCores", "half-tensor-cores", "bool", /*default=*/"true",
+           "Tiled f16 and bf16 products (f32 sums) on tensor cores (sm_80+)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect",
                            "mlir::memref::MemRefDialect",
