@@ -120,8 +120,20 @@ def zoo_case(name, arch, out_dir):
         feeds = zoo.make_feeds(input_name, value.shape, 1)
         sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         ref = sess.run(None, feeds)[0]
-    np.savez_compressed(os.path.join(d, "data.npz"), in0_0=feeds[input_name],
-                        out0_0=ref)
+        arrays = {"in0_0": feeds[input_name], "out0_0": ref}
+        if PRECISION == "fp16":
+            # The CPU build's output too: the GPU's should differ from it
+            # only by the order of its f32 sums.
+            sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
+            import gcomp
+            cpu_so = os.path.join(tmp, "cpu.so")
+            r = subprocess.run([os.path.join(BIN, "gcomp"), compiled, "-o",
+                                cpu_so], capture_output=True, text=True)
+            if r.returncode == 0:
+                with gcomp.load(cpu_so) as m:
+                    arrays["cpu0_0"] = list(
+                        m.run(feeds[input_name]).values())[0]
+    np.savez_compressed(os.path.join(d, "data.npz"), **arrays)
     with open(os.path.join(d, "meta.json"), "w") as f:
         json.dump({"kind": "zoo", "sets": 1, "input": input_name,
                    "shape": list(value.shape), "rel_tol": ZOO_TOLERANCE,

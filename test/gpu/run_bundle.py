@@ -54,6 +54,9 @@ def load_case(d):
         outs = [data[f"out{k}_{j}"] for j in range(len(data))
                 if f"out{k}_{j}" in data]
         sets.append((ins, outs))
+    # A half-precision zoo model's output from gcomp's CPU build: the same
+    # roundings, summed in another order.
+    meta["_cpu_output"] = data.get("cpu0_0")
     return meta, sets
 
 
@@ -99,6 +102,11 @@ def check_zoo(model, meta, sets):
               "rel_to_max": err / scale if scale else err,
               "argmax_agree": agree}
     result["ok"] = result["rel_to_max"] <= meta.get("rel_tol", 1e-3) and agree
+    if meta.get("_cpu_output") is not None:
+        cpu = meta["_cpu_output"].astype(np.float64)
+        result["cpu_build_rel_to_max"] = float(np.max(np.abs(cpu - ref))) / scale
+        result["gpu_vs_cpu_build_rel_to_max"] = (
+            float(np.max(np.abs(got.astype(np.float64) - cpu))) / scale)
     return result
 
 
@@ -194,7 +202,7 @@ def time_torch(name, meta, runs):
     torch.manual_seed(0)
     # The transformers make their position ids inside forward().
     torch.set_default_device("cuda")
-    make, _ = zoo.torch_models()[name]
+    make, _ = zoo.torch_models()[name.split("@")[0]]
     net = make().eval().cuda()
     shape = meta["shape"]
     x = (torch.randint(0, 1000, shape) if meta["input"] == "ids"
