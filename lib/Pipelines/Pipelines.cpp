@@ -43,7 +43,9 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
                   (o.gpuWarpReductions ? "1" : "0") + " tile-contractions=" +
                   (o.gpuTileContractions ? "1" : "0") +
                   " allow-tf32=" + (o.allowTf32 ? "1" : "0") +
-                  " half-tensor-cores=" + (halfTensorCores ? "1" : "0") + "}",
+                  " half-tensor-cores=" + (halfTensorCores ? "1" : "0") +
+                  // --gpu-simple-kernels: session 8's code, a kernel per op.
+                  " epilogues=" + (o.gpuTileContractions ? "1" : "0") + "}",
               true),
           req("convert-linalg-to-parallel-loops", true),
           req("gcomp-map-to-gpu", true),

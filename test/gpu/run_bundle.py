@@ -96,12 +96,20 @@ def check_zoo(model, meta, sets):
     ref = outs[0]
     err = float(np.max(np.abs(got.astype(np.float64) - ref)))
     scale = float(np.max(np.abs(ref)))
-    agree = bool((got.reshape(-1, got.shape[-1]).argmax(-1) ==
-                  ref.reshape(-1, ref.shape[-1]).argmax(-1)).all())
+    rows_got = got.reshape(-1, got.shape[-1]).astype(np.float64)
+    rows_ref = ref.reshape(-1, ref.shape[-1]).astype(np.float64)
+    picked = rows_got.argmax(-1)
+    agree = bool((picked == rows_ref.argmax(-1)).all())
+    # A different class is only a tie when the reference's values for the
+    # two are closer than twice the largest error: then the output's own
+    # error can order them either way (a twin's top logits 5e-5 apart in
+    # an fp16 model, whose spacing there is 2e-3).
+    picked_ref = rows_ref[np.arange(len(picked)), picked]
+    tie = bool((picked_ref >= rows_ref.max(-1) - 2 * err).all())
     result = {"max_abs_err": err, "max_abs_ref": scale,
               "rel_to_max": err / scale if scale else err,
-              "argmax_agree": agree}
-    result["ok"] = result["rel_to_max"] <= meta.get("rel_tol", 1e-3) and agree
+              "argmax_agree": agree, "argmax_agree_or_tie": tie}
+    result["ok"] = result["rel_to_max"] <= meta.get("rel_tol", 1e-3) and tie
     if meta.get("_cpu_output") is not None:
         cpu = meta["_cpu_output"].astype(np.float64)
         result["cpu_build_rel_to_max"] = float(np.max(np.abs(cpu - ref))) / scale

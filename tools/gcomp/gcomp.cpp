@@ -175,8 +175,8 @@ int main(int argc, char **argv) {
   app.add_flag("--gpu-simple-kernels", options.gpuSimpleKernels,
                "With --target=cuda: a thread per output element for every "
                "op, without the shared-memory tiles of matrix products and "
-               "convolutions or the warp reductions (for comparison and "
-               "debugging)");
+               "convolutions, tensor cores, warp reductions or fused "
+               "epilogues (for comparison and debugging)");
   app.add_option("--cuda-path", options.cudaPath,
                  "With --target=cuda: the CUDA toolkit whose libdevice "
                  "provides the math functions (default /usr/local/cuda)");

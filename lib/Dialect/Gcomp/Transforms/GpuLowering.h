@@ -43,6 +43,28 @@ struct OutputStart {
                  llvm::ArrayRef<mlir::Value> indices) const;
 };
 
+/// An element-wise op that runs in its producer's kernel (its epilogue):
+/// where the producer (a product or a reduction) would store an element of
+/// its output, it hands the value to the epilogue, which computes the
+/// consumer's element at the same place (the same linear index of the
+/// same row-major buffer) and stores that instead. The producer's output
+/// is then never written, and the consumer's kernel and its pass over
+/// memory are gone. findEpilogue (LinalgToGpuLoops.cpp) says when this
+/// is safe.
+struct Epilogue {
+  /// All loops parallel, its output indexed by all of them in order.
+  mlir::linalg::LinalgOp consumer;
+  /// The consumer's input that reads the producer's output.
+  mlir::OpOperand *read = nullptr;
+  /// The producer's output shape, as the producer indexes it.
+  llvm::SmallVector<int64_t> producerShape;
+  explicit operator bool() const { return static_cast<bool>(consumer); }
+  /// Computes and stores the consumer's element for `value`, the
+  /// producer's output element at `indices` (the producer output's own).
+  void store(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+             llvm::ArrayRef<mlir::Value> indices) const;
+};
+
 /// Names the kernel `launch` will be outlined into after the ONNX nodes
 /// that `loc` names (the importer gives each op its node's name, fusion a
 /// FusedLoc of them), so that profilers show what each kernel computes:
@@ -94,12 +116,14 @@ struct TensorCoreOptions {
 /// operands are large enough, to one gpu.launch that computes its output
 /// in tiles through shared memory (GpuTiledContraction.cpp). Its outputs
 /// start from `start` when it is given, else from their contents. Fails
-/// without changing anything when `op` is not one. A product whose body is
+/// without changing anything when `op` is not one. With `epilogue`, its
+/// outputs go through it instead of to the output. A product whose body is
 /// `acc + lhs * rhs` runs on tensor cores when `tensorCores` allows its
 /// types.
 mlir::LogicalResult lowerToTiledContraction(mlir::linalg::LinalgOp op,
                                             const OutputStart &start,
-                                            const TensorCoreOptions &tensorCores);
+                                            const TensorCoreOptions &tensorCores,
+                                            const Epilogue &epilogue = {});
 
 } // namespace gcomp
 

@@ -221,7 +221,8 @@ int64_t gcomp::tiledContractionBlocks(int64_t rows, int64_t columns,
 
 LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
                                              const gcomp::OutputStart &start,
-                                             const TensorCoreOptions &options) {
+                                             const TensorCoreOptions &options,
+                                             const Epilogue &epilogue) {
   if (!op.hasPureBufferSemantics())
     return failure();
   FailureOr<gcomp::Contraction> matched = gcomp::matchContraction(op);
@@ -592,9 +593,12 @@ LogicalResult gcomp::lowerToTiledContraction(linalg::LinalgOp op,
       b.setInsertionPointToStart(guard.thenBlock());
       ivs[c.m] = row;
       ivs[c.n] = column;
-      memref::StoreOp::create(b, loc,
-                              accumulators[i * outPos[1].size() + j], out,
-                              gcomp::applyIndexingMap(b, loc, outMap, ivs));
+      Value result = accumulators[i * outPos[1].size() + j];
+      SmallVector<Value> indices = gcomp::applyIndexingMap(b, loc, outMap, ivs);
+      if (epilogue)
+        epilogue.store(b, loc, result, indices);
+      else
+        memref::StoreOp::create(b, loc, result, out, indices);
     }
   op->erase();
   return success();

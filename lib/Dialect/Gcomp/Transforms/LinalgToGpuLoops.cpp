@@ -85,7 +85,8 @@ bool outputsAreParallel(linalg::LinalgOp op) {
   return true;
 }
 
-LogicalResult lower(linalg::LinalgOp op, const gcomp::OutputStart &start) {
+LogicalResult lower(linalg::LinalgOp op, const gcomp::OutputStart &start,
+                    const gcomp::Epilogue &epilogue = {}) {
   if (!op.hasPureBufferSemantics() || !outputsAreParallel(op) ||
       op->getNumRegions() != 1 || op.getBlock() == nullptr)
     return failure();
@@ -159,8 +160,13 @@ LogicalResult lower(linalg::LinalgOp op, const gcomp::OutputStart &start) {
                    fors.front().getResults().end());
     b.setInsertionPointAfter(fors.front());
   }
-  for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable()))
-    memref::StoreOp::create(b, loc, results[k], init.get(), outputIndices[k]);
+  for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable())) {
+    if (epilogue)
+      epilogue.store(b, loc, results[k], outputIndices[k]);
+    else
+      memref::StoreOp::create(b, loc, results[k], init.get(),
+                              outputIndices[k]);
+  }
   op->erase();
   return success();
 }
@@ -400,6 +406,203 @@ linalg::LinalgOp absorbableInitializer(linalg::LinalgOp op) {
   return initializer;
 }
 
+/// The buffer `v` is a row-major view of through reshapes only (memref
+/// reshape, expand_shape, collapse_shape of identity layouts), up to the
+/// memref.view that carves it out of the workspace: an element's linear
+/// index is then the same in `v` and in the buffer. Null when some view on
+/// the way is not such a reshape (a subview).
+Value reshapedBufferOf(Value v) {
+  auto identity = [](Value x) {
+    auto type = dyn_cast<MemRefType>(x.getType());
+    return type && type.hasStaticShape() && type.getLayout().isIdentity();
+  };
+  if (!identity(v))
+    return {};
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<memref::ViewOp>(def))
+      break;
+    if (!isa<memref::ReshapeOp, memref::ExpandShapeOp,
+             memref::CollapseShapeOp>(def))
+      return {};
+    v = def->getOperand(0);
+    if (!identity(v))
+      return {};
+  }
+  return v;
+}
+
+/// Whether the buffers behind `a` and `b` may share bytes. Views of the
+/// workspace at constant offsets are compared by their byte ranges;
+/// distinct function arguments and constants are taken not to alias.
+bool mayOverlap(Value a, Value b) {
+  Value x = bufferOf(a), y = bufferOf(b);
+  if (x == y)
+    return true;
+  auto range = [](Value v) -> std::optional<std::pair<int64_t, int64_t>> {
+    auto view = v.getDefiningOp<memref::ViewOp>();
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!view || !type || !type.hasStaticShape() ||
+        !type.getElementType().isIntOrFloat())
+      return std::nullopt;
+    std::optional<int64_t> shift = getConstantIntValue(view.getByteShift());
+    if (!shift)
+      return std::nullopt;
+    int64_t bytes = type.getNumElements() *
+                    llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    return std::make_pair(*shift, *shift + bytes);
+  };
+  auto vx = x.getDefiningOp<memref::ViewOp>(),
+       vy = y.getDefiningOp<memref::ViewOp>();
+  if (vx && vy && vx.getSource() == vy.getSource()) {
+    auto rx = range(x), ry = range(y);
+    return !rx || !ry || (rx->first < ry->second && ry->first < rx->second);
+  }
+  auto isArgOrConstant = [](Value v) {
+    return isa<BlockArgument>(v) || v.getDefiningOp<memref::GetGlobalOp>();
+  };
+  // The workspace is an argument of its own: its views and the model's
+  // inputs, outputs and weights never share bytes.
+  auto workspaceView = [](Value v) {
+    auto view = v.getDefiningOp<memref::ViewOp>();
+    return view && isa<BlockArgument>(view.getSource());
+  };
+  return !((isArgOrConstant(x) || workspaceView(x)) &&
+           (isArgOrConstant(y) || workspaceView(y)));
+}
+
+/// Where absorbed initializers make ops start their outputs.
+using OutputStarts = DenseMap<Operation *, gcomp::OutputStart>;
+
+/// Whether `op` writes every element of `buffer` (through one of `names`, a
+/// row-major view of all of it) without reading any first: a fill, an
+/// all-parallel op whose output is that view in order and whose body does
+/// not read the output, or an op that starts its output from an absorbed
+/// initializer instead of reading it.
+bool overwritesAll(linalg::LinalgOp op, Value buffer,
+                   const DenseSet<Value> &names, const OutputStarts &starts) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
+    return false;
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (!names.contains(init->get()) ||
+      reshapedBufferOf(init->get()) != buffer)
+    return false;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (names.contains(input->get()))
+      return false;
+  if (starts.count(op.getOperation()))
+    return true; // absorbableInitializer checked its output map
+  Block *body = op.getBlock();
+  return op.getNumReductionLoops() == 0 &&
+         op.getMatchingIndexingMap(init).isIdentity() &&
+         (!body || body->getArgument(init->getOperandNumber()).use_empty());
+}
+
+/// Whether, after `after`, the first op that uses `buffer` (or a view of
+/// it) other than to make views overwrites all of it before reading it:
+/// the values `buffer` held are then dead once `after` has run.
+bool overwrittenBeforeRead(Value buffer, Operation *after,
+                           const OutputStarts &starts) {
+  DenseSet<Value> names = {buffer};
+  // The views made of it before `after` too (the consumer's read).
+  SmallVector<Value> worklist = {buffer};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers())
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+        if (view.getViewSource() == v && user->isBeforeInBlock(after) &&
+            names.insert(user->getResult(0)).second)
+          worklist.push_back(user->getResult(0));
+  }
+  for (Operation *op = after->getNextNode(); op; op = op->getNextNode()) {
+    bool uses = false;
+    op->walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands())
+        uses |= names.contains(operand);
+    });
+    if (!uses)
+      continue;
+    auto view = dyn_cast<ViewLikeOpInterface>(op);
+    if (view && names.contains(view.getViewSource())) {
+      names.insert(op->getResult(0));
+      continue;
+    }
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    return linalgOp && overwritesAll(linalgOp, buffer, names, starts);
+  }
+  return true;
+}
+
+/// The element-wise op that can become `producer`'s epilogue (see
+/// gcomp::Epilogue): the next op with memory effects after it, a generic
+/// with only parallel loops and one output indexed by all of them in
+/// order, that reads `producer`'s output through one input indexed the
+/// same way, as a row-major view of the same workspace buffer that no one
+/// else uses. Its output must not share bytes with what the producer's
+/// kernel still reads (its inputs, its start), which the fused kernel
+/// overwrites while other blocks read them.
+gcomp::Epilogue findEpilogue(linalg::LinalgOp producer,
+                             const gcomp::OutputStart &start,
+                             const OutputStarts &starts) {
+  if (!producer.hasPureBufferSemantics() || producer.getNumDpsInits() != 1 ||
+      producer.getNumReductionLoops() == 0)
+    return {};
+  Value out = producer.getDpsInitOperand(0)->get();
+  Value root = reshapedBufferOf(out);
+  if (!root || !root.getDefiningOp<memref::ViewOp>())
+    return {}; // a model output, or a buffer not indexed row-major
+  // Past views (a memref.reshape reads its shape operand, nothing else).
+  Operation *next = producer->getNextNode();
+  while (next && next->getNumRegions() == 0 &&
+         (isMemoryEffectFree(next) || isa<ViewLikeOpInterface>(next)))
+    next = next->getNextNode();
+  auto consumer = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!consumer || !consumer.hasPureBufferSemantics() ||
+      consumer.getNumDpsInits() != 1 || consumer.getNumReductionLoops() != 0)
+    return {};
+  OpOperand *consumerOut = consumer.getDpsInitOperand(0);
+  Block *body = consumer.getBlock();
+  if (!consumer.getMatchingIndexingMap(consumerOut).isIdentity() ||
+      !cast<MemRefType>(consumerOut->get().getType()).hasStaticShape() ||
+      !body->getArgument(consumerOut->getOperandNumber()).use_empty() ||
+      llvm::any_of(*body, [](Operation &inner) {
+        return inner.getNumRegions() != 0;
+      }))
+    return {};
+  gcomp::Epilogue epilogue;
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    if (!isa<MemRefType>(input->get().getType()))
+      continue;
+    if (reshapedBufferOf(input->get()) == root) {
+      if (epilogue.read ||
+          !consumer.getMatchingIndexingMap(input).isIdentity())
+        return {};
+      epilogue.read = input;
+    } else if (mayOverlap(input->get(), root)) {
+      return {};
+    }
+  }
+  if (!epilogue.read ||
+      cast<MemRefType>(out.getType()).getNumElements() !=
+          cast<MemRefType>(consumerOut->get().getType()).getNumElements())
+    return {};
+  // No one else reads the producer's output: after the consumer, the next
+  // op that touches its buffer (the planner hands a dead buffer, even its
+  // very memref.view, to later values) overwrites all of it.
+  if (!overwrittenBeforeRead(root, consumer, starts))
+    return {};
+  Value written = consumerOut->get();
+  for (OpOperand *input : producer.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()) &&
+        mayOverlap(input->get(), written))
+      return {};
+  if (start.source && mayOverlap(start.source, written))
+    return {};
+  epilogue.consumer = consumer;
+  epilogue.producerShape =
+      llvm::to_vector(cast<MemRefType>(out.getType()).getShape());
+  return epilogue;
+}
+
 struct LinalgToGpuLoopsPass
     : gcomp::impl::GcompLinalgToGpuLoopsBase<LinalgToGpuLoopsPass> {
   using Base::Base;
@@ -410,7 +613,7 @@ struct LinalgToGpuLoopsPass
     // Fills and broadcasts that only initialize the next op's output: that
     // op starts from the fill's value or the broadcast's input instead (one
     // kernel, and one pass over memory, less).
-    DenseMap<Operation *, gcomp::OutputStart> starts;
+    OutputStarts starts;
     DenseSet<Operation *> absorbed; // erased: compared, never dereferenced
     for (linalg::LinalgOp op : ops) {
       if (absorbed.count(op.getOperation()))
@@ -434,17 +637,90 @@ struct LinalgToGpuLoopsPass
       if (absorbed.count(op.getOperation()))
         continue;
       gcomp::OutputStart start = starts.lookup(op);
+      gcomp::Epilogue epilogue =
+          epilogues ? findEpilogue(op, start, starts) : gcomp::Epilogue();
+      // The views between the two (of the consumer's other inputs, say)
+      // move above the producer, whose kernel will use them.
+      if (epilogue)
+        for (Operation *between = op->getNextNode();
+             between != epilogue.consumer.getOperation();) {
+          Operation *following = between->getNextNode();
+          between->moveBefore(op);
+          between = following;
+        }
+      // The consumer now runs in `op`'s kernel.
+      auto fuse = [&] {
+        if (!epilogue)
+          return;
+        absorbed.insert(epilogue.consumer.getOperation());
+        epilogue.consumer->erase();
+      };
       if (tileContractions &&
           succeeded(gcomp::lowerToTiledContraction(
-              op, start, gcomp::TensorCoreOptions{allowTf32, halfTensorCores})))
+              op, start, gcomp::TensorCoreOptions{allowTf32, halfTensorCores},
+              epilogue))) {
+        fuse();
         continue;
-      if (op.hasPureBufferSemantics() && outputsAreParallel(op) &&
-          (!warpReductions || failed(lowerToWarps(op, start))))
-        if (failed(lower(op, start)))
-          assert(!start && "an op that absorbed its initializer must be "
-                          "lowered");
+      }
+      if (!op.hasPureBufferSemantics() || !outputsAreParallel(op))
+        continue;
+      if (warpReductions && succeeded(lowerToWarps(op, start)))
+        continue;
+      if (succeeded(lower(op, start, epilogue)))
+        fuse();
+      else
+        assert(!start && "an op that absorbed its initializer must be "
+                         "lowered");
     }
   }
 };
 
 } // namespace
+
+void gcomp::Epilogue::store(OpBuilder &b, Location loc, Value value,
+                            ArrayRef<Value> indices) const {
+  linalg::LinalgOp consumer = this->consumer; // its accessors are not const
+  OpOperand *out = consumer.getDpsInitOperand(0);
+  auto outType = cast<MemRefType>(out->get().getType());
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // The consumer's element with the same linear index.
+  SmallVector<Value> ivs(indices);
+  if (outType.getShape() != ArrayRef<int64_t>(producerShape)) {
+    Value linear = index(0);
+    for (auto [i, size] : llvm::zip(indices, producerShape))
+      linear = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, linear, index(size)), i);
+    SmallVector<Value> counts;
+    for (int64_t size : outType.getShape())
+      counts.push_back(index(size));
+    ivs = delinearize(b, loc, linear, counts);
+  }
+  Block *body = consumer.getBlock();
+  IRMapping mapping;
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    BlockArgument arg = body->getArgument(input->getOperandNumber());
+    if (input == read) {
+      mapping.map(arg, value);
+    } else if (!isa<MemRefType>(input->get().getType())) {
+      mapping.map(arg, input->get());
+    } else {
+      mapping.map(arg, memref::LoadOp::create(
+                           b, loc, input->get(),
+                           applyIndexingMap(
+                               b, loc, consumer.getMatchingIndexingMap(input),
+                               ivs)));
+    }
+  }
+  for (Operation &inner : body->without_terminator()) {
+    if (auto position = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(position.getResult(), ivs[position.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  memref::StoreOp::create(
+      b, loc, mapping.lookupOrDefault(body->getTerminator()->getOperand(0)),
+      out->get(), ivs);
+}

@@ -654,6 +654,15 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
     the importer gives half-precision MatMul, Gemm and Conv) runs on tensor
     cores with `nvvm.mma.sync` of shape 16x8x16, f32 sums: each product of
     two halves is exact in f32, so only the order of the sums changes.
+
+    With `epilogues` (on by default), the element-wise op right after a
+    product or a reduction (an activation, a residual add, a rounding to
+    f16) runs in the producer's kernel: where the producer would store an
+    element of its output, it computes the consumer's element at the same
+    linear index and stores that. It applies when the producer's output is
+    a workspace buffer that only the consumer reads, through one identity-
+    indexed input that views it row-major, and the consumer's output shares
+    no bytes with what the producer still reads.
   }];
   let options = [
     Option<"warpReductions", "warp-reductions", "bool", /*default=*/"true",
@@ -664,6 +673,9 @@ def GcompLinalgToGpuLoops : Pass<"gcomp-linalg-to-gpu-loops", "mlir::func::FuncO
            "Tiled fp32 multiply-add products on tensor cores, in TF32">,
     Option<"halfTensorCores", "half-tensor-cores", "bool", /*default=*/"true",
            "Tiled f16 and bf16 products (f32 sums) on tensor cores (sm_80+)">,
+    Option<"epilogues", "epilogues", "bool", /*default=*/"true",
+           "Run the element-wise op after a product or reduction in its "
+           "kernel">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::affine::AffineDialect",
                            "mlir::memref::MemRefDialect",
