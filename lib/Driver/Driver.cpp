@@ -846,7 +846,7 @@ int Compiler::run() {
       if (options.emit == EmitKind::PTX)
         return finish(writeText(ptx));
     }
-    releaseResourceBlobs(context, current);
+    // (runPhases freed the weights the LLVM phase left dead.)
     auto llvmModule = timed("llvm-ir", [&] {
       return cpu::translateAndOptimize(current, llvmContext, *tm,
                                        options.optLevel);

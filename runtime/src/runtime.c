@@ -947,9 +947,6 @@ static gcomp_status check_overlaps(gcomp_model *m, const gcomp_tensor *inputs,
 static gcomp_status run_unlocked(gcomp_model *model, const gcomp_tensor *inputs,
                              size_t num_inputs, gcomp_tensor *outputs,
                              size_t num_outputs) {
-  if (!model)
-    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
-                "gcomp_model_run: model is null");
   int64_t variant = -1;
   gcomp_status st = check_list(model, "input", model->infos, model->num_inputs,
                                inputs, num_inputs, -1);
@@ -969,9 +966,6 @@ static gcomp_status run_device_unlocked(gcomp_model *model,
                                     const gcomp_tensor *inputs,
                                     size_t num_inputs, gcomp_tensor *outputs,
                                     size_t num_outputs) {
-  if (!model)
-    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
-                "gcomp_model_run_device: model is null");
   if (!model->cuda)
     return fail(model, GCOMP_ERR_INVALID_ARGUMENT,
                 "gcomp_model_run_device: this model runs on the CPU "
@@ -1047,9 +1041,6 @@ static gcomp_status run_alloc_unlocked(gcomp_model *model,
                                    size_t num_inputs,
                                    const gcomp_tensor **out_outputs,
                                    size_t *out_num_outputs) {
-  if (!model)
-    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
-                "gcomp_model_run_alloc: model is null");
   if (!out_outputs || !out_num_outputs)
     return fail(model, GCOMP_ERR_INVALID_ARGUMENT,
                 "gcomp_model_run_alloc: %s is null",
@@ -1080,15 +1071,17 @@ static gcomp_status run_alloc_unlocked(gcomp_model *model,
 /* One run at a time per instance: a concurrent call is refused rather than
  * left to corrupt the shared workspace. The message goes to the calling
  * thread's gcomp_last_error(), since the instance's own message belongs to
- * the run in progress. */
-static int acquire(gcomp_model *m, const char *fn) {
+ * the run in progress. GCOMP_OK when the caller now holds `m`; a null `m`
+ * is refused here too, so that the runs below may take it as valid. */
+static gcomp_status acquire(gcomp_model *m, const char *fn) {
+  if (!m)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT, "%s: model is null", fn);
   if (!atomic_flag_test_and_set_explicit(&m->running, memory_order_acquire))
-    return 1;
-  fail(NULL, GCOMP_ERR_BUSY,
-       "%s: this instance is already running in another thread (create one "
-       "instance per thread)",
-       fn);
-  return 0;
+    return GCOMP_OK;
+  return fail(NULL, GCOMP_ERR_BUSY,
+              "%s: this instance is already running in another thread "
+              "(create one instance per thread)",
+              fn);
 }
 
 static gcomp_status release(gcomp_model *m, gcomp_status st) {
@@ -1099,11 +1092,9 @@ static gcomp_status release(gcomp_model *m, gcomp_status st) {
 gcomp_status gcomp_model_run(gcomp_model *model, const gcomp_tensor *inputs,
                              size_t num_inputs, gcomp_tensor *outputs,
                              size_t num_outputs) {
-  if (!model)
-    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
-                "gcomp_model_run: model is null");
-  if (!acquire(model, "gcomp_model_run"))
-    return GCOMP_ERR_BUSY;
+  gcomp_status st = acquire(model, "gcomp_model_run");
+  if (st != GCOMP_OK)
+    return st;
   return release(model, run_unlocked(model, inputs, num_inputs, outputs,
                                      num_outputs));
 }
@@ -1112,11 +1103,9 @@ gcomp_status gcomp_model_run_device(gcomp_model *model,
                                     const gcomp_tensor *inputs,
                                     size_t num_inputs, gcomp_tensor *outputs,
                                     size_t num_outputs) {
-  if (!model)
-    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
-                "gcomp_model_run_device: model is null");
-  if (!acquire(model, "gcomp_model_run_device"))
-    return GCOMP_ERR_BUSY;
+  gcomp_status st = acquire(model, "gcomp_model_run_device");
+  if (st != GCOMP_OK)
+    return st;
   return release(model, run_device_unlocked(model, inputs, num_inputs,
                                             outputs, num_outputs));
 }
@@ -1126,11 +1115,9 @@ gcomp_status gcomp_model_run_alloc(gcomp_model *model,
                                    size_t num_inputs,
                                    const gcomp_tensor **out_outputs,
                                    size_t *out_num_outputs) {
-  if (!model)
-    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
-                "gcomp_model_run_alloc: model is null");
-  if (!acquire(model, "gcomp_model_run_alloc"))
-    return GCOMP_ERR_BUSY;
+  gcomp_status st = acquire(model, "gcomp_model_run_alloc");
+  if (st != GCOMP_OK)
+    return st;
   return release(model, run_alloc_unlocked(model, inputs, num_inputs,
                                            out_outputs, out_num_outputs));
 }

@@ -128,6 +128,23 @@ def check_against_onnxruntime(model, label, feeds=None, rtol=RTOL, atol=ATOL,
         return r
 
 
+def check_compile_error(label, model_path, needle, extra=()):
+    """gcomp on `model_path` fails cleanly: exit status 1-127 (no signal),
+    one "gcomp: error:" line that contains `needle`, and no file left in
+    the model's folder. Raises AssertionError otherwise."""
+    d = os.path.dirname(model_path)
+    before = set(os.listdir(d))
+    r = run([GCOMP, model_path, "-o", os.path.join(d, "out.so"), *extra])
+    lines = r.stderr.strip().splitlines()
+    assert 0 < r.returncode < 128, f"exit status {r.returncode}"
+    assert len(lines) == 1, f"expected one line, got: {r.stderr!r}"
+    assert lines[0].startswith("gcomp: error: "), lines[0]
+    assert needle in lines[0], f"{needle!r} not in {lines[0]!r}"
+    assert set(os.listdir(d)) == before, "left files behind: %s" % (
+        set(os.listdir(d)) - before)
+    print(f"PASS {label}: {lines[0].split(': ', 2)[-1]}")
+
+
 class Results:
     """Counts checks so a test file reports and fails as a whole."""
 

@@ -23,20 +23,7 @@ def mlp():
 
 
 def expect_error(label, model_path, needle, extra=()):
-    def body():
-        d = os.path.dirname(model_path)
-        before = set(os.listdir(d))
-        out = os.path.join(d, "out.so")
-        r = run([GCOMP, model_path, "-o", out, *extra])
-        lines = r.stderr.strip().splitlines()
-        assert r.returncode not in (0,) and r.returncode < 128, r.returncode
-        assert len(lines) == 1, f"expected one line, got: {r.stderr!r}"
-        assert lines[0].startswith("gcomp: error: "), lines[0]
-        assert needle in lines[0], f"{needle!r} not in {lines[0]!r}"
-        assert set(os.listdir(d)) == before, "left files behind: %s" % (
-            set(os.listdir(d)) - before)
-        print(f"PASS {label}: {lines[0]}")
-    res.check(label, body)
+    res.check(label, check_compile_error, label, model_path, needle, extra)
 
 
 with tempfile.TemporaryDirectory() as d:
