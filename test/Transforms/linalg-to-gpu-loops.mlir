@@ -252,6 +252,37 @@ func.func @fill_then_other_write(%x: memref<4xf32>, %y: memref<4xf32>) {
 
 // -----
 
+// A broadcast that widens an f16 bias into an f32 accumulator (a
+// half-precision convolution's) is absorbed too: the sum starts from the
+// bias element, widened.
+// CHECK-LABEL: func.func @widening_bias_then_sum
+// CHECK-SAME: (%[[BIAS:.*]]: memref<4x1xf16>, %[[Q:.*]]: memref<3x4x8xf32>, %[[Y:.*]]: memref<4x8xf32>)
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) =
+// CHECK: %[[B:.*]] = memref.load %[[BIAS]][%[[I]], %c0{{.*}}] : memref<4x1xf16>
+// CHECK: %[[W:.*]] = arith.extf %[[B]] : f16 to f32
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[W]]) -> (f32)
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[I]], %[[J]]]
+// CHECK-NOT: scf.parallel
+func.func @widening_bias_then_sum(%bias: memref<4x1xf16>, %q: memref<3x4x8xf32>, %y: memref<4x8xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<4x1xf16>) outs(%y : memref<4x8xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %w = arith.extf %in : f16 to f32
+    linalg.yield %w : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, s) -> (s, d0, d1)>, affine_map<(d0, d1, s) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q : memref<3x4x8xf32>) outs(%y : memref<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %out, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
 // A broadcast of a bias into the output goes too, even with a split
 // product's partial sums between it and the op that adds them to it: that
 // op starts each output from the bias element (through the broadcast's map,

@@ -49,8 +49,11 @@ Value OutputStart::at(OpBuilder &b, Location loc,
                       ArrayRef<Value> indices) const {
   if (scalar)
     return scalar;
-  return memref::LoadOp::create(b, loc, source,
-                                applyIndexingMap(b, loc, sourceMap, indices));
+  Value element = memref::LoadOp::create(
+      b, loc, source, applyIndexingMap(b, loc, sourceMap, indices));
+  if (widenTo)
+    element = arith::ExtFOp::create(b, loc, widenTo, element);
+  return element;
 }
 
 void nameKernel(gpu::LaunchOp launch, Location loc) {

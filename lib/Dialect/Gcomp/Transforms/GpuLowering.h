@@ -37,6 +37,9 @@ struct OutputStart {
   mlir::Value scalar;
   mlir::Value source;
   mlir::AffineMap sourceMap;
+  /// The output's element type when the broadcast widened its input (an
+  /// f16 bias into an f32 accumulator); null otherwise.
+  mlir::Type widenTo;
   explicit operator bool() const { return scalar || source; }
   /// The start of the output element at `indices` (the output's own).
   mlir::Value at(mlir::OpBuilder &b, mlir::Location loc,

@@ -332,9 +332,22 @@ Value bufferOf(Value v) {
   return v;
 }
 
+/// The `arith.extf` that makes the whole body of a broadcast that widens
+/// its input (an f16 bias into an f32 accumulator), or null.
+arith::ExtFOp wideningBody(Block *body) {
+  if (!body || std::distance(body->begin(), body->end()) != 2)
+    return {};
+  auto ext = dyn_cast<arith::ExtFOp>(body->front());
+  if (!ext || ext.getIn() != body->getArgument(0) ||
+      body->getTerminator()->getOperand(0) != ext.getResult())
+    return {};
+  return ext;
+}
+
 /// Whether `op` only broadcasts its one input into its output (a bias into
 /// a product's output): all loops parallel, the output indexed by all of
-/// them in order, the body yielding the input element.
+/// them in order, the body yielding the input element (or the element
+/// widened by an arith.extf).
 bool isBroadcast(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
@@ -344,8 +357,10 @@ bool isBroadcast(linalg::LinalgOp op) {
            .isProjectedPermutation(/*allowZeroInResults=*/true))
     return false;
   Block *body = op.getBlock();
-  return body && std::next(body->begin()) == body->end() &&
-         body->getTerminator()->getOperand(0) == body->getArgument(0);
+  return body && ((std::next(body->begin()) == body->end() &&
+                   body->getTerminator()->getOperand(0) ==
+                       body->getArgument(0)) ||
+                  wideningBody(body));
 }
 
 /// The linalg.fill or broadcast right before `op` (but for operations
@@ -628,6 +643,8 @@ struct LinalgToGpuLoopsPass
         OpOperand *input = initializer.getDpsInputOperand(0);
         start.source = input->get();
         start.sourceMap = initializer.getMatchingIndexingMap(input);
+        if (arith::ExtFOp ext = wideningBody(initializer.getBlock()))
+          start.widenTo = ext.getType();
       }
       starts[op] = start;
       absorbed.insert(initializer);
