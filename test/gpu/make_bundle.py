@@ -43,6 +43,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "conformance"))
 sys.path.insert(0, os.path.join(HERE, "..", "zoo"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))  # gcomp
 BIN = os.environ.get("GCOMP_BIN", os.path.join(HERE, "..", "..", "build", "bin"))
 
 
@@ -124,7 +125,6 @@ def zoo_case(name, arch, out_dir):
         if PRECISION == "fp16":
             # The CPU build's output too: the GPU's should differ from it
             # only by the order of its f32 sums.
-            sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
             import gcomp
             cpu_so = os.path.join(tmp, "cpu.so")
             r = subprocess.run([os.path.join(BIN, "gcomp"), compiled, "-o",

@@ -33,15 +33,23 @@ using namespace mlir;
 namespace {
 
 /// Emits `op`'s body at the builder for the iteration `ivs`: the inputs
-/// loaded (scalar operands used as they are), the outputs' block arguments
-/// bound to `outputs`, linalg.index to the induction variables. Returns the
-/// values the body yields.
+/// loaded (scalar operands used as they are; `given`, if any, bound to
+/// `givenValue` instead), the outputs' block arguments bound to `outputs`
+/// (which may be left empty when the body does not read them),
+/// linalg.index to the induction variables. Returns the values the body
+/// yields.
 SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::LinalgOp op,
-                            ArrayRef<Value> ivs, ValueRange outputs) {
+                            ArrayRef<Value> ivs, ValueRange outputs,
+                            OpOperand *given = nullptr,
+                            Value givenValue = {}) {
   Block *body = op.getBlock();
   IRMapping mapping;
   for (OpOperand *input : op.getDpsInputOperands()) {
     BlockArgument arg = body->getArgument(input->getOperandNumber());
+    if (input == given) {
+      mapping.map(arg, givenValue);
+      continue;
+    }
     if (!isa<MemRefType>(input->get().getType())) {
       mapping.map(arg, input->get());
       continue;
@@ -50,8 +58,9 @@ SmallVector<Value> emitBody(OpBuilder &b, Location loc, linalg::LinalgOp op,
         gcomp::applyIndexingMap(b, loc, op.getMatchingIndexingMap(input), ivs);
     mapping.map(arg, memref::LoadOp::create(b, loc, input->get(), indices));
   }
-  for (auto [k, init] : llvm::enumerate(op.getDpsInitsMutable()))
-    mapping.map(body->getArgument(init.getOperandNumber()), outputs[k]);
+  for (auto [k, value] : llvm::enumerate(outputs))
+    mapping.map(body->getArgument(op.getDpsInitOperand(k)->getOperandNumber()),
+                value);
   for (Operation &inner : body->without_terminator()) {
     if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
       mapping.map(index.getResult(), ivs[index.getDim()]);
@@ -714,30 +723,8 @@ void gcomp::Epilogue::store(OpBuilder &b, Location loc, Value value,
       counts.push_back(index(size));
     ivs = delinearize(b, loc, linear, counts);
   }
-  Block *body = consumer.getBlock();
-  IRMapping mapping;
-  for (OpOperand *input : consumer.getDpsInputOperands()) {
-    BlockArgument arg = body->getArgument(input->getOperandNumber());
-    if (input == read) {
-      mapping.map(arg, value);
-    } else if (!isa<MemRefType>(input->get().getType())) {
-      mapping.map(arg, input->get());
-    } else {
-      mapping.map(arg, memref::LoadOp::create(
-                           b, loc, input->get(),
-                           applyIndexingMap(
-                               b, loc, consumer.getMatchingIndexingMap(input),
-                               ivs)));
-    }
-  }
-  for (Operation &inner : body->without_terminator()) {
-    if (auto position = dyn_cast<linalg::IndexOp>(inner)) {
-      mapping.map(position.getResult(), ivs[position.getDim()]);
-      continue;
-    }
-    b.clone(inner, mapping);
-  }
-  memref::StoreOp::create(
-      b, loc, mapping.lookupOrDefault(body->getTerminator()->getOperand(0)),
-      out->get(), ivs);
+  // findEpilogue checked that the body does not read the output.
+  Value result = emitBody(b, loc, consumer, ivs, /*outputs=*/{}, read, value)
+                     .front();
+  memref::StoreOp::create(b, loc, result, out->get(), ivs);
 }
