@@ -130,15 +130,19 @@ LogicalResult importFusedMatMul(NodeContext &nc) {
 } // namespace
 
 const StringMap<OpImporterFn> &contribOpImporters() {
-  static const StringMap<OpImporterFn> table = {
-      {"BiasAdd", importBiasAdd},
-      {"BiasGelu", importBiasGelu},
-      {"FastGelu", importFastGelu},
-      {"FusedMatMul", importFusedMatMul},
-      {"Gelu", importContribGelu},
-      {"QuickGelu", importQuickGelu},
-      {"SkipLayerNormalization", importSkipLayerNorm},
-  };
+  static const StringMap<OpImporterFn> table = [] {
+    StringMap<OpImporterFn> t = {
+        {"BiasAdd", importBiasAdd},
+        {"BiasGelu", importBiasGelu},
+        {"FastGelu", importFastGelu},
+        {"FusedMatMul", importFusedMatMul},
+        {"Gelu", importContribGelu},
+        {"QuickGelu", importQuickGelu},
+        {"SkipLayerNormalization", importSkipLayerNorm},
+    };
+    addQuantContribOpImporters(t);
+    return t;
+  }();
   return table;
 }
 

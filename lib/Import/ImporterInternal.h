@@ -90,8 +90,23 @@ struct NodeContext {
   /// Input `i` must have a floating-point element type.
   mlir::LogicalResult requireFloatInput(unsigned i) const;
   /// `v` cast to element type `to` (no op if it has it; folded for
-  /// constants).
-  mlir::Value castTo(mlir::Value v, mlir::Type to) const;
+  /// constants). `fromUnsigned` reads integer elements as unsigned,
+  /// `toUnsigned` converts floats to an unsigned type.
+  mlir::Value castTo(mlir::Value v, mlir::Type to, bool fromUnsigned = false,
+                     bool toUnsigned = false) const;
+  /// Whether input `i` holds an unsigned ONNX integer type (uint8 ...),
+  /// which the graph keeps in a signless type of the same width.
+  bool isUnsignedInput(unsigned i) const {
+    return i < unsignedInputs.size() && unsignedInputs[i];
+  }
+  /// Says whether output `i` holds an unsigned ONNX type. Outputs the
+  /// importer says nothing of are unsigned when an unsigned input has
+  /// their (integer) element type.
+  void setUnsignedOutput(unsigned i, bool isUnsigned) {
+    if (unsignedOutputs.size() <= i)
+      unsignedOutputs.resize(i + 1);
+    unsignedOutputs[i] = isUnsigned;
+  }
   /// `input` reshaped to `shape` (no op if it already has it).
   mlir::Value reshape(mlir::Value input, llvm::ArrayRef<int64_t> shape) const;
   /// Input `i` as a constant integer list (shape-like inputs); reports an
@@ -118,7 +133,14 @@ struct NodeContext {
   std::function<mlir::InFlightDiagnostic()> errorFnStorage;
   /// Set by mismatch().
   mutable bool hasMismatch = false;
+  /// One per input: whether it holds an unsigned ONNX type.
+  llvm::SmallVector<bool> unsignedInputs = {};
+  /// What the importer said of its outputs' signedness (setUnsignedOutput).
+  llvm::SmallVector<std::optional<bool>> unsignedOutputs = {};
 };
+
+/// Whether an ONNX TensorProto.DataType is an unsigned integer type.
+bool isUnsignedOnnxType(int onnxType);
 
 /// An elementwise op of `a` and `b` with the broadcast type inferred (i1
 /// for Equal), folded where it can be.
@@ -147,6 +169,11 @@ std::tuple<mlir::Value, mlir::Value, mlir::Value>
 normalize(NodeContext &nc, mlir::Value x, llvm::ArrayRef<int64_t> axes,
           double eps);
 
+/// An ONNX Conv of `x` by `weights` (+ `bias`, may be null) with the
+/// node's window attributes (strides, pads, auto_pad, dilations, group).
+mlir::FailureOr<mlir::Value> convolve(NodeContext &nc, mlir::Value x,
+                                      mlir::Value weights, mlir::Value bias);
+
 using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
 
 /// Adds the importers of TensorOpImporters.cpp (reductions, shape and data
@@ -162,6 +189,12 @@ void addResizeImporters(llvm::StringMap<OpImporterFn> &table);
 void addEinsumImporter(llvm::StringMap<OpImporterFn> &table);
 /// Adds the Attention importer (AttentionImporter.cpp).
 void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
+/// Adds QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear and the
+/// integer products (QuantOpImporters.cpp).
+void addQuantOpImporters(llvm::StringMap<OpImporterFn> &table);
+/// Adds onnxruntime's quantized contrib ops (MatMulIntegerToFloat,
+/// DynamicQuantizeMatMul) to `table` (QuantOpImporters.cpp).
+void addQuantContribOpImporters(llvm::StringMap<OpImporterFn> &table);
 
 /// The op importers, by ONNX op type (default domain).
 const llvm::StringMap<OpImporterFn> &opImporters();

@@ -147,10 +147,11 @@ FailureOr<Window> resolveWindow(NodeContext &nc, RankedTensorType input,
   return w;
 }
 
-LogicalResult importConv(NodeContext &nc) {
-  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
-    return failure();
-  RankedTensorType in = nc.inputType(0), weight = nc.inputType(1);
+} // namespace
+
+FailureOr<Value> convolve(NodeContext &nc, Value x, Value weights, Value bias) {
+  auto in = cast<RankedTensorType>(x.getType()),
+       weight = cast<RankedTensorType>(weights.getType());
   if (in.getRank() < 3 || !weight.hasStaticShape() ||
       weight.getRank() != in.getRank()) {
     nc.error() << "expects an [N, C, spatial...] input and weights of the "
@@ -165,17 +166,27 @@ LogicalResult importConv(NodeContext &nc) {
   int64_t group = nc.intAttr("group", 1);
   SmallVector<int64_t> shape = {in.getDimSize(0), weight.getDimSize(0)};
   shape.append(w->outShape);
-  Value bias = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
   OpBuilder &b = nc.builder;
-  auto conv = ConvOp::create(b, nc.loc, in.clone(shape), nc.inputs[0],
-                             nc.inputs[1], bias,
+  auto conv = ConvOp::create(b, nc.loc, in.clone(shape), x, weights, bias,
                              b.getDenseI64ArrayAttr(w->strides),
                              b.getDenseI64ArrayAttr(w->dilations),
                              b.getDenseI64ArrayAttr(w->pads),
                              b.getI64IntegerAttr(group));
   if (failed(mlir::verify(conv))) // channel/group mismatches
     return failure();
-  nc.outputs.push_back(conv);
+  return Value(conv);
+}
+
+namespace {
+
+LogicalResult importConv(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  Value bias = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  FailureOr<Value> conv = convolve(nc, nc.inputs[0], nc.inputs[1], bias);
+  if (failed(conv))
+    return failure();
+  nc.outputs.push_back(*conv);
   return success();
 }
 

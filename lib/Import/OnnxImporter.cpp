@@ -102,11 +102,25 @@ LogicalResult NodeContext::requireFloatInput(unsigned i) const {
   return failure();
 }
 
-Value NodeContext::castTo(Value v, Type to) const {
+Value NodeContext::castTo(Value v, Type to, bool fromUnsigned,
+                          bool toUnsigned) const {
   auto type = cast<RankedTensorType>(v.getType());
-  if (type.getElementType() == to)
+  Type from = type.getElementType();
+  if (from == to)
     return v;
-  return builder.createOrFold<CastOp>(loc, type.clone(to), v);
+  // The markers only matter where they change the conversion.
+  fromUnsigned &= isa<IntegerType>(from) && !from.isInteger(1);
+  toUnsigned &= isa<FloatType>(from) && isa<IntegerType>(to) &&
+                !to.isInteger(1);
+  return builder.createOrFold<CastOp>(loc, type.clone(to), v, fromUnsigned,
+                                      toUnsigned);
+}
+
+bool isUnsignedOnnxType(int onnxType) {
+  return onnxType == onnx::TensorProto::UINT8 ||
+         onnxType == onnx::TensorProto::UINT16 ||
+         onnxType == onnx::TensorProto::UINT32 ||
+         onnxType == onnx::TensorProto::UINT64;
 }
 
 Value NodeContext::reshape(Value input, ArrayRef<int64_t> shape) const {
@@ -173,13 +187,9 @@ using namespace detail;
 namespace {
 
 /// Unsigned ONNX types are signless in the graph; the entry function keeps
-/// their ONNX type in `gcomp.elem_type` for the ABI.
-bool isUnsigned(int onnxType) {
-  return onnxType == onnx::TensorProto::UINT8 ||
-         onnxType == onnx::TensorProto::UINT16 ||
-         onnxType == onnx::TensorProto::UINT32 ||
-         onnxType == onnx::TensorProto::UINT64;
-}
+/// their ONNX type in `gcomp.elem_type` for the ABI, and the importer keeps
+/// the names of the values that hold one (GraphImporter::unsignedNames).
+bool isUnsigned(int onnxType) { return isUnsignedOnnxType(onnxType); }
 
 /// onnxruntime's contrib operator domain.
 constexpr llvm::StringLiteral kContribDomain = "com.microsoft";
@@ -261,6 +271,8 @@ private:
   StringMap<int64_t> opsets;
   /// Values of the named symbolic dims that --dim or --shape fix.
   StringMap<int64_t> dimBindings;
+  /// The values (by ONNX name) that hold an unsigned ONNX integer type.
+  llvm::StringSet<> unsignedNames;
 };
 
 /// "[batch, 3, 224, 224]": a declared shape as the model writes it.
@@ -506,6 +518,8 @@ FailureOr<Value> GraphImporter::lookup(const std::string &name) {
   lastInitializer = constant;
   Value v = constant;
   values[name] = v;
+  if (isUnsigned(init->second->data_type()))
+    unsignedNames.insert(name);
   initializers.erase(init);
   return v;
 }
@@ -892,6 +906,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     }
     nc.inputs.push_back(*v);
   }
+  for (const std::string &input : node.input())
+    nc.unsignedInputs.push_back(unsignedNames.contains(input));
   // ONNX graphs are in SSA form: a name is defined once, by a graph input,
   // an initializer or one node output, in this graph or an enclosing one.
   for (int i = 0; i < node.output_size(); ++i) {
@@ -947,6 +963,20 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
                                })))
       return failure();
     values[name] = nc.outputs[i];
+    std::optional<bool> isUnsignedOutput =
+        i < nc.unsignedOutputs.size() ? nc.unsignedOutputs[i] : std::nullopt;
+    if (!isUnsignedOutput) {
+      Type element = type.getElementType();
+      isUnsignedOutput =
+          isa<IntegerType>(element) && !element.isInteger(1) &&
+          llvm::any_of(llvm::seq<size_t>(nc.inputs.size()), [&](size_t j) {
+            return nc.unsignedInputs[j] &&
+                   cast<RankedTensorType>(nc.inputs[j].getType())
+                           .getElementType() == element;
+          });
+    }
+    if (*isUnsignedOutput)
+      unsignedNames.insert(name);
   }
   return success();
 }
@@ -1022,8 +1052,10 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     values[in->name()] = entry->getArgument(i);
     func.setArgAttr(i, kNameAttr, builder.getStringAttr(in->name()));
     int et = in->type().tensor_type().elem_type();
-    if (isUnsigned(et))
+    if (isUnsigned(et)) {
       func.setArgAttr(i, "gcomp.elem_type", builder.getI64IntegerAttr(et));
+      unsignedNames.insert(in->name());
+    }
     if (ArrayAttr names = dimNames(*in))
       func.setArgAttr(i, kDimNamesAttr, names);
   }

@@ -222,10 +222,12 @@ LogicalResult importCast(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
     return failure();
   Type to;
+  bool toUnsigned;
   if (nc.node.op_type() == "CastLike") {
     if (failed(nc.requiredInput(1)))
       return failure();
     to = nc.inputType(1).getElementType();
+    toUnsigned = nc.isUnsignedInput(1);
   } else {
     int64_t code = nc.intAttr("to", 0);
     to = elementTypeFor(nc.builder.getContext(), code);
@@ -233,6 +235,7 @@ LogicalResult importCast(NodeContext &nc) {
       nc.error() << "cast to " << onnxTypeName(code) << " is not supported";
       return failure();
     }
+    toUnsigned = isUnsignedOnnxType(code);
   }
   Type from = nc.inputType(0).getElementType();
   if (!(isa<FloatType>(from) || isa<IntegerType>(from)) ||
@@ -240,7 +243,9 @@ LogicalResult importCast(NodeContext &nc) {
     nc.error() << "cast from " << from << " to " << to << " is not supported";
     return failure();
   }
-  nc.outputs.push_back(nc.castTo(nc.inputs[0], to));
+  nc.outputs.push_back(
+      nc.castTo(nc.inputs[0], to, nc.isUnsignedInput(0), toUnsigned));
+  nc.setUnsignedOutput(0, toUnsigned);
   return success();
 }
 
@@ -555,6 +560,7 @@ LogicalResult importConstant(NodeContext &nc) {
     if (failed(t))
       return failure();
     value = *t;
+    nc.setUnsignedOutput(0, isUnsignedOnnxType(a.t().data_type()));
   } else if (a.name() == "value_float") {
     value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
                                    a.f());
@@ -661,6 +667,7 @@ const StringMap<OpImporterFn> &opImporters() {
     addTensorOpImporters(t);
     addNNOpImporters(t);
     addAttentionImporter(t);
+    addQuantOpImporters(t);
     addIndexingImporters(t);
     addResizeImporters(t);
     addEinsumImporter(t);

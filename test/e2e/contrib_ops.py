@@ -130,7 +130,8 @@ def unsupported():
         r = run([GCOMP, path, "-o", os.path.join(d, "m.so")])
         want = ("(Attention, opset 1): unsupported onnxruntime contrib "
                 "operator; gcomp supports from com.microsoft: BiasAdd, "
-                "BiasGelu, FastGelu, FusedMatMul, Gelu, QuickGelu, "
+                "BiasGelu, DynamicQuantizeMatMul, FastGelu, FusedMatMul, "
+                "Gelu, MatMulIntegerToFloat, QuickGelu, "
                 "SkipLayerNormalization")
         if r.returncode == 0 or want not in r.stderr:
             raise AssertionError(r.stderr)

@@ -374,6 +374,8 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       result = elementwise(rewriter, loc, accOut, ValueRange{result, b2},
                            [&](OpBuilder &b, Location l, ValueRange a) -> Value {
                              Value term = a[1];
+                             if (isa<IntegerType>(accElement))
+                               return arith::AddIOp::create(b, l, a[0], term);
                              if (term.getType() != accElement)
                                term = arith::ExtFOp::create(b, l, accElement, term);
                              return arith::AddFOp::create(b, l, a[0], term);

@@ -49,18 +49,22 @@ Value softplus(OpBuilder &b, Location loc, Value x) {
                                tail);
 }
 
-Value castScalar(OpBuilder &b, Location loc, Value x, Type to) {
+/// `x` converted to `to`; `fromUnsigned` reads an integer `x` as unsigned
+/// (bools always are), `toUnsigned` converts a float to an unsigned integer.
+Value castScalar(OpBuilder &b, Location loc, Value x, Type to,
+                 bool fromUnsigned = false, bool toUnsigned = false) {
   Type from = x.getType();
   if (from == to)
     return x;
-  bool fromBool = from.isInteger(1);
+  bool fromBool = from.isInteger(1) || fromUnsigned;
   if (auto toInt = dyn_cast<IntegerType>(to)) {
     if (toInt.getWidth() == 1) // anything to bool: != 0
       return isFloat(x) ? fcmp(b, loc, arith::CmpFPredicate::UNE, x, cst(b, loc, x, 0))
                         : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                                 x, cst(b, loc, x, 0)).getResult();
     if (isFloat(x))
-      return arith::FPToSIOp::create(b, loc, to, x);
+      return toUnsigned ? arith::FPToUIOp::create(b, loc, to, x).getResult()
+                        : arith::FPToSIOp::create(b, loc, to, x).getResult();
     unsigned fw = from.getIntOrFloatBitWidth(), tw = toInt.getWidth();
     if (fw > tw)
       return arith::TruncIOp::create(b, loc, to, x);
@@ -150,7 +154,10 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args,
         return arith::XOrIOp::create(b, loc, x, cst(b, loc, x, 1));
       })
       .Case([&](WhereOp) { return select(b, loc, x, y, args[2]); })
-      .Case([&](CastOp) { return castScalar(b, loc, x, resultElement); })
+      .Case([&](CastOp cast) {
+        return castScalar(b, loc, x, resultElement, cast.getUnsignedInput(),
+                          cast.getUnsignedResult());
+      })
       .Case([&](ReluOp) {
         return arith::MaximumFOp::create(b, loc, x, cst(b, loc, x, 0));
       })

@@ -180,3 +180,37 @@ func.func @large_splat() -> (tensor<65536x65536xf32>, tensor<256x256xf32>) {
   %small = gcomp.constant dense<2.0> : tensor<256x256xf32>
   return %big, %small : tensor<65536x65536xf32>, tensor<256x256xf32>
 }
+
+// -----
+
+// uint8 held in i8: a cast marked unsigned_input zero-extends and converts
+// as unsigned; unsigned_result converts a float to an unsigned integer.
+// CHECK-LABEL: func.func @unsigned_casts
+// CHECK: linalg.generic
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: linalg.generic
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: linalg.generic
+// CHECK: arith.fptoui %{{.*}} : f32 to i8
+// CHECK: linalg.generic
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+func.func @unsigned_casts(%q: tensor<4xi8>, %f: tensor<4xf32>) -> (tensor<4xi32>, tensor<4xf32>, tensor<4xi8>, tensor<4xi32>) {
+  %a = gcomp.cast %q {unsigned_input} : tensor<4xi8> -> tensor<4xi32>
+  %b = gcomp.cast %q {unsigned_input} : tensor<4xi8> -> tensor<4xf32>
+  %c = gcomp.cast %f {unsigned_result} : tensor<4xf32> -> tensor<4xi8>
+  %d = gcomp.cast %q : tensor<4xi8> -> tensor<4xi32>
+  return %a, %b, %c, %d : tensor<4xi32>, tensor<4xf32>, tensor<4xi8>, tensor<4xi32>
+}
+
+// -----
+
+// An integer convolution (ConvInteger) is a loop nest of i32 multiply-adds.
+// CHECK-LABEL: func.func @conv_i32
+// CHECK: linalg.generic
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK-NOT: arith.addf
+func.func @conv_i32(%x: tensor<1x2x4x4xi32>, %w: tensor<3x2x3x3xi32>) -> tensor<1x3x2x2xi32> {
+  %y = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : (tensor<1x2x4x4xi32>, tensor<3x2x3x3xi32>) -> tensor<1x3x2x2xi32>
+  return %y : tensor<1x3x2x2xi32>
+}

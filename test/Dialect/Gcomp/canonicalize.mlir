@@ -42,3 +42,17 @@ func.func @constant_reshape() -> tensor<2x2xi64> {
   %1 = gcomp.reshape %0 : tensor<4xi64> -> tensor<2x2xi64>
   return %1 : tensor<2x2xi64>
 }
+
+// A constant uint8 200 (i8 -56) widens to 200 when the cast reads it as
+// unsigned, to -56 when it does not.
+// CHECK-LABEL: func.func @fold_unsigned_cast
+// CHECK-DAG: gcomp.constant dense<200> : tensor<i32>
+// CHECK-DAG: gcomp.constant dense<-56> : tensor<i32>
+// CHECK-DAG: gcomp.constant dense<2.000000e+02> : tensor<f32>
+func.func @fold_unsigned_cast() -> (tensor<i32>, tensor<i32>, tensor<f32>) {
+  %c = gcomp.constant dense<-56> : tensor<i8>
+  %u = gcomp.cast %c {unsigned_input} : tensor<i8> -> tensor<i32>
+  %s = gcomp.cast %c : tensor<i8> -> tensor<i32>
+  %f = gcomp.cast %c {unsigned_input} : tensor<i8> -> tensor<f32>
+  return %u, %s, %f : tensor<i32>, tensor<i32>, tensor<f32>
+}

@@ -336,3 +336,13 @@ func.func @attention_mask(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: ten
   %o = gcomp.attention %q, %kt, %v mask %m {scale = 1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>, tensor<2x3xf32>) -> tensor<2x3x5xf32>
   return %o : tensor<2x3x5xf32>
 }
+
+// -----
+
+// An integer convolution is all i32 (the importer widens int8 and
+// subtracts the zero points first).
+func.func @conv_mixed_int(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x1x1xi32>) -> tensor<1x3x4x4xi32> {
+  // expected-error @+1 {{an integer convolution takes i32 input, weight, bias and result}}
+  %y = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x1x1xi32>) -> tensor<1x3x4x4xi32>
+  return %y : tensor<1x3x4x4xi32>
+}

@@ -207,15 +207,15 @@ OpFoldResult CastOp::fold(FoldAdaptor a) {
   SmallVector<Attribute> results;
   for (Attribute v : input.getValues<Attribute>()) {
     if (auto i = dyn_cast<IntegerAttr>(v)) {
-      // Bools are 0/1; other ints are signed.
-      bool isBool = i.getType().isInteger(1);
+      // Bools are 0/1; other ints are signed unless marked unsigned.
+      bool isBool = i.getType().isInteger(1) || getUnsignedInput();
       APInt x = i.getValue();
       if (auto it = dyn_cast<IntegerType>(to)) {
         if (it.getWidth() == 1)
           results.push_back(IntegerAttr::get(to, !x.isZero()));
         else
           results.push_back(IntegerAttr::get(
-              to, isBool ? x.zext(it.getWidth()) : x.sextOrTrunc(it.getWidth())));
+              to, isBool ? x.zextOrTrunc(it.getWidth()) : x.sextOrTrunc(it.getWidth())));
       } else {
         APFloat f(cast<FloatType>(to).getFloatSemantics());
         f.convertFromAPInt(x, !isBool, APFloat::rmNearestTiesToEven);
@@ -229,7 +229,7 @@ OpFoldResult CastOp::fold(FoldAdaptor a) {
         results.push_back(IntegerAttr::get(to, !x.isZero()));
         continue;
       }
-      APSInt r(it.getWidth(), /*isUnsigned=*/false);
+      APSInt r(it.getWidth(), /*isUnsigned=*/getUnsignedResult());
       bool exact;
       if (x.convertToInteger(r, APFloat::rmTowardZero, &exact) &
           APFloat::opInvalidOp)

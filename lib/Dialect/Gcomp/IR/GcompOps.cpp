@@ -650,6 +650,15 @@ LogicalResult ConvOp::verify() {
   bool last = getChannelsLast();
   if (rank < 3 || w.getRank() != rank || out.getRank() != rank)
     return emitOpError() << "expects input, weight and result of one rank >= 3";
+  // Integer convolutions are the i32 products of quantized models.
+  SmallVector<Type> elements = {in.getElementType(), w.getElementType(),
+                                out.getElementType()};
+  if (getBias())
+    elements.push_back(getBias().getType().getElementType());
+  if (llvm::any_of(elements, [](Type t) { return isa<IntegerType>(t); }) &&
+      !llvm::all_of(elements, [](Type t) { return t.isSignlessInteger(32); }))
+    return emitOpError() << "an integer convolution takes i32 input, weight, "
+                            "bias and result";
   if (failed(verifyWindow(*this, spatial, getStrides(), getDilations(),
                           getPads())))
     return failure();

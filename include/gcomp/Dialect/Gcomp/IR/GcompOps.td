@@ -117,12 +117,19 @@ def Gcomp_CastOp : Gcomp_Op<"cast", [Pure, Gcomp_Elementwise, SameOperandsAndRes
     ONNX `Cast`/`CastLike`: float to int truncates toward zero, int to bool
     is `!= 0`, bool to number is 0 or 1.
 
+    Integers are signless in the graph, so the importer marks a cast whose
+    input holds an unsigned ONNX type (`uint8` activations of a quantized
+    model) with `unsigned_input`: it is zero-extended or converted as
+    unsigned. `unsigned_result` converts floats to an unsigned ONNX type.
+
     Example:
     ```mlir
     %y = gcomp.cast %x : tensor<4xf32> -> tensor<4xi64>
+    %z = gcomp.cast %q {unsigned_input} : tensor<4xi8> -> tensor<4xi32>
     ```
   }];
-  let arguments = (ins Gcomp_AnyTensor:$input);
+  let arguments = (ins Gcomp_AnyTensor:$input, UnitAttr:$unsigned_input,
+                   UnitAttr:$unsigned_result);
   let results = (outs Gcomp_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
@@ -465,6 +472,9 @@ def Gcomp_ConvOp : Gcomp_Op<"conv", [Pure]> {
     [N, out..., M], the layouts in which the CPU lowering's matrix products
     read contiguous rows.
 
+    Integer convolutions (ONNX ConvInteger, QLinearConv after the zero
+    points are subtracted) have i32 operands and result.
+
     Example:
     ```mlir
     %y = gcomp.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>,
@@ -472,12 +482,12 @@ def Gcomp_ConvOp : Gcomp_Op<"conv", [Pure]> {
         : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32>
     ```
   }];
-  let arguments = (ins Gcomp_FloatTensor:$input, Gcomp_FloatTensor:$weight,
-                   Optional<Gcomp_FloatTensor>:$bias,
+  let arguments = (ins Gcomp_NumericTensor:$input, Gcomp_NumericTensor:$weight,
+                   Optional<Gcomp_NumericTensor>:$bias,
                    DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                    DenseI64ArrayAttr:$pads, I64Attr:$group,
                    UnitAttr:$channels_last);
-  let results = (outs Gcomp_FloatTensor:$result);
+  let results = (outs Gcomp_NumericTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];

@@ -1,0 +1,548 @@
+//===- QuantOpImporters.cpp - quantization and integer products -----------===//
+//
+// ONNX's linear quantization ops and the integer products of quantized
+// models, written as the gcomp ops they stand for:
+//
+//   DequantizeLinear   y = (x - zero_point) * scale, in f32
+//   QuantizeLinear     y = saturate(round_half_even(x / scale) + zero_point)
+//   MatMulInteger      y = (a - a_zero_point) @ (b - b_zero_point), in i32
+//   ConvInteger        the same with a convolution
+//   QLinearMatMul/Conv the integer product, requantized by
+//                      a_scale * b_scale / y_scale
+//
+// The arithmetic follows onnxruntime's CPU kernels step for step (divide,
+// not multiply by a reciprocal; one f32 rounding of the requantization
+// multiplier), so that the integers come out identical. Integers are
+// signless in the graph: NodeContext::isUnsignedInput says which hold
+// uint8, and the casts here read them as such.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+namespace {
+
+Type f32(NodeContext &nc) { return nc.builder.getF32Type(); }
+Type i32(NodeContext &nc) { return nc.builder.getI32Type(); }
+
+/// An integer element type a quantized tensor may have, with its range.
+struct QuantType {
+  Type type;
+  bool isUnsigned;
+  double lowest() const {
+    return isUnsigned ? 0.0
+                      : -std::ldexp(1.0, type.getIntOrFloatBitWidth() - 1);
+  }
+  double highest() const {
+    unsigned bits = type.getIntOrFloatBitWidth();
+    return std::ldexp(1.0, isUnsigned ? bits : bits - 1) - 1.0;
+  }
+};
+
+/// Checks that input `i` (named `what`) is an 8- or 16-bit integer tensor
+/// (or 32-bit with `allow32`).
+LogicalResult requireQuantInput(NodeContext &nc, unsigned i, StringRef what,
+                                bool allow32 = false) {
+  Type t = nc.inputType(i).getElementType();
+  unsigned bits = t.isSignlessInteger() ? t.getIntOrFloatBitWidth() : 0;
+  if (bits == 8 || bits == 16 || (allow32 && bits == 32))
+    return success();
+  nc.error() << what << " has element type " << t
+             << "; gcomp supports int8, uint8, int16 and uint16"
+             << (allow32 ? " and int32" : "") << " here";
+  return failure();
+}
+
+LogicalResult requireFloat(NodeContext &nc, unsigned i, StringRef what) {
+  if (isa<FloatType>(nc.inputType(i).getElementType()))
+    return success();
+  nc.error() << what << " must be a float tensor, got " << nc.inputType(i);
+  return failure();
+}
+
+/// Input `i`, or null when it is absent.
+Value optionalInput(NodeContext &nc, unsigned i) {
+  return nc.inputs.size() > i ? nc.inputs[i] : Value();
+}
+
+/// A scale or zero point `param`, laid out to broadcast against a tensor of
+/// type `x`: a scalar (or one-element 1-D) applies to all of it; a 1-D
+/// [D] applies along `axis` (per-axis); with `block` > 0 (opset 21+) it has
+/// `x`'s rank and dim `axis` of ceil(D / block), and each entry covers
+/// `block` consecutive elements along `axis` (gathered out to D).
+FailureOr<Value> alongAxis(NodeContext &nc, Value param, RankedTensorType x,
+                           int64_t axis, int64_t block, StringRef what) {
+  auto type = cast<RankedTensorType>(param.getType());
+  if (type.getRank() == 0)
+    return param;
+  FailureOr<int64_t> ax = nc.normalizeAxis(axis, x.getRank());
+  if (failed(ax))
+    return failure();
+  int64_t d = x.getDimSize(*ax);
+  if (block > 0) {
+    bool fits = type.getRank() == x.getRank() && !ShapedType::isDynamic(d);
+    for (int64_t i = 0; fits && i < x.getRank(); ++i)
+      fits = i == *ax ? type.getDimSize(i) == (d + block - 1) / block
+                      : type.getDimSize(i) == x.getDimSize(i);
+    if (!fits) {
+      nc.error() << what << " " << type << " does not block " << x
+                 << " by " << block << " along axis " << *ax;
+      return failure();
+    }
+    SmallVector<int64_t> indices;
+    for (int64_t i = 0; i < d; ++i)
+      indices.push_back(i / block);
+    Value idx = ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({d}, nc.builder.getI64Type()),
+            ArrayRef(indices)));
+    return nc.builder.createOrFold<GatherOp>(
+        nc.loc, param, idx, nc.builder.getI64IntegerAttr(*ax));
+  }
+  if (type.getRank() != 1) {
+    nc.error() << what << " must be a scalar or 1-D (per-axis), got " << type
+               << " (blocked quantization needs block_size)";
+    return failure();
+  }
+  int64_t n = type.getDimSize(0);
+  if (n == 1 && d != 1)
+    return nc.reshape(param, {});
+  if (n != d) {
+    nc.error() << what << " has " << n << " entries but axis " << *ax
+               << " of " << x << " has " << d;
+    return failure();
+  }
+  SmallVector<int64_t> shape(x.getRank(), 1);
+  shape[*ax] = d;
+  return nc.reshape(param, shape);
+}
+
+/// `x` (integers) minus `zeroPoint` (may be null), in i32.
+Value centered(NodeContext &nc, Value x, bool xUnsigned, Value zeroPoint,
+               bool zpUnsigned) {
+  Value wide = nc.castTo(x, i32(nc), xUnsigned);
+  if (!zeroPoint)
+    return wide;
+  return bin<SubOp>(nc, wide, nc.castTo(zeroPoint, i32(nc), zpUnsigned));
+}
+
+/// round_half_even(v) + zeroPoint (may be null), saturated to `to`: `v`
+/// and the result's arithmetic are f32, the result `to`'s integer type.
+Value roundToQuant(NodeContext &nc, Value v, Value zeroPoint, bool zpUnsigned,
+                   QuantType to) {
+  Value q = RoundOp::create(nc.builder, nc.loc, v);
+  if (zeroPoint)
+    q = bin<AddOp>(nc, q, nc.castTo(zeroPoint, f32(nc), zpUnsigned));
+  q = bin<MaxOp>(nc, q, scalar(nc, f32(nc), to.lowest()));
+  q = bin<MinOp>(nc, q, scalar(nc, f32(nc), to.highest()));
+  // Via i32: the saturated value fits, and a truncation to 8 or 16 bits
+  // keeps an unsigned value's bits.
+  return nc.castTo(nc.castTo(q, i32(nc)), to.type);
+}
+
+/// The node's quantized output type: the zero point's, else output_dtype
+/// (opset 21+), else uint8.
+FailureOr<QuantType> outputQuantType(NodeContext &nc, unsigned zpInput) {
+  if (Value zp = optionalInput(nc, zpInput)) {
+    if (failed(requireQuantInput(nc, zpInput, "the zero point")))
+      return failure();
+    return QuantType{nc.inputType(zpInput).getElementType(),
+                     nc.isUnsignedInput(zpInput)};
+  }
+  int64_t code = nc.intAttr("output_dtype", 0);
+  if (!code)
+    return QuantType{nc.builder.getI8Type(), true};
+  Type t = elementTypeFor(nc.builder.getContext(), code);
+  if (!t || !t.isSignlessInteger() || t.getIntOrFloatBitWidth() > 16) {
+    nc.error() << "output_dtype " << onnxTypeName(code)
+               << " is not supported (int8, uint8, int16, uint16 are)";
+    return failure();
+  }
+  return QuantType{t, isUnsignedOnnxType(code)};
+}
+
+/// DequantizeLinear(x, x_scale, x_zero_point?): (x - zp) * scale in f32,
+/// returned in the scale's type.
+LogicalResult importDequantizeLinear(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) ||
+      failed(requireQuantInput(nc, 0, "x", /*allow32=*/true)) ||
+      failed(requireFloat(nc, 1, "x_scale")))
+    return failure();
+  RankedTensorType x = nc.inputType(0);
+  Value zp = optionalInput(nc, 2);
+  if (zp && nc.inputType(2).getElementType() != x.getElementType()) {
+    nc.error() << "x_zero_point " << nc.inputType(2)
+               << " does not have x's element type " << x.getElementType();
+    return failure();
+  }
+  int64_t axis = nc.intAttr("axis", 1), block = nc.intAttr("block_size", 0);
+  FailureOr<Value> scale =
+      alongAxis(nc, nc.inputs[1], x, axis, block, "x_scale");
+  if (failed(scale))
+    return failure();
+  if (zp) {
+    FailureOr<Value> z = alongAxis(nc, zp, x, axis, block, "x_zero_point");
+    if (failed(z))
+      return failure();
+    zp = *z;
+  }
+  Value diff = centered(nc, nc.inputs[0], nc.isUnsignedInput(0), zp,
+                        nc.isUnsignedInput(0));
+  Type outType = nc.inputType(1).getElementType();
+  Value y = bin<MulOp>(nc, nc.castTo(diff, f32(nc)),
+                       nc.castTo(*scale, f32(nc)));
+  nc.outputs.push_back(nc.castTo(y, outType));
+  return success();
+}
+
+/// QuantizeLinear(x, y_scale, y_zero_point?).
+LogicalResult importQuantizeLinear(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireFloat(nc, 1, "y_scale")))
+    return failure();
+  RankedTensorType x = nc.inputType(0);
+  if (!isa<FloatType>(x.getElementType()) &&
+      !x.getElementType().isSignlessInteger(32)) {
+    nc.error() << "x must be a float or int32 tensor, got " << x;
+    return failure();
+  }
+  FailureOr<QuantType> to = outputQuantType(nc, 2);
+  if (failed(to))
+    return failure();
+  int64_t axis = nc.intAttr("axis", 1), block = nc.intAttr("block_size", 0);
+  FailureOr<Value> scale =
+      alongAxis(nc, nc.inputs[1], x, axis, block, "y_scale");
+  if (failed(scale))
+    return failure();
+  Value zp = optionalInput(nc, 2);
+  if (zp) {
+    FailureOr<Value> z = alongAxis(nc, zp, x, axis, block, "y_zero_point");
+    if (failed(z))
+      return failure();
+    zp = *z;
+  }
+  Value scaled = bin<DivOp>(nc, nc.castTo(nc.inputs[0], f32(nc)),
+                            nc.castTo(*scale, f32(nc)));
+  nc.outputs.push_back(roundToQuant(nc, scaled, zp, to->isUnsigned, *to));
+  nc.setUnsignedOutput(0, to->isUnsigned);
+  return success();
+}
+
+/// The uint8 scale and zero point onnxruntime's dynamic quantization gives
+/// `x` (f32): its range widened to hold 0, over 255 steps.
+std::pair<Value, Value> dynamicParams(NodeContext &nc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(type.getRank()));
+  auto scalarType = RankedTensorType::get({}, f32(nc));
+  Value zero = scalar(nc, f32(nc), 0.0);
+  auto reduce = [&](auto tag) -> Value {
+    using OpT = decltype(tag);
+    if (all.empty())
+      return x;
+    return OpT::create(nc.builder, nc.loc, scalarType, x,
+                       nc.builder.getDenseI64ArrayAttr(all),
+                       nc.builder.getBoolAttr(false));
+  };
+  Value hi = bin<MaxOp>(nc, reduce(ReduceMaxOp()), zero);
+  Value lo = bin<MinOp>(nc, reduce(ReduceMinOp()), zero);
+  // onnxruntime: scale = max == min ? 1 : (max - min) / 255.
+  Value range = bin<SubOp>(nc, hi, lo);
+  Value same = bin<EqualOp>(nc, hi, lo);
+  Value scale = bin<DivOp>(nc,
+                           nc.builder.createOrFold<WhereOp>(
+                               nc.loc, scalarType, same,
+                               scalar(nc, f32(nc), 1.0), range),
+                           scalar(nc, f32(nc), 255.0));
+  // zero point = round(clamp(0 - min / scale, 0, 255)).
+  Value zp = bin<SubOp>(nc, zero, bin<DivOp>(nc, lo, scale));
+  QuantType u8{nc.builder.getI8Type(), true};
+  return {scale, roundToQuant(nc, zp, nullptr, false, u8)};
+}
+
+/// DynamicQuantizeLinear(x) -> (y uint8, y_scale, y_zero_point uint8).
+LogicalResult importDynamicQuantizeLinear(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  if (!nc.inputType(0).getElementType().isF32()) {
+    nc.error() << "x must be a float32 tensor, got " << nc.inputType(0);
+    return failure();
+  }
+  auto [scale, zp] = dynamicParams(nc, nc.inputs[0]);
+  QuantType u8{nc.builder.getI8Type(), true};
+  Value y = roundToQuant(nc, bin<DivOp>(nc, nc.inputs[0], scale), zp,
+                         /*zpUnsigned=*/true, u8);
+  nc.outputs.append({y, scale, zp});
+  nc.setUnsignedOutput(0, true);
+  nc.setUnsignedOutput(1, false);
+  nc.setUnsignedOutput(2, true);
+  return success();
+}
+
+/// (a - a_zp) @ (b - b_zp) in i32. a_zp is a scalar or one per row of a
+/// ([M]), b_zp a scalar or one per column of b ([N]).
+FailureOr<Value> integerMatMul(NodeContext &nc, unsigned a, unsigned b,
+                               unsigned aZp, unsigned bZp) {
+  if (failed(requireQuantInput(nc, a, "A")) ||
+      failed(requireQuantInput(nc, b, "B")))
+    return failure();
+  auto shifted = [&](unsigned x, unsigned zpIndex,
+                     bool perRow) -> FailureOr<Value> {
+    Value zp = optionalInput(nc, zpIndex);
+    if (zp) {
+      if (failed(requireQuantInput(nc, zpIndex, "the zero point")))
+        return failure();
+      auto zpType = cast<RankedTensorType>(zp.getType());
+      RankedTensorType xType = nc.inputType(x);
+      if (zpType.getRank() == 1 && zpType.getDimSize(0) != 1) {
+        // Per row of A: [M] -> [M, 1]; per column of B: [N] as is.
+        int64_t dim = xType.getRank() < 2 ? -1
+                      : perRow            ? xType.getDimSize(xType.getRank() - 2)
+                                          : xType.getDimSize(xType.getRank() - 1);
+        if (dim != zpType.getDimSize(0)) {
+          nc.error() << "zero point " << zpType << " matches neither a "
+                     << (perRow ? "row" : "column") << " count of " << xType
+                     << " nor a scalar";
+          return failure();
+        }
+        if (perRow)
+          zp = nc.reshape(zp, {dim, 1});
+      } else if (zpType.getNumElements() == 1) {
+        zp = nc.reshape(zp, {});
+      } else {
+        nc.error() << "zero point " << zpType
+                   << " must be a scalar or 1-D";
+        return failure();
+      }
+    }
+    return centered(nc, nc.inputs[x], nc.isUnsignedInput(x), zp,
+                    nc.isUnsignedInput(zpIndex));
+  };
+  FailureOr<Value> lhs = shifted(a, aZp, true), rhs = shifted(b, bZp, false);
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  FailureOr<RankedTensorType> type = inferMatMulType(
+      cast<RankedTensorType>(lhs->getType()),
+      cast<RankedTensorType>(rhs->getType()), nc.errorFn());
+  if (failed(type))
+    return failure();
+  return Value(MatMulOp::create(nc.builder, nc.loc, *type, *lhs, *rhs));
+}
+
+/// MatMulInteger(A, B, a_zero_point?, b_zero_point?) -> int32.
+LogicalResult importMatMulInteger(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  FailureOr<Value> y = integerMatMul(nc, 0, 1, 2, 3);
+  if (failed(y))
+    return failure();
+  nc.outputs.push_back(*y);
+  nc.setUnsignedOutput(0, false);
+  return success();
+}
+
+/// (x - x_zp) conv (w - w_zp) in i32; w_zp is a scalar or one per output
+/// channel. Padding after the shift is zero, which is what ONNX's padding
+/// with the zero point means.
+FailureOr<Value> integerConv(NodeContext &nc, unsigned x, unsigned w,
+                             unsigned xZp, unsigned wZp, Value bias) {
+  if (failed(requireQuantInput(nc, x, "x")) ||
+      failed(requireQuantInput(nc, w, "w")))
+    return failure();
+  Value xz = optionalInput(nc, xZp), wz = optionalInput(nc, wZp);
+  if (xz) {
+    if (failed(requireQuantInput(nc, xZp, "x_zero_point")))
+      return failure();
+    if (cast<RankedTensorType>(xz.getType()).getNumElements() != 1) {
+      nc.error() << "x_zero_point must be a scalar, got " << xz.getType();
+      return failure();
+    }
+    xz = nc.reshape(xz, {});
+  }
+  if (wz) {
+    if (failed(requireQuantInput(nc, wZp, "w_zero_point")))
+      return failure();
+    FailureOr<Value> z = alongAxis(nc, wz, nc.inputType(w), 0, 0,
+                                   "w_zero_point");
+    if (failed(z))
+      return failure();
+    wz = *z;
+  }
+  Value in = centered(nc, nc.inputs[x], nc.isUnsignedInput(x), xz,
+                      nc.isUnsignedInput(xZp));
+  Value weights = centered(nc, nc.inputs[w], nc.isUnsignedInput(w), wz,
+                           nc.isUnsignedInput(wZp));
+  FailureOr<Value> conv = convolve(nc, in, weights, nullptr);
+  if (failed(conv) || !bias)
+    return conv;
+  // The int32 bias [M] along the channels.
+  auto type = cast<RankedTensorType>(conv->getType());
+  FailureOr<Value> b = alongAxis(nc, bias, type, 1, 0, "the bias");
+  if (failed(b))
+    return failure();
+  return bin<AddOp>(nc, *conv, *b);
+}
+
+/// ConvInteger(x, w, x_zero_point?, w_zero_point?) -> int32.
+LogicalResult importConvInteger(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  FailureOr<Value> y = integerConv(nc, 0, 1, 2, 3, nullptr);
+  if (failed(y))
+    return failure();
+  nc.outputs.push_back(*y);
+  nc.setUnsignedOutput(0, false);
+  return success();
+}
+
+/// acc (i32) requantized: round(f32(acc) * multiplier) + y_zp, saturated.
+/// The multiplier is a_scale * b_scale / y_scale in f32, as onnxruntime
+/// computes it; `perChannel` lays a 1-D b_scale along `channelAxis`.
+FailureOr<Value> requantize(NodeContext &nc, Value acc, unsigned aScale,
+                            unsigned bScale, unsigned yScale, unsigned yZp,
+                            int64_t channelAxis) {
+  for (unsigned i : {aScale, bScale, yScale})
+    if (failed(requireFloat(nc, i, "a scale")))
+      return failure();
+  FailureOr<QuantType> to = outputQuantType(nc, yZp);
+  if (failed(to))
+    return failure();
+  auto accType = cast<RankedTensorType>(acc.getType());
+  auto asF32 = [&](unsigned i) -> FailureOr<Value> {
+    Value v = nc.castTo(nc.inputs[i], f32(nc));
+    return alongAxis(nc, v, accType, channelAxis, 0, "a scale");
+  };
+  FailureOr<Value> as = asF32(aScale), bs = asF32(bScale), ys = asF32(yScale);
+  if (failed(as) || failed(bs) || failed(ys))
+    return failure();
+  Value multiplier = bin<DivOp>(nc, bin<MulOp>(nc, *as, *bs), *ys);
+  Value scaled = bin<MulOp>(nc, nc.castTo(acc, f32(nc)), multiplier);
+  Value zp = optionalInput(nc, yZp);
+  if (zp && cast<RankedTensorType>(zp.getType()).getNumElements() == 1)
+    zp = nc.reshape(zp, {});
+  return roundToQuant(nc, scaled, zp, to->isUnsigned, *to);
+}
+
+/// QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp).
+LogicalResult importQLinearMatMul(NodeContext &nc) {
+  if (failed(nc.requireInputs(8)))
+    return failure();
+  FailureOr<Value> acc = integerMatMul(nc, 0, 3, 2, 5);
+  if (failed(acc))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(acc->getType()).getRank();
+  FailureOr<Value> y = requantize(nc, *acc, 1, 4, 6, 7, rank - 1);
+  if (failed(y))
+    return failure();
+  nc.outputs.push_back(*y);
+  nc.setUnsignedOutput(0, nc.isUnsignedInput(7));
+  return success();
+}
+
+/// QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?).
+LogicalResult importQLinearConv(NodeContext &nc) {
+  if (failed(nc.requireInputs(8)))
+    return failure();
+  Value bias = optionalInput(nc, 8);
+  if (bias && !nc.inputType(8).getElementType().isSignlessInteger(32)) {
+    nc.error() << "B must be an int32 tensor, got " << nc.inputType(8);
+    return failure();
+  }
+  FailureOr<Value> acc = integerConv(nc, 0, 3, 2, 5, bias);
+  if (failed(acc))
+    return failure();
+  FailureOr<Value> y = requantize(nc, *acc, 1, 4, 6, 7, 1);
+  if (failed(y))
+    return failure();
+  nc.outputs.push_back(*y);
+  nc.setUnsignedOutput(0, nc.isUnsignedInput(7));
+  return success();
+}
+
+/// f32(acc) * (a_scale * b_scale) (+ bias): onnxruntime's
+/// MatMulIntegerToFloat, with b_scale a scalar or one per column.
+FailureOr<Value> integerToFloat(NodeContext &nc, Value acc, Value aScale,
+                                unsigned bScale, Value bias) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  FailureOr<Value> bs = alongAxis(nc, nc.castTo(nc.inputs[bScale], f32(nc)),
+                                  accType, accType.getRank() - 1, 0,
+                                  "b_scale");
+  if (failed(bs))
+    return failure();
+  Value y = bin<MulOp>(nc, nc.castTo(acc, f32(nc)),
+                       bin<MulOp>(nc, nc.castTo(aScale, f32(nc)), *bs));
+  return bias ? bin<AddOp>(nc, y, bias) : y;
+}
+
+/// MatMulIntegerToFloat(A, B, a_scale, b_scale, a_zp?, b_zp?, bias?)
+/// (com.microsoft).
+LogicalResult importMatMulIntegerToFloat(NodeContext &nc) {
+  if (failed(nc.requireInputs(4)) || failed(requireFloat(nc, 2, "a_scale")) ||
+      failed(requireFloat(nc, 3, "b_scale")))
+    return failure();
+  FailureOr<Value> acc = integerMatMul(nc, 0, 1, 4, 5);
+  if (failed(acc))
+    return failure();
+  FailureOr<Value> y =
+      integerToFloat(nc, *acc, nc.inputs[2], 3, optionalInput(nc, 6));
+  if (failed(y))
+    return failure();
+  nc.outputs.push_back(*y);
+  return success();
+}
+
+/// DynamicQuantizeMatMul(A, B, b_scale, b_zp?, bias?) (com.microsoft): A
+/// quantized to uint8 as DynamicQuantizeLinear does, then
+/// MatMulIntegerToFloat.
+LogicalResult importDynamicQuantizeMatMul(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(requireFloat(nc, 2, "b_scale")))
+    return failure();
+  if (!nc.inputType(0).getElementType().isF32()) {
+    nc.error() << "A must be a float32 tensor, got " << nc.inputType(0);
+    return failure();
+  }
+  auto [scale, zp] = dynamicParams(nc, nc.inputs[0]);
+  QuantType u8{nc.builder.getI8Type(), true};
+  Value a = roundToQuant(nc, bin<DivOp>(nc, nc.inputs[0], scale), zp, true, u8);
+  // Stand the quantized A and its zero point in for the node's inputs, so
+  // that integerMatMul reads them like MatMulInteger's.
+  SmallVector<Value> inputs = nc.inputs;
+  SmallVector<bool> unsignedInputs = nc.unsignedInputs;
+  Value bZp = optionalInput(nc, 3);
+  bool bZpUnsigned = nc.isUnsignedInput(3);
+  nc.inputs = {a, inputs[1], zp, bZp};
+  nc.unsignedInputs = {true, unsignedInputs[1], true, bZpUnsigned};
+  FailureOr<Value> acc = integerMatMul(nc, 0, 1, 2, 3);
+  nc.inputs = inputs;
+  nc.unsignedInputs = unsignedInputs;
+  if (failed(acc))
+    return failure();
+  FailureOr<Value> y =
+      integerToFloat(nc, *acc, scale, 2, optionalInput(nc, 4));
+  if (failed(y))
+    return failure();
+  nc.outputs.push_back(*y);
+  return success();
+}
+
+} // namespace
+
+void addQuantOpImporters(StringMap<OpImporterFn> &table) {
+  table["ConvInteger"] = importConvInteger;
+  table["DequantizeLinear"] = importDequantizeLinear;
+  table["DynamicQuantizeLinear"] = importDynamicQuantizeLinear;
+  table["MatMulInteger"] = importMatMulInteger;
+  table["QLinearConv"] = importQLinearConv;
+  table["QLinearMatMul"] = importQLinearMatMul;
+  table["QuantizeLinear"] = importQuantizeLinear;
+}
+
+void addQuantContribOpImporters(StringMap<OpImporterFn> &table) {
+  table["DynamicQuantizeMatMul"] = importDynamicQuantizeMatMul;
+  table["MatMulIntegerToFloat"] = importMatMulIntegerToFloat;
+}
+
+} // namespace gcomp::detail
