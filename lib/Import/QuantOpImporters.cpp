@@ -239,13 +239,27 @@ std::pair<Value, Value> dynamicParams(NodeContext &nc, Value x) {
   SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(type.getRank()));
   auto scalarType = RankedTensorType::get({}, f32(nc));
   Value zero = scalar(nc, f32(nc), 0.0);
+  // Over the leading dims first, then the last: the first reduction's
+  // inner loop runs along contiguous elements, independent lanes that
+  // vectorize, where one loop over all elements would carry a single
+  // maximum from each to the next. Max and min are exact in any order.
   auto reduce = [&](auto tag) -> Value {
     using OpT = decltype(tag);
-    if (all.empty())
-      return x;
-    return OpT::create(nc.builder, nc.loc, scalarType, x,
-                       nc.builder.getDenseI64ArrayAttr(all),
-                       nc.builder.getBoolAttr(false));
+    Value v = x;
+    auto over = [&](ArrayRef<int64_t> axes, RankedTensorType to) {
+      v = OpT::create(nc.builder, nc.loc, to, v,
+                      nc.builder.getDenseI64ArrayAttr(axes),
+                      nc.builder.getBoolAttr(false));
+    };
+    if (all.size() >= 2 && type.hasStaticShape())
+      over(ArrayRef(all).drop_back(),
+           RankedTensorType::get({type.getShape().back()}, f32(nc)));
+    if (!all.empty())
+      over(cast<RankedTensorType>(v.getType()).getRank() == 1
+               ? ArrayRef<int64_t>{0}
+               : ArrayRef<int64_t>(all),
+           scalarType);
+    return v;
   };
   Value hi = bin<MaxOp>(nc, reduce(ReduceMaxOp()), zero);
   Value lo = bin<MinOp>(nc, reduce(ReduceMinOp()), zero);

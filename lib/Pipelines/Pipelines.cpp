@@ -109,7 +109,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             opt("gcomp-pool-kernels", true),
             opt("gcomp-fuse-attention", true),
             opt("gcomp-softmax-kernels", true),
-            opt("gcomp-layer-norm-kernels", true), opt(fold, true),
+            opt("gcomp-layer-norm-kernels", true),
+            opt("gcomp-integer-matmul-kernels", true), opt(fold, true),
             opt("canonicalize"), opt("cse")};
   }
   case Phase::Linalg: {

@@ -200,6 +200,16 @@ GCOMP_HIDDEN void __gcomp_attention(
     float *out, int64_t o_s0, int64_t o_s1, int64_t o_rs, int64_t o_cs,
     const float *mask, int64_t m_s0, int64_t m_s1, int64_t m_rs, int64_t m_cs,
     int64_t scale_bits, int64_t flags);
+/* The int8 product of quantized models (qgemm.c; GCOMP_SYM_QGEMM). */
+GCOMP_HIDDEN void __gcomp_qgemm_u8s8(int64_t m, int64_t n, int64_t k,
+                                     const uint8_t *a, int64_t a_rs,
+                                     const int32_t *a_zero,
+                                     const int8_t *b_packed,
+                                     const int32_t *b_sums, int32_t *c,
+                                     int64_t c_rs, int64_t flags);
+/* Tests: makes __gcomp_qgemm_u8s8 use its portable loop (1) or the best
+ * one the CPU has (0, the default). */
+GCOMP_HIDDEN void gcomp_rt_qgemm_force_portable(int on);
 /* The same with B packed at compile time (GCOMP_SYM_SGEMM_PACKED_B). */
 GCOMP_HIDDEN void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k,
                                          const float *a, int64_t a_rs,

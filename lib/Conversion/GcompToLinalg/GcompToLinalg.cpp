@@ -246,6 +246,8 @@ struct ConvertGcompToLinalgPass
     target.addLegalOp<FusedConvOp>();
     // So does attention, into the runtime's attention kernel.
     target.addLegalOp<AttentionOp>();
+    // gcomp-integer-matmul-kernels' runtime calls.
+    target.addLegalOp<QMatMulOp>();
     // Pools, softmaxes and layer norms that the runtime computes bufferize
     // into its call.
     target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp,

@@ -178,6 +178,27 @@
 #define GCOMP_SGEMM_PANEL 16
 #define GCOMP_SGEMM_KC 256
 
+/* void GCOMP_SYM_QGEMM(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+ *                      int64_t a_rs, const int32_t *a_zero,
+ *                      const int8_t *b_packed, const int32_t *b_sums,
+ *                      int32_t *c, int64_t c_rs, int64_t flags):
+ * defined by the runtime (C ABI, hidden). The integer product of a
+ * quantized model: C[r, j] = sum over p < k of (A[r, p] - z) * B[p, j] in
+ * int32, for r < m and j < n, where A[r, p] = a[r * a_rs + p] is read as
+ * uint8, or as int8 with flags & GCOMP_QGEMM_A_SIGNED, z = *a_zero (read
+ * when the call runs: a dynamically quantized input's zero point), B the
+ * int8 [k, n] matrix the compiler packed and b_sums its column sums
+ * (int32, zero past n). C's rows are c_rs elements apart; it is written,
+ * not added to, and must not overlap the inputs. With k4 = ceil(k / 4)
+ * and w = n rounded up to a multiple of GCOMP_QGEMM_BLOCK (32), b_packed
+ * holds w / 32 blocks of k4 * 128 bytes; in block q, the 128 bytes of
+ * step s are two 16-column halves, and column j of half h holds the four
+ * bytes B[4s .. 4s + 3, 32q + 16h + j] (zero past k and n): the operand
+ * layout of AVX512-VNNI's vpdpbusd. Pointers are passed as integers. */
+#define GCOMP_SYM_QGEMM "__gcomp_qgemm_u8s8"
+#define GCOMP_QGEMM_BLOCK 32
+#define GCOMP_QGEMM_A_SIGNED 1
+
 /* void GCOMP_SYM_DWCONV2D(int64_t channels, int64_t groups, int64_t h,
  *                         int64_t w, int64_t kh, int64_t kw, int64_t sh,
  *                         int64_t sw, int64_t dh, int64_t dw, int64_t oh,

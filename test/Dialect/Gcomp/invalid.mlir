@@ -346,3 +346,13 @@ func.func @conv_mixed_int(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x1x1xi32>) -> te
   %y = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x1x1xi32>) -> tensor<1x3x4x4xi32>
   return %y : tensor<1x3x4x4xi32>
 }
+
+// -----
+
+// The packed weights of k = 5, n = 3: one 32-column block of two 4-deep
+// steps, 256 bytes.
+func.func @qmatmul_packed_size(%x: tensor<4x5xi8>, %z: tensor<i32>, %p: tensor<128xi8>, %s: tensor<32xi32>) -> tensor<4x3xi32> {
+  // expected-error @+1 {{packed weights of k = 5, n = 3 take 256 bytes, not 128}}
+  %y = gcomp.qmatmul %x, %z, %p, %s {k = 5 : i64, n = 3 : i64} : (tensor<4x5xi8>, tensor<i32>, tensor<128xi8>, tensor<32xi32>) -> tensor<4x3xi32>
+  return %y : tensor<4x3xi32>
+}

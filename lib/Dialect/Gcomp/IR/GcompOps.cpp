@@ -389,6 +389,33 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
       types);
 }
 
+LogicalResult QMatMulOp::verify() {
+  RankedTensorType lhs = getLhs().getType(), result = getType();
+  int64_t k = static_cast<int64_t>(getK()), n = static_cast<int64_t>(getN());
+  int64_t rank = lhs.getRank();
+  if (rank < 2 || result.getRank() != rank || !lhs.hasStaticShape() ||
+      !result.hasStaticShape())
+    return emitOpError() << "expects a static [..., M, K] lhs and a result of "
+                            "its rank";
+  if (lhs.getDimSize(rank - 1) != k || k < 1 || n < 1)
+    return emitOpError() << "lhs " << shapeStr(lhs.getShape())
+                         << " does not have k = " << k << " columns";
+  SmallVector<int64_t> expected(lhs.getShape());
+  expected.back() = n;
+  if (result.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError() << "result should be " << shapeStr(expected);
+  int64_t blocks = (n + GCOMP_QGEMM_BLOCK - 1) / GCOMP_QGEMM_BLOCK;
+  int64_t packed = blocks * ((k + 3) / 4) * 4 * GCOMP_QGEMM_BLOCK;
+  if (getRhsPacked().getType().getDimSize(0) != packed)
+    return emitOpError() << "packed weights of k = " << k << ", n = " << n
+                         << " take " << packed << " bytes, not "
+                         << getRhsPacked().getType().getDimSize(0);
+  if (getRhsSums().getType().getDimSize(0) != blocks * GCOMP_QGEMM_BLOCK)
+    return emitOpError() << "expects " << blocks * GCOMP_QGEMM_BLOCK
+                         << " column sums";
+  return success();
+}
+
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,

@@ -69,6 +69,7 @@ inline bool isKernel(mlir::Operation *op) {
            call.getCallee() == GCOMP_SYM_POOL2D_NHWC || // runtime_kernel ops
            call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ||
            call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS ||
+           call.getCallee() == GCOMP_SYM_QGEMM || // gcomp.qmatmul
            call.getCallee() == GCOMP_SYM_ATTENTION;
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
@@ -93,6 +94,7 @@ inline std::string kernelLabel(size_t index, mlir::Operation *op) {
             : call.getCallee() == GCOMP_SYM_POOL2D_NHWC ? "pool"
             : call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ? "softmax"
             : call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS ? "layer_norm"
+            : call.getCallee() == GCOMP_SYM_QGEMM           ? "qgemm"
             : call.getCallee() == GCOMP_SYM_ATTENTION       ? "attention"
                                                            : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();

@@ -6,7 +6,8 @@
 // __gcomp_pool2d_nhwc, softmaxes (gcomp-softmax-kernels) into
 // __gcomp_softmax_rows, layer norms (gcomp-layer-norm-kernels) into
 // __gcomp_layer_norm_rows; gcomp.attention (gcomp-fuse-attention) likewise
-// into __gcomp_attention, reading its operands with their strides.
+// into __gcomp_attention, reading its operands with their strides, and
+// gcomp.qmatmul (gcomp-integer-matmul-kernels) into __gcomp_qgemm_u8s8.
 //
 //===----------------------------------------------------------------------===//
 
@@ -286,6 +287,40 @@ struct AttentionBufferization
   }
 };
 
+/// gcomp.qmatmul: __gcomp_qgemm_u8s8 over all rows of the lhs at once
+/// (the weights are one matrix for every batch index).
+struct QMatMulBufferization
+    : NewBufferModel<QMatMulBufferization, QMatMulOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto qmatmul = cast<QMatMulOp>(op);
+    Location loc = qmatmul.getLoc();
+    SmallVector<Value> addresses;
+    for (Value operand : {qmatmul.getLhs(), qmatmul.getLhsZeroPoint(),
+                          qmatmul.getRhsPacked(), qmatmul.getRhsSums()}) {
+      FailureOr<Value> buffer =
+          denseBuffer(rewriter, loc, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
+    }
+    RankedTensorType type = qmatmul.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+    int64_t k = static_cast<int64_t>(qmatmul.getK()),
+            n = static_cast<int64_t>(qmatmul.getN());
+    SmallVector<Value> args = {
+        i64(type.getNumElements() / n), i64(n), i64(k),
+        addresses[0], i64(k), addresses[1], addresses[2], addresses[3],
+        addressAsI64(rewriter, loc, out), i64(n),
+        i64(qmatmul.getLhsSigned() ? GCOMP_QGEMM_A_SIGNED : 0)};
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_QGEMM, args, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -295,5 +330,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     SoftmaxOp::attachInterface<SoftmaxBufferization>(*context);
     LayerNormOp::attachInterface<LayerNormBufferization>(*context);
     AttentionOp::attachInterface<AttentionBufferization>(*context);
+    QMatMulOp::attachInterface<QMatMulBufferization>(*context);
   });
 }

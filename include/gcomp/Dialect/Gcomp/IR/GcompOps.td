@@ -433,6 +433,35 @@ def Gcomp_MatMulOp : Gcomp_Op<"matmul",
   }];
 }
 
+def Gcomp_QMatMulOp : Gcomp_Op<"qmatmul", [Pure]> {
+  let summary = "int8 matrix product with packed constant weights";
+  let description = [{
+    `result[..., m, n] = sum_k (lhs[..., m, k] - lhs_zero_point) * B[k, n]`
+    in i32, with `lhs` read as uint8 (as int8 with `lhs_signed`) and B the
+    int8 [k, n] weight matrix, held packed for the runtime's
+    __gcomp_qgemm_u8s8 in `rhs_packed` (the layout of GCOMP_SYM_QGEMM in
+    model_abi.h) with its column sums in `rhs_sums`. Made by
+    gcomp-integer-matmul-kernels from a `gcomp.matmul` of widened int8
+    operands; it bufferizes into one call of that runtime function.
+
+    Example:
+    ```mlir
+    %y = gcomp.qmatmul %a, %zp, %packed, %sums {k = 64 : i64, n = 32 : i64}
+        : (tensor<8x64xi8>, tensor<i32>, tensor<2048xi8>, tensor<32xi32>) -> tensor<8x32xi32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$lhs,
+                   0DTensorOf<[I32]>:$lhs_zero_point,
+                   1DTensorOf<[I8]>:$rhs_packed, 1DTensorOf<[I32]>:$rhs_sums,
+                   I64Attr:$k, I64Attr:$n, UnitAttr:$lhs_signed);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $lhs_zero_point `,` $rhs_packed `,` $rhs_sums attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Gcomp_GemmOp : Gcomp_Op<"gemm",
     [Pure, InferTypeOpAdaptor]> {
   let summary = "General matrix multiply: alpha * op(A) * op(B) + beta * C";

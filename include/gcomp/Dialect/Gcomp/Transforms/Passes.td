@@ -460,6 +460,29 @@ def GcompLayerNormKernels
   }];
 }
 
+def GcompIntegerMatMulKernels
+    : Pass<"gcomp-integer-matmul-kernels", "mlir::func::FuncOp"> {
+  let summary = "int8 products with constant weights as runtime VNNI kernels";
+  let description = [{
+    The importer writes MatMulInteger, QLinearMatMul, MatMulIntegerToFloat
+    and DynamicQuantizeMatMul as a `gcomp.matmul` of int32 operands: the
+    activations widened from uint8 or int8 minus their zero point, the
+    constant weights widened (and folded). Lowered through linalg that is a
+    loop nest of int32 multiply-adds, slower than the f32 product it
+    replaces. Where the weights are a constant [k, n] matrix whose values
+    fit int8 and the activations are `cast(x) - z` (or `cast(x)`) of an
+    i8 tensor x with a scalar zero point z, this pass packs the weights for
+    the runtime's __gcomp_qgemm_u8s8 (AVX512-VNNI where the CPU has it) and
+    replaces the product by `gcomp.qmatmul`; the result is the same int32
+    values. Other products (per-row zero points, weights computed at run
+    time or outside int8) keep the linalg form.
+  }];
+  let options = [
+    Option<"minK", "min-k", "int64_t", "4",
+           "Products over fewer terms keep the linalg form">,
+  ];
+}
+
 def GcompWriteOutputsInPlace
     : Pass<"gcomp-write-outputs-in-place", "mlir::ModuleOp"> {
   let summary = "Kernels write the entry's outputs directly instead of a "

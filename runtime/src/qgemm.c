@@ -1,0 +1,239 @@
+/*===- qgemm.c - the int8 product of quantized models ---------------------===*
+ *
+ * Dynamically and statically quantized models multiply uint8 (or int8)
+ * activations by int8 weights into int32: C = (A - z) B. The weights are
+ * constant, so the compiler packs them once in the layout of AVX512-VNNI's
+ * vpdpbusd (GCOMP_SYM_QGEMM in model_abi.h: four consecutive k of one
+ * column in a 32-bit lane, 16 columns to a vector) together with their
+ * column sums, and
+ *
+ *   (A - z) B = A B - z colsum(B)
+ *
+ * lets the kernel multiply the raw bytes of A (unsigned, as vpdpbusd
+ * wants them) and subtract the zero point's share once per column at the
+ * end. int8 activations are made unsigned by flipping their top bit
+ * (a + 128) and adding 128 to z.
+ *
+ * The micro-kernel keeps a 6 x 32 tile of C in twelve zmm accumulators;
+ * each step broadcasts four bytes of each of six rows of A and multiplies
+ * them into two 16-column vectors of B: 12 vpdpbusd (768 multiply-adds)
+ * per 8 loads. A is read in place. Columns are split across threads in
+ * blocks of 32 (rows when there are too few blocks). Without AVX512-VNNI a
+ * portable loop computes the same integers from the same layout.
+ *===----------------------------------------------------------------------===*/
+
+#include "gcomp/model_abi.h"
+#include "internal.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define GCOMP_QGEMM_X86 1
+#include <immintrin.h>
+#endif
+
+enum { TILE_ROWS = 6, BLOCK = GCOMP_QGEMM_BLOCK };
+
+typedef struct {
+  int64_t m, n, k;
+  const uint8_t *a;
+  int64_t a_rs;
+  int32_t zero;       /* the zero point, + 128 for int8 A */
+  uint32_t flip;      /* 0x80808080 for int8 A: each byte + 128 */
+  const int8_t *b;
+  const int32_t *sums;
+  int32_t *c;
+  int64_t c_rs;
+  int split_rows; /* threads take rows rather than column blocks */
+  void (*range)(const void *j, int64_t r0, int64_t r1, int64_t b0,
+                int64_t b1);
+} qgemm_job;
+
+typedef void (*qgemm_range_fn)(const void *j, int64_t r0, int64_t r1,
+                               int64_t b0, int64_t b1);
+
+/* The packed B element (p, col). */
+static int32_t packed_at(const qgemm_job *j, int64_t p, int64_t col) {
+  int64_t k4 = (j->k + 3) / 4;
+  int64_t q = col / BLOCK, half = (col % BLOCK) / 16, lane = col % 16;
+  return j->b[q * k4 * 128 + (p / 4) * 128 + half * 64 + lane * 4 + p % 4];
+}
+
+/* Rows r0..r1-1 and column blocks b0..b1-1, one element at a time. */
+static void qgemm_range_portable(const void *job, int64_t r0, int64_t r1,
+                                 int64_t b0, int64_t b1) {
+  const qgemm_job *j = job;
+  int64_t c_end = b1 * BLOCK < j->n ? b1 * BLOCK : j->n;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t *row = j->a + r * j->a_rs;
+    for (int64_t col = b0 * BLOCK; col < c_end; ++col) {
+      int32_t acc = 0;
+      for (int64_t p = 0; p < j->k; ++p)
+        acc += (int32_t)(uint8_t)(row[p] ^ (uint8_t)j->flip) *
+               packed_at(j, p, col);
+      j->c[r * j->c_rs + col] = acc - j->zero * j->sums[col];
+    }
+  }
+}
+
+#ifdef GCOMP_QGEMM_X86
+/* Four bytes of A from `p` as one 32-bit lane, zero past `left` bytes. */
+static inline int32_t load4(const uint8_t *p, int64_t left) {
+  int32_t v = 0;
+  memcpy(&v, p, left < 4 ? (size_t)left : 4);
+  return v;
+}
+
+#define QGEMM_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+QGEMM_VNNI_TARGET static void qgemm_range_vnni(const void *job, int64_t r0,
+                                               int64_t r1, int64_t b0,
+                                               int64_t b1) {
+  const qgemm_job *j = job;
+  const int64_t k = j->k, k4 = (k + 3) / 4, full = k / 4;
+  const __m512i flip = _mm512_set1_epi32((int32_t)j->flip);
+  const __m512i zero = _mm512_set1_epi32(j->zero);
+  for (int64_t q = b0; q < b1; ++q) {
+    const int8_t *bq = j->b + q * k4 * 128;
+    int64_t col = q * BLOCK;
+    /* z * colsum(B), subtracted from each row of the tile. */
+    __m512i corr0 = _mm512_mullo_epi32(
+        zero, _mm512_loadu_si512((const void *)(j->sums + col)));
+    __m512i corr1 = _mm512_mullo_epi32(
+        zero, _mm512_loadu_si512((const void *)(j->sums + col + 16)));
+    int64_t width = j->n - col < BLOCK ? j->n - col : BLOCK;
+    __mmask16 mask0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+    __mmask16 mask1 =
+        width <= 16 ? 0 : width >= 32 ? 0xffff
+                                      : (__mmask16)((1u << (width - 16)) - 1);
+    for (int64_t r = r0; r < r1; r += TILE_ROWS) {
+      int rows = r1 - r < TILE_ROWS ? (int)(r1 - r) : TILE_ROWS;
+      /* A short tile repeats its last row; only `rows` are stored. */
+      const uint8_t *a[TILE_ROWS];
+      for (int i = 0; i < TILE_ROWS; ++i)
+        a[i] = j->a + (r + (i < rows ? i : rows - 1)) * j->a_rs;
+      __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00,
+              c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00,
+              c41 = c00, c50 = c00, c51 = c00;
+      const int8_t *b = bq;
+#define QGEMM_ROW(i, lane)                                                     \
+  do {                                                                         \
+    __m512i av = _mm512_xor_si512(_mm512_set1_epi32(lane), flip);              \
+    c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, b0v);                           \
+    c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, b1v);                           \
+  } while (0)
+      for (int64_t s = 0; s < k4; ++s, b += 128) {
+        __m512i b0v = _mm512_loadu_si512((const void *)b);
+        __m512i b1v = _mm512_loadu_si512((const void *)(b + 64));
+        if (s < full) {
+          int32_t l[TILE_ROWS];
+          for (int i = 0; i < TILE_ROWS; ++i)
+            memcpy(&l[i], a[i] + 4 * s, 4);
+          QGEMM_ROW(0, l[0]);
+          QGEMM_ROW(1, l[1]);
+          QGEMM_ROW(2, l[2]);
+          QGEMM_ROW(3, l[3]);
+          QGEMM_ROW(4, l[4]);
+          QGEMM_ROW(5, l[5]);
+        } else {
+          /* The last k % 4 bytes; B is zero past k, so the bytes of A
+           * that stand in for the missing ones add nothing. */
+          int64_t left = k - 4 * s;
+          QGEMM_ROW(0, load4(a[0] + 4 * s, left));
+          QGEMM_ROW(1, load4(a[1] + 4 * s, left));
+          QGEMM_ROW(2, load4(a[2] + 4 * s, left));
+          QGEMM_ROW(3, load4(a[3] + 4 * s, left));
+          QGEMM_ROW(4, load4(a[4] + 4 * s, left));
+          QGEMM_ROW(5, load4(a[5] + 4 * s, left));
+        }
+      }
+#undef QGEMM_ROW
+      __m512i out[TILE_ROWS][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                                   {c30, c31}, {c40, c41}, {c50, c51}};
+      for (int i = 0; i < rows; ++i) {
+        int32_t *dst = j->c + (r + i) * j->c_rs + col;
+        _mm512_mask_storeu_epi32(dst, mask0,
+                                 _mm512_sub_epi32(out[i][0], corr0));
+        if (mask1)
+          _mm512_mask_storeu_epi32(dst + 16, mask1,
+                                   _mm512_sub_epi32(out[i][1], corr1));
+      }
+    }
+  }
+}
+#endif
+
+static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+static qgemm_range_fn chosen = qgemm_range_portable;
+
+static int force_portable;
+
+void gcomp_rt_qgemm_force_portable(int on) { force_portable = on; }
+
+static void choose(void) {
+#ifdef GCOMP_QGEMM_X86
+  if (gcomp_rt_cpu_has_feature("avx512f") == 1 &&
+      gcomp_rt_cpu_has_feature("avx512bw") == 1 &&
+      gcomp_rt_cpu_has_feature("avx512vnni") == 1)
+    chosen = qgemm_range_vnni;
+#endif
+}
+
+/* [lo, hi) of `total` items for part i of n, in multiples of `unit`. */
+static void split(int64_t total, int64_t unit, int i, int n, int64_t *lo,
+                  int64_t *hi) {
+  int64_t units = (total + unit - 1) / unit;
+  int64_t first = units * i / n, last = units * (i + 1) / n;
+  *lo = first * unit < total ? first * unit : total;
+  *hi = last * unit < total ? last * unit : total;
+}
+
+static void qgemm_task(void *ctx, int i, int n) {
+  const qgemm_job *j = ctx;
+  int64_t blocks = (j->n + BLOCK - 1) / BLOCK, lo, hi;
+  if (j->split_rows) {
+    split(j->m, TILE_ROWS, i, n, &lo, &hi);
+    if (lo < hi)
+      j->range(j, lo, hi, 0, blocks);
+  } else {
+    split(blocks, 1, i, n, &lo, &hi);
+    if (lo < hi)
+      j->range(j, 0, j->m, lo, hi);
+  }
+}
+
+void __gcomp_qgemm_u8s8(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                        int64_t a_rs, const int32_t *a_zero,
+                        const int8_t *b_packed, const int32_t *b_sums,
+                        int32_t *c, int64_t c_rs, int64_t flags) {
+  if (m <= 0 || n <= 0)
+    return;
+  pthread_once(&chosen_once, choose);
+  qgemm_range_fn range = force_portable ? qgemm_range_portable : chosen;
+  int is_signed = (flags & GCOMP_QGEMM_A_SIGNED) != 0;
+  qgemm_job job = {m,        n,      k,
+                   a,        a_rs,   *a_zero + (is_signed ? 128 : 0),
+                   is_signed ? 0x80808080u : 0u,
+                   b_packed, b_sums, c,
+                   c_rs,     0,      range};
+  int64_t blocks = (n + BLOCK - 1) / BLOCK;
+  double ops = 2.0 * (double)m * (double)n * (double)k;
+  int threads = ops < 4e6 ? 1 : gcomp_rt_threads();
+  if (threads <= 1) {
+    qgemm_task(&job, 0, 1);
+    return;
+  }
+  int parts = threads;
+  if (blocks < 2 * threads) {
+    if (m >= (int64_t)threads * TILE_ROWS)
+      job.split_rows = 1;
+    else if (blocks < threads)
+      parts = (int)blocks;
+  }
+  if (parts <= 1) {
+    qgemm_task(&job, 0, 1);
+    return;
+  }
+  gcomp_rt_parallel(qgemm_task, &job, parts);
+}
