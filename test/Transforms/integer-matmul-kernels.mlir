@@ -48,7 +48,7 @@ func.func @signed_no_zero_point(%x: tensor<3x4xi8>) -> tensor<3x2xi32> {
 func.func @not_int8(%x: tensor<3x4xi8>, %v: tensor<4x2xi8>, %rows: tensor<3x1xi32>) -> (tensor<3x2xi32>, tensor<3x2xi32>, tensor<3x2xi32>) {
   %w = gcomp.constant dense<[[1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
   %u = gcomp.constant dense<[[-1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
-  %zp = gcomp.constant dense<128> : tensor<i32>
+  %zp = gcomp.constant dense<1> : tensor<i32>
   %xw = gcomp.cast %x : tensor<3x4xi8> -> tensor<3x4xi32>
   %uw = gcomp.cast %u {unsigned_input} : tensor<4x2xi8> -> tensor<4x2xi32>
   %uc = gcomp.sub %uw, %zp : (tensor<4x2xi32>, tensor<i32>) -> tensor<4x2xi32>
