@@ -31,6 +31,7 @@ enum { REG_EAX, REG_EBX, REG_ECX, REG_EDX };
 /* XCR0 bits the OS must enable for a feature's registers to be usable. */
 #define XCR0_AVX 0x6ull     /* XMM | YMM */
 #define XCR0_AVX512 0xE6ull /* XMM | YMM | opmask | ZMM_Hi256 | Hi16_ZMM */
+#define XCR0_AMX 0x60000ull /* XTILECFG | XTILEDATA */
 
 typedef struct feature_desc {
   const char *name; /* LLVM spelling */
@@ -77,6 +78,12 @@ static const feature_desc kFeatures[] = {
     {"avx512fp16", 7, 0, REG_EDX, 23, XCR0_AVX512},
     {"avxvnni", 7, 1, REG_EAX, 4, XCR0_AVX},
     {"avx512bf16", 7, 1, REG_EAX, 5, XCR0_AVX512},
+    /* AMX: the tile registers need XTILECFG and XTILEDATA enabled (Linux
+     * also wants a per-process request before the first use, which the
+     * kernels that use them make: qgemm.c). */
+    {"amx-bf16", 7, 0, REG_EDX, 22, XCR0_AMX},
+    {"amx-tile", 7, 0, REG_EDX, 24, XCR0_AMX},
+    {"amx-int8", 7, 0, REG_EDX, 25, XCR0_AMX},
     {"lzcnt", 0x80000001u, 0, REG_ECX, 5, 0},
     {"abm", 0x80000001u, 0, REG_ECX, 5, 0}, /* GCC's name for lzcnt */
 };

@@ -22,6 +22,9 @@
  * portable loop computes the same integers from the same layout.
  *===----------------------------------------------------------------------===*/
 
+/* syscall() (for the AMX request) is a BSD/GNU extension of unistd.h. */
+#define _DEFAULT_SOURCE
+
 #include "gcomp/model_abi.h"
 #include "internal.h"
 
@@ -41,6 +44,8 @@ typedef struct {
   int64_t a_rs;
   int32_t zero;       /* the zero point, + 128 for int8 A */
   uint32_t flip;      /* 0x80808080 for int8 A: each byte + 128 */
+  int32_t raw_zero;   /* the zero point as given */
+  int is_signed;      /* A is int8 */
   const int8_t *b;
   const int32_t *sums;
   int32_t *c;
@@ -164,7 +169,123 @@ QGEMM_VNNI_TARGET static void qgemm_range_vnni(const void *job, int64_t r0,
 }
 #endif
 
+#ifdef GCOMP_QGEMM_X86
+/* AMX (Sapphire Rapids and later): eight tile registers of up to 16 rows
+ * of 64 bytes, and tdpbusd / tdpbssd multiply a 16 x 64 tile of A by a
+ * 64 x 16 one of B (16 k4 steps of 16 four-byte lanes: exactly 16 steps of
+ * one half of a packed block, 128 bytes apart) into a 16 x 16 int32 tile:
+ * 16,384 multiply-adds an instruction. A 32 x 32 block of C is four
+ * accumulator tiles (tmm0-3) fed by two tiles of A (tmm4-5) and two of B
+ * (tmm6-7) per 64 k. Used for whole 32-row blocks when k is a multiple of
+ * 64; the rows left over go to the VNNI kernel. int8 A multiplies as
+ * signed (tdpbssd), so it needs no flip. */
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define QGEMM_AMX_TARGET                                                       \
+  __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512vnni")))
+
+typedef struct {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+} tile_config;
+
+/* Linux hands a process the tile data state only when it asks for it
+ * (arch_prctl ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA). */
+static int request_amx(void) {
+  return syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+}
+
+QGEMM_AMX_TARGET static void qgemm_range_amx(const void *job, int64_t r0,
+                                             int64_t r1, int64_t b0,
+                                             int64_t b1) {
+  const qgemm_job *j = job;
+  int64_t whole = (r1 - r0) / 32 * 32;
+  if (whole > 0) {
+    tile_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.palette = 1;
+    for (int t = 0; t < 8; ++t) {
+      cfg.rows[t] = 16;
+      cfg.colsb[t] = 64;
+    }
+    _tile_loadconfig(&cfg);
+    const int64_t k4 = j->k / 4;
+    const int32_t zero = j->is_signed ? j->raw_zero : j->zero;
+    const __m512i zv = _mm512_set1_epi32(zero);
+    int32_t tile[32 * 32] __attribute__((aligned(64)));
+    for (int64_t q = b0; q < b1; ++q) {
+      const int8_t *bq = j->b + q * k4 * 128;
+      int64_t col = q * BLOCK;
+      int64_t width = j->n - col < BLOCK ? j->n - col : BLOCK;
+      __mmask16 mask0 = width >= 16 ? 0xffff : (__mmask16)((1u << width) - 1);
+      __mmask16 mask1 = width <= 16   ? 0
+                        : width >= 32 ? 0xffff
+                                      : (__mmask16)((1u << (width - 16)) - 1);
+      __m512i corr0 = _mm512_mullo_epi32(
+          zv, _mm512_loadu_si512((const void *)(j->sums + col)));
+      __m512i corr1 = _mm512_mullo_epi32(
+          zv, _mm512_loadu_si512((const void *)(j->sums + col + 16)));
+      for (int64_t r = r0; r < r0 + whole; r += 32) {
+        const uint8_t *a = j->a + r * j->a_rs;
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+        if (j->is_signed) {
+          for (int64_t s = 0; s < k4; s += 16) {
+            _tile_loadd(4, a + 4 * s, j->a_rs);
+            _tile_loadd(5, a + 16 * j->a_rs + 4 * s, j->a_rs);
+            _tile_loadd(6, bq + s * 128, 128);
+            _tile_loadd(7, bq + s * 128 + 64, 128);
+            _tile_dpbssd(0, 4, 6);
+            _tile_dpbssd(1, 4, 7);
+            _tile_dpbssd(2, 5, 6);
+            _tile_dpbssd(3, 5, 7);
+          }
+        } else {
+          for (int64_t s = 0; s < k4; s += 16) {
+            _tile_loadd(4, a + 4 * s, j->a_rs);
+            _tile_loadd(5, a + 16 * j->a_rs + 4 * s, j->a_rs);
+            _tile_loadd(6, bq + s * 128, 128);
+            _tile_loadd(7, bq + s * 128 + 64, 128);
+            _tile_dpbusd(0, 4, 6);
+            _tile_dpbusd(1, 4, 7);
+            _tile_dpbusd(2, 5, 6);
+            _tile_dpbusd(3, 5, 7);
+          }
+        }
+        _tile_stored(0, tile, 128);
+        _tile_stored(1, tile + 16, 128);
+        _tile_stored(2, tile + 16 * 32, 128);
+        _tile_stored(3, tile + 16 * 32 + 16, 128);
+        for (int i = 0; i < 32; ++i) {
+          int32_t *dst = j->c + (r + i) * j->c_rs + col;
+          _mm512_mask_storeu_epi32(
+              dst, mask0,
+              _mm512_sub_epi32(_mm512_load_si512((const void *)(tile + i * 32)),
+                               corr0));
+          if (mask1)
+            _mm512_mask_storeu_epi32(
+                dst + 16, mask1,
+                _mm512_sub_epi32(
+                    _mm512_load_si512((const void *)(tile + i * 32 + 16)),
+                    corr1));
+        }
+      }
+    }
+    _tile_release();
+  }
+  if (r0 + whole < r1)
+    qgemm_range_vnni(j, r0 + whole, r1, b0, b1);
+}
+#endif
+
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
+#ifdef GCOMP_QGEMM_X86
+static int have_amx;
+#endif
 static qgemm_range_fn chosen = qgemm_range_portable;
 
 static int force_portable;
@@ -175,8 +296,11 @@ static void choose(void) {
 #ifdef GCOMP_QGEMM_X86
   if (gcomp_rt_cpu_has_feature("avx512f") == 1 &&
       gcomp_rt_cpu_has_feature("avx512bw") == 1 &&
-      gcomp_rt_cpu_has_feature("avx512vnni") == 1)
+      gcomp_rt_cpu_has_feature("avx512vnni") == 1) {
     chosen = qgemm_range_vnni;
+    have_amx = gcomp_rt_cpu_has_feature("amx-tile") == 1 &&
+               gcomp_rt_cpu_has_feature("amx-int8") == 1 && request_amx();
+  }
 #endif
 }
 
@@ -193,7 +317,7 @@ static void qgemm_task(void *ctx, int i, int n) {
   const qgemm_job *j = ctx;
   int64_t blocks = (j->n + BLOCK - 1) / BLOCK, lo, hi;
   if (j->split_rows) {
-    split(j->m, TILE_ROWS, i, n, &lo, &hi);
+    split(j->m, TILE_ROWS * 16, i, n, &lo, &hi);
     if (lo < hi)
       j->range(j, lo, hi, 0, blocks);
   } else {
@@ -211,10 +335,15 @@ void __gcomp_qgemm_u8s8(int64_t m, int64_t n, int64_t k, const uint8_t *a,
     return;
   pthread_once(&chosen_once, choose);
   qgemm_range_fn range = force_portable ? qgemm_range_portable : chosen;
+#ifdef GCOMP_QGEMM_X86
+  if (!force_portable && have_amx && k % 64 == 0 && m >= 32)
+    range = qgemm_range_amx;
+#endif
   int is_signed = (flags & GCOMP_QGEMM_A_SIGNED) != 0;
   qgemm_job job = {m,        n,      k,
                    a,        a_rs,   *a_zero + (is_signed ? 128 : 0),
                    is_signed ? 0x80808080u : 0u,
+                   *a_zero,  is_signed,
                    b_packed, b_sums, c,
                    c_rs,     0,      range};
   int64_t blocks = (n + BLOCK - 1) / BLOCK;

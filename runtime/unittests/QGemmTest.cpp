@@ -32,8 +32,9 @@ std::vector<int8_t> pack(const std::vector<int8_t> &b, int64_t k, int64_t n) {
 
 class QGemmTest : public ::testing::TestWithParam<Shape> {};
 
-// Sizes straddle the 6-row tiles, the 32-column blocks (and their 16-column
-// halves), k % 4 (the last partial step) and the threading threshold; A's
+// Sizes straddle the 6-row tiles (32-row blocks with AMX), the 32-column
+// blocks (and their 16-column halves), k % 4 (the last partial step) and
+// the threading threshold; A's
 // rows are padded (a_rs > k) and C's (c_rs > n), whose padding must stay
 // untouched.
 TEST_P(QGemmTest, MatchesReference) {
@@ -82,6 +83,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{128, 100, 771, false, 131, false},
                       Shape{128, 100, 771, true, 5, false},
                       Shape{40, 768, 257, false, 255, false},
+                      // AMX where the CPU has it: whole 32-row blocks
+                      // when k is a multiple of 64, the rest by VNNI.
+                      Shape{64, 100, 128, false, 3, false},
+                      Shape{96, 33, 192, true, -9, false},
+                      Shape{70, 64, 64, false, 255, false},
                       Shape{7, 33, 5, false, 128, true},
                       Shape{13, 47, 66, true, -7, true}));
 

@@ -252,16 +252,18 @@ res.check("DynamicQuantizeMatMul", compare, "DynamicQuantizeMatMul", dqmm,
 
 # --- Models quantized by onnxruntime.quantization ------------------------
 def mlp():
-    w1 = (rng.standard_normal((64, 128)) * 0.2).astype(np.float32)
-    w2 = (rng.standard_normal((128, 10)) * 0.2).astype(np.float32)
+    # 64 rows and k = 128, 256: whole 32 x 64 blocks for the AMX kernel on
+    # CPUs that have it (the VNNI one elsewhere).
+    w1 = (rng.standard_normal((128, 256)) * 0.1).astype(np.float32)
+    w2 = (rng.standard_normal((256, 10)) * 0.1).astype(np.float32)
     return make_model(
         [helper.make_node("MatMul", ["x", "w1"], ["h"]),
          helper.make_node("Add", ["h", "b1"], ["hb"]),
          helper.make_node("Relu", ["hb"], ["r"]),
          helper.make_node("MatMul", ["r", "w2"], ["y"])],
-        [tensor_info("x", [8, 64])], [tensor_info("y", [8, 10])],
+        [tensor_info("x", [64, 128])], [tensor_info("y", [64, 10])],
         {"w1": w1, "w2": w2,
-         "b1": rng.standard_normal(128).astype(np.float32) * 0.1})
+         "b1": rng.standard_normal(256).astype(np.float32) * 0.1})
 
 
 def cnn():
@@ -318,7 +320,7 @@ with tempfile.TemporaryDirectory() as d:
     dyn_model = onnx.load(dyn_path)
     ops = sorted({n.op_type for n in dyn_model.graph.node})
     assert "MatMulInteger" in ops and "DynamicQuantizeLinear" in ops, ops
-    feeds = {"x": rng.uniform(-2, 2, (8, 64)).astype(np.float32)}
+    feeds = {"x": rng.uniform(-2, 2, (64, 128)).astype(np.float32)}
     res.check("quantize_dynamic MLP", compare, "quantize_dynamic MLP",
               dyn_model, feeds, optimized=False)
     res.check("quantize_dynamic MLP -O0", compare, "quantize_dynamic MLP -O0",
