@@ -184,10 +184,48 @@ def gemm_gflops(m, n, k, so, feeds, work, runs, threads):
     return 2.0 * m * n * k / (g["median_ms"] * 1e-3) * 1e-9
 
 
+def export_model(zoo, name, work):
+    """A zoo model, or with a suffix a quantized version of it made by
+    onnxruntime.quantization: `+int8dyn` (quantize_dynamic, int8 weights)
+    or `+int8qdq` (quantize_static in QDQ form, uint8 activations and
+    per-channel int8 weights, calibrated on 8 random inputs). Returns the
+    model's path, its feeds and the fp32 model's path (for its flops)."""
+    base, _, quant = name.partition("+")
+    path, feeds = zoo.export(base, work)
+    if not quant:
+        return path, feeds, path
+    from onnxruntime import quantization as q
+    out = os.path.join(work, f"{base}.{quant}.onnx")
+    if quant == "int8dyn":
+        q.quantize_dynamic(path, out, weight_type=q.QuantType.QInt8)
+    elif quant == "int8qdq":
+        rng = np.random.default_rng(0)
+
+        class Reader(q.CalibrationDataReader):
+            def __init__(self):
+                self.batches = iter([
+                    {k: (rng.random(v.shape).astype(v.dtype)
+                         if v.dtype.kind == "f" else v) for k, v in feeds.items()}
+                    for _ in range(8)])
+
+            def get_next(self):
+                return next(self.batches, None)
+
+        q.quantize_static(path, out, Reader(),
+                          quant_format=q.QuantFormat.QDQ,
+                          activation_type=q.QuantType.QUInt8,
+                          weight_type=q.QuantType.QInt8, per_channel=True)
+    else:
+        raise SystemExit(f"unknown quantization '{quant}' in {name}")
+    return out, feeds, path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="resnet50,mobilenet_v2,efficientnet_b0,"
-                        "bert-base,gpt2-small")
+                        "bert-base,gpt2-small",
+                        help="zoo models; NAME+int8dyn or NAME+int8qdq "
+                             "quantizes one with onnxruntime.quantization")
     parser.add_argument("--runs", type=int, default=10,
                         help="timed runs per round")
     parser.add_argument("--rounds", type=int, default=3,
@@ -239,7 +277,7 @@ def main():
               f"{'gcomp MiB':>9} {'ORT MiB':>8} {'compile s':>9}")
     print(header)
     for name in args.models.split(","):
-        path, feeds = zoo.export(name, work)
+        path, feeds, fp32_path = export_model(zoo, name, work)
         feeds_path = os.path.join(work, f"{name}.feeds.npz")
         np.savez(feeds_path, **feeds)
         so = os.path.join(work, f"{name}.so")
@@ -247,7 +285,7 @@ def main():
         subprocess.run([os.path.join(BIN, "gcomp"), path, "-o", so,
                         *args.gcomp_flags.split()], check=True)
         compile_s = time.time() - t
-        flops = model_flops(path)
+        flops = model_flops(fp32_path)
         for th in threads:
             g_rounds, o_rounds = [], []
             for _ in range(args.rounds):

@@ -101,3 +101,35 @@ func.func @huge_splat_operand() -> tensor<f32> {
   %r = gcomp.reduce_sum %c {axes = array<i64: 0, 1>, keepdims = false} : (tensor<262144x262144xf32>) -> tensor<f32>
   return %r : tensor<f32>
 }
+
+// -----
+
+// A quantized model's weights: int8 (a resource blob: -1, 2, -128, 127)
+// widened to i32 less a per-row zero point [1, -1], and dequantized to f32
+// by a per-row scale; uint8 (255, 128) reads as unsigned.
+// CHECK-LABEL: func.func @quantized_weights
+// CHECK-DAG: gcomp.constant dense<{{\[}}[-2, 1], [-127, 128]]> : tensor<2x2xi32>
+// CHECK-DAG: gcomp.constant dense<{{\[}}[-1.000000e+00, 5.000000e-01], [-3.175000e+01, 3.200000e+01]]> : tensor<2x2xf32>
+// CHECK-DAG: gcomp.constant dense<[2.550000e+02, 1.280000e+02]> : tensor<2xf32>
+// CHECK-NOT: gcomp.cast
+// CHECK-NOT: gcomp.sub
+func.func @quantized_weights() -> (tensor<2x2xi32>, tensor<2x2xf32>, tensor<2xf32>) {
+  %w = gcomp.constant dense_resource<w> : tensor<2x2xi8>
+  %zp = gcomp.constant dense<[[1], [-1]]> : tensor<2x1xi32>
+  %scale = gcomp.constant dense<[[0.5], [0.25]]> : tensor<2x1xf32>
+  %ww = gcomp.cast %w : tensor<2x2xi8> -> tensor<2x2xi32>
+  %centered = gcomp.sub %ww, %zp : (tensor<2x2xi32>, tensor<2x1xi32>) -> tensor<2x2xi32>
+  %f = gcomp.cast %centered : tensor<2x2xi32> -> tensor<2x2xf32>
+  %dq = gcomp.mul %f, %scale : (tensor<2x2xf32>, tensor<2x1xf32>) -> tensor<2x2xf32>
+  %u = gcomp.constant dense_resource<u> : tensor<2xi8>
+  %uf = gcomp.cast %u {unsigned_input} : tensor<2xi8> -> tensor<2xf32>
+  return %centered, %dq, %uf : tensor<2x2xi32>, tensor<2x2xf32>, tensor<2xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x01000000FF02807F",
+      u: "0x01000000FF80"
+    }
+  }
+#-}

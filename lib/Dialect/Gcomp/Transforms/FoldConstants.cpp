@@ -92,6 +92,91 @@ std::optional<BinaryFn> binaryFunction(Operation *op) {
 }
 
 /// `op`'s result as raw bytes, if the pass can evaluate it on `inputs`.
+/// Element `i` of raw little-endian integers of `bytes` bytes each.
+int64_t readInteger(ArrayRef<char> raw, unsigned bytes, int64_t i,
+                    bool isUnsigned) {
+  uint64_t v = 0;
+  std::memcpy(&v, raw.data() + i * bytes, bytes);
+  if (!isUnsigned && bytes < 8 && (v >> (8 * bytes - 1)) & 1)
+    v |= ~uint64_t(0) << (8 * bytes); // sign-extend
+  return static_cast<int64_t>(v);
+}
+
+/// `fn` over the elements of two operands broadcast to `shape`.
+template <typename Fn>
+void forEachBroadcast(Operation *op, ArrayRef<int64_t> shape, Fn fn) {
+  SmallVector<int64_t> lhsStrides = broadcastStrides(
+      cast<ShapedType>(op->getOperand(0).getType()).getShape(), shape);
+  SmallVector<int64_t> rhsStrides = broadcastStrides(
+      cast<ShapedType>(op->getOperand(1).getType()).getShape(), shape);
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  SmallVector<int64_t> index(shape.size(), 0);
+  int64_t i = 0, j = 0;
+  for (int64_t n = 0; n < count; ++n) {
+    fn(n, i, j);
+    for (int64_t d = shape.size() - 1; d >= 0; --d) {
+      i += lhsStrides[d];
+      j += rhsStrides[d];
+      if (++index[d] < shape[d])
+        break;
+      i -= lhsStrides[d] * shape[d];
+      j -= rhsStrides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/// Casts of integer constants to integers or f32, and i32 add, sub and
+/// mul (wrapping, as at run time): what a quantized model's constant
+/// weights go through before they meet the activations.
+std::optional<std::vector<char>>
+evaluateInteger(Operation *op, ArrayRef<ArrayRef<char>> inputs,
+                RankedTensorType resultType) {
+  Type to = resultType.getElementType();
+  int64_t count = resultType.getNumElements();
+  auto intBytes = [](Type t) -> unsigned {
+    return t.isSignlessInteger() && t.getIntOrFloatBitWidth() % 8 == 0
+               ? t.getIntOrFloatBitWidth() / 8
+               : 0;
+  };
+  if (auto cast = dyn_cast<CastOp>(op)) {
+    unsigned from = intBytes(cast.getInput().getType().getElementType());
+    unsigned toBytes = intBytes(to);
+    if (!from || (!toBytes && !to.isF32()))
+      return std::nullopt;
+    std::vector<char> out(count * (toBytes ? toBytes : sizeof(float)));
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t v = readInteger(inputs[0], from, i, cast.getUnsignedInput());
+      if (toBytes) {
+        std::memcpy(out.data() + i * toBytes, &v, toBytes); // truncates
+      } else {
+        // Round to nearest even, as sitofp / uitofp do.
+        float f = cast.getUnsignedInput() ? static_cast<float>(
+                                                static_cast<uint64_t>(v))
+                                          : static_cast<float>(v);
+        std::memcpy(out.data() + i * sizeof(float), &f, sizeof(float));
+      }
+    }
+    return out;
+  }
+  if (!isa<AddOp, SubOp, MulOp>(op) || !to.isSignlessInteger(32) ||
+      llvm::any_of(op->getOperandTypes(), [](Type t) {
+        return !cast<ShapedType>(t).getElementType().isSignlessInteger(32);
+      }))
+    return std::nullopt;
+  std::vector<char> out(count * sizeof(int32_t));
+  forEachBroadcast(op, resultType.getShape(), [&](int64_t n, int64_t i,
+                                                  int64_t j) {
+    uint32_t a = static_cast<uint32_t>(readInteger(inputs[0], 4, i, false));
+    uint32_t b = static_cast<uint32_t>(readInteger(inputs[1], 4, j, false));
+    uint32_t r = isa<AddOp>(op) ? a + b : isa<SubOp>(op) ? a - b : a * b;
+    std::memcpy(out.data() + n * sizeof(int32_t), &r, sizeof(int32_t));
+  });
+  return out;
+}
+
 std::optional<std::vector<char>>
 evaluate(Operation *op, ArrayRef<ArrayRef<char>> inputs,
          RankedTensorType resultType) {
@@ -104,6 +189,11 @@ evaluate(Operation *op, ArrayRef<ArrayRef<char>> inputs,
     return permuteBytes(
         inputs[0], cast<RankedTensorType>(transpose.getInput().getType()),
         transpose.getPerm());
+  // Integer weights and their zero points (quantized models), widened to
+  // i32 or f32 and less the zero point.
+  if (std::optional<std::vector<char>> ints =
+          evaluateInteger(op, inputs, resultType))
+    return ints;
   // Arithmetic, on f32.
   if (!resultType.getElementType().isF32() ||
       llvm::any_of(op->getOperandTypes(), [](Type t) {
