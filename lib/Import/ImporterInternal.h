@@ -189,6 +189,8 @@ void addResizeImporters(llvm::StringMap<OpImporterFn> &table);
 void addEinsumImporter(llvm::StringMap<OpImporterFn> &table);
 /// Adds the Attention importer (AttentionImporter.cpp).
 void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
+/// Adds RNN, GRU and LSTM (RecurrentImporters.cpp).
+void addRecurrentImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear and the
 /// integer products (QuantOpImporters.cpp).
 void addQuantOpImporters(llvm::StringMap<OpImporterFn> &table);

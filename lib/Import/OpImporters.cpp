@@ -668,6 +668,7 @@ const StringMap<OpImporterFn> &opImporters() {
     addNNOpImporters(t);
     addAttentionImporter(t);
     addQuantOpImporters(t);
+    addRecurrentImporters(t);
     addIndexingImporters(t);
     addResizeImporters(t);
     addEinsumImporter(t);

@@ -93,9 +93,31 @@ func.func @silu(%x: tensor<1x5x5x2xf32>) -> tensor<1x5x5x20xf32> {
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
 // CHECK: call @__gcomp_dwconv2d_nhwc_fused({{.*}}, %[[C2]], %[[C0]])
 // CHECK-NOT: __gcomp_conv2d_nhwc
+// CHECK: return
 func.func @depthwise(%x: tensor<1x5x5x8xf32>, %b: tensor<8xf32>) -> tensor<1x5x5x8xf32> {
   %w = arith.constant dense<1.0> : tensor<72xf32>
   %e = tensor.empty() : tensor<1x5x5x8xf32>
   %y = gcomp.fused_conv %x, %w, %e, %b {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, depthwise, relu} : (tensor<1x5x5x8xf32>, tensor<72xf32>, tensor<1x5x5x8xf32>, tensor<8xf32>) -> tensor<1x5x5x8xf32>
   return %y : tensor<1x5x5x8xf32>
+}
+
+// -----
+
+// A destination that is a strided slice of a bigger buffer (a recurrent
+// layer's step writes its product into row t of all steps' outputs): the
+// kernel writes a dense buffer, filled from the slice first because it
+// accumulates, and copied into the slice after the call.
+// CHECK-LABEL: func.func @strided_destination
+// CHECK: %[[SLICE:.*]] = memref.subview %{{.*}}[0, 0, 0, 4] [1, 1, 3, 4] [1, 1, 1, 1] : memref<1x1x3x8xf32> to memref<1x1x3x4xf32, strided<[24, 24, 8, 1], offset: 4>>
+// CHECK: %[[DENSE:.*]] = memref.alloc() : memref<1x1x3x4xf32>
+// CHECK: memref.copy %[[SLICE]], %[[DENSE]]
+// CHECK: %[[PD:.*]] = memref.extract_aligned_pointer_as_index %[[DENSE]]
+// CHECK: call @__gcomp_conv2d_nhwc
+// CHECK: memref.copy %[[DENSE]], %[[SLICE]]
+func.func @strided_destination(%x: tensor<1x1x3x2xf32>, %all: tensor<1x1x3x8xf32>) -> tensor<1x1x3x8xf32> {
+  %w = arith.constant dense<1.0> : tensor<32xf32>
+  %slot = tensor.extract_slice %all[0, 0, 0, 4] [1, 1, 3, 4] [1, 1, 1, 1] : tensor<1x1x3x8xf32> to tensor<1x1x3x4xf32>
+  %y = gcomp.fused_conv %x, %w, %slot {kernel = array<i64: 1, 1>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, accumulate} : (tensor<1x1x3x2xf32>, tensor<32xf32>, tensor<1x1x3x4xf32>) -> tensor<1x1x3x4xf32>
+  %r = tensor.insert_slice %y into %all[0, 0, 0, 4] [1, 1, 3, 4] [1, 1, 1, 1] : tensor<1x1x3x4xf32> into tensor<1x1x3x8xf32>
+  return %r : tensor<1x1x3x8xf32>
 }

@@ -59,9 +59,20 @@ struct FusedConvBufferization
     FailureOr<Value> out = getBuffer(rewriter, conv.getInit(), options, state);
     if (failed(input) || failed(weight) || failed(out))
       return failure();
-    if (!cast<MemRefType>(out->getType()).getLayout().isIdentity())
-      return conv.emitOpError()
-             << "needs a dense destination buffer, got " << out->getType();
+    // The kernel writes dense rows. A strided destination (the product
+    // lands in a slice of a bigger tensor, as a recurrent layer's steps
+    // do) gets a dense buffer of its own, copied back after the call (and
+    // filled from it first when the kernel adds to what is there).
+    Value strided;
+    if (!cast<MemRefType>(out->getType()).getLayout().isIdentity()) {
+      strided = *out;
+      auto type = cast<MemRefType>(strided.getType());
+      *out = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get(type.getShape(), type.getElementType()));
+      if (conv.getAccumulate())
+        memref::CopyOp::create(rewriter, loc, strided, *out);
+    }
     Value bias;
     if (conv.getBias()) {
       FailureOr<Value> biasBuffer = dense(conv.getBias());
@@ -103,10 +114,18 @@ struct FusedConvBufferization
         addressAsI64(rewriter, loc, *out), i64(flags),
         i64(static_cast<int64_t>(clampBits))};
     // A depthwise conv's kernel takes the same arguments (m = c).
-    callRuntimeAndReplace(rewriter, op,
-                          conv.getDepthwise() ? GCOMP_SYM_DWCONV2D_NHWC_FUSED
-                                              : GCOMP_SYM_CONV2D_NHWC,
-                          args, *out);
+    StringRef symbol = conv.getDepthwise() ? GCOMP_SYM_DWCONV2D_NHWC_FUSED
+                                           : GCOMP_SYM_CONV2D_NHWC;
+    if (!strided) {
+      callRuntimeAndReplace(rewriter, op, symbol, args, *out);
+      return success();
+    }
+    func::CallOp::create(rewriter, loc,
+                         declareRuntimeFunction(op->getParentOfType<ModuleOp>(),
+                                                symbol, args.size(), loc),
+                         args);
+    memref::CopyOp::create(rewriter, loc, *out, strided);
+    replaceOpWithBufferizedValues(rewriter, op, strided);
     return success();
   }
 };
