@@ -81,6 +81,17 @@ def torch_models():
             x = self.ln(x)
             return self.head(x) if self.head is not None else x
 
+    class SpeechLSTM(torch.nn.Module):
+        """A bidirectional LSTM of 512 units over 100 frames of 256
+        features, the encoder shape of speech and OCR models."""
+
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(256, 512, bidirectional=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+
     import torchvision.models as tv
     image = ("image", (1, 3, 224, 224))
     return {
@@ -98,6 +109,7 @@ def torch_models():
                        ("ids", (1, 128))),
         "tiny-transformer": (lambda: Transformer(2, 64, 4, 1000, 32, True),
                              ("ids", (1, 32))),
+        "lstm-bi512": (lambda: SpeechLSTM(), ("frames", (100, 1, 256))),
     }
 
 
