@@ -72,11 +72,41 @@ FailureOr<Value> broadcastBinary(NodeContext &nc, Value lhs, Value rhs) {
   return nc.builder.createOrFold<OpT>(nc.loc, type->clone(element), lhs, rhs);
 }
 
+/// The node's inputs for an op whose result depends on signedness
+/// (comparisons, Min, Max, Div, Mod). The graph's integers are signless
+/// and its ops compute as signed; unsigned inputs of 32 bits or fewer are
+/// zero-extended to twice their width, where signed arithmetic gives the
+/// unsigned answer, and `narrow` is set to the type a non-boolean result
+/// goes back to (null when nothing was widened; uint64 stays as it is).
+SmallVector<Value> unsignedSafeInputs(NodeContext &nc, Type &narrow) {
+  narrow = nullptr;
+  SmallVector<Value> inputs(nc.inputs);
+  if (inputs.empty() || !inputs[0])
+    return inputs;
+  Type element = nc.inputType(0).getElementType();
+  unsigned bits = element.isSignlessInteger() ? element.getIntOrFloatBitWidth()
+                                              : 0;
+  bool anyUnsigned = llvm::any_of(llvm::seq<unsigned>(inputs.size()),
+                                  [&](unsigned i) {
+                                    return nc.isUnsignedInput(i);
+                                  });
+  if (!anyUnsigned || bits < 8 || bits > 32)
+    return inputs;
+  Type wide = nc.builder.getIntegerType(2 * bits);
+  for (auto [i, v] : llvm::enumerate(inputs))
+    if (v)
+      v = nc.castTo(v, wide, nc.isUnsignedInput(i));
+  narrow = element;
+  return inputs;
+}
+
 template <typename OpT>
 LogicalResult importCompare(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(requireSameElementType(nc)))
     return failure();
-  FailureOr<Value> v = broadcastBinary<OpT>(nc, nc.inputs[0], nc.inputs[1]);
+  Type narrow;
+  SmallVector<Value> in = unsignedSafeInputs(nc, narrow);
+  FailureOr<Value> v = broadcastBinary<OpT>(nc, in[0], in[1]);
   if (failed(v))
     return failure();
   nc.outputs.push_back(*v);
@@ -92,14 +122,34 @@ LogicalResult importVariadic(NodeContext &nc) {
   }
   if (failed(requireSameElementType(nc)))
     return failure();
-  Value acc = nc.inputs[0];
-  for (Value next : ArrayRef(nc.inputs).drop_front()) {
+  Type narrow;
+  SmallVector<Value> in = nc.inputs;
+  if constexpr (std::is_same_v<OpT, MinOp> || std::is_same_v<OpT, MaxOp>)
+    in = unsignedSafeInputs(nc, narrow);
+  Value acc = in[0];
+  for (Value next : ArrayRef(in).drop_front()) {
     FailureOr<Value> v = broadcastBinary<OpT>(nc, acc, next);
     if (failed(v))
       return failure();
     acc = *v;
   }
-  nc.outputs.push_back(acc);
+  nc.outputs.push_back(narrow ? nc.castTo(acc, narrow) : acc);
+  return success();
+}
+
+/// Div: integers divide as unsigned when they are (unsignedSafeInputs).
+LogicalResult importDiv(NodeContext &nc) {
+  if (failed(importBinary<DivOp>(nc)))
+    return failure();
+  Type narrow;
+  SmallVector<Value> in = unsignedSafeInputs(nc, narrow);
+  if (!narrow)
+    return success();
+  nc.outputs.pop_back();
+  FailureOr<Value> v = broadcastBinary<DivOp>(nc, in[0], in[1]);
+  if (failed(v))
+    return failure();
+  nc.outputs.push_back(nc.castTo(*v, narrow));
   return success();
 }
 
@@ -269,11 +319,13 @@ LogicalResult importMod(NodeContext &nc) {
     nc.error() << "fmod=0 is not defined for floating-point inputs";
     return failure();
   }
-  FailureOr<Value> v = fmod ? broadcastBinary<FModOp>(nc, nc.inputs[0], nc.inputs[1])
-                            : broadcastBinary<ModOp>(nc, nc.inputs[0], nc.inputs[1]);
+  Type narrow;
+  SmallVector<Value> in = unsignedSafeInputs(nc, narrow);
+  FailureOr<Value> v = fmod ? broadcastBinary<FModOp>(nc, in[0], in[1])
+                            : broadcastBinary<ModOp>(nc, in[0], in[1]);
   if (failed(v))
     return failure();
-  nc.outputs.push_back(*v);
+  nc.outputs.push_back(narrow ? nc.castTo(*v, narrow) : *v);
   return success();
 }
 
@@ -649,7 +701,7 @@ const StringMap<OpImporterFn> &opImporters() {
       {"Xor", importCompare<XorOp>},
       {"Add", importBinary<AddOp>},
       {"Constant", importConstant},
-      {"Div", importBinary<DivOp>},
+      {"Div", importDiv},
       {"Flatten", importFlatten},
       {"Gemm", importGemm},
       {"Identity", importIdentity},

@@ -49,10 +49,9 @@ out = ["# Supported ONNX operators",
        "read (older spellings map onto one dialect op). Known limits that apply "
        "to all: static shapes at compile time (`--shape` fixes symbolic "
        "dims); shape-like inputs (axes, shapes, pads, starts/ends, repeats) must "
-       "be constants or fold to constants; unsigned integers are read as "
-       "unsigned by Cast and the quantization ops, while other arithmetic on "
-       "them (comparisons, Div, Mod, Min, Max) computes as signed, which "
-       "differs for values of 2^(bits-1) and more; no training-mode outputs.",
+       "be constants or fold to constants; uint64 comparisons, Div, Mod, Min "
+       "and Max compute as signed (uint8/16/32 ones are exact), which differs "
+       "for values of 2^63 and more; no training-mode outputs.",
        "",
        f"{len(supported)} operators.",
        "",

@@ -7,7 +7,8 @@
 # QLinearMatMul, QLinearConv, Cast of uint8) the outputs must be identical:
 # rtol 0, atol 0. The inputs include exact ties (x / scale = k + 1/2, which
 # round to even), values that saturate, and uint8 values above 127, which
-# the graph holds in a signless i8.
+# the graph holds in a signless i8. Max, Min, comparisons, Div and Mod of
+# uint8/16/32 values above 2^(bits-1) must be exact too.
 #
 # Whole models: an MLP quantized by onnxruntime.quantization.quantize_dynamic
 # and a CNN quantized by quantize_static (QDQ, with a calibration set made
@@ -157,6 +158,25 @@ cast = model_of(
      tensor_info("back", [256], U8)])
 res.check("Cast uint8", compare, "Cast uint8", cast,
           {"x": np.arange(256).astype(np.uint8)})
+
+# --- Arithmetic whose answer depends on signedness -----------------------
+# Values at and above 2^(bits-1), where signed arithmetic on the signless
+# graph would go wrong.
+for dtype, elem in ((np.uint8, U8), (np.uint16, TensorProto.UINT16),
+                    (np.uint32, TensorProto.UINT32)):
+    hi = np.iinfo(dtype).max
+    a = np.array([hi, hi // 2 + 1, 3, hi - 7, 0, 200], dtype)
+    b = np.array([2, hi, hi // 2 + 1, 5, 9, 7], dtype)
+    for op in ("Max", "Min", "Less", "Greater", "LessOrEqual", "Div", "Mod"):
+        if op in ("Max", "Min") and dtype == np.uint16:
+            continue  # (onnxruntime has no uint16 Max / Min kernel)
+        out_elem = (TensorProto.BOOL if op in ("Less", "Greater", "LessOrEqual")
+                    else elem)
+        model = model_of([helper.make_node(op, ["a", "b"], ["y"])],
+                         [tensor_info("a", [6], elem), tensor_info("b", [6], elem)],
+                         [tensor_info("y", [6], out_elem)], opset=17)
+        label = f"{op} {np.dtype(dtype).name}"
+        res.check(label, compare, label, model, {"a": a, "b": b})
 
 # --- Integer products ---------------------------------------------------
 a = rng.integers(0, 256, (2, 5, 40)).astype(np.uint8)
