@@ -337,8 +337,10 @@ LogicalResult importBitShift(NodeContext &nc) {
   FailureOr<Value> v;
   if (direction == "LEFT")
     v = broadcastBinary<BitShiftLeftOp>(nc, nc.inputs[0], nc.inputs[1]);
-  else if (direction == "RIGHT")
+  else if (direction == "RIGHT" && nc.isUnsignedInput(0))
     v = broadcastBinary<BitShiftRightOp>(nc, nc.inputs[0], nc.inputs[1]);
+  else if (direction == "RIGHT") // signed types (newer opsets allow them)
+    v = broadcastBinary<BitShiftRightArithOp>(nc, nc.inputs[0], nc.inputs[1]);
   else {
     nc.error() << "direction must be LEFT or RIGHT, got '" << direction << "'";
     return failure();

@@ -140,8 +140,28 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args,
                                   : arith::MulIOp::create(b, loc, x, y).getResult();
         return select(b, loc, isNeg, scaled, x);
       })
-      .Case([&](BitShiftLeftOp) { return arith::ShLIOp::create(b, loc, x, y); })
-      .Case([&](BitShiftRightOp) { return arith::ShRUIOp::create(b, loc, x, y); })
+      // LLVM's shifts are poison past the width; ONNX's give 0 (or the
+      // sign for an arithmetic right shift): the amount is compared as
+      // unsigned, so a negative one is out of range too.
+      .Case([&](BitShiftLeftOp) -> Value {
+        Value inRange = arith::CmpIOp::create(
+            b, loc, IP::ult, y, cst(b, loc, y, x.getType().getIntOrFloatBitWidth()));
+        return select(b, loc, inRange, arith::ShLIOp::create(b, loc, x, y),
+                      cst(b, loc, x, 0));
+      })
+      .Case([&](BitShiftRightOp) -> Value {
+        Value inRange = arith::CmpIOp::create(
+            b, loc, IP::ult, y, cst(b, loc, y, x.getType().getIntOrFloatBitWidth()));
+        return select(b, loc, inRange, arith::ShRUIOp::create(b, loc, x, y),
+                      cst(b, loc, x, 0));
+      })
+      .Case([&](BitShiftRightArithOp) -> Value {
+        unsigned width = x.getType().getIntOrFloatBitWidth();
+        Value inRange =
+            arith::CmpIOp::create(b, loc, IP::ult, y, cst(b, loc, y, width));
+        Value amount = select(b, loc, inRange, y, cst(b, loc, y, width - 1));
+        return arith::ShRSIOp::create(b, loc, x, amount);
+      })
       .Case([&](EqualOp) { return compare(P::OEQ, IP::eq); })
       .Case([&](LessOp) { return compare(P::OLT, IP::slt); })
       .Case([&](LessEqualOp) { return compare(P::OLE, IP::sle); })
@@ -334,7 +354,8 @@ struct ElementwiseLowering : ConversionPattern {
                   ConversionPatternRewriter &rewriter) const override {
     if (!isa<GcompDialect>(op->getDialect()) || op->getNumResults() != 1 ||
         !isa<AddOp, SubOp, MulOp, DivOp, MinOp, MaxOp, PowOp, FModOp, ModOp,
-             PReluOp, BitShiftLeftOp, BitShiftRightOp, EqualOp, LessOp,
+             PReluOp, BitShiftLeftOp, BitShiftRightOp, BitShiftRightArithOp,
+             EqualOp, LessOp,
              LessEqualOp, GreaterOp, GreaterEqualOp, AndOp, OrOp, XorOp, NotOp,
              WhereOp, CastOp, ReluOp, SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp,
              ReciprocalOp, SinOp, CosOp, TanOp, AsinOp, AcosOp, AtanOp, SinhOp,

@@ -214,3 +214,25 @@ func.func @conv_i32(%x: tensor<1x2x4x4xi32>, %w: tensor<3x2x3x3xi32>) -> tensor<
   %y = gcomp.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1 : i64} : (tensor<1x2x4x4xi32>, tensor<3x2x3x3xi32>) -> tensor<1x3x2x2xi32>
   return %y : tensor<1x3x2x2xi32>
 }
+
+// -----
+
+// Shifts are total: an amount outside [0, 8) (compared as unsigned, so a
+// negative one too) gives 0, or the sign for an arithmetic right shift
+// (which shifts by 7 instead).
+// CHECK-LABEL: func.func @shifts
+// CHECK: %[[W:.*]] = arith.constant 8 : i8
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[B:.*]], %[[W]] : i8
+// CHECK: %[[SHL:.*]] = arith.shli
+// CHECK: arith.select %[[IN]], %[[SHL]], %{{.*}} : i8
+// CHECK: arith.shrui
+// CHECK: arith.select
+// CHECK: %[[IN2:.*]] = arith.cmpi ult
+// CHECK: %[[AMT:.*]] = arith.select %[[IN2]], %{{.*}}, %{{.*}} : i8
+// CHECK: arith.shrsi %{{.*}}, %[[AMT]] : i8
+func.func @shifts(%a: tensor<4xi8>, %b: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xi8>, tensor<4xi8>) {
+  %l = gcomp.shift_left %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %r = gcomp.shift_right %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %s = gcomp.shift_right_arith %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return %l, %r, %s : tensor<4xi8>, tensor<4xi8>, tensor<4xi8>
+}

@@ -160,6 +160,7 @@ OpFoldResult FModOp::fold(FoldAdaptor) { return {}; }
 OpFoldResult PReluOp::fold(FoldAdaptor) { return {}; }
 OpFoldResult BitShiftLeftOp::fold(FoldAdaptor) { return {}; }
 OpFoldResult BitShiftRightOp::fold(FoldAdaptor) { return {}; }
+OpFoldResult BitShiftRightArithOp::fold(FoldAdaptor) { return {}; }
 OpFoldResult AndOp::fold(FoldAdaptor a) {
   return foldArith(a.getOperands(), getType(),
                    [](const APInt &x, const APInt &y) { return x & y; }, {});

@@ -77,9 +77,13 @@ def Gcomp_MaxOp : Gcomp_BroadcastOp<"max", "Max (of two; NaN propagates)">;
 def Gcomp_ModOp : Gcomp_BroadcastOp<"mod", "Mod with fmod=0 (integers: sign of the divisor)">;
 def Gcomp_FModOp : Gcomp_BroadcastOp<"fmod", "Mod with fmod=1 (sign of the dividend)">;
 def Gcomp_PReluOp : Gcomp_BroadcastOp<"prelu", "PRelu: x < 0 ? slope * x : x">;
+// Shifts by an amount outside [0, width) give 0 (and -1 for a negative
+// value shifted right arithmetically), as ONNX's reference does.
 def Gcomp_BitShiftLeftOp : Gcomp_BroadcastOp<"shift_left", "BitShift LEFT",
     RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
-def Gcomp_BitShiftRightOp : Gcomp_BroadcastOp<"shift_right", "BitShift RIGHT (logical)",
+def Gcomp_BitShiftRightOp : Gcomp_BroadcastOp<"shift_right", "BitShift RIGHT (logical: unsigned values)",
+    RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
+def Gcomp_BitShiftRightArithOp : Gcomp_BroadcastOp<"shift_right_arith", "BitShift RIGHT of signed values (arithmetic)",
     RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
 
 // Comparisons produce i1.
