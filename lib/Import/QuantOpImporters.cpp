@@ -43,11 +43,11 @@ struct QuantType {
   }
 };
 
-/// Checks that input `i` (named `what`) is an 8- or 16-bit integer tensor
-/// (or 32-bit with `allow32`).
-LogicalResult requireQuantInput(NodeContext &nc, unsigned i, StringRef what,
-                                bool allow32 = false) {
-  Type t = nc.inputType(i).getElementType();
+/// Checks that `v` (named `what`) is an 8- or 16-bit integer tensor (or
+/// 32-bit with `allow32`).
+LogicalResult requireQuantType(NodeContext &nc, Value v, StringRef what,
+                               bool allow32 = false) {
+  Type t = cast<RankedTensorType>(v.getType()).getElementType();
   unsigned bits = t.isSignlessInteger() ? t.getIntOrFloatBitWidth() : 0;
   if (bits == 8 || bits == 16 || (allow32 && bits == 32))
     return success();
@@ -55,6 +55,12 @@ LogicalResult requireQuantInput(NodeContext &nc, unsigned i, StringRef what,
              << "; gcomp supports int8, uint8, int16 and uint16"
              << (allow32 ? " and int32" : "") << " here";
   return failure();
+}
+
+/// requireQuantType of input `i`.
+LogicalResult requireQuantInput(NodeContext &nc, unsigned i, StringRef what,
+                                bool allow32 = false) {
+  return requireQuantType(nc, nc.inputs[i], what, allow32);
 }
 
 LogicalResult requireFloat(NodeContext &nc, unsigned i, StringRef what) {
@@ -67,6 +73,17 @@ LogicalResult requireFloat(NodeContext &nc, unsigned i, StringRef what) {
 /// Input `i`, or null when it is absent.
 Value optionalInput(NodeContext &nc, unsigned i) {
   return nc.inputs.size() > i ? nc.inputs[i] : Value();
+}
+
+/// An integer operand of a product: its value (null when absent) and
+/// whether it holds an unsigned ONNX type.
+struct IntOperand {
+  Value value;
+  bool isUnsigned = false;
+};
+
+IntOperand intInput(NodeContext &nc, unsigned i) {
+  return {optionalInput(nc, i), nc.isUnsignedInput(i)};
 }
 
 /// A scale or zero point `param`, laid out to broadcast against a tensor of
@@ -298,19 +315,19 @@ LogicalResult importDynamicQuantizeLinear(NodeContext &nc) {
 
 /// (a - a_zp) @ (b - b_zp) in i32. a_zp is a scalar or one per row of a
 /// ([M]), b_zp a scalar or one per column of b ([N]).
-FailureOr<Value> integerMatMul(NodeContext &nc, unsigned a, unsigned b,
-                               unsigned aZp, unsigned bZp) {
-  if (failed(requireQuantInput(nc, a, "A")) ||
-      failed(requireQuantInput(nc, b, "B")))
+FailureOr<Value> integerMatMul(NodeContext &nc, IntOperand a, IntOperand b,
+                               IntOperand aZp, IntOperand bZp) {
+  if (failed(requireQuantType(nc, a.value, "A")) ||
+      failed(requireQuantType(nc, b.value, "B")))
     return failure();
-  auto shifted = [&](unsigned x, unsigned zpIndex,
+  auto shifted = [&](IntOperand x, IntOperand zero,
                      bool perRow) -> FailureOr<Value> {
-    Value zp = optionalInput(nc, zpIndex);
+    Value zp = zero.value;
     if (zp) {
-      if (failed(requireQuantInput(nc, zpIndex, "the zero point")))
+      if (failed(requireQuantType(nc, zp, "the zero point")))
         return failure();
       auto zpType = cast<RankedTensorType>(zp.getType());
-      RankedTensorType xType = nc.inputType(x);
+      auto xType = cast<RankedTensorType>(x.value.getType());
       if (zpType.getRank() == 1 && zpType.getDimSize(0) != 1) {
         // Per row of A: [M] -> [M, 1]; per column of B: [N] as is.
         int64_t dim = xType.getRank() < 2 ? -1
@@ -332,8 +349,7 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned a, unsigned b,
         return failure();
       }
     }
-    return centered(nc, nc.inputs[x], nc.isUnsignedInput(x), zp,
-                    nc.isUnsignedInput(zpIndex));
+    return centered(nc, x.value, x.isUnsigned, zp, zero.isUnsigned);
   };
   FailureOr<Value> lhs = shifted(a, aZp, true), rhs = shifted(b, bZp, false);
   if (failed(lhs) || failed(rhs))
@@ -350,7 +366,8 @@ FailureOr<Value> integerMatMul(NodeContext &nc, unsigned a, unsigned b,
 LogicalResult importMatMulInteger(NodeContext &nc) {
   if (failed(nc.requireInputs(2)))
     return failure();
-  FailureOr<Value> y = integerMatMul(nc, 0, 1, 2, 3);
+  FailureOr<Value> y = integerMatMul(nc, intInput(nc, 0), intInput(nc, 1),
+                                     intInput(nc, 2), intInput(nc, 3));
   if (failed(y))
     return failure();
   nc.outputs.push_back(*y);
@@ -444,7 +461,8 @@ FailureOr<Value> requantize(NodeContext &nc, Value acc, unsigned aScale,
 LogicalResult importQLinearMatMul(NodeContext &nc) {
   if (failed(nc.requireInputs(8)))
     return failure();
-  FailureOr<Value> acc = integerMatMul(nc, 0, 3, 2, 5);
+  FailureOr<Value> acc = integerMatMul(nc, intInput(nc, 0), intInput(nc, 3),
+                                       intInput(nc, 2), intInput(nc, 5));
   if (failed(acc))
     return failure();
   int64_t rank = cast<RankedTensorType>(acc->getType()).getRank();
@@ -497,7 +515,8 @@ LogicalResult importMatMulIntegerToFloat(NodeContext &nc) {
   if (failed(nc.requireInputs(4)) || failed(requireFloat(nc, 2, "a_scale")) ||
       failed(requireFloat(nc, 3, "b_scale")))
     return failure();
-  FailureOr<Value> acc = integerMatMul(nc, 0, 1, 4, 5);
+  FailureOr<Value> acc = integerMatMul(nc, intInput(nc, 0), intInput(nc, 1),
+                                       intInput(nc, 4), intInput(nc, 5));
   if (failed(acc))
     return failure();
   FailureOr<Value> y =
@@ -521,17 +540,8 @@ LogicalResult importDynamicQuantizeMatMul(NodeContext &nc) {
   auto [scale, zp] = dynamicParams(nc, nc.inputs[0]);
   QuantType u8{nc.builder.getI8Type(), true};
   Value a = roundToQuant(nc, bin<DivOp>(nc, nc.inputs[0], scale), zp, true, u8);
-  // Stand the quantized A and its zero point in for the node's inputs, so
-  // that integerMatMul reads them like MatMulInteger's.
-  SmallVector<Value> inputs = nc.inputs;
-  SmallVector<bool> unsignedInputs = nc.unsignedInputs;
-  Value bZp = optionalInput(nc, 3);
-  bool bZpUnsigned = nc.isUnsignedInput(3);
-  nc.inputs = {a, inputs[1], zp, bZp};
-  nc.unsignedInputs = {true, unsignedInputs[1], true, bZpUnsigned};
-  FailureOr<Value> acc = integerMatMul(nc, 0, 1, 2, 3);
-  nc.inputs = inputs;
-  nc.unsignedInputs = unsignedInputs;
+  FailureOr<Value> acc = integerMatMul(nc, {a, true}, intInput(nc, 1),
+                                       {zp, true}, intInput(nc, 3));
   if (failed(acc))
     return failure();
   FailureOr<Value> y =

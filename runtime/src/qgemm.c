@@ -233,29 +233,24 @@ QGEMM_AMX_TARGET static void qgemm_range_amx(const void *job, int64_t r0,
         _tile_zero(1);
         _tile_zero(2);
         _tile_zero(3);
+        /* The tile numbers are immediates: one loop per instruction. */
+#define QGEMM_AMX_STEPS(dp)                                                    \
+  for (int64_t s = 0; s < k4; s += 16) {                                       \
+    _tile_loadd(4, a + 4 * s, j->a_rs);                                        \
+    _tile_loadd(5, a + 16 * j->a_rs + 4 * s, j->a_rs);                         \
+    _tile_loadd(6, bq + s * 128, 128);                                         \
+    _tile_loadd(7, bq + s * 128 + 64, 128);                                    \
+    dp(0, 4, 6);                                                               \
+    dp(1, 4, 7);                                                               \
+    dp(2, 5, 6);                                                               \
+    dp(3, 5, 7);                                                               \
+  }
         if (j->is_signed) {
-          for (int64_t s = 0; s < k4; s += 16) {
-            _tile_loadd(4, a + 4 * s, j->a_rs);
-            _tile_loadd(5, a + 16 * j->a_rs + 4 * s, j->a_rs);
-            _tile_loadd(6, bq + s * 128, 128);
-            _tile_loadd(7, bq + s * 128 + 64, 128);
-            _tile_dpbssd(0, 4, 6);
-            _tile_dpbssd(1, 4, 7);
-            _tile_dpbssd(2, 5, 6);
-            _tile_dpbssd(3, 5, 7);
-          }
+          QGEMM_AMX_STEPS(_tile_dpbssd)
         } else {
-          for (int64_t s = 0; s < k4; s += 16) {
-            _tile_loadd(4, a + 4 * s, j->a_rs);
-            _tile_loadd(5, a + 16 * j->a_rs + 4 * s, j->a_rs);
-            _tile_loadd(6, bq + s * 128, 128);
-            _tile_loadd(7, bq + s * 128 + 64, 128);
-            _tile_dpbusd(0, 4, 6);
-            _tile_dpbusd(1, 4, 7);
-            _tile_dpbusd(2, 5, 6);
-            _tile_dpbusd(3, 5, 7);
-          }
+          QGEMM_AMX_STEPS(_tile_dpbusd)
         }
+#undef QGEMM_AMX_STEPS
         _tile_stored(0, tile, 128);
         _tile_stored(1, tile + 16, 128);
         _tile_stored(2, tile + 16 * 32, 128);

@@ -105,20 +105,29 @@ def check_against_onnxruntime(model, label, feeds=None, rtol=RTOL, atol=ATOL,
     gcomp-run --expect against onnxruntime's outputs. Returns the gcomp-run
     result; raises on mismatch."""
     feeds = feeds if feeds is not None else random_inputs(model)
+    sess = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    expected = dict(zip(names, sess.run(None, feeds)))
+    return check_expected(model, label, feeds, expected, rtol, atol,
+                          gcomp_flags)
+
+
+def check_expected(model, label, feeds, expected, rtol=RTOL, atol=ATOL,
+                   gcomp_flags=()):
+    """Compiles `model` (with `gcomp_flags`) and runs it on `feeds` with
+    gcomp-run --expect against `expected` (output name -> array). Returns
+    the gcomp-run result; raises on mismatch."""
     with tempfile.TemporaryDirectory() as d:
         _, so = compile_model(model, d, extra=gcomp_flags)
-        sess = ort.InferenceSession(model.SerializeToString(),
-                                    providers=["CPUExecutionProvider"])
-        names = [o.name for o in sess.get_outputs()]
-        expected = sess.run(None, feeds)
         args = [GCOMP_RUN, so, "--rtol", str(rtol), "--atol", str(atol)]
         for k, v in feeds.items():
             p = os.path.join(d, f"in_{len(args)}.npy")
             np.save(p, v)
             args += ["--input", f"{k}={p}"]
-        for k, v in zip(names, expected):
+        for k, v in expected.items():
             p = os.path.join(d, f"out_{len(args)}.npy")
-            np.save(p, v)
+            np.save(p, np.ascontiguousarray(v))
             args += ["--expect", f"{k}={p}"]
         r = run(args)
         if r.returncode != 0:

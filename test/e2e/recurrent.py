@@ -12,8 +12,6 @@
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
 import io
-import os
-import tempfile
 
 import numpy as np
 from gcomp_testing import *
@@ -123,23 +121,9 @@ def check_batch_major(label, model, feeds):
     sess = ort.InferenceSession(seq_major.SerializeToString(),
                                 providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
-    refs = sess.run(None, t_feeds)
-    with tempfile.TemporaryDirectory() as d:
-        _, so = compile_model(model, d)
-        args = [GCOMP_RUN, so, "--rtol", str(RTOL), "--atol", str(ATOL)]
-        for k, v in feeds.items():
-            p = os.path.join(d, f"in_{k}.npy")
-            np.save(p, v)
-            args += ["--input", f"{k}={p}"]
-        for k, v in zip(names, refs):
-            v = v.transpose(2, 0, 1, 3) if v.ndim == 4 else v.transpose(1, 0, 2)
-            p = os.path.join(d, f"out_{k}.npy")
-            np.save(p, np.ascontiguousarray(v))
-            args += ["--expect", f"{k}={p}"]
-        r = run(args)
-        if r.returncode != 0:
-            raise AssertionError(f"{label}: {r.stdout}{r.stderr}")
-    print(f"PASS {label}")
+    expected = {k: v.transpose(2, 0, 1, 3) if v.ndim == 4 else v.transpose(1, 0, 2)
+                for k, v in zip(names, sess.run(None, t_feeds))}
+    check_expected(model, label, feeds, expected)
 
 
 for label, (model, feeds) in cases.items():

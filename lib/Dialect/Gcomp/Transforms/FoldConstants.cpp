@@ -102,7 +102,8 @@ int64_t readInteger(ArrayRef<char> raw, unsigned bytes, int64_t i,
   return static_cast<int64_t>(v);
 }
 
-/// `fn` over the elements of two operands broadcast to `shape`.
+/// `fn(n, i, j)` for each element n of `shape` (row-major), with i and j
+/// the offsets of the two operands' elements broadcast to it.
 template <typename Fn>
 void forEachBroadcast(Operation *op, ArrayRef<int64_t> shape, Fn fn) {
   SmallVector<int64_t> lhsStrides = broadcastStrides(
@@ -116,6 +117,7 @@ void forEachBroadcast(Operation *op, ArrayRef<int64_t> shape, Fn fn) {
   int64_t i = 0, j = 0;
   for (int64_t n = 0; n < count; ++n) {
     fn(n, i, j);
+    // Advance the multi-index; the operand offsets follow their strides.
     for (int64_t d = shape.size() - 1; d >= 0; --d) {
       i += lhsStrides[d];
       j += rhsStrides[d];
@@ -211,28 +213,12 @@ evaluate(Operation *op, ArrayRef<ArrayRef<char>> inputs,
   std::optional<BinaryFn> fn = binaryFunction(op);
   if (!fn)
     return std::nullopt;
-  ArrayRef<int64_t> shape = resultType.getShape();
-  SmallVector<int64_t> lhsStrides = broadcastStrides(
-      cast<ShapedType>(op->getOperand(0).getType()).getShape(), shape);
-  SmallVector<int64_t> rhsStrides = broadcastStrides(
-      cast<ShapedType>(op->getOperand(1).getType()).getShape(), shape);
   const auto *a = reinterpret_cast<const float *>(inputs[0].data());
   const auto *b = reinterpret_cast<const float *>(inputs[1].data());
-  SmallVector<int64_t> index(shape.size(), 0);
-  int64_t i = 0, j = 0;
-  for (int64_t n = 0; n < count; ++n) {
-    y[n] = (*fn)(a[i], b[j]);
-    // Advance the multi-index; the operand offsets follow their strides.
-    for (int64_t d = shape.size() - 1; d >= 0; --d) {
-      i += lhsStrides[d];
-      j += rhsStrides[d];
-      if (++index[d] < shape[d])
-        break;
-      i -= lhsStrides[d] * shape[d];
-      j -= rhsStrides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  forEachBroadcast(op, resultType.getShape(),
+                   [&](int64_t n, int64_t i, int64_t j) {
+                     y[n] = (*fn)(a[i], b[j]);
+                   });
   return out;
 }
 
