@@ -121,7 +121,8 @@ def check_batch_major(label, model, feeds):
     sess = ort.InferenceSession(seq_major.SerializeToString(),
                                 providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
-    expected = {k: v.transpose(2, 0, 1, 3) if v.ndim == 4 else v.transpose(1, 0, 2)
+    expected = {k: np.ascontiguousarray(v.transpose(2, 0, 1, 3) if v.ndim == 4
+                                        else v.transpose(1, 0, 2))
                 for k, v in zip(names, sess.run(None, t_feeds))}
     check_expected(model, label, feeds, expected)
 
