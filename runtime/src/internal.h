@@ -207,9 +207,31 @@ GCOMP_HIDDEN void __gcomp_qgemm_u8s8(int64_t m, int64_t n, int64_t k,
                                      const int8_t *b_packed,
                                      const int32_t *b_sums, int32_t *c,
                                      int64_t c_rs, int64_t flags);
-/* Tests: makes __gcomp_qgemm_u8s8 use its portable loop (1) or the best
+/* Rows [0, m) and 32-column blocks [b0, b1) of __gcomp_qgemm_u8s8's
+ * product on the calling thread, with its best kernel (AMX for whole
+ * 32-row blocks when k % 64 == 0, else VNNI, else portable): the blocks of
+ * the quantized convolution (qconv.c). `zero` is the zero point as given. */
+GCOMP_HIDDEN void gcomp_rt_qgemm_rows(int64_t m, int64_t n, int64_t k,
+                                      const uint8_t *a, int64_t a_rs,
+                                      int32_t zero, int is_signed,
+                                      const int8_t *b_packed,
+                                      const int32_t *b_sums, int32_t *c,
+                                      int64_t c_rs, int64_t b0, int64_t b1);
+
+/* The quantized channels-last convolution (qconv.c; GCOMP_SYM_QCONV2D_NHWC). */
+GCOMP_HIDDEN void __gcomp_qconv2d_nhwc(
+    int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,
+    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t pad_top,
+    int64_t pad_left, int64_t oh, int64_t ow, int64_t m, int64_t k_packed,
+    const uint8_t *in, const int32_t *in_zero, const int8_t *weight_packed,
+    const int32_t *weight_sums, const float *scale, const float *bias,
+    int64_t requant_bits, void *out, int64_t flags);
+
+/* Tests: makes __gcomp_qgemm_u8s8 (and __gcomp_qconv2d_nhwc) use its portable loop (1) or the best
  * one the CPU has (0, the default). */
 GCOMP_HIDDEN void gcomp_rt_qgemm_force_portable(int on);
+/* Whether it is forced to (qconv.c's epilogue follows it too). */
+GCOMP_HIDDEN int gcomp_rt_qgemm_portable_forced(void);
 /* The same with B packed at compile time (GCOMP_SYM_SGEMM_PACKED_B). */
 GCOMP_HIDDEN void __gcomp_sgemm_packed_b(int64_t m, int64_t n, int64_t k,
                                          const float *a, int64_t a_rs,

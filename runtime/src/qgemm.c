@@ -287,6 +287,8 @@ static int force_portable;
 
 void gcomp_rt_qgemm_force_portable(int on) { force_portable = on; }
 
+int gcomp_rt_qgemm_portable_forced(void) { return force_portable; }
+
 static void choose(void) {
 #ifdef GCOMP_QGEMM_X86
   if (gcomp_rt_cpu_has_feature("avx512f") == 1 &&
@@ -322,25 +324,46 @@ static void qgemm_task(void *ctx, int i, int n) {
   }
 }
 
-void __gcomp_qgemm_u8s8(int64_t m, int64_t n, int64_t k, const uint8_t *a,
-                        int64_t a_rs, const int32_t *a_zero,
-                        const int8_t *b_packed, const int32_t *b_sums,
-                        int32_t *c, int64_t c_rs, int64_t flags) {
-  if (m <= 0 || n <= 0)
-    return;
+/* The job of C = (A - zero) B with the best kernel for its shape. */
+static qgemm_job make_job(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                          int64_t a_rs, int32_t zero, int is_signed,
+                          const int8_t *b_packed, const int32_t *b_sums,
+                          int32_t *c, int64_t c_rs) {
   pthread_once(&chosen_once, choose);
   qgemm_range_fn range = force_portable ? qgemm_range_portable : chosen;
 #ifdef GCOMP_QGEMM_X86
   if (!force_portable && have_amx && k % 64 == 0 && m >= 32)
     range = qgemm_range_amx;
 #endif
-  int is_signed = (flags & GCOMP_QGEMM_A_SIGNED) != 0;
   qgemm_job job = {m,        n,      k,
-                   a,        a_rs,   *a_zero + (is_signed ? 128 : 0),
+                   a,        a_rs,   zero + (is_signed ? 128 : 0),
                    is_signed ? 0x80808080u : 0u,
-                   *a_zero,  is_signed,
+                   zero,     is_signed,
                    b_packed, b_sums, c,
                    c_rs,     0,      range};
+  return job;
+}
+
+void gcomp_rt_qgemm_rows(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                         int64_t a_rs, int32_t zero, int is_signed,
+                         const int8_t *b_packed, const int32_t *b_sums,
+                         int32_t *c, int64_t c_rs, int64_t b0, int64_t b1) {
+  if (m <= 0 || n <= 0 || b0 >= b1)
+    return;
+  qgemm_job job = make_job(m, n, k, a, a_rs, zero, is_signed, b_packed,
+                           b_sums, c, c_rs);
+  job.range(&job, 0, m, b0, b1);
+}
+
+void __gcomp_qgemm_u8s8(int64_t m, int64_t n, int64_t k, const uint8_t *a,
+                        int64_t a_rs, const int32_t *a_zero,
+                        const int8_t *b_packed, const int32_t *b_sums,
+                        int32_t *c, int64_t c_rs, int64_t flags) {
+  if (m <= 0 || n <= 0)
+    return;
+  qgemm_job job =
+      make_job(m, n, k, a, a_rs, *a_zero, (flags & GCOMP_QGEMM_A_SIGNED) != 0,
+               b_packed, b_sums, c, c_rs);
   int64_t blocks = (n + BLOCK - 1) / BLOCK;
   double ops = 2.0 * (double)m * (double)n * (double)k;
   int threads = ops < 4e6 ? 1 : gcomp_rt_threads();

@@ -199,6 +199,46 @@
 #define GCOMP_QGEMM_BLOCK 32
 #define GCOMP_QGEMM_A_SIGNED 1
 
+/* void GCOMP_SYM_QCONV2D_NHWC(int64_t n, int64_t h, int64_t w, int64_t c,
+ *                             int64_t kh, int64_t kw, int64_t sh,
+ *                             int64_t sw, int64_t dh, int64_t dw,
+ *                             int64_t pad_top, int64_t pad_left, int64_t oh,
+ *                             int64_t ow, int64_t m, int64_t k_packed,
+ *                             const uint8_t *in, const int32_t *in_zero,
+ *                             const int8_t *weight_packed,
+ *                             const int32_t *weight_sums,
+ *                             const float *scale, const float *bias,
+ *                             int64_t requant_bits, void *out,
+ *                             int64_t flags):
+ * defined by the runtime (C ABI, hidden). A channels-last 2-D quantized
+ * convolution with one group: `in` is [n, h, w, c] uint8 (int8 with
+ * GCOMP_QCONV_INPUT_SIGNED), z = *in_zero, and
+ *   acc[b, y, x, o] = sum over ky, kx, ch of
+ *     (in[b, y * sh + ky * dh - pad_top, x * sw + kx * dw - pad_left, ch]
+ *      - z) * W[ky, kx, ch, o]
+ * in int32, positions outside the input counting as z (so adding
+ * nothing). W is the [kh * kw * c, m] int8 matrix (rows past kh * kw * c
+ * up to k_packed being zero) packed as for GCOMP_SYM_QGEMM with k =
+ * k_packed, and weight_sums its column sums. `out` is [n, oh, ow, m] of:
+ *   GCOMP_QCONV_OUT_I32: acc (int32);
+ *   GCOMP_QCONV_OUT_F32: y = (float)acc * scale[o] + bias[o] (f32; two
+ *     roundings, not a fused multiply-add; bias may be null for 0), then
+ *     max(y, 0) with GCOMP_QCONV_RELU;
+ *   GCOMP_QCONV_OUT_Q8: y as for OUT_F32, then requantized to a byte:
+ *     min(max(round_half_even(y / s) + zy, lo), hi) with s and zy the f32
+ *     bit patterns in the low and high 32 bits of requant_bits, and [lo, hi]
+ *     [0, 255] (uint8), or [-128, 127] with GCOMP_QCONV_OUT_SIGNED.
+ * The result is what the same float operations, one at a time, give.
+ * `out` must not overlap the inputs. Pointers are passed as integers. */
+#define GCOMP_SYM_QCONV2D_NHWC "__gcomp_qconv2d_nhwc"
+#define GCOMP_QCONV_INPUT_SIGNED 1
+#define GCOMP_QCONV_OUT_I32 0
+#define GCOMP_QCONV_OUT_F32 2
+#define GCOMP_QCONV_OUT_Q8 4
+#define GCOMP_QCONV_OUT_KIND 6
+#define GCOMP_QCONV_OUT_SIGNED 8
+#define GCOMP_QCONV_RELU 16
+
 /* void GCOMP_SYM_DWCONV2D(int64_t channels, int64_t groups, int64_t h,
  *                         int64_t w, int64_t kh, int64_t kw, int64_t sh,
  *                         int64_t sw, int64_t dh, int64_t dw, int64_t oh,
