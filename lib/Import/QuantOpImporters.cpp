@@ -211,8 +211,20 @@ LogicalResult importDequantizeLinear(NodeContext &nc) {
   Value diff = centered(nc, nc.inputs[0], nc.isUnsignedInput(0), zp,
                         nc.isUnsignedInput(0));
   Type outType = nc.inputType(1).getElementType();
-  Value y = bin<MulOp>(nc, nc.castTo(diff, f32(nc)),
-                       nc.castTo(*scale, f32(nc)));
+  // Built unfolded even for constant weights: gcomp-quantized-products
+  // reads the integers and the scale out of `cast(diff) * scale` to run a
+  // QDQ model's products on int8 kernels; gcomp-fold-constants folds what
+  // it leaves.
+  auto diffType = cast<RankedTensorType>(diff.getType());
+  Value diffF32 = CastOp::create(nc.builder, nc.loc, diffType.clone(f32(nc)),
+                                 diff, false, false);
+  Value scaleF32 = nc.castTo(*scale, f32(nc));
+  FailureOr<RankedTensorType> yType = inferBroadcastType(
+      diffType.clone(f32(nc)), cast<RankedTensorType>(scaleF32.getType()),
+      nullptr);
+  if (failed(yType))
+    return failure();
+  Value y = MulOp::create(nc.builder, nc.loc, *yType, diffF32, scaleF32);
   nc.outputs.push_back(nc.castTo(y, outType));
   return success();
 }

@@ -101,8 +101,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
               opt("gcomp-recognize-ops", true),
               opt("canonicalize"),
               opt("cse")};
-    return {opt("canonicalize"), opt(fold, true),
-            opt("gcomp-fold-batch-norm", true),
+    return {opt("gcomp-quantized-products", true), opt("canonicalize"),
+            opt(fold, true), opt("gcomp-fold-batch-norm", true),
             opt("gcomp-recognize-ops", true),
             opt("gcomp-channels-last", true),
             opt("canonicalize"), opt("gcomp-fuse-conv", true),
@@ -110,7 +110,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             opt("gcomp-fuse-attention", true),
             opt("gcomp-softmax-kernels", true),
             opt("gcomp-layer-norm-kernels", true),
-            opt("gcomp-integer-matmul-kernels", true), opt(fold, true),
+            opt("gcomp-integer-matmul-kernels", true),
+            opt("gcomp-integer-conv-kernels", true), opt(fold, true),
             opt("canonicalize"), opt("cse")};
   }
   case Phase::Linalg: {

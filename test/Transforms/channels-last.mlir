@@ -91,3 +91,19 @@ func.func @untouched(%x: tensor<1x4x6x6xf32>, %h: tensor<1x4x6x6xf16>) -> (tenso
   %p = gcomp.max_pool %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x4x6x6xf32>) -> tensor<1x4x3x3xf32>
   return %c, %ch, %p : tensor<1x4x6x6xf32>, tensor<1x4x6x6xf16>, tensor<1x4x3x3xf32>
 }
+
+// -----
+
+// Integer convolutions (quantized models) with one group go channels-last
+// too, for gcomp-integer-conv-kernels; a grouped one stays NCHW (the
+// runtime has no integer depthwise kernel).
+// CHECK-LABEL: func.func @integer_conv
+// CHECK: gcomp.conv %{{.*}}, %{{.*}} {channels_last, {{.*}}} : (tensor<1x5x5x4xi32>, tensor<3x3x4x2xi32>) -> tensor<1x5x5x2xi32>
+// CHECK: gcomp.conv %{{.*}}, %{{.*}} {dilations {{.*}}, group = 4 : i64, {{.*}}} : (tensor<1x4x5x5xi32>, tensor<4x1x3x3xi32>) -> tensor<1x4x5x5xi32>
+func.func @integer_conv(%x: tensor<1x4x5x5xi32>) -> (tensor<1x2x5x5xi32>, tensor<1x4x5x5xi32>) {
+  %w = gcomp.constant dense<1> : tensor<2x4x3x3xi32>
+  %y = gcomp.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x5x5xi32>, tensor<2x4x3x3xi32>) -> tensor<1x2x5x5xi32>
+  %g = gcomp.constant dense<1> : tensor<4x1x3x3xi32>
+  %z = gcomp.conv %x, %g {dilations = array<i64: 1, 1>, group = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x5x5xi32>, tensor<4x1x3x3xi32>) -> tensor<1x4x5x5xi32>
+  return %y, %z : tensor<1x2x5x5xi32>, tensor<1x4x5x5xi32>
+}

@@ -98,3 +98,28 @@ func.func @attention_mask(%q: tensor<2x3x4xf32>, %kt: tensor<2x4x3xf32>, %v: ten
   %o = gcomp.attention %q, %kt, %v mask %m {scale = 1.0 : f32} : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<2x3x5xf32>, tensor<2x1x3xf32>) -> tensor<2x3x5xf32>
   return %o : tensor<2x3x5xf32>
 }
+
+// -----
+
+// gcomp.qconv: one call of __gcomp_qconv2d_nhwc with the geometry (n h w c
+// kh kw sh sw dh dw pad_top pad_left oh ow m k_packed), the operands'
+// addresses (0 for the absent bias), the requantization's f32 bit patterns
+// (scale 0.5 = 0x3F000000 low, zero point 3.0 = 0x40400000 high) and the
+// flags (GCOMP_QCONV_OUT_Q8 | GCOMP_QCONV_RELU = 20).
+// CHECK-LABEL: func.func @qconv
+// CHECK-DAG: %[[OUT:.*]] = memref.alloc() : memref<1x3x3x2xi8>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : i64
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : i64
+// CHECK-DAG: %[[C36:.*]] = arith.constant 36 : i64
+// CHECK-DAG: %[[REQ:.*]] = arith.constant 4629700417993834496 : i64
+// CHECK-DAG: %[[FLAGS:.*]] = arith.constant 20 : i64
+// CHECK: call @__gcomp_qconv2d_nhwc(%[[C1]], %[[C6]], %[[C6]], %[[C4]], %[[C3]], %[[C3]], %[[C2]], %[[C2]], %[[C1]], %[[C1]], %[[C1]], %[[C1]], %[[C3]], %[[C3]], %[[C2]], %[[C36]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C0]], %[[REQ]], %{{.*}}, %[[FLAGS]])
+// CHECK: return %[[OUT]]
+func.func @qconv(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor<1152xi8>, %s: tensor<32xi32>, %scale: tensor<2xf32>) -> tensor<1x3x3x2xi8> {
+  %y = gcomp.qconv %x, %z, %p, %s, %scale {dilations = array<i64: 1, 1>, k_packed = 36 : i64, kernel = array<i64: 3, 3>, out_scale = 0.5 : f32, out_zero_point = 3.0 : f32, pads = array<i64: 1, 1, 1, 1>, relu, strides = array<i64: 2, 2>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1152xi8>, tensor<32xi32>, tensor<2xf32>) -> tensor<1x3x3x2xi8>
+  return %y : tensor<1x3x3x2xi8>
+}

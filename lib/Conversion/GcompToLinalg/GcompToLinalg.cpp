@@ -247,7 +247,7 @@ struct ConvertGcompToLinalgPass
     // So does attention, into the runtime's attention kernel.
     target.addLegalOp<AttentionOp>();
     // gcomp-integer-matmul-kernels' runtime calls.
-    target.addLegalOp<QMatMulOp>();
+    target.addLegalOp<QMatMulOp, QConvOp>();
     // Pools, softmaxes and layer norms that the runtime computes bufferize
     // into its call.
     target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp,

@@ -356,3 +356,45 @@ func.func @qmatmul_packed_size(%x: tensor<4x5xi8>, %z: tensor<i32>, %p: tensor<1
   %y = gcomp.qmatmul %x, %z, %p, %s {k = 5 : i64, n = 3 : i64} : (tensor<4x5xi8>, tensor<i32>, tensor<128xi8>, tensor<32xi32>) -> tensor<4x3xi32>
   return %y : tensor<4x3xi32>
 }
+
+// -----
+
+// The packed weights of k = 36 (3 x 3 x 4), m = 2: one 32-column block
+// of nine 4-deep steps, 1152 bytes.
+func.func @qconv_packed_size(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor<1024xi8>, %s: tensor<32xi32>) -> tensor<1x6x6x2xi32> {
+  // expected-error @+1 {{packed weights of k = 36, m = 2 take 1152 bytes, not 1024}}
+  %y = gcomp.qconv %x, %z, %p, %s {dilations = array<i64: 1, 1>, k_packed = 36 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1024xi8>, tensor<32xi32>) -> tensor<1x6x6x2xi32>
+  return %y : tensor<1x6x6x2xi32>
+}
+
+// -----
+
+func.func @qconv_k_packed(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor<1024xi8>, %s: tensor<32xi32>) -> tensor<1x6x6x2xi32> {
+  // expected-error @+1 {{k_packed 32 must be a multiple of 4 no less than KH * KW * C = 36}}
+  %y = gcomp.qconv %x, %z, %p, %s {dilations = array<i64: 1, 1>, k_packed = 32 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1024xi8>, tensor<32xi32>) -> tensor<1x6x6x2xi32>
+  return %y : tensor<1x6x6x2xi32>
+}
+
+// -----
+
+func.func @qconv_float_needs_scale(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor<1152xi8>, %s: tensor<32xi32>) -> tensor<1x6x6x2xf32> {
+  // expected-error @+1 {{with a 'f32' result needs a scale}}
+  %y = gcomp.qconv %x, %z, %p, %s {dilations = array<i64: 1, 1>, k_packed = 36 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1152xi8>, tensor<32xi32>) -> tensor<1x6x6x2xf32>
+  return %y : tensor<1x6x6x2xf32>
+}
+
+// -----
+
+func.func @qconv_bytes_need_requantization(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor<1152xi8>, %s: tensor<32xi32>, %scale: tensor<2xf32>) -> tensor<1x6x6x2xi8> {
+  // expected-error @+1 {{an i8 result, and only it, needs out_scale and out_zero_point}}
+  %y = gcomp.qconv %x, %z, %p, %s, %scale {dilations = array<i64: 1, 1>, k_packed = 36 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1152xi8>, tensor<32xi32>, tensor<2xf32>) -> tensor<1x6x6x2xi8>
+  return %y : tensor<1x6x6x2xi8>
+}
+
+// -----
+
+func.func @qconv_output_size(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor<1152xi8>, %s: tensor<32xi32>) -> tensor<1x5x6x2xi32> {
+  // expected-error @+1 {{spatial dim 0 should be 6, the result has 5}}
+  %y = gcomp.qconv %x, %z, %p, %s {dilations = array<i64: 1, 1>, k_packed = 36 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1152xi8>, tensor<32xi32>) -> tensor<1x5x6x2xi32>
+  return %y : tensor<1x5x6x2xi32>
+}

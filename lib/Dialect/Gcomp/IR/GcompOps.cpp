@@ -791,6 +791,60 @@ LogicalResult FusedConvOp::verify() {
   return success();
 }
 
+LogicalResult QConvOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (!in.hasStaticShape() || !out.hasStaticShape())
+    return emitOpError() << "expects static [N, H, W, C] input and result";
+  if (getKernel().size() != 2 ||
+      llvm::any_of(getKernel(), [](int64_t k) { return k < 1; }))
+    return emitOpError() << "expects a positive [KH, KW] kernel";
+  if (failed(verifyWindow(*this, 2, getStrides(), getDilations(), getPads())))
+    return failure();
+  int64_t c = in.getDimSize(3), m = out.getDimSize(3);
+  int64_t k = getKernel()[0] * getKernel()[1] * c;
+  int64_t kPacked = static_cast<int64_t>(getKPacked());
+  if (kPacked < k || kPacked % 4 != 0)
+    return emitOpError() << "k_packed " << kPacked << " must be a multiple of "
+                         << "4 no less than KH * KW * C = " << k;
+  int64_t blocks = (m + GCOMP_QGEMM_BLOCK - 1) / GCOMP_QGEMM_BLOCK;
+  int64_t packed = blocks * kPacked * GCOMP_QGEMM_BLOCK;
+  if (getWeightPacked().getType().getDimSize(0) != packed)
+    return emitOpError() << "packed weights of k = " << kPacked << ", m = " << m
+                         << " take " << packed << " bytes, not "
+                         << getWeightPacked().getType().getDimSize(0);
+  if (getWeightSums().getType().getDimSize(0) != blocks * GCOMP_QGEMM_BLOCK)
+    return emitOpError() << "expects " << blocks * GCOMP_QGEMM_BLOCK
+                         << " column sums";
+  Type element = out.getElementType();
+  bool isFloat = element.isF32(), isBytes = element.isSignlessInteger(8);
+  if (!isFloat && !isBytes) {
+    if (getScale() || getBias() || getRelu() || getOutScale())
+      return emitOpError() << "with an i32 result takes no scale, bias, relu "
+                              "or requantization";
+  } else if (!getScale()) {
+    return emitOpError() << "with a " << element << " result needs a scale";
+  }
+  for (Value v : {getScale(), getBias()})
+    if (v && cast<RankedTensorType>(v.getType()).getDimSize(0) != m)
+      return emitOpError() << "scale and bias must be [" << m << "]";
+  if (isBytes != (getOutScale().has_value() && getOutZeroPoint().has_value()))
+    return emitOpError() << "an i8 result, and only it, needs out_scale and "
+                            "out_zero_point";
+  if (getResultSigned() && !isBytes)
+    return emitOpError() << "result_signed needs an i8 result";
+  if (out.getDimSize(0) != in.getDimSize(0))
+    return emitOpError() << "batch of input and result differ";
+  for (int64_t d = 0; d < 2; ++d) {
+    int64_t expected = windowOutputSize(
+        in.getDimSize(d + 1), getKernel()[d], getStrides()[d],
+        getDilations()[d], getPads()[d], getPads()[d + 2]);
+    if (out.getDimSize(d + 1) != expected)
+      return emitOpError() << "spatial dim " << d << " should be " << expected
+                           << ", the result has " << out.getDimSize(d + 1);
+  }
+  return success();
+}
+
 template <typename OpT> static LogicalResult verifyPool(OpT op) {
   RankedTensorType in = op.getInput().getType(), out = op.getType();
   int64_t spatial = in.getRank() - 2;

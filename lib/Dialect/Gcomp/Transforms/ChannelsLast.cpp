@@ -6,7 +6,8 @@
 // [kernel x C, M] matrix that is constant, and the output channels are the
 // vector dim, so a layer with a 7x7 image still fills whole vectors.
 //
-// The pass rewrites every 2-D f32 conv (one group, or depthwise) into its
+// The pass rewrites every 2-D f32 conv (one group, or depthwise) and i32
+// conv (one group) into its
 // `channels_last` form and carries that layout forward through the ops that
 // do not care about it (elementwise ops, pooling, reductions with kept
 // dims, concat), so that a chain of convolutions, activations and residual
@@ -192,13 +193,16 @@ private:
 
   void rewriteConv(ConvOp conv) {
     RankedTensorType in = conv.getInput().getType(), w = conv.getWeight().getType();
-    if (conv.getChannelsLast() || !in.getElementType().isF32() ||
+    // Integer convolutions (of quantized models) with one group go to
+    // gcomp-integer-conv-kernels' channels-last kernel.
+    bool isInteger = in.getElementType().isSignlessInteger(32);
+    if (conv.getChannelsLast() || !(in.getElementType().isF32() || isInteger) ||
         !isRank4Static(in) || !isRank4Static(w) || !isRank4Static(conv.getType()))
       return;
     int64_t group = static_cast<int64_t>(conv.getGroup());
     int64_t c = in.getDimSize(1), m = w.getDimSize(0);
     bool depthwise = group == c && group == m;
-    if (group != 1 && !depthwise)
+    if (group != 1 && (!depthwise || isInteger))
       return;
     Value input = channelsLast(conv.getInput());
     // [M, C/G, KH, KW] -> [KH, KW, C/G, M].

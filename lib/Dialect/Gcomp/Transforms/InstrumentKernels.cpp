@@ -61,6 +61,8 @@ int64_t estimateFlops(Operation *op) {
       // exporters write; the softmax is small beside them).
       factors = {0, 1, 2, 3, 4};
       perElement = 4;
+    } else if (callee == GCOMP_SYM_QCONV2D_NHWC) {
+      factors = {0, 3, 4, 5, 12, 13, 14}; // n c kh kw oh ow m
     } else if (callee == GCOMP_SYM_QGEMM) {
       factors = {0, 1, 2}; // m n k
     } else if (callee == GCOMP_SYM_LAYER_NORM_ROWS) {

@@ -70,6 +70,7 @@ inline bool isKernel(mlir::Operation *op) {
            call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ||
            call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS ||
            call.getCallee() == GCOMP_SYM_QGEMM || // gcomp.qmatmul
+           call.getCallee() == GCOMP_SYM_QCONV2D_NHWC || // gcomp.qconv
            call.getCallee() == GCOMP_SYM_ATTENTION;
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
@@ -95,6 +96,7 @@ inline std::string kernelLabel(size_t index, mlir::Operation *op) {
             : call.getCallee() == GCOMP_SYM_SOFTMAX_ROWS ? "softmax"
             : call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS ? "layer_norm"
             : call.getCallee() == GCOMP_SYM_QGEMM           ? "qgemm"
+            : call.getCallee() == GCOMP_SYM_QCONV2D_NHWC    ? "qconv"
             : call.getCallee() == GCOMP_SYM_ATTENTION       ? "attention"
                                                            : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();

@@ -7,7 +7,8 @@
 // __gcomp_softmax_rows, layer norms (gcomp-layer-norm-kernels) into
 // __gcomp_layer_norm_rows; gcomp.attention (gcomp-fuse-attention) likewise
 // into __gcomp_attention, reading its operands with their strides, and
-// gcomp.qmatmul (gcomp-integer-matmul-kernels) into __gcomp_qgemm_u8s8.
+// gcomp.qmatmul (gcomp-integer-matmul-kernels) into __gcomp_qgemm_u8s8,
+// gcomp.qconv (gcomp-integer-conv-kernels) into __gcomp_qconv2d_nhwc.
 //
 //===----------------------------------------------------------------------===//
 
@@ -321,6 +322,66 @@ struct QMatMulBufferization
   }
 };
 
+/// gcomp.qconv: one call of __gcomp_qconv2d_nhwc.
+struct QConvBufferization : NewBufferModel<QConvBufferization, QConvOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto qconv = cast<QConvOp>(op);
+    Location loc = qconv.getLoc();
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+    SmallVector<Value> addresses;
+    for (Value operand : {qconv.getInput(), qconv.getInputZeroPoint(),
+                          qconv.getWeightPacked(), qconv.getWeightSums(),
+                          qconv.getScale(), qconv.getBias()}) {
+      if (!operand) {
+        addresses.push_back(i64(0));
+        continue;
+      }
+      FailureOr<Value> buffer =
+          denseBuffer(rewriter, loc, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
+    }
+    RankedTensorType type = qconv.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    ArrayRef<int64_t> in = qconv.getInput().getType().getShape();
+    ArrayRef<int64_t> kernel = qconv.getKernel(), strides = qconv.getStrides(),
+                      dilations = qconv.getDilations(), pads = qconv.getPads();
+    Type element = type.getElementType();
+    int64_t flags = qconv.getInputSigned() ? GCOMP_QCONV_INPUT_SIGNED : 0;
+    if (element.isF32())
+      flags |= GCOMP_QCONV_OUT_F32;
+    else if (element.isSignlessInteger(8))
+      flags |= GCOMP_QCONV_OUT_Q8 |
+               (qconv.getResultSigned() ? GCOMP_QCONV_OUT_SIGNED : 0);
+    if (qconv.getRelu())
+      flags |= GCOMP_QCONV_RELU;
+    uint64_t requant = 0;
+    if (std::optional<APFloat> scale = qconv.getOutScale()) {
+      uint64_t scaleBits = llvm::bit_cast<uint32_t>(scale->convertToFloat());
+      uint64_t zeroBits = llvm::bit_cast<uint32_t>(
+          qconv.getOutZeroPoint()->convertToFloat());
+      requant = zeroBits << 32 | scaleBits;
+    }
+    SmallVector<Value> args = {
+        i64(in[0]),           i64(in[1]),        i64(in[2]),
+        i64(in[3]),           i64(kernel[0]),    i64(kernel[1]),
+        i64(strides[0]),      i64(strides[1]),   i64(dilations[0]),
+        i64(dilations[1]),    i64(pads[0]),      i64(pads[1]),
+        i64(type.getDimSize(1)), i64(type.getDimSize(2)),
+        i64(type.getDimSize(3)), i64(static_cast<int64_t>(qconv.getKPacked())),
+        addresses[0],         addresses[1],      addresses[2],
+        addresses[3],         addresses[4],      addresses[5],
+        i64(static_cast<int64_t>(requant)),
+        addressAsI64(rewriter, loc, out),        i64(flags)};
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_QCONV2D_NHWC, args, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -331,5 +392,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     LayerNormOp::attachInterface<LayerNormBufferization>(*context);
     AttentionOp::attachInterface<AttentionBufferization>(*context);
     QMatMulOp::attachInterface<QMatMulBufferization>(*context);
+    QConvOp::attachInterface<QConvBufferization>(*context);
   });
 }

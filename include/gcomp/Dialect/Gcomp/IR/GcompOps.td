@@ -583,6 +583,59 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_QConvOp : Gcomp_Op<"qconv", [Pure, AttrSizedOperandSegments]> {
+  let summary = "A quantized channels-last 2-D convolution with its epilogue";
+  let description = [{
+    What gcomp-integer-conv-kernels makes of a channels-last 2-D integer
+    `gcomp.conv` with one group, `(cast(x) - z) conv W` with W constant
+    within int8, and the float steps after it:
+
+      acc = sum over the window of (input - input_zero_point) * W   (i32)
+
+    `input` is [N, H, W, C] of uint8 held in i8 (int8 with `input_signed`),
+    read with implicit padding by the zero point (which adds nothing);
+    `input_zero_point` a rank-0 i32. `weight_packed` is the
+    [KH * KW * C, M] int8 weight matrix, zero-padded to `k_packed` rows and
+    packed for the runtime's int8 product (GCOMP_SYM_QGEMM in model_abi.h),
+    `weight_sums` its column sums. The result is [N, OH, OW, M] of:
+
+    - i32: acc;
+    - f32: `acc * scale + bias` (`scale` and the optional `bias` are [M];
+      two roundings), then `max(., 0)` with `relu`;
+    - i8: that f32 value requantized as ONNX QuantizeLinear does, to
+      `clamp(round_half_even(y / out_scale) + out_zero_point)` within
+      uint8 (int8 with `result_signed`).
+
+    It bufferizes into one call of the runtime's __gcomp_qconv2d_nhwc.
+
+    Example:
+    ```mlir
+    %y = gcomp.qconv %x, %zp, %w, %sums, %scale, %bias {kernel = array<i64: 3, 3>,
+           strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+           pads = array<i64: 1, 1, 1, 1>, k_packed = 576 : i64,
+           out_scale = 0.02 : f32, out_zero_point = 0.0 : f32}
+        : (tensor<1x56x56x64xi8>, tensor<i32>, tensor<36864xi8>, tensor<64xi32>,
+           tensor<64xf32>, tensor<64xf32>) -> tensor<1x56x56x64xi8>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[I8]>:$input, 0DTensorOf<[I32]>:$input_zero_point,
+                   1DTensorOf<[I8]>:$weight_packed, 1DTensorOf<[I32]>:$weight_sums,
+                   Optional<1DTensorOf<[F32]>>:$scale,
+                   Optional<1DTensorOf<[F32]>>:$bias,
+                   DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                   DenseI64ArrayAttr:$dilations, DenseI64ArrayAttr:$pads,
+                   I64Attr:$k_packed, UnitAttr:$input_signed, UnitAttr:$relu,
+                   OptionalAttr<F32Attr>:$out_scale,
+                   OptionalAttr<F32Attr>:$out_zero_point,
+                   UnitAttr:$result_signed);
+  let results = (outs 4DTensorOf<[I8, I32, F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $input_zero_point `,` $weight_packed `,` $weight_sums
+    (`,` $scale^)? (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 class Gcomp_PoolOp<string mnemonic, string onnxName> : Gcomp_Op<mnemonic, [Pure]> {
   let summary = "ONNX " # onnxName # " over NC + spatial dims";
   let description = [{

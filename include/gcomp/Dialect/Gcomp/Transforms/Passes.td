@@ -483,6 +483,45 @@ def GcompIntegerMatMulKernels
   ];
 }
 
+def GcompQuantizedProducts
+    : Pass<"gcomp-quantized-products", "mlir::func::FuncOp"> {
+  let summary = "QDQ convolutions and matmuls as integer products";
+  let description = [{
+    `conv(DequantizeLinear(xq), DequantizeLinear(wq)) + bias`, as the
+    importer writes a QDQ model's products (`cast(q - z) * s` on each
+    side), becomes `cast(conv(xq - zx, wq)) * (sx * sw) + bias`: the
+    product on the int32 values, dequantized after, as onnxruntime's QDQ
+    fusion into QLinearConv computes it. Likewise for `gcomp.matmul` by a
+    2-D weight. Only what gcomp-integer-conv-kernels and
+    gcomp-integer-matmul-kernels can then run on int8 kernels is rewritten:
+    2-D convolutions with one group and matmuls by a [K, N] weight, int8 or
+    uint8 activations with one scale and zero point, constant int8 weights
+    with zero zero points and a scale per tensor or per output channel.
+    Runs before gcomp-fold-constants, which would fold the dequantized
+    weights into floats.
+  }];
+}
+
+def GcompIntegerConvKernels
+    : Pass<"gcomp-integer-conv-kernels", "mlir::func::FuncOp"> {
+  let summary = "int8 convolutions with their epilogues as runtime VNNI/AMX "
+                "kernels";
+  let description = [{
+    A channels-last 2-D integer `gcomp.conv` with one group, of activations
+    `cast(x) - z` (x i8, z a scalar) by constant weights within int8,
+    becomes a `gcomp.qconv`: the weights packed for the runtime's int8
+    product, and the float steps after the conv, as far as each is the only
+    user of the one before, taken into the kernel's epilogue:
+    `cast to f32 * scale` (a constant per channel or scalar), `+ bias`
+    (likewise), a ReLU, and the next QuantizeLinear (`/ s`, round, `+ zy`,
+    clamp to a byte's range, cast to i8). The kernel computes the same
+    values: the integer sums exactly, the float steps one at a time in the
+    same order. Convolutions the runtime cannot take (groups, weights
+    computed at run time or outside int8, a conv bias, per-channel input
+    zero points) keep the linalg form.
+  }];
+}
+
 def GcompWriteOutputsInPlace
     : Pass<"gcomp-write-outputs-in-place", "mlir::ModuleOp"> {
   let summary = "Kernels write the entry's outputs directly instead of a "

@@ -1,0 +1,211 @@
+//===- QuantizedProducts.cpp - QDQ convolutions and matmuls in integers ---===//
+//
+// A statically quantized model in QDQ form keeps its products in float:
+// `Conv(DequantizeLinear(xq), DequantizeLinear(wq))`, the activations and
+// weights stored as integers and dequantized just before. Dequantization
+// is `(q - z) * s`, so with a per-tensor activation scale sx and a
+// per-tensor or per-output-channel weight scale sw
+//
+//   conv((xq - zx) * sx, (wq - zw) * sw) = conv(xq - zx, wq - zw) * sx * sw
+//
+// and the product can run on integers: this pass writes the conv (or
+// matmul) on the int32 operands the importer's DequantizeLinear already
+// computes and dequantizes the int32 sums afterwards (then adds the bias),
+// which is what onnxruntime does when it fuses the QDQ pairs into
+// QLinearConv. gcomp-integer-conv-kernels and gcomp-integer-matmul-kernels
+// then run those products on the runtime's int8 kernels. It must run
+// before gcomp-fold-constants folds the dequantized weights into floats.
+//
+// Only products that will reach those kernels are rewritten: 2-D
+// convolutions with one group, and matmuls by a 2-D weight; uint8 or int8
+// activations with a scalar zero point and scale; constant int8 weights
+// with zero zero points (quantize_static's symmetric weights). Others keep
+// the float product they have.
+//
+//===----------------------------------------------------------------------===//
+
+#include "IntegerKernels.h"
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
+
+namespace gcomp {
+#define GEN_PASS_DEF_GCOMPQUANTIZEDPRODUCTS
+#include "gcomp/Dialect/Gcomp/Transforms/Passes.h.inc"
+} // namespace gcomp
+
+using namespace mlir;
+using namespace gcomp;
+
+namespace {
+
+/// A float operand written as DequantizeLinear: `cast(centered) * scale`
+/// with `centered` the int32 `q - z`.
+struct Dequantized {
+  Value centered;
+  Value scale;
+};
+
+std::optional<Dequantized> matchDequantized(Value v) {
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul || !mul.getType().getElementType().isF32())
+    return std::nullopt;
+  for (auto [data, scale] : {std::pair{mul.getLhs(), mul.getRhs()},
+                             std::pair{mul.getRhs(), mul.getLhs()}}) {
+    auto cast = data.getDefiningOp<CastOp>();
+    if (cast && !cast.getUnsignedInput() &&
+        cast.getInput().getType().getElementType().isSignlessInteger(32) &&
+        cast.getType() == mul.getType())
+      return Dequantized{cast.getInput(), scale};
+  }
+  return std::nullopt;
+}
+
+/// `v` through reshapes and casts: a constant whose values are all zero.
+bool isZeroConstant(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<ReshapeOp>(def) ||
+        (isa<CastOp>(def) && isa<IntegerType>(getElementTypeOrSelf(
+                                 def->getOperand(0).getType()))))
+      v = def->getOperand(0);
+    else
+      break;
+  }
+  std::optional<std::vector<int32_t>> values = constantInts(v);
+  return values && llvm::all_of(*values, [](int32_t x) { return x == 0; });
+}
+
+/// Constant weights `centered` = `wq - zw` (as the importer writes them,
+/// folded or not) with zw zero and the values within int8: the int32 value
+/// to multiply by (without the subtraction), or null.
+Value symmetricInt8Weights(Value centered) {
+  if (constantInt8s(centered))
+    return centered;
+  auto sub = centered.getDefiningOp<SubOp>();
+  if (sub && isZeroConstant(sub.getRhs()) &&
+      sub.getLhs().getType() == sub.getType() && constantInt8s(sub.getLhs()))
+    return sub.getLhs();
+  return nullptr;
+}
+
+int64_t numElements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+bool hasStaticShape(Value v) {
+  return cast<RankedTensorType>(v.getType()).hasStaticShape();
+}
+
+/// The activations' side: int8 `cast(xq) - zx` with one scale.
+std::optional<Dequantized> matchActivations(Value v) {
+  std::optional<Dequantized> dq = matchDequantized(v);
+  if (!dq || !hasStaticShape(dq->scale) || numElements(dq->scale) != 1 ||
+      !matchInt8Activations(dq->centered))
+    return std::nullopt;
+  return dq;
+}
+
+/// `scale` laid out as `shape` (a [1, ..., n, ..., 1] broadcast), or as it
+/// is when it has one element.
+Value reshapedScale(OpBuilder &b, Location loc, Value scale,
+                    ArrayRef<int64_t> shape) {
+  if (numElements(scale) == 1)
+    return scale;
+  auto type = cast<RankedTensorType>(scale.getType());
+  return b.createOrFold<ReshapeOp>(loc, type.clone(shape), scale);
+}
+
+struct QuantizedProductsPass
+    : gcomp::impl::GcompQuantizedProductsBase<QuantizedProductsPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> products;
+    getOperation().walk([&](Operation *op) {
+      if (isa<ConvOp, MatMulOp>(op))
+        products.push_back(op);
+    });
+    for (Operation *op : products) {
+      if (auto conv = dyn_cast<ConvOp>(op))
+        rewriteConv(conv);
+      else
+        rewriteMatMul(cast<MatMulOp>(op));
+    }
+  }
+
+  /// `cast(acc) * (sx * sw) (+ bias)` in place of `op`.
+  void dequantizeResult(OpBuilder &b, Operation *op, Value acc, Value sx,
+                        Value sw, Value bias) {
+    Location loc = op->getLoc();
+    auto f32Type = cast<RankedTensorType>(op->getResult(0).getType());
+    Value sums = CastOp::create(b, loc, f32Type, acc, false, false);
+    Value scale = b.createOrFold<MulOp>(loc, sx, sw);
+    Value y = MulOp::create(b, loc, sums, scale);
+    if (bias)
+      y = AddOp::create(b, loc, y, bias);
+    op->getResult(0).replaceAllUsesWith(y);
+    op->erase();
+  }
+
+  void rewriteConv(ConvOp conv) {
+    RankedTensorType type = conv.getType();
+    auto wType = conv.getWeight().getType();
+    if (!type.getElementType().isF32() || type.getRank() != 4 ||
+        !type.hasStaticShape() || !wType.hasStaticShape() ||
+        conv.getGroup() != 1 || conv.getChannelsLast())
+      return;
+    std::optional<Dequantized> x = matchActivations(conv.getInput());
+    std::optional<Dequantized> w = matchDequantized(conv.getWeight());
+    if (!x || !w)
+      return;
+    Value weights = symmetricInt8Weights(w->centered);
+    int64_t m = wType.getDimSize(0);
+    // sw per tensor, or per output channel ([M, 1, 1, 1], axis 0).
+    auto swType = cast<RankedTensorType>(w->scale.getType());
+    bool perChannel = swType.hasStaticShape() && swType.getNumElements() == m &&
+                      swType.getRank() == 4 && swType.getDimSize(0) == m;
+    if (!weights || !(numElements(w->scale) == 1 || perChannel))
+      return;
+    Value bias = conv.getBias();
+    if (bias && (cast<RankedTensorType>(bias.getType()).getRank() != 1 ||
+                 !hasStaticShape(bias)))
+      return;
+    OpBuilder b(conv);
+    Location loc = conv.getLoc();
+    auto accType = type.clone(b.getI32Type());
+    Value acc = ConvOp::create(
+        b, loc, accType, x->centered, weights, Value(),
+        conv.getStridesAttr(), conv.getDilationsAttr(), conv.getPadsAttr(),
+        conv.getGroupAttr(), UnitAttr());
+    acc.getDefiningOp()->setDiscardableAttrs(
+        conv->getDiscardableAttrDictionary());
+    Value sw = reshapedScale(b, loc, w->scale, {1, m, 1, 1});
+    if (bias)
+      bias = b.createOrFold<ReshapeOp>(
+          loc, cast<RankedTensorType>(bias.getType()).clone({1, m, 1, 1}), bias);
+    dequantizeResult(b, conv, acc, x->scale, sw, bias);
+  }
+
+  void rewriteMatMul(MatMulOp matmul) {
+    RankedTensorType type = matmul.getType();
+    auto wType = cast<RankedTensorType>(matmul.getRhs().getType());
+    if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+        wType.getRank() != 2 || !wType.hasStaticShape())
+      return;
+    std::optional<Dequantized> x = matchActivations(matmul.getLhs());
+    std::optional<Dequantized> w = matchDequantized(matmul.getRhs());
+    if (!x || !w)
+      return;
+    Value weights = symmetricInt8Weights(w->centered);
+    int64_t n = wType.getDimSize(1);
+    // sw per tensor, or per column ([1, N], axis 1).
+    auto swType = cast<RankedTensorType>(w->scale.getType());
+    bool perColumn = swType.hasStaticShape() && swType.getRank() == 2 &&
+                     swType.getDimSize(0) == 1 && swType.getDimSize(1) == n;
+    if (!weights || !(numElements(w->scale) == 1 || perColumn))
+      return;
+    OpBuilder b(matmul);
+    Value acc = MatMulOp::create(b, matmul.getLoc(),
+                                 type.clone(b.getI32Type()), x->centered,
+                                 weights);
+    dequantizeResult(b, matmul, acc, x->scale, w->scale, Value());
+  }
+};
+
+} // namespace

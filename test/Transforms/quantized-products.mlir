@@ -1,0 +1,133 @@
+// RUN: gcomp-opt %s -split-input-file -gcomp-quantized-products | FileCheck %s
+
+// A QDQ convolution as the importer writes it: uint8 activations
+// (cast(xq) - zx) * sx and int8 weights cast(wq) * sw with a scale per
+// output channel. The product runs on the int32 operands; the sums are
+// dequantized by sx * sw (laid out [1, M, 1, 1]) and the bias added after.
+// CHECK-LABEL: func.func @qdq_conv
+// CHECK-SAME: (%[[XQ:.*]]: tensor<1x4x5x5xi8>, %[[B:.*]]: tensor<2xf32>)
+// CHECK: %[[SX:.*]] = gcomp.constant dense<5.000000e-01> : tensor<f32>
+// CHECK: %[[XW:.*]] = gcomp.cast %[[XQ]] {unsigned_input}
+// CHECK: %[[XC:.*]] = gcomp.sub %[[XW]]
+// CHECK: %[[WQ:.*]] = gcomp.constant dense<3> : tensor<2x4x3x3xi8>
+// CHECK: %[[WW:.*]] = gcomp.cast %[[WQ]] : tensor<2x4x3x3xi8> -> tensor<2x4x3x3xi32>
+// CHECK: %[[ACC:.*]] = gcomp.conv %[[XC]], %[[WW]] {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x5x5xi32>, tensor<2x4x3x3xi32>) -> tensor<1x2x5x5xi32>
+// CHECK-DAG: %[[BR:.*]] = gcomp.reshape %[[B]] : tensor<2xf32> -> tensor<1x2x1x1xf32>
+// CHECK-DAG: %[[F:.*]] = gcomp.cast %[[ACC]] : tensor<1x2x5x5xi32> -> tensor<1x2x5x5xf32>
+// CHECK-DAG: %[[S:.*]] = gcomp.constant dense<{{\[\[\[\[}}1.250000e-01]], {{\[\[}}6.250000e-02]]]]> : tensor<1x2x1x1xf32>
+// CHECK: %[[Y:.*]] = gcomp.mul %[[F]], %[[S]]
+// CHECK: %[[OUT:.*]] = gcomp.add %[[Y]], %[[BR]]
+// CHECK-NOT: gcomp.conv
+// CHECK: return %[[OUT]]
+func.func @qdq_conv(%xq: tensor<1x4x5x5xi8>, %b: tensor<2xf32>) -> tensor<1x2x5x5xf32> {
+  %zx = gcomp.constant dense<128> : tensor<i32>
+  %sx = gcomp.constant dense<0.5> : tensor<f32>
+  %xw = gcomp.cast %xq {unsigned_input} : tensor<1x4x5x5xi8> -> tensor<1x4x5x5xi32>
+  %xc = gcomp.sub %xw, %zx : (tensor<1x4x5x5xi32>, tensor<i32>) -> tensor<1x4x5x5xi32>
+  %xf = gcomp.cast %xc : tensor<1x4x5x5xi32> -> tensor<1x4x5x5xf32>
+  %x = gcomp.mul %xf, %sx : (tensor<1x4x5x5xf32>, tensor<f32>) -> tensor<1x4x5x5xf32>
+  %wq = gcomp.constant dense<3> : tensor<2x4x3x3xi8>
+  %sw = gcomp.constant dense<[[[[0.25]]], [[[0.125]]]]> : tensor<2x1x1x1xf32>
+  %ww = gcomp.cast %wq : tensor<2x4x3x3xi8> -> tensor<2x4x3x3xi32>
+  %wf = gcomp.cast %ww : tensor<2x4x3x3xi32> -> tensor<2x4x3x3xf32>
+  %w = gcomp.mul %wf, %sw : (tensor<2x4x3x3xf32>, tensor<2x1x1x1xf32>) -> tensor<2x4x3x3xf32>
+  %y = gcomp.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x5x5xf32>, tensor<2x4x3x3xf32>, tensor<2xf32>) -> tensor<1x2x5x5xf32>
+  return %y : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+// A QDQ matmul with a per-column weight scale ([1, N], axis 1) and a
+// weight zero point of zero: the product takes the widened weights, the
+// zero subtraction dropped.
+// CHECK-LABEL: func.func @qdq_matmul
+// CHECK: %[[ACC:.*]] = gcomp.matmul %{{.*}}, %{{.*}} : (tensor<3x4xi32>, tensor<4x2xi32>) -> tensor<3x2xi32>
+// CHECK: %[[F:.*]] = gcomp.cast %[[ACC]] : tensor<3x2xi32> -> tensor<3x2xf32>
+// CHECK: %[[S:.*]] = gcomp.constant dense<{{\[\[}}1.250000e-01, 2.500000e-01]]> : tensor<1x2xf32>
+// CHECK: %[[Y:.*]] = gcomp.mul %[[F]], %[[S]]
+// CHECK: return %[[Y]]
+func.func @qdq_matmul(%xq: tensor<3x4xi8>) -> tensor<3x2xf32> {
+  %sx = gcomp.constant dense<0.5> : tensor<f32>
+  %xw = gcomp.cast %xq : tensor<3x4xi8> -> tensor<3x4xi32>
+  %xf = gcomp.cast %xw : tensor<3x4xi32> -> tensor<3x4xf32>
+  %x = gcomp.mul %xf, %sx : (tensor<3x4xf32>, tensor<f32>) -> tensor<3x4xf32>
+  %wq = gcomp.constant dense<[[1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
+  %zw = gcomp.constant dense<0> : tensor<1x2xi32>
+  %sw = gcomp.constant dense<[[0.25, 0.5]]> : tensor<1x2xf32>
+  %ww = gcomp.cast %wq : tensor<4x2xi8> -> tensor<4x2xi32>
+  %wc = gcomp.sub %ww, %zw : (tensor<4x2xi32>, tensor<1x2xi32>) -> tensor<4x2xi32>
+  %wf = gcomp.cast %wc : tensor<4x2xi32> -> tensor<4x2xf32>
+  %w = gcomp.mul %wf, %sw : (tensor<4x2xf32>, tensor<1x2xf32>) -> tensor<4x2xf32>
+  %y = gcomp.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// What the int8 kernels cannot take keeps its float product: per-column
+// weight zero points that are not zero (here taking the weights out of
+// int8), a per-row weight scale of a matmul ([K, 1]: it
+// cannot be taken out of the sums), a per-channel activation scale,
+// weights computed at run time, and a grouped convolution.
+// CHECK-LABEL: func.func @not_rewritten
+// CHECK-NOT: xi32>) -> tensor<3x2xi32>
+// CHECK-COUNT-4: gcomp.matmul {{.*}} -> tensor<3x2xf32>
+// CHECK: gcomp.conv {{.*}} -> tensor<1x4x5x5xf32>
+func.func @not_rewritten(%xq: tensor<3x4xi8>, %vq: tensor<4x2xi8>, %cq: tensor<1x4x5x5xi8>) -> (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<1x4x5x5xf32>) {
+  %sx = gcomp.constant dense<0.5> : tensor<f32>
+  %xw = gcomp.cast %xq : tensor<3x4xi8> -> tensor<3x4xi32>
+  %xf = gcomp.cast %xw : tensor<3x4xi32> -> tensor<3x4xf32>
+  %x = gcomp.mul %xf, %sx : (tensor<3x4xf32>, tensor<f32>) -> tensor<3x4xf32>
+  %wq = gcomp.constant dense<[[1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
+  %ww = gcomp.cast %wq : tensor<4x2xi8> -> tensor<4x2xi32>
+  %sw = gcomp.constant dense<0.25> : tensor<f32>
+  %z1 = gcomp.constant dense<[[100, -100]]> : tensor<1x2xi32>
+  %wc = gcomp.sub %ww, %z1 : (tensor<4x2xi32>, tensor<1x2xi32>) -> tensor<4x2xi32>
+  %wcf = gcomp.cast %wc : tensor<4x2xi32> -> tensor<4x2xf32>
+  %w1 = gcomp.mul %wcf, %sw : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %a = gcomp.matmul %x, %w1 : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  %rows = gcomp.constant dense<[[0.25], [0.5], [1.0], [2.0]]> : tensor<4x1xf32>
+  %wf = gcomp.cast %ww : tensor<4x2xi32> -> tensor<4x2xf32>
+  %w2 = gcomp.mul %wf, %rows : (tensor<4x2xf32>, tensor<4x1xf32>) -> tensor<4x2xf32>
+  %b = gcomp.matmul %x, %w2 : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  %cols = gcomp.constant dense<[0.5, 0.25, 1.0, 2.0]> : tensor<4xf32>
+  %xpc = gcomp.mul %xf, %cols : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+  %w3 = gcomp.mul %wf, %sw : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %c = gcomp.matmul %xpc, %w3 : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  %vw = gcomp.cast %vq : tensor<4x2xi8> -> tensor<4x2xi32>
+  %vf = gcomp.cast %vw : tensor<4x2xi32> -> tensor<4x2xf32>
+  %w4 = gcomp.mul %vf, %sw : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %d = gcomp.matmul %x, %w4 : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  %cw = gcomp.cast %cq {unsigned_input} : tensor<1x4x5x5xi8> -> tensor<1x4x5x5xi32>
+  %cf = gcomp.cast %cw : tensor<1x4x5x5xi32> -> tensor<1x4x5x5xf32>
+  %cx = gcomp.mul %cf, %sx : (tensor<1x4x5x5xf32>, tensor<f32>) -> tensor<1x4x5x5xf32>
+  %gq = gcomp.constant dense<2> : tensor<4x1x3x3xi8>
+  %gw = gcomp.cast %gq : tensor<4x1x3x3xi8> -> tensor<4x1x3x3xi32>
+  %gf = gcomp.cast %gw : tensor<4x1x3x3xi32> -> tensor<4x1x3x3xf32>
+  %g = gcomp.mul %gf, %sw : (tensor<4x1x3x3xf32>, tensor<f32>) -> tensor<4x1x3x3xf32>
+  %e = gcomp.conv %cx, %g {dilations = array<i64: 1, 1>, group = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x5x5xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x5x5xf32>
+  return %a, %b, %c, %d, %e : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<1x4x5x5xf32>
+}
+
+// -----
+
+// A scalar weight zero point that is not zero but leaves the weights
+// within int8 is exact too: the product takes `cast(wq) - zw`.
+// CHECK-LABEL: func.func @scalar_weight_zero_point
+// CHECK: %[[WC:.*]] = gcomp.sub %{{.*}}, %{{.*}} : (tensor<4x2xi32>, tensor<i32>) -> tensor<4x2xi32>
+// CHECK: gcomp.matmul %{{.*}}, %[[WC]] : (tensor<3x4xi32>, tensor<4x2xi32>) -> tensor<3x2xi32>
+func.func @scalar_weight_zero_point(%xq: tensor<3x4xi8>) -> tensor<3x2xf32> {
+  %sx = gcomp.constant dense<0.5> : tensor<f32>
+  %xw = gcomp.cast %xq : tensor<3x4xi8> -> tensor<3x4xi32>
+  %xf = gcomp.cast %xw : tensor<3x4xi32> -> tensor<3x4xf32>
+  %x = gcomp.mul %xf, %sx : (tensor<3x4xf32>, tensor<f32>) -> tensor<3x4xf32>
+  %wq = gcomp.constant dense<[[1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
+  %ww = gcomp.cast %wq : tensor<4x2xi8> -> tensor<4x2xi32>
+  %z1 = gcomp.constant dense<1> : tensor<i32>
+  %wc = gcomp.sub %ww, %z1 : (tensor<4x2xi32>, tensor<i32>) -> tensor<4x2xi32>
+  %wf = gcomp.cast %wc : tensor<4x2xi32> -> tensor<4x2xf32>
+  %sw = gcomp.constant dense<0.25> : tensor<f32>
+  %w = gcomp.mul %wf, %sw : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %y = gcomp.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
