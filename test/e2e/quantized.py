@@ -22,6 +22,8 @@
 # step of its scale in a few elements (at most 2 % of them), never more.
 # Against onnxruntime's default session, which fuses the QDQ pairs into
 # integer kernels that requantize with one multiplier, at most 5 % may.
+# gcomp runs the QDQ convolutions and matmuls on int8 kernels too
+# (gcomp-quantized-products): the checks also say that they do.
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
 import os
@@ -305,12 +307,24 @@ def cnn():
 
 
 class Calibration(CalibrationDataReader):
-    def __init__(self, n):
-        self.batches = iter([{"x": rng.uniform(-1, 1, (4, 3, 16, 16))
+    def __init__(self, n, shape=(4, 3, 16, 16)):
+        self.batches = iter([{"x": rng.uniform(-1, 1, shape)
                               .astype(np.float32)} for _ in range(n)])
 
     def get_next(self):
         return next(self.batches, None)
+
+
+def check_kernel_kinds(label, model, wanted, absent):
+    """`model` compiles to exactly the kernels `wanted` (kind: count) of
+    those kinds and none of the kinds `absent` (as gcomp --stats counts
+    them)."""
+    kinds = gcomp_stats(model)["kernels_by_kind"]
+    for kind, n in wanted.items():
+        assert kinds.get(kind, 0) == n, f"{kinds}: not {n} {kind}"
+    for kind in absent:
+        assert kind not in kinds, f"{kinds}: has {kind}"
+    print(f"PASS {label} kernels: {kinds}")
 
 
 def check_within_steps(label, model, feeds, step, optimized, most_steps,
@@ -360,10 +374,53 @@ with tempfile.TemporaryDirectory() as d:
     inits = {i.name: numpy_helper.to_array(i) for i in qdq.graph.initializer}
     step = float(inits[last_dq.input[1]])
     feeds = {"x": rng.uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)}
+    # Both QDQ convolutions run on the int8 kernel (requantizing in its
+    # epilogue), not as float convolutions (the Gemm at the end, which
+    # gcomp-quantized-products does not take yet, runs as a 1x1 float conv).
+    res.check("quantize_static QDQ CNN kernels", check_kernel_kinds,
+              "quantize_static QDQ CNN", qdq, {"qconv": 2}, [])
     res.check("quantize_static QDQ CNN", check_within_steps,
               "quantize_static QDQ CNN", qdq, feeds, step, False, 1, 0.02)
     res.check("quantize_static QDQ CNN vs fused", check_within_steps,
               "quantize_static QDQ CNN vs fused", qdq, feeds, step, True,
+              1, 0.05)
+
+    # int8 (not uint8) activations: the kernel reads them signed and
+    # requantizes into [-128, 127].
+    qdq_s8_path = os.path.join(d, "cnn.qdq.s8.onnx")
+    quantize_static(fp32, qdq_s8_path, Calibration(16),
+                    quant_format=QuantFormat.QDQ,
+                    activation_type=QuantType.QInt8,
+                    weight_type=QuantType.QInt8, per_channel=True)
+    qdq_s8 = onnx.load(qdq_s8_path)
+    inits = {i.name: numpy_helper.to_array(i) for i in qdq_s8.graph.initializer}
+    last_dq = [n for n in qdq_s8.graph.node if n.output[0] == "y"][0]
+    step = float(inits[last_dq.input[1]])
+    res.check("quantize_static QDQ CNN int8 activations kernels",
+              check_kernel_kinds, "quantize_static QDQ CNN int8 activations",
+              qdq_s8, {"qconv": 2}, [])
+    res.check("quantize_static QDQ CNN int8 activations", check_within_steps,
+              "quantize_static QDQ CNN int8 activations", qdq_s8, feeds, step,
+              False, 1, 0.02)
+
+    # A QDQ MLP: its MatMuls run on the int8 product.
+    fp32 = os.path.join(d, "mlp.onnx")
+    qdq_mlp_path = os.path.join(d, "mlp.qdq.onnx")
+    quantize_static(fp32, qdq_mlp_path, Calibration(16, (64, 128)),
+                    quant_format=QuantFormat.QDQ,
+                    activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8, per_channel=True)
+    qdq_mlp = onnx.load(qdq_mlp_path)
+    inits = {i.name: numpy_helper.to_array(i) for i in qdq_mlp.graph.initializer}
+    last_dq = [n for n in qdq_mlp.graph.node if n.output[0] == "y"][0]
+    step = float(inits[last_dq.input[1]])
+    feeds = {"x": rng.uniform(-1, 1, (64, 128)).astype(np.float32)}
+    res.check("quantize_static QDQ MLP kernels", check_kernel_kinds,
+              "quantize_static QDQ MLP", qdq_mlp, {"qgemm": 2}, ["sgemm"])
+    res.check("quantize_static QDQ MLP", check_within_steps,
+              "quantize_static QDQ MLP", qdq_mlp, feeds, step, False, 1, 0.02)
+    res.check("quantize_static QDQ MLP vs fused", check_within_steps,
+              "quantize_static QDQ MLP vs fused", qdq_mlp, feeds, step, True,
               1, 0.05)
 
 res.finish()
