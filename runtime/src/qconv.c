@@ -55,8 +55,21 @@ static void im2col(const qconv_job *j, int64_t r0, int64_t count,
     int64_t oy = p / j->ow, ox = p % j->ow;
     uint8_t *dst = a + i * j->kp;
     const uint8_t *image = j->in + b * j->h * j->w * c;
+    int64_t ix0 = ox * j->sw - j->pl;
+    /* Undilated windows wholly inside a row of the image are kw * c
+     * contiguous bytes (channels-last): one copy per kernel row. */
+    int whole_rows = j->dw == 1 && ix0 >= 0 && ix0 + j->kw <= j->w;
     for (int64_t ky = 0; ky < j->kh; ++ky) {
       int64_t iy = oy * j->sh - j->pt + ky * j->dh;
+      if (whole_rows) {
+        size_t bytes = (size_t)(j->kw * c);
+        if (iy < 0 || iy >= j->h)
+          memset(dst, pad, bytes);
+        else
+          memcpy(dst, image + (iy * j->w + ix0) * c, bytes);
+        dst += bytes;
+        continue;
+      }
       for (int64_t kx = 0; kx < j->kw; ++kx, dst += c) {
         int64_t ix = ox * j->sw - j->pl + kx * j->dw;
         if (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w)
