@@ -189,6 +189,9 @@ void addResizeImporters(llvm::StringMap<OpImporterFn> &table);
 void addEinsumImporter(llvm::StringMap<OpImporterFn> &table);
 /// Adds the Attention importer (AttentionImporter.cpp).
 void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
+/// Adds DFT, STFT, the window functions and MelWeightMatrix
+/// (SignalImporters.cpp).
+void addSignalImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds RNN, GRU and LSTM (RecurrentImporters.cpp).
 void addRecurrentImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear and the

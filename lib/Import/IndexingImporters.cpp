@@ -1,9 +1,11 @@
-//===- IndexingImporters.cpp - GatherND, scatters, TopK, NonZero ----------===//
+//===- IndexingImporters.cpp - GatherND, scatters, TopK, NonZero, ... -----===//
 
 #include "ImporterInternal.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
+
+#include <numeric>
 
 using namespace mlir;
 using namespace llvm;
@@ -144,11 +146,67 @@ LogicalResult importNonZero(NodeContext &nc) {
   return success();
 }
 
+/// ReverseSequence(input, sequence_lens): along time_axis, the first
+/// sequence_lens[b] elements of each batch entry b (along batch_axis) in
+/// reverse order, the rest as they are: a GatherElements along the time
+/// axis by `t < len ? len - 1 - t : t`. The lengths are clamped to [0, T],
+/// so that a wrong one cannot index outside the input.
+LogicalResult importReverseSequence(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  RankedTensorType type = nc.inputType(0), lensType = nc.inputType(1);
+  int64_t rank = type.getRank();
+  if (rank < 2 || !type.hasStaticShape()) {
+    nc.error() << "expects a static input of rank 2 or more, got " << type;
+    return failure();
+  }
+  FailureOr<int64_t> timeAxis = nc.normalizeAxis(nc.intAttr("time_axis", 0), rank),
+                     batchAxis = nc.normalizeAxis(nc.intAttr("batch_axis", 1), rank);
+  if (failed(timeAxis) || failed(batchAxis))
+    return failure();
+  if (*timeAxis == *batchAxis || *timeAxis > 1 || *batchAxis > 1) {
+    nc.error() << "time_axis and batch_axis must be 0 and 1 in some order";
+    return failure();
+  }
+  int64_t steps = type.getDimSize(*timeAxis), batch = type.getDimSize(*batchAxis);
+  if (lensType.getRank() != 1 || lensType.getDimSize(0) != batch ||
+      !lensType.getElementType().isSignlessInteger(64)) {
+    nc.error() << "sequence_lens must be int64 [" << batch << "], got "
+               << lensType;
+    return failure();
+  }
+  Type i64 = nc.builder.getI64Type();
+  SmallVector<int64_t> tShape(rank, 1), bShape(rank, 1);
+  tShape[*timeAxis] = steps;
+  bShape[*batchAxis] = batch;
+  SmallVector<int64_t> range(steps);
+  std::iota(range.begin(), range.end(), 0);
+  Value t = ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get(tShape, i64), ArrayRef(range)));
+  auto scalarI64 = [&](int64_t v) -> Value {
+    return ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, i64), v));
+  };
+  Value lens = nc.reshape(nc.inputs[1], bShape);
+  lens = bin<MinOp>(nc, bin<MaxOp>(nc, lens, scalarI64(0)), scalarI64(steps));
+  Value reversed = bin<SubOp>(nc, bin<SubOp>(nc, lens, scalarI64(1)), t);
+  Value inside = LessOp::create(nc.builder, nc.loc, t, lens);
+  Value index = WhereOp::create(nc.builder, nc.loc, inside, reversed, t);
+  index = BroadcastToOp::create(nc.builder, nc.loc, type.clone(i64), index);
+  nc.outputs.push_back(GatherElementsOp::create(
+      nc.builder, nc.loc, type, nc.inputs[0], index,
+      nc.builder.getI64IntegerAttr(*timeAxis)));
+  return success();
+}
+
 } // namespace
 
 void addIndexingImporters(StringMap<OpImporterFn> &table) {
   table["GatherND"] = importGatherND;
   table["NonZero"] = importNonZero;
+  table["ReverseSequence"] = importReverseSequence;
   table["Scatter"] = importScatterElements;
   table["ScatterElements"] = importScatterElements;
   table["ScatterND"] = importScatterND;

@@ -196,6 +196,34 @@ LogicalResult importNot(NodeContext &nc) {
   return success();
 }
 
+/// BitwiseAnd, BitwiseOr, BitwiseXor: the same ops as And, Or, Xor on the
+/// bits of integers (signedness does not matter).
+template <typename OpT>
+LogicalResult importBitwise(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireSameElementType(nc)))
+    return failure();
+  if (!nc.inputType(0).getElementType().isSignlessInteger()) {
+    nc.error() << "expects integer inputs, got " << nc.inputType(0);
+    return failure();
+  }
+  FailureOr<Value> v = broadcastBinary<OpT>(nc, nc.inputs[0], nc.inputs[1]);
+  if (failed(v))
+    return failure();
+  nc.outputs.push_back(*v);
+  return success();
+}
+
+LogicalResult importBitwiseNot(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  if (!nc.inputType(0).getElementType().isSignlessInteger()) {
+    nc.error() << "expects an integer input, got " << nc.inputType(0);
+    return failure();
+  }
+  nc.outputs.push_back(NotOp::create(nc.builder, nc.loc, nc.inputs[0]));
+  return success();
+}
+
 template <typename OpT>
 LogicalResult importPredicate(NodeContext &nc) {
   if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
@@ -653,6 +681,10 @@ const StringMap<OpImporterFn> &opImporters() {
       {"Atan", importUnaryFloat<AtanOp>},
       {"Atanh", importUnaryFloat<AtanhOp>},
       {"BitShift", importBitShift},
+      {"BitwiseAnd", importBitwise<AndOp>},
+      {"BitwiseNot", importBitwiseNot},
+      {"BitwiseOr", importBitwise<OrOp>},
+      {"BitwiseXor", importBitwise<XorOp>},
       {"Cast", importCast},
       {"CastLike", importCast},
       {"Ceil", importUnaryFloat<CeilOp>},
@@ -726,6 +758,7 @@ const StringMap<OpImporterFn> &opImporters() {
     addIndexingImporters(t);
     addResizeImporters(t);
     addEinsumImporter(t);
+    addSignalImporters(t);
     return t;
   }();
   return table;

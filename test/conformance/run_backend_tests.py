@@ -89,14 +89,20 @@ def as_array(value):
     return np.asarray(value)
 
 
+# Ops whose every input is a size (the output's shape depends on them).
+SIZE_ONLY_OPS = {"HannWindow", "HammingWindow", "BlackmanWindow",
+                 "MelWeightMatrix"}
+
+
 def parameter_inputs(model):
     """Graph inputs that only feed parameter positions (input 1 and later:
-    axes, shapes, K, scales...), the ones a static graph wants as constants."""
+    axes, shapes, K, scales...; any input of an op whose inputs are all
+    sizes), the ones a static graph wants as constants."""
     inits = {i.name for i in model.graph.initializer}
     uses = collections.defaultdict(list)
     for node in model.graph.node:
         for k, name in enumerate(node.input):
-            uses[name].append(k)
+            uses[name].append(k if node.op_type not in SIZE_ONLY_OPS else 1)
     return [i.name for i in model.graph.input
             if i.name not in inits and uses[i.name] and min(uses[i.name]) >= 1]
 

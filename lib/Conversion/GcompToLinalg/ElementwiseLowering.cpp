@@ -171,7 +171,8 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args,
       .Case([&](OrOp) { return arith::OrIOp::create(b, loc, x, y); })
       .Case([&](XorOp) { return arith::XOrIOp::create(b, loc, x, y); })
       .Case([&](NotOp) {
-        return arith::XOrIOp::create(b, loc, x, cst(b, loc, x, 1));
+        // All ones: true for i1, every bit flipped for integers.
+        return arith::XOrIOp::create(b, loc, x, cst(b, loc, x, -1));
       })
       .Case([&](WhereOp) { return select(b, loc, x, y, args[2]); })
       .Case([&](CastOp cast) {

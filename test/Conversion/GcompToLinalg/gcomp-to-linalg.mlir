@@ -236,3 +236,24 @@ func.func @shifts(%a: tensor<4xi8>, %b: tensor<4xi8>) -> (tensor<4xi8>, tensor<4
   %s = gcomp.shift_right_arith %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
   return %l, %r, %s : tensor<4xi8>, tensor<4xi8>, tensor<4xi8>
 }
+
+// -----
+
+// Not flips every bit: xor with all ones, for bools (true) and for the
+// integers of BitwiseNot (-1); And/Or/Xor of integers are the bitwise ops.
+// CHECK-LABEL: func.func @bitwise
+// CHECK: %[[TRUE:.*]] = arith.constant true
+// CHECK: arith.xori %{{.*}}, %[[TRUE]] : i1
+// CHECK: %[[ONES:.*]] = arith.constant -1 : i16
+// CHECK: arith.xori %{{.*}}, %[[ONES]] : i16
+// CHECK: arith.andi %{{.*}}, %{{.*}} : i16
+// CHECK: arith.ori %{{.*}}, %{{.*}} : i16
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i16
+func.func @bitwise(%p: tensor<4xi1>, %a: tensor<4xi16>, %b: tensor<4xi16>) -> (tensor<4xi1>, tensor<4xi16>, tensor<4xi16>, tensor<4xi16>, tensor<4xi16>) {
+  %np = gcomp.not %p : tensor<4xi1>
+  %na = gcomp.not %a : tensor<4xi16>
+  %and = gcomp.and %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  %or = gcomp.or %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  %xor = gcomp.xor %a, %b : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  return %np, %na, %and, %or, %xor : tensor<4xi1>, tensor<4xi16>, tensor<4xi16>, tensor<4xi16>, tensor<4xi16>
+}

@@ -92,9 +92,9 @@ def Gcomp_LessOp : Gcomp_BroadcastOp<"less", "Less", Gcomp_NumericTensor, Ranked
 def Gcomp_LessEqualOp : Gcomp_BroadcastOp<"less_equal", "LessOrEqual", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
 def Gcomp_GreaterOp : Gcomp_BroadcastOp<"greater", "Greater", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
 def Gcomp_GreaterEqualOp : Gcomp_BroadcastOp<"greater_equal", "GreaterOrEqual", Gcomp_NumericTensor, RankedTensorOf<[I1]>>;
-def Gcomp_AndOp : Gcomp_BroadcastOp<"and", "And", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
-def Gcomp_OrOp : Gcomp_BroadcastOp<"or", "Or", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
-def Gcomp_XorOp : Gcomp_BroadcastOp<"xor", "Xor", RankedTensorOf<[I1]>, RankedTensorOf<[I1]>>;
+def Gcomp_AndOp : Gcomp_BroadcastOp<"and", "And, BitwiseAnd (bools or the bits of integers)", RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
+def Gcomp_OrOp : Gcomp_BroadcastOp<"or", "Or, BitwiseOr (bools or the bits of integers)", RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
+def Gcomp_XorOp : Gcomp_BroadcastOp<"xor", "Xor, BitwiseXor (bools or the bits of integers)", RankedTensorOf<[AnySignlessInteger]>, RankedTensorOf<[AnySignlessInteger]>>;
 
 def Gcomp_WhereOp : Gcomp_Op<"where", [Pure, Gcomp_Elementwise, InferTypeOpAdaptor]> {
   let summary = "Select with numpy broadcasting of all three operands";
@@ -188,7 +188,7 @@ def Gcomp_NegOp : Gcomp_UnaryOp<"neg", "Neg", "y = -x", Gcomp_NumericTensor> {
 }
 def Gcomp_AbsOp : Gcomp_UnaryOp<"abs", "Abs", "y = |x|", Gcomp_NumericTensor>;
 def Gcomp_SignOp : Gcomp_UnaryOp<"sign", "Sign", "y = -1, 0 or 1", Gcomp_NumericTensor>;
-def Gcomp_NotOp : Gcomp_UnaryOp<"not", "Not", "y = !x", RankedTensorOf<[I1]>>;
+def Gcomp_NotOp : Gcomp_UnaryOp<"not", "Not, BitwiseNot", "y = !x (every bit flipped)", RankedTensorOf<[AnySignlessInteger]>>;
 
 class Gcomp_UnaryPredicateOp<string mnemonic, string onnxName, string math>
     : Gcomp_Op<mnemonic, [Pure, Gcomp_Elementwise, SameOperandsAndResultShape]> {
