@@ -141,6 +141,7 @@ const StringMap<OpImporterFn> &contribOpImporters() {
         {"SkipLayerNormalization", importSkipLayerNorm},
     };
     addQuantContribOpImporters(t);
+    addContribAttentionImporters(t);
     return t;
   }();
   return table;

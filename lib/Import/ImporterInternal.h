@@ -201,6 +201,10 @@ void addQuantOpImporters(llvm::StringMap<OpImporterFn> &table);
 /// DynamicQuantizeMatMul) to `table` (QuantOpImporters.cpp).
 void addQuantContribOpImporters(llvm::StringMap<OpImporterFn> &table);
 
+/// Adds onnxruntime's Attention and EmbedLayerNormalization
+/// (ContribAttentionImporters.cpp).
+void addContribAttentionImporters(llvm::StringMap<OpImporterFn> &table);
+
 /// The op importers, by ONNX op type (default domain).
 const llvm::StringMap<OpImporterFn> &opImporters();
 /// The importers of onnxruntime's contrib ops (domain com.microsoft) that

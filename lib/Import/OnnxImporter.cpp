@@ -194,15 +194,6 @@ bool isUnsigned(int onnxType) { return isUnsignedOnnxType(onnxType); }
 /// onnxruntime's contrib operator domain.
 constexpr llvm::StringLiteral kContribDomain = "com.microsoft";
 
-/// The contrib ops the importer maps, sorted, comma-separated.
-std::string supportedContribOps() {
-  SmallVector<StringRef> names;
-  for (const auto &entry : contribOpImporters())
-    names.push_back(entry.getKey());
-  llvm::sort(names);
-  return llvm::join(names, ", ");
-}
-
 /// The most steps a Scan or Loop is unrolled to.
 constexpr int64_t kMaxScanUnroll = 1024;
 
@@ -872,7 +863,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
                << "' is not supported (gcomp supports the default ONNX "
                   "domain: "
                << supportedOnnxOps() << "; and from " << kContribDomain
-               << ": " << supportedContribOps() << ")";
+               << ": " << supportedContribOnnxOps() << ")";
     return failure();
   }
   const auto &table = contrib ? contribOpImporters() : opImporters();
@@ -884,7 +875,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
     if (contrib)
       nc.error() << "unsupported onnxruntime contrib operator; gcomp "
                     "supports from "
-                 << kContribDomain << ": " << supportedContribOps();
+                 << kContribDomain << ": " << supportedContribOnnxOps();
     else
       nc.error() << "unsupported operator; gcomp supports: "
                  << supportedOnnxOps();
@@ -1137,6 +1128,14 @@ std::string supportedOnnxOps() {
   names.push_back("If");
   names.push_back("Scan");
   names.push_back("Loop");
+  llvm::sort(names);
+  return llvm::join(names, ", ");
+}
+
+std::string supportedContribOnnxOps() {
+  SmallVector<StringRef> names;
+  for (const auto &entry : contribOpImporters())
+    names.push_back(entry.getKey());
   llvm::sort(names);
   return llvm::join(names, ", ");
 }

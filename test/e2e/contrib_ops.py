@@ -2,7 +2,10 @@
 # onnxruntime's contrib ops (domain com.microsoft) that ORT-optimized and
 # exported models carry, against onnxruntime's own implementation of them,
 # at -O2 and -O0 (BiasAdd, which onnxruntime implements only for CUDA,
-# against numpy). The skip layer norm's small-variance input tells its
+# against numpy), at the fp32 tolerances. Attention is checked with each
+# form of mask_index it takes, unidirectional, scale, mask_filter_value and
+# an attention_bias; EmbedLayerNormalization with and without mask,
+# segments and position_ids. The skip layer norm's small-variance input tells its
 # default epsilon (1e-12) from LayerNormalization's (1e-5).
 # CHECK: PASS FastGelu
 # CHECK: PASS BiasGelu
@@ -13,8 +16,13 @@
 # CHECK: PASS BiasAdd
 # CHECK: PASS FusedMatMul attention: {'attention': 1}
 # CHECK: PASS SkipLayerNormalization default epsilon
+# CHECK: PASS Attention no mask
+# CHECK: PASS Attention unidirectional with raw mask
+# CHECK: PASS Attention with mask: {'attention': 1,
+# CHECK: PASS EmbedLayerNormalization with mask
 # CHECK: PASS unsupported contrib op
-# CHECK: 19 of 19 checks passed
+# CHECK-NOT: FAIL
+# CHECK: [[N:[0-9]+]] of [[N]] checks passed
 import numpy as np
 from gcomp_testing import *
 
@@ -120,19 +128,105 @@ res.check("SkipLayerNormalization default epsilon", check_against_onnxruntime,
           skip_default, "SkipLayerNormalization default epsilon", feeds=small)
 
 
+# onnxruntime's Attention (packed QKV projection, heads, masks set to
+# mask_filter_value) and EmbedLayerNormalization, as its transformer
+# optimizer leaves a BERT: against onnxruntime's CPU kernels.
+B, S, HID, HEADS = 2, 10, 32, 4
+I32 = TensorProto.INT32
+att_inits = {"w": (rng.standard_normal((HID, 3 * HID)) * 0.2).astype(np.float32),
+             "b": (rng.standard_normal(3 * HID) * 0.1).astype(np.float32)}
+hidden = rng.standard_normal((B, S, HID)).astype(np.float32)
+raw = np.ones((B, S), np.int32)
+raw[1, 6:] = 0
+raw3 = np.tril(np.ones((S, S), np.int32))[None].repeat(B, 0)
+attention_cases = [
+    ("no mask", [], {}, {}),
+    ("mask_index end positions", [tensor_info("m", [B], I32)],
+     {"m": np.array([S, 6], np.int32)}, {}),
+    ("raw 2-D mask", [tensor_info("m", [B, S], I32)], {"m": raw}, {}),
+    ("raw 3-D mask", [tensor_info("m", [B, S, S], I32)], {"m": raw3}, {}),
+    ("unidirectional with raw mask", [tensor_info("m", [B, S], I32)],
+     {"m": raw}, {"unidirectional": 1}),
+    ("scale and mask_filter_value", [tensor_info("m", [B, S], I32)],
+     {"m": raw}, {"scale": 0.3, "mask_filter_value": -1e4}),
+]
+for label, mask_info, mask_feed, attrs in attention_cases:
+    names = ["x", "w", "b"] + (["m"] if mask_info else [])
+    model = contrib_model(
+        [helper.make_node("Attention", names, ["y"], domain=MS,
+                          num_heads=HEADS, **attrs)],
+        [tensor_info("x", [B, S, HID])] + mask_info,
+        [tensor_info("y", [B, S, HID])], att_inits)
+    feeds = {"x": hidden, **mask_feed}
+    for flags in ((), ("-O0",)):
+        res.check(f"Attention {label} {flags}", check_against_onnxruntime,
+                  model, f"Attention {label}", feeds=feeds, gcomp_flags=flags)
+bias_model = contrib_model(
+    [helper.make_node("Attention", ["x", "w", "b", "", "", "rel"], ["y"],
+                      domain=MS, num_heads=HEADS)],
+    [tensor_info("x", [B, S, HID]), tensor_info("rel", [1, HEADS, S, S])],
+    [tensor_info("y", [B, S, HID])], att_inits)
+res.check("Attention attention_bias", check_against_onnxruntime, bias_model,
+          "Attention attention_bias",
+          feeds={"x": hidden,
+                 "rel": rng.standard_normal((1, HEADS, S, S)).astype(np.float32)})
+# It runs as the runtime's attention kernel.
+check_kernels_and_numbers(
+    res, "Attention with mask", contrib_model(
+        [helper.make_node("Attention", ["x", "w", "b", "m"], ["y"],
+                          domain=MS, num_heads=HEADS)],
+        [tensor_info("x", [B, S, HID]), tensor_info("m", [B, S], I32)],
+        [tensor_info("y", [B, S, HID])], att_inits),
+    {"x": hidden, "m": raw},
+    # The QKV projection, the attention, the output's transpose, and the
+    # mask and the Q/K/V slices in elementwise kernels.
+    {"attention": 1, "conv": 1, "generic": 5, "transpose": 1})
+
+VOCAB, POS, SEG = 50, 16, 2
+embed_inits = {
+    "word": rng.standard_normal((VOCAB, HID)).astype(np.float32),
+    "pos": rng.standard_normal((POS, HID)).astype(np.float32),
+    "seg": rng.standard_normal((SEG, HID)).astype(np.float32),
+    "gamma": rng.standard_normal(HID).astype(np.float32),
+    "beta": rng.standard_normal(HID).astype(np.float32)}
+ids = rng.integers(0, VOCAB, (B, S)).astype(np.int32)
+segs = rng.integers(0, SEG, (B, S)).astype(np.int32)
+for label, names, outputs, extra_info, extra_feed in [
+        ("with mask", ["ids", "segs", "word", "pos", "seg", "gamma", "beta",
+                       "m"], ["y", "mask_index", "sum"],
+         [tensor_info("m", [B, S], I32)], {"m": raw}),
+        ("no mask or segments", ["ids", "", "word", "pos", "", "gamma",
+                                 "beta"], ["y", "mask_index"], [], {}),
+        ("position_ids", ["ids", "segs", "word", "pos", "seg", "gamma",
+                          "beta", "", "pids"], ["y", "mask_index"],
+         [tensor_info("pids", [B, S], I32)],
+         {"pids": rng.integers(0, POS, (B, S)).astype(np.int32)})]:
+    out_infos = [tensor_info("y", [B, S, HID]),
+                 tensor_info("mask_index", [B], I32),
+                 tensor_info("sum", [B, S, HID])][:len(outputs)]
+    model = contrib_model(
+        [helper.make_node("EmbedLayerNormalization", names, outputs,
+                          domain=MS, epsilon=1e-5)],
+        [tensor_info("ids", [B, S], I32), tensor_info("segs", [B, S], I32)]
+        + extra_info, out_infos, embed_inits)
+    feeds = {"ids": ids, "segs": segs, **extra_feed}
+    res.check(f"EmbedLayerNormalization {label}", check_against_onnxruntime,
+              model, f"EmbedLayerNormalization {label}", feeds=feeds)
+
+
 def unsupported():
     model = contrib_model(
-        [helper.make_node("Attention", ["x"], ["y"], domain=MS, num_heads=2)],
+        [helper.make_node("RotaryEmbedding", ["x"], ["y"], domain=MS)],
         [x_info], [tensor_info("y", [2, 5, 16])])
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "m.onnx")
         onnx.save(model, path)
         r = run([GCOMP, path, "-o", os.path.join(d, "m.so")])
-        want = ("(Attention, opset 1): unsupported onnxruntime contrib "
-                "operator; gcomp supports from com.microsoft: BiasAdd, "
-                "BiasGelu, DynamicQuantizeMatMul, FastGelu, FusedMatMul, "
-                "Gelu, MatMulIntegerToFloat, QuickGelu, "
-                "SkipLayerNormalization")
+        want = ("(RotaryEmbedding, opset 1): unsupported onnxruntime "
+                "contrib operator; gcomp supports from com.microsoft: "
+                "Attention, BiasAdd, BiasGelu, DynamicQuantizeMatMul, "
+                "EmbedLayerNormalization, FastGelu, FusedMatMul, Gelu, "
+                "MatMulIntegerToFloat, QuickGelu, SkipLayerNormalization")
         if r.returncode == 0 or want not in r.stderr:
             raise AssertionError(r.stderr)
         print("PASS unsupported contrib op")

@@ -229,7 +229,8 @@ int main(int argc, char **argv) {
                "exit");
   bool printSupportedOps = false;
   app.add_flag("--print-supported-ops", printSupportedOps,
-               "List the ONNX operators gcomp imports, one per line, and exit");
+               "List the ONNX operators gcomp imports, one per line (then "
+               "onnxruntime's as com.microsoft.NAME), and exit");
   app.add_option("--debug-miscompile", options.debugMiscompilePass,
                  "Test only: make the named optimization pass produce wrong "
                  "code (PASS, or PASS:K for its K-th fusion) to test "
@@ -282,14 +283,16 @@ int main(int argc, char **argv) {
   try {
     app.parse(args);
     if (printSupportedOps) {
-      std::string ops = gcomp::supportedOnnxOps();
-      for (char &c : ops)
-        if (c == ',')
-          c = '\n';
-      for (char c : ops)
-        if (c != ' ')
-          std::cout << c;
-      std::cout << "\n";
+      // The default domain's, then onnxruntime's as com.microsoft.NAME.
+      for (auto [ops, prefix] :
+           {std::pair{gcomp::supportedOnnxOps(), std::string()},
+            std::pair{gcomp::supportedContribOnnxOps(),
+                      std::string("com.microsoft.")}}) {
+        llvm::SmallVector<llvm::StringRef> names;
+        llvm::StringRef(ops).split(names, ", ");
+        for (llvm::StringRef name : names)
+          std::cout << prefix << name.str() << "\n";
+      }
       return 0;
     }
     if (printOptimizationPasses) {

@@ -61,6 +61,9 @@ importOnnxBuffer(llvm::StringRef bytes, llvm::StringRef path,
 
 /// The ONNX operators the importer maps, sorted, comma-separated.
 std::string supportedOnnxOps();
+/// The onnxruntime contrib operators (domain com.microsoft) it maps, sorted,
+/// comma-separated.
+std::string supportedContribOnnxOps();
 
 } // namespace gcomp
 
