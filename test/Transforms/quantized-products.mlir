@@ -131,3 +131,32 @@ func.func @scalar_weight_zero_point(%xq: tensor<3x4xi8>) -> tensor<3x2xf32> {
   %y = gcomp.matmul %x, %w : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// A QDQ Gemm with a transposed weight ([N, K] = [2, 4], its scale per row
+// of it: [2, 1]) and a bias: the weight is transposed now, as int8, the
+// scale becomes [1, N], and C is added after the dequantization.
+// CHECK-LABEL: func.func @qdq_gemm
+// CHECK: %[[W:.*]] = gcomp.constant dense<{{\[\[}}1, 3], [-2, 4], [-5, 7], [6, -8]]> : tensor<4x2xi8>
+// CHECK: %[[WW:.*]] = gcomp.cast %[[W]] : tensor<4x2xi8> -> tensor<4x2xi32>
+// CHECK: %[[ACC:.*]] = gcomp.matmul %{{.*}}, %[[WW]] : (tensor<3x4xi32>, tensor<4x2xi32>) -> tensor<3x2xi32>
+// CHECK: %[[F:.*]] = gcomp.cast %[[ACC]] : tensor<3x2xi32> -> tensor<3x2xf32>
+// CHECK: %[[S:.*]] = gcomp.constant dense<{{\[\[}}1.250000e-01, 2.500000e-01]]> : tensor<1x2xf32>
+// CHECK: %[[Y:.*]] = gcomp.mul %[[F]], %[[S]]
+// CHECK: %[[OUT:.*]] = gcomp.add %[[Y]], %{{.*}} : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+// CHECK-NOT: gcomp.gemm
+// CHECK: return %[[OUT]]
+func.func @qdq_gemm(%xq: tensor<3x4xi8>, %c: tensor<2xf32>) -> tensor<3x2xf32> {
+  %sx = gcomp.constant dense<0.5> : tensor<f32>
+  %xw = gcomp.cast %xq : tensor<3x4xi8> -> tensor<3x4xi32>
+  %xf = gcomp.cast %xw : tensor<3x4xi32> -> tensor<3x4xf32>
+  %x = gcomp.mul %xf, %sx : (tensor<3x4xf32>, tensor<f32>) -> tensor<3x4xf32>
+  %wq = gcomp.constant dense<[[1, -2, -5, 6], [3, 4, 7, -8]]> : tensor<2x4xi8>
+  %sw = gcomp.constant dense<[[0.25], [0.5]]> : tensor<2x1xf32>
+  %ww = gcomp.cast %wq : tensor<2x4xi8> -> tensor<2x4xi32>
+  %wf = gcomp.cast %ww : tensor<2x4xi32> -> tensor<2x4xf32>
+  %w = gcomp.mul %wf, %sw : (tensor<2x4xf32>, tensor<2x1xf32>) -> tensor<2x4xf32>
+  %y = gcomp.gemm %x, %w, %c {trans_b = true} : (tensor<3x4xf32>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}

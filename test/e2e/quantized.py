@@ -375,10 +375,11 @@ with tempfile.TemporaryDirectory() as d:
     step = float(inits[last_dq.input[1]])
     feeds = {"x": rng.uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)}
     # Both QDQ convolutions run on the int8 kernel (requantizing in its
-    # epilogue), not as float convolutions (the Gemm at the end, which
-    # gcomp-quantized-products does not take yet, runs as a 1x1 float conv).
+    # epilogue), and the Gemm at the end on the int8 product: no float
+    # convolution (the CPU's fused conv kernel is "conv") or GEMM is left.
     res.check("quantize_static QDQ CNN kernels", check_kernel_kinds,
-              "quantize_static QDQ CNN", qdq, {"qconv": 2}, [])
+              "quantize_static QDQ CNN", qdq, {"qconv": 2, "qgemm": 1},
+              ["conv", "sgemm"])
     res.check("quantize_static QDQ CNN", check_within_steps,
               "quantize_static QDQ CNN", qdq, feeds, step, False, 1, 0.02)
     res.check("quantize_static QDQ CNN vs fused", check_within_steps,
@@ -398,7 +399,7 @@ with tempfile.TemporaryDirectory() as d:
     step = float(inits[last_dq.input[1]])
     res.check("quantize_static QDQ CNN int8 activations kernels",
               check_kernel_kinds, "quantize_static QDQ CNN int8 activations",
-              qdq_s8, {"qconv": 2}, [])
+              qdq_s8, {"qconv": 2, "qgemm": 1}, ["conv", "sgemm"])
     res.check("quantize_static QDQ CNN int8 activations", check_within_steps,
               "quantize_static QDQ CNN int8 activations", qdq_s8, feeds, step,
               False, 1, 0.02)

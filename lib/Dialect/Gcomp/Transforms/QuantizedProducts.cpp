@@ -17,7 +17,9 @@
 // before gcomp-fold-constants folds the dequantized weights into floats.
 //
 // Only products that will reach those kernels are rewritten: 2-D
-// convolutions with one group, and matmuls by a 2-D weight; uint8 or int8
+// convolutions with one group, matmuls by a 2-D weight, and Gemms
+// (alpha = beta = 1, A not transposed; a transposed weight is transposed
+// at compile time); uint8 or int8
 // activations with a scalar zero point and scale; constant int8 weights
 // with zero zero points (quantize_static's symmetric weights). Others keep
 // the float product they have.
@@ -118,12 +120,14 @@ struct QuantizedProductsPass
   void runOnOperation() override {
     SmallVector<Operation *> products;
     getOperation().walk([&](Operation *op) {
-      if (isa<ConvOp, MatMulOp>(op))
+      if (isa<ConvOp, MatMulOp, GemmOp>(op))
         products.push_back(op);
     });
     for (Operation *op : products) {
       if (auto conv = dyn_cast<ConvOp>(op))
         rewriteConv(conv);
+      else if (auto gemm = dyn_cast<GemmOp>(op))
+        rewriteGemm(gemm);
       else
         rewriteMatMul(cast<MatMulOp>(op));
     }
@@ -205,6 +209,51 @@ struct QuantizedProductsPass
                                  type.clone(b.getI32Type()), x->centered,
                                  weights);
     dequantizeResult(b, matmul, acc, x->scale, w->scale, Value());
+  }
+
+  /// Gemm(x, W, C) with alpha = beta = 1 and A as it is: the product by
+  /// W (transposed now, as int8, where trans_b says), then C.
+  void rewriteGemm(GemmOp gemm) {
+    RankedTensorType type = gemm.getType();
+    auto wType = cast<RankedTensorType>(gemm.getB().getType());
+    if (gemm.getTransA() || gemm.getAlpha().convertToFloat() != 1.0f ||
+        gemm.getBeta().convertToFloat() != 1.0f ||
+        !type.getElementType().isF32() || !type.hasStaticShape() ||
+        !wType.hasStaticShape())
+      return;
+    std::optional<Dequantized> x = matchActivations(gemm.getA());
+    std::optional<Dequantized> w = matchDequantized(gemm.getB());
+    if (!x || !w)
+      return;
+    Value weights = symmetricInt8Weights(w->centered);
+    std::optional<std::vector<int8_t>> values =
+        weights ? constantInt8s(weights) : std::nullopt;
+    bool transB = gemm.getTransB();
+    int64_t k = wType.getDimSize(transB ? 1 : 0),
+            n = wType.getDimSize(transB ? 0 : 1);
+    // sw per tensor, or per column of the product: [N, 1] for a
+    // transposed weight (axis 0), [1, N] otherwise (axis 1).
+    auto swType = cast<RankedTensorType>(w->scale.getType());
+    SmallVector<int64_t> perColumn = {transB ? n : 1, transB ? 1 : n};
+    bool columnScale = swType.hasStaticShape() &&
+                       swType.getShape() == ArrayRef<int64_t>(perColumn);
+    if (!values || !(numElements(w->scale) == 1 || columnScale))
+      return;
+    std::vector<char> kn(k * n);
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j)
+        kn[p * n + j] = static_cast<char>(
+            (*values)[transB ? j * k + p : p * n + j]);
+    OpBuilder b(gemm);
+    Location loc = gemm.getLoc();
+    auto i8Type = RankedTensorType::get({k, n}, b.getI8Type());
+    Value int8 = makeConstant(b, loc, i8Type, kn, "qdq_gemm_weights");
+    Value widened = CastOp::create(b, loc, i8Type.clone(b.getI32Type()), int8,
+                                   false, false);
+    Value acc = MatMulOp::create(b, loc, type.clone(b.getI32Type()),
+                                 x->centered, widened);
+    Value sw = reshapedScale(b, loc, w->scale, {1, n});
+    dequantizeResult(b, gemm, acc, x->scale, sw, gemm.getC());
   }
 };
 

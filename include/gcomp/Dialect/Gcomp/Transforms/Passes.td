@@ -492,7 +492,8 @@ def GcompQuantizedProducts
     side), becomes `cast(conv(xq - zx, wq)) * (sx * sw) + bias`: the
     product on the int32 values, dequantized after, as onnxruntime's QDQ
     fusion into QLinearConv computes it. Likewise for `gcomp.matmul` by a
-    2-D weight. Only what gcomp-integer-conv-kernels and
+    2-D weight and `gcomp.gemm` (alpha and beta 1, A not transposed; a
+    transposed weight is transposed at compile time, then C is added). Only what gcomp-integer-conv-kernels and
     gcomp-integer-matmul-kernels can then run on int8 kernels is rewritten:
     2-D convolutions with one group and matmuls by a [K, N] weight, int8 or
     uint8 activations with one scale and zero point, constant int8 weights
