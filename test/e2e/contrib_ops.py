@@ -19,6 +19,7 @@
 # CHECK: PASS Attention no mask
 # CHECK: PASS Attention unidirectional with raw mask
 # CHECK: PASS Attention with mask: {'attention': 1,
+# CHECK: PASS MultiHeadAttention self
 # CHECK: PASS EmbedLayerNormalization with mask
 # CHECK: PASS unsupported contrib op
 # CHECK-NOT: FAIL
@@ -182,6 +183,46 @@ check_kernels_and_numbers(
     # mask and the Q/K/V slices in elementwise kernels.
     {"attention": 1, "conv": 1, "generic": 5, "transpose": 1})
 
+# MultiHeadAttention: Q, K and V already projected; cross-attention
+# (keys of another length), the packed bias, key padding masks, an
+# attention bias, present_key / present_value, unidirectional.
+L = 7
+mha_cases = [
+    ("self", S, [], {}, {}),
+    ("cross with bias and 2-D key padding mask", L,
+     [tensor_info("m", [B, L], I32)], {"m": raw[:, :L]}, {"bias": True}),
+    ("cross with 1-D key padding mask", L, [tensor_info("m", [B], I32)],
+     {"m": np.array([L, 3], np.int32)}, {}),
+    ("self unidirectional with attention_bias", S,
+     [tensor_info("rel", [1, HEADS, S, S])],
+     {"rel": rng.standard_normal((1, HEADS, S, S)).astype(np.float32)},
+     {"unidirectional": 1}),
+]
+for label, kv_len, extra_info, extra_feed, attrs in mha_cases:
+    use_bias = attrs.pop("bias", False)
+    names = ["q", "k", "v", "b" if use_bias else ""]
+    if extra_info and extra_info[0].name == "m":
+        names.append("m")
+    elif extra_info:
+        names += ["", "rel"]
+    inits = ({"b": (rng.standard_normal(3 * HID) * 0.1).astype(np.float32)}
+             if use_bias else {})
+    model = contrib_model(
+        [helper.make_node("MultiHeadAttention", names,
+                          ["y", "present_k", "present_v"], domain=MS,
+                          num_heads=HEADS, **attrs)],
+        [tensor_info("q", [B, S, HID]), tensor_info("k", [B, kv_len, HID]),
+         tensor_info("v", [B, kv_len, HID])] + extra_info,
+        [tensor_info("y", [B, S, HID]),
+         tensor_info("present_k", [B, HEADS, kv_len, HID // HEADS]),
+         tensor_info("present_v", [B, HEADS, kv_len, HID // HEADS])], inits)
+    feeds = {"q": hidden,
+             "k": rng.standard_normal((B, kv_len, HID)).astype(np.float32),
+             "v": rng.standard_normal((B, kv_len, HID)).astype(np.float32),
+             **extra_feed}
+    res.check(f"MultiHeadAttention {label}", check_against_onnxruntime, model,
+              f"MultiHeadAttention {label}", feeds=feeds)
+
 VOCAB, POS, SEG = 50, 16, 2
 embed_inits = {
     "word": rng.standard_normal((VOCAB, HID)).astype(np.float32),
@@ -226,7 +267,8 @@ def unsupported():
                 "contrib operator; gcomp supports from com.microsoft: "
                 "Attention, BiasAdd, BiasGelu, DynamicQuantizeMatMul, "
                 "EmbedLayerNormalization, FastGelu, FusedMatMul, Gelu, "
-                "MatMulIntegerToFloat, QuickGelu, SkipLayerNormalization")
+                "MatMulIntegerToFloat, MultiHeadAttention, QuickGelu, "
+                "SkipLayerNormalization")
         if r.returncode == 0 or want not in r.stderr:
             raise AssertionError(r.stderr)
         print("PASS unsupported contrib op")
