@@ -36,9 +36,33 @@ func.func @signed_no_zero_point(%x: tensor<3x4xi8>) -> tensor<3x2xi32> {
 
 // -----
 
-// Weights that leave int8 once their zero point is subtracted (uint8
-// weights with a zero point), weights computed at run time and a per-row
-// zero point keep the i32 product.
+// uint8 weights less their zero point (1) span [-1, 254] and [2, 253]
+// per column: the kernel multiplies by them shifted into int8 (by -130 and
+// -131: 124, -128, 120, -124 in the first column) and the shifts' share,
+// shift * rowsum(x - z), is subtracted after.
+// CHECK-LABEL: func.func @uint8_weights
+// CHECK: %[[XW:.*]] = gcomp.cast %arg0 : tensor<3x4xi8> -> tensor<3x4xi32>
+// CHECK: %[[P:.*]] = gcomp.constant dense<"0x7C807884{{.*}}"> : tensor<128xi8>
+// CHECK: %[[Q:.*]] = gcomp.qmatmul %arg0, %{{.*}}, %[[P]], %{{.*}} {k = 4 : i64, lhs_signed, n = 2 : i64}
+// CHECK: %[[R:.*]] = gcomp.reduce_sum %[[XW]] {axes = array<i64: 1>} : (tensor<3x4xi32>) -> tensor<3x1xi32>
+// CHECK: %[[C:.*]] = gcomp.constant dense<{{\[\[}}-130, -131]]> : tensor<1x2xi32>
+// CHECK: %[[M:.*]] = gcomp.mul %[[R]], %[[C]] : (tensor<3x1xi32>, tensor<1x2xi32>) -> tensor<3x2xi32>
+// CHECK: %[[Y:.*]] = gcomp.sub %[[Q]], %[[M]]
+// CHECK: return %[[Y]]
+func.func @uint8_weights(%x: tensor<3x4xi8>) -> tensor<3x2xi32> {
+  %u = gcomp.constant dense<[[-1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
+  %zp = gcomp.constant dense<1> : tensor<i32>
+  %xw = gcomp.cast %x : tensor<3x4xi8> -> tensor<3x4xi32>
+  %uw = gcomp.cast %u {unsigned_input} : tensor<4x2xi8> -> tensor<4x2xi32>
+  %uc = gcomp.sub %uw, %zp : (tensor<4x2xi32>, tensor<i32>) -> tensor<4x2xi32>
+  %a = gcomp.matmul %xw, %uc : (tensor<3x4xi32>, tensor<4x2xi32>) -> tensor<3x2xi32>
+  return %a : tensor<3x2xi32>
+}
+
+// -----
+
+// Weights whose columns span more than 256 values, weights computed at run
+// time and a per-row zero point keep the i32 product.
 // CHECK-LABEL: func.func @not_int8
 // CHECK-NOT: gcomp.qmatmul
 // CHECK: gcomp.matmul
@@ -47,12 +71,9 @@ func.func @signed_no_zero_point(%x: tensor<3x4xi8>) -> tensor<3x2xi32> {
 // CHECK-NOT: gcomp.qmatmul
 func.func @not_int8(%x: tensor<3x4xi8>, %v: tensor<4x2xi8>, %rows: tensor<3x1xi32>) -> (tensor<3x2xi32>, tensor<3x2xi32>, tensor<3x2xi32>) {
   %w = gcomp.constant dense<[[1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
-  %u = gcomp.constant dense<[[-1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
-  %zp = gcomp.constant dense<1> : tensor<i32>
+  %wide = gcomp.constant dense<[[-200, 1], [3, 4], [100, 6], [7, -8]]> : tensor<4x2xi32>
   %xw = gcomp.cast %x : tensor<3x4xi8> -> tensor<3x4xi32>
-  %uw = gcomp.cast %u {unsigned_input} : tensor<4x2xi8> -> tensor<4x2xi32>
-  %uc = gcomp.sub %uw, %zp : (tensor<4x2xi32>, tensor<i32>) -> tensor<4x2xi32>
-  %a = gcomp.matmul %xw, %uc : (tensor<3x4xi32>, tensor<4x2xi32>) -> tensor<3x2xi32>
+  %a = gcomp.matmul %xw, %wide : (tensor<3x4xi32>, tensor<4x2xi32>) -> tensor<3x2xi32>
   %vw = gcomp.cast %v : tensor<4x2xi8> -> tensor<4x2xi32>
   %b = gcomp.matmul %xw, %vw : (tensor<3x4xi32>, tensor<4x2xi32>) -> tensor<3x2xi32>
   %ww = gcomp.cast %w : tensor<4x2xi8> -> tensor<4x2xi32>

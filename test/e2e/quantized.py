@@ -359,6 +359,17 @@ with tempfile.TemporaryDirectory() as d:
               dyn_model, feeds, optimized=False)
     res.check("quantize_dynamic MLP -O0", compare, "quantize_dynamic MLP -O0",
               dyn_model, feeds, optimized=False, flags=("-O0",))
+    # uint8 weights with zero points: W - zw leaves int8, so the kernel
+    # multiplies by W shifted into int8 per column and subtracts the
+    # shift's share; still bit-identical, and still the int8 kernel.
+    dyn_u8_path = os.path.join(d, "mlp.dyn.u8.onnx")
+    quantize_dynamic(fp32, dyn_u8_path, weight_type=QuantType.QUInt8)
+    dyn_u8 = onnx.load(dyn_u8_path)
+    res.check("quantize_dynamic MLP uint8 weights kernels", check_kernel_kinds,
+              "quantize_dynamic MLP uint8 weights", dyn_u8, {"qgemm": 2}, [])
+    res.check("quantize_dynamic MLP uint8 weights", compare,
+              "quantize_dynamic MLP uint8 weights", dyn_u8, feeds,
+              optimized=False)
 
     fp32 = os.path.join(d, "cnn.onnx")
     onnx.save(cnn(), fp32)
