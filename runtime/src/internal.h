@@ -218,6 +218,11 @@ GCOMP_HIDDEN void gcomp_rt_qgemm_rows(int64_t m, int64_t n, int64_t k,
                                       const int32_t *b_sums, int32_t *c,
                                       int64_t c_rs, int64_t b0, int64_t b1);
 
+/* Tests: makes __gcomp_qconv2d_nhwc's im2col buffer unavailable, as if
+ * its allocation failed (1: it uses a small fixed buffer instead; 2: as if
+ * even that were too small, a direct loop), or available again (0). */
+GCOMP_HIDDEN void gcomp_rt_qconv_force_fallback(int mode);
+
 /* The quantized channels-last convolution (qconv.c; GCOMP_SYM_QCONV2D_NHWC). */
 GCOMP_HIDDEN void __gcomp_qconv2d_nhwc(
     int64_t n, int64_t h, int64_t w, int64_t c, int64_t kh, int64_t kw,

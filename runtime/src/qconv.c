@@ -185,47 +185,125 @@ static epilogue_fn pick_epilogue(void) {
   return epilogue_portable;
 }
 
+/* Per thread: the im2col rows of a block, kept between calls and grown to
+ * the largest block seen (the first run at a size allocates; later runs do
+ * not). */
+static _Thread_local uint8_t *rows_buffer;
+static _Thread_local size_t rows_cap;
+
+static int force_fallback;
+
+static uint8_t *rows_space(size_t bytes) {
+  if (force_fallback)
+    return NULL;
+  if (bytes > rows_cap) {
+    uint8_t *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p)
+      return NULL;
+    free(rows_buffer);
+    rows_buffer = p;
+    rows_cap = bytes;
+  }
+  return rows_buffer;
+}
+
+/* Where allocation failed: a few rows at a time from a fixed buffer. */
+enum { FALLBACK_BYTES = 16384 };
+static _Thread_local uint8_t fallback_rows[FALLBACK_BYTES]
+    __attribute__((aligned(64)));
+
+/* The packed weight B[p, col] (GCOMP_SYM_QGEMM's layout). */
+static int32_t packed_weight(const qconv_job *j, int64_t p, int64_t col) {
+  int64_t k4 = (j->kp + 3) / 4;
+  int64_t q = col / BLOCK, half = (col % BLOCK) / 16, lane = col % 16;
+  return j->b[q * k4 * 128 + (p / 4) * 128 + half * 64 + lane * 4 + p % 4];
+}
+
+/* Row r's sums for columns [col, col + width), without any buffer: the
+ * last resort when not even one im2col row fits the fixed buffer. */
+static void row_sums_direct(const qconv_job *j, int64_t r, int64_t col,
+                            int64_t width, int32_t *out) {
+  const int64_t pixels = j->oh * j->ow;
+  int64_t b = r / pixels, p = r % pixels, oy = p / j->ow, ox = p % j->ow;
+  const uint8_t *image = j->in + b * j->h * j->w * j->c;
+  for (int64_t x = 0; x < width; ++x) {
+    int32_t acc = 0;
+    for (int64_t ky = 0; ky < j->kh; ++ky)
+      for (int64_t kx = 0; kx < j->kw; ++kx) {
+        int64_t iy = oy * j->sh - j->pt + ky * j->dh;
+        int64_t ix = ox * j->sw - j->pl + kx * j->dw;
+        if (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w)
+          continue;
+        const uint8_t *px = image + (iy * j->w + ix) * j->c;
+        for (int64_t ch = 0; ch < j->c; ++ch) {
+          int32_t v = j->is_signed ? (int32_t)(int8_t)px[ch] : px[ch];
+          acc += (v - j->zero) *
+                 packed_weight(j, (ky * j->kw + kx) * j->c + ch, col + x);
+        }
+      }
+    out[x] = acc;
+  }
+}
+
 static void qconv_task(void *ctx, int part, int parts) {
   const qconv_job *j = ctx;
   int64_t tasks = j->row_blocks * j->groups;
   int64_t first = tasks * part / parts, last = tasks * (part + 1) / parts;
   if (first >= last)
     return;
+  /* Rows of A per product: a whole block, or as many as the fixed buffer
+   * holds where allocation fails (0: none, the direct loop). */
   uint8_t *a = NULL;
+  int64_t step = ROWS;
   if (!j->direct) {
-    a = aligned_alloc(64, (size_t)((ROWS * j->kp + 63) / 64 * 64));
-    if (!a)
-      abort();
+    a = rows_space((size_t)(ROWS * j->kp));
+    if (!a) {
+      a = fallback_rows;
+      step = force_fallback == 2 ? 0
+             : FALLBACK_BYTES / j->kp < ROWS ? FALLBACK_BYTES / j->kp
+                                             : ROWS;
+    }
   }
   int32_t tile[ROWS * GROUP_BLOCKS * BLOCK] __attribute__((aligned(64)));
   epilogue_fn epilogue = pick_epilogue();
   int64_t built = -1;
-  const int64_t k4 = (j->kp + 3) / 4;
+  const int64_t k4 = (j->kp + 3) / 4, ts = GROUP_BLOCKS * BLOCK;
   for (int64_t t = first; t < last; ++t) {
     int64_t rb = t / j->groups, g = t % j->groups;
     int64_t r0 = rb * ROWS, count = j->rows - r0 < ROWS ? j->rows - r0 : ROWS;
-    const uint8_t *rows = j->in + r0 * j->c;
-    int64_t rs = j->c;
-    if (!j->direct) {
-      if (built != rb)
-        im2col(j, r0, count, a);
-      built = rb;
-      rows = a;
-      rs = j->kp;
-    }
     int64_t b0 = g * GROUP_BLOCKS,
             b1 = b0 + GROUP_BLOCKS < j->blocks ? b0 + GROUP_BLOCKS : j->blocks;
     int64_t col = b0 * BLOCK, width = j->m - col < (b1 - b0) * BLOCK
                                            ? j->m - col
                                            : (b1 - b0) * BLOCK;
-    /* Column blocks from b0 on, as if they were the first. */
-    gcomp_rt_qgemm_rows(count, width, j->kp, rows, rs, j->zero, j->is_signed,
-                        j->b + b0 * k4 * 4 * BLOCK, j->sums + col, tile,
-                        GROUP_BLOCKS * BLOCK, 0, b1 - b0);
-    epilogue(j, tile, GROUP_BLOCKS * BLOCK, r0, count, col, width);
+    if (step == 0) {
+      for (int64_t i = 0; i < count; ++i)
+        row_sums_direct(j, r0 + i, col, width, tile + i * ts);
+      epilogue(j, tile, ts, r0, count, col, width);
+      continue;
+    }
+    for (int64_t s0 = 0; s0 < count; s0 += step) {
+      int64_t rows_now = count - s0 < step ? count - s0 : step;
+      const uint8_t *rows = j->in + (r0 + s0) * j->c;
+      int64_t rs = j->c;
+      if (!j->direct) {
+        /* A whole block is built once for all its column groups. */
+        if (step < ROWS || built != rb)
+          im2col(j, r0 + s0, rows_now, a);
+        built = rb;
+        rows = a;
+        rs = j->kp;
+      }
+      /* Column blocks from b0 on, as if they were the first. */
+      gcomp_rt_qgemm_rows(rows_now, width, j->kp, rows, rs, j->zero,
+                          j->is_signed, j->b + b0 * k4 * 4 * BLOCK,
+                          j->sums + col, tile + s0 * ts, ts, 0, b1 - b0);
+    }
+    epilogue(j, tile, ts, r0, count, col, width);
   }
-  free(a);
 }
+
+void gcomp_rt_qconv_force_fallback(int mode) { force_fallback = mode; }
 
 void __gcomp_qconv2d_nhwc(int64_t n, int64_t h, int64_t w, int64_t c,
                           int64_t kh, int64_t kw, int64_t sh, int64_t sw,

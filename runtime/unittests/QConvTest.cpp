@@ -139,6 +139,40 @@ TEST_P(QConvTest, MatchesReference) {
 constexpr int64_t I32 = GCOMP_QCONV_OUT_I32, F32 = GCOMP_QCONV_OUT_F32,
                   Q8 = GCOMP_QCONV_OUT_Q8;
 
+// Where the im2col buffer cannot be allocated, the kernel works from a
+// small fixed buffer a few rows at a time, or (a window too big even for
+// that) with a direct loop: the same bytes either way.
+TEST(QConvFallbackTest, SameResultWithoutTheBuffer) {
+  const int64_t n = 1, h = 9, w = 11, c = 40, kh = 3, kw = 3, m = 70;
+  const int64_t oh = h, ow = w, k = kh * kw * c, kp = (k + 63) / 64 * 64;
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> byte(0, 255), weight(-128, 127);
+  std::vector<uint8_t> in(n * h * w * c);
+  for (uint8_t &v : in)
+    v = static_cast<uint8_t>(byte(rng));
+  std::vector<int8_t> b(kp * m, 0);
+  for (int64_t i = 0; i < k * m; ++i)
+    b[i] = static_cast<int8_t>(weight(rng));
+  std::vector<int32_t> sums((m + 31) / 32 * 32, 0);
+  for (int64_t p = 0; p < kp; ++p)
+    for (int64_t j = 0; j < m; ++j)
+      sums[j] += b[p * m + j];
+  std::vector<int8_t> packed = pack(b, kp, m);
+  int32_t zero = 9;
+  auto run = [&](int mode) {
+    gcomp_rt_qconv_force_fallback(mode);
+    std::vector<int32_t> out(n * oh * ow * m);
+    __gcomp_qconv2d_nhwc(n, h, w, c, kh, kw, 1, 1, 1, 1, 1, 1, oh, ow, m, kp,
+                         in.data(), &zero, packed.data(), sums.data(),
+                         nullptr, nullptr, 0, out.data(), GCOMP_QCONV_OUT_I32);
+    gcomp_rt_qconv_force_fallback(0);
+    return out;
+  };
+  std::vector<int32_t> want = run(0);
+  EXPECT_EQ(run(1), want) << "the fixed buffer";
+  EXPECT_EQ(run(2), want) << "the direct loop";
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Shapes, QConvTest,
     ::testing::Values(
