@@ -88,7 +88,7 @@ static inline float dequantized(const qconv_job *j, int32_t acc, int64_t o) {
   float y = (float)acc * j->scale[o];
   if (j->bias)
     y = y + j->bias[o];
-  if (j->relu)
+  if (j->relu) /* -0 becomes +0, NaN is kept */
     y = y > 0.0f ? y : (y != y ? y : 0.0f);
   return y;
 }
@@ -152,8 +152,9 @@ epilogue_avx512(const qconv_job *j, const int32_t *tile, int64_t ts,
       __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
       if (j->bias)
         y = _mm512_add_ps(y, bias);
-      if (j->relu) /* max(y, 0), NaN kept (as the portable loop) */
-        y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, zero, _CMP_LT_OQ), y,
+      if (j->relu) /* max(y, 0): -0 becomes +0, NaN is kept (as the
+                    * portable loop and the graph's relu) */
+        y = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, zero, _CMP_LE_OQ), y,
                                  zero);
       int64_t at = (r0 + i) * j->m + col + x;
       if (j->kind == GCOMP_QCONV_OUT_F32) {
@@ -207,10 +208,9 @@ static uint8_t *rows_space(size_t bytes) {
   return rows_buffer;
 }
 
-/* Where allocation failed: a few rows at a time from a fixed buffer. */
+/* Where allocation failed: a few rows at a time from a fixed buffer (on
+ * the stack: thread-local storage would cost every thread its size). */
 enum { FALLBACK_BYTES = 16384 };
-static _Thread_local uint8_t fallback_rows[FALLBACK_BYTES]
-    __attribute__((aligned(64)));
 
 /* The packed weight B[p, col] (GCOMP_SYM_QGEMM's layout). */
 static int32_t packed_weight(const qconv_job *j, int64_t p, int64_t col) {
@@ -255,6 +255,7 @@ static void qconv_task(void *ctx, int part, int parts) {
    * holds where allocation fails (0: none, the direct loop). */
   uint8_t *a = NULL;
   int64_t step = ROWS;
+  uint8_t fallback_rows[FALLBACK_BYTES] __attribute__((aligned(64)));
   if (!j->direct) {
     a = rows_space((size_t)(ROWS * j->kp));
     if (!a) {

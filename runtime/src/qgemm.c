@@ -73,11 +73,14 @@ static void qgemm_range_portable(const void *job, int64_t r0, int64_t r1,
   for (int64_t r = r0; r < r1; ++r) {
     const uint8_t *row = j->a + r * j->a_rs;
     for (int64_t col = b0 * BLOCK; col < c_end; ++col) {
-      int32_t acc = 0;
+      /* Wrapping, as vpdpbusd's sums do: partial sums of a long row may
+       * leave int32 even where the result does not. */
+      uint32_t acc = 0;
       for (int64_t p = 0; p < j->k; ++p)
-        acc += (int32_t)(uint8_t)(row[p] ^ (uint8_t)j->flip) *
-               packed_at(j, p, col);
-      j->c[r * j->c_rs + col] = acc - j->zero * j->sums[col];
+        acc += (uint32_t)((int32_t)(uint8_t)(row[p] ^ (uint8_t)j->flip) *
+                          packed_at(j, p, col));
+      acc -= (uint32_t)j->zero * (uint32_t)j->sums[col];
+      j->c[r * j->c_rs + col] = (int32_t)acc;
     }
   }
 }

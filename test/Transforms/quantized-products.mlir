@@ -160,3 +160,24 @@ func.func @qdq_gemm(%xq: tensor<3x4xi8>, %c: tensor<2xf32>) -> tensor<3x2xf32> {
   %y = gcomp.gemm %x, %w, %c {trans_b = true} : (tensor<3x4xf32>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// A 1-D activation ([K] @ [K, N] = [N]) keeps its float product: the
+// per-column scale ([1, N]) would give the result a row dim back.
+// CHECK-LABEL: func.func @vector_lhs
+// CHECK-NOT: tensor<2xi32>
+// CHECK: gcomp.matmul {{.*}} -> tensor<2xf32>
+func.func @vector_lhs(%xq: tensor<4xi8>) -> tensor<2xf32> {
+  %sx = gcomp.constant dense<0.5> : tensor<f32>
+  %xw = gcomp.cast %xq : tensor<4xi8> -> tensor<4xi32>
+  %xf = gcomp.cast %xw : tensor<4xi32> -> tensor<4xf32>
+  %x = gcomp.mul %xf, %sx : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %wq = gcomp.constant dense<[[1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
+  %sw = gcomp.constant dense<[[0.25, 0.5]]> : tensor<1x2xf32>
+  %ww = gcomp.cast %wq : tensor<4x2xi8> -> tensor<4x2xi32>
+  %wf = gcomp.cast %ww : tensor<4x2xi32> -> tensor<4x2xf32>
+  %w = gcomp.mul %wf, %sw : (tensor<4x2xf32>, tensor<1x2xf32>) -> tensor<4x2xf32>
+  %y = gcomp.matmul %x, %w : (tensor<4xf32>, tensor<4x2xf32>) -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}

@@ -68,7 +68,8 @@ std::optional<float> scalarValue(Value v) {
 bool isCast(Operation *op, Type from, Type to) {
   auto cast = dyn_cast_or_null<CastOp>(op);
   return cast && cast.getInput().getType().getElementType() == from &&
-         cast.getType().getElementType() == to && !cast.getUnsignedInput();
+         cast.getType().getElementType() == to && !cast.getUnsignedInput() &&
+         !cast.getUnsignedResult();
 }
 
 /// The float steps after an int32 convolution that gcomp.qconv computes.
@@ -123,7 +124,9 @@ bool matchRequantization(Value y, Epilogue &e) {
     return false;
   Operation *toI8 = onlyUser(toI32->getResult(0));
   auto narrow = dyn_cast_or_null<CastOp>(toI8);
-  if (!narrow || narrow.getType().getElementType() != i8)
+  // Broadcasting only grows shapes: the steps all kept y's if the last did.
+  if (!narrow || narrow.getType().getElementType() != i8 ||
+      narrow.getType().getShape() != cast<RankedTensorType>(y.getType()).getShape())
     return false;
   e.steps.push_back(div);
   e.steps.push_back(round);

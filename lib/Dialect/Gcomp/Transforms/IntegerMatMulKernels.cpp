@@ -40,7 +40,7 @@ struct ShiftedWeights {
 /// values.
 std::optional<ShiftedWeights> shiftedWeights(Value rhs, int64_t k, int64_t n) {
   std::optional<std::vector<int32_t>> values = constantInts(rhs);
-  if (!values)
+  if (!values || k < 1)
     return std::nullopt;
   ShiftedWeights w;
   w.shift.assign(n, 0);

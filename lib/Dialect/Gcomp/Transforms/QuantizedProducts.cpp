@@ -189,8 +189,9 @@ struct QuantizedProductsPass
   void rewriteMatMul(MatMulOp matmul) {
     RankedTensorType type = matmul.getType();
     auto wType = cast<RankedTensorType>(matmul.getRhs().getType());
+    // A 1-D lhs drops the row dim, which the [1, N] scale would bring back.
     if (!type.getElementType().isF32() || !type.hasStaticShape() ||
-        wType.getRank() != 2 || !wType.hasStaticShape())
+        type.getRank() < 2 || wType.getRank() != 2 || !wType.hasStaticShape())
       return;
     std::optional<Dequantized> x = matchActivations(matmul.getLhs());
     std::optional<Dequantized> w = matchDequantized(matmul.getRhs());
