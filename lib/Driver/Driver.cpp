@@ -715,6 +715,17 @@ int Compiler::run() {
                                                variants.front());
   if (!module)
     return 1;
+  if (pipelineOptions.target == gcomp::Target::CUDA) {
+    auto entry = module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName);
+    for (unsigned i = 0; entry && i < entry.getNumResults(); ++i)
+      if (auto name = entry.getResultAttrOfType<StringAttr>(i, kNameAttr);
+          name && entry.getResultAttr(i, kDataDependentDimsAttr)) {
+        error("output '" + name.str() +
+              "' has a size that depends on the input values, which "
+              "--target=cuda does not support yet");
+        return 1;
+      }
+  }
 
   // The header describes the model as imported (its signature, with -1
   // where variants differ); it and the depfile are committed only once the

@@ -129,10 +129,17 @@ std::string gcomp::renderModelHeader(func::FuncOp entry,
     p.dtype = elementTypeCode(tensor.getElementType(), attrs).value_or(0);
     p.cType = cElementType(p.dtype).str();
     p.rank = tensor.getRank();
-    for (int64_t d : tensor.getShape()) {
-      p.dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
-      p.dynamic |= ShapedType::isDynamic(d);
-      p.count *= ShapedType::isDynamic(d) ? 1 : d;
+    // A size that depends on the data is -1 in the signature, as a
+    // dynamic one is.
+    auto varying =
+        attrs ? attrs.getAs<DenseI64ArrayAttr>(kDataDependentDimsAttr) : nullptr;
+    for (auto [i, d] : llvm::enumerate(tensor.getShape())) {
+      bool dynamic = ShapedType::isDynamic(d) ||
+                     (varying && llvm::is_contained(varying.asArrayRef(),
+                                                    static_cast<int64_t>(i)));
+      p.dims.push_back(dynamic ? -1 : d);
+      p.dynamic |= dynamic;
+      p.count *= dynamic ? 1 : d;
     }
     raw_string_ostream ts(p.typeText);
     ts << t;
@@ -141,8 +148,11 @@ std::string gcomp::renderModelHeader(func::FuncOp entry,
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
     inputs.push_back(
         describe("INPUT", i, type.getInput(i), entry.getArgAttrDict(i)));
+  // The results after the outputs are the actual dims of data-dependent
+  // ones, which the runtime reads.
   for (unsigned i = 0; i < type.getNumResults(); ++i)
-    outputs.push_back(
+    if (!entry.getResultAttr(i, kDimsOfAttr))
+      outputs.push_back(
         describe("OUTPUT", i, type.getResult(i), entry.getResultAttrDict(i)));
 
   std::string text;

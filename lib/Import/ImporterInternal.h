@@ -137,6 +137,22 @@ struct NodeContext {
   llvm::SmallVector<bool> unsignedInputs = {};
   /// What the importer said of its outputs' signedness (setUnsignedOutput).
   llvm::SmallVector<std::optional<bool>> unsignedOutputs = {};
+  /// An output whose size depends on the input values (NonZero, Unique...)
+  /// is built at its bound, the most it can be; this says which of its dims
+  /// vary, and `dims`, a 1-D i64 tensor, what they are in a run.
+  struct DataDependentSize {
+    mlir::Value dims;
+    llvm::SmallVector<int64_t> varying;
+  };
+  /// Per output, set by setDataDependentSize.
+  llvm::SmallVector<std::optional<DataDependentSize>> dataDependentSizes = {};
+  void setDataDependentSize(unsigned output, mlir::Value dims,
+                            llvm::ArrayRef<int64_t> varying) {
+    if (dataDependentSizes.size() <= output)
+      dataDependentSizes.resize(output + 1);
+    dataDependentSizes[output] =
+        DataDependentSize{dims, llvm::to_vector(varying)};
+  }
 };
 
 /// Whether an ONNX TensorProto.DataType is an unsigned integer type.
@@ -181,8 +197,12 @@ using OpImporterFn = llvm::LogicalResult (*)(NodeContext &);
 void addTensorOpImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds the importers of NNOpImporters.cpp (conv, pooling, normalization).
 void addNNOpImporters(llvm::StringMap<OpImporterFn> &table);
-/// Adds GatherND, the scatters, TopK and NonZero (IndexingImporters.cpp).
+/// Adds GatherND, the scatters, TopK and ReverseSequence
+/// (IndexingImporters.cpp).
 void addIndexingImporters(llvm::StringMap<OpImporterFn> &table);
+/// Adds NonZero, Compress, Unique and NonMaxSuppression, whose output sizes
+/// depend on the data (DataDependentImporters.cpp).
+void addDataDependentImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds Resize and Upsample (ResizeImporter.cpp).
 void addResizeImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds Einsum (EinsumImporter.cpp).

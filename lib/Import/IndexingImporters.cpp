@@ -1,4 +1,4 @@
-//===- IndexingImporters.cpp - GatherND, scatters, TopK, NonZero, ... -----===//
+//===- IndexingImporters.cpp - GatherND, scatters, TopK, ReverseSequence -===//
 
 #include "ImporterInternal.h"
 
@@ -109,43 +109,6 @@ LogicalResult importTopK(NodeContext &nc) {
   return success();
 }
 
-/// NonZero's output shape is the number of non-zeros, so a static graph
-/// can only have it when the input is known: it folds.
-LogicalResult importNonZero(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)))
-    return failure();
-  ElementsAttr input = nc.constantInput(0);
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(input);
-  if (!dense) {
-    nc.error() << "the output shape depends on the input's values; gcomp "
-                  "compiles NonZero only when its input is a constant";
-    return failure();
-  }
-  RankedTensorType type = nc.inputType(0);
-  SmallVector<int64_t> strides(type.getRank(), 1);
-  for (int64_t d = type.getRank() - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
-  SmallVector<int64_t> flat;
-  int64_t i = 0;
-  for (Attribute a : dense.getValues<Attribute>()) {
-    bool nonZero = isa<FloatAttr>(a) ? !cast<FloatAttr>(a).getValue().isZero()
-                                     : !cast<IntegerAttr>(a).getValue().isZero();
-    if (nonZero)
-      flat.push_back(i);
-    ++i;
-  }
-  int64_t count = static_cast<int64_t>(flat.size());
-  SmallVector<int64_t> coords(type.getRank() * count);
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    for (int64_t j = 0; j < count; ++j)
-      coords[d * count + j] = (flat[j] / strides[d]) % type.getDimSize(d);
-  auto resultType =
-      RankedTensorType::get({type.getRank(), count}, nc.builder.getI64Type());
-  nc.outputs.push_back(ConstantOp::create(
-      nc.builder, nc.loc, DenseIntElementsAttr::get(resultType, coords)));
-  return success();
-}
-
 /// ReverseSequence(input, sequence_lens): along time_axis, the first
 /// sequence_lens[b] elements of each batch entry b (along batch_axis) in
 /// reverse order, the rest as they are: a GatherElements along the time
@@ -205,7 +168,6 @@ LogicalResult importReverseSequence(NodeContext &nc) {
 
 void addIndexingImporters(StringMap<OpImporterFn> &table) {
   table["GatherND"] = importGatherND;
-  table["NonZero"] = importNonZero;
   table["ReverseSequence"] = importReverseSequence;
   table["Scatter"] = importScatterElements;
   table["ScatterElements"] = importScatterElements;

@@ -264,6 +264,13 @@ private:
   StringMap<int64_t> dimBindings;
   /// The values (by ONNX name) that hold an unsigned ONNX integer type.
   llvm::StringSet<> unsignedNames;
+  /// Values whose size depends on the input values, kept at their bound:
+  /// which dims vary, their actual dims, and the node that made them.
+  struct DataDependent {
+    NodeContext::DataDependentSize size;
+    std::string node;
+  };
+  llvm::DenseMap<Value, DataDependent> dataDependent;
 };
 
 /// "[batch, 3, 224, 224]": a declared shape as the model writes it.
@@ -899,6 +906,20 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   }
   for (const std::string &input : node.input())
     nc.unsignedInputs.push_back(unsignedNames.contains(input));
+  // A value whose size depends on the data is at its bound: the entries
+  // past its actual size are not part of it, and no op but Identity knows
+  // that yet, so it can only go to a graph output.
+  for (auto [i, input] : llvm::enumerate(nc.inputs)) {
+    auto found = input ? dataDependent.find(input) : dataDependent.end();
+    if (found == dataDependent.end() || node.op_type() == "Identity")
+      continue;
+    nc.error() << "input '" << node.input(i) << "' (from node '"
+               << found->second.node
+               << "') has a size that depends on the input values; gcomp "
+                  "returns such a value as a graph output but cannot "
+                  "compute with it yet";
+    return failure();
+  }
   // ONNX graphs are in SSA form: a name is defined once, by a graph input,
   // an initializer or one node output, in this graph or an enclosing one.
   for (int i = 0; i < node.output_size(); ++i) {
@@ -954,6 +975,9 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
                                })))
       return failure();
     values[name] = nc.outputs[i];
+    if (i < nc.dataDependentSizes.size() && nc.dataDependentSizes[i])
+      dataDependent[nc.outputs[i]] = {
+          *nc.dataDependentSizes[i], nc.node.name()};
     std::optional<bool> isUnsignedOutput =
         i < nc.unsignedOutputs.size() ? nc.unsignedOutputs[i] : std::nullopt;
     if (!isUnsignedOutput) {
@@ -1104,8 +1128,27 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     results.push_back(*v);
     resultTypes.push_back(inferred);
   }
+  // After the outputs: the actual dims of those whose size depends on the
+  // data (gcomp-emit-model-abi makes them the runtime's output bounds).
+  size_t numOutputs = results.size();
+  SmallVector<std::pair<size_t, const NodeContext::DataDependentSize *>>
+      dataDependentOutputs;
+  for (size_t i = 0; i < numOutputs; ++i) {
+    auto found = dataDependent.find(results[i]);
+    if (found == dataDependent.end())
+      continue;
+    dataDependentOutputs.push_back({i, &found->second.size});
+    results.push_back(found->second.size.dims);
+    resultTypes.push_back(found->second.size.dims.getType());
+  }
   func::ReturnOp::create(builder, fileLoc, results);
   func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
+  for (auto [k, output] : llvm::enumerate(dataDependentOutputs)) {
+    func.setResultAttr(output.first, kDataDependentDimsAttr,
+                       builder.getDenseI64ArrayAttr(output.second->varying));
+    func.setResultAttr(numOutputs + k, kDimsOfAttr,
+                       builder.getI64IntegerAttr(output.first));
+  }
   for (auto [i, out] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, kNameAttr, builder.getStringAttr(out.name()));
     int et = out.type().tensor_type().elem_type();

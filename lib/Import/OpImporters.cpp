@@ -756,6 +756,7 @@ const StringMap<OpImporterFn> &opImporters() {
     addQuantOpImporters(t);
     addRecurrentImporters(t);
     addIndexingImporters(t);
+    addDataDependentImporters(t);
     addResizeImporters(t);
     addEinsumImporter(t);
     addSignalImporters(t);

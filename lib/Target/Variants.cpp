@@ -111,6 +111,12 @@ mergeVariants(std::vector<std::unique_ptr<Module>> variants) {
     if (!bytes->empty())
       workspace = std::max(workspace, (*bytes)[0]);
 
+    if (module->getGlobalVariable(GCOMP_SYM_OUTPUT_BOUNDS))
+      return createStringError(
+          "--specialize: the model has outputs whose size depends on the "
+          "input values (NonZero, Compress, Unique, NonMaxSuppression), "
+          "which a library of variants does not support yet; compile one "
+          "size at a time");
     Function *entry = module->getFunction(GCOMP_SYM_ENTRY);
     if (!entry)
       return createStringError("variant module has no " GCOMP_SYM_ENTRY);

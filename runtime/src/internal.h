@@ -165,6 +165,15 @@ GCOMP_HIDDEN void __gcomp_softmax_rows(int64_t rows, int64_t n,
                                        const float *in, float *out,
                                        int64_t scale_bits);
 
+/* ONNX NonMaxSuppression (nms.c; see GCOMP_SYM_NMS in model_abi.h). */
+GCOMP_HIDDEN void __gcomp_nms(int64_t batches, int64_t classes, int64_t boxes,
+                              int64_t max_rows_per_class,
+                              const float *box_data, const float *scores,
+                              const int64_t *max_per_class,
+                              const float *iou_threshold,
+                              const float *score_threshold, int64_t *selected,
+                              int64_t *count, int64_t flags);
+
 /* Layer normalization over rows (layer_norm.c; see
  * GCOMP_SYM_LAYER_NORM_ROWS in model_abi.h). */
 GCOMP_HIDDEN void __gcomp_layer_norm_rows(int64_t rows, int64_t n,

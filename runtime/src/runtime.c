@@ -56,6 +56,9 @@ extern const int64_t __gcomp_workspace_bytes[]
 
 /* Only in a model compiled with gcomp --target=cuda. */
 extern const int64_t __gcomp_cuda[] __attribute__((weak, visibility("hidden")));
+/* Only in a model with outputs whose size depends on the data. */
+extern const int64_t __gcomp_output_bounds[]
+    __attribute__((weak, visibility("hidden")));
 extern const char __gcomp_cuda_constants[]
     __attribute__((weak, visibility("hidden")));
 
@@ -69,6 +72,18 @@ extern const char __gcomp_cuda_constants[]
 #define GCOMP_RT_ALIGNMENT 64
 
 #define GCOMP_RT_ERROR_CAPACITY 1024
+
+/* An output whose size depends on the input values
+ * (GCOMP_SYM_OUTPUT_BOUNDS): the entry writes it into `scratch`, laid out
+ * as its bound, and its actual dims into `dims`; the runtime packs it there
+ * and copies it out or hands it out. */
+typedef struct gcomp_rt_bounded {
+  size_t output;        /* index among the outputs */
+  const int64_t *bound; /* [rank], in __gcomp_output_bounds */
+  void *scratch;        /* the bound's bytes, 64-byte aligned */
+  size_t scratch_bytes;
+  int64_t *dims; /* [rank]: the last run's dims */
+} gcomp_rt_bounded;
 
 struct gcomp_model {
   size_t num_inputs;
@@ -112,6 +127,15 @@ struct gcomp_model {
    * two runs with different bytes must give identical results), or -1. */
   int poison;
   size_t workspace_size;
+  /* Outputs whose size depends on the data, in output order. */
+  size_t num_bounded;
+  gcomp_rt_bounded *bounded;
+  /* What run_alloc hands out: owned_outputs, or a bounded output's scratch. */
+  gcomp_tensor *returned;
+  /* Each output's dims in the last run (gcomp_model_output_dims); null
+   * before the first. */
+  const int64_t **run_dims;
+  int has_run;
 };
 
 static _Thread_local char g_last_error[GCOMP_RT_ERROR_CAPACITY];
@@ -342,6 +366,18 @@ static void sb_tensor_list(gcomp_rt_strbuf *sb, const gcomp_model *m,
       gcomp_rt_sb_int(sb, (long long)info->dims[d]);
     }
     gcomp_rt_sb_puts(sb, "]");
+    /* An output whose size depends on the data: the most it can be. */
+    for (size_t k = 0; k < m->num_bounded; ++k) {
+      if (m->num_inputs + m->bounded[k].output != first + i)
+        continue;
+      gcomp_rt_sb_puts(sb, ",\"max_shape\":[");
+      for (int32_t d = 0; d < info->rank; ++d) {
+        if (d)
+          gcomp_rt_sb_puts(sb, ",");
+        gcomp_rt_sb_int(sb, (long long)m->bounded[k].bound[d]);
+      }
+      gcomp_rt_sb_puts(sb, "]");
+    }
     /* The model's dim names, where it gives any ("" for a dim without). */
     int named = 0;
     for (int32_t d = 0; d < info->rank; ++d)
@@ -508,6 +544,57 @@ static gcomp_status parse_variants(gcomp_model *m) {
   return GCOMP_OK;
 }
 
+/* Reads the optional __gcomp_output_bounds table and allocates each such
+ * output's scratch buffer. */
+static gcomp_status parse_output_bounds(gcomp_model *m) {
+  if (!__gcomp_output_bounds)
+    return GCOMP_OK;
+  const int64_t *table = __gcomp_output_bounds;
+  if (table[0] < 1 || (uint64_t)table[0] > m->num_outputs)
+    return fail(NULL, GCOMP_ERR_INTERNAL,
+                "corrupt model: %lld outputs with data-dependent sizes",
+                (long long)table[0]);
+  size_t count = (size_t)table[0];
+  m->bounded = calloc(count, sizeof *m->bounded);
+  if (!m->bounded)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  m->num_bounded = count;
+  size_t pos = 1;
+  for (size_t k = 0; k < count; ++k) {
+    gcomp_rt_bounded *b = &m->bounded[k];
+    int64_t index = table[pos++];
+    if (index < 0 || (uint64_t)index >= m->num_outputs ||
+        (k > 0 && (size_t)index <= m->bounded[k - 1].output))
+      return fail(NULL, GCOMP_ERR_INTERNAL,
+                  "corrupt model: output bound %zu names output %lld", k,
+                  (long long)index);
+    b->output = (size_t)index;
+    const gcomp_tensor_info *info = &m->infos[m->num_inputs + b->output];
+    b->bound = &table[pos];
+    pos += (size_t)info->rank;
+    for (int32_t d = 0; d < info->rank; ++d)
+      if (b->bound[d] < 0 || (info->dims[d] != -1 && info->dims[d] != b->bound[d]))
+        return fail(NULL, GCOMP_ERR_INTERNAL,
+                    "corrupt model: output '%s' has bound %lld in dim %d",
+                    info->name, (long long)b->bound[d], (int)d);
+    int overflow;
+    size_t bytes = tensor_bytes(info->dtype, b->bound, info->rank, &overflow);
+    if (overflow || bytes > SIZE_MAX - GCOMP_RT_ALIGNMENT)
+      return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "output '%s' is too large",
+                  info->name);
+    size_t cap = (bytes + GCOMP_RT_ALIGNMENT - 1) / GCOMP_RT_ALIGNMENT *
+                 GCOMP_RT_ALIGNMENT;
+    b->scratch = aligned_alloc(GCOMP_RT_ALIGNMENT, cap ? cap : GCOMP_RT_ALIGNMENT);
+    b->scratch_bytes = bytes;
+    b->dims = calloc((size_t)info->rank + 1, sizeof *b->dims);
+    if (!b->scratch || !b->dims)
+      return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY,
+                  "out of memory allocating %zu bytes for output '%s'", bytes,
+                  info->name);
+  }
+  return GCOMP_OK;
+}
+
 static gcomp_status check_cpu(void) {
   char missing[256];
   size_t n = gcomp_rt_missing_cpu_features(__gcomp_cpu_features, missing,
@@ -586,6 +673,13 @@ static void destroy_model(gcomp_model *model) {
       free(model->owned_outputs[i].data);
   free(model->owned_outputs);
   free(model->owned_capacity);
+  for (size_t k = 0; k < model->num_bounded; ++k) {
+    free(model->bounded[k].scratch);
+    free(model->bounded[k].dims);
+  }
+  free(model->bounded);
+  free(model->returned);
+  free(model->run_dims);
   free(model->entry_args);
   free(model->variant_dims);
   free(model->dim_names);
@@ -617,6 +711,12 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
   if (st == GCOMP_OK)
     st = parse_variants(m);
   if (st == GCOMP_OK)
+    st = parse_output_bounds(m);
+  if (st == GCOMP_OK && m->num_bounded && (__gcomp_cuda || m->num_variants))
+    st = fail(NULL, GCOMP_ERR_INTERNAL,
+              "corrupt model: outputs of data-dependent size in a CUDA "
+              "model or a library of variants");
+  if (st == GCOMP_OK)
     st = check_cpu();
   if (st == GCOMP_OK && __gcomp_threads && __gcomp_threads[0] > 0)
     gcomp_rt_set_default_threads((int)__gcomp_threads[0]);
@@ -630,11 +730,14 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
   if (st == GCOMP_OK) {
     size_t total = m->num_inputs + m->num_outputs;
     m->signature_json = build_signature_json(m);
-    m->entry_args = calloc(total + 1, sizeof *m->entry_args);
+    m->entry_args =
+        calloc(total + m->num_bounded + 1, sizeof *m->entry_args);
     m->owned_outputs = calloc(m->num_outputs + 1, sizeof *m->owned_outputs);
     m->owned_capacity = calloc(m->num_outputs + 1, sizeof *m->owned_capacity);
+    m->returned = calloc(m->num_outputs + 1, sizeof *m->returned);
+    m->run_dims = calloc(m->num_outputs + 1, sizeof *m->run_dims);
     if (!m->signature_json || !m->entry_args || !m->owned_outputs ||
-        !m->owned_capacity)
+        !m->owned_capacity || !m->returned || !m->run_dims)
       st = fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
   }
   if (st != GCOMP_OK) {
@@ -780,6 +883,35 @@ static gcomp_status check_tensor(gcomp_model *m, const char *kind,
   return GCOMP_OK;
 }
 
+/* The bounded-output record of output `output`, or null if its size does
+ * not depend on the data. */
+static gcomp_rt_bounded *bounded_output(const gcomp_model *m, size_t output) {
+  for (size_t k = 0; k < m->num_bounded; ++k)
+    if (m->bounded[k].output == output)
+      return &m->bounded[k];
+  return NULL;
+}
+
+/* A caller's buffer for an output whose size depends on the data: its
+ * dims are not known before the run (and not read), so only the dtype and
+ * rank are checked now and the size after the run. */
+static gcomp_status check_bounded_output(gcomp_model *m,
+                                         const gcomp_tensor_info *info,
+                                         const gcomp_tensor *t) {
+  if (t->dtype != info->dtype)
+    return fail(m, GCOMP_ERR_DTYPE_MISMATCH,
+                "output '%s': expected dtype %s, got %s", info->name,
+                dtype_name(info->dtype), dtype_name(t->dtype));
+  if (t->rank != info->rank)
+    return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                "output '%s': expected rank %d, got rank %d", info->name,
+                (int)info->rank, (int)t->rank);
+  if (t->size_bytes > 0 && !t->data)
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "output '%s': data is null",
+                info->name);
+  return GCOMP_OK;
+}
+
 /* Checks the caller's tensors against the signature, or with `variant`
  * (an index into the variants, or -1) against that variant's shapes. */
 static gcomp_status check_list(gcomp_model *m, const char *kind,
@@ -794,10 +926,13 @@ static gcomp_status check_list(gcomp_model *m, const char *kind,
   size_t total = m->num_inputs + m->num_outputs;
   for (size_t i = 0; i < count; ++i) {
     const int64_t *dims = infos[i].dims;
+    size_t index = (size_t)(&infos[i] - m->infos);
     if (variant >= 0)
-      dims = m->variant_dims[(size_t)variant * total +
-                             (size_t)(&infos[i] - m->infos)];
-    gcomp_status st = check_tensor(m, kind, &infos[i], dims, &tensors[i]);
+      dims = m->variant_dims[(size_t)variant * total + index];
+    gcomp_status st =
+        index >= m->num_inputs && bounded_output(m, index - m->num_inputs)
+            ? check_bounded_output(m, &infos[i], &tensors[i])
+            : check_tensor(m, kind, &infos[i], dims, &tensors[i]);
     if (st != GCOMP_OK)
       return st;
   }
@@ -867,6 +1002,10 @@ static gcomp_status call_entry(gcomp_model *m, int64_t variant,
     m->entry_args[i] = inputs[i].data;
   for (size_t i = 0; i < m->num_outputs; ++i)
     m->entry_args[m->num_inputs + i] = outputs[i].data;
+  for (size_t k = 0; k < m->num_bounded; ++k) {
+    m->entry_args[m->num_inputs + m->bounded[k].output] = m->bounded[k].scratch;
+    m->entry_args[m->num_inputs + m->num_outputs + k] = m->bounded[k].dims;
+  }
   if (m->cuda) {
     char err[GCOMP_RT_ERROR_CAPACITY];
     int32_t rc = 0;
@@ -882,7 +1021,10 @@ static gcomp_status call_entry(gcomp_model *m, int64_t variant,
     if (m->workspace)
       memset(m->workspace, m->poison, m->workspace_size);
     for (size_t i = 0; i < m->num_outputs; ++i)
-      memset(outputs[i].data, m->poison, span_bytes(&outputs[i]));
+      if (!bounded_output(m, i))
+        memset(outputs[i].data, m->poison, span_bytes(&outputs[i]));
+    for (size_t k = 0; k < m->num_bounded; ++k)
+      memset(m->bounded[k].scratch, m->poison, m->bounded[k].scratch_bytes);
   }
   /* Without profiling, this is all there is to it. */
   gcomp_rt_profile *previous =
@@ -909,6 +1051,96 @@ static gcomp_status call_entry(gcomp_model *m, int64_t variant,
   return GCOMP_OK;
 }
 
+/* Moves the leading box `dims` of a dense tensor laid out as `bound` to
+ * the front of `data`, densely: rows of the innermost dims that equal the
+ * bound's move as one block, each to an address no later than its own, in
+ * order, so nothing is overwritten before it is moved. */
+static void pack_leading_box(char *data, const int64_t *bound,
+                             const int64_t *dims, int32_t rank, size_t esize) {
+  for (int32_t d = 0; d < rank; ++d)
+    if (dims[d] == 0)
+      return;
+  int32_t inner = rank;
+  size_t row = esize;
+  while (inner > 0 && dims[inner - 1] == bound[inner - 1])
+    row *= (size_t)dims[--inner];
+  if (inner == 0)
+    return;
+  /* Blocks of dims[inner - 1] rows of `row` bytes, one per index of the
+   * dims before it. */
+  size_t block = row * (size_t)dims[inner - 1];
+  int64_t index[GCOMP_RT_MAX_RANK] = {0};
+  size_t to = 0;
+  for (;;) {
+    size_t from = 0, stride = row * (size_t)bound[inner - 1];
+    for (int32_t d = inner - 2; d >= 0; --d) {
+      from += (size_t)index[d] * stride;
+      stride *= (size_t)bound[d];
+    }
+    if (to != from)
+      memmove(data + to, data + from, block);
+    to += block;
+    int32_t d = inner - 2;
+    while (d >= 0 && ++index[d] == dims[d])
+      index[d--] = 0;
+    if (d < 0)
+      return;
+  }
+}
+
+/* After a run: checks each data-dependent output's dims against its bound,
+ * packs it, and copies it into the caller's buffer (`outputs`, with
+ * `copy`) or hands out its scratch (m->returned). Records every output's
+ * dims for gcomp_model_output_dims. */
+static gcomp_status finish_outputs(gcomp_model *m, int64_t variant,
+                                   const gcomp_tensor *outputs, int copy) {
+  size_t total = m->num_inputs + m->num_outputs;
+  for (size_t i = 0; i < m->num_outputs; ++i)
+    m->run_dims[i] =
+        variant >= 0
+            ? m->variant_dims[(size_t)variant * total + m->num_inputs + i]
+            : m->infos[m->num_inputs + i].dims;
+  m->has_run = 1;
+  char shape[256], bound[256];
+  for (size_t k = 0; k < m->num_bounded; ++k) {
+    gcomp_rt_bounded *b = &m->bounded[k];
+    const gcomp_tensor_info *info = &m->infos[m->num_inputs + b->output];
+    m->run_dims[b->output] = b->dims;
+    for (int32_t d = 0; d < info->rank; ++d)
+      if (b->dims[d] < 0 || b->dims[d] > b->bound[d] ||
+          (info->dims[d] != -1 && b->dims[d] != b->bound[d]))
+        return fail(m, GCOMP_ERR_INTERNAL,
+                    "the model's code gave output '%s' the shape %s, which "
+                    "does not fit its bound %s",
+                    info->name,
+                    format_shape(shape, sizeof shape, b->dims, info->rank),
+                    format_shape(bound, sizeof bound, b->bound, info->rank));
+    pack_leading_box(b->scratch, b->bound, b->dims, info->rank,
+                     dtype_size(info->dtype));
+    int overflow;
+    size_t bytes = tensor_bytes(info->dtype, b->dims, info->rank, &overflow);
+    if (!copy) {
+      m->returned[b->output].data = b->scratch;
+      m->returned[b->output].size_bytes = bytes;
+      m->returned[b->output].dims = b->dims;
+      continue;
+    }
+    const gcomp_tensor *t = &outputs[b->output];
+    if (t->size_bytes < bytes)
+      return fail(m, GCOMP_ERR_BUFFER_TOO_SMALL,
+                  "output '%s': this run's result is %s %s (its size depends "
+                  "on the input values), %zu bytes, but the buffer is %zu "
+                  "bytes (gcomp_model_output_dims gives the shape; or use "
+                  "gcomp_model_run_alloc)",
+                  info->name, dtype_name(info->dtype),
+                  format_shape(shape, sizeof shape, b->dims, info->rank),
+                  bytes, t->size_bytes);
+    if (bytes)
+      memcpy(t->data, b->scratch, bytes);
+  }
+  return GCOMP_OK;
+}
+
 /* The bytes a checked tensor's data spans. */
 static size_t span_bytes(const gcomp_tensor *t) {
   int overflow;
@@ -916,10 +1148,17 @@ static size_t span_bytes(const gcomp_tensor *t) {
   return overflow ? t->size_bytes : bytes;
 }
 
-static int overlaps(const gcomp_tensor *a, const gcomp_tensor *b) {
+static int overlaps_spans(const gcomp_tensor *a, size_t an,
+                          const gcomp_tensor *b, size_t bn) {
   uintptr_t a0 = (uintptr_t)a->data, b0 = (uintptr_t)b->data;
-  size_t an = span_bytes(a), bn = span_bytes(b);
   return an && bn && a0 < b0 + bn && b0 < a0 + an;
+}
+
+/* The bytes the caller's output `i` may be written in: a data-dependent
+ * output's whole buffer, since its size is known only after the run. */
+static size_t output_span(const gcomp_model *m, size_t i,
+                          const gcomp_tensor *t) {
+  return bounded_output(m, i) ? t->size_bytes : span_bytes(t);
 }
 
 /* The model writes its outputs while it still reads its inputs, and may
@@ -929,14 +1168,16 @@ static gcomp_status check_overlaps(gcomp_model *m, const gcomp_tensor *inputs,
                                    const gcomp_tensor *outputs) {
   const gcomp_tensor_info *out_infos = m->infos + m->num_inputs;
   for (size_t i = 0; i < m->num_outputs; ++i) {
+    size_t span = output_span(m, i, &outputs[i]);
     for (size_t j = 0; j < m->num_inputs; ++j)
-      if (overlaps(&outputs[i], &inputs[j]))
+      if (overlaps_spans(&outputs[i], span, &inputs[j], span_bytes(&inputs[j])))
         return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
                     "output '%s' overlaps input '%s' (outputs need buffers "
                     "of their own)",
                     out_infos[i].name, m->infos[j].name);
     for (size_t j = 0; j < i; ++j)
-      if (overlaps(&outputs[i], &outputs[j]))
+      if (overlaps_spans(&outputs[i], span, &outputs[j],
+                         output_span(m, j, &outputs[j])))
         return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
                     "output '%s' overlaps output '%s'", out_infos[i].name,
                     out_infos[j].name);
@@ -957,9 +1198,11 @@ static gcomp_status run_unlocked(gcomp_model *model, const gcomp_tensor *inputs,
                     model->num_outputs, outputs, num_outputs, variant);
   if (st == GCOMP_OK)
     st = check_overlaps(model, inputs, outputs);
+  if (st == GCOMP_OK)
+    st = call_entry(model, variant, inputs, outputs, 0);
   if (st != GCOMP_OK)
     return st;
-  return call_entry(model, variant, inputs, outputs, 0);
+  return finish_outputs(model, variant, outputs, 1);
 }
 
 static gcomp_status run_device_unlocked(gcomp_model *model,
@@ -980,6 +1223,30 @@ static gcomp_status run_device_unlocked(gcomp_model *model,
   if (st != GCOMP_OK)
     return st;
   return call_entry(model, -1, inputs, outputs, 1);
+}
+
+gcomp_status gcomp_model_output_dims(const gcomp_model *model, size_t index,
+                                     int32_t *out_rank,
+                                     const int64_t **out_dims) {
+  if (!model)
+    return fail(NULL, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_output_dims: model is null");
+  gcomp_model *m = mutable_model(model);
+  if (!out_rank || !out_dims)
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_output_dims: %s is null",
+                out_rank ? "out_dims" : "out_rank");
+  if (index >= m->num_outputs)
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_output_dims: output index %zu is out of range "
+                "(the model has %zu outputs)",
+                index, m->num_outputs);
+  if (!m->has_run || !m->run_dims[index])
+    return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
+                "gcomp_model_output_dims: the instance has not run yet");
+  *out_rank = m->infos[m->num_inputs + index].rank;
+  *out_dims = m->run_dims[index];
+  return GCOMP_OK;
 }
 
 const char *gcomp_model_target(const gcomp_model *model) {
@@ -1053,17 +1320,29 @@ static gcomp_status run_alloc_unlocked(gcomp_model *model,
                                inputs, num_inputs, -1);
   if (st == GCOMP_OK)
     st = select_variant(model, inputs, &variant);
-  for (size_t i = 0; st == GCOMP_OK && i < model->num_outputs; ++i)
-    st = prepare_owned_output(model, i, variant);
+  for (size_t i = 0; st == GCOMP_OK && i < model->num_outputs; ++i) {
+    gcomp_rt_bounded *b = bounded_output(model, i);
+    if (!b) {
+      st = prepare_owned_output(model, i, variant);
+      model->returned[i] = model->owned_outputs[i];
+      continue;
+    }
+    /* The scratch the entry writes, at its bound until the run says. */
+    const gcomp_tensor_info *info = &model->infos[model->num_inputs + i];
+    model->returned[i] = (gcomp_tensor){b->scratch, b->scratch_bytes,
+                                        info->dtype, info->rank, b->bound};
+  }
   /* An input that is this instance's output from the previous run would be
    * overwritten while it is read. */
   if (st == GCOMP_OK)
-    st = check_overlaps(model, inputs, model->owned_outputs);
+    st = check_overlaps(model, inputs, model->returned);
   if (st == GCOMP_OK)
-    st = call_entry(model, variant, inputs, model->owned_outputs, 0);
+    st = call_entry(model, variant, inputs, model->returned, 0);
+  if (st == GCOMP_OK)
+    st = finish_outputs(model, variant, model->returned, 0);
   if (st != GCOMP_OK)
     return st;
-  *out_outputs = model->owned_outputs;
+  *out_outputs = model->returned;
   *out_num_outputs = model->num_outputs;
   return GCOMP_OK;
 }

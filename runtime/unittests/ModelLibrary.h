@@ -35,6 +35,7 @@ struct ModelLibrary {
   X(gcomp_model_signature_json)                                                \
   X(gcomp_model_run)                                                           \
   X(gcomp_model_run_alloc)                                                     \
+  X(gcomp_model_output_dims)                                                   \
   X(gcomp_model_run_device)                                                    \
   X(gcomp_model_target)                                                        \
   X(gcomp_model_last_error)                                                    \

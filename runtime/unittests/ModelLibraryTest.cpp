@@ -9,10 +9,13 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
+
 #include <dlfcn.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -134,6 +137,127 @@ TEST_F(DynamicModelTest, RunAllocNeedsStaticOutputs) {
   EXPECT_EQ(error(), "output 'dyn' has dynamic shape [?]; "
                      "gcomp_model_run_alloc cannot size it (use "
                      "gcomp_model_run)");
+}
+
+// Outputs whose size depends on the data (fake_model_variants.c,
+// FAKE_BOUNDED): `rows` is float32[3, k] within a bound of [3, 4].
+class BoundedModelTest : public gcomp::testing::ModelInstanceTest {
+protected:
+  BoundedModelTest() : ModelInstanceTest(GCOMP_FAKE_MODEL_BOUNDED) {}
+  void SetUp() override {
+    ModelInstanceTest::SetUp();
+    input = {x, sizeof x, GCOMP_DTYPE_FLOAT32, 1, kDimsX};
+  }
+  gcomp_status run(float k, float *rows, size_t rows_bytes,
+                   int32_t rows_rank = 2) {
+    x[0] = k;
+    outputs[0] = {rows, rows_bytes, GCOMP_DTYPE_FLOAT32, rows_rank,
+                  kUnknownDims};
+    outputs[1] = {&z, sizeof z, GCOMP_DTYPE_INT64, 0, nullptr};
+    return lib.gcomp_model_run(model, &input, 1, outputs, 2);
+  }
+  std::vector<int64_t> lastDims(size_t output) {
+    int32_t rank = -1;
+    const int64_t *dims = nullptr;
+    EXPECT_EQ(lib.gcomp_model_output_dims(model, output, &rank, &dims),
+              GCOMP_OK)
+        << error();
+    return dims ? std::vector<int64_t>(dims, dims + rank)
+                : std::vector<int64_t>();
+  }
+
+  static constexpr int64_t kDimsX[1] = {2};
+  // The caller cannot know the dims; the runtime does not read them.
+  static constexpr int64_t kUnknownDims[2] = {-1, -1};
+  float x[2] = {};
+  int64_t z = 0;
+  gcomp_tensor input, outputs[2];
+};
+
+TEST_F(BoundedModelTest, SignatureHasMaxShape) {
+  gcomp_tensor_info info;
+  ASSERT_EQ(lib.gcomp_model_output_info(model, 0, &info), GCOMP_OK);
+  ASSERT_EQ(info.rank, 2);
+  EXPECT_EQ(info.dims[0], 3);
+  EXPECT_EQ(info.dims[1], -1);
+  EXPECT_EQ(lib.gcomp_model_num_outputs(model), 2u);
+  EXPECT_NE(std::string(lib.gcomp_model_signature_json(model))
+                .find(R"({"name":"rows","dtype":"float32","elem_type":1,)"
+                      R"("shape":[3,-1],"max_shape":[3,4]})"),
+            std::string::npos)
+      << lib.gcomp_model_signature_json(model);
+}
+
+TEST_F(BoundedModelTest, OutputDimsBeforeAnyRun) {
+  int32_t rank;
+  const int64_t *dims;
+  EXPECT_EQ(lib.gcomp_model_output_dims(model, 0, &rank, &dims),
+            GCOMP_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(error(), "gcomp_model_output_dims: the instance has not run yet");
+  EXPECT_EQ(lib.gcomp_model_output_dims(model, 2, &rank, &dims),
+            GCOMP_ERR_INVALID_ARGUMENT);
+}
+
+TEST_F(BoundedModelTest, RunAllocReturnsThePackedResult) {
+  const gcomp_tensor *outs;
+  size_t num_outs;
+  for (int k : {2, 4, 0, 1}) {
+    x[0] = static_cast<float>(k);
+    ASSERT_EQ(lib.gcomp_model_run_alloc(model, &input, 1, &outs, &num_outs),
+              GCOMP_OK)
+        << error();
+    ASSERT_EQ(num_outs, 2u);
+    ASSERT_EQ(outs[0].rank, 2);
+    EXPECT_EQ(outs[0].dims[0], 3);
+    EXPECT_EQ(outs[0].dims[1], k);
+    EXPECT_EQ(outs[0].size_bytes, 3 * k * sizeof(float));
+    const float *rows = static_cast<const float *>(outs[0].data);
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < k; ++c)
+        EXPECT_EQ(rows[r * k + c], 100 * r + c) << "k " << k;
+    EXPECT_EQ(*static_cast<const int64_t *>(outs[1].data), 7);
+    EXPECT_EQ(lastDims(0), (std::vector<int64_t>{3, k}));
+    EXPECT_EQ(lastDims(1), std::vector<int64_t>{});
+  }
+}
+
+TEST_F(BoundedModelTest, RunCopiesIntoTheCallersBuffer) {
+  float rows[12];
+  std::fill(rows, rows + 12, -1.0f);
+  // A buffer just large enough.
+  ASSERT_EQ(run(3, rows, 9 * sizeof(float)), GCOMP_OK) << error();
+  const float expected[9] = {0, 1, 2, 100, 101, 102, 200, 201, 202};
+  for (int i = 0; i < 9; ++i)
+    EXPECT_EQ(rows[i], expected[i]);
+  EXPECT_EQ(rows[9], -1.0f);
+  EXPECT_EQ(z, 7);
+  EXPECT_EQ(lastDims(0), (std::vector<int64_t>{3, 3}));
+}
+
+TEST_F(BoundedModelTest, TooSmallABufferNamesTheSizeNeeded) {
+  float rows[12];
+  EXPECT_EQ(run(3, rows, 8 * sizeof(float)), GCOMP_ERR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(error(), "output 'rows': this run's result is float32 [3,3] (its "
+                     "size depends on the input values), 36 bytes, but the "
+                     "buffer is 32 bytes (gcomp_model_output_dims gives the "
+                     "shape; or use gcomp_model_run_alloc)");
+  EXPECT_EQ(lastDims(0), (std::vector<int64_t>{3, 3}));
+  // An empty result needs no buffer at all.
+  EXPECT_EQ(run(0, nullptr, 0), GCOMP_OK) << error();
+  EXPECT_EQ(lastDims(0), (std::vector<int64_t>{3, 0}));
+}
+
+TEST_F(BoundedModelTest, ChecksDtypeAndRank) {
+  float rows[12];
+  EXPECT_EQ(run(3, rows, sizeof rows, 1), GCOMP_ERR_SHAPE_MISMATCH);
+  EXPECT_EQ(error(), "output 'rows': expected rank 2, got rank 1");
+}
+
+TEST_F(BoundedModelTest, ADimPastTheBoundIsAnInternalError) {
+  float rows[12];
+  EXPECT_EQ(run(5, rows, sizeof rows), GCOMP_ERR_INTERNAL);
+  EXPECT_EQ(error(), "the model's code gave output 'rows' the shape [3,5], "
+                     "which does not fit its bound [3,4]");
 }
 
 // Creating a model whose tables the runtime must reject.

@@ -27,6 +27,7 @@
 #define FAKE_BAD_VARIANTS 10
 #define FAKE_CUDA 11
 #define FAKE_CUDA_BAD_PTX 12
+#define FAKE_BOUNDED 13
 
 #ifndef FAKE_VARIANT
 #error "define FAKE_VARIANT"
@@ -47,6 +48,20 @@ const int64_t __gcomp_signature[] = {
 };
 const char __gcomp_names[] = "in \"q\"\\path\0k\0out\t1\0dyn";
 const char __gcomp_cpu_features[] = "";
+#elif FAKE_VARIANT == FAKE_BOUNDED
+/* Outputs whose size depends on the data: input x: float32[2]; outputs
+ * rows: float32[3, ?] (bound [3, 4]) = 100 * r + c for c < k = (int)x[0]
+ * (k > 4, which breaks the bound, when x[0] says so), and z: int64[] = 7.
+ * The entry writes `rows` at its bound's layout, 0 past column k. */
+const int64_t __gcomp_signature[] = {
+    GCOMP_MODEL_ABI_VERSION, 1, 2,
+    GCOMP_DTYPE_FLOAT32, 1, 2,
+    GCOMP_DTYPE_FLOAT32, 2, 3, -1,
+    GCOMP_DTYPE_INT64,   0,
+};
+const char __gcomp_names[] = "x\0rows\0z";
+const char __gcomp_cpu_features[] = "";
+const int64_t __gcomp_output_bounds[] = {1, 0, 3, 4};
 #elif FAKE_VARIANT == FAKE_BAD_ABI
 const int64_t __gcomp_signature[] = {99, 0, 0};
 const char __gcomp_names[] = "";
@@ -256,6 +271,16 @@ int32_t fake_model_kernel(void *const *inputs, void *const *outputs) {
 #if FAKE_VARIANT == FAKE_DYNAMIC
   static const float kOut[3] = {1, 2, 3};
   memcpy(outputs[0], kOut, sizeof kOut);
+#elif FAKE_VARIANT == FAKE_BOUNDED
+  int64_t k = (int64_t)((const float *)inputs[0])[0];
+  float *rows = (float *)outputs[0];
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t c = 0; c < 4; ++c)
+      rows[r * 4 + c] = c < k ? (float)(100 * r + c) : 0.0f;
+  *(int64_t *)outputs[1] = 7;
+  int64_t *dims = (int64_t *)outputs[2];
+  dims[0] = 3;
+  dims[1] = k;
 #elif FAKE_VARIANT == FAKE_PROFILE
   const float *x = (const float *)inputs[0];
   float *y = (float *)outputs[0];

@@ -123,3 +123,23 @@ func.func @qconv(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor<1152xi8>, %
   %y = gcomp.qconv %x, %z, %p, %s, %scale {dilations = array<i64: 1, 1>, k_packed = 36 : i64, kernel = array<i64: 3, 3>, out_scale = 0.5 : f32, out_zero_point = 3.0 : f32, pads = array<i64: 1, 1, 1, 1>, relu, strides = array<i64: 2, 2>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1152xi8>, tensor<32xi32>, tensor<2xf32>) -> tensor<1x3x3x2xi8>
   return %y : tensor<1x3x3x2xi8>
 }
+
+// -----
+
+// NonMaxSuppression: one call of __gcomp_nms with (batches, classes, boxes,
+// rows per class), the inputs' addresses (0 for an absent threshold), the
+// two results' and the flags.
+// CHECK-LABEL: func.func @nms
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[C5:.*]] = arith.constant 5 : i64
+// CHECK-DAG: %[[SEL:.*]] = memref.alloc() {{.*}}: memref<18x3xi64>
+// CHECK-DAG: %[[N:.*]] = memref.alloc() {{.*}}: memref<i64>
+// CHECK: call @__gcomp_nms(%[[C2]], %[[C3]], %[[C5]], %[[C3]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[C0]], %{{.*}}, %{{.*}}, %[[C1]])
+// CHECK: return %[[SEL]], %[[N]]
+func.func @nms(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>, %mo: tensor<1xi64>, %iou: tensor<f32>) -> (tensor<18x3xi64>, tensor<i64>) {
+  %sel, %n = gcomp.non_max_suppression %b, %s max_output %mo iou %iou {center_point_box} : (tensor<2x5x4xf32>, tensor<2x3x5xf32>, tensor<1xi64>, tensor<f32>) -> (tensor<18x3xi64>, tensor<i64>)
+  return %sel, %n : tensor<18x3xi64>, tensor<i64>
+}

@@ -248,6 +248,8 @@ struct ConvertGcompToLinalgPass
     target.addLegalOp<AttentionOp>();
     // gcomp-integer-matmul-kernels' runtime calls.
     target.addLegalOp<QMatMulOp, QConvOp>();
+    // NonMaxSuppression is the runtime's __gcomp_nms.
+    target.addLegalOp<NonMaxSuppressionOp>();
     // Pools, softmaxes and layer norms that the runtime computes bufferize
     // into its call.
     target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp,

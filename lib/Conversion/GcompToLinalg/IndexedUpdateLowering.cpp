@@ -262,9 +262,141 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
   }
 };
 
+/// gcomp.nonzero_indices: one pass over the mask that writes each true
+/// position at the next free place of a zero-filled result.
+struct NonZeroIndicesLowering : OpConversionPattern<NonZeroIndicesOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(NonZeroIndicesOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value mask = adaptor.getMask();
+    RankedTensorType type = op.getIndices().getType();
+    Type i64 = b.getI64Type();
+    Value zeros = filledTensor(b, loc, type, zeroAttr(i64));
+    Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
+    auto loop = scf::ForOp::create(
+        b, loc, c0, indexConstant(b, loc, type.getDimSize(0)), c1,
+        ValueRange{zeros, c0},
+        [&](OpBuilder &b, Location loc, Value i, ValueRange carried) {
+          Value bit = tensor::ExtractOp::create(b, loc, mask, ValueRange{i});
+          auto append = scf::IfOp::create(
+              b, loc, bit,
+              [&](OpBuilder &b, Location loc) {
+                Value position = arith::IndexCastOp::create(b, loc, i64, i);
+                Value out = tensor::InsertOp::create(b, loc, position,
+                                                     carried[0],
+                                                     ValueRange{carried[1]});
+                Value next = arith::AddIOp::create(b, loc, carried[1], c1);
+                scf::YieldOp::create(b, loc, ValueRange{out, next});
+              },
+              [&](OpBuilder &b, Location loc) {
+                scf::YieldOp::create(b, loc, carried);
+              });
+          scf::YieldOp::create(b, loc, append.getResults());
+        });
+    Value count = arith::IndexCastOp::create(b, loc, i64, loop.getResult(1));
+    Value countTensor = tensor::FromElementsOp::create(
+        b, loc, op.getCount().getType(), ValueRange{count});
+    rewriter.replaceOp(op, {loop.getResult(0), countTensor});
+    return success();
+  }
+};
+
+/// gcomp.unique_runs: one pass over the sorted values; a value unlike
+/// the one before starts a run.
+struct UniqueRunsLowering : OpConversionPattern<UniqueRunsOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(UniqueRunsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value sorted = adaptor.getSorted(), positions = adaptor.getPositions();
+    auto type = cast<RankedTensorType>(sorted.getType());
+    RankedTensorType i64Type = op.getFirst().getType();
+    Type element = type.getElementType(), i64 = b.getI64Type();
+    Value values = filledTensor(b, loc, type, zeroAttr(element));
+    Value first = filledTensor(b, loc, i64Type, zeroAttr(i64));
+    Value counts = filledTensor(b, loc, i64Type, zeroAttr(i64));
+    Value inverse = emptyTensor(b, loc, i64Type);
+    Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
+    Value one = arith::ConstantIntOp::create(b, loc, i64, 1);
+    auto loop = scf::ForOp::create(
+        b, loc, c0, indexConstant(b, loc, type.getDimSize(0)), c1,
+        ValueRange{values, first, inverse, counts, c0},
+        [&](OpBuilder &b, Location loc, Value i, ValueRange carried) {
+          Value v = tensor::ExtractOp::create(b, loc, sorted, ValueRange{i});
+          Value from = tensor::ExtractOp::create(b, loc, positions, ValueRange{i});
+          // A new run at i = 0 or where the value differs from the last.
+          Value atStart = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                                i, c0);
+          Value previous = tensor::ExtractOp::create(
+              b, loc, sorted,
+              ValueRange{arith::SelectOp::create(
+                  b, loc, atStart, c0, arith::SubIOp::create(b, loc, i, c1))});
+          Value same =
+              isa<FloatType>(element)
+                  ? Value(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                                v, previous))
+                  : Value(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                                v, previous));
+          Value differs = arith::XOrIOp::create(
+              b, loc, same, arith::ConstantIntOp::create(b, loc, 1, 1));
+          Value starts = arith::OrIOp::create(b, loc, atStart, differs);
+          auto start = scf::IfOp::create(
+              b, loc, starts,
+              [&](OpBuilder &b, Location loc) {
+                Value run = carried[4];
+                Value vals = tensor::InsertOp::create(b, loc, v, carried[0],
+                                                      ValueRange{run});
+                Value firsts = tensor::InsertOp::create(b, loc, from, carried[1],
+                                                        ValueRange{run});
+                scf::YieldOp::create(
+                    b, loc,
+                    ValueRange{vals, firsts,
+                               arith::AddIOp::create(b, loc, run, c1)});
+              },
+              [&](OpBuilder &b, Location loc) {
+                scf::YieldOp::create(
+                    b, loc, ValueRange{carried[0], carried[1], carried[4]});
+              });
+          Value runs = start.getResult(2);
+          Value run = arith::SubIOp::create(b, loc, runs, c1);
+          Value fromIndex =
+              arith::IndexCastOp::create(b, loc, b.getIndexType(), from);
+          Value inv = tensor::InsertOp::create(
+              b, loc, arith::IndexCastOp::create(b, loc, i64, run), carried[2],
+              ValueRange{fromIndex});
+          Value count =
+              tensor::ExtractOp::create(b, loc, carried[3], ValueRange{run});
+          Value cnts = tensor::InsertOp::create(
+              b, loc, arith::AddIOp::create(b, loc, count, one), carried[3],
+              ValueRange{run});
+          scf::YieldOp::create(b, loc,
+                               ValueRange{start.getResult(0), start.getResult(1),
+                                          inv, cnts, runs});
+        });
+    Value count = arith::IndexCastOp::create(b, loc, i64, loop.getResult(4));
+    Value countTensor = tensor::FromElementsOp::create(
+        b, loc, op.getCount().getType(), ValueRange{count});
+    rewriter.replaceOp(op, {loop.getResult(0), loop.getResult(1),
+                            loop.getResult(2), loop.getResult(3), countTensor});
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::lowering::populateIndexedUpdateLowering(RewritePatternSet &patterns) {
-  patterns.add<ScatterNDLowering, ScatterElementsLowering, TopKLowering>(
+  patterns.add<ScatterNDLowering, ScatterElementsLowering, TopKLowering,
+               NonZeroIndicesLowering, UniqueRunsLowering>(
       patterns.getContext());
 }

@@ -348,6 +348,45 @@
  * null for none. `out` may be `in`. Pointers are passed as integers. */
 #define GCOMP_SYM_LAYER_NORM_ROWS "__gcomp_layer_norm_rows"
 
+/* void GCOMP_SYM_NMS(int64_t batches, int64_t classes, int64_t boxes,
+ *                    int64_t max_rows_per_class, const float *box_data,
+ *                    const float *scores, const int64_t *max_per_class,
+ *                    const float *iou_threshold,
+ *                    const float *score_threshold, int64_t *selected,
+ *                    int64_t *count, int64_t flags):
+ * defined by the runtime (C ABI, hidden). ONNX NonMaxSuppression:
+ * `box_data` is [batches, boxes, 4] and `scores` [batches, classes, boxes];
+ * for each batch b and class c, the boxes with a score above
+ * *score_threshold (every box if it is null), best first (the lower index
+ * first among equal scores), each kept unless its IoU with a box kept
+ * before exceeds *iou_threshold (0 if null), until min(*max_per_class,
+ * max_rows_per_class) are kept (0 if null; a negative one is 0). Box
+ * coordinates are (y1, x1, y2, x2) corners in either order, or with
+ * GCOMP_NMS_CENTER_POINT_BOX (x_center, y_center, width, height). The kept
+ * boxes go to `selected` as rows (b, c, box), batch-major, then class, then
+ * in the order kept; *count is their number. `selected` has room for
+ * batches * classes * max_rows_per_class rows; those past *count are set
+ * to 0. Pointers are passed as integers. */
+#define GCOMP_SYM_NMS "__gcomp_nms"
+#define GCOMP_NMS_CENTER_POINT_BOX 1
+
+/* Outputs whose size depends on the input values (NonZero, Compress,
+ * Unique, NonMaxSuppression). Optional, and an addition:
+ * GCOMP_MODEL_ABI_VERSION stays 2.
+ * const int64_t GCOMP_SYM_OUTPUT_BOUNDS[]:
+ *   [0] K, the number of such outputs (1 <= K <= the number of outputs)
+ *   then for each, in increasing output order: the output's index, then
+ *   its bound, one dim per dim of its rank.
+ * GCOMP_SYM_SIGNATURE gives such an output -1 in each dim that varies.
+ * GCOMP_SYM_ENTRY then takes num_outputs + K output pointers: output i's
+ * pointer is a buffer of its bound's size (a dense row-major tensor of the
+ * bound's shape), and pointer num_outputs + k, for the k-th such output,
+ * an int64_t[rank] where the entry writes the output's actual dims (each at
+ * most the bound's). The actual tensor is the leading box of the bound's:
+ * element (i0, i1, ...) at its place in the bound's layout; the runtime
+ * packs it densely before handing it out. */
+#define GCOMP_SYM_OUTPUT_BOUNDS "__gcomp_output_bounds"
+
 /* void GCOMP_SYM_PARALLEL_FOR(void (*task)(void *ctx, int64_t lo,
  *                                        int64_t hi),
  *                             void *ctx, int64_t begin, int64_t end):

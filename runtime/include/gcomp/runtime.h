@@ -146,6 +146,26 @@ GCOMP_API gcomp_status gcomp_model_run_alloc(gcomp_model *model,
                                              const gcomp_tensor **out_outputs,
                                              size_t *out_num_outputs);
 
+/* Outputs whose size depends on the input values (NonZero, Compress,
+ * Unique, NonMaxSuppression, ...) have -1 in the dims that vary, and a
+ * "max_shape" in the JSON signature. gcomp_model_run_alloc returns them
+ * with their actual dims. gcomp_model_run reads neither their dims nor
+ * their size before the run (only the dtype and rank are checked): after
+ * it, the result is copied into the buffer if size_bytes holds it, and
+ * otherwise the run fails with GCOMP_ERR_BUFFER_TOO_SMALL, naming the
+ * shape and size needed, which gcomp_model_output_dims then reports (run
+ * again with a larger buffer).
+ *
+ * gcomp_model_output_dims: the dims output `index` had in this instance's
+ * last run (one that succeeded, or failed only for a buffer too small for
+ * such an output): *out_rank dims at *out_dims, valid until the next run
+ * or the instance's destruction. GCOMP_ERR_INVALID_ARGUMENT before the
+ * first run. */
+GCOMP_API gcomp_status gcomp_model_output_dims(const gcomp_model *model,
+                                               size_t index,
+                                               int32_t *out_rank,
+                                               const int64_t **out_dims);
+
 /* A model compiled with gcomp --target=cuda: runs it on tensors whose data
  * are device pointers (CUdeviceptr) on the model's GPU, for callers that
  * keep their data there; the checks are gcomp_model_run's. Returns when the

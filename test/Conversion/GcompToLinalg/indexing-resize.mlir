@@ -98,3 +98,34 @@ func.func @resize_linear(%x: tensor<2xf32>) -> tensor<3xf32> {
   %0 = gcomp.resize %x {mode = "linear", coordinate_mode = "align_corners", scales = array<f64: 1.5>} : tensor<2xf32> -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// NonZero's positions: one pass over the mask that writes each true
+// position at the next free place of a zero-filled result, and the count.
+// CHECK-LABEL: func.func @nonzero_indices
+// CHECK: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : i64) outs(%{{.*}} : tensor<6xi64>)
+// CHECK: %[[LOOP:.*]]:2 = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[OUT:.*]] = %[[ZEROS]], %[[NEXT:.*]] = %{{.*}}) -> (tensor<6xi64>, index)
+// CHECK: %[[BIT:.*]] = tensor.extract %{{.*}}[%[[I]]] : tensor<6xi1>
+// CHECK: scf.if %[[BIT]] -> (tensor<6xi64>, index)
+// CHECK: tensor.insert %{{.*}} into %[[OUT]][%[[NEXT]]]
+// CHECK: %[[COUNT:.*]] = arith.index_cast %[[LOOP]]#1 : index to i64
+// CHECK: tensor.from_elements %[[COUNT]] : tensor<i64>
+func.func @nonzero_indices(%m: tensor<6xi1>) -> (tensor<6xi64>, tensor<i64>) {
+  %i, %n = gcomp.nonzero_indices %m : tensor<6xi1> -> tensor<6xi64>, tensor<i64>
+  return %i, %n : tensor<6xi64>, tensor<i64>
+}
+
+// -----
+
+// Unique's runs: a new run where the value differs from the one before
+// (floats compare ordered-equal), each element's run and the run lengths.
+// CHECK-LABEL: func.func @unique_runs
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (tensor<5xf32>, tensor<5xi64>, tensor<5xi64>, tensor<5xi64>, index)
+// CHECK: arith.cmpf oeq
+// CHECK: scf.if {{.*}} -> (tensor<5xf32>, tensor<5xi64>, index)
+// CHECK: tensor.from_elements
+func.func @unique_runs(%s: tensor<5xf32>, %p: tensor<5xi64>) -> (tensor<5xf32>, tensor<5xi64>, tensor<5xi64>, tensor<5xi64>, tensor<i64>) {
+  %v, %f, %inv, %c, %n = gcomp.unique_runs %s, %p : (tensor<5xf32>, tensor<5xi64>) -> (tensor<5xf32>, tensor<5xi64>, tensor<5xi64>, tensor<5xi64>, tensor<i64>)
+  return %v, %f, %inv, %c, %n : tensor<5xf32>, tensor<5xi64>, tensor<5xi64>, tensor<5xi64>, tensor<i64>
+}

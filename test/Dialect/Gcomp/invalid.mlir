@@ -398,3 +398,35 @@ func.func @qconv_output_size(%x: tensor<1x6x6x4xi8>, %z: tensor<i32>, %p: tensor
   %y = gcomp.qconv %x, %z, %p, %s {dilations = array<i64: 1, 1>, k_packed = 36 : i64, kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x6x6x4xi8>, tensor<i32>, tensor<1152xi8>, tensor<32xi32>) -> tensor<1x5x6x2xi32>
   return %y : tensor<1x5x6x2xi32>
 }
+
+// -----
+
+func.func @nonzero_indices_length(%m: tensor<6xi1>) {
+  // expected-error @+1 {{indices 'tensor<5xi64>' must have the mask's length 'tensor<6xi1>'}}
+  %i, %n = gcomp.nonzero_indices %m : tensor<6xi1> -> tensor<5xi64>, tensor<i64>
+  return
+}
+
+// -----
+
+func.func @unique_runs_length(%s: tensor<5xf32>, %p: tensor<4xi64>) {
+  // expected-error @+1 {{positions, first, inverse and counts must have the length of sorted}}
+  %v, %f, %inv, %c, %n = gcomp.unique_runs %s, %p : (tensor<5xf32>, tensor<4xi64>) -> (tensor<5xf32>, tensor<5xi64>, tensor<5xi64>, tensor<5xi64>, tensor<i64>)
+  return
+}
+
+// -----
+
+func.func @nms_boxes(%b: tensor<2x5x3xf32>, %s: tensor<2x3x5xf32>) {
+  // expected-error @+1 {{expects boxes [B, N, 4] and scores [B, C, N]}}
+  %sel, %n = gcomp.non_max_suppression %b, %s : (tensor<2x5x3xf32>, tensor<2x3x5xf32>) -> (tensor<6x3xi64>, tensor<i64>)
+  return
+}
+
+// -----
+
+func.func @nms_rows(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>) {
+  // expected-error @+1 {{must be [B * C * K, 3] with K <= N}}
+  %sel, %n = gcomp.non_max_suppression %b, %s : (tensor<2x5x4xf32>, tensor<2x3x5xf32>) -> (tensor<7x3xi64>, tensor<i64>)
+  return
+}

@@ -1080,6 +1080,51 @@ LogicalResult ScatterElementsOp::verify() {
   return verifyReduction(*this, getReduction());
 }
 
+LogicalResult NonZeroIndicesOp::verify() {
+  if (getIndices().getType().getShape() != getMask().getType().getShape())
+    return emitOpError() << "indices " << getIndices().getType()
+                         << " must have the mask's length "
+                         << getMask().getType();
+  return success();
+}
+
+LogicalResult UniqueRunsOp::verify() {
+  RankedTensorType sorted = getSorted().getType();
+  if (getValues().getType() != sorted)
+    return emitOpError() << "values must have the type of sorted " << sorted;
+  for (Value v : {getPositions(), getFirst(), getInverse(), getCounts()})
+    if (cast<RankedTensorType>(v.getType()).getShape() != sorted.getShape())
+      return emitOpError() << "positions, first, inverse and counts must have "
+                              "the length of sorted "
+                           << sorted;
+  return success();
+}
+
+LogicalResult NonMaxSuppressionOp::verify() {
+  RankedTensorType boxes = getBoxes().getType(), scores = getScores().getType(),
+                   selected = getSelected().getType();
+  if (!boxes.hasStaticShape() || !scores.hasStaticShape() ||
+      !selected.hasStaticShape())
+    return emitOpError() << "expects static shapes";
+  int64_t batches = boxes.getDimSize(0), n = boxes.getDimSize(1);
+  if (boxes.getDimSize(2) != 4 || scores.getDimSize(0) != batches ||
+      scores.getDimSize(2) != n)
+    return emitOpError() << "expects boxes [B, N, 4] and scores [B, C, N], got "
+                         << boxes << " and " << scores;
+  int64_t lists = batches * scores.getDimSize(1);
+  int64_t rows = selected.getDimSize(0);
+  if (selected.getDimSize(1) != 3 ||
+      (lists == 0 ? rows != 0 : rows % lists != 0 || rows / lists > n))
+    return emitOpError() << "selected " << selected
+                         << " must be [B * C * K, 3] with K <= N";
+  for (Value scalar : {getMaxOutputBoxesPerClass(), getIouThreshold(),
+                       getScoreThreshold()})
+    if (scalar && cast<RankedTensorType>(scalar.getType()).getNumElements() != 1)
+      return emitOpError() << "expects one-element thresholds, got "
+                           << scalar.getType();
+  return success();
+}
+
 LogicalResult TopKOp::verify() {
   RankedTensorType in = getInput().getType(), values = getValues().getType();
   int64_t axis = static_cast<int64_t>(getAxis());

@@ -71,9 +71,33 @@ struct EmitModelAbiPass
       return signalPassFailure();
     }
     FunctionType fnType = entry.getFunctionType();
+    // The results after the graph outputs carry the actual dims of the
+    // outputs whose size depends on the data.
+    unsigned numOutputs = fnType.getNumResults();
+    while (numOutputs > 0 && entry.getResultAttr(numOutputs - 1, kDimsOfAttr))
+      --numOutputs;
+    SmallVector<int64_t> bounds = {0};
+    for (unsigned i = numOutputs; i < fnType.getNumResults(); ++i) {
+      auto of = entry.getResultAttrOfType<IntegerAttr>(i, kDimsOfAttr);
+      int64_t output = of ? of.getInt() : -1;
+      if (output < 0 || output >= numOutputs ||
+          !entry.getResultAttr(output, kDataDependentDimsAttr) ||
+          (i > numOutputs &&
+           entry.getResultAttrOfType<IntegerAttr>(i - 1, kDimsOfAttr).getInt() >=
+               output)) {
+        entry.emitError() << "result " << i << " gives the dims of result "
+                          << output << ", which is not a later data-dependent "
+                          << "output";
+        return signalPassFailure();
+      }
+      auto bound = cast<RankedTensorType>(fnType.getResult(output));
+      bounds.push_back(output);
+      llvm::append_range(bounds, bound.getShape());
+      ++bounds[0];
+    }
     SmallVector<int64_t> table = {GCOMP_MODEL_ABI_VERSION,
                                   static_cast<int64_t>(fnType.getNumInputs()),
-                                  static_cast<int64_t>(fnType.getNumResults())};
+                                  static_cast<int64_t>(numOutputs)};
     std::string names, dimNames;
     bool anyDimName = false;
 
@@ -89,8 +113,16 @@ struct EmitModelAbiPass
                                  << "describe";
       table.push_back(*code);
       table.push_back(tensor.getRank());
-      for (int64_t d : tensor.getShape())
-        table.push_back(ShapedType::isDynamic(d) ? -1 : d);
+      auto varying = attrs ? attrs.getAs<DenseI64ArrayAttr>(
+                                 kDataDependentDimsAttr)
+                           : nullptr;
+      for (auto [d, size] : llvm::enumerate(tensor.getShape()))
+        table.push_back(ShapedType::isDynamic(size) ||
+                                (varying && llvm::is_contained(
+                                                varying.asArrayRef(),
+                                                static_cast<int64_t>(d)))
+                            ? -1
+                            : size);
       auto dims = attrs ? attrs.getAs<ArrayAttr>(kDimNamesAttr) : nullptr;
       for (int64_t d = 0; d < tensor.getRank(); ++d) {
         StringAttr dimName =
@@ -112,7 +144,7 @@ struct EmitModelAbiPass
       if (failed(describe(fnType.getInput(i), entry.getArgAttrDict(i), "input",
                           i)))
         return signalPassFailure();
-    for (unsigned i = 0; i < fnType.getNumResults(); ++i)
+    for (unsigned i = 0; i < numOutputs; ++i)
       if (failed(describe(fnType.getResult(i), entry.getResultAttrDict(i),
                           "output", i)))
         return signalPassFailure();
@@ -129,6 +161,8 @@ struct EmitModelAbiPass
     addAbiString(b, loc, GCOMP_SYM_PRODUCER,
                  StringRef(producer.c_str(), producer.size() + 1));
     addAbiTable(b, loc, GCOMP_SYM_THREADS, {static_cast<int64_t>(threads)});
+    if (bounds[0] > 0)
+      addAbiTable(b, loc, GCOMP_SYM_OUTPUT_BOUNDS, bounds);
     if (flushDenormals)
       addAbiTable(b, loc, GCOMP_SYM_FP_FLAGS, {GCOMP_FP_FLUSH_DENORMALS});
     module->setAttr(kNumInputsAttr, b.getI64IntegerAttr(fnType.getNumInputs()));

@@ -382,6 +382,62 @@ struct QConvBufferization : NewBufferModel<QConvBufferization, QConvOp> {
   }
 };
 
+/// gcomp.non_max_suppression: one call of __gcomp_nms, which writes the
+/// selected rows and their number.
+struct NmsBufferization
+    : NewBufferModel<NmsBufferization, NonMaxSuppressionOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto nms = cast<NonMaxSuppressionOp>(op);
+    Location loc = nms.getLoc();
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+    SmallVector<Value> addresses;
+    for (Value operand :
+         {nms.getBoxes(), nms.getScores(), nms.getMaxOutputBoxesPerClass(),
+          nms.getIouThreshold(), nms.getScoreThreshold()}) {
+      if (!operand) {
+        addresses.push_back(i64(0));
+        continue;
+      }
+      FailureOr<Value> buffer =
+          denseBuffer(rewriter, loc, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
+    }
+    RankedTensorType selectedType = nms.getSelected().getType(),
+                     countType = nms.getCount().getType();
+    Value selected = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get(selectedType.getShape(), selectedType.getElementType()));
+    Value count = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get(countType.getShape(), countType.getElementType()));
+    ArrayRef<int64_t> boxes = nms.getBoxes().getType().getShape();
+    int64_t lists = boxes[0] * nms.getScores().getType().getDimSize(1);
+    int64_t perList = lists ? selectedType.getDimSize(0) / lists : 0;
+    SmallVector<Value> args = {
+        i64(boxes[0]),
+        i64(nms.getScores().getType().getDimSize(1)),
+        i64(boxes[1]),
+        i64(perList),
+        addresses[0],
+        addresses[1],
+        addresses[2],
+        addresses[3],
+        addresses[4],
+        addressAsI64(rewriter, loc, selected),
+        addressAsI64(rewriter, loc, count),
+        i64(nms.getCenterPointBox() ? GCOMP_NMS_CENTER_POINT_BOX : 0)};
+    func::FuncOp callee = declareRuntimeFunction(
+        op->getParentOfType<ModuleOp>(), GCOMP_SYM_NMS, args.size(), loc);
+    func::CallOp::create(rewriter, loc, callee, args);
+    replaceOpWithBufferizedValues(rewriter, op, {selected, count});
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -393,5 +449,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     AttentionOp::attachInterface<AttentionBufferization>(*context);
     QMatMulOp::attachInterface<QMatMulBufferization>(*context);
     QConvOp::attachInterface<QConvBufferization>(*context);
+    NonMaxSuppressionOp::attachInterface<NmsBufferization>(*context);
   });
 }

@@ -13,6 +13,15 @@ inline constexpr llvm::StringLiteral kNameAttr = "gcomp.name";
 /// `dim_param` of each dim ("" where the model gives a size or no name),
 /// kept when the dims are fixed (--dim, --shape, --specialize).
 inline constexpr llvm::StringLiteral kDimNamesAttr = "gcomp.dim_names";
+/// On an entry result whose size depends on the input values (NonZero,
+/// Compress, Unique, NonMaxSuppression): the dims that vary. The result's
+/// type is the bound (the most it can be), and a later result carries its
+/// actual dims.
+inline constexpr llvm::StringLiteral kDataDependentDimsAttr =
+    "gcomp.data_dependent_dims";
+/// On the entry results after the graph outputs: the index of the output
+/// whose actual dims (a 1-D i64 tensor) this result is.
+inline constexpr llvm::StringLiteral kDimsOfAttr = "gcomp.dims_of";
 } // namespace gcomp
 
 #endif

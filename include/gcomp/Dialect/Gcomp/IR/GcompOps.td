@@ -870,6 +870,82 @@ def Gcomp_TopKOp : Gcomp_Op<"topk", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_NonZeroIndicesOp : Gcomp_Op<"nonzero_indices", [Pure]> {
+  let summary = "Positions of a 1-D mask's true entries, and how many there are";
+  let description = [{
+    `indices[j]` is the position of the j-th true entry of `mask`, in
+    increasing order, for j < `count`; the entries past `count` are 0, so
+    that an op reading all of `indices` (a gather by them) stays in bounds.
+    `indices` has the mask's length, the most there can be: a value whose
+    size depends on the data is kept at its bound, with its actual size in
+    a value of its own (what NonZero, Compress and Unique import to).
+
+    Example:
+    ```mlir
+    %idx, %n = gcomp.nonzero_indices %mask : tensor<12xi1> -> tensor<12xi64>, tensor<i64>
+    ```
+  }];
+  let arguments = (ins 1DTensorOf<[I1]>:$mask);
+  let results = (outs 1DTensorOf<[I64]>:$indices, 0DTensorOf<[I64]>:$count);
+  let assemblyFormat = "$mask attr-dict `:` type($mask) `->` type($indices) `,` type($count)";
+  let hasVerifier = 1;
+}
+
+def Gcomp_UniqueRunsOp : Gcomp_Op<"unique_runs", [Pure]> {
+  let summary = "The runs of equal values in a sorted 1-D tensor (ONNX Unique)";
+  let description = [{
+    `sorted` is 1-D in ascending order and `positions[i]` the place its
+    element i had before sorting (a permutation). For the r-th run of equal
+    values, r < `count`: `values[r]` is its value, `first[r]` the position of
+    its first element, `counts[r]` its length; `inverse[positions[i]]` is
+    the run of element i. The entries of `values`, `first` and `counts` past
+    `count` are 0. With a stable sort, `first` is where each value first
+    occurs.
+  }];
+  let arguments = (ins 1DTensorOf<[AnyFloat, AnySignlessInteger]>:$sorted,
+                   1DTensorOf<[I64]>:$positions);
+  let results = (outs 1DTensorOf<[AnyFloat, AnySignlessInteger]>:$values,
+                 1DTensorOf<[I64]>:$first, 1DTensorOf<[I64]>:$inverse,
+                 1DTensorOf<[I64]>:$counts, 0DTensorOf<[I64]>:$count);
+  let assemblyFormat = "$sorted `,` $positions attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Gcomp_NonMaxSuppressionOp : Gcomp_Op<"non_max_suppression",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "ONNX NonMaxSuppression, with the number of boxes it selects";
+  let description = [{
+    For each batch b and class c, the boxes whose score is above
+    `score_threshold` (all of them without it), best score first (the lower
+    box index first among equal scores), each kept unless its IoU with a box
+    already kept exceeds `iou_threshold` (0 without it), until
+    `max_output_boxes_per_class` are kept (0 without it; a negative one
+    counts as 0). `boxes` is [B, N, 4] (y1, x1, y2, x2 corners in any order,
+    or with `center_point_box` x_center, y_center, width, height), `scores`
+    [B, C, N]; the optional thresholds are read when the op runs, as ONNX
+    allows them to be computed.
+
+    `selected` lists [b, c, box] rows in batch, class, then selection order
+    for its first `count` rows; the rows past `count` are 0. Its first dim
+    is the most there can be: B * C * min(N, the maximum per class where
+    that is a constant).
+
+    It bufferizes into one call of the runtime's __gcomp_nms.
+  }];
+  let arguments = (ins 3DTensorOf<[F32]>:$boxes, 3DTensorOf<[F32]>:$scores,
+                   Optional<RankedTensorOf<[I64]>>:$max_output_boxes_per_class,
+                   Optional<RankedTensorOf<[F32]>>:$iou_threshold,
+                   Optional<RankedTensorOf<[F32]>>:$score_threshold,
+                   UnitAttr:$center_point_box);
+  let results = (outs 2DTensorOf<[I64]>:$selected, 0DTensorOf<[I64]>:$count);
+  let assemblyFormat = [{
+    $boxes `,` $scores (`max_output` $max_output_boxes_per_class^)?
+    (`iou` $iou_threshold^)? (`score` $score_threshold^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Gcomp_ResizeOp : Gcomp_Op<"resize", [Pure, SameOperandsAndResultElementType]> {
   let summary = "Resample to the result's shape (ONNX Resize and Upsample)";
   let description = [{
