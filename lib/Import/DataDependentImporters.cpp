@@ -4,7 +4,7 @@
 // that decide them are constants, the importer computes the result (or
 // its indices) and the output is static. Otherwise the output is built at
 // its bound, the most it can hold, with the entries past its actual size
-// set to 0, and the importer records a 1-D i64 tensor of its actual dims
+// set to 0, and the importer records its actual size
 // (NodeContext::setDataDependentSize): such a value can be a graph output,
 // which the library returns with its actual shape.
 //
@@ -38,20 +38,11 @@ Value iota(NodeContext &nc, int64_t n) {
   return i64Constant(nc, values, {n});
 }
 
-/// The actual dims of a value whose bound is `shape`: `count` (a rank-0
-/// i64 tensor) in dim `varying`, the bound's dims elsewhere.
-Value actualDims(NodeContext &nc, ArrayRef<int64_t> shape, int64_t varying,
-                 Value count) {
-  SmallVector<Value> pieces;
-  for (auto [d, size] : llvm::enumerate(shape))
-    pieces.push_back(static_cast<int64_t>(d) == varying
-                         ? nc.reshape(count, {1})
-                         : i64Constant(nc, {size}, {1}));
-  if (pieces.size() == 1)
-    return pieces.front();
-  auto type = inferConcatType(TypeRange(ValueRange(pieces)), 0, nc.errorFn());
-  return ConcatOp::create(nc.builder, nc.loc, *type, pieces,
-                          nc.builder.getI64IntegerAttr(0));
+/// The size of a value of rank `rank` whose dim `varying` is `count`.
+SmallVector<Value> varyingIn(int64_t rank, int64_t varying, Value count) {
+  SmallVector<Value> counts(rank);
+  counts[varying] = count;
+  return counts;
 }
 
 /// `x != 0` elementwise (a bool tensor as it is).
@@ -126,8 +117,7 @@ LogicalResult importNonZero(NodeContext &nc) {
                               RankedTensorType::get({rank, n}, i64), rows,
                               nc.builder.getI64IntegerAttr(0));
   nc.outputs.push_back(result);
-  nc.setDataDependentSize(0, actualDims(nc, {rank, n}, 1, found.getCount()),
-                          {1});
+  nc.setDataDependentSize(0, varyingIn(2, 1, found.getCount()));
   return success();
 }
 
@@ -182,8 +172,8 @@ LogicalResult importCompress(NodeContext &nc) {
   nc.outputs.push_back(GatherOp::create(nc.builder, nc.loc, xType.clone(shape),
                                         x, found.getIndices(),
                                         nc.builder.getI64IntegerAttr(axis)));
-  nc.setDataDependentSize(0, actualDims(nc, shape, axis, found.getCount()),
-                          {axis});
+  nc.setDataDependentSize(
+      0, varyingIn(static_cast<int64_t>(shape.size()), axis, found.getCount()));
   return success();
 }
 
@@ -260,9 +250,8 @@ LogicalResult importUnique(NodeContext &nc) {
                                nc.builder.getI64IntegerAttr(0));
   }
   nc.outputs.append({values, first, inverse, counts});
-  Value dims = nc.reshape(runs.getCount(), {1});
   for (unsigned i : {0u, 1u, 3u})
-    nc.setDataDependentSize(i, dims, {0});
+    nc.setDataDependentSize(i, {runs.getCount()});
   return success();
 }
 
@@ -316,7 +305,7 @@ LogicalResult importNonMaxSuppression(NodeContext &nc) {
       RankedTensorType::get({}, i64), nc.inputs[0], nc.inputs[1], *maxOutput,
       *iou, *scoreThreshold, nc.intAttr("center_point_box", 0) != 0);
   nc.outputs.push_back(op.getSelected());
-  nc.setDataDependentSize(0, actualDims(nc, {rows, 3}, 0, op.getCount()), {0});
+  nc.setDataDependentSize(0, varyingIn(2, 0, op.getCount()));
   return success();
 }
 

@@ -138,20 +138,20 @@ struct NodeContext {
   /// What the importer said of its outputs' signedness (setUnsignedOutput).
   llvm::SmallVector<std::optional<bool>> unsignedOutputs = {};
   /// An output whose size depends on the input values (NonZero, Unique...)
-  /// is built at its bound, the most it can be; this says which of its dims
-  /// vary, and `dims`, a 1-D i64 tensor, what they are in a run.
+  /// is built at its bound, the most it can be, with the entries past its
+  /// actual size defined (0 where they are made). Per dim: null where the
+  /// dim is the bound's, else a rank-0 i64 tensor with its actual size.
   struct DataDependentSize {
-    mlir::Value dims;
-    llvm::SmallVector<int64_t> varying;
+    llvm::SmallVector<mlir::Value> counts;
+    bool varies(int64_t d) const { return counts[d] != nullptr; }
   };
   /// Per output, set by setDataDependentSize.
   llvm::SmallVector<std::optional<DataDependentSize>> dataDependentSizes = {};
-  void setDataDependentSize(unsigned output, mlir::Value dims,
-                            llvm::ArrayRef<int64_t> varying) {
+  void setDataDependentSize(unsigned output,
+                            llvm::ArrayRef<mlir::Value> counts) {
     if (dataDependentSizes.size() <= output)
       dataDependentSizes.resize(output + 1);
-    dataDependentSizes[output] =
-        DataDependentSize{dims, llvm::to_vector(varying)};
+    dataDependentSizes[output] = DataDependentSize{llvm::to_vector(counts)};
   }
 };
 
@@ -200,6 +200,13 @@ void addNNOpImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds GatherND, the scatters, TopK and ReverseSequence
 /// (IndexingImporters.cpp).
 void addIndexingImporters(llvm::StringMap<OpImporterFn> &table);
+/// For a node (imported into `nc`) with inputs whose size depends on the
+/// data (`sizes[i]`, null for the others): sets its outputs' sizes and
+/// returns true where the op can take them, false where it cannot (the
+/// caller says so), failure after an error (DataDependentSizes.cpp).
+mlir::FailureOr<bool> propagateDataDependentSizes(
+    NodeContext &nc,
+    llvm::ArrayRef<const NodeContext::DataDependentSize *> sizes);
 /// Adds NonZero, Compress, Unique and NonMaxSuppression, whose output sizes
 /// depend on the data (DataDependentImporters.cpp).
 void addDataDependentImporters(llvm::StringMap<OpImporterFn> &table);

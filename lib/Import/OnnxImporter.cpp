@@ -906,20 +906,28 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   }
   for (const std::string &input : node.input())
     nc.unsignedInputs.push_back(unsignedNames.contains(input));
-  // A value whose size depends on the data is at its bound: the entries
-  // past its actual size are not part of it, and no op but Identity knows
-  // that yet, so it can only go to a graph output.
+  // Inputs whose size depends on the data (at their bound, the entries
+  // past their actual size are padding): the ops that can take them say
+  // what their outputs' sizes are (propagateDataDependentSizes).
+  SmallVector<const NodeContext::DataDependentSize *> inputSizes;
+  std::string sizedInput, sizedProducer;
   for (auto [i, input] : llvm::enumerate(nc.inputs)) {
     auto found = input ? dataDependent.find(input) : dataDependent.end();
-    if (found == dataDependent.end() || node.op_type() == "Identity")
-      continue;
-    nc.error() << "input '" << node.input(i) << "' (from node '"
-               << found->second.node
-               << "') has a size that depends on the input values; gcomp "
-                  "returns such a value as a graph output but cannot "
-                  "compute with it yet";
-    return failure();
+    inputSizes.push_back(found == dataDependent.end() ? nullptr
+                                                      : &found->second.size);
+    if (found != dataDependent.end() && sizedInput.empty()) {
+      sizedInput = node.input(i);
+      sizedProducer = found->second.node;
+    }
   }
+  auto refuseSizedInput = [&] {
+    nc.error() << "input '" << sizedInput << "' (from node '" << sizedProducer
+               << "') has a size that depends on the input values; gcomp "
+                  "returns such a value as a graph output, and takes it in "
+                  "elementwise ops, Transpose, (Un)Squeeze, Slice, Gather, "
+                  "GatherND and Concat, but not here yet";
+    return failure();
+  };
   // ONNX graphs are in SSA form: a name is defined once, by a graph input,
   // an initializer or one node output, in this graph or an enclosing one.
   for (int i = 0; i < node.output_size(); ++i) {
@@ -935,6 +943,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
       return failure();
     }
   }
+  if (!sizedInput.empty() && (isIf || isScan || isLoop))
+    return refuseSizedInput();
   if (isIf)
     return importIf(nc);
   if (isScan)
@@ -954,6 +964,13 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   for (Operation *op = first; op; op = op->getNextNode())
     if (failed(mlir::verify(op)))
       return failure();
+  if (!sizedInput.empty() && node.op_type() != "Identity") {
+    FailureOr<bool> taken = propagateDataDependentSizes(nc, inputSizes);
+    if (failed(taken))
+      return failure();
+    if (!*taken)
+      return refuseSizedInput();
+  }
   if (nc.outputs.size() < static_cast<size_t>(node.output_size())) {
     // Optional outputs the importer does not produce must be unused.
     for (int i = nc.outputs.size(); i < node.output_size(); ++i)
@@ -1129,23 +1146,46 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     resultTypes.push_back(inferred);
   }
   // After the outputs: the actual dims of those whose size depends on the
-  // data (gcomp-emit-model-abi makes them the runtime's output bounds).
+  // data, as 1-D i64 tensors (gcomp-emit-model-abi makes them the runtime's
+  // output bounds).
   size_t numOutputs = results.size();
-  SmallVector<std::pair<size_t, const NodeContext::DataDependentSize *>>
-      dataDependentOutputs;
+  SmallVector<std::pair<size_t, SmallVector<int64_t>>> dataDependentOutputs;
   for (size_t i = 0; i < numOutputs; ++i) {
     auto found = dataDependent.find(results[i]);
     if (found == dataDependent.end())
       continue;
-    dataDependentOutputs.push_back({i, &found->second.size});
-    results.push_back(found->second.size.dims);
-    resultTypes.push_back(found->second.size.dims.getType());
+    const NodeContext::DataDependentSize &size = found->second.size;
+    auto bound = cast<RankedTensorType>(results[i].getType());
+    Type i64 = builder.getI64Type();
+    auto piece = RankedTensorType::get({1}, i64);
+    SmallVector<Value> pieces;
+    SmallVector<int64_t> varying;
+    for (int64_t d = 0; d < bound.getRank(); ++d) {
+      if (size.varies(d)) {
+        varying.push_back(d);
+        pieces.push_back(ReshapeOp::create(builder, fileLoc, piece,
+                                           size.counts[d]));
+      } else {
+        pieces.push_back(ConstantOp::create(
+            builder, fileLoc,
+            DenseIntElementsAttr::get(piece, {bound.getDimSize(d)})));
+      }
+    }
+    Value dims = pieces.front();
+    if (pieces.size() > 1)
+      dims = ConcatOp::create(
+          builder, fileLoc,
+          RankedTensorType::get({bound.getRank()}, i64), pieces,
+          builder.getI64IntegerAttr(0));
+    dataDependentOutputs.push_back({i, varying});
+    results.push_back(dims);
+    resultTypes.push_back(dims.getType());
   }
   func::ReturnOp::create(builder, fileLoc, results);
   func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
   for (auto [k, output] : llvm::enumerate(dataDependentOutputs)) {
     func.setResultAttr(output.first, kDataDependentDimsAttr,
-                       builder.getDenseI64ArrayAttr(output.second->varying));
+                       builder.getDenseI64ArrayAttr(output.second));
     func.setResultAttr(numOutputs + k, kDimsOfAttr,
                        builder.getI64IntegerAttr(output.first));
   }

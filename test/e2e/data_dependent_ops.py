@@ -4,7 +4,8 @@
 # such output with the shape this run gives it (gcomp-run sizes its buffers
 # from a first run_alloc, then runs into them), at -O2 and -O0; empty and
 # full results; thresholds and max_output_boxes_per_class computed at run
-# time; what is refused, with the reason.
+# time; such values taken by later ops (masked select, a detector's box
+# selection after NMS); what is refused, with the reason.
 # CHECK: PASS NonZero float 3-D
 # CHECK: PASS NonZero all zero
 # CHECK: PASS Compress axis 1 short condition
@@ -15,6 +16,8 @@
 # CHECK: PASS NonMaxSuppression run-time limits
 # CHECK: PASS NonZero with other outputs
 # CHECK: PASS the Python binding returns the run's shapes
+# CHECK: PASS masked select (NonZero, Transpose, GatherND, Mul)
+# CHECK: PASS detector post-processing (NMS, Gather, Concat)
 # CHECK: PASS compute with a NonZero: {{.*}}has a size that depends on the input values
 # CHECK: PASS --specialize: {{.*}}outputs whose size depends on the input values
 # CHECK: PASS --target=cuda: {{.*}}output 'nz' has a size that depends on the input values
@@ -145,12 +148,54 @@ def python_binding():
 
 res.check("python binding", python_binding)
 
-transposed = make_model([helper.make_node("NonZero", ["x"], ["nz"]),
-                         helper.make_node("Transpose", ["nz"], ["t"], perm=[1, 0])],
-                        [tensor_info("x", [3, 4])], [tensor_info("t", [None, 2], I64)])
+# Computing with such values: the ops that keep the padding apart.
+# masked_select: the coordinates of the non-zeros, transposed, gather the
+# values (GatherND), which are then scaled.
+masked = make_model([helper.make_node("NonZero", ["x"], ["nz"]),
+                     helper.make_node("Transpose", ["nz"], ["coords"], perm=[1, 0]),
+                     helper.make_node("GatherND", ["x", "coords"], ["v"]),
+                     helper.make_node("Mul", ["v", "two"], ["y"])],
+                    [tensor_info("x", [3, 4])],
+                    [tensor_info("coords", [None, 2], I64), tensor_info("y", [None])],
+                    {"two": np.array([2.0], np.float32)})
+both_levels("masked select (NonZero, Transpose, GatherND, Mul)", masked,
+            {"x": sparse((3, 4))})
+both_levels("masked select of nothing", masked, {"x": np.zeros((3, 4), np.float32)})
+
+# A detector's end: NMS picks boxes; their batch, class and box indices
+# gather the boxes and scores, which are put side by side with the class.
+post = make_model(
+    [helper.make_node("NonMaxSuppression", ["b", "s", "mo", "iou", "st"], ["sel"]),
+     helper.make_node("Gather", ["sel", "col2"], ["box"], axis=1),
+     helper.make_node("Gather", ["sel", "col1"], ["cls"], axis=1),
+     helper.make_node("Squeeze", ["b", "ax0"], ["b0"]),
+     helper.make_node("Gather", ["b0", "box"], ["picked"], axis=0),
+     helper.make_node("Transpose", ["s"], ["st_"], perm=[0, 2, 1]),
+     helper.make_node("Squeeze", ["st_", "ax0"], ["s0"]),
+     helper.make_node("Gather", ["s0", "box"], ["scores"], axis=0),
+     helper.make_node("Cast", ["cls"], ["clsf"], to=TensorProto.FLOAT),
+     helper.make_node("Unsqueeze", ["clsf", "ax1"], ["cls2"]),
+     helper.make_node("Slice", ["scores", "z", "one", "ax1"], ["first_score"]),
+     helper.make_node("Concat", ["picked", "first_score", "cls2"], ["dets"], axis=1)],
+    [tensor_info("b", [1, 40, 4]), tensor_info("s", [1, 3, 40])],
+    [tensor_info("dets", [None, 6]), tensor_info("sel", [None, 3], I64)],
+    {"mo": np.array([4], np.int64), "iou": np.array([0.4], np.float32),
+     "st": np.array([0.3], np.float32), "col2": np.array(2, np.int64),
+     "col1": np.array(1, np.int64), "ax0": np.array([0], np.int64),
+     "ax1": np.array([1], np.int64), "z": np.array([0], np.int64),
+     "one": np.array([1], np.int64)})
+both_levels("detector post-processing (NMS, Gather, Concat)", post,
+            {"b": boxes(1, 40), "s": rng.random((1, 3, 40)).astype(np.float32)})
+both_levels("detector post-processing, no box above the threshold", post,
+            {"b": boxes(1, 40), "s": rng.random((1, 3, 40)).astype(np.float32) * 0.3})
+
+reduced = make_model([helper.make_node("NonZero", ["x"], ["nz"]),
+                      helper.make_node("ReduceSum", ["nz", "ax"], ["t"], keepdims=0)],
+                     [tensor_info("x", [3, 4])], [tensor_info("t", [2], I64)],
+                     {"ax": np.array([1], np.int64)})
 with tempfile.TemporaryDirectory() as d:
     path = os.path.join(d, "t.onnx")
-    onnx.save(transposed, path)
+    onnx.save(reduced, path)
     res.check("compute with a NonZero", check_compile_error, "compute with a NonZero",
               path, "has a size that depends on the input values")
     path = os.path.join(d, "nz.onnx")
