@@ -207,6 +207,9 @@ void addIndexingImporters(llvm::StringMap<OpImporterFn> &table);
 mlir::FailureOr<bool> propagateDataDependentSizes(
     NodeContext &nc,
     llvm::ArrayRef<const NodeContext::DataDependentSize *> sizes);
+/// Adds GridSample, which samples at positions from the data
+/// (SamplingImporters.cpp).
+void addSamplingImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds NonZero, Compress, Unique and NonMaxSuppression, whose output sizes
 /// depend on the data (DataDependentImporters.cpp).
 void addDataDependentImporters(llvm::StringMap<OpImporterFn> &table);

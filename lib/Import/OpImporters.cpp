@@ -757,6 +757,7 @@ const StringMap<OpImporterFn> &opImporters() {
     addRecurrentImporters(t);
     addIndexingImporters(t);
     addDataDependentImporters(t);
+    addSamplingImporters(t);
     addResizeImporters(t);
     addEinsumImporter(t);
     addSignalImporters(t);

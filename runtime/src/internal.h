@@ -174,6 +174,13 @@ GCOMP_HIDDEN void __gcomp_nms(int64_t batches, int64_t classes, int64_t boxes,
                               const float *score_threshold, int64_t *selected,
                               int64_t *count, int64_t flags);
 
+/* ONNX GridSample (grid_sample.c; see GCOMP_SYM_GRID_SAMPLE). */
+GCOMP_HIDDEN void __gcomp_grid_sample(int64_t n, int64_t c, int64_t rank,
+                                      int64_t in0, int64_t in1, int64_t in2,
+                                      int64_t out0, int64_t out1, int64_t out2,
+                                      const float *x, const float *grid,
+                                      float *y, int64_t flags);
+
 /* Layer normalization over rows (layer_norm.c; see
  * GCOMP_SYM_LAYER_NORM_ROWS in model_abi.h). */
 GCOMP_HIDDEN void __gcomp_layer_norm_rows(int64_t rows, int64_t n,

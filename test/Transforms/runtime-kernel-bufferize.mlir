@@ -143,3 +143,23 @@ func.func @nms(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>, %mo: tensor<1xi64>,
   %sel, %n = gcomp.non_max_suppression %b, %s max_output %mo iou %iou {center_point_box} : (tensor<2x5x4xf32>, tensor<2x3x5xf32>, tensor<1xi64>, tensor<f32>) -> (tensor<18x3xi64>, tensor<i64>)
   return %sel, %n : tensor<18x3xi64>, tensor<i64>
 }
+
+// -----
+
+// GridSample: one call of __gcomp_grid_sample with (n, c, rank), the input's
+// spatial dims and the output's, padded with 1s to three, the buffers and
+// the flags (cubic 2 | reflection 8 | align corners 16 = 26).
+// CHECK-LABEL: func.func @grid_sample
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[C5:.*]] = arith.constant 5 : i64
+// CHECK-DAG: %[[C7:.*]] = arith.constant 7 : i64
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : i64
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : i64
+// CHECK-DAG: %[[FLAGS:.*]] = arith.constant 26 : i64
+// CHECK: call @__gcomp_grid_sample(%[[C2]], %[[C3]], %[[C2]], %[[C5]], %[[C7]], %[[C1]], %[[C4]], %[[C6]], %[[C1]], %{{.*}}, %{{.*}}, %{{.*}}, %[[FLAGS]])
+func.func @grid_sample(%x: tensor<2x3x5x7xf32>, %g: tensor<2x4x6x2xf32>) -> tensor<2x3x4x6xf32> {
+  %y = gcomp.grid_sample %x, %g {mode = "cubic", padding_mode = "reflection", align_corners = true} : (tensor<2x3x5x7xf32>, tensor<2x4x6x2xf32>) -> tensor<2x3x4x6xf32>
+  return %y : tensor<2x3x4x6xf32>
+}

@@ -250,6 +250,8 @@ struct ConvertGcompToLinalgPass
     target.addLegalOp<QMatMulOp, QConvOp>();
     // NonMaxSuppression is the runtime's __gcomp_nms.
     target.addLegalOp<NonMaxSuppressionOp>();
+    // And GridSample its __gcomp_grid_sample.
+    target.addLegalOp<GridSampleOp>();
     // Pools, softmaxes and layer norms that the runtime computes bufferize
     // into its call.
     target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp,

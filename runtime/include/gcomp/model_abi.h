@@ -370,6 +370,30 @@
 #define GCOMP_SYM_NMS "__gcomp_nms"
 #define GCOMP_NMS_CENTER_POINT_BOX 1
 
+/* void GCOMP_SYM_GRID_SAMPLE(int64_t n, int64_t c, int64_t rank,
+ *                           int64_t in0, int64_t in1, int64_t in2,
+ *                           int64_t out0, int64_t out1, int64_t out2,
+ *                           const float *x, const float *grid, float *y,
+ *                           int64_t flags):
+ * defined by the runtime (C ABI, hidden). ONNX GridSample with `rank`
+ * (1 to 3) spatial dims: `x` is [n, c, in0, ..in_{rank-1}], `grid` [n,
+ * out0, .., out_{rank-1}, rank] (normalized coordinates in [-1, 1], the
+ * innermost dim's first), `y` [n, c, out0, ..]; the unused dims are 1.
+ * flags: the mode (GCOMP_GRID_SAMPLE_NEAREST, _LINEAR, _CUBIC), the
+ * padding (GCOMP_GRID_SAMPLE_PAD_ZEROS, _BORDER, _REFLECTION), and
+ * GCOMP_GRID_SAMPLE_ALIGN_CORNERS, with ONNX's meanings. Pointers are
+ * passed as integers. */
+#define GCOMP_SYM_GRID_SAMPLE "__gcomp_grid_sample"
+#define GCOMP_GRID_SAMPLE_NEAREST 0
+#define GCOMP_GRID_SAMPLE_LINEAR 1
+#define GCOMP_GRID_SAMPLE_CUBIC 2
+#define GCOMP_GRID_SAMPLE_MODE_MASK 3
+#define GCOMP_GRID_SAMPLE_PAD_ZEROS 0
+#define GCOMP_GRID_SAMPLE_PAD_BORDER 4
+#define GCOMP_GRID_SAMPLE_PAD_REFLECTION 8
+#define GCOMP_GRID_SAMPLE_PAD_MASK 12
+#define GCOMP_GRID_SAMPLE_ALIGN_CORNERS 16
+
 /* Outputs whose size depends on the input values (NonZero, Compress,
  * Unique, NonMaxSuppression). Optional, and an addition:
  * GCOMP_MODEL_ABI_VERSION stays 2.

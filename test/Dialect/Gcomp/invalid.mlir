@@ -430,3 +430,19 @@ func.func @nms_rows(%b: tensor<2x5x4xf32>, %s: tensor<2x3x5xf32>) {
   %sel, %n = gcomp.non_max_suppression %b, %s : (tensor<2x5x4xf32>, tensor<2x3x5xf32>) -> (tensor<7x3xi64>, tensor<i64>)
   return
 }
+
+// -----
+
+func.func @grid_sample_grid(%x: tensor<2x3x5x7xf32>, %g: tensor<2x4x6x3xf32>) {
+  // expected-error @+1 {{grid 'tensor<2x4x6x3xf32>' does not fit input 'tensor<2x3x5x7xf32>'}}
+  %y = gcomp.grid_sample %x, %g {mode = "linear", padding_mode = "zeros", align_corners = false} : (tensor<2x3x5x7xf32>, tensor<2x4x6x3xf32>) -> tensor<2x3x4x6xf32>
+  return
+}
+
+// -----
+
+func.func @grid_sample_mode(%x: tensor<2x3x5x7xf32>, %g: tensor<2x4x6x2xf32>) {
+  // expected-error @+1 {{unknown mode 'bilinear'}}
+  %y = gcomp.grid_sample %x, %g {mode = "bilinear", padding_mode = "zeros", align_corners = false} : (tensor<2x3x5x7xf32>, tensor<2x4x6x2xf32>) -> tensor<2x3x4x6xf32>
+  return
+}

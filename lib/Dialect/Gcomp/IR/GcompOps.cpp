@@ -1100,6 +1100,29 @@ LogicalResult UniqueRunsOp::verify() {
   return success();
 }
 
+LogicalResult GridSampleOp::verify() {
+  RankedTensorType in = getInput().getType(), grid = getGrid().getType(),
+                   out = getType();
+  int64_t spatial = in.getRank() - 2;
+  if (spatial < 1 || spatial > 3 || !in.hasStaticShape() ||
+      !grid.hasStaticShape() || !out.hasStaticShape())
+    return emitOpError() << "expects static shapes with 1 to 3 spatial dims";
+  if (grid.getRank() != spatial + 2 || grid.getDimSize(0) != in.getDimSize(0) ||
+      grid.getDimSize(spatial + 1) != spatial)
+    return emitOpError() << "grid " << grid << " does not fit input " << in;
+  SmallVector<int64_t> shape = {in.getDimSize(0), in.getDimSize(1)};
+  for (int64_t d = 1; d <= spatial; ++d)
+    shape.push_back(grid.getDimSize(d));
+  if (out.getShape() != ArrayRef(shape))
+    return emitOpError() << "result " << out << " must be [N, C] + the grid's "
+                            "spatial dims";
+  if (!llvm::is_contained({"nearest", "linear", "cubic"}, getMode()) ||
+      !llvm::is_contained({"zeros", "border", "reflection"}, getPaddingMode()))
+    return emitOpError() << "unknown mode '" << getMode()
+                         << "' or padding mode '" << getPaddingMode() << "'";
+  return success();
+}
+
 LogicalResult NonMaxSuppressionOp::verify() {
   RankedTensorType boxes = getBoxes().getType(), scores = getScores().getType(),
                    selected = getSelected().getType();

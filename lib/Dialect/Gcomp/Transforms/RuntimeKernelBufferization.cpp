@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/bit.h"
 
 using namespace mlir;
@@ -438,6 +439,50 @@ struct NmsBufferization
   }
 };
 
+/// gcomp.grid_sample: one call of __gcomp_grid_sample.
+struct GridSampleBufferization
+    : NewBufferModel<GridSampleBufferization, GridSampleOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto sample = cast<GridSampleOp>(op);
+    Location loc = sample.getLoc();
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+    SmallVector<Value> addresses;
+    for (Value operand : {sample.getInput(), sample.getGrid()}) {
+      FailureOr<Value> buffer =
+          denseBuffer(rewriter, loc, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
+    }
+    RankedTensorType type = sample.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    ArrayRef<int64_t> in = sample.getInput().getType().getShape();
+    int64_t rank = type.getRank() - 2;
+    SmallVector<Value> args = {i64(in[0]), i64(in[1]), i64(rank)};
+    for (int64_t d = 0; d < 3; ++d)
+      args.push_back(i64(d < rank ? in[2 + d] : 1));
+    for (int64_t d = 0; d < 3; ++d)
+      args.push_back(i64(d < rank ? type.getDimSize(2 + d) : 1));
+    int64_t flags =
+        llvm::StringSwitch<int64_t>(sample.getMode())
+            .Case("linear", GCOMP_GRID_SAMPLE_LINEAR)
+            .Case("cubic", GCOMP_GRID_SAMPLE_CUBIC)
+            .Default(GCOMP_GRID_SAMPLE_NEAREST) |
+        llvm::StringSwitch<int64_t>(sample.getPaddingMode())
+            .Case("border", GCOMP_GRID_SAMPLE_PAD_BORDER)
+            .Case("reflection", GCOMP_GRID_SAMPLE_PAD_REFLECTION)
+            .Default(GCOMP_GRID_SAMPLE_PAD_ZEROS) |
+        (sample.getAlignCorners() ? GCOMP_GRID_SAMPLE_ALIGN_CORNERS : 0);
+    args.append({addresses[0], addresses[1], addressAsI64(rewriter, loc, out),
+                 i64(flags)});
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_GRID_SAMPLE, args, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -450,5 +495,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     QMatMulOp::attachInterface<QMatMulBufferization>(*context);
     QConvOp::attachInterface<QConvBufferization>(*context);
     NonMaxSuppressionOp::attachInterface<NmsBufferization>(*context);
+    GridSampleOp::attachInterface<GridSampleBufferization>(*context);
   });
 }

@@ -911,6 +911,22 @@ def Gcomp_UniqueRunsOp : Gcomp_Op<"unique_runs", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_GridSampleOp : Gcomp_Op<"grid_sample", [Pure]> {
+  let summary = "ONNX GridSample: the input read at the grid's coordinates";
+  let description = [{
+    `input` is [N, C, D1, ...] (1 to 3 spatial dims), `grid` [N, O1, ...,
+    rank] of normalized coordinates (the innermost dim's first), the result
+    [N, C, O1, ...]. `mode` is "nearest", "linear" or "cubic";
+    `padding_mode` "zeros", "border" or "reflection"; `align_corners` as in
+    ONNX. It bufferizes into one call of the runtime's __gcomp_grid_sample.
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, RankedTensorOf<[F32]>:$grid,
+                   StrAttr:$mode, StrAttr:$padding_mode, BoolAttr:$align_corners);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$input `,` $grid attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Gcomp_NonMaxSuppressionOp : Gcomp_Op<"non_max_suppression",
     [Pure, AttrSizedOperandSegments]> {
   let summary = "ONNX NonMaxSuppression, with the number of boxes it selects";

@@ -1,0 +1,57 @@
+# RUN: %python %s | FileCheck %s
+# GridSample against onnxruntime: every mode, padding mode and
+# align_corners, on grids that reach past the borders (so that each padding
+# rule is used), a grid coordinate exactly on a pixel and half-way between
+# two (nearest rounds half to even), and at -O0.
+# CHECK: PASS GridSample nearest border align 0
+# CHECK: PASS GridSample linear zeros align 0
+# CHECK: PASS GridSample cubic reflection align 1
+# CHECK: PASS GridSample on exact and half-way coordinates
+# CHECK: PASS GridSample volumetric linear
+# CHECK-NOT: FAIL
+# CHECK: [[N:[0-9]+]] of [[N]] checks passed
+from gcomp_testing import *
+
+rng = np.random.default_rng(5)
+res = Results()
+x = rng.standard_normal((2, 3, 5, 7)).astype(np.float32)
+grid = (rng.random((2, 4, 6, 2)).astype(np.float32) * 2.6 - 1.3)
+for mode in ("nearest", "linear", "cubic"):
+    for padding in ("zeros", "border", "reflection"):
+        for align in (0, 1):
+            model = make_model(
+                [helper.make_node("GridSample", ["x", "g"], ["y"], mode=mode,
+                                  padding_mode=padding, align_corners=align)],
+                [tensor_info("x", [2, 3, 5, 7]), tensor_info("g", [2, 4, 6, 2])],
+                [tensor_info("y", [2, 3, 4, 6])], opset=20)
+            label = f"GridSample {mode} {padding} align {align}"
+            res.check(label, check_against_onnxruntime, model, label,
+                      feeds={"x": x, "g": grid})
+
+# Coordinates on pixel centers and half-way between them, for align 0:
+# x = ((g + 1) * W - 1) / 2, so g = (2x + 1) / W - 1.
+w = 7
+xs = np.array([0, 0.5, 1.5, 2, 2.5, 6, 6.5], np.float32)
+g = np.zeros((2, 4, 6, 2), np.float32)
+g[..., 0] = ((2 * xs[rng.integers(0, 7, (2, 4, 6))] + 1) / w - 1)
+g[..., 1] = ((2 * xs[rng.integers(0, 5, (2, 4, 6))] + 1) / 5 - 1)
+model = make_model(
+    [helper.make_node("GridSample", ["x", "g"], ["y"], mode="nearest")],
+    [tensor_info("x", [2, 3, 5, 7]), tensor_info("g", [2, 4, 6, 2])],
+    [tensor_info("y", [2, 3, 4, 6])], opset=20)
+res.check("exact", check_against_onnxruntime, model,
+          "GridSample on exact and half-way coordinates", feeds={"x": x, "g": g},
+          gcomp_flags=("-O0",))
+# Volumetric (5-D) input, linear and nearest, as onnxruntime supports them.
+x5 = rng.standard_normal((1, 2, 3, 4, 5)).astype(np.float32)
+g5 = rng.random((1, 2, 3, 4, 3)).astype(np.float32) * 2.4 - 1.2
+for mode in ("linear", "nearest"):
+    model = make_model(
+        [helper.make_node("GridSample", ["x", "g"], ["y"], mode=mode,
+                          padding_mode="border")],
+        [tensor_info("x", [1, 2, 3, 4, 5]), tensor_info("g", [1, 2, 3, 4, 3])],
+        [tensor_info("y", [1, 2, 2, 3, 4])], opset=20)
+    label = f"GridSample volumetric {mode}"
+    res.check(label, check_against_onnxruntime, model, label,
+              feeds={"x": x5, "g": g5})
+res.finish()
