@@ -1,4 +1,4 @@
-//===- SamplingImporters.cpp - GridSample ---------------------------------===//
+//===- SamplingImporters.cpp - GridSample, RoiAlign -----------------------===//
 //
 // Ops that read their input at positions computed from the data: they
 // become runtime kernels, since no tap can be planned at compile time.
@@ -65,10 +65,54 @@ LogicalResult importGridSample(NodeContext &nc) {
   return success();
 }
 
+/// RoiAlign (opset 10: "output_half_pixel" coordinates; 16: either).
+LogicalResult importRoiAlign(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)))
+    return failure();
+  RankedTensorType in = nc.inputType(0), rois = nc.inputType(1),
+                   indices = nc.inputType(2);
+  Type f32 = nc.builder.getF32Type();
+  if (in.getElementType() != f32 || rois.getElementType() != f32 ||
+      in.getRank() != 4 || rois.getRank() != 2 || rois.getDimSize(1) != 4 ||
+      indices.getRank() != 1 || indices.getDimSize(0) != rois.getDimSize(0) ||
+      !in.hasStaticShape() || !rois.hasStaticShape()) {
+    nc.error() << "expects float32 X [N, C, H, W], rois [R, 4] and "
+                  "batch_indices [R] of static shape, got "
+               << in << ", " << rois << " and " << indices;
+    return failure();
+  }
+  std::string mode = textAttr(nc, "mode", "avg");
+  std::string transform = textAttr(
+      nc, "coordinate_transformation_mode",
+      nc.opset >= 16 ? "half_pixel" : "output_half_pixel");
+  if ((mode != "avg" && mode != "max") ||
+      (transform != "half_pixel" && transform != "output_half_pixel")) {
+    nc.error() << "unknown mode '" << mode
+               << "' or coordinate_transformation_mode '" << transform << "'";
+    return failure();
+  }
+  int64_t outH = nc.intAttr("output_height", 1), outW = nc.intAttr("output_width", 1);
+  if (outH < 1 || outW < 1) {
+    nc.error() << "output_height and output_width must be positive";
+    return failure();
+  }
+  Value batchIndices = nc.castTo(nc.inputs[2], nc.builder.getI64Type());
+  nc.outputs.push_back(RoiAlignOp::create(
+      nc.builder, nc.loc,
+      RankedTensorType::get({rois.getDimSize(0), in.getDimSize(1), outH, outW},
+                            f32),
+      nc.inputs[0], nc.inputs[1], batchIndices, nc.builder.getStringAttr(mode),
+      nc.builder.getI64IntegerAttr(std::max<int64_t>(nc.intAttr("sampling_ratio", 0), 0)),
+      nc.builder.getF32FloatAttr(nc.floatAttr("spatial_scale", 1.0f)),
+      nc.builder.getBoolAttr(transform == "half_pixel")));
+  return success();
+}
+
 } // namespace
 
 void addSamplingImporters(StringMap<OpImporterFn> &table) {
   table["GridSample"] = importGridSample;
+  table["RoiAlign"] = importRoiAlign;
 }
 
 } // namespace gcomp::detail

@@ -181,6 +181,15 @@ GCOMP_HIDDEN void __gcomp_grid_sample(int64_t n, int64_t c, int64_t rank,
                                       const float *x, const float *grid,
                                       float *y, int64_t flags);
 
+/* ONNX RoiAlign (roi_align.c; see GCOMP_SYM_ROI_ALIGN). */
+GCOMP_HIDDEN void __gcomp_roi_align(int64_t batches, int64_t channels,
+                                    int64_t height, int64_t width,
+                                    int64_t rois, int64_t out_h, int64_t out_w,
+                                    const float *x, const float *roi_data,
+                                    const int64_t *batch_indices, float *y,
+                                    int64_t sampling_ratio, int64_t scale_bits,
+                                    int64_t flags);
+
 /* Layer normalization over rows (layer_norm.c; see
  * GCOMP_SYM_LAYER_NORM_ROWS in model_abi.h). */
 GCOMP_HIDDEN void __gcomp_layer_norm_rows(int64_t rows, int64_t n,

@@ -163,3 +163,17 @@ func.func @grid_sample(%x: tensor<2x3x5x7xf32>, %g: tensor<2x4x6x2xf32>) -> tens
   %y = gcomp.grid_sample %x, %g {mode = "cubic", padding_mode = "reflection", align_corners = true} : (tensor<2x3x5x7xf32>, tensor<2x4x6x2xf32>) -> tensor<2x3x4x6xf32>
   return %y : tensor<2x3x4x6xf32>
 }
+
+// -----
+
+// RoiAlign: one call of __gcomp_roi_align with the map's dims, (rois, out_h,
+// out_w), the buffers, the sampling ratio, the scale's bits (0.25 =
+// 0x3E800000 = 1048576000) and the flags (max 1 | half_pixel 2 = 3).
+// CHECK-LABEL: func.func @roi_align
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant 1048576000 : i64
+// CHECK-DAG: %[[FLAGS:.*]] = arith.constant 3 : i64
+// CHECK: call @__gcomp_roi_align(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SCALE]], %[[FLAGS]])
+func.func @roi_align(%x: tensor<2x3x10x12xf32>, %r: tensor<6x4xf32>, %b: tensor<6xi64>) -> tensor<6x3x3x4xf32> {
+  %y = gcomp.roi_align %x, %r, %b {mode = "max", sampling_ratio = 2 : i64, spatial_scale = 0.25 : f32, half_pixel = true} : (tensor<2x3x10x12xf32>, tensor<6x4xf32>, tensor<6xi64>) -> tensor<6x3x3x4xf32>
+  return %y : tensor<6x3x3x4xf32>
+}

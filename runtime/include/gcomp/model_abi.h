@@ -394,6 +394,25 @@
 #define GCOMP_GRID_SAMPLE_PAD_MASK 12
 #define GCOMP_GRID_SAMPLE_ALIGN_CORNERS 16
 
+/* void GCOMP_SYM_ROI_ALIGN(int64_t batches, int64_t channels,
+ *                         int64_t height, int64_t width, int64_t rois,
+ *                         int64_t out_h, int64_t out_w, const float *x,
+ *                         const float *roi_data,
+ *                         const int64_t *batch_indices, float *y,
+ *                         int64_t sampling_ratio, int64_t scale_bits,
+ *                         int64_t flags):
+ * defined by the runtime (C ABI, hidden). ONNX RoiAlign: `x` is [batches,
+ * channels, height, width], `roi_data` [rois, 4] (x1, y1, x2, y2),
+ * `batch_indices` [rois], `y` [rois, channels, out_h, out_w]; the spatial
+ * scale is the f32 whose bit pattern is the low 32 bits of scale_bits.
+ * flags: GCOMP_ROI_ALIGN_MAX (mode "max", else "avg"),
+ * GCOMP_ROI_ALIGN_HALF_PIXEL (coordinate_transformation_mode "half_pixel",
+ * else "output_half_pixel"). A region whose batch index is outside the
+ * input gives zeros. Pointers are passed as integers. */
+#define GCOMP_SYM_ROI_ALIGN "__gcomp_roi_align"
+#define GCOMP_ROI_ALIGN_MAX 1
+#define GCOMP_ROI_ALIGN_HALF_PIXEL 2
+
 /* Outputs whose size depends on the input values (NonZero, Compress,
  * Unique, NonMaxSuppression). Optional, and an addition:
  * GCOMP_MODEL_ABI_VERSION stays 2.

@@ -446,3 +446,11 @@ func.func @grid_sample_mode(%x: tensor<2x3x5x7xf32>, %g: tensor<2x4x6x2xf32>) {
   %y = gcomp.grid_sample %x, %g {mode = "bilinear", padding_mode = "zeros", align_corners = false} : (tensor<2x3x5x7xf32>, tensor<2x4x6x2xf32>) -> tensor<2x3x4x6xf32>
   return
 }
+
+// -----
+
+func.func @roi_align_rois(%x: tensor<2x3x10x12xf32>, %r: tensor<6x4xf32>, %b: tensor<5xi64>) {
+  // expected-error @+1 {{expects rois [R, 4], batch_indices [R] and a [R, C, OH, OW] result of static shapes}}
+  %y = gcomp.roi_align %x, %r, %b {mode = "avg", sampling_ratio = 0 : i64, spatial_scale = 1.0 : f32, half_pixel = true} : (tensor<2x3x10x12xf32>, tensor<6x4xf32>, tensor<5xi64>) -> tensor<6x3x3x4xf32>
+  return
+}

@@ -1123,6 +1123,20 @@ LogicalResult GridSampleOp::verify() {
   return success();
 }
 
+LogicalResult RoiAlignOp::verify() {
+  RankedTensorType in = getInput().getType(), rois = getRois().getType(),
+                   out = getType();
+  int64_t r = rois.getDimSize(0);
+  if (!in.hasStaticShape() || !rois.hasStaticShape() || !out.hasStaticShape() ||
+      rois.getDimSize(1) != 4 || getBatchIndices().getType().getDimSize(0) != r ||
+      out.getDimSize(0) != r || out.getDimSize(1) != in.getDimSize(1))
+    return emitOpError() << "expects rois [R, 4], batch_indices [R] and a [R, "
+                            "C, OH, OW] result of static shapes";
+  if (getMode() != "avg" && getMode() != "max")
+    return emitOpError() << "unknown mode '" << getMode() << "'";
+  return success();
+}
+
 LogicalResult NonMaxSuppressionOp::verify() {
   RankedTensorType boxes = getBoxes().getType(), scores = getScores().getType(),
                    selected = getSelected().getType();

@@ -483,6 +483,44 @@ struct GridSampleBufferization
   }
 };
 
+/// gcomp.roi_align: one call of __gcomp_roi_align.
+struct RoiAlignBufferization
+    : NewBufferModel<RoiAlignBufferization, RoiAlignOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto roiAlign = cast<RoiAlignOp>(op);
+    Location loc = roiAlign.getLoc();
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+    SmallVector<Value> addresses;
+    for (Value operand : {roiAlign.getInput(), roiAlign.getRois(),
+                          roiAlign.getBatchIndices()}) {
+      FailureOr<Value> buffer =
+          denseBuffer(rewriter, loc, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
+    }
+    RankedTensorType type = roiAlign.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    ArrayRef<int64_t> in = roiAlign.getInput().getType().getShape();
+    uint32_t scaleBits =
+        llvm::bit_cast<uint32_t>(roiAlign.getSpatialScale().convertToFloat());
+    int64_t flags = (roiAlign.getMode() == "max" ? GCOMP_ROI_ALIGN_MAX : 0) |
+                    (roiAlign.getHalfPixel() ? GCOMP_ROI_ALIGN_HALF_PIXEL : 0);
+    SmallVector<Value> args = {
+        i64(in[0]),           i64(in[1]),           i64(in[2]),
+        i64(in[3]),           i64(type.getDimSize(0)), i64(type.getDimSize(2)),
+        i64(type.getDimSize(3)), addresses[0],      addresses[1],
+        addresses[2],         addressAsI64(rewriter, loc, out),
+        i64(static_cast<int64_t>(roiAlign.getSamplingRatio())),
+        i64(static_cast<int64_t>(scaleBits)), i64(flags)};
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_ROI_ALIGN, args, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -496,5 +534,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     QConvOp::attachInterface<QConvBufferization>(*context);
     NonMaxSuppressionOp::attachInterface<NmsBufferization>(*context);
     GridSampleOp::attachInterface<GridSampleBufferization>(*context);
+    RoiAlignOp::attachInterface<RoiAlignBufferization>(*context);
   });
 }

@@ -927,6 +927,26 @@ def Gcomp_GridSampleOp : Gcomp_Op<"grid_sample", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_RoiAlignOp : Gcomp_Op<"roi_align", [Pure]> {
+  let summary = "ONNX RoiAlign: pooled bilinear samples of regions from the data";
+  let description = [{
+    `input` is [N, C, H, W], `rois` [R, 4] (x1, y1, x2, y2, scaled by
+    `spatial_scale`), `batch_indices` [R], the result [R, C, OH, OW]. `mode`
+    is "avg" or "max" (onnxruntime's: the max over samples of each sample's
+    largest weighted corner); `half_pixel` is coordinate_transformation_mode
+    "half_pixel" (else "output_half_pixel"); `sampling_ratio` 0 means
+    ceil(bin size) samples per bin. It bufferizes into one call of the
+    runtime's __gcomp_roi_align.
+  }];
+  let arguments = (ins 4DTensorOf<[F32]>:$input, 2DTensorOf<[F32]>:$rois,
+                   1DTensorOf<[I64]>:$batch_indices, StrAttr:$mode,
+                   I64Attr:$sampling_ratio, F32Attr:$spatial_scale,
+                   BoolAttr:$half_pixel);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = "$input `,` $rois `,` $batch_indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Gcomp_NonMaxSuppressionOp : Gcomp_Op<"non_max_suppression",
     [Pure, AttrSizedOperandSegments]> {
   let summary = "ONNX NonMaxSuppression, with the number of boxes it selects";

@@ -1,13 +1,18 @@
 # RUN: %python %s | FileCheck %s
-# GridSample against onnxruntime: every mode, padding mode and
-# align_corners, on grids that reach past the borders (so that each padding
-# rule is used), a grid coordinate exactly on a pixel and half-way between
-# two (nearest rounds half to even), and at -O0.
+# The ops that sample at positions from the data, against onnxruntime.
+# GridSample: every mode, padding mode and align_corners, on grids that
+# reach past the borders (so that each padding rule is used), a grid
+# coordinate exactly on a pixel and half-way between two (nearest rounds
+# half to even), volumetric inputs, and at -O0. RoiAlign: avg and max,
+# both coordinate modes, fixed and adaptive sampling, regions partly or
+# wholly outside the map, a spatial scale.
 # CHECK: PASS GridSample nearest border align 0
 # CHECK: PASS GridSample linear zeros align 0
 # CHECK: PASS GridSample cubic reflection align 1
 # CHECK: PASS GridSample on exact and half-way coordinates
 # CHECK: PASS GridSample volumetric linear
+# CHECK: PASS RoiAlign avg half_pixel sampling 0
+# CHECK: PASS RoiAlign max output_half_pixel sampling 2
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
 from gcomp_testing import *
@@ -54,4 +59,25 @@ for mode in ("linear", "nearest"):
     label = f"GridSample volumetric {mode}"
     res.check(label, check_against_onnxruntime, model, label,
               feeds={"x": x5, "g": g5})
+
+fmap = rng.standard_normal((2, 3, 10, 12)).astype(np.float32)
+corner = rng.random((6, 2)).astype(np.float32) * 40 - 4
+rois = np.concatenate([corner, corner + rng.random((6, 2)).astype(np.float32) * 30],
+                      axis=1)
+rois[5] = [60, 50, 70, 65]  # wholly outside the map
+batch = np.array([0, 1, 1, 0, 1, 0], np.int64)
+for mode in ("avg", "max"):
+    for transform in ("half_pixel", "output_half_pixel"):
+        for ratio in (0, 2):
+            model = make_model(
+                [helper.make_node("RoiAlign", ["x", "rois", "b"], ["y"], mode=mode,
+                                  coordinate_transformation_mode=transform,
+                                  output_height=3, output_width=4,
+                                  sampling_ratio=ratio, spatial_scale=0.25)],
+                [tensor_info("x", [2, 3, 10, 12]), tensor_info("rois", [6, 4]),
+                 tensor_info("b", [6], TensorProto.INT64)],
+                [tensor_info("y", [6, 3, 3, 4])], opset=16)
+            label = f"RoiAlign {mode} {transform} sampling {ratio}"
+            res.check(label, check_against_onnxruntime, model, label,
+                      feeds={"x": fmap, "rois": rois, "b": batch})
 res.finish()
