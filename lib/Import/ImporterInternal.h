@@ -207,7 +207,8 @@ void addIndexingImporters(llvm::StringMap<OpImporterFn> &table);
 mlir::FailureOr<bool> propagateDataDependentSizes(
     NodeContext &nc,
     llvm::ArrayRef<const NodeContext::DataDependentSize *> sizes);
-/// Adds GridSample and RoiAlign, which sample at positions from the data
+/// Adds GridSample and RoiAlign, which sample at positions from the data,
+/// and Col2Im
 /// (SamplingImporters.cpp).
 void addSamplingImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds NonZero, Compress, Unique and NonMaxSuppression, whose output sizes

@@ -1,7 +1,8 @@
-//===- SamplingImporters.cpp - GridSample, RoiAlign -----------------------===//
+//===- SamplingImporters.cpp - GridSample, RoiAlign, Col2Im ---------------===//
 //
-// Ops that read their input at positions computed from the data: they
-// become runtime kernels, since no tap can be planned at compile time.
+// Ops that read their input at positions computed from the data become
+// runtime kernels, since no tap can be planned at compile time; Col2Im,
+// whose positions follow from its attributes, a scatter by a constant map.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,11 +109,123 @@ LogicalResult importRoiAlign(NodeContext &nc) {
   return success();
 }
 
+/// Col2Im: each column entry (channel c, block offset k, block l) adds
+/// into the image at l * stride + k * dilation (in padded coordinates).
+/// The positions depend only on the attributes, so it is a scatter-add by
+/// a constant index map into the padded image, and a slice of the pads.
+LogicalResult importCol2Im(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)))
+    return failure();
+  RankedTensorType in = nc.inputType(0);
+  auto image = nc.constantInts(1, "image_shape");
+  auto block = nc.constantInts(2, "block_shape");
+  if (failed(image) || failed(block))
+    return failure();
+  int64_t dims = static_cast<int64_t>(image->size());
+  auto listAttr = [&](StringRef name, int64_t size,
+                      int64_t fill) -> SmallVector<int64_t> {
+    if (auto v = nc.intsAttr(name))
+      return SmallVector<int64_t>(v->begin(), v->end());
+    return SmallVector<int64_t>(size, fill);
+  };
+  SmallVector<int64_t> dilations = listAttr("dilations", dims, 1),
+                       strides = listAttr("strides", dims, 1),
+                       pads = listAttr("pads", 2 * dims, 0);
+  int64_t blockSize = 1;
+  for (int64_t b : *block)
+    blockSize *= b;
+  if (!in.hasStaticShape() || in.getRank() != 3 || dims < 1 ||
+      static_cast<int64_t>(block->size()) != dims ||
+      static_cast<int64_t>(dilations.size()) != dims ||
+      static_cast<int64_t>(strides.size()) != dims ||
+      static_cast<int64_t>(pads.size()) != 2 * dims || blockSize < 1 ||
+      in.getDimSize(1) % blockSize != 0) {
+    nc.error() << "expects input [N, C * prod(block_shape), L] of static "
+                  "shape and one block size, dilation, stride and two pads "
+                  "per image dim, got "
+               << in;
+    return failure();
+  }
+  // The padded image and the grid of blocks along each dim.
+  SmallVector<int64_t> padded(dims), blocks(dims);
+  int64_t paddedSize = 1, blockCount = 1;
+  for (int64_t d = 0; d < dims; ++d) {
+    padded[d] = (*image)[d] + pads[d] + pads[dims + d];
+    int64_t extent = dilations[d] * ((*block)[d] - 1) + 1;
+    if (strides[d] < 1 || dilations[d] < 1 || (*image)[d] < 1 ||
+        padded[d] < extent) {
+      nc.error() << "block " << (*block)[d] << " (dilation " << dilations[d]
+                 << ") does not fit image dim " << d << " of " << padded[d]
+                 << " with its pads, or a stride is not positive";
+      return failure();
+    }
+    blocks[d] = (padded[d] - extent) / strides[d] + 1;
+    paddedSize *= padded[d];
+    blockCount *= blocks[d];
+  }
+  if (blockCount != in.getDimSize(2)) {
+    nc.error() << "the input has " << in.getDimSize(2)
+               << " blocks, but the image, block shape, pads, strides and "
+                  "dilations make "
+               << blockCount;
+    return failure();
+  }
+  int64_t n = in.getDimSize(0), c = in.getDimSize(1) / blockSize;
+  // Entry (k, l) of a channel's [block, L] columns goes to flat position
+  // sum over d of (l_d * stride_d + k_d * dilation_d) * (padded stride).
+  SmallVector<int64_t> positions;
+  positions.reserve(blockSize * blockCount);
+  SmallVector<int64_t> k(dims, 0);
+  for (int64_t kk = 0; kk < blockSize; ++kk) {
+    SmallVector<int64_t> l(dims, 0);
+    for (int64_t ll = 0; ll < blockCount; ++ll) {
+      int64_t flat = 0;
+      for (int64_t d = 0; d < dims; ++d)
+        flat = flat * padded[d] + l[d] * strides[d] + k[d] * dilations[d];
+      positions.push_back(flat);
+      for (int64_t d = dims - 1; d >= 0 && ++l[d] == blocks[d]; --d)
+        l[d] = 0;
+    }
+    for (int64_t d = dims - 1; d >= 0 && ++k[d] == (*block)[d]; --d)
+      k[d] = 0;
+  }
+  Type element = in.getElementType(), i64 = nc.builder.getI64Type();
+  int64_t entries = blockSize * blockCount;
+  auto indexType = RankedTensorType::get({1, 1, entries}, i64);
+  Value indices = ConstantOp::create(
+      nc.builder, nc.loc, DenseIntElementsAttr::get(indexType, positions));
+  indices = BroadcastToOp::create(nc.builder, nc.loc,
+                                  RankedTensorType::get({n, c, entries}, i64),
+                                  indices);
+  auto flatType = RankedTensorType::get({n, c, paddedSize}, element);
+  Value zeros = ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(flatType, nc.builder.getZeroAttr(element)));
+  Value sums = ScatterElementsOp::create(
+      nc.builder, nc.loc, flatType, zeros, indices,
+      nc.reshape(nc.inputs[0], {n, c, entries}), nc.builder.getI64IntegerAttr(2),
+      nc.builder.getStringAttr("add"));
+  SmallVector<int64_t> paddedShape = {n, c}, shape = {n, c}, starts = {0, 0};
+  for (int64_t d = 0; d < dims; ++d) {
+    paddedShape.push_back(padded[d]);
+    shape.push_back((*image)[d]);
+    starts.push_back(pads[d]);
+  }
+  Value result = nc.reshape(sums, paddedShape);
+  result = nc.builder.createOrFold<SliceOp>(
+      nc.loc, RankedTensorType::get(shape, element), result,
+      nc.builder.getDenseI64ArrayAttr(starts),
+      nc.builder.getDenseI64ArrayAttr(SmallVector<int64_t>(dims + 2, 1)));
+  nc.outputs.push_back(result);
+  return success();
+}
+
 } // namespace
 
 void addSamplingImporters(StringMap<OpImporterFn> &table) {
   table["GridSample"] = importGridSample;
   table["RoiAlign"] = importRoiAlign;
+  table["Col2Im"] = importCol2Im;
 }
 
 } // namespace gcomp::detail

@@ -5,7 +5,8 @@
 # coordinate exactly on a pixel and half-way between two (nearest rounds
 # half to even), volumetric inputs, and at -O0. RoiAlign: avg and max,
 # both coordinate modes, fixed and adaptive sampling, regions partly or
-# wholly outside the map, a spatial scale.
+# wholly outside the map, a spatial scale. Col2Im (its positions follow
+# from the attributes): strides, dilations and pads, overlapping blocks.
 # CHECK: PASS GridSample nearest border align 0
 # CHECK: PASS GridSample linear zeros align 0
 # CHECK: PASS GridSample cubic reflection align 1
@@ -13,6 +14,7 @@
 # CHECK: PASS GridSample volumetric linear
 # CHECK: PASS RoiAlign avg half_pixel sampling 0
 # CHECK: PASS RoiAlign max output_half_pixel sampling 2
+# CHECK: PASS Col2Im strides 2, 1 dilations 1, 2 pads 1, 0, 2, 1
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
 from gcomp_testing import *
@@ -80,4 +82,21 @@ for mode in ("avg", "max"):
             label = f"RoiAlign {mode} {transform} sampling {ratio}"
             res.check(label, check_against_onnxruntime, model, label,
                       feeds={"x": fmap, "rois": rois, "b": batch})
+
+# Col2Im of 2 x 3 channels of 2 x 3 blocks over a 7 x 6 image.
+for strides, dilations, pads in (((1, 1), (1, 1), (0, 0, 0, 0)),
+                                 ((2, 1), (1, 2), (1, 0, 2, 1))):
+    blocks = [(7 + pads[0] + pads[2] - dilations[0] * 1 - 1) // strides[0] + 1,
+              (6 + pads[1] + pads[3] - dilations[1] * 2 - 1) // strides[1] + 1]
+    cols = rng.standard_normal((2, 3 * 6, blocks[0] * blocks[1])).astype(np.float32)
+    model = make_model(
+        [helper.make_node("Col2Im", ["x", "image", "block"], ["y"],
+                          strides=list(strides), dilations=list(dilations),
+                          pads=list(pads))],
+        [tensor_info("x", list(cols.shape))], [tensor_info("y", [2, 3, 7, 6])],
+        {"image": np.array([7, 6], np.int64), "block": np.array([2, 3], np.int64)},
+        opset=18)
+    label = (f"Col2Im strides {', '.join(map(str, strides))} dilations "
+             f"{', '.join(map(str, dilations))} pads {', '.join(map(str, pads))}")
+    res.check(label, check_against_onnxruntime, model, label, feeds={"x": cols})
 res.finish()
