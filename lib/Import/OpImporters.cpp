@@ -620,6 +620,28 @@ LogicalResult importTranspose(NodeContext &nc) {
   return success();
 }
 
+/// Det of float32 matrices (the runtime's LU, in double); other float
+/// types go through float32.
+LogicalResult importDet(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  if (rank < 2 || !type.hasStaticShape() ||
+      type.getDimSize(rank - 1) != type.getDimSize(rank - 2)) {
+    nc.error() << "expects square matrices [..., N, N] of static shape, got "
+               << type;
+    return failure();
+  }
+  Type f32 = nc.builder.getF32Type();
+  Value x = nc.castTo(nc.inputs[0], f32);
+  Value det = DetOp::create(
+      nc.builder, nc.loc,
+      RankedTensorType::get(type.getShape().drop_back(2), f32), x);
+  nc.outputs.push_back(nc.castTo(det, type.getElementType()));
+  return success();
+}
+
 LogicalResult importIdentity(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
     return failure();
@@ -738,6 +760,7 @@ const StringMap<OpImporterFn> &opImporters() {
       {"Div", importDiv},
       {"Flatten", importFlatten},
       {"Gemm", importGemm},
+      {"Det", importDet},
       {"Identity", importIdentity},
       {"MatMul", importMatMul},
       {"Mul", importBinary<MulOp>},

@@ -190,6 +190,10 @@ GCOMP_HIDDEN void __gcomp_roi_align(int64_t batches, int64_t channels,
                                     int64_t sampling_ratio, int64_t scale_bits,
                                     int64_t flags);
 
+/* ONNX Det (det.c; see GCOMP_SYM_DET). */
+GCOMP_HIDDEN void __gcomp_det(int64_t batch, int64_t n, const float *in,
+                              float *out);
+
 /* Layer normalization over rows (layer_norm.c; see
  * GCOMP_SYM_LAYER_NORM_ROWS in model_abi.h). */
 GCOMP_HIDDEN void __gcomp_layer_norm_rows(int64_t rows, int64_t n,

@@ -177,3 +177,16 @@ func.func @roi_align(%x: tensor<2x3x10x12xf32>, %r: tensor<6x4xf32>, %b: tensor<
   %y = gcomp.roi_align %x, %r, %b {mode = "max", sampling_ratio = 2 : i64, spatial_scale = 0.25 : f32, half_pixel = true} : (tensor<2x3x10x12xf32>, tensor<6x4xf32>, tensor<6xi64>) -> tensor<6x3x3x4xf32>
   return %y : tensor<6x3x3x4xf32>
 }
+
+// -----
+
+// Det: one call of __gcomp_det with the number of matrices and their size.
+// CHECK-LABEL: func.func @det
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : i64
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : i64
+// CHECK: %[[OUT:.*]] = memref.alloc() {{.*}}: memref<3x2xf32>
+// CHECK: call @__gcomp_det(%[[C6]], %[[C4]], %{{.*}}, %{{.*}})
+func.func @det(%x: tensor<3x2x4x4xf32>) -> tensor<3x2xf32> {
+  %y = gcomp.det %x : tensor<3x2x4x4xf32> -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}

@@ -375,4 +375,15 @@ for op, opset in [("RMSNormalization", 23)]:
                        [tensor_info("x", [2, 5, 8])], [tensor_info("y", [2, 5, 8])],
                        {"s": rng.standard_normal(8).astype(np.float32)}, opset=opset)
     res.check(op, check_against_onnxruntime, model, op)
+# Det of a batch of matrices, one of them singular, one needing a row swap
+# (a zero pivot), and of 1 x 1 matrices.
+mats = rng.standard_normal((3, 2, 4, 4)).astype(np.float32)
+mats[0, 1, 3] = mats[0, 1, 0] * 2
+mats[1, 0, 0, 0] = 0
+single("Det", [[3, 2, 4, 4]], [3, 2], label="Det")
+res.check("Det singular", check_against_onnxruntime,
+          make_model([helper.make_node("Det", ["x"], ["y"])],
+                     [tensor_info("x", [3, 2, 4, 4])], [tensor_info("y", [3, 2])]),
+          "Det singular and pivoting", feeds={"x": mats}, atol=1e-5)
+single("Det", [[5, 1, 1]], [5], label="Det 1x1")
 res.finish()

@@ -251,7 +251,7 @@ struct ConvertGcompToLinalgPass
     // NonMaxSuppression is the runtime's __gcomp_nms.
     target.addLegalOp<NonMaxSuppressionOp>();
     // And GridSample its __gcomp_grid_sample.
-    target.addLegalOp<GridSampleOp, RoiAlignOp>();
+    target.addLegalOp<GridSampleOp, RoiAlignOp, DetOp>();
     // Pools, softmaxes and layer norms that the runtime computes bufferize
     // into its call.
     target.addDynamicallyLegalOp<MaxPoolOp, AveragePoolOp, SoftmaxOp,

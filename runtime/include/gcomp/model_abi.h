@@ -413,6 +413,14 @@
 #define GCOMP_ROI_ALIGN_MAX 1
 #define GCOMP_ROI_ALIGN_HALF_PIXEL 2
 
+/* void GCOMP_SYM_DET(int64_t batch, int64_t n, const float *in,
+ *                    float *out):
+ * defined by the runtime (C ABI, hidden). out[b] is the determinant of the
+ * b-th n x n matrix of `in` (row-major, one after the other), by LU
+ * decomposition with partial pivoting in double precision. An empty matrix
+ * (n = 0) has determinant 1. Pointers are passed as integers. */
+#define GCOMP_SYM_DET "__gcomp_det"
+
 /* Outputs whose size depends on the input values (NonZero, Compress,
  * Unique, NonMaxSuppression). Optional, and an addition:
  * GCOMP_MODEL_ABI_VERSION stays 2.

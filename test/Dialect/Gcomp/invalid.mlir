@@ -454,3 +454,11 @@ func.func @roi_align_rois(%x: tensor<2x3x10x12xf32>, %r: tensor<6x4xf32>, %b: te
   %y = gcomp.roi_align %x, %r, %b {mode = "avg", sampling_ratio = 0 : i64, spatial_scale = 1.0 : f32, half_pixel = true} : (tensor<2x3x10x12xf32>, tensor<6x4xf32>, tensor<5xi64>) -> tensor<6x3x3x4xf32>
   return
 }
+
+// -----
+
+func.func @det_square(%x: tensor<3x4x5xf32>) {
+  // expected-error @+1 {{expects static [..., N, N] matrices and a [...] result}}
+  %y = gcomp.det %x : tensor<3x4x5xf32> -> tensor<3xf32>
+  return
+}

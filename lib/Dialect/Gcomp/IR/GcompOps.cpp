@@ -1137,6 +1137,18 @@ LogicalResult RoiAlignOp::verify() {
   return success();
 }
 
+LogicalResult DetOp::verify() {
+  RankedTensorType in = getInput().getType();
+  int64_t rank = in.getRank();
+  if (rank < 2 || !in.hasStaticShape() ||
+      in.getDimSize(rank - 1) != in.getDimSize(rank - 2) ||
+      getType().getShape() != in.getShape().drop_back(2))
+    return emitOpError() << "expects static [..., N, N] matrices and a [...] "
+                            "result, got "
+                         << in << " -> " << getType();
+  return success();
+}
+
 LogicalResult NonMaxSuppressionOp::verify() {
   RankedTensorType boxes = getBoxes().getType(), scores = getScores().getType(),
                    selected = getSelected().getType();

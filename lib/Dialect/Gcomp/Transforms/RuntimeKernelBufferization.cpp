@@ -521,6 +521,30 @@ struct RoiAlignBufferization
   }
 };
 
+/// gcomp.det: one call of __gcomp_det.
+struct DetBufferization : NewBufferModel<DetBufferization, DetOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto det = cast<DetOp>(op);
+    Location loc = det.getLoc();
+    FailureOr<Value> input =
+        denseBuffer(rewriter, loc, det.getInput(), options, state);
+    if (failed(input))
+      return failure();
+    RankedTensorType type = det.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    int64_t n = det.getInput().getType().getShape().back();
+    SmallVector<Value> args = {i64Constant(rewriter, loc, type.getNumElements()),
+                               i64Constant(rewriter, loc, n),
+                               addressAsI64(rewriter, loc, *input),
+                               addressAsI64(rewriter, loc, out)};
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_DET, args, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
@@ -535,5 +559,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     NonMaxSuppressionOp::attachInterface<NmsBufferization>(*context);
     GridSampleOp::attachInterface<GridSampleBufferization>(*context);
     RoiAlignOp::attachInterface<RoiAlignBufferization>(*context);
+    DetOp::attachInterface<DetBufferization>(*context);
   });
 }

@@ -947,6 +947,18 @@ def Gcomp_RoiAlignOp : Gcomp_Op<"roi_align", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_DetOp : Gcomp_Op<"det", [Pure]> {
+  let summary = "The determinants of square matrices (ONNX Det)";
+  let description = [{
+    `input` is [..., N, N], the result [...]. It bufferizes into one call of
+    the runtime's __gcomp_det (LU with partial pivoting, in double).
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Gcomp_NonMaxSuppressionOp : Gcomp_Op<"non_max_suppression",
     [Pure, AttrSizedOperandSegments]> {
   let summary = "ONNX NonMaxSuppression, with the number of boxes it selects";
