@@ -378,6 +378,53 @@ LogicalResult importPool(NodeContext &nc) {
   return success();
 }
 
+/// LpPool: (sum over the window of |x|^p)^(1/p). Padding adds nothing to
+/// the sum, so it is an average pool that counts the padding, times the
+/// window's size (every window lies within the padded extent without
+/// ceil_mode).
+LogicalResult importLpPool(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  auto kernel = nc.intsAttr("kernel_shape");
+  if (!kernel) {
+    nc.error() << "needs kernel_shape";
+    return failure();
+  }
+  if (nc.intAttr("ceil_mode", 0)) {
+    nc.error() << "ceil_mode is not supported yet";
+    return failure();
+  }
+  RankedTensorType in = nc.inputType(0);
+  FailureOr<Window> w = resolveWindow(nc, in, *kernel, false);
+  if (failed(w))
+    return failure();
+  int64_t p = nc.intAttr("p", 2), size = 1;
+  if (p < 1) {
+    nc.error() << "p must be positive, got " << p;
+    return failure();
+  }
+  for (int64_t k : w->kernel)
+    size *= k;
+  Type element = in.getElementType();
+  Value x = nc.inputs[0];
+  Value powered = p == 1   ? Value(AbsOp::create(nc.builder, nc.loc, x))
+                  : p == 2 ? bin<MulOp>(nc, x, x)
+                           : bin<PowOp>(nc, AbsOp::create(nc.builder, nc.loc, x),
+                                        scalar(nc, element, p));
+  SmallVector<int64_t> shape(in.getShape().take_front(2));
+  shape.append(w->outShape);
+  OpBuilder &b = nc.builder;
+  Value mean = AveragePoolOp::create(
+      b, nc.loc, in.clone(shape), powered, b.getDenseI64ArrayAttr(w->kernel),
+      b.getDenseI64ArrayAttr(w->strides), b.getDenseI64ArrayAttr(w->dilations),
+      b.getDenseI64ArrayAttr(w->pads), b.getBoolAttr(true));
+  Value sum = bin<MulOp>(nc, mean, scalar(nc, element, size));
+  nc.outputs.push_back(p == 1   ? sum
+                       : p == 2 ? Value(SqrtOp::create(b, nc.loc, sum))
+                                : bin<PowOp>(nc, sum, scalar(nc, element, 1.0 / p)));
+  return success();
+}
+
 template <typename OpT>
 LogicalResult importGlobalPool(NodeContext &nc) {
   if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
@@ -812,6 +859,7 @@ void addNNOpImporters(StringMap<OpImporterFn> &table) {
   table["LayerNormalization"] = importLayerNorm;
   table["LRN"] = importLRN;
   table["MaxPool"] = importPool<MaxPoolOp>;
+  table["LpPool"] = importLpPool;
   table["Pad"] = importPad;
   table["GatherElements"] = importGatherElements;
   table["GroupNormalization"] = importGroupNorm;

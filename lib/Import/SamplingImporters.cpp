@@ -220,12 +220,77 @@ LogicalResult importCol2Im(NodeContext &nc) {
   return success();
 }
 
+/// AffineGrid: each theta applied to the base grid of normalized
+/// coordinates (x, y[, z], 1) of the size given, a product by a constant.
+LogicalResult importAffineGrid(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)))
+    return failure();
+  RankedTensorType theta = nc.inputType(0);
+  auto size = nc.constantInts(1, "size");
+  if (failed(size))
+    return failure();
+  int64_t spatial = static_cast<int64_t>(size->size()) - 2;
+  if ((spatial != 2 && spatial != 3) || !theta.hasStaticShape() ||
+      theta.getRank() != 3 || theta.getDimSize(0) != (*size)[0] ||
+      theta.getDimSize(1) != spatial || theta.getDimSize(2) != spatial + 1 ||
+      !isa<FloatType>(theta.getElementType())) {
+    nc.error() << "expects float theta [N, " << (spatial == 3 ? "3, 4" : "2, 3")
+               << "] and a size [N, C, H, W] or [N, C, D, H, W], got "
+               << theta;
+    return failure();
+  }
+  bool align = nc.intAttr("align_corners", 0) != 0;
+  // Per spatial dim (outermost first), its normalized positions.
+  SmallVector<SmallVector<double>> axes;
+  int64_t points = 1;
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t n = (*size)[2 + d];
+    SmallVector<double> v(n);
+    for (int64_t i = 0; i < n; ++i)
+      v[i] = align ? (n > 1 ? -1.0 + 2.0 * i / (n - 1) : -1.0)
+                   : (2.0 * i + 1.0) / n - 1.0;
+    axes.push_back(v);
+    points *= n;
+  }
+  // The base grid [points, spatial + 1], rows (x, y[, z], 1) with x the
+  // innermost dim's position.
+  Type element = theta.getElementType();
+  SmallVector<Attribute> base;
+  SmallVector<int64_t> index(spatial, 0);
+  for (int64_t p = 0; p < points; ++p) {
+    for (int64_t d = spatial - 1; d >= 0; --d)
+      base.push_back(nc.builder.getFloatAttr(element, axes[d][index[d]]));
+    base.push_back(nc.builder.getFloatAttr(element, 1.0));
+    for (int64_t d = spatial - 1; d >= 0 && ++index[d] == (*size)[2 + d]; --d)
+      index[d] = 0;
+  }
+  Value grid = ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({points, spatial + 1}, element), base));
+  int64_t n = theta.getDimSize(0);
+  Value thetaT = TransposeOp::create(
+      nc.builder, nc.loc,
+      RankedTensorType::get({n, spatial + 1, spatial}, element), nc.inputs[0],
+      nc.builder.getDenseI64ArrayAttr({0, 2, 1}));
+  Value product = MatMulOp::create(
+      nc.builder, nc.loc, RankedTensorType::get({n, points, spatial}, element),
+      grid, thetaT);
+  SmallVector<int64_t> shape = {n};
+  for (int64_t d = 0; d < spatial; ++d)
+    shape.push_back((*size)[2 + d]);
+  shape.push_back(spatial);
+  nc.outputs.push_back(nc.reshape(product, shape));
+  return success();
+}
+
 } // namespace
 
 void addSamplingImporters(StringMap<OpImporterFn> &table) {
   table["GridSample"] = importGridSample;
   table["RoiAlign"] = importRoiAlign;
   table["Col2Im"] = importCol2Im;
+  table["AffineGrid"] = importAffineGrid;
 }
 
 } // namespace gcomp::detail

@@ -665,6 +665,80 @@ LogicalResult importCumSum(NodeContext &nc) {
   return success();
 }
 
+/// Hardmax: 1 at the first maximum along the axis, 0 elsewhere (before
+/// opset 13, of the input flattened to 2-D at the axis).
+LogicalResult importHardmax(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)) ||
+      failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  FailureOr<int64_t> axis = nc.normalizeAxis(
+      nc.intAttr("axis", nc.opset >= 13 ? -1 : 1), type.getRank());
+  if (failed(axis))
+    return failure();
+  Value x = nc.inputs[0];
+  if (nc.opset < 13) {
+    int64_t outer = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= type.getDimSize(d);
+    x = nc.reshape(x, {outer, type.getNumElements() / std::max<int64_t>(outer, 1)});
+    axis = 1;
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value argmax = ArgMaxOp::create(nc.builder, nc.loc, x,
+                                  nc.builder.getI64IntegerAttr(*axis),
+                                  nc.builder.getBoolAttr(true),
+                                  nc.builder.getBoolAttr(false));
+  int64_t n = xType.getDimSize(*axis);
+  SmallVector<int64_t> positions(n), iotaShape(xType.getRank(), 1);
+  for (int64_t i = 0; i < n; ++i)
+    positions[i] = i;
+  iotaShape[*axis] = n;
+  Value iota = ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseIntElementsAttr::get(
+          RankedTensorType::get(iotaShape, nc.builder.getI64Type()), positions));
+  Value y = nc.castTo(bin<EqualOp>(nc, iota, argmax), type.getElementType());
+  nc.outputs.push_back(nc.reshape(y, type.getShape()));
+  return success();
+}
+
+/// EyeLike: a constant of the input's (2-D) shape with ones on the k-th
+/// diagonal.
+LogicalResult importEyeLike(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  if (type.getRank() != 2) {
+    nc.error() << "expects a 2-D input, got " << type;
+    return failure();
+  }
+  Type element = type.getElementType();
+  if (const onnx::AttributeProto *dtype = nc.attr("dtype")) {
+    element = elementTypeFor(nc.builder.getContext(), dtype->i());
+    if (!element) {
+      nc.error() << "dtype " << dtype->i() << " is not supported";
+      return failure();
+    }
+    nc.setUnsignedOutput(0, isUnsignedOnnxType(dtype->i()));
+  }
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1),
+          k = nc.intAttr("k", 0);
+  Attribute one = isa<FloatType>(element)
+                      ? Attribute(nc.builder.getFloatAttr(element, 1.0))
+                      : Attribute(nc.builder.getIntegerAttr(element, 1));
+  Attribute zero = nc.builder.getZeroAttr(element);
+  SmallVector<Attribute> values;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      values.push_back(c - r == k ? one : zero);
+  nc.outputs.push_back(ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get({rows, cols}, element),
+                             values)));
+  return success();
+}
+
 LogicalResult importOneHot(NodeContext &nc) {
   if (failed(nc.requireInputs(3)) || failed(requireStatic(nc, 0)))
     return failure();
@@ -735,6 +809,8 @@ void addTensorOpImporters(StringMap<OpImporterFn> &table) {
   table["CumSum"] = importCumSum;
   table["DepthToSpace"] = importDepthToSpace;
   table["OneHot"] = importOneHot;
+  table["Hardmax"] = importHardmax;
+  table["EyeLike"] = importEyeLike;
   table["SpaceToDepth"] = importSpaceToDepth;
   table["ConstantOfShape"] = importConstantOfShape;
   table["Dropout"] = importDropout;

@@ -386,4 +386,35 @@ res.check("Det singular", check_against_onnxruntime,
                      [tensor_info("x", [3, 2, 4, 4])], [tensor_info("y", [3, 2])]),
           "Det singular and pivoting", feeds={"x": mats}, atol=1e-5)
 single("Det", [[5, 1, 1]], [5], label="Det 1x1")
+# Hardmax: along an axis (opset 13), of the input flattened at the axis
+# (opset 11), with ties (the first maximum wins).
+ties = rng.integers(0, 3, (2, 3, 4)).astype(np.float32)
+for opset, axis in ((13, 1), (13, -1), (11, 1)):
+    model = make_model([helper.make_node("Hardmax", ["x"], ["y"], axis=axis)],
+                       [tensor_info("x", [2, 3, 4])], [tensor_info("y", [2, 3, 4])],
+                       opset=opset)
+    res.check(f"Hardmax opset {opset} axis {axis}", check_against_onnxruntime,
+              model, f"Hardmax opset {opset} axis {axis}", feeds={"x": ties})
+for k, dtype in ((0, None), (2, TensorProto.INT32), (-1, TensorProto.FLOAT)):
+    attrs = {"k": k} if dtype is None else {"k": k, "dtype": dtype}
+    out = dtype or TensorProto.FLOAT
+    model = make_model([helper.make_node("EyeLike", ["x"], ["y"], **attrs)],
+                       [tensor_info("x", [3, 5])], [tensor_info("y", [3, 5], out)])
+    res.check(f"EyeLike k {k}", check_against_onnxruntime, model, f"EyeLike k {k}")
+for p, extra, out in ((1, {}, [2, 3, 5, 5]),
+                      (2, {"pads": [1, 0, 1, 1], "strides": [2, 1]}, [2, 3, 4, 6]),
+                      (3, {"strides": [1, 2]}, [2, 3, 5, 3])):
+    model = make_model([helper.make_node("LpPool", ["x"], ["y"], kernel_shape=[3, 2],
+                                         p=p, **extra)],
+                       [tensor_info("x", [2, 3, 7, 6])], [tensor_info("y", out)],
+                       opset=18)
+    res.check(f"LpPool p {p}", check_against_onnxruntime, model, f"LpPool p {p}")
+for align in (0, 1):
+    model = make_model([helper.make_node("AffineGrid", ["theta", "size"], ["grid"],
+                                         align_corners=align)],
+                       [tensor_info("theta", [2, 2, 3])],
+                       [tensor_info("grid", [2, 4, 5, 2])],
+                       {"size": np.array([2, 3, 4, 5], np.int64)}, opset=20)
+    res.check(f"AffineGrid align {align}", check_against_onnxruntime, model,
+              f"AffineGrid align {align}")
 res.finish()
