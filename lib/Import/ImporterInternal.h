@@ -207,6 +207,8 @@ void addIndexingImporters(llvm::StringMap<OpImporterFn> &table);
 mlir::FailureOr<bool> propagateDataDependentSizes(
     NodeContext &nc,
     llvm::ArrayRef<const NodeContext::DataDependentSize *> sizes);
+/// Adds RotaryEmbedding (RotaryImporters.cpp).
+void addRotaryImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds GridSample and RoiAlign, which sample at positions from the data,
 /// and Col2Im
 /// (SamplingImporters.cpp).

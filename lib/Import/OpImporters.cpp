@@ -781,6 +781,7 @@ const StringMap<OpImporterFn> &opImporters() {
     addIndexingImporters(t);
     addDataDependentImporters(t);
     addSamplingImporters(t);
+    addRotaryImporters(t);
     addResizeImporters(t);
     addEinsumImporter(t);
     addSignalImporters(t);

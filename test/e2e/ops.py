@@ -417,4 +417,27 @@ for align in (0, 1):
                        {"size": np.array([2, 3, 4, 5], np.int64)}, opset=20)
     res.check(f"AffineGrid align {align}", check_against_onnxruntime, model,
               f"AffineGrid align {align}")
+# RotaryEmbedding (opset 23): 4-D and 3-D inputs, halves and interleaved
+# pairs, a partial rotary dim, with and without position ids.
+angles = rng.random((16, 3)).astype(np.float32) * 6
+cos_cache, sin_cache = np.cos(angles), np.sin(angles)
+for shape, attrs, with_ids in (([2, 4, 5, 8], {"rotary_embedding_dim": 6}, True),
+                               ([2, 4, 5, 6], {"interleaved": 1}, True),
+                               ([2, 5, 24], {"num_heads": 4}, True),
+                               ([2, 4, 5, 6], {"interleaved": 1}, False)):
+    inputs = [tensor_info("x", shape), tensor_info("cos", [16, 3] if with_ids else [2, 5, 3]),
+              tensor_info("sin", [16, 3] if with_ids else [2, 5, 3])]
+    feeds = {"x": rng.standard_normal(shape).astype(np.float32)}
+    if with_ids:
+        inputs.append(tensor_info("ids", [2, 5], TensorProto.INT64))
+        feeds.update(cos=cos_cache, sin=sin_cache, ids=rng.integers(0, 16, (2, 5)))
+    else:
+        feeds.update(cos=np.cos(angles[:10]).reshape(2, 5, 3),
+                     sin=np.sin(angles[:10]).reshape(2, 5, 3))
+    names = ["x", "cos", "sin"] + (["ids"] if with_ids else [])
+    model = make_model([helper.make_node("RotaryEmbedding", names, ["y"], **attrs)],
+                       inputs, [tensor_info("y", shape)], opset=23)
+    model.ir_version = 10
+    label = f"RotaryEmbedding {len(shape)}-D {attrs}{'' if with_ids else ' no ids'}"
+    res.check(label, check_against_onnxruntime, model, label, feeds=feeds)
 res.finish()

@@ -1,0 +1,159 @@
+//===- RotaryImporters.cpp - RotaryEmbedding ------------------------------===//
+//
+// Rotary position embeddings (ONNX RotaryEmbedding, opset 23): the first
+// rotary_embedding_dim entries of each head are rotated pairwise by the
+// angles whose cosines and sines the caches hold, at each token's
+// position. Pairs are the two halves of the rotated part, or neighbours
+// with `interleaved`. All of it is gathers, slices and elementwise ops,
+// which the graph passes fuse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace gcomp::detail {
+namespace {
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// Entries [start, start + count * step) by `step` of the last dim.
+Value sliceLast(NodeContext &nc, Value v, int64_t start, int64_t count,
+                int64_t step = 1) {
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> shape(type.getShape()), starts(type.getRank(), 0),
+      steps(type.getRank(), 1);
+  shape.back() = count;
+  starts.back() = start;
+  steps.back() = step;
+  return nc.builder.createOrFold<SliceOp>(
+      nc.loc, type.clone(shape), v, nc.builder.getDenseI64ArrayAttr(starts),
+      nc.builder.getDenseI64ArrayAttr(steps));
+}
+
+Value concatLast(NodeContext &nc, ArrayRef<Value> pieces) {
+  int64_t axis = typeOf(pieces.front()).getRank() - 1;
+  auto type = inferConcatType(TypeRange(ValueRange(pieces)), axis, nc.errorFn());
+  if (failed(type))
+    return nc.mismatch(pieces.front(), "concat", pieces);
+  return ConcatOp::create(nc.builder, nc.loc, *type, pieces,
+                          nc.builder.getI64IntegerAttr(axis));
+}
+
+/// `x` [B, S, H, D] with its first `rotary` entries per head rotated by
+/// `cos` and `sin` [B, S, 1, rotary / 2].
+Value rotate(NodeContext &nc, Value x, Value cos, Value sin, int64_t rotary,
+             bool interleaved) {
+  RankedTensorType type = typeOf(x);
+  SmallVector<int64_t> shape(type.getShape());
+  int64_t head = shape.back(), half = rotary / 2;
+  Value part = rotary < head ? sliceLast(nc, x, 0, rotary) : x;
+  Value x1 = interleaved ? sliceLast(nc, part, 0, half, 2)
+                         : sliceLast(nc, part, 0, half);
+  Value x2 = interleaved ? sliceLast(nc, part, 1, half, 2)
+                         : sliceLast(nc, part, half, half);
+  Value real = bin<SubOp>(nc, bin<MulOp>(nc, cos, x1), bin<MulOp>(nc, sin, x2));
+  Value imag = bin<AddOp>(nc, bin<MulOp>(nc, sin, x1), bin<MulOp>(nc, cos, x2));
+  Value rotated;
+  if (interleaved) {
+    SmallVector<int64_t> pairs(shape);
+    pairs.back() = half;
+    pairs.push_back(1);
+    rotated = concatLast(nc, {nc.reshape(real, pairs), nc.reshape(imag, pairs)});
+    SmallVector<int64_t> flat(shape);
+    flat.back() = rotary;
+    rotated = nc.reshape(rotated, flat);
+  } else {
+    rotated = concatLast(nc, {real, imag});
+  }
+  if (rotary == head)
+    return rotated;
+  return concatLast(nc, {rotated, sliceLast(nc, x, rotary, head - rotary)});
+}
+
+LogicalResult importRotaryEmbedding(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t rank = type.getRank();
+  if (!type.hasStaticShape() || (rank != 3 && rank != 4)) {
+    nc.error() << "expects an input [batch, heads, seq, head] or [batch, "
+                  "seq, hidden] of static shape, got "
+               << type;
+    return failure();
+  }
+  Value x = nc.inputs[0];
+  int64_t batch = type.getDimSize(0);
+  int64_t seq = type.getDimSize(rank == 4 ? 2 : 1), heads, head;
+  if (rank == 4) {
+    heads = type.getDimSize(1);
+    head = type.getDimSize(3);
+    x = TransposeOp::create(nc.builder, nc.loc,
+                            type.clone({batch, seq, heads, head}), x,
+                            nc.builder.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  } else {
+    heads = nc.intAttr("num_heads", 0);
+    if (heads < 1 || type.getDimSize(2) % heads != 0) {
+      nc.error() << "a 3-D input needs num_heads dividing its hidden size "
+                 << type.getDimSize(2) << ", got " << heads;
+      return failure();
+    }
+    head = type.getDimSize(2) / heads;
+    x = nc.reshape(x, {batch, seq, heads, head});
+  }
+  int64_t rotary = nc.intAttr("rotary_embedding_dim", 0);
+  if (rotary == 0)
+    rotary = head;
+  if (rotary < 2 || rotary > head || rotary % 2 != 0) {
+    nc.error() << "rotary_embedding_dim " << rotary
+               << " must be even and at most the head size " << head;
+    return failure();
+  }
+  // The caches at each token's position: [batch, seq, 1, rotary / 2].
+  Value caches[2] = {nc.inputs[1], nc.inputs[2]};
+  bool positions = nc.inputs.size() > 3 && nc.inputs[3];
+  for (Value &cache : caches) {
+    RankedTensorType cacheType = typeOf(cache);
+    if (cacheType.getElementType() != type.getElementType() ||
+        cacheType.getRank() != (positions ? 2 : 3) ||
+        cacheType.getShape().back() != rotary / 2) {
+      nc.error() << "the cos and sin caches must be "
+                 << (positions ? "[positions, " : "[batch, seq, ")
+                 << rotary / 2 << "] of the input's type, got " << cacheType;
+      return failure();
+    }
+    if (positions) {
+      RankedTensorType ids = nc.inputType(3);
+      if (ids.getShape() != ArrayRef<int64_t>{batch, seq}) {
+        nc.error() << "position_ids must be [" << batch << ", " << seq
+                   << "], got " << ids;
+        return failure();
+      }
+      cache = GatherOp::create(
+          nc.builder, nc.loc, cacheType.clone({batch, seq, rotary / 2}), cache,
+          nc.inputs[3], nc.builder.getI64IntegerAttr(0));
+    }
+    cache = nc.reshape(cache, {batch, seq, 1, rotary / 2});
+  }
+  Value y = rotate(nc, x, caches[0], caches[1], rotary,
+                   nc.intAttr("interleaved", 0) != 0);
+  if (rank == 4)
+    y = TransposeOp::create(nc.builder, nc.loc, type, y,
+                            nc.builder.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  else
+    y = nc.reshape(y, type.getShape());
+  nc.outputs.push_back(y);
+  return success();
+}
+
+} // namespace
+
+void addRotaryImporters(StringMap<OpImporterFn> &table) {
+  table["RotaryEmbedding"] = importRotaryEmbedding;
+}
+
+} // namespace gcomp::detail
