@@ -96,7 +96,7 @@ struct Builder {
 LogicalResult importAttention(NodeContext &nc) {
   if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
     return failure();
-  if (nc.inputs.size() > 6 && nc.inputs[6]) {
+  if (nc.optionalInput(6)) {
     nc.error() << "nonpad_kv_seqlen is not supported yet";
     return failure();
   }
@@ -107,9 +107,9 @@ LogicalResult importAttention(NodeContext &nc) {
     }
   Builder b{nc, nc.inputType(0).getElementType()};
   Value q = nc.inputs[0], k = nc.inputs[1], v = nc.inputs[2];
-  Value mask = nc.inputs.size() > 3 ? nc.inputs[3] : Value();
-  Value pastK = nc.inputs.size() > 4 ? nc.inputs[4] : Value();
-  Value pastV = nc.inputs.size() > 5 ? nc.inputs[5] : Value();
+  Value mask = nc.optionalInput(3);
+  Value pastK = nc.optionalInput(4);
+  Value pastV = nc.optionalInput(5);
   for (Value x : {q, k, v})
     if (!b.typeOf(x).hasStaticShape()) {
       nc.error() << "expects static shapes, got " << b.typeOf(x);

@@ -24,18 +24,6 @@ namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-Value transposed(NodeContext &nc, Value v, ArrayRef<int64_t> perm) {
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(typeOf(v).getDimSize(p));
-  return TransposeOp::create(nc.builder, nc.loc, typeOf(v).clone(shape), v,
-                             perm);
-}
-
-Value optionalInput(NodeContext &nc, unsigned i) {
-  return nc.inputs.size() > i ? nc.inputs[i] : Value();
-}
-
 /// Whether the node names output `i` (a non-empty name).
 bool wantsOutput(NodeContext &nc, int i) {
   return nc.node.output_size() > i && !nc.node.output(i).empty();
@@ -139,7 +127,7 @@ FailureOr<Value> attend(NodeContext &nc, Value q, Value k, Value v,
 LogicalResult importContribAttention(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
     return failure();
-  if (optionalInput(nc, 4) || wantsOutput(nc, 1)) {
+  if (nc.optionalInput(4) || wantsOutput(nc, 1)) {
     nc.error() << "past and present (a key/value cache) are not supported "
                   "yet";
     return failure();
@@ -174,7 +162,7 @@ LogicalResult importContribAttention(NodeContext &nc) {
   Value qkv = MatMulOp::create(nc.builder, nc.loc,
                                RankedTensorType::get({b, s, 3 * hidden}, t),
                                nc.inputs[0], nc.inputs[1]);
-  if (Value bias = optionalInput(nc, 2))
+  if (Value bias = nc.optionalInput(2))
     qkv = bin<AddOp>(nc, qkv, bias);
   qkv = transposed(nc, nc.reshape(qkv, {b, s, 3, heads, d}), {2, 0, 3, 1, 4});
   auto part = [&](int64_t i) {
@@ -188,7 +176,7 @@ LogicalResult importContribAttention(NodeContext &nc) {
         .getResult();
   };
   FailureOr<Value> out = attend(nc, part(0), part(1), part(2),
-                                optionalInput(nc, 3), optionalInput(nc, 5),
+                                nc.optionalInput(3), nc.optionalInput(5),
                                 "mask_index");
   if (failed(out))
     return failure();
@@ -203,7 +191,7 @@ LogicalResult importContribAttention(NodeContext &nc) {
 LogicalResult importMultiHeadAttention(NodeContext &nc) {
   if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
     return failure();
-  if (optionalInput(nc, 6) || optionalInput(nc, 7)) {
+  if (nc.optionalInput(6) || nc.optionalInput(7)) {
     nc.error() << "past_key and past_value (a key/value cache) are not "
                   "supported yet";
     return failure();
@@ -225,7 +213,7 @@ LogicalResult importMultiHeadAttention(NodeContext &nc) {
     return failure();
   }
   Value q = nc.inputs[0], k = nc.inputs[1], v = nc.inputs[2];
-  if (Value bias = optionalInput(nc, 3)) {
+  if (Value bias = nc.optionalInput(3)) {
     // [D + D + Dv]: the biases of Q, K and V in turn.
     int64_t dq = qt.getDimSize(2), dv = vt.getDimSize(2);
     RankedTensorType bt = typeOf(bias);
@@ -251,8 +239,8 @@ LogicalResult importMultiHeadAttention(NodeContext &nc) {
   }
   Value kh = splitHeads(nc, k, heads), vh = splitHeads(nc, v, heads);
   FailureOr<Value> out =
-      attend(nc, splitHeads(nc, q, heads), kh, vh, optionalInput(nc, 4),
-             optionalInput(nc, 5), "key_padding_mask");
+      attend(nc, splitHeads(nc, q, heads), kh, vh, nc.optionalInput(4),
+             nc.optionalInput(5), "key_padding_mask");
   if (failed(out))
     return failure();
   nc.outputs.append({*out, kh, vh});
@@ -288,7 +276,7 @@ LogicalResult importEmbedLayerNorm(NodeContext &nc) {
         .getResult();
   };
   Value sum = embed(nc.inputs[2], nc.inputs[0]);
-  Value positions = optionalInput(nc, 8);
+  Value positions = nc.optionalInput(8);
   if (!positions) {
     SmallVector<int32_t> range(s);
     std::iota(range.begin(), range.end(), 0);
@@ -299,7 +287,7 @@ LogicalResult importEmbedLayerNorm(NodeContext &nc) {
             ArrayRef(range)));
   }
   sum = bin<AddOp>(nc, sum, embed(nc.inputs[3], positions));
-  Value segments = optionalInput(nc, 1), segmentTable = optionalInput(nc, 4);
+  Value segments = nc.optionalInput(1), segmentTable = nc.optionalInput(4);
   if (segments && segmentTable)
     sum = bin<AddOp>(nc, sum, embed(segmentTable, segments));
   auto [normalized, mean, invStd] =
@@ -310,7 +298,7 @@ LogicalResult importEmbedLayerNorm(NodeContext &nc) {
   (void)invStd;
   Value maskIndex;
   auto indexType = RankedTensorType::get({b}, nc.builder.getI32Type());
-  if (Value mask = optionalInput(nc, 7)) {
+  if (Value mask = nc.optionalInput(7)) {
     maskIndex = nc.castTo(
         ReduceSumOp::create(nc.builder, nc.loc,
                             typeOf(mask).clone({b}), mask,

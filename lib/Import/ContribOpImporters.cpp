@@ -18,8 +18,8 @@ namespace {
 
 /// x + bias where the optional input `i` is present.
 Value withBias(NodeContext &nc, Value x, unsigned i) {
-  return nc.inputs.size() > i && nc.inputs[i] ? bin<AddOp>(nc, x, nc.inputs[i])
-                                              : x;
+  Value bias = nc.optionalInput(i);
+  return bias ? bin<AddOp>(nc, x, bias) : x;
 }
 
 LogicalResult importGeluFamily(NodeContext &nc, bool tanh, bool bias) {

@@ -273,7 +273,7 @@ LogicalResult importNonMaxSuppression(NodeContext &nc) {
     return failure();
   }
   auto optional = [&](unsigned i, Type element) -> FailureOr<Value> {
-    if (i >= nc.inputs.size() || !nc.inputs[i])
+    if (!nc.optionalInput(i))
       return Value();
     auto t = nc.inputType(i);
     if (t.getElementType() != element || !t.hasStaticShape() ||

@@ -179,7 +179,7 @@ propagateDataDependentSizes(NodeContext &nc,
     if (failed(starts))
       return false;
     SmallVector<int64_t> steps(starts->size(), 1);
-    if (nc.opset >= 10 && nc.inputs.size() > 4 && nc.inputs[4]) {
+    if (nc.opset >= 10 && nc.optionalInput(4)) {
       auto values = nc.constantInts(4, "steps");
       if (failed(values))
         return failure();

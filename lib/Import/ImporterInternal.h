@@ -80,6 +80,10 @@ struct NodeContext {
   mlir::ElementsAttr constantInput(unsigned i) const;
   /// Input `i` must be present; reports an error if not.
   mlir::FailureOr<mlir::Value> requiredInput(unsigned i) const;
+  /// Input `i`, or null when the node omits it (absent or "").
+  mlir::Value optionalInput(unsigned i) const {
+    return i < inputs.size() ? inputs[i] : mlir::Value();
+  }
   /// Input `i` as a ranked tensor type (it must be present).
   mlir::RankedTensorType inputType(unsigned i) const {
     return llvm::cast<mlir::RankedTensorType>(inputs[i].getType());
@@ -171,6 +175,10 @@ mlir::Value bin(NodeContext &nc, mlir::Value a, mlir::Value b) {
     type = type->clone(nc.builder.getI1Type());
   return nc.builder.createOrFold<OpT>(nc.loc, *type, a, b);
 }
+
+/// `v` transposed by `perm` (folded where it can be).
+mlir::Value transposed(NodeContext &nc, mlir::Value v,
+                       llvm::ArrayRef<int64_t> perm);
 
 /// A rank-0 constant of `element` type.
 mlir::Value scalar(NodeContext &nc, mlir::Type element, double v);

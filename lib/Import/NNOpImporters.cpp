@@ -24,6 +24,15 @@ Value scalar(NodeContext &nc, Type element, double v) {
                              ArrayRef<Attribute>{nc.builder.getFloatAttr(element, v)}));
 }
 
+Value transposed(NodeContext &nc, Value v, ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  return nc.builder.createOrFold<TransposeOp>(
+      nc.loc, type.clone(shape), v, nc.builder.getDenseI64ArrayAttr(perm));
+}
+
 /// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
 /// and 1 / sqrt(var + eps) (keepdims).
 Value swish(NodeContext &nc, Value x, double alpha) {
@@ -182,7 +191,7 @@ namespace {
 LogicalResult importConv(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
     return failure();
-  Value bias = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  Value bias = nc.optionalInput(2);
   FailureOr<Value> conv = convolve(nc, nc.inputs[0], nc.inputs[1], bias);
   if (failed(conv))
     return failure();
@@ -337,7 +346,7 @@ LogicalResult importConvTranspose(NodeContext &nc) {
                               b.getDenseI64ArrayAttr(flipSteps));
   SmallVector<int64_t> resultShape = {in.getDimSize(0), group * mg};
   resultShape.append(outShape);
-  Value bias = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  Value bias = nc.optionalInput(2);
   auto conv = ConvOp::create(b, nc.loc, RankedTensorType::get(resultShape, et), x,
                              w, bias, b.getDenseI64ArrayAttr(SmallVector<int64_t>(k, 1)),
                              b.getDenseI64ArrayAttr(*dilations),
@@ -502,7 +511,7 @@ LogicalResult importLayerNorm(NodeContext &nc) {
   auto [normalized, mean, invStd] =
       normalize(nc, nc.inputs[0], *axes, nc.floatAttr("epsilon", 1e-5f));
   Value y = bin<MulOp>(nc, normalized, nc.inputs[1]);
-  if (nc.inputs.size() > 2 && nc.inputs[2])
+  if (nc.optionalInput(2))
     y = bin<AddOp>(nc, y, nc.inputs[2]);
   nc.outputs.append({y, mean, invStd});
   return success();
@@ -552,7 +561,7 @@ LogicalResult importPad(NodeContext &nc) {
     if (failed(p))
       return failure();
     pads = *p;
-    if (nc.inputs.size() > 2 && nc.inputs[2]) {
+    if (nc.optionalInput(2)) {
       ElementsAttr v = nc.constantInput(2);
       if (!v) {
         nc.error() << "the constant_value input must be a constant";
@@ -562,7 +571,7 @@ LogicalResult importPad(NodeContext &nc) {
       value = isa<FloatAttr>(a) ? cast<FloatAttr>(a).getValueAsDouble()
                                 : static_cast<double>(cast<IntegerAttr>(a).getInt());
     }
-    if (nc.inputs.size() > 3 && nc.inputs[3]) {
+    if (nc.optionalInput(3)) {
       // Pads given for some axes only: spread them over all dims.
       auto axes = nc.constantInts(3, "axes");
       if (failed(axes))
@@ -760,7 +769,7 @@ FailureOr<Value> nllLoss(NodeContext &nc, Value logProb, Value target,
 LogicalResult importNLLLoss(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
     return failure();
-  Value weight = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  Value weight = nc.optionalInput(2);
   FailureOr<Value> loss = nllLoss(nc, nc.inputs[0], nc.inputs[1], weight);
   if (failed(loss))
     return failure();
@@ -777,7 +786,7 @@ LogicalResult importSoftmaxCrossEntropy(NodeContext &nc) {
   }
   Value logProb = LogSoftmaxOp::create(nc.builder, nc.loc, nc.inputs[0],
                                        nc.builder.getI64IntegerAttr(1));
-  Value weight = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  Value weight = nc.optionalInput(2);
   FailureOr<Value> loss = nllLoss(nc, logProb, nc.inputs[1], weight);
   if (failed(loss))
     return failure();

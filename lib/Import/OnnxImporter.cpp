@@ -776,8 +776,8 @@ LogicalResult GraphImporter::importLoop(NodeContext &nc) {
       return std::nullopt;
     return (*dense.getValues<APInt>().begin()).getSExtValue();
   };
-  bool hasTrips = nc.inputs.size() > 0 && nc.inputs[0];
-  bool hasCond = nc.inputs.size() > 1 && nc.inputs[1];
+  bool hasTrips = static_cast<bool>(nc.optionalInput(0));
+  bool hasCond = static_cast<bool>(nc.optionalInput(1));
   std::optional<int64_t> trips = hasTrips ? constantScalar(0) : std::nullopt;
   std::optional<int64_t> cond = hasCond ? constantScalar(1) : 1;
   if ((hasTrips && !trips) || !cond) {

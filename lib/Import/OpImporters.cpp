@@ -428,8 +428,8 @@ LogicalResult importClip(NodeContext &nc) {
     if (nc.attr("max"))
       hi = scalarOf(nc, element, nc.floatAttr("max", 0));
   } else {
-    lo = nc.inputs.size() > 1 ? nc.inputs[1] : Value();
-    hi = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+    lo = nc.optionalInput(1);
+    hi = nc.optionalInput(2);
   }
   if (lo) {
     FailureOr<Value> v = broadcastBinary<MaxOp>(nc, x, lo);
@@ -498,7 +498,7 @@ LogicalResult importGemm(NodeContext &nc) {
   if (failed(nc.requireInputs(nc.opset < 11 ? 3 : 2)) ||
       failed(nc.requireFloatInput(0)))
     return failure();
-  Value c = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  Value c = nc.optionalInput(2);
   bool transA = nc.intAttr("transA", 0), transB = nc.intAttr("transB", 0);
   FailureOr<RankedTensorType> type = inferGemmType(
       nc.inputType(0), nc.inputType(1),

@@ -71,10 +71,6 @@ LogicalResult requireFloat(NodeContext &nc, unsigned i, StringRef what) {
 }
 
 /// Input `i`, or null when it is absent.
-Value optionalInput(NodeContext &nc, unsigned i) {
-  return nc.inputs.size() > i ? nc.inputs[i] : Value();
-}
-
 /// An integer operand of a product: its value (null when absent) and
 /// whether it holds an unsigned ONNX type.
 struct IntOperand {
@@ -83,7 +79,7 @@ struct IntOperand {
 };
 
 IntOperand intInput(NodeContext &nc, unsigned i) {
-  return {optionalInput(nc, i), nc.isUnsignedInput(i)};
+  return {nc.optionalInput(i), nc.isUnsignedInput(i)};
 }
 
 /// A scale or zero point `param`, laid out to broadcast against a tensor of
@@ -165,7 +161,7 @@ Value roundToQuant(NodeContext &nc, Value v, Value zeroPoint, bool zpUnsigned,
 /// The node's quantized output type: the zero point's, else output_dtype
 /// (opset 21+), else uint8.
 FailureOr<QuantType> outputQuantType(NodeContext &nc, unsigned zpInput) {
-  if (Value zp = optionalInput(nc, zpInput)) {
+  if (Value zp = nc.optionalInput(zpInput)) {
     if (failed(requireQuantInput(nc, zpInput, "the zero point")))
       return failure();
     return QuantType{nc.inputType(zpInput).getElementType(),
@@ -191,7 +187,7 @@ LogicalResult importDequantizeLinear(NodeContext &nc) {
       failed(requireFloat(nc, 1, "x_scale")))
     return failure();
   RankedTensorType x = nc.inputType(0);
-  Value zp = optionalInput(nc, 2);
+  Value zp = nc.optionalInput(2);
   if (zp && nc.inputType(2).getElementType() != x.getElementType()) {
     nc.error() << "x_zero_point " << nc.inputType(2)
                << " does not have x's element type " << x.getElementType();
@@ -247,7 +243,7 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
       alongAxis(nc, nc.inputs[1], x, axis, block, "y_scale");
   if (failed(scale))
     return failure();
-  Value zp = optionalInput(nc, 2);
+  Value zp = nc.optionalInput(2);
   if (zp) {
     FailureOr<Value> z = alongAxis(nc, zp, x, axis, block, "y_zero_point");
     if (failed(z))
@@ -395,7 +391,7 @@ FailureOr<Value> integerConv(NodeContext &nc, unsigned x, unsigned w,
   if (failed(requireQuantInput(nc, x, "x")) ||
       failed(requireQuantInput(nc, w, "w")))
     return failure();
-  Value xz = optionalInput(nc, xZp), wz = optionalInput(nc, wZp);
+  Value xz = nc.optionalInput(xZp), wz = nc.optionalInput(wZp);
   if (xz) {
     if (failed(requireQuantInput(nc, xZp, "x_zero_point")))
       return failure();
@@ -463,7 +459,7 @@ FailureOr<Value> requantize(NodeContext &nc, Value acc, unsigned aScale,
     return failure();
   Value multiplier = bin<DivOp>(nc, bin<MulOp>(nc, *as, *bs), *ys);
   Value scaled = bin<MulOp>(nc, nc.castTo(acc, f32(nc)), multiplier);
-  Value zp = optionalInput(nc, yZp);
+  Value zp = nc.optionalInput(yZp);
   if (zp && cast<RankedTensorType>(zp.getType()).getNumElements() == 1)
     zp = nc.reshape(zp, {});
   return roundToQuant(nc, scaled, zp, to->isUnsigned, *to);
@@ -490,7 +486,7 @@ LogicalResult importQLinearMatMul(NodeContext &nc) {
 LogicalResult importQLinearConv(NodeContext &nc) {
   if (failed(nc.requireInputs(8)))
     return failure();
-  Value bias = optionalInput(nc, 8);
+  Value bias = nc.optionalInput(8);
   if (bias && !nc.inputType(8).getElementType().isSignlessInteger(32)) {
     nc.error() << "B must be an int32 tensor, got " << nc.inputType(8);
     return failure();
@@ -532,7 +528,7 @@ LogicalResult importMatMulIntegerToFloat(NodeContext &nc) {
   if (failed(acc))
     return failure();
   FailureOr<Value> y =
-      integerToFloat(nc, *acc, nc.inputs[2], 3, optionalInput(nc, 6));
+      integerToFloat(nc, *acc, nc.inputs[2], 3, nc.optionalInput(6));
   if (failed(y))
     return failure();
   nc.outputs.push_back(*y);
@@ -557,7 +553,7 @@ LogicalResult importDynamicQuantizeMatMul(NodeContext &nc) {
   if (failed(acc))
     return failure();
   FailureOr<Value> y =
-      integerToFloat(nc, *acc, scale, 2, optionalInput(nc, 4));
+      integerToFloat(nc, *acc, scale, 2, nc.optionalInput(4));
   if (failed(y))
     return failure();
   nc.outputs.push_back(*y);

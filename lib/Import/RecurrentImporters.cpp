@@ -110,15 +110,6 @@ Value sliceAlong(NodeContext &nc, Value v, int64_t axis, int64_t start,
       nc.builder.getDenseI64ArrayAttr(steps));
 }
 
-Value transposed(NodeContext &nc, Value v, ArrayRef<int64_t> perm) {
-  auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  return nc.builder.createOrFold<TransposeOp>(
-      nc.loc, type.clone(shape), v, nc.builder.getDenseI64ArrayAttr(perm));
-}
-
 FailureOr<Value> concat(NodeContext &nc, ArrayRef<Value> pieces,
                         int64_t axis) {
   if (pieces.size() == 1)
@@ -196,9 +187,7 @@ LogicalResult importRecurrent(NodeContext &nc, Cell cell) {
                << kMaxSteps;
     return failure();
   }
-  auto input = [&](unsigned i) -> Value {
-    return nc.inputs.size() > i ? nc.inputs[i] : Value();
-  };
+  auto input = [&](unsigned i) { return nc.optionalInput(i); };
   Value bias = input(3), lengths = input(4), initialH = input(5),
         initialC = cell == Cell::LSTM ? input(6) : Value(),
         peepholes = cell == Cell::LSTM ? input(7) : Value();

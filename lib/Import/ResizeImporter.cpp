@@ -137,7 +137,7 @@ LogicalResult importResize(NodeContext &nc) {
   }
   auto given = [&](unsigned i) {
     // (A dynamic scales or sizes input is given; it must then fold.)
-    return nc.inputs.size() > i && nc.inputs[i] &&
+    return nc.optionalInput(i) &&
            (!nc.inputType(i).hasStaticShape() ||
             nc.inputType(i).getNumElements() != 0);
   };

@@ -115,7 +115,7 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
   }
   // The caches at each token's position: [batch, seq, 1, rotary / 2].
   Value caches[2] = {nc.inputs[1], nc.inputs[2]};
-  bool positions = nc.inputs.size() > 3 && nc.inputs[3];
+  bool positions = static_cast<bool>(nc.optionalInput(3));
   for (Value &cache : caches) {
     RankedTensorType cacheType = typeOf(cache);
     if (cacheType.getElementType() != type.getElementType() ||

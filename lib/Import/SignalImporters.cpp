@@ -148,14 +148,6 @@ Value applyDft(NodeContext &nc, Value x, ArrayRef<double> matrix, int64_t n,
   return nc.reshape(y, shape);
 }
 
-Value transposed(NodeContext &nc, Value v, ArrayRef<int64_t> perm) {
-  auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  return TransposeOp::create(nc.builder, nc.loc, type.clone(shape), v, perm);
-}
-
 /// DFT (opset 17: axis attribute; opset 20: axis input).
 LogicalResult importDft(NodeContext &nc) {
   if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
@@ -170,7 +162,7 @@ LogicalResult importDft(NodeContext &nc) {
   int64_t axis = nc.intAttr("axis", 1);
   if (nc.opset >= 20) {
     axis = -2;
-    if (nc.inputs.size() > 2 && nc.inputs[2]) {
+    if (nc.optionalInput(2)) {
       FailureOr<int64_t> a = scalarInt(nc, 2, "axis");
       if (failed(a))
         return failure();
@@ -193,7 +185,7 @@ LogicalResult importDft(NodeContext &nc) {
   // An inverse of a one-sided spectrum of n bins is 2 (n - 1) samples
   // unless dft_length says otherwise.
   int64_t length = inverse && onesided ? 2 * (n - 1) : n;
-  if (nc.inputs.size() > 1 && nc.inputs[1]) {
+  if (nc.optionalInput(1)) {
     FailureOr<int64_t> l = scalarInt(nc, 1, "dft_length");
     if (failed(l))
       return failure();
@@ -258,7 +250,7 @@ LogicalResult importStft(NodeContext &nc) {
   FailureOr<int64_t> step = scalarInt(nc, 1, "frame_step");
   if (failed(step))
     return failure();
-  Value window = nc.inputs.size() > 2 ? nc.inputs[2] : Value();
+  Value window = nc.optionalInput(2);
   int64_t frame = length;
   if (window) {
     RankedTensorType w = nc.inputType(2);
@@ -268,7 +260,7 @@ LogicalResult importStft(NodeContext &nc) {
     }
     frame = w.getDimSize(0);
   }
-  if (nc.inputs.size() > 3 && nc.inputs[3]) {
+  if (nc.optionalInput(3)) {
     FailureOr<int64_t> l = scalarInt(nc, 3, "frame_length");
     if (failed(l))
       return failure();

@@ -26,7 +26,7 @@ axesOf(NodeContext &nc, int64_t rank, int64_t inputSince,
   std::optional<std::vector<int64_t>> given;
   if (nc.opset < inputSince) {
     given = nc.intsAttr("axes");
-  } else if (nc.inputs.size() > 1 && nc.inputs[1]) {
+  } else if (nc.optionalInput(1)) {
     FailureOr<SmallVector<int64_t>> v = nc.constantInts(1, "axes");
     if (failed(v))
       return failure();
@@ -392,13 +392,13 @@ LogicalResult importSlice(NodeContext &nc) {
       return failure();
     starts = *s;
     ends = *e;
-    if (nc.inputs.size() > 3 && nc.inputs[3]) {
+    if (nc.optionalInput(3)) {
       auto a = nc.constantInts(3, "axes");
       if (failed(a))
         return failure();
       axes = *a;
     }
-    if (nc.inputs.size() > 4 && nc.inputs[4]) {
+    if (nc.optionalInput(4)) {
       auto st = nc.constantInts(4, "steps");
       if (failed(st))
         return failure();
@@ -450,7 +450,7 @@ LogicalResult importSplit(NodeContext &nc) {
   if (nc.opset < 13) {
     if (auto s = nc.intsAttr("split"))
       parts.assign(s->begin(), s->end());
-  } else if (nc.inputs.size() > 1 && nc.inputs[1]) {
+  } else if (nc.optionalInput(1)) {
     auto s = nc.constantInts(1, "split");
     if (failed(s))
       return failure();
@@ -496,7 +496,7 @@ LogicalResult importSplit(NodeContext &nc) {
 LogicalResult importDropout(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
     return failure();
-  if (nc.inputs.size() > 2 && nc.inputs[2]) {
+  if (nc.optionalInput(2)) {
     ElementsAttr training = nc.constantInput(2);
     if (!training || training.getValues<APInt>()[0] != 0) {
       nc.error() << "training mode is not supported (gcomp compiles for "
@@ -526,7 +526,7 @@ LogicalResult importTrilu(NodeContext &nc) {
     return failure();
   }
   int64_t k = 0;
-  if (nc.inputs.size() > 1 && nc.inputs[1]) {
+  if (nc.optionalInput(1)) {
     auto v = nc.constantInts(1, "k");
     if (failed(v))
       return failure();
@@ -556,12 +556,6 @@ LogicalResult importTrilu(NodeContext &nc) {
   nc.outputs.push_back(b.createOrFold<WhereOp>(nc.loc, type, maskValue,
                                                nc.inputs[0], zeros));
   return success();
-}
-
-Value transposed(NodeContext &nc, Value v, ArrayRef<int64_t> perm) {
-  auto type = *inferTransposeType(cast<RankedTensorType>(v.getType()), perm,
-                                  nullptr);
-  return TransposeOp::create(nc.builder, nc.loc, type, v, perm);
 }
 
 LogicalResult importDepthToSpace(NodeContext &nc) {

@@ -3,6 +3,8 @@
 #include "gcomp/model_abi.h"
 #include "internal.h"
 
+#include "QGemmPacking.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -13,6 +15,8 @@
 
 namespace {
 
+using gcomp::testing::packQGemmOperand;
+
 struct Shape {
   int64_t n, h, w, c, kh, kw, stride, dilation, pad, m;
   bool padK64;      // k_packed rounded up to a multiple of 64 (AMX)
@@ -21,17 +25,6 @@ struct Shape {
   int64_t kind;     // GCOMP_QCONV_OUT_*
   bool relu, signedOutput, portable;
 };
-
-/// B packed as model_abi.h describes GCOMP_SYM_QGEMM's operand.
-std::vector<int8_t> pack(const std::vector<int8_t> &b, int64_t k, int64_t n) {
-  int64_t k4 = (k + 3) / 4, blocks = (n + 31) / 32;
-  std::vector<int8_t> out(blocks * k4 * 128, 0);
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j)
-      out[(j / 32) * k4 * 128 + (p / 4) * 128 + ((j % 32) / 16) * 64 +
-          (j % 16) * 4 + p % 4] = b[p * n + j];
-  return out;
-}
 
 class QConvTest : public ::testing::TestWithParam<Shape> {};
 
@@ -59,7 +52,7 @@ TEST_P(QConvTest, MatchesReference) {
   for (int64_t p = 0; p < kp; ++p)
     for (int64_t j = 0; j < s.m; ++j)
       sums[j] += b[p * s.m + j];
-  std::vector<int8_t> packed = pack(b, kp, s.m);
+  std::vector<int8_t> packed = packQGemmOperand(b, kp, s.m);
   std::vector<float> scale(s.m), bias(s.m);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
   for (int64_t j = 0; j < s.m; ++j) {
@@ -157,7 +150,7 @@ TEST(QConvFallbackTest, SameResultWithoutTheBuffer) {
   for (int64_t p = 0; p < kp; ++p)
     for (int64_t j = 0; j < m; ++j)
       sums[j] += b[p * m + j];
-  std::vector<int8_t> packed = pack(b, kp, m);
+  std::vector<int8_t> packed = packQGemmOperand(b, kp, m);
   int32_t zero = 9;
   auto run = [&](int mode) {
     gcomp_rt_qconv_force_fallback(mode);

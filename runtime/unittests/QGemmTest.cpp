@@ -3,6 +3,8 @@
 #include "gcomp/model_abi.h"
 #include "internal.h"
 
+#include "QGemmPacking.h"
+
 #include "gtest/gtest.h"
 
 #include <cstdint>
@@ -11,24 +13,14 @@
 
 namespace {
 
+using gcomp::testing::packQGemmOperand;
+
 struct Shape {
   int64_t m, n, k;
   bool signedA;
   int32_t zero;
   bool portable;
 };
-
-/// B packed as model_abi.h describes GCOMP_SYM_QGEMM's operand (written
-/// from the description, independently of the compiler's packer).
-std::vector<int8_t> pack(const std::vector<int8_t> &b, int64_t k, int64_t n) {
-  int64_t k4 = (k + 3) / 4, blocks = (n + 31) / 32;
-  std::vector<int8_t> out(blocks * k4 * 128, 0);
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < n; ++j)
-      out[(j / 32) * k4 * 128 + (p / 4) * 128 + ((j % 32) / 16) * 64 +
-          (j % 16) * 4 + p % 4] = b[p * n + j];
-  return out;
-}
 
 class QGemmTest : public ::testing::TestWithParam<Shape> {};
 
@@ -53,7 +45,7 @@ TEST_P(QGemmTest, MatchesReference) {
   for (int64_t p = 0; p < s.k; ++p)
     for (int64_t j = 0; j < s.n; ++j)
       sums[j] += b[p * s.n + j];
-  std::vector<int8_t> packed = pack(b, s.k, s.n);
+  std::vector<int8_t> packed = packQGemmOperand(b, s.k, s.n);
   std::vector<int32_t> c(s.m * cRs, 12345);
   __gcomp_qgemm_u8s8(s.m, s.n, s.k, a.data(), aRs, &s.zero, packed.data(),
                      sums.data(), c.data(), cRs,

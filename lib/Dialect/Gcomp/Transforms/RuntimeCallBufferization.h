@@ -43,6 +43,28 @@ inline mlir::Value i64Constant(mlir::OpBuilder &b, mlir::Location loc,
   return mlir::arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
 }
 
+/// The addresses (i64) of `operands`' dense buffers, in order; 0 for a null
+/// operand (an absent optional input).
+inline mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+operandAddresses(mlir::RewriterBase &rewriter, mlir::Location loc,
+                 llvm::ArrayRef<mlir::Value> operands,
+                 const mlir::bufferization::BufferizationOptions &options,
+                 mlir::bufferization::BufferizationState &state) {
+  llvm::SmallVector<mlir::Value> addresses;
+  for (mlir::Value operand : operands) {
+    if (!operand) {
+      addresses.push_back(i64Constant(rewriter, loc, 0));
+      continue;
+    }
+    mlir::FailureOr<mlir::Value> buffer =
+        denseBuffer(rewriter, loc, operand, options, state);
+    if (mlir::failed(buffer))
+      return mlir::failure();
+    addresses.push_back(addressAsI64(rewriter, loc, *buffer));
+  }
+  return addresses;
+}
+
 /// Calls the runtime function `symbol` with `args` (declaring it on first
 /// use) and replaces `op` by `result`, the buffer the call writes.
 inline void callRuntimeAndReplace(mlir::RewriterBase &rewriter,

@@ -298,15 +298,14 @@ struct QMatMulBufferization
                           BufferizationState &state) const {
     auto qmatmul = cast<QMatMulOp>(op);
     Location loc = qmatmul.getLoc();
-    SmallVector<Value> addresses;
-    for (Value operand : {qmatmul.getLhs(), qmatmul.getLhsZeroPoint(),
-                          qmatmul.getRhsPacked(), qmatmul.getRhsSums()}) {
-      FailureOr<Value> buffer =
-          denseBuffer(rewriter, loc, operand, options, state);
-      if (failed(buffer))
-        return failure();
-      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
-    }
+    FailureOr<SmallVector<Value>> addressList = operandAddresses(
+        rewriter, loc,
+        {qmatmul.getLhs(), qmatmul.getLhsZeroPoint(), qmatmul.getRhsPacked(),
+         qmatmul.getRhsSums()},
+        options, state);
+    if (failed(addressList))
+      return failure();
+    SmallVector<Value> &addresses = *addressList;
     RankedTensorType type = qmatmul.getType();
     Value out = memref::AllocOp::create(
         rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
@@ -331,20 +330,15 @@ struct QConvBufferization : NewBufferModel<QConvBufferization, QConvOp> {
     auto qconv = cast<QConvOp>(op);
     Location loc = qconv.getLoc();
     auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
-    SmallVector<Value> addresses;
-    for (Value operand : {qconv.getInput(), qconv.getInputZeroPoint(),
-                          qconv.getWeightPacked(), qconv.getWeightSums(),
-                          qconv.getScale(), qconv.getBias()}) {
-      if (!operand) {
-        addresses.push_back(i64(0));
-        continue;
-      }
-      FailureOr<Value> buffer =
-          denseBuffer(rewriter, loc, operand, options, state);
-      if (failed(buffer))
-        return failure();
-      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
-    }
+    FailureOr<SmallVector<Value>> addressList = operandAddresses(
+        rewriter, loc,
+        {qconv.getInput(), qconv.getInputZeroPoint(),
+         qconv.getWeightPacked(), qconv.getWeightSums(), qconv.getScale(),
+         qconv.getBias()},
+        options, state);
+    if (failed(addressList))
+      return failure();
+    SmallVector<Value> &addresses = *addressList;
     RankedTensorType type = qconv.getType();
     Value out = memref::AllocOp::create(
         rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
@@ -393,20 +387,14 @@ struct NmsBufferization
     auto nms = cast<NonMaxSuppressionOp>(op);
     Location loc = nms.getLoc();
     auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
-    SmallVector<Value> addresses;
-    for (Value operand :
-         {nms.getBoxes(), nms.getScores(), nms.getMaxOutputBoxesPerClass(),
-          nms.getIouThreshold(), nms.getScoreThreshold()}) {
-      if (!operand) {
-        addresses.push_back(i64(0));
-        continue;
-      }
-      FailureOr<Value> buffer =
-          denseBuffer(rewriter, loc, operand, options, state);
-      if (failed(buffer))
-        return failure();
-      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
-    }
+    FailureOr<SmallVector<Value>> addressList = operandAddresses(
+        rewriter, loc,
+        {nms.getBoxes(), nms.getScores(), nms.getMaxOutputBoxesPerClass(),
+         nms.getIouThreshold(), nms.getScoreThreshold()},
+        options, state);
+    if (failed(addressList))
+      return failure();
+    SmallVector<Value> &addresses = *addressList;
     RankedTensorType selectedType = nms.getSelected().getType(),
                      countType = nms.getCount().getType();
     Value selected = memref::AllocOp::create(
@@ -448,14 +436,13 @@ struct GridSampleBufferization
     auto sample = cast<GridSampleOp>(op);
     Location loc = sample.getLoc();
     auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
-    SmallVector<Value> addresses;
-    for (Value operand : {sample.getInput(), sample.getGrid()}) {
-      FailureOr<Value> buffer =
-          denseBuffer(rewriter, loc, operand, options, state);
-      if (failed(buffer))
-        return failure();
-      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
-    }
+    FailureOr<SmallVector<Value>> addressList = operandAddresses(
+        rewriter, loc,
+        {sample.getInput(), sample.getGrid()},
+        options, state);
+    if (failed(addressList))
+      return failure();
+    SmallVector<Value> &addresses = *addressList;
     RankedTensorType type = sample.getType();
     Value out = memref::AllocOp::create(
         rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
@@ -492,15 +479,13 @@ struct RoiAlignBufferization
     auto roiAlign = cast<RoiAlignOp>(op);
     Location loc = roiAlign.getLoc();
     auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
-    SmallVector<Value> addresses;
-    for (Value operand : {roiAlign.getInput(), roiAlign.getRois(),
-                          roiAlign.getBatchIndices()}) {
-      FailureOr<Value> buffer =
-          denseBuffer(rewriter, loc, operand, options, state);
-      if (failed(buffer))
-        return failure();
-      addresses.push_back(addressAsI64(rewriter, loc, *buffer));
-    }
+    FailureOr<SmallVector<Value>> addressList = operandAddresses(
+        rewriter, loc,
+        {roiAlign.getInput(), roiAlign.getRois(), roiAlign.getBatchIndices()},
+        options, state);
+    if (failed(addressList))
+      return failure();
+    SmallVector<Value> &addresses = *addressList;
     RankedTensorType type = roiAlign.getType();
     Value out = memref::AllocOp::create(
         rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
