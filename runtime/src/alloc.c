@@ -38,6 +38,13 @@ static void drop(int i) {
   --cached_count;
 }
 
+void gcomp_rt_alloc_release_thread(void) {
+  while (cached_count > 0) {
+    free(cache[0].base);
+    drop(0);
+  }
+}
+
 void *_mlir_memref_to_llvm_alloc(size_t size) {
   if (size >= kMinCachedBytes) {
     int best = -1;
@@ -72,6 +79,7 @@ void _mlir_memref_to_llvm_free(void *ptr) {
     free(cache[0].base);
     drop(0);
   }
+  gcomp_rt_release_at_thread_exit();
   cache[cached_count].base = base;
   cache[cached_count].size = size;
   ++cached_count;

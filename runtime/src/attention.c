@@ -39,20 +39,9 @@ typedef struct attention_job {
 
 /* The scores of one block, grown when a larger one is needed (the first
  * run at a size; later runs allocate nothing). */
-static _Thread_local float *scores_buf;
-static _Thread_local size_t scores_cap;
-
 static float *scores_space(size_t floats) {
-  if (floats > scores_cap) {
-    size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-    float *p = aligned_alloc(64, bytes);
-    if (!p)
-      return NULL;
-    free(scores_buf);
-    scores_buf = p;
-    scores_cap = bytes / sizeof(float);
-  }
-  return scores_buf;
+  return gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_ATTENTION,
+                                 floats * sizeof(float));
 }
 
 static void attention_block(const attention_job *j, int64_t task) {

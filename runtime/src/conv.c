@@ -126,19 +126,9 @@ static void choose_tile(void) {
 /* A channels-first input transposed to channels-last, per calling thread,
  * grown to the largest input seen (the first run at a size allocates; later
  * runs do not). */
-static _Thread_local float *nhwc_buffer;
-static _Thread_local size_t nhwc_cap;
-
 static float *nhwc_space(size_t floats) {
-  if (floats > nhwc_cap) {
-    float *p = malloc(floats * sizeof(float));
-    if (!p)
-      return NULL;
-    free(nhwc_buffer);
-    nhwc_buffer = p;
-    nhwc_cap = floats;
-  }
-  return nhwc_buffer;
+  return gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_CONV_NHWC,
+                                 floats * sizeof(float));
 }
 
 /* [n, c, h, w] to [n, h, w, c]: each channel's row is read in order. */
@@ -156,12 +146,9 @@ static void to_nhwc(const float *in, int64_t n, int64_t c, int64_t h,
 }
 
 /* Per thread: one MC x KC block of A, packed (kept between calls). */
-static _Thread_local float *pack_buffer;
-
 static float *pack_space(void) {
-  if (!pack_buffer)
-    pack_buffer = aligned_alloc(64, sizeof(float) * (size_t)MC * KC);
-  return pack_buffer;
+  return gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_CONV_PACK,
+                                 sizeof(float) * (size_t)MC * KC);
 }
 
 typedef struct conv_job {

@@ -33,16 +33,12 @@
 
 enum { NC = 2048 };
 
-/* Packing buffers: one B block (KC x NC) and one A block (MC x KC). */
-static _Thread_local float *pack_buffer;
-
+/* Packing buffers: one B block (KC x NC) and one A block (MC x KC), per
+ * thread. */
 static float *pack_space(void) {
-  if (!pack_buffer) {
-    /* A multiple of 64 bytes, as aligned_alloc requires. */
-    size_t bytes = sizeof(float) * ((size_t)KC * NC + (size_t)MC * KC);
-    pack_buffer = aligned_alloc(64, bytes);
-  }
-  return pack_buffer;
+  return gcomp_rt_thread_scratch(
+      GCOMP_RT_SCRATCH_GEMM_PACK,
+      sizeof(float) * ((size_t)KC * NC + (size_t)MC * KC));
 }
 
 /* B[p, j] for p < kc, j < nc into NR-wide panels: panel q holds rows

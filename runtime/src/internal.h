@@ -165,6 +165,25 @@ GCOMP_HIDDEN void __gcomp_softmax_rows(int64_t rows, int64_t n,
                                        const float *in, float *out,
                                        int64_t scale_bits);
 
+/* Per-thread scratch buffers (scratch.c): slot `slot`'s buffer of at least
+ * `bytes` bytes, 64-byte aligned, kept for the calling thread's later calls
+ * (grown when a larger one is asked for; its contents are then lost) and
+ * freed when the thread ends; null when out of memory. */
+enum {
+  GCOMP_RT_SCRATCH_GEMM_PACK,
+  GCOMP_RT_SCRATCH_CONV_PACK,
+  GCOMP_RT_SCRATCH_CONV_NHWC,
+  GCOMP_RT_SCRATCH_ATTENTION,
+  GCOMP_RT_SCRATCH_QCONV_ROWS,
+  GCOMP_RT_SCRATCH_SLOTS
+};
+GCOMP_HIDDEN void *gcomp_rt_thread_scratch(int slot, size_t bytes);
+/* Makes the calling thread's scratch buffers and allocation cache be freed
+ * when it ends (scratch.c); cheap after the first call. */
+GCOMP_HIDDEN void gcomp_rt_release_at_thread_exit(void);
+/* Frees the calling thread's cached memref blocks (alloc.c). */
+GCOMP_HIDDEN void gcomp_rt_alloc_release_thread(void);
+
 /* ONNX NonMaxSuppression (nms.c; see GCOMP_SYM_NMS in model_abi.h). */
 GCOMP_HIDDEN void __gcomp_nms(int64_t batches, int64_t classes, int64_t boxes,
                               int64_t max_rows_per_class,

@@ -189,23 +189,12 @@ static epilogue_fn pick_epilogue(void) {
 /* Per thread: the im2col rows of a block, kept between calls and grown to
  * the largest block seen (the first run at a size allocates; later runs do
  * not). */
-static _Thread_local uint8_t *rows_buffer;
-static _Thread_local size_t rows_cap;
-
 static int force_fallback;
 
 static uint8_t *rows_space(size_t bytes) {
   if (force_fallback)
     return NULL;
-  if (bytes > rows_cap) {
-    uint8_t *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (!p)
-      return NULL;
-    free(rows_buffer);
-    rows_buffer = p;
-    rows_cap = bytes;
-  }
-  return rows_buffer;
+  return gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_QCONV_ROWS, bytes);
 }
 
 /* Where allocation failed: a few rows at a time from a fixed buffer (on

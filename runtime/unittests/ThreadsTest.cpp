@@ -96,3 +96,34 @@ TEST(ThreadsTest, NestedCallsDoNotDeadlock) {
 }
 
 } // namespace
+
+// Per-thread scratch buffers are kept between calls and grown on demand.
+// Threads that use them (and the memref allocation cache) and end free
+// them: gcomp-runtime-tests-sanitized's leak checker reports them
+// otherwise.
+TEST(ScratchTest, KeptPerThreadAndFreedWhenTheThreadEnds) {
+  void *first = gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_ATTENTION, 1000);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % 64, 0u);
+  EXPECT_EQ(gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_ATTENTION, 500), first);
+  void *other = gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_CONV_PACK, 1000);
+  EXPECT_NE(other, first);
+  void *grown = gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_ATTENTION, 1 << 20);
+  ASSERT_NE(grown, nullptr);
+  static_cast<char *>(grown)[(1 << 20) - 1] = 1;
+
+  std::vector<std::thread> threads;
+  std::atomic<int> allocated{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int slot = 0; slot < GCOMP_RT_SCRATCH_SLOTS; ++slot)
+        if (gcomp_rt_thread_scratch(slot, 4096 << slot))
+          ++allocated;
+      // A block large enough for the allocation cache to keep.
+      void *block = _mlir_memref_to_llvm_alloc(1 << 20);
+      _mlir_memref_to_llvm_free(block);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(allocated.load(), 8 * GCOMP_RT_SCRATCH_SLOTS);
+}
