@@ -96,20 +96,33 @@ struct Builder {
 LogicalResult importAttention(NodeContext &nc) {
   if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
     return failure();
-  if (nc.optionalInput(6)) {
-    nc.error() << "nonpad_kv_seqlen is not supported yet";
+  int64_t leftWindow = nc.intAttr("left_window_size", -1),
+          rightWindow = nc.intAttr("right_window_size", -1);
+  if (leftWindow < -1 || rightWindow < -1) {
+    nc.error() << "left_window_size and right_window_size must be -1 or "
+                  "non-negative";
     return failure();
   }
-  for (StringRef unsupported : {"left_window_size", "right_window_size"})
-    if (nc.attr(unsupported) && nc.intAttr(unsupported, -1) >= 0) {
-      nc.error() << unsupported << " is not supported yet";
-      return failure();
-    }
   Builder b{nc, nc.inputType(0).getElementType()};
   Value q = nc.inputs[0], k = nc.inputs[1], v = nc.inputs[2];
   Value mask = nc.optionalInput(3);
   Value pastK = nc.optionalInput(4);
   Value pastV = nc.optionalInput(5);
+  // The number of valid keys per batch entry (an external, padded cache).
+  Value validKeys = nc.optionalInput(6);
+  if (validKeys && (pastK || pastV)) {
+    nc.error() << "nonpad_kv_seqlen cannot be combined with past_key and "
+                  "past_value";
+    return failure();
+  }
+  if (validKeys && (!isa<IntegerType>(b.typeOf(validKeys).getElementType()) ||
+                    b.typeOf(validKeys).getRank() != 1 ||
+                    b.typeOf(validKeys).getDimSize(0) !=
+                        b.typeOf(q).getDimSize(0))) {
+    nc.error() << "nonpad_kv_seqlen must be an integer [batch] tensor, got "
+               << b.typeOf(validKeys);
+    return failure();
+  }
   for (Value x : {q, k, v})
     if (!b.typeOf(x).hasStaticShape()) {
       nc.error() << "expects static shapes, got " << b.typeOf(x);
@@ -194,17 +207,59 @@ LogicalResult importAttention(NodeContext &nc) {
     }
     bias = isBool ? b.boolToBias(mask) : mask;
   }
-  if (nc.intAttr("is_causal", 0)) {
-    SmallVector<bool> allowed;
-    for (int64_t i = 0; i < qLength; ++i)
-      for (int64_t j = 0; j < total; ++j)
-        allowed.push_back(j <= i + pastLength);
-    Value causal = ConstantOp::create(
+  // Query row i is at position i + offset among the keys: the past's
+  // length, or with nonpad_kv_seqlen, per batch entry, the valid keys less
+  // the queries (a padded external cache). Causal masking and the sliding
+  // window are aligned to that position.
+  int64_t batch = b.typeOf(q).getDimSize(0);
+  Type i64 = nc.builder.getI64Type();
+  auto i64Tensor = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
+    return ConstantOp::create(
         nc.builder, nc.loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({qLength, total}, nc.builder.getI1Type()),
-            ArrayRef(allowed)));
-    bias = b.bin<AddOp>(bias, b.boolToBias(causal));
+        DenseIntElementsAttr::get(RankedTensorType::get(shape, i64), values));
+  };
+  SmallVector<int64_t> rows(qLength), cols(total);
+  for (int64_t i = 0; i < qLength; ++i)
+    rows[i] = i;
+  for (int64_t j = 0; j < total; ++j)
+    cols[j] = j;
+  Value keyIndex = i64Tensor(cols, {1, 1, total});
+  Value keysValid = validKeys ? nc.castTo(validKeys, i64) : Value();
+  // (i + offset) - j: [q, total], or [batch, q, total] per batch entry.
+  auto distance = [&]() -> Value {
+    if (!keysValid) {
+      SmallVector<int64_t> d;
+      for (int64_t i = 0; i < qLength; ++i)
+        for (int64_t j = 0; j < total; ++j)
+          d.push_back(i + pastLength - j);
+      return i64Tensor(d, {qLength, total});
+    }
+    Value offset = nc.reshape(
+        b.bin<SubOp>(keysValid, i64Tensor({qLength}, {})), {batch, 1, 1});
+    Value position = b.bin<AddOp>(i64Tensor(rows, {1, qLength, 1}), offset);
+    return b.bin<SubOp>(position, keyIndex);
+  };
+  // An allowed-or-not mask [q, total] or [batch, q or 1, total] as a bias
+  // broadcasting against [batch, heads, q, total].
+  auto addMask = [&](Value allowed) {
+    Value maskBias = b.boolToBias(allowed);
+    RankedTensorType maskType = b.typeOf(maskBias);
+    if (maskType.getRank() == 3)
+      maskBias = nc.reshape(maskBias, {batch, 1, maskType.getDimSize(1), total});
+    bias = b.bin<AddOp>(bias, maskBias);
+  };
+  Value zero = i64Tensor({0}, {});
+  if (nc.intAttr("is_causal", 0))
+    addMask(b.bin<GreaterEqualOp>(distance(), zero, true));
+  if (leftWindow >= 0)
+    addMask(b.bin<LessEqualOp>(distance(), i64Tensor({leftWindow}, {}), true));
+  if (rightWindow >= 0)
+    addMask(b.bin<GreaterEqualOp>(distance(), i64Tensor({-rightWindow}, {}),
+                                  true));
+  if (keysValid) {
+    Value valid = b.bin<LessOp>(keyIndex, nc.reshape(keysValid, {batch, 1, 1}),
+                                true);
+    addMask(valid);
   }
   Value withBias = b.bin<AddOp>(scores, bias);
   int64_t mode = nc.intAttr("qk_matmul_output_mode", 0);

@@ -350,6 +350,27 @@ feeds["m"] = rng.integers(0, 2, (3, 7)).astype(bool)
 feeds["m"][:, 0] = True
 res.check("Attention past mask", check_against_onnxruntime, model, "Attention past mask",
           feeds=feeds)
+# Attention: a sliding window (opset 25; causal, and both ways), and a
+# padded external cache whose valid lengths (nonpad_kv_seqlen, opset 24)
+# come at run time, with causal masking aligned to each batch entry's last
+# key.
+for attrs in ({"is_causal": 1, "left_window_size": 2},
+              {"left_window_size": 1, "right_window_size": 2}):
+    model = make_model([helper.make_node("Attention", ["q", "k", "v"], ["y"], **attrs)],
+                       [tensor_info("q", [2, 2, 6, 8]), tensor_info("k", [2, 2, 6, 8]),
+                        tensor_info("v", [2, 2, 6, 8])], [tensor_info("y", [2, 2, 6, 8])],
+                       opset=25)
+    res.check(f"Attention window {attrs}", check_against_onnxruntime, model,
+              f"Attention window {attrs}")
+model = make_model([helper.make_node("Attention", ["q", "k", "v", "", "", "", "n"], ["y"],
+                                     is_causal=1, q_num_heads=4, kv_num_heads=2)],
+                   [tensor_info("q", [3, 2, 32]), tensor_info("k", [3, 7, 16]),
+                    tensor_info("v", [3, 7, 16]), tensor_info("n", [3], TensorProto.INT64)],
+                   [tensor_info("y", [3, 2, 32])], opset=24)
+feeds = random_inputs(model)
+feeds["n"] = np.array([7, 4, 2], np.int64)
+res.check("Attention nonpad_kv_seqlen", check_against_onnxruntime, model,
+          "Attention nonpad_kv_seqlen", feeds=feeds)
 single("DepthToSpace", [[1, 8, 2, 3]], [1, 2, 4, 6], {"blocksize": 2, "mode": "CRD"},
        label="DepthToSpace CRD")
 single("DepthToSpace", [[1, 8, 2, 3]], [1, 2, 4, 6], {"blocksize": 2},
