@@ -343,9 +343,23 @@ LogicalResult importMod(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(requireSameElementType(nc)))
     return failure();
   bool fmod = nc.intAttr("fmod", 0);
-  if (!fmod && isa<FloatType>(nc.inputType(0).getElementType())) {
-    nc.error() << "fmod=0 is not defined for floating-point inputs";
-    return failure();
+  Type element = nc.inputType(0).getElementType();
+  if (!fmod && isa<FloatType>(element)) {
+    // Floats with fmod=0 (newer opsets allow it): the remainder with the
+    // divisor's sign, as numpy.mod. The truncated remainder r is moved by
+    // one divisor where it is non-zero and its sign differs from the
+    // divisor's (a NaN stays NaN; x mod +-inf keeps x or gives +-inf).
+    FailureOr<Value> r = broadcastBinary<FModOp>(nc, nc.inputs[0], nc.inputs[1]);
+    if (failed(r))
+      return failure();
+    Value zero = scalar(nc, element, 0.0), y = nc.inputs[1];
+    Value moves = bin<AndOp>(
+        nc, NotOp::create(nc.builder, nc.loc, bin<EqualOp>(nc, *r, zero)),
+        bin<XorOp>(nc, LessOp::create(nc.builder, nc.loc, *r, zero),
+                   LessOp::create(nc.builder, nc.loc, y, zero)));
+    nc.outputs.push_back(WhereOp::create(nc.builder, nc.loc, moves,
+                                         bin<AddOp>(nc, *r, y), *r));
+    return success();
   }
   Type narrow;
   SmallVector<Value> in = unsignedSafeInputs(nc, narrow);

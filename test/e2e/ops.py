@@ -350,6 +350,20 @@ feeds["m"] = rng.integers(0, 2, (3, 7)).astype(bool)
 feeds["m"][:, 0] = True
 res.check("Attention past mask", check_against_onnxruntime, model, "Attention past mask",
           feeds=feeds)
+# Mod of floats with fmod=0 (newer opsets): numpy.mod's remainder, with the
+# divisor's sign, including zeros, infinities and NaN (onnxruntime refuses
+# it, so numpy is the reference).
+a = np.array([5.5, -5.5, 5.5, -5.5, 0.0, -0.0, 3.0, -3.0, np.inf, 7.0, 2.0, np.nan],
+             np.float32)
+b = np.array([2.0, 2.0, -2.0, -2.0, 3.0, 3.0, np.inf, np.inf, 2.0, 0.0, -np.inf, 1.0],
+             np.float32)
+model = make_model([helper.make_node("Mod", ["a", "b"], ["y"], fmod=0)],
+                   [tensor_info("a", [12]), tensor_info("b", [12])],
+                   [tensor_info("y", [12])])
+with np.errstate(all="ignore"):
+    expected_mod = np.mod(a, b)
+res.check("Mod float fmod=0", check_expected, model, "Mod float fmod=0",
+          {"a": a, "b": b}, {"y": expected_mod})
 # Attention: a sliding window (opset 25; causal, and both ways), and a
 # padded external cache whose valid lengths (nonpad_kv_seqlen, opset 24)
 # come at run time, with causal masking aligned to each batch entry's last
