@@ -733,6 +733,64 @@ LogicalResult importEyeLike(NodeContext &nc) {
   return success();
 }
 
+/// CenterCropPad: along each axis, the centered window of the target size
+/// (a slice) where it is smaller, the input centered in zeros (a pad)
+/// where it is larger; an odd difference puts the extra element at the end.
+LogicalResult importCenterCropPad(NodeContext &nc) {
+  if (failed(nc.requireInputs(2)) || failed(requireStatic(nc, 0)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  auto shape = nc.constantInts(1, "shape");
+  if (failed(shape))
+    return failure();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes;
+  if (auto attr = nc.intsAttr("axes")) {
+    for (int64_t a : *attr) {
+      FailureOr<int64_t> axis = nc.normalizeAxis(a, rank);
+      if (failed(axis))
+        return failure();
+      axes.push_back(*axis);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  if (axes.size() != shape->size()) {
+    nc.error() << "shape has " << shape->size() << " sizes for " << axes.size()
+               << " axes";
+    return failure();
+  }
+  SmallVector<int64_t> cropped(type.getShape()), starts(rank, 0),
+      pads(2 * rank, 0), target(type.getShape());
+  for (auto [axis, size] : llvm::zip(axes, *shape)) {
+    int64_t dim = type.getDimSize(axis);
+    if (size < 0) {
+      nc.error() << "target size " << size << " is negative";
+      return failure();
+    }
+    target[axis] = size;
+    if (size < dim) {
+      starts[axis] = (dim - size) / 2;
+      cropped[axis] = size;
+    } else if (size > dim) {
+      pads[axis] = (size - dim) / 2;
+      pads[rank + axis] = size - dim - pads[axis];
+    }
+  }
+  Value x = nc.builder.createOrFold<SliceOp>(
+      nc.loc, type.clone(cropped), nc.inputs[0],
+      nc.builder.getDenseI64ArrayAttr(starts),
+      nc.builder.getDenseI64ArrayAttr(SmallVector<int64_t>(rank, 1)));
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; }))
+    x = PadOp::create(nc.builder, nc.loc, type.clone(target), x,
+                      nc.builder.getDenseI64ArrayAttr(pads),
+                      nc.builder.getStringAttr("constant"),
+                      nc.builder.getF64FloatAttr(0.0));
+  nc.outputs.push_back(x);
+  return success();
+}
+
 LogicalResult importOneHot(NodeContext &nc) {
   if (failed(nc.requireInputs(3)) || failed(requireStatic(nc, 0)))
     return failure();
@@ -805,6 +863,7 @@ void addTensorOpImporters(StringMap<OpImporterFn> &table) {
   table["OneHot"] = importOneHot;
   table["Hardmax"] = importHardmax;
   table["EyeLike"] = importEyeLike;
+  table["CenterCropPad"] = importCenterCropPad;
   table["SpaceToDepth"] = importSpaceToDepth;
   table["ConstantOfShape"] = importConstantOfShape;
   table["Dropout"] = importDropout;

@@ -350,6 +350,12 @@ feeds["m"] = rng.integers(0, 2, (3, 7)).astype(bool)
 feeds["m"][:, 0] = True
 res.check("Attention past mask", check_against_onnxruntime, model, "Attention past mask",
           feeds=feeds)
+# CenterCropPad: cropped along one axis (an odd difference), padded along
+# another, unchanged along a third.
+model = make_model([helper.make_node("CenterCropPad", ["x", "shape"], ["y"], axes=[0, 2, 1])],
+                   [tensor_info("x", [5, 4, 6])], [tensor_info("y", [2, 4, 9])],
+                   {"shape": np.array([2, 9, 4], np.int64)}, opset=18)
+res.check("CenterCropPad", check_against_onnxruntime, model, "CenterCropPad")
 # Mod of floats with fmod=0 (newer opsets): numpy.mod's remainder, with the
 # divisor's sign, including zeros, infinities and NaN (onnxruntime refuses
 # it, so numpy is the reference).
