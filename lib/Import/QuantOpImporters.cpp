@@ -9,6 +9,8 @@
 //   ConvInteger        the same with a convolution
 //   QLinearMatMul/Conv the integer product, requantized by
 //                      a_scale * b_scale / y_scale
+//   MatMulNBits        (com.microsoft) f32 A times 4- or 8-bit weights
+//                      quantized in blocks along K: gcomp.matmul_nbits
 //
 // The arithmetic follows onnxruntime's CPU kernels step for step (divide,
 // not multiply by a reciprocal; one f32 rounding of the requantization
@@ -560,6 +562,139 @@ LogicalResult importDynamicQuantizeMatMul(NodeContext &nc) {
   return success();
 }
 
+/// MatMulNBits(A, B, scales, zero_points?, g_idx?, bias?) (com.microsoft):
+/// A times weights quantized in blocks along K, which gcomp.matmul_nbits
+/// reads packed. accuracy_level is a permission to compute with less
+/// precision that gcomp does not take: every level is computed in f32.
+LogicalResult importMatMulNBits(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)))
+    return failure();
+  auto need = [&](StringRef name) -> FailureOr<int64_t> {
+    if (!nc.attr(name)) {
+      nc.error() << "needs the attribute " << name;
+      return failure();
+    }
+    return nc.intAttr(name, 0);
+  };
+  FailureOr<int64_t> kAttr = need("K"), nAttr = need("N"),
+                     blockAttr = need("block_size");
+  if (failed(kAttr) || failed(nAttr) || failed(blockAttr))
+    return failure();
+  int64_t k = *kAttr, n = *nAttr, blockSize = *blockAttr,
+          bits = nc.intAttr("bits", 4);
+  if (bits != 4 && bits != 8) {
+    nc.error() << "bits=" << bits << " is not supported (4 and 8 are)";
+    return failure();
+  }
+  if (blockSize < 16 || !llvm::isPowerOf2_64(blockSize)) {
+    nc.error() << "block_size must be a power of two, at least 16, got "
+               << blockSize;
+    return failure();
+  }
+  RankedTensorType a = nc.inputType(0);
+  if (!a.getElementType().isF32()) {
+    nc.error() << "supports float32 A, got " << a
+               << " (float16 and bfloat16 are not supported yet)";
+    return failure();
+  }
+  if (a.getRank() < 1 || a.getShape().back() != k || k <= 0 || n <= 0) {
+    nc.error() << "A " << a << " must have K = " << k << " as its last dim";
+    return failure();
+  }
+  int64_t blocks = (k + blockSize - 1) / blockSize,
+          blobBytes = blockSize * bits / 8;
+  RankedTensorType b = nc.inputType(1);
+  if (!b.getElementType().isInteger(8) || !nc.isUnsignedInput(1) ||
+      b.getNumElements() != n * blocks * blobBytes) {
+    nc.error() << "B must be uint8 [" << n << ", " << blocks << ", "
+               << blobBytes << "] for K = " << k << ", N = " << n
+               << ", block_size = " << blockSize << ", bits = " << bits
+               << "; got " << b;
+    return failure();
+  }
+  Value weights = nc.reshape(nc.inputs[1], {n, blocks, blobBytes});
+  RankedTensorType scaleType = nc.inputType(2);
+  if (!scaleType.getElementType().isF32() ||
+      scaleType.getNumElements() != n * blocks) {
+    nc.error() << "scales must be float32 with N * blocks = " << n * blocks
+               << " entries, got " << scaleType;
+    return failure();
+  }
+  Value scales = nc.reshape(nc.inputs[2], {n, blocks});
+  Value zeroPoints;
+  if (Value zp = nc.optionalInput(3)) {
+    RankedTensorType zpType = nc.inputType(3);
+    if (zpType.getElementType().isF32() &&
+        zpType.getNumElements() == n * blocks) {
+      zeroPoints = nc.reshape(zp, {n, blocks});
+    } else if (zpType.getElementType().isInteger(8) &&
+               nc.isUnsignedInput(3)) {
+      // Packed like the codes: each column's zero points in
+      // ceil(blocks * bits / 8) bytes, low bits first.
+      int64_t rowBytes = (blocks * bits + 7) / 8;
+      auto dense = dyn_cast_or_null<DenseElementsAttr>(nc.constantInput(3));
+      if (zpType.getNumElements() != n * rowBytes) {
+        nc.error() << "packed uint8 zero_points must have N * "
+                   << "ceil(blocks * bits / 8) = " << n * rowBytes
+                   << " entries, got " << zpType;
+        return failure();
+      }
+      if (!dense) {
+        nc.error() << "packed uint8 zero_points must be an initializer";
+        return failure();
+      }
+      SmallVector<uint8_t> packed;
+      for (APInt v : dense.getValues<APInt>())
+        packed.push_back(static_cast<uint8_t>(v.getZExtValue()));
+      SmallVector<float> unpacked;
+      for (int64_t col = 0; col < n; ++col)
+        for (int64_t blk = 0; blk < blocks; ++blk) {
+          uint8_t byte = packed[col * rowBytes + blk * bits / 8];
+          unpacked.push_back(bits == 8 ? byte
+                                       : (blk & 1 ? byte >> 4 : byte & 15));
+        }
+      zeroPoints = ConstantOp::create(
+          nc.builder, nc.loc,
+          DenseElementsAttr::get(RankedTensorType::get({n, blocks}, f32(nc)),
+                                 ArrayRef(unpacked)));
+    } else {
+      nc.error() << "zero_points must be packed uint8 or float32 [N * "
+                 << "blocks], got " << zpType;
+      return failure();
+    }
+  }
+  if (nc.optionalInput(4)) {
+    // g_idx maps each k to its block; only the identity map (k /
+    // block_size), which exporters write when they write it at all, is
+    // supported.
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(nc.constantInput(4));
+    bool identity = dense && dense.getNumElements() == k;
+    if (identity) {
+      int64_t p = 0;
+      for (APInt v : dense.getValues<APInt>())
+        identity &= v.getSExtValue() == p++ / blockSize;
+    }
+    if (!identity) {
+      nc.error() << "g_idx (a reordering of K) is not supported";
+      return failure();
+    }
+  }
+  Value bias = nc.optionalInput(5);
+  if (bias && (!nc.inputType(5).getElementType().isF32() ||
+               nc.inputType(5).getShape() != ArrayRef(n))) {
+    nc.error() << "bias must be float32 [" << n << "], got "
+               << nc.inputType(5);
+    return failure();
+  }
+  SmallVector<int64_t> shape(a.getShape().drop_back());
+  shape.push_back(n);
+  nc.outputs.push_back(MatMulNBitsOp::create(
+      nc.builder, nc.loc, RankedTensorType::get(shape, f32(nc)), nc.inputs[0],
+      weights, scales, zeroPoints, bias, nc.builder.getI64IntegerAttr(bits),
+      nc.builder.getI64IntegerAttr(blockSize)));
+  return success();
+}
+
 } // namespace
 
 void addQuantOpImporters(StringMap<OpImporterFn> &table) {
@@ -575,6 +710,7 @@ void addQuantOpImporters(StringMap<OpImporterFn> &table) {
 void addQuantContribOpImporters(StringMap<OpImporterFn> &table) {
   table["DynamicQuantizeMatMul"] = importDynamicQuantizeMatMul;
   table["MatMulIntegerToFloat"] = importMatMulIntegerToFloat;
+  table["MatMulNBits"] = importMatMulNBits;
 }
 
 } // namespace gcomp::detail

@@ -489,3 +489,19 @@ void gcomp_rt_sgemm_serial(int64_t m, int64_t n, int64_t k, const float *a,
   if (m > 0 && n > 0 && k > 0)
     gemm_task(&job, 0, 1);
 }
+
+void gcomp_rt_sgemm_packed_serial(int64_t m, int64_t n, int64_t k,
+                                  const float *a, int64_t a_rs,
+                                  const float *b_packed, int64_t b_col0,
+                                  int64_t b_width, float *c, int64_t c_rs) {
+  pthread_once(&chosen_once, choose_kernels);
+  if (m <= 0 || n <= 0 || k <= 0)
+    return;
+  float *space = pack_space();
+  if (space)
+    gemm_one(kernel, rows, panels, space, m, n, k, a, a_rs, 1, 0, 0, 0,
+             b_packed, b_col0, b_width, c, c_rs, 1);
+  else
+    gemm_packed_fallback(m, n, k, a, a_rs, 1, b_packed, b_col0, b_width, c,
+                         c_rs, 1);
+}

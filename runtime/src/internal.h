@@ -175,6 +175,8 @@ enum {
   GCOMP_RT_SCRATCH_CONV_NHWC,
   GCOMP_RT_SCRATCH_ATTENTION,
   GCOMP_RT_SCRATCH_QCONV_ROWS,
+  GCOMP_RT_SCRATCH_NBITS_ROWS,
+  GCOMP_RT_SCRATCH_NBITS_TILE,
   GCOMP_RT_SCRATCH_SLOTS
 };
 GCOMP_HIDDEN void *gcomp_rt_thread_scratch(int slot, size_t bytes);
@@ -208,6 +210,23 @@ GCOMP_HIDDEN void __gcomp_roi_align(int64_t batches, int64_t channels,
                                     const int64_t *batch_indices, float *y,
                                     int64_t sampling_ratio, int64_t scale_bits,
                                     int64_t flags);
+
+/* onnxruntime's MatMulNBits (nbits.c; see GCOMP_SYM_MATMUL_NBITS). */
+GCOMP_HIDDEN void __gcomp_matmul_nbits(int64_t m, int64_t n, int64_t k,
+                                       const float *a, const uint8_t *w,
+                                       const float *scales,
+                                       const float *zero_points,
+                                       const float *bias, float *c,
+                                       int64_t bits, int64_t block_size);
+/* C[m, n] += A[m, k] * B with B in GCOMP_SYM_SGEMM_PACKED_B's panels
+ * (`b_width` columns wide, this product's starting at column `b_col0`, a
+ * multiple of the panel width), on the calling thread only (gemm.c). */
+GCOMP_HIDDEN void gcomp_rt_sgemm_packed_serial(int64_t m, int64_t n,
+                                               int64_t k, const float *a,
+                                               int64_t a_rs,
+                                               const float *b_packed,
+                                               int64_t b_col0, int64_t b_width,
+                                               float *c, int64_t c_rs);
 
 /* ONNX Det (det.c; see GCOMP_SYM_DET). */
 GCOMP_HIDDEN void __gcomp_det(int64_t batch, int64_t n, const float *in,

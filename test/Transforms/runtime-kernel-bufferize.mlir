@@ -190,3 +190,22 @@ func.func @det(%x: tensor<3x2x4x4xf32>) -> tensor<3x2xf32> {
   %y = gcomp.det %x : tensor<3x2x4x4xf32> -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// MatMulNBits: one call of __gcomp_matmul_nbits with the rows (2 x 3), N,
+// K, the operands' addresses (0 for the absent zero points), the output,
+// the bits and the block size.
+// CHECK-LABEL: func.func @matmul_nbits
+// CHECK-DAG: %[[C6:.*]] = arith.constant 6 : i64
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : i64
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : i64
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : i64
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : i64
+// CHECK-DAG: %[[OUT:.*]] = memref.alloc() {{.*}}: memref<2x3x8xf32>
+// CHECK: call @__gcomp_matmul_nbits(%[[C6]], %[[C8]], %[[C64]], %{{.*}}, %{{.*}}, %{{.*}}, %[[C0]], %{{.*}}, %{{.*}}, %[[C4]], %[[C32]])
+func.func @matmul_nbits(%x: tensor<2x3x64xf32>, %w: tensor<8x2x16xi8>, %s: tensor<8x2xf32>, %b: tensor<8xf32>) -> tensor<2x3x8xf32> {
+  %y = gcomp.matmul_nbits %x, %w, %s bias %b {bits = 4 : i64, block_size = 32 : i64} : (tensor<2x3x64xf32>, tensor<8x2x16xi8>, tensor<8x2xf32>, tensor<8xf32>) -> tensor<2x3x8xf32>
+  return %y : tensor<2x3x8xf32>
+}

@@ -248,6 +248,8 @@ struct ConvertGcompToLinalgPass
     target.addLegalOp<AttentionOp>();
     // gcomp-integer-matmul-kernels' runtime calls.
     target.addLegalOp<QMatMulOp, QConvOp>();
+    // MatMulNBits is the runtime's __gcomp_matmul_nbits.
+    target.addLegalOp<MatMulNBitsOp>();
     // NonMaxSuppression is the runtime's __gcomp_nms.
     target.addLegalOp<NonMaxSuppressionOp>();
     // And GridSample its __gcomp_grid_sample.

@@ -421,6 +421,23 @@
  * (n = 0) has determinant 1. Pointers are passed as integers. */
 #define GCOMP_SYM_DET "__gcomp_det"
 
+/* void GCOMP_SYM_MATMUL_NBITS(int64_t m, int64_t n, int64_t k,
+ *                             const float *a, const uint8_t *w,
+ *                             const float *scales, const float *zero_points,
+ *                             const float *bias, float *c, int64_t bits,
+ *                             int64_t block_size):
+ * defined by the runtime (C ABI, hidden). onnxruntime's MatMulNBits:
+ * c[i, j] = sum_p a[i, p] * (q[j, p] - z[j, p / block_size]) *
+ * scales[j * blocks + p / block_size] (+ bias[j]), with a [m, k] row-major,
+ * blocks = ceil(k / block_size), and the codes q of column j in
+ * w[j * blocks * block_size * bits / 8 ...]: `bits` (4 or 8) per code,
+ * low bits first, a column's blocks one after the other (its last block
+ * padded). z is zero_points[j * blocks + b] when given (may be null: then
+ * 2^(bits-1)); bias may be null. block_size is a power of two, at least
+ * 16. The codes are read packed: no dequantized copy of the weights is
+ * made beyond a cache-sized tile. Pointers are passed as integers. */
+#define GCOMP_SYM_MATMUL_NBITS "__gcomp_matmul_nbits"
+
 /* Outputs whose size depends on the input values (NonZero, Compress,
  * Unique, NonMaxSuppression). Optional, and an addition:
  * GCOMP_MODEL_ABI_VERSION stays 2.

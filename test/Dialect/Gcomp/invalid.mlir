@@ -462,3 +462,19 @@ func.func @det_square(%x: tensor<3x4x5xf32>) {
   %y = gcomp.det %x : tensor<3x4x5xf32> -> tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @matmul_nbits_weights(%x: tensor<1x64xf32>, %w: tensor<8x2x8xi8>, %s: tensor<8x2xf32>) {
+  // expected-error @+1 {{expects weights [8, 2, 16] for K = 64}}
+  %y = gcomp.matmul_nbits %x, %w, %s {bits = 4 : i64, block_size = 32 : i64} : (tensor<1x64xf32>, tensor<8x2x8xi8>, tensor<8x2xf32>) -> tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_nbits_bits(%x: tensor<1x64xf32>, %w: tensor<8x2x6xi8>, %s: tensor<8x2xf32>) {
+  // expected-error @+1 {{supports 4 and 8 bits, not 3}}
+  %y = gcomp.matmul_nbits %x, %w, %s {bits = 3 : i64, block_size = 32 : i64} : (tensor<1x64xf32>, tensor<8x2x6xi8>, tensor<8x2xf32>) -> tensor<1x8xf32>
+  return
+}

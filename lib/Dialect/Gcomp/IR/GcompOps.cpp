@@ -1137,6 +1137,45 @@ LogicalResult RoiAlignOp::verify() {
   return success();
 }
 
+LogicalResult MatMulNBitsOp::verify() {
+  RankedTensorType lhs = getLhs().getType(), weights = getWeights().getType(),
+                   scales = getScales().getType(), result = getType();
+  int64_t bits = static_cast<int64_t>(getBits()),
+          blockSize = static_cast<int64_t>(getBlockSize());
+  if (bits != 4 && bits != 8)
+    return emitOpError() << "supports 4 and 8 bits, not " << bits;
+  if (blockSize < 16 || !llvm::isPowerOf2_64(blockSize))
+    return emitOpError() << "expects a block_size that is a power of two, at "
+                            "least 16, got "
+                         << blockSize;
+  if (!lhs.hasStaticShape() || lhs.getRank() < 1 ||
+      !weights.hasStaticShape() || weights.getRank() != 3 ||
+      !scales.hasStaticShape() || !result.hasStaticShape())
+    return emitOpError() << "expects static shapes, lhs [..., K] and weights "
+                            "[N, blocks, bytes]";
+  int64_t k = lhs.getShape().back(), n = weights.getDimSize(0),
+          blocks = (k + blockSize - 1) / blockSize;
+  if (weights.getDimSize(1) != blocks ||
+      weights.getDimSize(2) != blockSize * bits / 8)
+    return emitOpError() << "expects weights [" << n << ", " << blocks << ", "
+                         << blockSize * bits / 8 << "] for K = " << k
+                         << ", got " << weights;
+  SmallVector<int64_t> perBlock = {n, blocks};
+  if (scales.getShape() != ArrayRef(perBlock) ||
+      (getZeroPoints() &&
+       getZeroPoints().getType().getShape() != ArrayRef(perBlock)))
+    return emitOpError() << "expects scales and zero points [" << n << ", "
+                         << blocks << "]";
+  if (getBias() && getBias().getType().getShape() != ArrayRef(n))
+    return emitOpError() << "expects a bias [" << n << "]";
+  SmallVector<int64_t> shape(lhs.getShape().drop_back());
+  shape.push_back(n);
+  if (result.getShape() != ArrayRef(shape))
+    return emitOpError() << "expects a result " << RankedTensorType::get(shape, result.getElementType())
+                         << ", got " << result;
+  return success();
+}
+
 LogicalResult DetOp::verify() {
   RankedTensorType in = getInput().getType();
   int64_t rank = in.getRank();

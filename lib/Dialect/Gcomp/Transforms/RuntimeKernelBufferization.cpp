@@ -8,7 +8,8 @@
 // __gcomp_layer_norm_rows; gcomp.attention (gcomp-fuse-attention) likewise
 // into __gcomp_attention, reading its operands with their strides, and
 // gcomp.qmatmul (gcomp-integer-matmul-kernels) into __gcomp_qgemm_u8s8,
-// gcomp.qconv (gcomp-integer-conv-kernels) into __gcomp_qconv2d_nhwc.
+// gcomp.qconv (gcomp-integer-conv-kernels) into __gcomp_qconv2d_nhwc,
+// gcomp.matmul_nbits into __gcomp_matmul_nbits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -506,6 +507,37 @@ struct RoiAlignBufferization
   }
 };
 
+/// gcomp.matmul_nbits: one call of __gcomp_matmul_nbits over all rows.
+struct MatMulNBitsBufferization
+    : NewBufferModel<MatMulNBitsBufferization, MatMulNBitsOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto product = cast<MatMulNBitsOp>(op);
+    Location loc = product.getLoc();
+    FailureOr<SmallVector<Value>> addresses = operandAddresses(
+        rewriter, loc,
+        {product.getLhs(), product.getWeights(), product.getScales(),
+         product.getZeroPoints(), product.getBias()},
+        options, state);
+    if (failed(addresses))
+      return failure();
+    RankedTensorType type = product.getType();
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+    auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+    int64_t n = type.getShape().back(),
+            k = product.getLhs().getType().getShape().back();
+    SmallVector<Value> args = {i64(type.getNumElements() / n), i64(n), i64(k)};
+    llvm::append_range(args, *addresses);
+    args.push_back(addressAsI64(rewriter, loc, out));
+    args.push_back(i64(static_cast<int64_t>(product.getBits())));
+    args.push_back(i64(static_cast<int64_t>(product.getBlockSize())));
+    callRuntimeAndReplace(rewriter, op, GCOMP_SYM_MATMUL_NBITS, args, out);
+    return success();
+  }
+};
+
 /// gcomp.det: one call of __gcomp_det.
 struct DetBufferization : NewBufferModel<DetBufferization, DetOp> {
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
@@ -545,5 +577,6 @@ void gcomp::registerRuntimeKernelBufferization(DialectRegistry &registry) {
     GridSampleOp::attachInterface<GridSampleBufferization>(*context);
     RoiAlignOp::attachInterface<RoiAlignBufferization>(*context);
     DetOp::attachInterface<DetBufferization>(*context);
+    MatMulNBitsOp::attachInterface<MatMulNBitsBufferization>(*context);
   });
 }

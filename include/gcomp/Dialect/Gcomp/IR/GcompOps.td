@@ -466,6 +466,38 @@ def Gcomp_QMatMulOp : Gcomp_Op<"qmatmul", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Gcomp_MatMulNBitsOp : Gcomp_Op<"matmul_nbits",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "product with block-quantized 4- or 8-bit weights";
+  let description = [{
+    onnxruntime's MatMulNBits: `result[..., n] = sum_k lhs[..., k] *
+    (q[n, k] - zp[n, k / block_size]) * scales[n, k / block_size]
+    (+ bias[n])`. `weights` is [N, blocks, block_size * bits / 8] bytes
+    holding the codes q of each column, `bits` per code, low bits first;
+    `zero_points` (absent: 2^(bits-1)) and `scales` are [N, blocks], with
+    blocks = ceil(K / block_size). It bufferizes into one call of the
+    runtime's __gcomp_matmul_nbits, which reads the codes packed.
+
+    Example:
+    ```mlir
+    %y = gcomp.matmul_nbits %x, %w, %s {bits = 4 : i64, block_size = 32 : i64}
+        : (tensor<1x64xf32>, tensor<8x2x16xi8>, tensor<8x2xf32>) -> tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$lhs,
+                   RankedTensorOf<[I8]>:$weights,
+                   RankedTensorOf<[F32]>:$scales,
+                   Optional<RankedTensorOf<[F32]>>:$zero_points,
+                   Optional<RankedTensorOf<[F32]>>:$bias,
+                   I64Attr:$bits, I64Attr:$block_size);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $weights `,` $scales (`zero_points` $zero_points^)?
+    (`bias` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Gcomp_GemmOp : Gcomp_Op<"gemm",
     [Pure, InferTypeOpAdaptor]> {
   let summary = "General matrix multiply: alpha * op(A) * op(B) + beta * C";
