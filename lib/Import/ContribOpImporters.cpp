@@ -81,6 +81,32 @@ LogicalResult importSkipLayerNorm(NodeContext &nc) {
   return success();
 }
 
+/// SkipSimplifiedLayerNormalization(input, skip, gamma, bias?): the RMS
+/// normalization of input + skip (+ bias) over the last axis, times gamma;
+/// outputs (output, mean, inv_std_var, input_skip_bias_sum), of which mean
+/// is not computed (onnxruntime leaves it out of the simplified norm).
+LogicalResult importSkipSimplifiedLayerNorm(NodeContext &nc) {
+  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  if (nc.node.output_size() > 1 && !nc.node.output(1).empty()) {
+    nc.error() << "the simplified norm has no mean; output 1 ('"
+               << nc.node.output(1) << "') must be left out";
+    return failure();
+  }
+  Value sum = withBias(nc, bin<AddOp>(nc, nc.inputs[0], nc.inputs[1]), 3);
+  int64_t rank = cast<RankedTensorType>(sum.getType()).getRank();
+  if (rank < 1) {
+    nc.error() << "expects an input of rank 1 or more";
+    return failure();
+  }
+  // onnxruntime's default epsilon for this op is 1e-12.
+  auto [normalized, invStd] =
+      rmsNormalize(nc, sum, {rank - 1}, nc.floatAttr("epsilon", 1e-12f));
+  nc.outputs.append(
+      {bin<MulOp>(nc, normalized, nc.inputs[2]), invStd, invStd, sum});
+  return success();
+}
+
 /// `v` with its last two dims swapped (rank 2 or more).
 Value swapLastTwo(NodeContext &nc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -139,9 +165,11 @@ const StringMap<OpImporterFn> &contribOpImporters() {
         {"Gelu", importContribGelu},
         {"QuickGelu", importQuickGelu},
         {"SkipLayerNormalization", importSkipLayerNorm},
+        {"SkipSimplifiedLayerNormalization", importSkipSimplifiedLayerNorm},
     };
     addQuantContribOpImporters(t);
     addContribAttentionImporters(t);
+    addContribRotaryImporters(t);
     return t;
   }();
   return table;

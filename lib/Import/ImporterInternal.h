@@ -189,6 +189,13 @@ mlir::Value swish(NodeContext &nc, mlir::Value x, double alpha);
 /// (x - mean(x)) / sqrt(var(x) + eps) over `axes`; also returns the mean
 /// and 1 / sqrt(var + eps) (keepdims). gcomp-recognize-ops finds layer
 /// norms in this form.
+/// x / sqrt(mean(x^2 over `axes`) + epsilon) and that 1 / sqrt(...) (dims
+/// in `axes` kept as 1): the root-mean-square normalization of
+/// RMSNormalization and onnxruntime's simplified layer norms.
+std::pair<mlir::Value, mlir::Value> rmsNormalize(NodeContext &nc,
+                                                 mlir::Value x,
+                                                 llvm::ArrayRef<int64_t> axes,
+                                                 float epsilon);
 std::tuple<mlir::Value, mlir::Value, mlir::Value>
 normalize(NodeContext &nc, mlir::Value x, llvm::ArrayRef<int64_t> axes,
           double eps);
@@ -217,6 +224,8 @@ mlir::FailureOr<bool> propagateDataDependentSizes(
     llvm::ArrayRef<const NodeContext::DataDependentSize *> sizes);
 /// Adds RotaryEmbedding (RotaryImporters.cpp).
 void addRotaryImporters(llvm::StringMap<OpImporterFn> &table);
+/// onnxruntime's RotaryEmbedding (com.microsoft; RotaryImporters.cpp).
+void addContribRotaryImporters(llvm::StringMap<OpImporterFn> &table);
 /// Adds GridSample and RoiAlign, which sample at positions from the data,
 /// and Col2Im
 /// (SamplingImporters.cpp).

@@ -41,6 +41,25 @@ Value swish(NodeContext &nc, Value x, double alpha) {
   return bin<MulOp>(nc, x, SigmoidOp::create(nc.builder, nc.loc, scaled));
 }
 
+std::pair<Value, Value> rmsNormalize(NodeContext &nc, Value x,
+                                    ArrayRef<int64_t> axes, float epsilon) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> kept(type.getShape());
+  for (int64_t d : axes)
+    kept[d] = 1;
+  OpBuilder &b = nc.builder;
+  Value meanSquare = ReduceMeanOp::create(b, nc.loc, type.clone(kept),
+                                          bin<MulOp>(nc, x, x),
+                                          b.getDenseI64ArrayAttr(axes),
+                                          b.getBoolAttr(true));
+  Value inv = ReciprocalOp::create(
+      b, nc.loc,
+      SqrtOp::create(b, nc.loc,
+                     bin<AddOp>(nc, meanSquare,
+                                scalar(nc, type.getElementType(), epsilon))));
+  return {bin<MulOp>(nc, x, inv), inv};
+}
+
 std::tuple<Value, Value, Value> normalize(NodeContext &nc, Value x,
                                           ArrayRef<int64_t> axes, double eps) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -642,26 +661,15 @@ LogicalResult importGatherElements(NodeContext &nc) {
 LogicalResult importRMSNorm(NodeContext &nc) {
   if (failed(nc.requireInputs(2)) || failed(nc.requireFloatInput(0)))
     return failure();
-  RankedTensorType type = nc.inputType(0);
-  FailureOr<SmallVector<int64_t>> axes = trailingAxes(nc, type);
+  FailureOr<SmallVector<int64_t>> axes = trailingAxes(nc, nc.inputType(0));
   if (failed(axes))
     return failure();
-  SmallVector<int64_t> kept(type.getShape());
-  for (int64_t d : *axes)
-    kept[d] = 1;
-  OpBuilder &b = nc.builder;
-  Value x = nc.inputs[0];
-  Value meanSquare = ReduceMeanOp::create(b, nc.loc, type.clone(kept),
-                                          bin<MulOp>(nc, x, x),
-                                          b.getDenseI64ArrayAttr(*axes),
-                                          b.getBoolAttr(true));
-  Value inv = ReciprocalOp::create(
-      b, nc.loc,
-      SqrtOp::create(b, nc.loc,
-                     bin<AddOp>(nc, meanSquare,
-                                scalar(nc, type.getElementType(),
-                                       nc.floatAttr("epsilon", 1e-5f)))));
-  nc.outputs.push_back(bin<MulOp>(nc, bin<MulOp>(nc, x, inv), nc.inputs[1]));
+  auto [normalized, invStd] = rmsNormalize(nc, nc.inputs[0], *axes,
+                                           nc.floatAttr("epsilon", 1e-5f));
+  nc.outputs.push_back(bin<MulOp>(nc, normalized, nc.inputs[1]));
+  // onnxruntime's SimplifiedLayerNormalization (the same, in the default
+  // domain, before RMSNormalization existed) also gives inv_std_var.
+  nc.outputs.push_back(invStd);
   return success();
 }
 
@@ -875,6 +883,7 @@ void addNNOpImporters(StringMap<OpImporterFn> &table) {
   table["LpNormalization"] = importLpNormalization;
   table["NegativeLogLikelihoodLoss"] = importNLLLoss;
   table["RMSNormalization"] = importRMSNorm;
+  table["SimplifiedLayerNormalization"] = importRMSNorm;
   table["SoftmaxCrossEntropyLoss"] = importSoftmaxCrossEntropy;
   table["Swish"] = importSwish;
 }

@@ -5,7 +5,8 @@
 // angles whose cosines and sines the caches hold, at each token's
 // position. Pairs are the two halves of the rotated part, or neighbours
 // with `interleaved`. All of it is gathers, slices and elementwise ops,
-// which the graph passes fuse.
+// which the graph passes fuse. onnxruntime's contrib RotaryEmbedding is
+// the same with its inputs in another order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -150,10 +151,56 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
   return success();
 }
 
+/// onnxruntime's RotaryEmbedding (com.microsoft): the same rotation with
+/// the inputs (input, position_ids, cos_cache, sin_cache), where
+/// position_ids may also be [1], the position of the first token (the
+/// others follow it).
+LogicalResult importContribRotaryEmbedding(NodeContext &nc) {
+  if (failed(nc.requireInputs(4)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  if (nc.intAttr("is_packed_batching", 0)) {
+    nc.error() << "is_packed_batching is not supported";
+    return failure();
+  }
+  if (nc.floatAttr("scale", 1.0f) != 1.0f) {
+    nc.error() << "a scale other than 1 is not supported";
+    return failure();
+  }
+  RankedTensorType type = nc.inputType(0), ids = nc.inputType(1);
+  if (!type.hasStaticShape() || type.getRank() < 3 ||
+      !ids.getElementType().isInteger(64)) {
+    nc.error() << "expects a static input of rank 3 or 4 and int64 "
+                  "position_ids, got "
+               << type << " and " << ids;
+    return failure();
+  }
+  int64_t batch = type.getDimSize(0),
+          seq = type.getDimSize(type.getRank() == 4 ? 2 : 1);
+  Value positions = nc.inputs[1];
+  if (ids.getRank() == 1 && ids.getDimSize(0) == 1) {
+    SmallVector<int64_t> offsets;
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t t = 0; t < seq; ++t)
+        offsets.push_back(t);
+    Value steps = ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({batch, seq}, nc.builder.getI64Type()),
+            ArrayRef(offsets)));
+    positions = bin<AddOp>(nc, steps, positions);
+  }
+  nc.inputs = {nc.inputs[0], nc.inputs[2], nc.inputs[3], positions};
+  return importRotaryEmbedding(nc);
+}
+
 } // namespace
 
 void addRotaryImporters(StringMap<OpImporterFn> &table) {
   table["RotaryEmbedding"] = importRotaryEmbedding;
+}
+
+void addContribRotaryImporters(StringMap<OpImporterFn> &table) {
+  table["RotaryEmbedding"] = importContribRotaryEmbedding;
 }
 
 } // namespace gcomp::detail

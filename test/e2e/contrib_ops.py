@@ -21,6 +21,13 @@
 # CHECK: PASS Attention with mask: {'attention': 1,
 # CHECK: PASS MultiHeadAttention self
 # CHECK: PASS EmbedLayerNormalization with mask
+# CHECK: PASS SimplifiedLayerNormalization
+# CHECK: PASS SkipSimplifiedLayerNormalization
+# CHECK: PASS contrib RotaryEmbedding interleaved=0 position_ids [2, 5]
+# CHECK: PASS contrib RotaryEmbedding interleaved=0 position_ids [1]
+# CHECK: PASS contrib RotaryEmbedding interleaved=1 position_ids [2, 5]
+# CHECK: PASS contrib RotaryEmbedding interleaved=1 position_ids [1]
+# CHECK: PASS SkipSimplifiedLayerNormalization default epsilon
 # CHECK: PASS unsupported contrib op
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
@@ -257,22 +264,74 @@ for label, names, outputs, extra_info, extra_feed in [
 
 def unsupported():
     model = contrib_model(
-        [helper.make_node("RotaryEmbedding", ["x"], ["y"], domain=MS)],
+        [helper.make_node("SparseAttention", ["x"], ["y"], domain=MS)],
         [x_info], [tensor_info("y", [2, 5, 16])])
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "m.onnx")
         onnx.save(model, path)
         r = run([GCOMP, path, "-o", os.path.join(d, "m.so")])
-        want = ("(RotaryEmbedding, opset 1): unsupported onnxruntime "
+        want = ("(SparseAttention, opset 1): unsupported onnxruntime "
                 "contrib operator; gcomp supports from com.microsoft: "
                 "Attention, BiasAdd, BiasGelu, DynamicQuantizeMatMul, "
                 "EmbedLayerNormalization, FastGelu, FusedMatMul, Gelu, "
-                "MatMulIntegerToFloat, MultiHeadAttention, QuickGelu, "
-                "SkipLayerNormalization")
+                "MatMulIntegerToFloat, MatMulNBits, MultiHeadAttention, "
+                "QuickGelu, RotaryEmbedding, SkipLayerNormalization, "
+                "SkipSimplifiedLayerNormalization")
         if r.returncode == 0 or want not in r.stderr:
             raise AssertionError(r.stderr)
         print("PASS unsupported contrib op")
 
+
+
+# The norms and rotary embedding of onnxruntime-genai's decoder graphs:
+# SimplifiedLayerNormalization (default domain, with inv_std_var),
+# SkipSimplifiedLayerNormalization (with a bias and the sum; and on a
+# small-variance input, where only its default epsilon of 1e-12 matches),
+# and the contrib RotaryEmbedding with per-token position_ids or the first
+# token's position ([1]), halves or interleaved pairs.
+HID, HEADS, SEQ = 16, 2, 5
+gamma = rng.standard_normal(HID).astype(np.float32)
+genai_cases = {
+    "SimplifiedLayerNormalization": contrib_model(
+        [helper.make_node("SimplifiedLayerNormalization", ["x", "gamma"],
+                          ["y", "inv"], epsilon=1e-6)],
+        [x_info], [tensor_info("y", [2, 5, 16]), tensor_info("inv", [2, 5, 1])],
+        {"gamma": gamma}),
+    "SkipSimplifiedLayerNormalization": contrib_model(
+        [helper.make_node("SkipSimplifiedLayerNormalization",
+                          ["x", "s", "gamma", "b"], ["y", "", "inv", "sum"],
+                          domain=MS, epsilon=1e-6)],
+        [x_info, tensor_info("s", [2, 5, 16])],
+        [tensor_info("y", [2, 5, 16]), tensor_info("inv", [2, 5, 1]),
+         tensor_info("sum", [2, 5, 16])], {"gamma": gamma, "b": bias}),
+}
+for interleaved in (0, 1):
+    for ids_shape in ([2, SEQ], [1]):
+        label = (f"contrib RotaryEmbedding interleaved={interleaved} "
+                 f"position_ids {ids_shape}")
+        cache = rng.standard_normal((32, 4)).astype(np.float32)
+        model = contrib_model(
+            [helper.make_node("RotaryEmbedding", ["x", "pos", "cos", "sin"],
+                              ["y"], domain=MS, num_heads=HEADS,
+                              interleaved=interleaved)],
+            [x_info, tensor_info("pos", ids_shape, TensorProto.INT64)],
+            [tensor_info("y", [2, 5, 16])],
+            {"cos": np.cos(cache), "sin": np.sin(cache)})
+        genai_cases[label] = model
+for label, model in genai_cases.items():
+    feeds = random_inputs(model)
+    if "pos" in feeds:
+        feeds["pos"] = (rng.integers(0, 32 - SEQ, feeds["pos"].shape)
+                        .astype(np.int64))
+    res.check(label, check_against_onnxruntime, model, label, feeds=feeds)
+small_skip = contrib_model(
+    [helper.make_node("SkipSimplifiedLayerNormalization", ["x", "s", "gamma"],
+                      ["y"], domain=MS)],
+    [x_info, tensor_info("s", [2, 5, 16])], [tensor_info("y", [2, 5, 16])],
+    {"gamma": np.ones(16, np.float32)})
+res.check("SkipSimplifiedLayerNormalization default epsilon",
+          check_against_onnxruntime, small_skip,
+          "SkipSimplifiedLayerNormalization default epsilon", feeds=small)
 
 res.check("unsupported contrib op", unsupported)
 res.finish()
