@@ -1,0 +1,170 @@
+"""Weight-only quantized products (MatMulNBits) against onnxruntime, and the
+machine's memory bandwidth, on this machine, in one run.
+
+  bench/bench_llm.py [--threads 1,2] [--rounds 3] [--runs 20]
+                     [--layers 6] [--hidden 2048] [--ffn 5632]
+
+The model is the MLP stack of a 1B-parameter-class decoder: `layers` pairs
+of MatMulNBits, hidden -> ffn and ffn -> hidden (block size 32, random
+codes and scales, no zero points), 4- and 8-bit, on 1 row (one decoding
+step: every weight read once, a memory-bound matrix-vector product) and on
+64 rows (a prefill chunk: compute-bound). gcomp's model.so (gcomp-run
+--bench) and onnxruntime (CPUExecutionProvider, accuracy_level 0: f32
+arithmetic, as gcomp's) are timed in alternating rounds as in bench.py; the
+table gives the median of the rounds' medians, the ratio ORT/gcomp (above 1:
+gcomp is faster) and the weight bytes read per second.
+
+The bandwidth is a STREAM-like triad (a[i] = b[i] + s * c[i] over 3 x 256
+MiB, counted as STREAM counts it: 12 bytes per element) and a read-only sum
+over 256 MiB, compiled here and run with 1 and 2 threads, best of 5.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench  # noqa: E402  (ort_timing, gcomp_timing, combine_rounds)
+
+MS = "com.microsoft"
+
+
+def bandwidth_gbs(work, threads):
+    """(triad GB/s, read GB/s) with `threads` threads, best of 5."""
+    src = textwrap.dedent("""
+        #include <pthread.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <time.h>
+        enum { N = 64 * 1024 * 1024 };
+        static float *a, *b, *c;
+        static int threads;
+        static double sums[16];
+        static double now(void) {
+          struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
+          return t.tv_sec + t.tv_nsec * 1e-9;
+        }
+        static void *triad(void *arg) {
+          long t = (long)arg, lo = N / threads * t, hi = N / threads * (t + 1);
+          for (long i = lo; i < hi; ++i) a[i] = b[i] + 3.0f * c[i];
+          return 0;
+        }
+        static void *sum(void *arg) {
+          long t = (long)arg, lo = N / threads * t, hi = N / threads * (t + 1);
+          float s[16] = {0};
+          for (long i = lo; i < hi; i += 16)
+            for (int l = 0; l < 16; ++l) s[l] += b[i + l];
+          double total = 0; for (int l = 0; l < 16; ++l) total += s[l];
+          sums[t] = total;
+          return 0;
+        }
+        static double best(void *(*fn)(void *)) {
+          double best = 1e9;
+          for (int r = 0; r < 5; ++r) {
+            pthread_t ids[16]; double t0 = now();
+            for (long t = 0; t < threads; ++t) pthread_create(&ids[t], 0, fn, (void *)t);
+            for (int t = 0; t < threads; ++t) pthread_join(ids[t], 0);
+            double dt = now() - t0; if (dt < best) best = dt;
+          }
+          return best;
+        }
+        int main(int argc, char **argv) {
+          threads = atoi(argv[1]);
+          a = malloc(sizeof(float) * N); b = malloc(sizeof(float) * N);
+          c = malloc(sizeof(float) * N);
+          for (long i = 0; i < N; ++i) { a[i] = 0; b[i] = 1; c[i] = 2; }
+          double tt = best(triad), tr = best(sum);
+          printf("%f %f %f\\n", 12.0 * N / tt * 1e-9, 4.0 * N / tr * 1e-9,
+                 a[N / 2] + sums[0]);
+          return 0;
+        }
+    """)
+    c = os.path.join(work, "stream.c")
+    exe = os.path.join(work, "stream")
+    if not os.path.exists(exe):
+        open(c, "w").write(src)
+        flags = ["-march=native"] if "avx512f" in open("/proc/cpuinfo").read() else []
+        subprocess.run(["/usr/lib/llvm-22/bin/clang", "-O3", *flags, c, "-o", exe,
+                        "-lpthread"], check=True)
+    out = subprocess.run([exe, str(threads)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def mlp_model(rows, bits, layers, hidden, ffn, block=32):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    nodes, inits, x = [], [], "x"
+    for i in range(layers):
+        for k, n, name in ((hidden, ffn, f"up{i}"), (ffn, hidden, f"down{i}")):
+            codes = rng.integers(0, 256, (n, k // block, block * bits // 8),
+                                 dtype=np.uint8)
+            scales = rng.uniform(0.001, 0.01, n * k // block).astype(np.float32)
+            inits += [numpy_helper.from_array(codes, name + "_q"),
+                      numpy_helper.from_array(scales, name + "_s")]
+            nodes.append(helper.make_node(
+                "MatMulNBits", [x, name + "_q", name + "_s"], [name], domain=MS,
+                K=k, N=n, bits=bits, block_size=block))
+            x = name
+    graph = helper.make_graph(
+        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, hidden])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [rows, hidden])], inits)
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 21), helper.make_opsetid(MS, 1)])
+    model.ir_version = 10
+    return model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--layers", type=int, default=6)
+    parser.add_argument("--hidden", type=int, default=2048)
+    parser.add_argument("--ffn", type=int, default=5632)
+    args = parser.parse_args()
+    import onnx
+    threads = [int(t) for t in args.threads.split(",")]
+    work = tempfile.mkdtemp(prefix="gcomp-bench-llm-")
+    bw = {}
+    for t in threads:
+        bw[t] = bandwidth_gbs(work, t)
+        print(f"bandwidth, {t} thread(s): triad {bw[t][0]:.1f} GB/s, "
+              f"read {bw[t][1]:.1f} GB/s", flush=True)
+    print()
+    print("| bits | rows | threads | gcomp ms | ORT ms | ORT/gcomp | gcomp weight GB/s "
+          "(% of triad) | ORT weight GB/s |")
+    print("|---|---|---|---|---|---|---|---|")
+    weights = args.layers * 2 * args.hidden * args.ffn
+    for bits in (4, 8):
+        for rows in (1, 64):
+            path = os.path.join(work, f"mlp{bits}_{rows}.onnx")
+            onnx.save(mlp_model(rows, bits, args.layers, args.hidden, args.ffn), path)
+            so = path[:-5] + ".so"
+            subprocess.run([os.path.join(bench.BIN, "gcomp"), path, "-o", so], check=True)
+            x = np.random.default_rng(1).standard_normal((rows, args.hidden)).astype(np.float32)
+            feeds_path = os.path.join(work, "feeds.npz")
+            np.savez(feeds_path, x=x)
+            for t in threads:
+                g_rounds, o_rounds = [], []
+                for _ in range(args.rounds):
+                    g_rounds.append(bench.gcomp_timing(so, {"x": x}, args.runs, 3, work, t))
+                    o_rounds.append(bench.ort_timing(path, feeds_path, t, args.runs, 3))
+                g = bench.combine_rounds(g_rounds)["median_ms"]
+                o = bench.combine_rounds(o_rounds)["median_ms"]
+                wbytes = weights * bits / 8
+                g_gbs, o_gbs = wbytes / g * 1e-6, wbytes / o * 1e-6
+                print(f"| {bits} | {rows} | {t} | {g:.2f} | {o:.2f} | {o / g:.2f} | "
+                      f"{g_gbs:.1f} ({100 * g_gbs / bw[t][0]:.0f}%) | {o_gbs:.1f} |",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
