@@ -93,11 +93,12 @@ struct Builder {
   }
 };
 
-LogicalResult importAttention(NodeContext &nc) {
+} // namespace
+
+LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
   if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
     return failure();
-  int64_t leftWindow = nc.intAttr("left_window_size", -1),
-          rightWindow = nc.intAttr("right_window_size", -1);
+  int64_t leftWindow = options.leftWindow, rightWindow = options.rightWindow;
   if (leftWindow < -1 || rightWindow < -1) {
     nc.error() << "left_window_size and right_window_size must be -1 or "
                   "non-negative";
@@ -174,15 +175,15 @@ LogicalResult importAttention(NodeContext &nc) {
   Value presentK = k, presentV = v;
   int64_t headSize = b.typeOf(q).getDimSize(3);
   int64_t qLength = b.typeOf(q).getDimSize(2), total = b.typeOf(k).getDimSize(2);
-  double scale = nc.attr("scale") ? nc.floatAttr("scale", 1.0f)
-                                  : 1.0 / std::sqrt(static_cast<double>(headSize));
+  double scale = options.scale ? *options.scale
+                                : 1.0 / std::sqrt(static_cast<double>(headSize));
   // The reference scales Q and K by sqrt(scale) each.
   Value rootScale = b.scalar(static_cast<float>(std::sqrt(scale)));
   Value keys = b.repeatHeads(k, qHeads / kvHeads);
   Value values = b.repeatHeads(v, qHeads / kvHeads);
   Value scores = b.matmul(b.bin<MulOp>(q, rootScale),
                           b.transpose(b.bin<MulOp>(keys, rootScale), {0, 1, 3, 2}));
-  float softcap = nc.floatAttr("softcap", 0.0f);
+  float softcap = options.softcap;
   if (softcap > 0) {
     Value cap = b.scalar(softcap);
     scores = b.bin<MulOp>(TanhOp::create(nc.builder, nc.loc, b.bin<DivOp>(scores, cap)),
@@ -249,7 +250,7 @@ LogicalResult importAttention(NodeContext &nc) {
     bias = b.bin<AddOp>(bias, maskBias);
   };
   Value zero = i64Tensor({0}, {});
-  if (nc.intAttr("is_causal", 0))
+  if (options.causal)
     addMask(b.bin<GreaterEqualOp>(distance(), zero, true));
   if (leftWindow >= 0)
     addMask(b.bin<LessEqualOp>(distance(), i64Tensor({leftWindow}, {}), true));
@@ -262,7 +263,7 @@ LogicalResult importAttention(NodeContext &nc) {
     addMask(valid);
   }
   Value withBias = b.bin<AddOp>(scores, bias);
-  int64_t mode = nc.intAttr("qk_matmul_output_mode", 0);
+  int64_t mode = options.qkOutputMode;
   if (mode == 2)
     qkOut = withBias;
 
@@ -296,6 +297,20 @@ LogicalResult importAttention(NodeContext &nc) {
   }
   nc.outputs.append({out, presentK, presentV, qkOut});
   return success();
+}
+
+namespace {
+
+LogicalResult importAttention(NodeContext &nc) {
+  AttentionOptions options;
+  options.causal = nc.intAttr("is_causal", 0) != 0;
+  options.leftWindow = nc.intAttr("left_window_size", -1);
+  options.rightWindow = nc.intAttr("right_window_size", -1);
+  if (nc.attr("scale"))
+    options.scale = nc.floatAttr("scale", 1.0f);
+  options.softcap = nc.floatAttr("softcap", 0.0f);
+  options.qkOutputMode = nc.intAttr("qk_matmul_output_mode", 0);
+  return buildAttention(nc, options);
 }
 
 } // namespace

@@ -313,11 +313,234 @@ LogicalResult importEmbedLayerNorm(NodeContext &nc) {
   return success();
 }
 
+/// GroupQueryAttention (com.microsoft), the attention of
+/// onnxruntime-genai's decoders: per batch entry b, the S new tokens sit
+/// after past_len[b] = seqlens_k[b] + 1 - S cached ones. Q and K are
+/// rotated at those positions (do_rotary), the new K and V are written
+/// into the present caches after the past (which may be a larger, shared
+/// buffer: its rows past past_len[b] are zeros in the present, as
+/// onnxruntime leaves them), and each query attends causally to the
+/// present's first seqlens_k[b] + 1 keys, kv head h / (H / kv_num_heads).
+/// The presents are built at their bound, past + S rows, and hold
+/// max(past, total_sequence_length) of them: a size the inputs' values
+/// decide.
+LogicalResult importGroupQueryAttention(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+    return failure();
+  static const char *const unsupportedInputs[] = {
+      "position_ids", "attention_bias", "head_sink", "k_scale",
+      "v_scale",      "q_norm_weight",  "k_norm_weight", "query_seqlens"};
+  for (unsigned i = 9; i < nc.inputs.size(); ++i)
+    if (nc.inputs[i]) {
+      nc.error() << "input " << i << " (" << unsupportedInputs[i - 9]
+                 << ") is not supported";
+      return failure();
+    }
+  for (auto [name, none] :
+       {std::pair{"local_window_size", int64_t(-1)}, {"smooth_softmax", -1},
+        {"qk_output", 0}, {"kv_cache_bit_width", 0}})
+    if (nc.intAttr(name, none) != none && !(StringRef(name) ==
+                                                "smooth_softmax" &&
+                                            nc.intAttr(name, none) == 0)) {
+      nc.error() << name << "=" << nc.intAttr(name, none)
+                 << " is not supported";
+      return failure();
+    }
+  for (const char *name : {"k_quant_type", "v_quant_type"})
+    if (const onnx::AttributeProto *a = nc.attr(name);
+        a && a->s() != "NONE") {
+      nc.error() << name << " '" << a->s() << "' is not supported";
+      return failure();
+    }
+  if (wantsOutput(nc, 3)) {
+    nc.error() << "output_qk is not supported";
+    return failure();
+  }
+  if (nc.inputs.size() < 7 || !nc.inputs[5] || !nc.inputs[6]) {
+    nc.error() << "needs seqlens_k (input 5) and total_sequence_length "
+                  "(input 6)";
+    return failure();
+  }
+  int64_t heads = nc.intAttr("num_heads", 0),
+          kvHeads = nc.intAttr("kv_num_heads", 0);
+  RankedTensorType qType = nc.inputType(0);
+  if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0 ||
+      qType.getRank() != 3 || !qType.hasStaticShape()) {
+    nc.error() << "needs num_heads a multiple of kv_num_heads and a static "
+                  "query [batch, seq, hidden], got "
+               << heads << ", " << kvHeads << " and " << qType;
+    return failure();
+  }
+  int64_t batch = qType.getDimSize(0), seq = qType.getDimSize(1);
+  Value query = nc.inputs[0], key = nc.optionalInput(1),
+        value = nc.optionalInput(2);
+  int64_t head;
+  auto sliceHidden = [&](Value v, int64_t start, int64_t width) -> Value {
+    SmallVector<int64_t> starts = {0, 0, start}, steps = {1, 1, 1};
+    return nc.builder.createOrFold<SliceOp>(
+        nc.loc, qType.clone({batch, seq, width}), v,
+        nc.builder.getDenseI64ArrayAttr(starts),
+        nc.builder.getDenseI64ArrayAttr(steps));
+  };
+  if (!key && !value) { // packed QKV
+    int64_t hidden = qType.getDimSize(2);
+    if (hidden % (heads + 2 * kvHeads) != 0) {
+      nc.error() << "packed QKV hidden size " << hidden
+                 << " is not (num_heads + 2 * kv_num_heads) * head size";
+      return failure();
+    }
+    head = hidden / (heads + 2 * kvHeads);
+    key = sliceHidden(query, heads * head, kvHeads * head);
+    value = sliceHidden(query, (heads + kvHeads) * head, kvHeads * head);
+    query = sliceHidden(query, 0, heads * head);
+  } else if (key && value) {
+    head = qType.getDimSize(2) / heads;
+    SmallVector<int64_t> kvShape = {batch, seq, kvHeads * head};
+    if (qType.getDimSize(2) % heads != 0 ||
+        typeOf(key).getShape() != ArrayRef(kvShape) ||
+        typeOf(value).getShape() != ArrayRef(kvShape)) {
+      nc.error() << "key and value must be [" << batch << ", " << seq << ", "
+                 << kvHeads * head << "], got " << typeOf(key) << " and "
+                 << typeOf(value);
+      return failure();
+    }
+  } else {
+    nc.error() << "needs both key and value, or neither (packed QKV)";
+    return failure();
+  }
+  Value pastK = nc.optionalInput(3), pastV = nc.optionalInput(4);
+  int64_t past = 0;
+  if (pastK || pastV) {
+    SmallVector<int64_t> expected = {batch, kvHeads, -1, head};
+    auto fits = [&](Value v) {
+      RankedTensorType t = v ? typeOf(v) : RankedTensorType();
+      return t && t.hasStaticShape() && t.getRank() == 4 &&
+             t.getDimSize(0) == batch && t.getDimSize(1) == kvHeads &&
+             t.getDimSize(3) == head;
+    };
+    if (!fits(pastK) || !fits(pastV) ||
+        typeOf(pastK).getShape() != typeOf(pastV).getShape()) {
+      nc.error() << "past_key and past_value must both be [" << batch << ", "
+                 << kvHeads << ", past, " << head << "]";
+      return failure();
+    }
+    past = typeOf(pastK).getDimSize(2);
+  }
+  RankedTensorType seqlensType = nc.inputType(5), totalType = nc.inputType(6);
+  if (!seqlensType.getElementType().isInteger(32) ||
+      seqlensType.getShape() != ArrayRef(batch) ||
+      !totalType.getElementType().isInteger(32) ||
+      totalType.getNumElements() != 1) {
+    nc.error() << "seqlens_k must be int32 [" << batch
+               << "] and total_sequence_length an int32 scalar, got "
+               << seqlensType << " and " << totalType;
+    return failure();
+  }
+  OpBuilder &b = nc.builder;
+  Type i64 = b.getI64Type(), f = qType.getElementType();
+  auto i64Tensor = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
+    return ConstantOp::create(
+        b, nc.loc,
+        DenseIntElementsAttr::get(RankedTensorType::get(shape, i64), values));
+  };
+  int64_t bound = past + seq;
+  // past_len[b], kept within [0, past] so that a bad seqlens_k cannot
+  // write outside the caches.
+  Value pastLen = bin<SubOp>(nc, nc.castTo(nc.inputs[5], i64),
+                             i64Tensor({seq - 1}, {}));
+  pastLen = bin<MinOp>(nc, bin<MaxOp>(nc, pastLen, i64Tensor({0}, {})),
+                       i64Tensor({past}, {}));
+  Value validKeys = bin<AddOp>(nc, pastLen, i64Tensor({seq}, {}));
+  SmallVector<int64_t> steps;
+  for (int64_t t = 0; t < seq; ++t)
+    steps.push_back(t);
+  Value positions = bin<AddOp>(nc, nc.reshape(pastLen, {batch, 1}),
+                               i64Tensor(steps, {1, seq}));
+  Value q4 = nc.reshape(query, {batch, seq, heads, head});
+  Value k4 = nc.reshape(key, {batch, seq, kvHeads, head});
+  Value v4 = nc.reshape(value, {batch, seq, kvHeads, head});
+  if (nc.intAttr("do_rotary", 0)) {
+    Value cos = nc.optionalInput(7), sin = nc.optionalInput(8);
+    if (!cos || !sin || typeOf(cos).getRank() != 2 ||
+        typeOf(cos) != typeOf(sin) || typeOf(cos).getElementType() != f ||
+        2 * typeOf(cos).getDimSize(1) > head) {
+      nc.error() << "do_rotary needs cos_cache and sin_cache [positions, "
+                    "rotary / 2] of the query's type, rotary <= "
+                 << head;
+      return failure();
+    }
+    int64_t rotary = 2 * typeOf(cos).getDimSize(1);
+    bool interleaved = nc.intAttr("rotary_interleaved", 0) != 0;
+    q4 = rotaryEmbedding(nc, q4, cos, sin, positions, rotary, interleaved);
+    k4 = rotaryEmbedding(nc, k4, cos, sin, positions, rotary, interleaved);
+  }
+  auto heads4 = [&](Value v) {
+    RankedTensorType t = typeOf(v);
+    return TransposeOp::create(
+        b, nc.loc,
+        t.clone({t.getDimSize(0), t.getDimSize(2), t.getDimSize(1),
+                 t.getDimSize(3)}),
+        v, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  };
+  Value q = heads4(q4), k = heads4(k4), v = heads4(v4);
+  // The presents: the past's first past_len[b] rows, the new rows after
+  // them, zeros elsewhere.
+  auto presentType = RankedTensorType::get({batch, kvHeads, bound, head}, f);
+  SmallVector<int64_t> rows;
+  for (int64_t t = 0; t < bound; ++t)
+    rows.push_back(t);
+  Value kept = LessOp::create(
+      b, nc.loc, RankedTensorType::get({batch, 1, bound, 1}, b.getI1Type()),
+      i64Tensor(rows, {1, 1, bound, 1}), nc.reshape(pastLen, {batch, 1, 1, 1}));
+  Value indices = BroadcastToOp::create(
+      b, nc.loc, RankedTensorType::get({batch, kvHeads, seq, head}, i64),
+      nc.reshape(positions, {batch, 1, seq, 1}));
+  auto present = [&](Value pastValue, Value now) -> Value {
+    Value base = ConstantOp::create(
+        b, nc.loc,
+        DenseElementsAttr::get(presentType, b.getFloatAttr(f, 0.0)));
+    if (pastValue) {
+      SmallVector<int64_t> pads = {0, 0, 0, 0, 0, 0, seq, 0};
+      Value padded = PadOp::create(b, nc.loc, presentType, pastValue,
+                                   b.getDenseI64ArrayAttr(pads),
+                                   b.getStringAttr("constant"),
+                                   b.getF64FloatAttr(0.0));
+      base = WhereOp::create(b, nc.loc, presentType, kept, padded, base);
+    }
+    return ScatterElementsOp::create(b, nc.loc, presentType, base, indices,
+                                     now, b.getI64IntegerAttr(2),
+                                     b.getStringAttr("none"));
+  };
+  Value presentK = present(pastK, k), presentV = present(pastV, v);
+  Value total = nc.castTo(nc.reshape(nc.inputs[6], {}), i64);
+  nc.inputs = {q, presentK, presentV, Value(), Value(), Value(), validKeys};
+  AttentionOptions options;
+  options.causal = true;
+  if (float scale = nc.floatAttr("scale", 0.0f); scale != 0.0f)
+    options.scale = scale;
+  options.softcap = nc.floatAttr("softcap", 0.0f);
+  if (failed(buildAttention(nc, options)))
+    return failure();
+  Value out = nc.outputs.front();
+  out = TransposeOp::create(b, nc.loc, qType.clone({batch, seq, heads, head}),
+                            out, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  out = nc.reshape(out, {batch, seq, heads * head});
+  nc.outputs = {out, presentK, presentV};
+  // max(past, total_sequence_length) rows, at most the bound.
+  Value rowsHeld = bin<MinOp>(nc, bin<MaxOp>(nc, total, i64Tensor({past}, {})),
+                              i64Tensor({bound}, {}));
+  for (unsigned i : {1u, 2u})
+    if (wantsOutput(nc, i))
+      nc.setDataDependentSize(i, {Value(), Value(), rowsHeld, Value()});
+  return success();
+}
+
 } // namespace
 
 void addContribAttentionImporters(StringMap<OpImporterFn> &table) {
   table["Attention"] = importContribAttention;
   table["EmbedLayerNormalization"] = importEmbedLayerNorm;
+  table["GroupQueryAttention"] = importGroupQueryAttention;
   table["MultiHeadAttention"] = importMultiHeadAttention;
 }
 

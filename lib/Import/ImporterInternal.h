@@ -12,6 +12,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
 #include <onnx/onnx_pb.h>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -239,6 +240,25 @@ void addResizeImporters(llvm::StringMap<OpImporterFn> &table);
 void addEinsumImporter(llvm::StringMap<OpImporterFn> &table);
 /// Adds the Attention importer (AttentionImporter.cpp).
 void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
+/// What ONNX Attention takes as attributes (AttentionImporter.cpp).
+struct AttentionOptions {
+  bool causal = false;
+  int64_t leftWindow = -1, rightWindow = -1;
+  std::optional<double> scale; // 1 / sqrt(head size) when absent
+  float softcap = 0.0f;
+  int64_t qkOutputMode = 0;
+};
+/// ONNX Attention on nc.inputs (Q, K, V, mask?, past_key?, past_value?,
+/// nonpad_kv_seqlen?) with `options`; appends (output, present_key,
+/// present_value, qk) to nc.outputs. For other ops that are attention.
+mlir::LogicalResult buildAttention(NodeContext &nc,
+                                   const AttentionOptions &options);
+/// `x` [B, S, H, D] with its first `rotary` entries per head rotated at the
+/// positions `positions` ([B, S] int64) by the caches [max positions,
+/// rotary / 2] (RotaryImporters.cpp).
+mlir::Value rotaryEmbedding(NodeContext &nc, mlir::Value x, mlir::Value cos,
+                            mlir::Value sin, mlir::Value positions,
+                            int64_t rotary, bool interleaved);
 /// Adds DFT, STFT, the window functions and MelWeightMatrix
 /// (SignalImporters.cpp).
 void addSignalImporters(llvm::StringMap<OpImporterFn> &table);

@@ -76,6 +76,24 @@ Value rotate(NodeContext &nc, Value x, Value cos, Value sin, int64_t rotary,
   return concatLast(nc, {rotated, sliceLast(nc, x, rotary, head - rotary)});
 }
 
+} // namespace
+
+Value rotaryEmbedding(NodeContext &nc, Value x, Value cos, Value sin,
+                      Value positions, int64_t rotary, bool interleaved) {
+  RankedTensorType type = typeOf(x);
+  int64_t batch = type.getDimSize(0), seq = type.getDimSize(1);
+  Value caches[2] = {cos, sin};
+  for (Value &cache : caches) {
+    cache = GatherOp::create(
+        nc.builder, nc.loc, typeOf(cache).clone({batch, seq, rotary / 2}),
+        cache, positions, nc.builder.getI64IntegerAttr(0));
+    cache = nc.reshape(cache, {batch, seq, 1, rotary / 2});
+  }
+  return rotate(nc, x, caches[0], caches[1], rotary, interleaved);
+}
+
+namespace {
+
 LogicalResult importRotaryEmbedding(NodeContext &nc) {
   if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
     return failure();

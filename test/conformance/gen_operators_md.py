@@ -72,7 +72,8 @@ out += ["",
         "The ops onnxruntime's graph optimizer and quantizer leave in exported "
         "models. ONNX's backend tests do not cover them; each is checked "
         "against onnxruntime's own implementation in `test/e2e/contrib_ops.py`, "
-        "`test/e2e/quantized.py` or `test/e2e/matmul_nbits.py`. A model that "
+        "`test/e2e/quantized.py`, `test/e2e/matmul_nbits.py` or "
+        "`test/e2e/group_query_attention.py`. A model that "
         "imports the domain without using an op outside this list compiles; "
         "one that uses another "
         "contrib op gets an error naming it and this list.",

@@ -274,7 +274,8 @@ def unsupported():
                 "contrib operator; gcomp supports from com.microsoft: "
                 "Attention, BiasAdd, BiasGelu, DynamicQuantizeMatMul, "
                 "EmbedLayerNormalization, FastGelu, FusedMatMul, Gelu, "
-                "MatMulIntegerToFloat, MatMulNBits, MultiHeadAttention, "
+                "GroupQueryAttention, MatMulIntegerToFloat, MatMulNBits, "
+                "MultiHeadAttention, "
                 "QuickGelu, RotaryEmbedding, SkipLayerNormalization, "
                 "SkipSimplifiedLayerNormalization")
         if r.returncode == 0 or want not in r.stderr:
