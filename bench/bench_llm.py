@@ -3,6 +3,8 @@ machine's memory bandwidth, on this machine, in one run.
 
   bench/bench_llm.py [--threads 1,2] [--rounds 3] [--runs 20]
                      [--layers 6] [--hidden 2048] [--ffn 5632]
+                     [--decoder [--dec-layers 4] [--prompt 64] [--steps 32]]
+                     [--no-mlp]
 
 The model is the MLP stack of a 1B-parameter-class decoder: `layers` pairs
 of MatMulNBits, hidden -> ffn and ffn -> hidden (block size 32, random
@@ -13,6 +15,14 @@ step: every weight read once, a memory-bound matrix-vector product) and on
 arithmetic, as gcomp's) are timed in alternating rounds as in bench.py; the
 table gives the median of the rounds' medians, the ratio ORT/gcomp (above 1:
 gcomp is faster) and the weight bytes read per second.
+
+With --decoder it also runs greedy decoding of an onnxruntime-genai-style
+decoder (test/zoo/genai_decoder.py: MatMulNBits, GroupQueryAttention over a
+shared cache, simplified norms) of LLaMA-1B-like layer sizes (--dec-layers
+of them; every weight 4-bit, block 32, with zero points), gcomp (two libraries: the prompt and one token) against
+onnxruntime, each in its own process per thread count: time to first token
+(the prompt's run), decode tokens/s (the median step), the weight bytes a
+step reads per second, and whether both chose the same tokens.
 
 The bandwidth is a STREAM-like triad (a[i] = b[i] + s * c[i] over 3 x 256
 MiB, counted as STREAM counts it: 12 bytes per element) and a read-only sum
@@ -121,7 +131,97 @@ def mlp_model(rows, bits, layers, hidden, ffn, block=32):
     return model
 
 
+def decoder_config(layers):
+    import genai_decoder
+    return genai_decoder.Config(vocab=8192, hidden=2048, heads=32, kv_heads=8,
+                                ffn=5632, layers=layers, max_length=192,
+                                bits=4, down_bits=4)
+
+
+def decoder_worker(system, threads, work, layers, prompt, steps):
+    """One system's greedy run in this process; prints JSON."""
+    import json
+    import time
+    import genai_decoder
+    config = decoder_config(layers)
+    paths = {w: os.path.join(work, f"decoder_{w}.onnx") for w in ("prompt", "step")}
+    if system == "gcomp":
+        os.environ["GCOMP_NUM_THREADS"] = str(threads)
+        sys.path.insert(0, os.path.join(bench.ROOT, "python"))
+        import gcomp
+        models = {w: gcomp.load(p[:-5] + ".so") for w, p in paths.items()}
+
+        def run(which, feeds):
+            return models[which].run(feeds)
+    else:
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        sessions = {w: ort.InferenceSession(p, so, providers=["CPUExecutionProvider"])
+                    for w, p in paths.items()}
+
+        def run(which, feeds):
+            sess = sessions[which]
+            return dict(zip([o.name for o in sess.get_outputs()],
+                            sess.run(None, feeds)))
+    ids = np.random.default_rng(9).integers(0, config.vocab, (1, prompt)).astype(np.int64)
+    genai_decoder.greedy(run, ids, 2, config)  # warm-up
+    marks = []
+    tokens, _ = genai_decoder.greedy(run, ids, steps, config,
+                                     on_step=lambda s: marks.append(time.perf_counter()))
+    marks.append(time.perf_counter())
+    step_ms = sorted((marks[i + 1] - marks[i]) * 1e3 for i in range(1, len(marks) - 1))
+    print(json.dumps({"ttft_ms": (marks[1] - marks[0]) * 1e3,
+                      "step_ms": step_ms[len(step_ms) // 2], "tokens": tokens}))
+
+
+def decoder_bench(args, threads, bw, work):
+    import json
+    import onnx
+    sys.path.insert(0, os.path.join(bench.ROOT, "test", "zoo"))
+    import genai_decoder
+    config = decoder_config(args.dec_layers)
+    step_model = None
+    for which, seq in (("prompt", args.prompt), ("step", 1)):
+        model = genai_decoder.build(seq, config)
+        path = os.path.join(work, f"decoder_{which}.onnx")
+        onnx.save(model, path)
+        subprocess.run([os.path.join(bench.BIN, "gcomp"), path, "-o", path[:-5] + ".so"],
+                       check=True)
+        if which == "step":
+            step_model = model
+    step_bytes = genai_decoder.weight_bytes(step_model)
+    print()
+    print(f"decoder: {args.dec_layers} layers of hidden 2048, 32 heads (8 kv), ffn "
+          f"5632, vocab 8192; {step_bytes / 1e6:.0f} MB of weights per step; "
+          f"prompt {args.prompt}, {args.steps} greedy steps")
+    print("| threads | gcomp TTFT ms | ORT TTFT ms | gcomp tok/s | ORT tok/s | "
+          "gcomp/ORT tok/s | gcomp weight GB/s (% of triad) | same tokens |")
+    print("|---|---|---|---|---|---|---|---|")
+    for t in threads:
+        result = {}
+        for system in ("gcomp", "ort"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--decoder-worker", system, str(t), work,
+                 str(args.dec_layers), str(args.prompt), str(args.steps)],
+                capture_output=True, text=True, check=True).stdout
+            result[system] = json.loads(out.strip().splitlines()[-1])
+        g, o = result["gcomp"], result["ort"]
+        gbs = step_bytes / g["step_ms"] * 1e-6
+        print(f"| {t} | {g['ttft_ms']:.1f} | {o['ttft_ms']:.1f} | "
+              f"{1e3 / g['step_ms']:.1f} | {1e3 / o['step_ms']:.1f} | "
+              f"{o['step_ms'] / g['step_ms']:.2f} | {gbs:.1f} "
+              f"({100 * gbs / bw[t][0]:.0f}%) | {g['tokens'] == o['tokens']} |",
+              flush=True)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--decoder-worker":
+        sys.path.insert(0, os.path.join(bench.ROOT, "test", "zoo"))
+        system, threads, work, layers, prompt, steps = sys.argv[2:8]
+        decoder_worker(system, int(threads), work, int(layers), int(prompt),
+                       int(steps))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--rounds", type=int, default=3)
@@ -129,6 +229,13 @@ def main():
     parser.add_argument("--layers", type=int, default=6)
     parser.add_argument("--hidden", type=int, default=2048)
     parser.add_argument("--ffn", type=int, default=5632)
+    parser.add_argument("--decoder", action="store_true",
+                        help="also time greedy decoding of a genai-style decoder")
+    parser.add_argument("--no-mlp", action="store_true",
+                        help="skip the MatMulNBits stack")
+    parser.add_argument("--dec-layers", type=int, default=4)
+    parser.add_argument("--prompt", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=32)
     args = parser.parse_args()
     import onnx
     threads = [int(t) for t in args.threads.split(",")]
@@ -138,6 +245,10 @@ def main():
         bw[t] = bandwidth_gbs(work, t)
         print(f"bandwidth, {t} thread(s): triad {bw[t][0]:.1f} GB/s, "
               f"read {bw[t][1]:.1f} GB/s", flush=True)
+    if args.decoder:
+        decoder_bench(args, threads, bw, work)
+    if args.no_mlp:
+        return
     print()
     print("| bits | rows | threads | gcomp ms | ORT ms | ORT/gcomp | gcomp weight GB/s "
           "(% of triad) | ORT weight GB/s |")

@@ -1135,8 +1135,16 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     }
     // Exporters write stale output shapes (a model edited after export, a
     // dim renamed): the computed shape is the truth, and the caller hears
-    // of the difference.
-    if (failed(verifyCompatibleShape(decl.getShape(), inferred.getShape())))
+    // of the difference. A dim whose size depends on the data is built at
+    // its bound: any declared size up to the bound fits it.
+    SmallVector<int64_t> declaredDims(decl.getShape());
+    if (auto found = dataDependent.find(*v); found != dataDependent.end())
+      for (auto [d, dim] : llvm::enumerate(declaredDims))
+        if (d < found->second.size.counts.size() &&
+            found->second.size.varies(d) && !ShapedType::isDynamic(dim) &&
+            dim <= inferred.getDimSize(d))
+          dim = inferred.getDimSize(d);
+    if (failed(verifyCompatibleShape(declaredDims, inferred.getShape())))
       emitWarning(fileLoc) << "graph output '" << out.name()
                            << "' is declared with shape "
                            << declaredShape(tt.shape()) << " but computes "
