@@ -117,7 +117,7 @@ Value NodeContext::castTo(Value v, Type to, bool fromUnsigned,
 }
 
 bool isUnsignedOnnxType(int onnxType) {
-  return onnxType == onnx::TensorProto::UINT8 ||
+  return onnxType == onnx::TensorProto::UINT8 || onnxType == 21 /* UINT4 */ ||
          onnxType == onnx::TensorProto::UINT16 ||
          onnxType == onnx::TensorProto::UINT32 ||
          onnxType == onnx::TensorProto::UINT64;

@@ -116,8 +116,11 @@ FailureOr<Value> alongAxis(NodeContext &nc, Value param, RankedTensorType x,
         DenseElementsAttr::get(
             RankedTensorType::get({d}, nc.builder.getI64Type()),
             ArrayRef(indices)));
-    return nc.builder.createOrFold<GatherOp>(
-        nc.loc, param, idx, nc.builder.getI64IntegerAttr(*ax));
+    // Not folded here: gcomp-quantized-products reads the blocks of a
+    // weight-only quantized matmul's scales and zero points out of it.
+    return GatherOp::create(nc.builder, nc.loc, param, idx,
+                            nc.builder.getI64IntegerAttr(*ax))
+        .getResult();
   }
   if (type.getRank() != 1) {
     nc.error() << what << " must be a scalar or 1-D (per-axis), got " << type

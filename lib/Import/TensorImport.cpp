@@ -233,11 +233,65 @@ static void appendTyped(const Field &field, size_t elemSize,
   }
 }
 
+/// ONNX's 4-bit integer types (opset 21), which libonnx 1.12 does not name.
+enum : int { kOnnxUint4 = 21, kOnnxInt4 = 22 };
+
+/// An INT4 or UINT4 tensor, stored two elements per byte (low nibble first,
+/// in raw_data, external data or one byte per int32_data entry), as an i8
+/// tensor of one element per byte (sign-extended for INT4): the graph
+/// computes on them as on 8-bit integers.
+static FailureOr<ElementsAttr> importInt4Tensor(const onnx::TensorProto &tensor,
+                                                MLIRContext *ctx,
+                                                const TensorSource &source,
+                                                EmitErrorFn emitError) {
+  SmallVector<int64_t> shape;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0) {
+      emitError() << "tensor has a negative dim " << d;
+      return failure();
+    }
+    shape.push_back(d);
+  }
+  Type i8 = IntegerType::get(ctx, 8);
+  if (failed(checkTensorSize(shape, i8, source, emitError)))
+    return failure();
+  uint64_t count = *tensorBytes(shape, 1);
+  size_t packedBytes = static_cast<size_t>((count + 1) / 2);
+  std::string packed;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (failed(readExternal(tensor, source, packedBytes, packed, emitError)))
+      return failure();
+  } else if (tensor.has_raw_data()) {
+    packed = tensor.raw_data();
+  } else {
+    for (int32_t v : tensor.int32_data())
+      packed.push_back(static_cast<char>(v & 0xFF));
+  }
+  if (packed.size() != packedBytes) {
+    emitError() << "4-bit tensor of shape " << shapeToString(shape)
+                << " needs " << packedBytes << " bytes of data but has "
+                << packed.size();
+    return failure();
+  }
+  bool isSigned = tensor.data_type() == kOnnxInt4;
+  SmallVector<int8_t> values;
+  values.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint8_t nibble = (static_cast<uint8_t>(packed[i / 2]) >> (4 * (i % 2))) & 15;
+    values.push_back(isSigned && nibble >= 8 ? static_cast<int8_t>(nibble - 16)
+                                             : static_cast<int8_t>(nibble));
+  }
+  return ElementsAttr(
+      DenseElementsAttr::get(RankedTensorType::get(shape, i8), ArrayRef(values)));
+}
+
 FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
                                      MLIRContext *ctx,
                                      const TensorSource &source,
                                      EmitErrorFn emitError) {
   int dtype = tensor.data_type();
+  if (dtype == kOnnxUint4 || dtype == kOnnxInt4)
+    return importInt4Tensor(tensor, ctx, source, emitError);
   Type elementType = elementTypeFor(ctx, dtype);
   if (!elementType) {
     emitError() << "tensor element type " << onnxTypeName(dtype) << " ("

@@ -181,3 +181,53 @@ func.func @vector_lhs(%xq: tensor<4xi8>) -> tensor<2xf32> {
   %y = gcomp.matmul %x, %w : (tensor<4xf32>, tensor<4x2xf32>) -> tensor<2xf32>
   return %y : tensor<2xf32>
 }
+
+// -----
+
+// Weight-only block quantization (DequantizeLinear opset 21 with
+// block_size 16 along K, as the importer writes it: the scales and zero
+// points gathered by k / 16): the product becomes gcomp.matmul_nbits on the
+// codes, repacked as onnxruntime's MatMulNBits: [N, blocks, 16 / 2] bytes of
+// 4-bit codes, shifted by 8 from int4 (-8..7: -1 is 7, two to a byte,
+// 0x77), with the zero points shifted alike (2 + 8 = 10, 3 + 8 = 11) and
+// both per-block tables transposed to [N, blocks].
+// CHECK-LABEL: func.func @block_quantized_matmul
+// CHECK: %[[W:.*]] = gcomp.constant dense<119> : tensor<1x2x8xi8>
+// CHECK: %[[S:.*]] = gcomp.constant dense<{{\[\[}}5.000000e-01, 2.500000e-01]]> : tensor<1x2xf32>
+// CHECK: %[[Z:.*]] = gcomp.constant dense<{{\[\[}}1.000000e+01, 1.100000e+01]]> : tensor<1x2xf32>
+// CHECK: %[[Y:.*]] = gcomp.matmul_nbits %arg0, %[[W]], %[[S]] zero_points %[[Z]] {bits = 4 : i64, block_size = 16 : i64}
+// CHECK-NOT: gcomp.matmul %
+// CHECK: return %[[Y]]
+func.func @block_quantized_matmul(%a: tensor<2x32xf32>) -> tensor<2x1xf32> {
+  %codes = gcomp.constant dense<-1> : tensor<32x1xi32>
+  %rows = gcomp.constant dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]> : tensor<32xi64>
+  %zp = gcomp.constant dense<[[2], [3]]> : tensor<2x1xi8>
+  %zpRows = gcomp.gather %zp[%rows] {axis = 0 : i64} : (tensor<2x1xi8>, tensor<32xi64>) -> tensor<32x1xi8>
+  %zpWide = gcomp.cast %zpRows : tensor<32x1xi8> -> tensor<32x1xi32>
+  %centered = gcomp.sub %codes, %zpWide : (tensor<32x1xi32>, tensor<32x1xi32>) -> tensor<32x1xi32>
+  %f = gcomp.cast %centered : tensor<32x1xi32> -> tensor<32x1xf32>
+  %scales = gcomp.constant dense<[[0.5], [0.25]]> : tensor<2x1xf32>
+  %s = gcomp.gather %scales[%rows] {axis = 0 : i64} : (tensor<2x1xf32>, tensor<32xi64>) -> tensor<32x1xf32>
+  %w = gcomp.mul %f, %s : (tensor<32x1xf32>, tensor<32x1xf32>) -> tensor<32x1xf32>
+  %y = gcomp.matmul %a, %w : (tensor<2x32xf32>, tensor<32x1xf32>) -> tensor<2x1xf32>
+  return %y : tensor<2x1xf32>
+}
+
+// -----
+
+// Scales gathered by rows that are not k / block_size (here every k reads
+// block 0 but the last, which reads block 1): not blocks, so the float
+// product stays.
+// CHECK-LABEL: func.func @not_blocks
+// CHECK: gcomp.matmul %arg0
+// CHECK-NOT: gcomp.matmul_nbits
+func.func @not_blocks(%a: tensor<2x32xf32>) -> tensor<2x1xf32> {
+  %codes = gcomp.constant dense<1> : tensor<32x1xi32>
+  %rows = gcomp.constant dense<[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]> : tensor<32xi64>
+  %f = gcomp.cast %codes : tensor<32x1xi32> -> tensor<32x1xf32>
+  %scales = gcomp.constant dense<[[0.5], [0.25]]> : tensor<2x1xf32>
+  %s = gcomp.gather %scales[%rows] {axis = 0 : i64} : (tensor<2x1xf32>, tensor<32xi64>) -> tensor<32x1xf32>
+  %w = gcomp.mul %f, %s : (tensor<32x1xf32>, tensor<32x1xf32>) -> tensor<32x1xf32>
+  %y = gcomp.matmul %a, %w : (tensor<2x32xf32>, tensor<32x1xf32>) -> tensor<2x1xf32>
+  return %y : tensor<2x1xf32>
+}

@@ -10,7 +10,11 @@
 # kernels instead of its AVX-512 ones. accuracy_level=4 lets onnxruntime
 # quantize A to int8; gcomp computes in f32 at every level, so that case is
 # checked against onnxruntime's f32 result (accuracy_level=0). The errors:
-# unsupported bits, a g_idx that reorders K, float16 A.
+# unsupported bits, a g_idx that reorders K, float16 A. Then opset 21's
+# block-quantized DequantizeLinear of INT4, UINT4, INT8 and UINT8 weights
+# feeding a MatMul: gcomp-quantized-products reads the codes as they are
+# (the product must become gcomp.matmul_nbits, never a dequantized f32
+# weight), checked against onnxruntime.
 # CHECK: PASS 4-bit bs32 decode
 # CHECK: PASS 4-bit bs16 odd blocks packed zp
 # CHECK: PASS 4-bit bs64 padded K float zp bias
@@ -20,6 +24,10 @@
 # CHECK: PASS 4-bit bs128 prefill zp
 # CHECK: PASS accuracy_level 4 in f32
 # CHECK: PASS identity g_idx
+# CHECK: PASS DequantizeLinear int4 blocks, no zero point
+# CHECK: PASS DequantizeLinear uint4 blocks, zero points
+# CHECK: PASS DequantizeLinear int8 blocks, zero points
+# CHECK: PASS DequantizeLinear uint8 blocks of 16, K not a multiple
 # CHECK: PASS error bits=2
 # CHECK: PASS error g_idx
 # CHECK: PASS error float16 A
@@ -133,6 +141,63 @@ res.check("accuracy_level 4", check_accuracy_level)
 res.check("identity g_idx", check_against_onnxruntime,
           nbits_model([2, 64], 64, 16, 4, 32,
                       g_idx=np.arange(64) // 32), "identity g_idx")
+
+
+def dq_matmul_model(rows, k, n, block, wtype, with_zp):
+    """MatMul(a, DequantizeLinear(w [k, n], scale [k / block, n], zp?),
+    blocked along K (axis 0)."""
+    np_type = helper.tensor_dtype_to_np_dtype(wtype)
+    lo, hi = {TensorProto.INT4: (-8, 7), TensorProto.UINT4: (0, 15),
+              TensorProto.INT8: (-128, 127), TensorProto.UINT8: (0, 255)}[wtype]
+    blocks = (k + block - 1) // block
+    w = rng.integers(lo, hi + 1, (k, n)).astype(np_type)
+    inits = [numpy_helper.from_array(w, "w"),
+             numpy_helper.from_array(
+                 rng.uniform(0.002, 0.02, (blocks, n)).astype(np.float32), "s")]
+    inputs = ["w", "s"]
+    if with_zp:
+        inits.append(numpy_helper.from_array(
+            rng.integers(lo, hi + 1, (blocks, n)).astype(np_type), "z"))
+        inputs.append("z")
+    nodes = [helper.make_node("DequantizeLinear", inputs, ["wf"], axis=0,
+                              block_size=block),
+             helper.make_node("MatMul", ["a", "wf"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [tensor_info("a", [rows, k])],
+                              [tensor_info("y", [rows, n])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    return model
+
+
+def check_dq_matmul(label, model):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.onnx")
+        onnx.save(model, path)
+        r = run([GCOMP, path, "--emit=gcomp", "-o", "-"])
+        assert r.returncode == 0, r.stderr
+        assert "gcomp.matmul_nbits" in r.stdout, "not a packed product"
+        assert "gcomp.matmul " not in r.stdout, "a float product remains"
+    # onnxruntime's optimizer fuses DequantizeLinear + MatMul into its own
+    # MatMulNBits, which may quantize A to int8: the reference is its
+    # unoptimized graph, the exact product.
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(model.SerializeToString(), options,
+                                providers=["CPUExecutionProvider"])
+    feeds = random_inputs(model)
+    check_expected(model, label, feeds, {"y": sess.run(None, feeds)[0]})
+
+
+for label, args in {
+        "DequantizeLinear int4 blocks, no zero point":
+            (3, 128, 40, 32, TensorProto.INT4, False),
+        "DequantizeLinear uint4 blocks, zero points":
+            (1, 256, 64, 64, TensorProto.UINT4, True),
+        "DequantizeLinear int8 blocks, zero points":
+            (9, 128, 24, 32, TensorProto.INT8, True),
+        "DequantizeLinear uint8 blocks of 16, K not a multiple":
+            (2, 72, 20, 16, TensorProto.UINT8, False)}.items():
+    res.check(label, check_dq_matmul, label, dq_matmul_model(*args))
 
 
 def check_error(label, model, needle):

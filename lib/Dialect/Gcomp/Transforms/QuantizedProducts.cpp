@@ -24,6 +24,10 @@
 // with zero zero points (quantize_static's symmetric weights). Others keep
 // the float product they have.
 //
+// Weight-only quantization (DequantizeLinear opset 21 with a block_size
+// along K, f32 activations) keeps its 4- or 8-bit codes instead:
+// gcomp.matmul_nbits reads them packed, as onnxruntime's MatMulNBits does.
+//
 //===----------------------------------------------------------------------===//
 
 #include "IntegerKernels.h"
@@ -186,7 +190,138 @@ struct QuantizedProductsPass
     dequantizeResult(b, conv, acc, x->scale, sw, bias);
   }
 
+  /// MatMul(A, DequantizeLinear(wq [K, N], scale, zp) with blocks of K)
+  /// and f32 A: the weights stay 4- or 8-bit codes, packed for
+  /// gcomp.matmul_nbits (onnxruntime's MatMulNBits layout), which reads
+  /// them without dequantizing them in memory.
+  bool rewriteBlockQuantizedMatMul(MatMulOp matmul) {
+    RankedTensorType type = matmul.getType();
+    auto wType = cast<RankedTensorType>(matmul.getRhs().getType());
+    auto aType = cast<RankedTensorType>(matmul.getLhs().getType());
+    if (!type.getElementType().isF32() || !aType.getElementType().isF32() ||
+        !type.hasStaticShape() || aType.getRank() < 1 ||
+        wType.getRank() != 2 || !wType.hasStaticShape())
+      return false;
+    std::optional<Dequantized> w = matchDequantized(matmul.getRhs());
+    if (!w)
+      return false;
+    int64_t k = wType.getDimSize(0), n = wType.getDimSize(1);
+    // The scales: a gather of [blocks, N] rows by k / block_size.
+    auto scaleGather = w->scale.getDefiningOp<GatherOp>();
+    if (!scaleGather || scaleGather.getAxis() != 0)
+      return false;
+    std::optional<std::vector<float>> scales =
+        floatValues(scaleGather.getData());
+    auto rowsConstant = scaleGather.getIndices().getDefiningOp<ConstantOp>();
+    auto rows = rowsConstant
+                    ? dyn_cast<DenseIntElementsAttr>(rowsConstant.getValue())
+                    : DenseIntElementsAttr();
+    auto blockType = cast<RankedTensorType>(scaleGather.getData().getType());
+    if (!scales || !rows || rows.getNumElements() != k ||
+        blockType.getRank() != 2 || blockType.getDimSize(1) != n)
+      return false;
+    // The block size: where the second block starts (one block: any power
+    // of two that holds all of K).
+    int64_t blocks = blockType.getDimSize(0), blockSize = 0;
+    for (auto [p, row] : llvm::enumerate(rows.getValues<APInt>()))
+      if (row.getSExtValue() == 1) {
+        blockSize = static_cast<int64_t>(p);
+        break;
+      }
+    if (blocks == 1)
+      blockSize = static_cast<int64_t>(
+          llvm::PowerOf2Ceil(static_cast<uint64_t>(std::max<int64_t>(k, 16))));
+    if (blockSize < 16 || !llvm::isPowerOf2_64(blockSize) ||
+        (k + blockSize - 1) / blockSize != blocks)
+      return false;
+    for (auto [p, row] : llvm::enumerate(rows.getValues<APInt>()))
+      if (row.getSExtValue() != static_cast<int64_t>(p) / blockSize)
+        return false;
+    // The codes, less the zero points gathered the same way (or none).
+    Value codesValue = w->centered, zpValue;
+    bool zpUnsigned = false;
+    if (auto sub = w->centered.getDefiningOp<SubOp>()) {
+      auto zpCast = sub.getRhs().getDefiningOp<CastOp>();
+      auto zpGather = zpCast ? zpCast.getInput().getDefiningOp<GatherOp>()
+                             : GatherOp();
+      // The same rows as the scales' (the importer makes each gather its
+      // own index constant; equal constants have one attribute).
+      auto zpRows = zpGather ? zpGather.getIndices().getDefiningOp<ConstantOp>()
+                             : ConstantOp();
+      if (!zpRows || zpGather.getAxis() != 0 ||
+          zpRows.getValue() != rowsConstant.getValue())
+        return false;
+      codesValue = sub.getLhs();
+      zpValue = zpGather.getData();
+      zpUnsigned = zpCast.getUnsignedInput();
+    }
+    std::optional<std::vector<int32_t>> codes = constantInts(codesValue);
+    std::optional<std::vector<int32_t>> zps;
+    if (zpValue) {
+      zps = constantInts(zpValue);
+      if (!zps || static_cast<int64_t>(zps->size()) != blocks * n)
+        return false;
+      if (zpUnsigned)
+        for (int32_t &z : *zps)
+          z &= 0xff;
+    }
+    if (!codes || static_cast<int64_t>(codes->size()) != k * n)
+      return false;
+    // 4 bits if the codes fit, else 8; signed codes are shifted to
+    // unsigned ones, and their zero points with them.
+    auto [lo, hi] = std::minmax_element(codes->begin(), codes->end());
+    int bits, shift;
+    if (*lo >= 0 && *hi <= 15)
+      bits = 4, shift = 0;
+    else if (*lo >= -8 && *hi <= 7)
+      bits = 4, shift = 8;
+    else if (*lo >= 0 && *hi <= 255)
+      bits = 8, shift = 0;
+    else if (*lo >= -128 && *hi <= 127)
+      bits = 8, shift = 128;
+    else
+      return false;
+    int64_t blobBytes = blockSize * bits / 8;
+    std::vector<char> packed(n * blocks * blobBytes, 0);
+    std::vector<float> nScales(n * blocks), nZeros(n * blocks);
+    for (int64_t j = 0; j < n; ++j) {
+      for (int64_t b = 0; b < blocks; ++b) {
+        nScales[j * blocks + b] = (*scales)[b * n + j];
+        nZeros[j * blocks + b] =
+            static_cast<float>((zps ? (*zps)[b * n + j] : 0) + shift);
+      }
+      char *column = packed.data() + j * blocks * blobBytes;
+      for (int64_t p = 0; p < k; ++p) {
+        auto q = static_cast<uint8_t>((*codes)[p * n + j] + shift);
+        if (bits == 8)
+          column[p] = static_cast<char>(q);
+        else
+          column[p / 2] = static_cast<char>(
+              static_cast<uint8_t>(column[p / 2]) | (q << (4 * (p % 2))));
+      }
+    }
+    OpBuilder b(matmul);
+    Location loc = matmul.getLoc();
+    Value weights = makeConstant(
+        b, loc, RankedTensorType::get({n, blocks, blobBytes}, b.getI8Type()),
+        packed, "nbits_weights");
+    auto perBlock = RankedTensorType::get({n, blocks}, b.getF32Type());
+    auto floats = [&](const std::vector<float> &v) {
+      return ConstantOp::create(b, loc,
+                                DenseElementsAttr::get(perBlock, ArrayRef(v)));
+    };
+    Value product = MatMulNBitsOp::create(
+        b, loc, type, matmul.getLhs(), weights, floats(nScales),
+        floats(nZeros), Value(), b.getI64IntegerAttr(bits),
+        b.getI64IntegerAttr(blockSize));
+    matmul.getResult().replaceAllUsesWith(product);
+    matmul.erase();
+    return true;
+  }
+
   void rewriteMatMul(MatMulOp matmul) {
+    if (rewriteBlockQuantizedMatMul(matmul))
+      return;
     RankedTensorType type = matmul.getType();
     auto wType = cast<RankedTensorType>(matmul.getRhs().getType());
     // A 1-D lhs drops the row dim, which the [1, N] scale would bring back.

@@ -498,8 +498,12 @@ def GcompQuantizedProducts
     2-D convolutions with one group and matmuls by a [K, N] weight, int8 or
     uint8 activations with one scale and zero point, constant int8 weights
     with zero zero points and a scale per tensor or per output channel.
-    Runs before gcomp-fold-constants, which would fold the dequantized
-    weights into floats.
+    A matmul of f32 activations by a weight-only block-quantized constant
+    (DequantizeLinear with `block_size` along K: scales and zero points
+    gathered by k / block_size; codes that fit 4 or 8 bits) becomes
+    `gcomp.matmul_nbits` on the codes, repacked as onnxruntime's
+    MatMulNBits lays them out. Runs before gcomp-fold-constants, which
+    would fold the dequantized weights into floats.
   }];
 }
 
