@@ -136,8 +136,8 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
   }
   int64_t qHeads, kvHeads;
   if (rank == 3) {
-    qHeads = nc.intAttr("q_num_heads", 0);
-    kvHeads = nc.intAttr("kv_num_heads", 0);
+    qHeads = options.qHeads;
+    kvHeads = options.kvHeads;
     if (qHeads < 1 || kvHeads < 1) {
       nc.error() << "3-D inputs need q_num_heads and kv_num_heads";
       return failure();
@@ -303,6 +303,8 @@ namespace {
 
 LogicalResult importAttention(NodeContext &nc) {
   AttentionOptions options;
+  options.qHeads = nc.intAttr("q_num_heads", 0);
+  options.kvHeads = nc.intAttr("kv_num_heads", 0);
   options.causal = nc.intAttr("is_causal", 0) != 0;
   options.leftWindow = nc.intAttr("left_window_size", -1);
   options.rightWindow = nc.intAttr("right_window_size", -1);

@@ -332,20 +332,26 @@ LogicalResult importGroupQueryAttention(NodeContext &nc) {
       "v_scale",      "q_norm_weight",  "k_norm_weight", "query_seqlens"};
   for (unsigned i = 9; i < nc.inputs.size(); ++i)
     if (nc.inputs[i]) {
-      nc.error() << "input " << i << " (" << unsupportedInputs[i - 9]
-                 << ") is not supported";
+      InFlightDiagnostic diag = nc.error();
+      diag << "input " << i;
+      if (i - 9 < std::size(unsupportedInputs))
+        diag << " (" << unsupportedInputs[i - 9] << ")";
+      diag << " is not supported";
       return failure();
     }
   for (auto [name, none] :
-       {std::pair{"local_window_size", int64_t(-1)}, {"smooth_softmax", -1},
-        {"qk_output", 0}, {"kv_cache_bit_width", 0}})
-    if (nc.intAttr(name, none) != none && !(StringRef(name) ==
-                                                "smooth_softmax" &&
-                                            nc.intAttr(name, none) == 0)) {
+       {std::pair{"local_window_size", int64_t(-1)}, {"qk_output", 0},
+        {"kv_cache_bit_width", 0}})
+    if (nc.intAttr(name, none) != none) {
       nc.error() << name << "=" << nc.intAttr(name, none)
                  << " is not supported";
       return failure();
     }
+  // onnxruntime turns the smooth softmax on for 1 only.
+  if (nc.intAttr("smooth_softmax", -1) == 1) {
+    nc.error() << "smooth_softmax=1 is not supported";
+    return failure();
+  }
   for (const char *name : {"k_quant_type", "v_quant_type"})
     if (const onnx::AttributeProto *a = nc.attr(name);
         a && a->s() != "NONE") {
@@ -463,7 +469,7 @@ LogicalResult importGroupQueryAttention(NodeContext &nc) {
     Value cos = nc.optionalInput(7), sin = nc.optionalInput(8);
     if (!cos || !sin || typeOf(cos).getRank() != 2 ||
         typeOf(cos) != typeOf(sin) || typeOf(cos).getElementType() != f ||
-        2 * typeOf(cos).getDimSize(1) > head) {
+        typeOf(cos).getDimSize(1) < 1 || 2 * typeOf(cos).getDimSize(1) > head) {
       nc.error() << "do_rotary needs cos_cache and sin_cache [positions, "
                     "rotary / 2] of the query's type, rotary <= "
                  << head;

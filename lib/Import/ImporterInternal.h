@@ -242,6 +242,8 @@ void addEinsumImporter(llvm::StringMap<OpImporterFn> &table);
 void addAttentionImporter(llvm::StringMap<OpImporterFn> &table);
 /// What ONNX Attention takes as attributes (AttentionImporter.cpp).
 struct AttentionOptions {
+  /// The heads of 3-D inputs (q_num_heads, kv_num_heads).
+  int64_t qHeads = 0, kvHeads = 0;
   bool causal = false;
   int64_t leftWindow = -1, rightWindow = -1;
   std::optional<double> scale; // 1 / sqrt(head size) when absent

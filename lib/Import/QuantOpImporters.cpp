@@ -594,6 +594,12 @@ LogicalResult importMatMulNBits(NodeContext &nc) {
                << blockSize;
     return failure();
   }
+  for (unsigned i = 0; i < nc.inputs.size(); ++i)
+    if (nc.inputs[i] && !nc.inputType(i).hasStaticShape()) {
+      nc.error() << "input " << i << " has a dynamic shape "
+                 << nc.inputType(i);
+      return failure();
+    }
   RankedTensorType a = nc.inputType(0);
   if (!a.getElementType().isF32()) {
     nc.error() << "supports float32 A, got " << a

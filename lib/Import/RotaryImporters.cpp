@@ -94,7 +94,9 @@ Value rotaryEmbedding(NodeContext &nc, Value x, Value cos, Value sin,
 
 namespace {
 
-LogicalResult importRotaryEmbedding(NodeContext &nc) {
+/// ONNX RotaryEmbedding; `defaultHeads` is the head count of a 3-D input
+/// without num_heads (0: none, an error).
+LogicalResult importRotaryEmbeddingWith(NodeContext &nc, int64_t defaultHeads) {
   if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
     return failure();
   RankedTensorType type = nc.inputType(0);
@@ -116,6 +118,8 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
                             nc.builder.getDenseI64ArrayAttr({0, 2, 1, 3}));
   } else {
     heads = nc.intAttr("num_heads", 0);
+    if (heads == 0)
+      heads = defaultHeads;
     if (heads < 1 || type.getDimSize(2) % heads != 0) {
       nc.error() << "a 3-D input needs num_heads dividing its hidden size "
                  << type.getDimSize(2) << ", got " << heads;
@@ -171,8 +175,8 @@ LogicalResult importRotaryEmbedding(NodeContext &nc) {
 
 /// onnxruntime's RotaryEmbedding (com.microsoft): the same rotation with
 /// the inputs (input, position_ids, cos_cache, sin_cache), where
-/// position_ids may also be [1], the position of the first token (the
-/// others follow it).
+/// position_ids may also be [1] or a scalar, the position of the first
+/// token (the others follow it), and a 3-D input may leave out num_heads.
 LogicalResult importContribRotaryEmbedding(NodeContext &nc) {
   if (failed(nc.requireInputs(4)) || failed(nc.requireFloatInput(0)))
     return failure();
@@ -195,7 +199,7 @@ LogicalResult importContribRotaryEmbedding(NodeContext &nc) {
   int64_t batch = type.getDimSize(0),
           seq = type.getDimSize(type.getRank() == 4 ? 2 : 1);
   Value positions = nc.inputs[1];
-  if (ids.getRank() == 1 && ids.getDimSize(0) == 1) {
+  if (ids.getNumElements() == 1 && ids.getRank() <= 1) {
     SmallVector<int64_t> offsets;
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t t = 0; t < seq; ++t)
@@ -205,13 +209,25 @@ LogicalResult importContribRotaryEmbedding(NodeContext &nc) {
         DenseElementsAttr::get(
             RankedTensorType::get({batch, seq}, nc.builder.getI64Type()),
             ArrayRef(offsets)));
-    positions = bin<AddOp>(nc, steps, positions);
+    positions = bin<AddOp>(nc, steps, nc.reshape(positions, {1}));
   }
+  // onnxruntime takes a 3-D input without num_heads (or with 0) as heads
+  // of the rotary size, twice the caches' width.
+  int64_t defaultHeads = 0;
+  RankedTensorType cache = nc.inputType(2);
+  if (type.getRank() == 3 && nc.intAttr("rotary_embedding_dim", 0) == 0 &&
+      cache.getRank() == 2 && cache.getDimSize(1) > 0 &&
+      type.getDimSize(2) % (2 * cache.getDimSize(1)) == 0)
+    defaultHeads = type.getDimSize(2) / (2 * cache.getDimSize(1));
   nc.inputs = {nc.inputs[0], nc.inputs[2], nc.inputs[3], positions};
-  return importRotaryEmbedding(nc);
+  return importRotaryEmbeddingWith(nc, defaultHeads);
 }
 
 } // namespace
+
+LogicalResult importRotaryEmbedding(NodeContext &nc) {
+  return importRotaryEmbeddingWith(nc, 0);
+}
 
 void addRotaryImporters(StringMap<OpImporterFn> &table) {
   table["RotaryEmbedding"] = importRotaryEmbedding;

@@ -247,8 +247,9 @@ gemv_avx512_tile(const nbits_job *j, int64_t r0, const int ROWS, int64_t col,
 }
 
 /* dequantize_run with vector code: 32 codes at a time (16 for 8 bits),
- * `out` rounded up to whole chunks (KC and block sizes are multiples of
- * 32, so only the column's last run is rounded, into `out`'s slack). 4-bit
+ * `out` rounded up to whole chunks (KC is a multiple of 32, so only the
+ * column's last run is rounded, into `out`'s slack; with blocks of 16 and
+ * an odd number of them, its last chunk is half a chunk of codes). 4-bit
  * codes come out in chunk order (each 32 as its 16 even elements, then
  * its 16 odd ones, as the nibbles hold them): transpose_panel_avx512 puts
  * them in place as it transposes. */
@@ -300,8 +301,9 @@ transpose16_avx512(const float *src, int64_t p, float *dst, int chunked) {
   __m512 r[16], t[16], u[16];
   for (int i = 0; i < 16; ++i)
     r[i] = _mm512_loadu_ps(src + i * KC + p);
-  /* Pairs of rows interleaved, then pairs of pairs: u[4g + e] holds, in
-   * 128-bit lane l, rows 4g..4g+3 of element 4l + e. */
+  /* Pairs of rows interleaved, then pairs of pairs: u[g + e] (g a
+   * multiple of 4) holds, in 128-bit lane l, rows g..g+3 of element
+   * 4l + e. */
   for (int i = 0; i < 16; i += 2) {
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -509,10 +511,14 @@ void __gcomp_matmul_nbits(int64_t m, int64_t n, int64_t k, const float *a,
   nbits_job job = {m,     n,          k, blocks, padded_k,    bits,
                    block_size, shift, a, w,      scales, zero_points,
                    bias,  c,          NULL, NULL};
-  if (m <= GEMV_MAX_ROWS) {
+  int vector = 0;
+#ifdef GCOMP_GEMM_X86
+  vector = gcomp_rt_kernel_isa() == GCOMP_RT_ISA_AVX512;
+#endif
+  if (m <= GEMV_MAX_ROWS && vector) {
     /* The rows, reordered for the vector kernel, and their block sums:
-     * made once here, read by every thread. Without the buffer the
-     * portable kernel reads A itself. */
+     * made once here, read by every thread. Without the buffer (or
+     * without AVX-512) the portable kernel reads A itself. */
     size_t floats = (size_t)m * (size_t)(job.padded_k + blocks);
     float *space = gcomp_rt_thread_scratch(GCOMP_RT_SCRATCH_NBITS_ROWS,
                                            sizeof(float) * floats);

@@ -27,6 +27,7 @@
 # CHECK: PASS contrib RotaryEmbedding interleaved=0 position_ids [1]
 # CHECK: PASS contrib RotaryEmbedding interleaved=1 position_ids [2, 5]
 # CHECK: PASS contrib RotaryEmbedding interleaved=1 position_ids [1]
+# CHECK: PASS contrib RotaryEmbedding without num_heads, scalar position
 # CHECK: PASS SkipSimplifiedLayerNormalization default epsilon
 # CHECK: PASS unsupported contrib op
 # CHECK-NOT: FAIL
@@ -319,6 +320,16 @@ for interleaved in (0, 1):
             [tensor_info("y", [2, 5, 16])],
             {"cos": np.cos(cache), "sin": np.sin(cache)})
         genai_cases[label] = model
+# A 3-D input without num_heads: heads of twice the caches' width (4 of
+# 4 here), and the first position as a scalar.
+cache = rng.standard_normal((32, 2)).astype(np.float32)
+genai_cases["contrib RotaryEmbedding without num_heads, scalar position"] = (
+    contrib_model(
+        [helper.make_node("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"],
+                          domain=MS)],
+        [x_info, tensor_info("pos", [], TensorProto.INT64)],
+        [tensor_info("y", [2, 5, 16])],
+        {"cos": np.cos(cache), "sin": np.sin(cache)}))
 for label, model in genai_cases.items():
     feeds = random_inputs(model)
     if "pos" in feeds:

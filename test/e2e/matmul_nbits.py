@@ -22,6 +22,8 @@
 # CHECK: PASS 8-bit bs128 many rows bias
 # CHECK: PASS 4-bit bs32 prefill
 # CHECK: PASS 4-bit bs128 prefill zp
+# CHECK: PASS 4-bit bs16 prefill odd blocks
+# CHECK: PASS 4-bit bs64 prefill padded K
 # CHECK: PASS accuracy_level 4 in f32
 # CHECK: PASS identity g_idx
 # CHECK: PASS DequantizeLinear int4 blocks, no zero point
@@ -103,6 +105,9 @@ cases = {
     "4-bit bs32 prefill": nbits_model([2, 32, 192], 192, 200, 4, 32),
     "4-bit bs128 prefill zp": nbits_model([64, 512], 512, 130, 4, 128,
                                           zp="packed"),
+    "4-bit bs16 prefill odd blocks": nbits_model([9, 80], 80, 33, 4, 16,
+                                                 zp="float"),
+    "4-bit bs64 prefill padded K": nbits_model([9, 200], 200, 18, 4, 64),
 }
 
 

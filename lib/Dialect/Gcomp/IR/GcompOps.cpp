@@ -1155,6 +1155,8 @@ LogicalResult MatMulNBitsOp::verify() {
                             "[N, blocks, bytes]";
   int64_t k = lhs.getShape().back(), n = weights.getDimSize(0),
           blocks = (k + blockSize - 1) / blockSize;
+  if (k < 1 || n < 1)
+    return emitOpError() << "expects K and N of at least 1";
   if (weights.getDimSize(1) != blocks ||
       weights.getDimSize(2) != blockSize * bits / 8)
     return emitOpError() << "expects weights [" << n << ", " << blocks << ", "
