@@ -24,6 +24,7 @@
 # CHECK: PASS 4-bit bs128 prefill zp
 # CHECK: PASS 4-bit bs16 prefill odd blocks
 # CHECK: PASS 4-bit bs64 prefill padded K
+# CHECK: PASS kernels: {'nbits': 1}
 # CHECK: PASS accuracy_level 4 in f32
 # CHECK: PASS identity g_idx
 # CHECK: PASS DequantizeLinear int4 blocks, no zero point
@@ -142,6 +143,11 @@ def check_accuracy_level():
                    {"y": sess.run(None, feeds)[0]})
 
 
+# One runtime kernel per product (profiled and counted by --stats as
+# "nbits"), nothing else.
+bias_model = cases["8-bit bs128 many rows bias"]
+check_kernels_and_numbers(res, "kernels", bias_model, random_inputs(bias_model),
+                          {"nbits": 1})
 res.check("accuracy_level 4", check_accuracy_level)
 res.check("identity g_idx", check_against_onnxruntime,
           nbits_model([2, 64], 64, 16, 4, 32,

@@ -63,7 +63,7 @@ int64_t estimateFlops(Operation *op) {
       perElement = 4;
     } else if (callee == GCOMP_SYM_QCONV2D_NHWC) {
       factors = {0, 3, 4, 5, 12, 13, 14}; // n c kh kw oh ow m
-    } else if (callee == GCOMP_SYM_QGEMM) {
+    } else if (callee == GCOMP_SYM_QGEMM || callee == GCOMP_SYM_MATMUL_NBITS) {
       factors = {0, 1, 2}; // m n k
     } else if (callee == GCOMP_SYM_LAYER_NORM_ROWS) {
       factors = {0, 1}; // rows n: sum, centre, square-add, scale, shift

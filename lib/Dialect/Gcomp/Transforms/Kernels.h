@@ -71,6 +71,7 @@ inline bool isKernel(mlir::Operation *op) {
            call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS ||
            call.getCallee() == GCOMP_SYM_QGEMM || // gcomp.qmatmul
            call.getCallee() == GCOMP_SYM_QCONV2D_NHWC || // gcomp.qconv
+           call.getCallee() == GCOMP_SYM_MATMUL_NBITS || // gcomp.matmul_nbits
            call.getCallee() == GCOMP_SYM_ATTENTION;
   return mlir::isa<mlir::linalg::LinalgOp, mlir::memref::CopyOp,
                    mlir::LoopLikeOpInterface>(op);
@@ -97,6 +98,7 @@ inline std::string kernelLabel(size_t index, mlir::Operation *op) {
             : call.getCallee() == GCOMP_SYM_LAYER_NORM_ROWS ? "layer_norm"
             : call.getCallee() == GCOMP_SYM_QGEMM           ? "qgemm"
             : call.getCallee() == GCOMP_SYM_QCONV2D_NHWC    ? "qconv"
+            : call.getCallee() == GCOMP_SYM_MATMUL_NBITS    ? "nbits"
             : call.getCallee() == GCOMP_SYM_ATTENTION       ? "attention"
                                                            : "dwconv");
   llvm::StringRef name = op->getName().getStringRef();
