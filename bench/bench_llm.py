@@ -17,7 +17,7 @@ table gives the median of the rounds' medians, the ratio ORT/gcomp (above 1:
 gcomp is faster) and the weight bytes read per second.
 
 With --decoder it also runs greedy decoding of an onnxruntime-genai-style
-decoder (test/zoo/genai_decoder.py: MatMulNBits, GroupQueryAttention over a
+decoder (test/zoo/genai_decoder_model.py: MatMulNBits, GroupQueryAttention over a
 shared cache, simplified norms) of LLaMA-1B-like layer sizes (--dec-layers
 of them; every weight 4-bit, block 32, with zero points), gcomp (two libraries: the prompt and one token) against
 onnxruntime, each in its own process per thread count: time to first token
@@ -132,7 +132,7 @@ def mlp_model(rows, bits, layers, hidden, ffn, block=32):
 
 
 def decoder_config(layers):
-    import genai_decoder
+    import genai_decoder_model as genai_decoder
     return genai_decoder.Config(vocab=8192, hidden=2048, heads=32, kv_heads=8,
                                 ffn=5632, layers=layers, max_length=192,
                                 bits=4, down_bits=4)
@@ -142,7 +142,7 @@ def decoder_worker(system, threads, work, layers, prompt, steps):
     """One system's greedy run in this process; prints JSON."""
     import json
     import time
-    import genai_decoder
+    import genai_decoder_model as genai_decoder
     config = decoder_config(layers)
     paths = {w: os.path.join(work, f"decoder_{w}.onnx") for w in ("prompt", "step")}
     if system == "gcomp":
@@ -179,7 +179,7 @@ def decoder_bench(args, threads, bw, work):
     import json
     import onnx
     sys.path.insert(0, os.path.join(bench.ROOT, "test", "zoo"))
-    import genai_decoder
+    import genai_decoder_model as genai_decoder
     config = decoder_config(args.dec_layers)
     step_model = None
     for which, seq in (("prompt", args.prompt), ("step", 1)):

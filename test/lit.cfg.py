@@ -12,7 +12,8 @@ config.test_exec_root = os.path.join(config.gcomp_obj_root, "test")
 # Helpers imported by the end-to-end tests are not tests themselves.
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "gcomp_testing.py", "run_backend_tests.py",
-                   "gen_operators_md.py", "zoo.py", "harness.py", "__pycache__",
+                   "gen_operators_md.py", "zoo.py", "genai_decoder_model.py",
+                   "harness.py", "__pycache__",
                    "make_bundle.py", "run_bundle.py", "make_corpus.py",
                    "corpus", "regressions",
                    "Inputs", "cmake_consumer"]

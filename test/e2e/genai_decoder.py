@@ -1,6 +1,6 @@
 # RUN: %python %s | FileCheck %s
 # A small decoder written as onnxruntime-genai's model builder writes one
-# (test/zoo/genai_decoder.py: MatMulNBits of 4 and 8 bits, GroupQueryAttention
+# (test/zoo/genai_decoder_model.py: MatMulNBits of 4 and 8 bits, GroupQueryAttention
 # with rotary embeddings over a shared cache buffer, the simplified layer
 # norms, a SiLU-gated MLP), compiled twice, for the prompt (8 tokens) and for
 # one token. A greedy loop of 32 steps feeds each step's presents back as the
@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "zoo"))
 import gcomp  # noqa: E402
-import genai_decoder  # noqa: E402
+import genai_decoder_model as genai_decoder  # noqa: E402
 
 PROMPT, STEPS = 8, 32
 models = {"prompt": genai_decoder.build(PROMPT), "step": genai_decoder.build(1)}
