@@ -214,17 +214,7 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
   // window are aligned to that position.
   int64_t batch = b.typeOf(q).getDimSize(0);
   Type i64 = nc.builder.getI64Type();
-  auto i64Tensor = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
-    return ConstantOp::create(
-        nc.builder, nc.loc,
-        DenseIntElementsAttr::get(RankedTensorType::get(shape, i64), values));
-  };
-  SmallVector<int64_t> rows(qLength), cols(total);
-  for (int64_t i = 0; i < qLength; ++i)
-    rows[i] = i;
-  for (int64_t j = 0; j < total; ++j)
-    cols[j] = j;
-  Value keyIndex = i64Tensor(cols, {1, 1, total});
+  Value keyIndex = nc.reshape(iota(nc, total), {1, 1, total});
   Value keysValid = validKeys ? nc.castTo(validKeys, i64) : Value();
   // (i + offset) - j: [q, total], or [batch, q, total] per batch entry.
   auto distance = [&]() -> Value {
@@ -233,11 +223,12 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
       for (int64_t i = 0; i < qLength; ++i)
         for (int64_t j = 0; j < total; ++j)
           d.push_back(i + pastLength - j);
-      return i64Tensor(d, {qLength, total});
+      return i64Constant(nc, d, {qLength, total});
     }
     Value offset = nc.reshape(
-        b.bin<SubOp>(keysValid, i64Tensor({qLength}, {})), {batch, 1, 1});
-    Value position = b.bin<AddOp>(i64Tensor(rows, {1, qLength, 1}), offset);
+        b.bin<SubOp>(keysValid, i64Constant(nc, {qLength}, {})), {batch, 1, 1});
+    Value position =
+        b.bin<AddOp>(nc.reshape(iota(nc, qLength), {1, qLength, 1}), offset);
     return b.bin<SubOp>(position, keyIndex);
   };
   // An allowed-or-not mask [q, total] or [batch, q or 1, total] as a bias
@@ -249,13 +240,13 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
       maskBias = nc.reshape(maskBias, {batch, 1, maskType.getDimSize(1), total});
     bias = b.bin<AddOp>(bias, maskBias);
   };
-  Value zero = i64Tensor({0}, {});
+  Value zero = i64Constant(nc, {0}, {});
   if (options.causal)
     addMask(b.bin<GreaterEqualOp>(distance(), zero, true));
   if (leftWindow >= 0)
-    addMask(b.bin<LessEqualOp>(distance(), i64Tensor({leftWindow}, {}), true));
+    addMask(b.bin<LessEqualOp>(distance(), i64Constant(nc, {leftWindow}, {}), true));
   if (rightWindow >= 0)
-    addMask(b.bin<GreaterEqualOp>(distance(), i64Tensor({-rightWindow}, {}),
+    addMask(b.bin<GreaterEqualOp>(distance(), i64Constant(nc, {-rightWindow}, {}),
                                   true));
   if (keysValid) {
     Value valid = b.bin<LessOp>(keyIndex, nc.reshape(keysValid, {batch, 1, 1}),

@@ -444,24 +444,16 @@ LogicalResult importGroupQueryAttention(NodeContext &nc) {
   }
   OpBuilder &b = nc.builder;
   Type i64 = b.getI64Type(), f = qType.getElementType();
-  auto i64Tensor = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
-    return ConstantOp::create(
-        b, nc.loc,
-        DenseIntElementsAttr::get(RankedTensorType::get(shape, i64), values));
-  };
   int64_t bound = past + seq;
   // past_len[b], kept within [0, past] so that a bad seqlens_k cannot
   // write outside the caches.
   Value pastLen = bin<SubOp>(nc, nc.castTo(nc.inputs[5], i64),
-                             i64Tensor({seq - 1}, {}));
-  pastLen = bin<MinOp>(nc, bin<MaxOp>(nc, pastLen, i64Tensor({0}, {})),
-                       i64Tensor({past}, {}));
-  Value validKeys = bin<AddOp>(nc, pastLen, i64Tensor({seq}, {}));
-  SmallVector<int64_t> steps;
-  for (int64_t t = 0; t < seq; ++t)
-    steps.push_back(t);
+                             i64Constant(nc, {seq - 1}, {}));
+  pastLen = bin<MinOp>(nc, bin<MaxOp>(nc, pastLen, i64Constant(nc, {0}, {})),
+                       i64Constant(nc, {past}, {}));
+  Value validKeys = bin<AddOp>(nc, pastLen, i64Constant(nc, {seq}, {}));
   Value positions = bin<AddOp>(nc, nc.reshape(pastLen, {batch, 1}),
-                               i64Tensor(steps, {1, seq}));
+                               nc.reshape(iota(nc, seq), {1, seq}));
   Value q4 = nc.reshape(query, {batch, seq, heads, head});
   Value k4 = nc.reshape(key, {batch, seq, kvHeads, head});
   Value v4 = nc.reshape(value, {batch, seq, kvHeads, head});
@@ -492,12 +484,10 @@ LogicalResult importGroupQueryAttention(NodeContext &nc) {
   // The presents: the past's first past_len[b] rows, the new rows after
   // them, zeros elsewhere.
   auto presentType = RankedTensorType::get({batch, kvHeads, bound, head}, f);
-  SmallVector<int64_t> rows;
-  for (int64_t t = 0; t < bound; ++t)
-    rows.push_back(t);
   Value kept = LessOp::create(
       b, nc.loc, RankedTensorType::get({batch, 1, bound, 1}, b.getI1Type()),
-      i64Tensor(rows, {1, 1, bound, 1}), nc.reshape(pastLen, {batch, 1, 1, 1}));
+      nc.reshape(iota(nc, bound), {1, 1, bound, 1}),
+      nc.reshape(pastLen, {batch, 1, 1, 1}));
   Value indices = BroadcastToOp::create(
       b, nc.loc, RankedTensorType::get({batch, kvHeads, seq, head}, i64),
       nc.reshape(positions, {batch, 1, seq, 1}));
@@ -533,8 +523,8 @@ LogicalResult importGroupQueryAttention(NodeContext &nc) {
   out = nc.reshape(out, {batch, seq, heads * head});
   nc.outputs = {out, presentK, presentV};
   // max(past, total_sequence_length) rows, at most the bound.
-  Value rowsHeld = bin<MinOp>(nc, bin<MaxOp>(nc, total, i64Tensor({past}, {})),
-                              i64Tensor({bound}, {}));
+  Value rowsHeld = bin<MinOp>(nc, bin<MaxOp>(nc, total, i64Constant(nc, {past}, {})),
+                              i64Constant(nc, {bound}, {}));
   for (unsigned i : {1u, 2u})
     if (wantsOutput(nc, i))
       nc.setDataDependentSize(i, {Value(), Value(), rowsHeld, Value()});

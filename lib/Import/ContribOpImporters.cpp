@@ -64,20 +64,30 @@ LogicalResult importBiasAdd(NodeContext &nc) {
 /// SkipLayerNormalization(input, skip, gamma, beta?, bias?): the layer norm
 /// over the last axis of s = input + skip (+ bias), times gamma (+ beta).
 /// Outputs: the result, the mean, 1 / sqrt(var + epsilon), and s.
-LogicalResult importSkipLayerNorm(NodeContext &nc) {
+/// input + skip (+ the bias at input `biasInput`), of rank 1 or more: what
+/// the skip layer norms normalize.
+FailureOr<Value> skipSum(NodeContext &nc, unsigned biasInput) {
   if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
     return failure();
-  Value sum = withBias(nc, bin<AddOp>(nc, nc.inputs[0], nc.inputs[1]), 4);
-  int64_t rank = cast<RankedTensorType>(sum.getType()).getRank();
-  if (rank < 1) {
+  Value sum =
+      withBias(nc, bin<AddOp>(nc, nc.inputs[0], nc.inputs[1]), biasInput);
+  if (cast<RankedTensorType>(sum.getType()).getRank() < 1) {
     nc.error() << "expects an input of rank 1 or more";
     return failure();
   }
+  return sum;
+}
+
+LogicalResult importSkipLayerNorm(NodeContext &nc) {
+  FailureOr<Value> sum = skipSum(nc, 4);
+  if (failed(sum))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(sum->getType()).getRank();
   // onnxruntime's default epsilon for this op is 1e-12.
   auto [normalized, mean, invStd] =
-      normalize(nc, sum, {rank - 1}, nc.floatAttr("epsilon", 1e-12f));
+      normalize(nc, *sum, {rank - 1}, nc.floatAttr("epsilon", 1e-12f));
   Value y = withBias(nc, bin<MulOp>(nc, normalized, nc.inputs[2]), 3);
-  nc.outputs.append({y, mean, invStd, sum});
+  nc.outputs.append({y, mean, invStd, *sum});
   return success();
 }
 
@@ -86,24 +96,20 @@ LogicalResult importSkipLayerNorm(NodeContext &nc) {
 /// outputs (output, mean, inv_std_var, input_skip_bias_sum), of which mean
 /// is not computed (onnxruntime leaves it out of the simplified norm).
 LogicalResult importSkipSimplifiedLayerNorm(NodeContext &nc) {
-  if (failed(nc.requireInputs(3)) || failed(nc.requireFloatInput(0)))
-    return failure();
   if (nc.node.output_size() > 1 && !nc.node.output(1).empty()) {
     nc.error() << "the simplified norm has no mean; output 1 ('"
                << nc.node.output(1) << "') must be left out";
     return failure();
   }
-  Value sum = withBias(nc, bin<AddOp>(nc, nc.inputs[0], nc.inputs[1]), 3);
-  int64_t rank = cast<RankedTensorType>(sum.getType()).getRank();
-  if (rank < 1) {
-    nc.error() << "expects an input of rank 1 or more";
+  FailureOr<Value> sum = skipSum(nc, 3);
+  if (failed(sum))
     return failure();
-  }
+  int64_t rank = cast<RankedTensorType>(sum->getType()).getRank();
   // onnxruntime's default epsilon for this op is 1e-12.
   auto [normalized, invStd] =
-      rmsNormalize(nc, sum, {rank - 1}, nc.floatAttr("epsilon", 1e-12f));
+      rmsNormalize(nc, *sum, {rank - 1}, nc.floatAttr("epsilon", 1e-12f));
   nc.outputs.append(
-      {bin<MulOp>(nc, normalized, nc.inputs[2]), invStd, invStd, sum});
+      {bin<MulOp>(nc, normalized, nc.inputs[2]), invStd, invStd, *sum});
   return success();
 }
 

@@ -22,21 +22,7 @@ using namespace llvm;
 namespace gcomp::detail {
 namespace {
 
-Value i64Constant(NodeContext &nc, ArrayRef<int64_t> values,
-                  ArrayRef<int64_t> shape) {
-  auto type = RankedTensorType::get(shape, nc.builder.getI64Type());
-  return ConstantOp::create(nc.builder, nc.loc,
-                            DenseIntElementsAttr::get(type, values));
-}
-
 Value i64Scalar(NodeContext &nc, int64_t v) { return i64Constant(nc, {v}, {}); }
-
-/// 0, 1, ..., n - 1 as a 1-D i64 tensor.
-Value iota(NodeContext &nc, int64_t n) {
-  SmallVector<int64_t> values(n);
-  std::iota(values.begin(), values.end(), 0);
-  return i64Constant(nc, values, {n});
-}
 
 /// The size of a value of rank `rank` whose dim `varying` is `count`.
 SmallVector<Value> varyingIn(int64_t rank, int64_t varying, Value count) {

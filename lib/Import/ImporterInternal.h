@@ -127,6 +127,10 @@ struct NodeContext {
   /// `inclusiveEnd`) to be non-negative; reports an error if out of range.
   mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank,
                                          bool inclusiveEnd = false) const;
+  /// The ints attribute `name` as axes normalized for `rank`, or every
+  /// axis 0..rank-1 when the node leaves it out.
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  axesAttr(llvm::StringRef name, int64_t rank) const;
 
   /// Reports (once per node) that an op an importer builds internally has
   /// operands whose shapes do not fit together, which only a malformed
@@ -183,6 +187,11 @@ mlir::Value transposed(NodeContext &nc, mlir::Value v,
 
 /// A rank-0 constant of `element` type.
 mlir::Value scalar(NodeContext &nc, mlir::Type element, double v);
+/// An i64 constant of `shape` holding `values` (row-major).
+mlir::Value i64Constant(NodeContext &nc, llvm::ArrayRef<int64_t> values,
+                        llvm::ArrayRef<int64_t> shape);
+/// 0, 1, ..., n - 1 as a 1-D i64 constant.
+mlir::Value iota(NodeContext &nc, int64_t n);
 
 /// x * sigmoid(alpha * x): ONNX Swish, and onnxruntime's QuickGelu.
 mlir::Value swish(NodeContext &nc, mlir::Value x, double alpha);

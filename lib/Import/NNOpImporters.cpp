@@ -9,6 +9,8 @@
 
 #include "ImporterInternal.h"
 
+#include <numeric>
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
 
@@ -22,6 +24,19 @@ Value scalar(NodeContext &nc, Type element, double v) {
       nc.builder, nc.loc,
       DenseElementsAttr::get(RankedTensorType::get({}, element),
                              ArrayRef<Attribute>{nc.builder.getFloatAttr(element, v)}));
+}
+
+Value i64Constant(NodeContext &nc, ArrayRef<int64_t> values,
+                  ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, nc.builder.getI64Type());
+  return ConstantOp::create(nc.builder, nc.loc,
+                            DenseIntElementsAttr::get(type, values));
+}
+
+Value iota(NodeContext &nc, int64_t n) {
+  SmallVector<int64_t> values(n);
+  std::iota(values.begin(), values.end(), 0);
+  return i64Constant(nc, values, {n});
 }
 
 Value transposed(NodeContext &nc, Value v, ArrayRef<int64_t> perm) {

@@ -180,6 +180,24 @@ FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
   return axis < 0 ? axis + rank : axis;
 }
 
+FailureOr<SmallVector<int64_t>> NodeContext::axesAttr(StringRef name,
+                                                      int64_t rank) const {
+  SmallVector<int64_t> axes;
+  std::optional<std::vector<int64_t>> given = intsAttr(name);
+  if (!given) {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+    return axes;
+  }
+  for (int64_t a : *given) {
+    FailureOr<int64_t> axis = normalizeAxis(a, rank);
+    if (failed(axis))
+      return failure();
+    axes.push_back(*axis);
+  }
+  return axes;
+}
+
 } // namespace detail
 
 using namespace detail;

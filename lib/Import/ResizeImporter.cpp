@@ -123,18 +123,10 @@ LogicalResult importResize(NodeContext &nc) {
     return failure();
   }
   int64_t rank = in.getRank();
-  SmallVector<int64_t> axes;
-  if (auto given = nc.intsAttr("axes")) {
-    for (int64_t a : *given) {
-      FailureOr<int64_t> axis = nc.normalizeAxis(a, rank);
-      if (failed(axis))
-        return failure();
-      axes.push_back(*axis);
-    }
-  } else {
-    for (int64_t d = 0; d < rank; ++d)
-      axes.push_back(d);
-  }
+  FailureOr<SmallVector<int64_t>> axesOrFailure = nc.axesAttr("axes", rank);
+  if (failed(axesOrFailure))
+    return failure();
+  SmallVector<int64_t> &axes = *axesOrFailure;
   auto given = [&](unsigned i) {
     // (A dynamic scales or sizes input is given; it must then fold.)
     return nc.optionalInput(i) &&

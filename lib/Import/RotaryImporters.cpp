@@ -204,11 +204,7 @@ LogicalResult importContribRotaryEmbedding(NodeContext &nc) {
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t t = 0; t < seq; ++t)
         offsets.push_back(t);
-    Value steps = ConstantOp::create(
-        nc.builder, nc.loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({batch, seq}, nc.builder.getI64Type()),
-            ArrayRef(offsets)));
+    Value steps = i64Constant(nc, offsets, {batch, seq});
     positions = bin<AddOp>(nc, steps, nc.reshape(positions, {1}));
   }
   // onnxruntime takes a 3-D input without num_heads (or with 0) as heads

@@ -233,6 +233,20 @@ static void appendTyped(const Field &field, size_t elemSize,
   }
 }
 
+/// A tensor's dims, which must not be negative.
+static FailureOr<SmallVector<int64_t>>
+tensorDims(const onnx::TensorProto &tensor, EmitErrorFn emitError) {
+  SmallVector<int64_t> shape;
+  for (int64_t d : tensor.dims()) {
+    if (d < 0) {
+      emitError() << "tensor has a negative dim " << d;
+      return failure();
+    }
+    shape.push_back(d);
+  }
+  return shape;
+}
+
 /// ONNX's 4-bit integer types (opset 21), which libonnx 1.12 does not name.
 enum : int { kOnnxUint4 = 21, kOnnxInt4 = 22 };
 
@@ -244,14 +258,10 @@ static FailureOr<ElementsAttr> importInt4Tensor(const onnx::TensorProto &tensor,
                                                 MLIRContext *ctx,
                                                 const TensorSource &source,
                                                 EmitErrorFn emitError) {
-  SmallVector<int64_t> shape;
-  for (int64_t d : tensor.dims()) {
-    if (d < 0) {
-      emitError() << "tensor has a negative dim " << d;
-      return failure();
-    }
-    shape.push_back(d);
-  }
+  FailureOr<SmallVector<int64_t>> dims = tensorDims(tensor, emitError);
+  if (failed(dims))
+    return failure();
+  SmallVector<int64_t> &shape = *dims;
   Type i8 = IntegerType::get(ctx, 8);
   if (failed(checkTensorSize(shape, i8, source, emitError)))
     return failure();
@@ -298,14 +308,10 @@ FailureOr<ElementsAttr> importTensor(const onnx::TensorProto &tensor,
                 << dtype << ") is not supported";
     return failure();
   }
-  SmallVector<int64_t> shape;
-  for (int64_t d : tensor.dims()) {
-    if (d < 0) {
-      emitError() << "tensor has a negative dim " << d;
-      return failure();
-    }
-    shape.push_back(d);
-  }
+  FailureOr<SmallVector<int64_t>> dims = tensorDims(tensor, emitError);
+  if (failed(dims))
+    return failure();
+  SmallVector<int64_t> &shape = *dims;
   if (failed(checkTensorSize(shape, elementType, source, emitError)))
     return failure();
   auto type = RankedTensorType::get(shape, elementType);

@@ -744,18 +744,10 @@ LogicalResult importCenterCropPad(NodeContext &nc) {
   if (failed(shape))
     return failure();
   int64_t rank = type.getRank();
-  SmallVector<int64_t> axes;
-  if (auto attr = nc.intsAttr("axes")) {
-    for (int64_t a : *attr) {
-      FailureOr<int64_t> axis = nc.normalizeAxis(a, rank);
-      if (failed(axis))
-        return failure();
-      axes.push_back(*axis);
-    }
-  } else {
-    for (int64_t d = 0; d < rank; ++d)
-      axes.push_back(d);
-  }
+  FailureOr<SmallVector<int64_t>> axesOrFailure = nc.axesAttr("axes", rank);
+  if (failed(axesOrFailure))
+    return failure();
+  SmallVector<int64_t> &axes = *axesOrFailure;
   if (axes.size() != shape->size()) {
     nc.error() << "shape has " << shape->size() << " sizes for " << axes.size()
                << " axes";
