@@ -176,8 +176,12 @@ LogicalResult importRecurrent(NodeContext &nc, Cell cell) {
                << type;
     return failure();
   };
-  if (hidden < 1 ||
-      failed(expect(nc.inputs[1], {dirs, gates * hidden, inputSize}, "W")) ||
+  // Bounded first so that the shapes below cannot overflow.
+  if (hidden < 1 || hidden > (int64_t{1} << 32)) {
+    nc.error() << "hidden_size " << hidden << " is out of range";
+    return failure();
+  }
+  if (failed(expect(nc.inputs[1], {dirs, gates * hidden, inputSize}, "W")) ||
       failed(expect(nc.inputs[2], {dirs, gates * hidden, hidden}, "R")))
     return failure();
   if (steps < 1 || steps > kMaxSteps) {

@@ -273,6 +273,14 @@ LogicalResult importRange(NodeContext &nc) {
     nc.error() << "start, limit and delta must be constants";
     return failure();
   }
+  for (ElementsAttr a : {start, limit, delta})
+    if (a.getNumElements() != 1 ||
+        a.getElementType() != start.getElementType()) {
+      nc.error() << "start, limit and delta must be scalars of one type, got "
+                 << start.getShapedType() << ", " << limit.getShapedType()
+                 << " and " << delta.getShapedType();
+      return failure();
+    }
   Type t = start.getElementType();
   auto scalar = [&](ElementsAttr a) -> double {
     Attribute v = *a.getValues<Attribute>().begin();
@@ -280,23 +288,31 @@ LogicalResult importRange(NodeContext &nc) {
       return f.getValueAsDouble();
     return static_cast<double>(cast<IntegerAttr>(v).getInt());
   };
+  auto integer = [&](ElementsAttr a) -> int64_t {
+    return cast<IntegerAttr>(*a.getValues<Attribute>().begin()).getInt();
+  };
   double s = scalar(start), l = scalar(limit), d = scalar(delta);
   if (d == 0) {
     nc.error() << "delta is 0";
     return failure();
   }
-  int64_t n = std::max<int64_t>(std::ceil((l - s) / d), 0);
-  if (n > kFoldElementLimit) {
-    nc.error() << "a range of " << n << " elements is too large";
+  // Compared as a double first: a count out of int64's range (or NaN)
+  // must not be converted.
+  double count = std::ceil((l - s) / d);
+  if (!(count <= static_cast<double>(kFoldElementLimit))) {
+    nc.error() << "a range of " << count << " elements is too large";
     return failure();
   }
+  int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
   SmallVector<Attribute> values;
   for (int64_t i = 0; i < n; ++i) {
     if (isa<FloatType>(t))
       values.push_back(nc.builder.getFloatAttr(t, s + i * d));
-    else
+    else // Exact in integers (wrapping as the type does, never UB).
       values.push_back(nc.builder.getIntegerAttr(
-          t, static_cast<int64_t>(s) + i * static_cast<int64_t>(d)));
+          t, static_cast<int64_t>(static_cast<uint64_t>(integer(start)) +
+                                  static_cast<uint64_t>(i) *
+                                      static_cast<uint64_t>(integer(delta)))));
   }
   nc.outputs.push_back(ConstantOp::create(
       nc.builder, nc.loc,
