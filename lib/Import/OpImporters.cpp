@@ -296,6 +296,10 @@ LogicalResult importGelu(NodeContext &nc) {
 }
 
 
+/// Constants smaller than this are weights too small to matter: their
+/// casts fold as they are imported.
+constexpr int64_t kWeightOnlyMinElements = 1024;
+
 LogicalResult importCast(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
     return failure();
@@ -320,6 +324,18 @@ LogicalResult importCast(NodeContext &nc) {
       !(isa<FloatType>(to) || isa<IntegerType>(to))) {
     nc.error() << "cast from " << from << " to " << to << " is not supported";
     return failure();
+  }
+  // 8-bit integer weights cast to f32 stay a cast (of a constant):
+  // gcomp-quantized-products reads weight-only quantized products out of
+  // `cast(w) * scale`, and gcomp-fold-constants folds what it leaves.
+  auto inputType = cast<RankedTensorType>(nc.inputs[0].getType());
+  if (to.isF32() && from.isSignlessInteger(8) && inputType.hasStaticShape() &&
+      inputType.getNumElements() >= kWeightOnlyMinElements &&
+      nc.inputs[0].getDefiningOp<ConstantOp>()) {
+    nc.outputs.push_back(CastOp::create(nc.builder, nc.loc,
+                                        inputType.clone(to), nc.inputs[0],
+                                        nc.isUnsignedInput(0), false));
+    return success();
   }
   nc.outputs.push_back(
       nc.castTo(nc.inputs[0], to, nc.isUnsignedInput(0), toUnsigned));

@@ -64,15 +64,27 @@ func.func @qdq_matmul(%xq: tensor<3x4xi8>) -> tensor<3x2xf32> {
 
 // -----
 
-// What the int8 kernels cannot take keeps its float product: per-column
-// weight zero points that are not zero (here taking the weights out of
-// int8), a per-row weight scale of a matmul ([K, 1]: it
-// cannot be taken out of the sums), a per-channel activation scale,
-// weights computed at run time, and a grouped convolution.
+// What the int8 kernels cannot take: per-column weight zero points that
+// take the weights out of int8 (127 and -127), a per-row weight scale of a
+// matmul ([K, 1]: it cannot be taken out of the sums), a per-channel
+// activation scale, weights computed at run time, and a grouped
+// convolution. The first and third still have constant integer weights
+// with one scale per column, so they become weight-only products
+// (gcomp.matmul_nbits on f32 activations); the others keep their float
+// product. In the first, each column spans fewer than 16 values (-132 to
+// -120, and 119 to 131), so 4-bit codes with the columns' minimums as zero
+// points hold them: 1 - 127 = -126 is 6 above -132, 3 - 127 = -124 is 8
+// (0x86 = -122).
 // CHECK-LABEL: func.func @not_rewritten
 // CHECK-NOT: xi32>) -> tensor<3x2xi32>
-// CHECK-COUNT-4: gcomp.matmul {{.*}} -> tensor<3x2xf32>
-// CHECK: gcomp.conv {{.*}} -> tensor<1x4x5x5xf32>
+// CHECK: gcomp.constant dense<{{\[\[\[}}-122, -64, 0, 0, 0, 0, 0, 0]], {{\[\[}}-58, 14, 0, 0, 0, 0, 0, 0]]]> : tensor<2x1x8xi8>
+// CHECK: gcomp.constant dense<{{\[\[}}1.320000e+02], [-1.190000e+02]]> : tensor<2x1xf32>
+// CHECK: %[[A:.*]] = gcomp.matmul_nbits {{.*}} {bits = 4 : i64, block_size = 16 : i64} : (tensor<3x4xf32>, tensor<2x1x8xi8>, tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<3x2xf32>
+// CHECK: %[[B:.*]] = gcomp.matmul {{.*}} -> tensor<3x2xf32>
+// CHECK: %[[C:.*]] = gcomp.matmul_nbits {{.*}} -> tensor<3x2xf32>
+// CHECK: %[[D:.*]] = gcomp.matmul {{.*}} -> tensor<3x2xf32>
+// CHECK: %[[E:.*]] = gcomp.conv {{.*}} -> tensor<1x4x5x5xf32>
+// CHECK: return %[[A]], %[[B]], %[[C]], %[[D]], %[[E]]
 func.func @not_rewritten(%xq: tensor<3x4xi8>, %vq: tensor<4x2xi8>, %cq: tensor<1x4x5x5xi8>) -> (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<1x4x5x5xf32>) {
   %sx = gcomp.constant dense<0.5> : tensor<f32>
   %xw = gcomp.cast %xq : tensor<3x4xi8> -> tensor<3x4xi32>
@@ -81,7 +93,7 @@ func.func @not_rewritten(%xq: tensor<3x4xi8>, %vq: tensor<4x2xi8>, %cq: tensor<1
   %wq = gcomp.constant dense<[[1, -2], [3, 4], [-5, 6], [7, -8]]> : tensor<4x2xi8>
   %ww = gcomp.cast %wq : tensor<4x2xi8> -> tensor<4x2xi32>
   %sw = gcomp.constant dense<0.25> : tensor<f32>
-  %z1 = gcomp.constant dense<[[100, -100]]> : tensor<1x2xi32>
+  %z1 = gcomp.constant dense<[[127, -127]]> : tensor<1x2xi32>
   %wc = gcomp.sub %ww, %z1 : (tensor<4x2xi32>, tensor<1x2xi32>) -> tensor<4x2xi32>
   %wcf = gcomp.cast %wc : tensor<4x2xi32> -> tensor<4x2xf32>
   %w1 = gcomp.mul %wcf, %sw : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
@@ -163,11 +175,13 @@ func.func @qdq_gemm(%xq: tensor<3x4xi8>, %c: tensor<2xf32>) -> tensor<3x2xf32> {
 
 // -----
 
-// A 1-D activation ([K] @ [K, N] = [N]) keeps its float product: the
-// per-column scale ([1, N]) would give the result a row dim back.
+// A 1-D activation ([K] @ [K, N] = [N]) does not take the int8 kernels:
+// the per-column scale ([1, N]) would give the result a row dim back. Its
+// weights are weight-only quantized for gcomp.matmul_nbits, which takes a
+// 1-D lhs.
 // CHECK-LABEL: func.func @vector_lhs
 // CHECK-NOT: tensor<2xi32>
-// CHECK: gcomp.matmul {{.*}} -> tensor<2xf32>
+// CHECK: gcomp.matmul_nbits {{.*}} -> tensor<2xf32>
 func.func @vector_lhs(%xq: tensor<4xi8>) -> tensor<2xf32> {
   %sx = gcomp.constant dense<0.5> : tensor<f32>
   %xw = gcomp.cast %xq : tensor<4xi8> -> tensor<4xi32>
@@ -188,13 +202,13 @@ func.func @vector_lhs(%xq: tensor<4xi8>) -> tensor<2xf32> {
 // block_size 16 along K, as the importer writes it: the scales and zero
 // points gathered by k / 16): the product becomes gcomp.matmul_nbits on the
 // codes, repacked as onnxruntime's MatMulNBits: [N, blocks, 16 / 2] bytes of
-// 4-bit codes, shifted by 8 from int4 (-8..7: -1 is 7, two to a byte,
-// 0x77), with the zero points shifted alike (2 + 8 = 10, 3 + 8 = 11) and
-// both per-block tables transposed to [N, blocks].
+// 4-bit codes, both per-block tables transposed to [N, blocks]. The codes
+// less their zero points (-1 - 2 = -3, -1 - 3 = -4) are stored shifted by
+// 8, two to a byte (5: 0x55 = 85, 4: 0x44 = 68), with 8 as zero point.
 // CHECK-LABEL: func.func @block_quantized_matmul
-// CHECK: %[[W:.*]] = gcomp.constant dense<119> : tensor<1x2x8xi8>
+// CHECK: %[[W:.*]] = gcomp.constant dense<{{\[\[\[}}85, 85, 85, 85, 85, 85, 85, 85], [68, 68, 68, 68, 68, 68, 68, 68]]]> : tensor<1x2x8xi8>
 // CHECK: %[[S:.*]] = gcomp.constant dense<{{\[\[}}5.000000e-01, 2.500000e-01]]> : tensor<1x2xf32>
-// CHECK: %[[Z:.*]] = gcomp.constant dense<{{\[\[}}1.000000e+01, 1.100000e+01]]> : tensor<1x2xf32>
+// CHECK: %[[Z:.*]] = gcomp.constant dense<8.000000e+00> : tensor<1x2xf32>
 // CHECK: %[[Y:.*]] = gcomp.matmul_nbits %arg0, %[[W]], %[[S]] zero_points %[[Z]] {bits = 4 : i64, block_size = 16 : i64}
 // CHECK-NOT: gcomp.matmul %
 // CHECK: return %[[Y]]
@@ -230,4 +244,92 @@ func.func @not_blocks(%a: tensor<2x32xf32>) -> tensor<2x1xf32> {
   %w = gcomp.mul %f, %s : (tensor<32x1xf32>, tensor<32x1xf32>) -> tensor<32x1xf32>
   %y = gcomp.matmul %a, %w : (tensor<2x32xf32>, tensor<32x1xf32>) -> tensor<2x1xf32>
   return %y : tensor<2x1xf32>
+}
+
+// -----
+
+// Weight-only int8 per column (DequantizeLinear axis 1 of [K, N] int8
+// weights, as the importer folds it: the int32 `q - z` and a [1, N]
+// scale): 8-bit codes, since the columns span more than 16 values. K = 64
+// is one block of 64, so nothing is padded; the zero point is 128 for the
+// column within -128..127, 0 for the one within 0..255.
+// CHECK-LABEL: func.func @weight_only_per_column
+// CHECK: %[[W:.*]] = gcomp.constant dense<{{.*}}> : tensor<2x1x64xi8>
+// CHECK: %[[S:.*]] = gcomp.constant dense<{{\[\[}}2.500000e-01], [5.000000e-01]]> : tensor<2x1xf32>
+// CHECK: %[[Z:.*]] = gcomp.constant dense<{{\[\[}}1.280000e+02], [0.000000e+00]]> : tensor<2x1xf32>
+// CHECK: %[[Y:.*]] = gcomp.matmul_nbits %arg0, %[[W]], %[[S]] zero_points %[[Z]] {bits = 8 : i64, block_size = 64 : i64} : (tensor<1x3x64xf32>, tensor<2x1x64xi8>, tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<1x3x2xf32>
+// CHECK: return %[[Y]]
+func.func @weight_only_per_column(%a: tensor<1x3x64xf32>) -> tensor<1x3x2xf32> {
+  %c = gcomp.constant dense<[[-100, 100]]> : tensor<1x2xi32>
+  %centered = gcomp.constant dense<[[-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [-100, 100], [0, 1]]> : tensor<64x2xi32>
+  %f = gcomp.cast %centered : tensor<64x2xi32> -> tensor<64x2xf32>
+  %s = gcomp.constant dense<[[0.25, 0.5]]> : tensor<1x2xf32>
+  %w = gcomp.mul %f, %s : (tensor<64x2xf32>, tensor<1x2xf32>) -> tensor<64x2xf32>
+  %y = gcomp.matmul %a, %w : (tensor<1x3x64xf32>, tensor<64x2xf32>) -> tensor<1x3x2xf32>
+  return %y : tensor<1x3x2xf32>
+}
+
+// -----
+
+// Integer weights Cast to float (the importer folds the Cast: an f32
+// constant of integers) times one scale, in a Gemm with a transposed
+// weight, alpha and a bias per column: alpha goes into the scales
+// (2 * 0.5), C becomes the kernel's bias, reshaped to [N]. K = 20 is not a
+// multiple of 16: one block of 32, the rest padded with zero codes.
+// CHECK-LABEL: func.func @weight_only_cast_gemm
+// CHECK: %[[B:.*]] = gcomp.reshape %arg1 : tensor<1x2xf32> -> tensor<2xf32>
+// CHECK: %[[S:.*]] = gcomp.constant dense<1.000000e+00> : tensor<2x1xf32>
+// CHECK: %[[Z:.*]] = gcomp.constant dense<8.000000e+00> : tensor<2x1xf32>
+// CHECK: %[[Y:.*]] = gcomp.matmul_nbits %arg0, %{{.*}}, %[[S]] zero_points %[[Z]] bias %[[B]] {bits = 4 : i64, block_size = 32 : i64} : (tensor<3x20xf32>, tensor<2x1x16xi8>, tensor<2x1xf32>, tensor<2x1xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+// CHECK-NOT: gcomp.gemm
+// CHECK: return %[[Y]]
+func.func @weight_only_cast_gemm(%a: tensor<3x20xf32>, %c: tensor<1x2xf32>) -> tensor<3x2xf32> {
+  %wf = gcomp.constant dense<[[1.0, -2.0, 3.0, -4.0, 5.0, -6.0, 7.0, -8.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 0.0, 0.0, 0.0, 0.0, 1.0], [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, 2.0]]> : tensor<2x20xf32>
+  %s = gcomp.constant dense<0.5> : tensor<f32>
+  %w = gcomp.mul %wf, %s : (tensor<2x20xf32>, tensor<f32>) -> tensor<2x20xf32>
+  %y = gcomp.gemm %a, %w, %c {alpha = 2.0 : f32, trans_b = true} : (tensor<3x20xf32>, tensor<2x20xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// A Gemm's C that is not one value per column ([M, N]) is added after the
+// weight-only product.
+// CHECK-LABEL: func.func @weight_only_gemm_full_c
+// CHECK: %[[P:.*]] = gcomp.matmul_nbits %arg0, {{.*}} {bits = 4 : i64, block_size = 16 : i64} : (tensor<3x4xf32>, tensor<2x1x8xi8>, tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<3x2xf32>
+// CHECK: %[[Y:.*]] = gcomp.add %[[P]], %arg1
+// CHECK: return %[[Y]]
+func.func @weight_only_gemm_full_c(%a: tensor<3x4xf32>, %c: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %wf = gcomp.constant dense<[[1.0, -2.0], [3.0, 4.0], [-5.0, 6.0], [7.0, -8.0]]> : tensor<4x2xf32>
+  %s = gcomp.constant dense<[0.25, 0.5]> : tensor<2xf32>
+  %w = gcomp.mul %wf, %s : (tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+  %y = gcomp.gemm %a, %w, %c : (tensor<3x4xf32>, tensor<4x2xf32>, tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Float weights that are not integers, integers that span more than 8
+// bits, a Gemm whose C is scaled (beta = 2), and a transposed A keep their
+// float products.
+// CHECK-LABEL: func.func @not_weight_only
+// CHECK-NOT: gcomp.matmul_nbits
+// CHECK: gcomp.matmul %arg0
+// CHECK: gcomp.matmul %arg0
+// CHECK: gcomp.gemm
+// CHECK: gcomp.gemm
+// CHECK-NOT: gcomp.matmul_nbits
+func.func @not_weight_only(%a: tensor<3x4xf32>, %c: tensor<2xf32>, %at: tensor<4x3xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>) {
+  %s = gcomp.constant dense<0.5> : tensor<f32>
+  %frac = gcomp.constant dense<[[1.5, -2.0], [3.0, 4.0], [-5.0, 6.0], [7.0, -8.0]]> : tensor<4x2xf32>
+  %w1 = gcomp.mul %frac, %s : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %y1 = gcomp.matmul %a, %w1 : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  %wide = gcomp.constant dense<[[-200.0, -2.0], [3.0, 4.0], [-5.0, 6.0], [100.0, -8.0]]> : tensor<4x2xf32>
+  %w2 = gcomp.mul %wide, %s : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %y2 = gcomp.matmul %a, %w2 : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  %ints = gcomp.constant dense<[[1.0, -2.0], [3.0, 4.0], [-5.0, 6.0], [7.0, -8.0]]> : tensor<4x2xf32>
+  %w3 = gcomp.mul %ints, %s : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %y3 = gcomp.gemm %a, %w3, %c {beta = 2.0 : f32} : (tensor<3x4xf32>, tensor<4x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %y4 = gcomp.gemm %at, %w3 {trans_a = true} : (tensor<4x3xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return %y1, %y2, %y3, %y4 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
 }

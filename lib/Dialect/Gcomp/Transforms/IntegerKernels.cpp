@@ -44,10 +44,19 @@ std::optional<std::vector<int32_t>> constantInts(Value v) {
       return std::nullopt;
     std::optional<std::vector<int32_t>> values = constantInts(sub.getLhs()),
                                         zero = constantInts(sub.getRhs());
-    if (!values || !zero || zero->size() != 1)
+    if (!values || !zero || values->empty())
       return std::nullopt;
-    for (int32_t &x : *values)
-      x -= (*zero)[0];
+    // One zero point, or one per index of the last dim ([1, ..., 1, N]).
+    auto zeroType = cast<RankedTensorType>(sub.getRhs().getType());
+    int64_t last = type.getRank() ? type.getShape().back() : 1;
+    bool perLast = static_cast<int64_t>(zero->size()) == last &&
+                   zeroType.getRank() >= 1 &&
+                   zeroType.getShape().back() == last &&
+                   zeroType.getRank() <= type.getRank();
+    if (zero->size() != 1 && !perLast)
+      return std::nullopt;
+    for (size_t i = 0; i < values->size(); ++i)
+      (*values)[i] -= (*zero)[zero->size() == 1 ? 0 : i % last];
     return values;
   }
   return std::nullopt;

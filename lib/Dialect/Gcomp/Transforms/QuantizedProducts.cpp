@@ -24,9 +24,14 @@
 // with zero zero points (quantize_static's symmetric weights). Others keep
 // the float product they have.
 //
-// Weight-only quantization (DequantizeLinear opset 21 with a block_size
-// along K, f32 activations) keeps its 4- or 8-bit codes instead:
-// gcomp.matmul_nbits reads them packed, as onnxruntime's MatMulNBits does.
+// Weight-only quantization keeps its 4- or 8-bit codes instead:
+// gcomp.matmul_nbits reads them packed, as onnxruntime's MatMulNBits does,
+// a quarter (or an eighth) of the float weights' bytes. That is a MatMul or
+// Gemm of f32 activations by constant integer weights times a constant
+// scale: DequantizeLinear with a block_size along K (opset 21), or per
+// tensor or per column of the product, or integer initializers Cast to
+// float and multiplied by a scale. Products the int8 kernels take are
+// theirs first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -117,6 +122,170 @@ Value reshapedScale(OpBuilder &b, Location loc, Value scale,
     return scale;
   auto type = cast<RankedTensorType>(scale.getType());
   return b.createOrFold<ReshapeOp>(loc, type.clone(shape), scale);
+}
+
+/// Integer weights `centered[p * n + j]` (K x N, row-major) with one
+/// scale per block of `blockSize` rows and column (`scales[b * n + j]`),
+/// as gcomp.matmul_nbits takes them: codes of 4 bits where every block of
+/// every column spans at most 16 values, else 8 bits where it spans at most
+/// 256, each block shifted to unsigned codes by its own zero point. Exact:
+/// the codes less their zero points are `centered`.
+struct NBitsWeights {
+  int64_t bits;
+  std::vector<char> packed; // [N, blocks, blockSize * bits / 8]
+  std::vector<float> scales, zeros; // [N, blocks]
+};
+
+std::optional<NBitsWeights> packNBits(ArrayRef<int32_t> centered,
+                                      ArrayRef<float> scales, int64_t k,
+                                      int64_t n, int64_t blockSize) {
+  const int64_t blocks = (k + blockSize - 1) / blockSize;
+  // Each block's range, [column][block].
+  std::vector<int32_t> lo(n * blocks, INT32_MAX), hi(n * blocks, INT32_MIN);
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t at = j * blocks + p / blockSize;
+      lo[at] = std::min(lo[at], centered[p * n + j]);
+      hi[at] = std::max(hi[at], centered[p * n + j]);
+    }
+  auto spans = [&](int64_t levels) {
+    for (int64_t i = 0; i < n * blocks; ++i)
+      if (static_cast<int64_t>(hi[i]) - lo[i] >= levels)
+        return false;
+    return true;
+  };
+  NBitsWeights w;
+  if (spans(16))
+    w.bits = 4;
+  else if (spans(256))
+    w.bits = 8;
+  else
+    return std::nullopt;
+  const int64_t levels = int64_t{1} << w.bits, middle = levels / 2,
+                blobBytes = blockSize * w.bits / 8;
+  // The zero point: the usual one (0, or 2^(bits-1) for signed codes)
+  // where the block fits it, else the block's minimum.
+  std::vector<int32_t> zero(n * blocks);
+  for (int64_t i = 0; i < n * blocks; ++i) {
+    if (lo[i] >= 0 && hi[i] < levels)
+      zero[i] = 0;
+    else if (lo[i] >= -middle && hi[i] < middle)
+      zero[i] = static_cast<int32_t>(middle);
+    else
+      zero[i] = -lo[i];
+  }
+  w.packed.assign(n * blocks * blobBytes, 0);
+  w.scales.resize(n * blocks);
+  w.zeros.resize(n * blocks);
+  for (int64_t j = 0; j < n; ++j) {
+    for (int64_t b = 0; b < blocks; ++b) {
+      w.scales[j * blocks + b] = scales[b * n + j];
+      w.zeros[j * blocks + b] = static_cast<float>(zero[j * blocks + b]);
+    }
+    char *column = w.packed.data() + j * blocks * blobBytes;
+    for (int64_t p = 0; p < k; ++p) {
+      auto q = static_cast<uint8_t>(centered[p * n + j] +
+                                    zero[j * blocks + p / blockSize]);
+      if (w.bits == 8)
+        column[p] = static_cast<char>(q);
+      else
+        column[p / 2] = static_cast<char>(static_cast<uint8_t>(column[p / 2]) |
+                                          (q << (4 * (p % 2))));
+    }
+  }
+  return w;
+}
+
+/// gcomp.matmul_nbits(lhs, w) (+ bias) of result type `type`.
+Value buildMatMulNBits(OpBuilder &b, Location loc, RankedTensorType type,
+                       Value lhs, const NBitsWeights &w, int64_t n,
+                       int64_t blocks, int64_t blockSize, Value bias) {
+  Value weights = makeConstant(
+      b, loc,
+      RankedTensorType::get({n, blocks, blockSize * w.bits / 8}, b.getI8Type()),
+      w.packed, "nbits_weights");
+  auto perBlock = RankedTensorType::get({n, blocks}, b.getF32Type());
+  auto floats = [&](const std::vector<float> &v) {
+    return ConstantOp::create(b, loc,
+                              DenseElementsAttr::get(perBlock, ArrayRef(v)));
+  };
+  return MatMulNBitsOp::create(b, loc, type, lhs, weights, floats(w.scales),
+                               floats(w.zeros), bias,
+                               b.getI64IntegerAttr(w.bits),
+                               b.getI64IntegerAttr(blockSize));
+}
+
+/// Weight-only quantized weights: `w * scale` with `w` integers known now
+/// (the int32 `q - z` of a DequantizeLinear, or the f32 constant that a
+/// Cast of integer weights folded into) and a constant scale.
+struct IntegerWeights {
+  std::vector<int32_t> values;
+  std::vector<float> scale;
+  RankedTensorType scaleType;
+};
+
+std::optional<IntegerWeights> matchIntegerWeights(Value v) {
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul || !mul.getType().getElementType().isF32() ||
+      !mul.getType().hasStaticShape())
+    return std::nullopt;
+  for (auto [data, scale] : {std::pair{mul.getLhs(), mul.getRhs()},
+                             std::pair{mul.getRhs(), mul.getLhs()}}) {
+    if (data.getType() != mul.getType())
+      continue;
+    // The importer reshapes a per-axis scale for broadcasting; a reshape
+    // keeps the values' order.
+    Value scaleData = scale;
+    while (auto reshape = scaleData.getDefiningOp<ReshapeOp>())
+      scaleData = reshape.getInput();
+    std::optional<std::vector<float>> scales = floatValues(scaleData);
+    if (!scales)
+      continue;
+    IntegerWeights w{{}, std::move(*scales),
+                     cast<RankedTensorType>(scale.getType())};
+    // A cast of int32 (DequantizeLinear's `q - z`) or of 8-bit integers (a
+    // Cast node's, unsigned or not).
+    auto cast = data.getDefiningOp<CastOp>();
+    Type from = cast ? cast.getInput().getType().getElementType() : Type();
+    if (cast && (from.isSignlessInteger(8) ||
+                 (from.isSignlessInteger(32) && !cast.getUnsignedInput()))) {
+      std::optional<std::vector<int32_t>> values =
+          constantInts(cast.getInput());
+      if (!values)
+        continue;
+      if (from.isSignlessInteger(8) && cast.getUnsignedInput())
+        for (int32_t &x : *values)
+          x &= 0xff;
+      w.values = std::move(*values);
+      return w;
+    }
+    std::optional<std::vector<float>> floats = floatValues(data);
+    if (!floats)
+      continue;
+    // Integers within 8 bits, written as floats.
+    w.values.reserve(floats->size());
+    for (float f : *floats) {
+      if (!(f >= -256.0f && f <= 256.0f) || f != static_cast<float>(
+                                                    static_cast<int32_t>(f)))
+        break;
+      w.values.push_back(static_cast<int32_t>(f));
+    }
+    if (w.values.size() == floats->size())
+      return w;
+  }
+  return std::nullopt;
+}
+
+/// The block size for weights with one scale per column: blocks of 256
+/// (or of a smaller power of two that divides K, so that no padding is
+/// stored) repeat the column's scale and zero point.
+int64_t columnBlockSize(int64_t k) {
+  for (int64_t size = 256; size >= 16; size /= 2)
+    if (k % size == 0)
+      return size;
+  return std::min<int64_t>(
+      256, static_cast<int64_t>(llvm::PowerOf2Ceil(
+               static_cast<uint64_t>(std::max<int64_t>(k, 16)))));
 }
 
 struct QuantizedProductsPass
@@ -267,71 +436,109 @@ struct QuantizedProductsPass
     }
     if (!codes || static_cast<int64_t>(codes->size()) != k * n)
       return false;
-    // 4 bits if the codes fit, else 8; signed codes are shifted to
-    // unsigned ones, and their zero points with them.
-    auto [lo, hi] = std::minmax_element(codes->begin(), codes->end());
-    int bits, shift;
-    if (*lo >= 0 && *hi <= 15)
-      bits = 4, shift = 0;
-    else if (*lo >= -8 && *hi <= 7)
-      bits = 4, shift = 8;
-    else if (*lo >= 0 && *hi <= 255)
-      bits = 8, shift = 0;
-    else if (*lo >= -128 && *hi <= 127)
-      bits = 8, shift = 128;
-    else
+    std::vector<int32_t> centered(k * n);
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j)
+        centered[p * n + j] =
+            (*codes)[p * n + j] - (zps ? (*zps)[(p / blockSize) * n + j] : 0);
+    std::optional<NBitsWeights> packed =
+        packNBits(centered, *scales, k, n, blockSize);
+    if (!packed)
       return false;
-    int64_t blobBytes = blockSize * bits / 8;
-    std::vector<char> packed(n * blocks * blobBytes, 0);
-    std::vector<float> nScales(n * blocks), nZeros(n * blocks);
-    for (int64_t j = 0; j < n; ++j) {
-      for (int64_t b = 0; b < blocks; ++b) {
-        nScales[j * blocks + b] = (*scales)[b * n + j];
-        nZeros[j * blocks + b] =
-            static_cast<float>((zps ? (*zps)[b * n + j] : 0) + shift);
-      }
-      char *column = packed.data() + j * blocks * blobBytes;
-      for (int64_t p = 0; p < k; ++p) {
-        auto q = static_cast<uint8_t>((*codes)[p * n + j] + shift);
-        if (bits == 8)
-          column[p] = static_cast<char>(q);
-        else
-          column[p / 2] = static_cast<char>(
-              static_cast<uint8_t>(column[p / 2]) | (q << (4 * (p % 2))));
-      }
-    }
     OpBuilder b(matmul);
-    Location loc = matmul.getLoc();
-    Value weights = makeConstant(
-        b, loc, RankedTensorType::get({n, blocks, blobBytes}, b.getI8Type()),
-        packed, "nbits_weights");
-    auto perBlock = RankedTensorType::get({n, blocks}, b.getF32Type());
-    auto floats = [&](const std::vector<float> &v) {
-      return ConstantOp::create(b, loc,
-                                DenseElementsAttr::get(perBlock, ArrayRef(v)));
-    };
-    Value product = MatMulNBitsOp::create(
-        b, loc, type, matmul.getLhs(), weights, floats(nScales),
-        floats(nZeros), Value(), b.getI64IntegerAttr(bits),
-        b.getI64IntegerAttr(blockSize));
+    Value product = buildMatMulNBits(b, matmul.getLoc(), type, matmul.getLhs(),
+                                     *packed, n, blocks, blockSize, Value());
     matmul.getResult().replaceAllUsesWith(product);
     matmul.erase();
     return true;
   }
 
+  /// A product of f32 activations by weight-only quantized weights
+  /// (per tensor, or per column of the product) becomes
+  /// gcomp.matmul_nbits, which reads the codes instead of floats four
+  /// times their size. `weights` is [K, N], or [N, K] if `transposed`;
+  /// `alpha` scales the product; `bias` (null, [N] or [1, N]) is added.
+  bool rewriteWeightOnly(Operation *op, Value lhs, Value weights,
+                         bool transposed, float alpha, Value bias) {
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    auto wType = cast<RankedTensorType>(weights.getType());
+    auto aType = cast<RankedTensorType>(lhs.getType());
+    if (!type.getElementType().isF32() || !aType.getElementType().isF32() ||
+        !type.hasStaticShape() || !aType.hasStaticShape() ||
+        aType.getRank() < 1 || wType.getRank() != 2 || !wType.hasStaticShape())
+      return false;
+    std::optional<IntegerWeights> w = matchIntegerWeights(weights);
+    if (!w)
+      return false;
+    int64_t k = wType.getDimSize(transposed ? 1 : 0),
+            n = wType.getDimSize(transposed ? 0 : 1);
+    // One scale, or one per column: [N] or [1, N] by [K, N] weights,
+    // [N, 1] by [N, K] ones.
+    ArrayRef<int64_t> sShape = w->scaleType.getShape();
+    int64_t perColumnDim = transposed ? 0 : static_cast<int64_t>(sShape.size()) - 1;
+    bool perColumn =
+        static_cast<int64_t>(w->scale.size()) == n && !sShape.empty() &&
+        sShape.size() <= 2 && sShape[perColumnDim] == n &&
+        (transposed ? sShape.size() == 2 : true);
+    if (w->scale.size() != 1 && !perColumn)
+      return false;
+    // A bias of one value per column is the kernel's; any other (a Gemm's
+    // C of [M, N] or a scalar) is added after it.
+    Value addedAfter;
+    if (bias) {
+      auto biasType = cast<RankedTensorType>(bias.getType());
+      if (!biasType.hasStaticShape() || biasType.getNumElements() != n ||
+          biasType.getRank() < 1 || biasType.getShape().back() != n ||
+          biasType.getRank() > 2)
+        std::swap(bias, addedAfter);
+    }
+    const int64_t blockSize = columnBlockSize(k),
+                  blocks = (k + blockSize - 1) / blockSize;
+    std::vector<int32_t> centered(k * n);
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j)
+        centered[p * n + j] = w->values[transposed ? j * k + p : p * n + j];
+    std::vector<float> scales(blocks * n);
+    for (int64_t b = 0; b < blocks; ++b)
+      for (int64_t j = 0; j < n; ++j)
+        scales[b * n + j] = alpha * w->scale[w->scale.size() == 1 ? 0 : j];
+    std::optional<NBitsWeights> packed =
+        packNBits(centered, scales, k, n, blockSize);
+    if (!packed)
+      return false;
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    if (bias && cast<RankedTensorType>(bias.getType()).getRank() != 1)
+      bias = b.createOrFold<ReshapeOp>(
+          loc, RankedTensorType::get({n}, b.getF32Type()), bias);
+    Value product = buildMatMulNBits(b, loc, type, lhs, *packed, n, blocks,
+                                     blockSize, bias);
+    if (addedAfter)
+      product = AddOp::create(b, loc, product, addedAfter);
+    op->getResult(0).replaceAllUsesWith(product);
+    op->erase();
+    return true;
+  }
+
   void rewriteMatMul(MatMulOp matmul) {
-    if (rewriteBlockQuantizedMatMul(matmul))
-      return;
+    if (!rewriteBlockQuantizedMatMul(matmul) && !rewriteInt8MatMul(matmul))
+      rewriteWeightOnly(matmul, matmul.getLhs(), matmul.getRhs(),
+                        /*transposed=*/false, 1.0f, Value());
+  }
+
+  /// A QDQ matmul of int8 activations by symmetric int8 weights, on
+  /// integers.
+  bool rewriteInt8MatMul(MatMulOp matmul) {
     RankedTensorType type = matmul.getType();
     auto wType = cast<RankedTensorType>(matmul.getRhs().getType());
     // A 1-D lhs drops the row dim, which the [1, N] scale would bring back.
     if (!type.getElementType().isF32() || !type.hasStaticShape() ||
         type.getRank() < 2 || wType.getRank() != 2 || !wType.hasStaticShape())
-      return;
+      return false;
     std::optional<Dequantized> x = matchActivations(matmul.getLhs());
     std::optional<Dequantized> w = matchDequantized(matmul.getRhs());
     if (!x || !w)
-      return;
+      return false;
     Value weights = symmetricInt8Weights(w->centered);
     int64_t n = wType.getDimSize(1);
     // sw per tensor, or per column ([1, N], axis 1).
@@ -339,28 +546,40 @@ struct QuantizedProductsPass
     bool perColumn = swType.hasStaticShape() && swType.getRank() == 2 &&
                      swType.getDimSize(0) == 1 && swType.getDimSize(1) == n;
     if (!weights || !(numElements(w->scale) == 1 || perColumn))
-      return;
+      return false;
     OpBuilder b(matmul);
     Value acc = MatMulOp::create(b, matmul.getLoc(),
                                  type.clone(b.getI32Type()), x->centered,
                                  weights);
     dequantizeResult(b, matmul, acc, x->scale, w->scale, Value());
+    return true;
   }
 
   /// Gemm(x, W, C) with alpha = beta = 1 and A as it is: the product by
   /// W (transposed now, as int8, where trans_b says), then C.
   void rewriteGemm(GemmOp gemm) {
+    if (rewriteInt8Gemm(gemm))
+      return;
+    // Weight-only: alpha goes into the scales; C is the bias when beta
+    // leaves it as it is.
+    Value c = gemm.getC();
+    if (!gemm.getTransA() && (!c || gemm.getBeta().convertToFloat() == 1.0f))
+      rewriteWeightOnly(gemm, gemm.getA(), gemm.getB(), gemm.getTransB(),
+                        gemm.getAlpha().convertToFloat(), c);
+  }
+
+  bool rewriteInt8Gemm(GemmOp gemm) {
     RankedTensorType type = gemm.getType();
     auto wType = cast<RankedTensorType>(gemm.getB().getType());
     if (gemm.getTransA() || gemm.getAlpha().convertToFloat() != 1.0f ||
         gemm.getBeta().convertToFloat() != 1.0f ||
         !type.getElementType().isF32() || !type.hasStaticShape() ||
         !wType.hasStaticShape())
-      return;
+      return false;
     std::optional<Dequantized> x = matchActivations(gemm.getA());
     std::optional<Dequantized> w = matchDequantized(gemm.getB());
     if (!x || !w)
-      return;
+      return false;
     Value weights = symmetricInt8Weights(w->centered);
     std::optional<std::vector<int8_t>> values =
         weights ? constantInt8s(weights) : std::nullopt;
@@ -374,7 +593,7 @@ struct QuantizedProductsPass
     bool columnScale = swType.hasStaticShape() &&
                        swType.getShape() == ArrayRef<int64_t>(perColumn);
     if (!values || !(numElements(w->scale) == 1 || columnScale))
-      return;
+      return false;
     std::vector<char> kn(k * n);
     for (int64_t p = 0; p < k; ++p)
       for (int64_t j = 0; j < n; ++j)
@@ -390,6 +609,7 @@ struct QuantizedProductsPass
                                  x->centered, widened);
     Value sw = reshapedScale(b, loc, w->scale, {1, n});
     dequantizeResult(b, gemm, acc, x->scale, sw, gemm.getC());
+    return true;
   }
 };
 
