@@ -109,6 +109,30 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
   Value mask = nc.optionalInput(3);
   Value pastK = nc.optionalInput(4);
   Value pastV = nc.optionalInput(5);
+  Type element = b.typeOf(q).getElementType();
+  for (Value x : {q, k, v})
+    if (!b.typeOf(x).hasStaticShape() ||
+        b.typeOf(x).getElementType() != element) {
+      nc.error() << "expects static shapes of one element type, got "
+                 << b.typeOf(q) << ", " << b.typeOf(k) << " and "
+                 << b.typeOf(v);
+      return failure();
+    }
+  int64_t rank = b.typeOf(q).getRank();
+  if ((rank != 3 && rank != 4) || b.typeOf(k).getRank() != rank ||
+      b.typeOf(v).getRank() != rank) {
+    nc.error() << "expects 3-D or 4-D Q, K and V, got " << b.typeOf(q) << ", "
+               << b.typeOf(k) << " and " << b.typeOf(v);
+    return failure();
+  }
+  for (Value x : {mask, pastK, pastV})
+    if (x && (b.typeOf(x).getRank() < 1 ||
+              (x != mask && b.typeOf(x).getRank() != 4))) {
+      nc.error() << "expects a mask of rank 1 or more and 4-D past keys "
+                    "and values, got "
+                 << b.typeOf(x);
+      return failure();
+    }
   // The number of valid keys per batch entry (an external, padded cache).
   Value validKeys = nc.optionalInput(6);
   if (validKeys && (pastK || pastV)) {
@@ -124,16 +148,6 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
                << b.typeOf(validKeys);
     return failure();
   }
-  for (Value x : {q, k, v})
-    if (!b.typeOf(x).hasStaticShape()) {
-      nc.error() << "expects static shapes, got " << b.typeOf(x);
-      return failure();
-    }
-  int64_t rank = b.typeOf(q).getRank();
-  if (rank != 3 && rank != 4) {
-    nc.error() << "expects 3-D or 4-D Q, K and V";
-    return failure();
-  }
   int64_t qHeads, kvHeads;
   if (rank == 3) {
     qHeads = options.qHeads;
@@ -142,12 +156,33 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
       nc.error() << "3-D inputs need q_num_heads and kv_num_heads";
       return failure();
     }
+    if (b.typeOf(q).getDimSize(2) % qHeads ||
+        b.typeOf(k).getDimSize(2) % kvHeads ||
+        b.typeOf(v).getDimSize(2) % kvHeads) {
+      nc.error() << "hidden sizes " << b.typeOf(q).getDimSize(2) << ", "
+                 << b.typeOf(k).getDimSize(2) << " and "
+                 << b.typeOf(v).getDimSize(2) << " are not multiples of "
+                 << qHeads << " and " << kvHeads << " heads";
+      return failure();
+    }
     q = b.splitHeads(q, qHeads);
     k = b.splitHeads(k, kvHeads);
     v = b.splitHeads(v, kvHeads);
   } else {
     qHeads = b.typeOf(q).getDimSize(1);
     kvHeads = b.typeOf(k).getDimSize(1);
+  }
+  // [batch, heads, length, head size] each: K and V agree on all but the
+  // head size, Q and K on the batch and the head size.
+  RankedTensorType qt = b.typeOf(q), kt = b.typeOf(k), vt = b.typeOf(v);
+  if (kt.getDimSize(0) != qt.getDimSize(0) ||
+      vt.getDimSize(0) != qt.getDimSize(0) ||
+      kt.getDimSize(1) != vt.getDimSize(1) ||
+      kt.getDimSize(2) != vt.getDimSize(2) ||
+      kt.getDimSize(3) != qt.getDimSize(3)) {
+    nc.error() << "Q " << qt << ", K " << kt << " and V " << vt
+               << " (as [batch, heads, length, head size]) do not fit";
+    return failure();
   }
   if (kvHeads < 1 || qHeads % kvHeads) {
     nc.error() << qHeads << " query heads are not a multiple of " << kvHeads
