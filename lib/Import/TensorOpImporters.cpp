@@ -477,8 +477,9 @@ LogicalResult importSplit(NodeContext &nc) {
     int64_t n = nc.opset >= 18 && nc.attr("num_outputs")
                     ? nc.intAttr("num_outputs", outputs)
                     : outputs;
-    if (n < 1) {
-      nc.error() << "needs at least one output, got " << n;
+    if (n < 1 || n != outputs) {
+      nc.error() << "num_outputs is " << n << " but the node has " << outputs
+                 << " outputs";
       return failure();
     }
     int64_t chunk = (size + n - 1) / n; // the last part may be smaller
@@ -486,8 +487,14 @@ LogicalResult importSplit(NodeContext &nc) {
       parts.push_back(std::max<int64_t>(0, std::min(chunk, left)));
   }
   int64_t total = 0;
-  for (int64_t p : parts)
+  for (int64_t p : parts) {
+    if (p < 0 || p > size) {
+      nc.error() << "split size " << p << " is out of range for dim "
+                 << *axis << " (" << size << ")";
+      return failure();
+    }
     total += p;
+  }
   if (total != size || static_cast<int64_t>(parts.size()) != outputs) {
     nc.error() << "split sizes do not add up to dim " << *axis << " (" << size
                << ") across " << outputs << " outputs";
