@@ -230,6 +230,24 @@ LogicalResult buildAttention(NodeContext &nc, const AttentionOptions &options) {
   Value bias = b.scalar(0);
   if (mask) {
     auto maskType = b.typeOf(mask);
+    // It broadcasts to the scores, [batch, heads, queries, keys], its last
+    // dim at most the keys (it is padded to them).
+    SmallVector<int64_t> scoresShape = {b.typeOf(q).getDimSize(0), qHeads,
+                                        qLength, total};
+    bool fits = maskType.hasStaticShape() && maskType.getRank() <= 4 &&
+                maskType.getShape().back() <= total &&
+                (maskType.getElementType().isInteger(1) ||
+                 maskType.getElementType() == element);
+    for (int64_t i = 2; fits && i <= maskType.getRank(); ++i) {
+      int64_t d = maskType.getDimSize(maskType.getRank() - i);
+      fits = d == 1 || d == scoresShape[4 - i];
+    }
+    if (!fits) {
+      nc.error() << "attn_mask " << maskType
+                 << " does not broadcast to the scores [" << scoresShape[0]
+                 << ", " << qHeads << ", " << qLength << ", " << total << "]";
+      return failure();
+    }
     int64_t padWidth = total - maskType.getDimSize(maskType.getRank() - 1);
     bool isBool = maskType.getElementType().isInteger(1);
     if (padWidth > 0) {
