@@ -4,7 +4,7 @@ machine's memory bandwidth, on this machine, in one run.
   bench/bench_llm.py [--threads 1,2] [--rounds 3] [--runs 20]
                      [--layers 6] [--hidden 2048] [--ffn 5632]
                      [--decoder [--dec-layers 4] [--prompt 64] [--steps 32]]
-                     [--no-mlp]
+                     [--no-mlp] [--weight-only [--wo-layers 2]]
 
 The model is the MLP stack of a 1B-parameter-class decoder: `layers` pairs
 of MatMulNBits, hidden -> ffn and ffn -> hidden (block size 32, random
@@ -23,6 +23,13 @@ of them; every weight 4-bit, block 32, with zero points), gcomp (two libraries: 
 onnxruntime, each in its own process per thread count: time to first token
 (the prompt's run), decode tokens/s (the median step), the weight bytes a
 step reads per second, and whether both chose the same tokens.
+
+With --weight-only it times a stack of plain ONNX weight-only int8
+products (`DequantizeLinear` of int8 [K, N] weights with one scale per
+column, then `MatMul`, --wo-layers pairs of the same sizes): gcomp (which
+reads the int8 codes, gcomp.matmul_nbits), gcomp on the same model with
+the weights dequantized to f32 beforehand (what gcomp did before), and
+onnxruntime on the int8 model.
 
 The bandwidth is a STREAM-like triad (a[i] = b[i] + s * c[i] over 3 x 256
 MiB, counted as STREAM counts it: 12 bytes per element) and a read-only sum
@@ -131,6 +138,72 @@ def mlp_model(rows, bits, layers, hidden, ffn, block=32):
     return model
 
 
+def weight_only_model(rows, layers, hidden, ffn, dequantized=False):
+    """MatMul(x, DequantizeLinear(w int8 [K, N], scale [N], axis 1)) pairs;
+    with `dequantized`, the same products by the f32 weights."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    nodes, inits, x = [], [], "x"
+    for i in range(layers):
+        for k, n, name in ((hidden, ffn, f"up{i}"), (ffn, hidden, f"down{i}")):
+            w = rng.integers(-128, 128, (k, n), dtype=np.int8)
+            scale = rng.uniform(0.0002, 0.002, n).astype(np.float32)
+            if dequantized:
+                inits.append(numpy_helper.from_array(
+                    w.astype(np.float32) * scale, name + "_w"))
+                nodes.append(helper.make_node("MatMul", [x, name + "_w"], [name]))
+            else:
+                inits += [numpy_helper.from_array(w, name + "_q"),
+                          numpy_helper.from_array(scale, name + "_s")]
+                nodes += [helper.make_node("DequantizeLinear",
+                                           [name + "_q", name + "_s"],
+                                           [name + "_w"], axis=1),
+                          helper.make_node("MatMul", [x, name + "_w"], [name])]
+            x = name
+    graph = helper.make_graph(
+        nodes, "wo", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, hidden])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [rows, hidden])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def weight_only_bench(args, threads, bw, work):
+    import onnx
+    print()
+    print("| rows | threads | gcomp int8 ms | gcomp f32 weights ms | ORT ms | "
+          "f32/int8 | ORT/gcomp | gcomp weight GB/s (% of triad) |")
+    print("|---|---|---|---|---|---|---|---|")
+    weights = args.wo_layers * 2 * args.hidden * args.ffn
+    for rows in (1, 64):
+        x = np.random.default_rng(1).standard_normal((rows, args.hidden)).astype(np.float32)
+        feeds_path = os.path.join(work, "feeds.npz")
+        np.savez(feeds_path, x=x)
+        libs = {}
+        for kind in ("int8", "f32"):
+            path = os.path.join(work, f"wo_{kind}_{rows}.onnx")
+            onnx.save(weight_only_model(rows, args.wo_layers, args.hidden,
+                                        args.ffn, kind == "f32"), path)
+            libs[kind] = (path, path[:-5] + ".so")
+            subprocess.run([os.path.join(bench.BIN, "gcomp"), path, "-o",
+                            libs[kind][1]], check=True)
+        for t in threads:
+            rounds = {"int8": [], "f32": [], "ort": []}
+            for _ in range(args.rounds):
+                for kind in ("int8", "f32"):
+                    rounds[kind].append(bench.gcomp_timing(
+                        libs[kind][1], {"x": x}, args.runs, 3, work, t))
+                rounds["ort"].append(bench.ort_timing(
+                    libs["int8"][0], feeds_path, t, args.runs, 3))
+            ms = {k: bench.combine_rounds(v)["median_ms"] for k, v in rounds.items()}
+            gbs = weights / ms["int8"] * 1e-6
+            print(f"| {rows} | {t} | {ms['int8']:.2f} | {ms['f32']:.2f} | "
+                  f"{ms['ort']:.2f} | {ms['f32'] / ms['int8']:.2f} | "
+                  f"{ms['ort'] / ms['int8']:.2f} | {gbs:.1f} "
+                  f"({100 * gbs / bw[t][0]:.0f}%) |", flush=True)
+
+
 def decoder_config(layers):
     import genai_decoder_model as genai_decoder
     return genai_decoder.Config(vocab=8192, hidden=2048, heads=32, kv_heads=8,
@@ -233,6 +306,9 @@ def main():
                         help="also time greedy decoding of a genai-style decoder")
     parser.add_argument("--no-mlp", action="store_true",
                         help="skip the MatMulNBits stack")
+    parser.add_argument("--weight-only", action="store_true",
+                        help="also time weight-only int8 DequantizeLinear + MatMul")
+    parser.add_argument("--wo-layers", type=int, default=2)
     parser.add_argument("--dec-layers", type=int, default=4)
     parser.add_argument("--prompt", type=int, default=64)
     parser.add_argument("--steps", type=int, default=32)
@@ -247,6 +323,8 @@ def main():
               f"read {bw[t][1]:.1f} GB/s", flush=True)
     if args.decoder:
         decoder_bench(args, threads, bw, work)
+    if args.weight_only:
+        weight_only_bench(args, threads, bw, work)
     if args.no_mlp:
         return
     print()

@@ -20,10 +20,13 @@ using namespace llvm;
 namespace gcomp::detail {
 
 Value scalar(NodeContext &nc, Type element, double v) {
+  Attribute value =
+      isa<IntegerType>(element)
+          ? Attribute(nc.builder.getIntegerAttr(element, static_cast<int64_t>(v)))
+          : Attribute(nc.builder.getFloatAttr(element, v));
   return ConstantOp::create(
       nc.builder, nc.loc,
-      DenseElementsAttr::get(RankedTensorType::get({}, element),
-                             ArrayRef<Attribute>{nc.builder.getFloatAttr(element, v)}));
+      DenseElementsAttr::get(RankedTensorType::get({}, element), value));
 }
 
 Value i64Constant(NodeContext &nc, ArrayRef<int64_t> values,

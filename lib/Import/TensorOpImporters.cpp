@@ -633,7 +633,12 @@ SmallVector<int64_t> axisLast(int64_t rank, int64_t axis) {
   return perm;
 }
 
-LogicalResult importCumSum(NodeContext &nc) {
+/// CumSum and CumProd: y[..., i] = the sum (product) of x[..., j] over the
+/// j that the triangular 0/1 matrix M[j, i] takes (j <= i, or j < i when
+/// exclusive, the other way round when reversed), along the axis moved last.
+/// CumSum is the product x M; CumProd reduces where(M, x, 1) over j. Both
+/// are n^2 in the axis' length, which is bounded.
+LogicalResult importCumulative(NodeContext &nc, bool product) {
   if (failed(nc.requireInputs(2)) || failed(requireStatic(nc, 0)))
     return failure();
   RankedTensorType type = nc.inputType(0);
@@ -652,34 +657,63 @@ LogicalResult importCumSum(NodeContext &nc) {
     nc.outputs.push_back(nc.inputs[0]);
     return success();
   }
-  // y[..., i] = sum_j x[..., j] * M[j, i] with a triangular 0/1 matrix M,
-  // which has n^2 elements.
-  constexpr int64_t kMaxCumSumLength = 4096;
-  if (n > kMaxCumSumLength) {
-    nc.error() << "a cumulative sum along " << n << " elements is not "
-               << "supported (at most " << kMaxCumSumLength << ")";
+  constexpr int64_t kMaxCumulativeLength = 4096;
+  const char *what = product ? "product" : "sum";
+  if (n > kMaxCumulativeLength ||
+      (product && type.getNumElements() > (int64_t{1} << 28) / n)) {
+    nc.error() << "a cumulative " << what << " along " << n
+               << " elements of a tensor of " << type.getNumElements()
+               << " is not supported (at most " << kMaxCumulativeLength
+               << " along the axis"
+               << (product ? ", 2^28 elements times that length" : "") << ")";
     return failure();
   }
   Type t = type.getElementType();
+  Type maskElement = product ? nc.builder.getI1Type() : t;
   SmallVector<Attribute> m;
   for (int64_t j = 0; j < n; ++j)
     for (int64_t i = 0; i < n; ++i) {
       bool in = reverse ? (exclusive ? j > i : j >= i) : (exclusive ? j < i : j <= i);
-      m.push_back(isa<FloatType>(t) ? Attribute(nc.builder.getFloatAttr(t, in))
-                                    : Attribute(nc.builder.getIntegerAttr(t, in)));
+      m.push_back(isa<FloatType>(maskElement)
+                      ? Attribute(nc.builder.getFloatAttr(maskElement, in))
+                      : Attribute(nc.builder.getIntegerAttr(maskElement, in)));
     }
   Value tri = ConstantOp::create(
-      nc.builder, nc.loc, DenseElementsAttr::get(RankedTensorType::get({n, n}, t), m));
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get({n, n}, maskElement), m));
   SmallVector<int64_t> perm = axisLast(type.getRank(), *axis);
   Value x = transposed(nc, nc.inputs[0], perm);
-  auto productType = *inferMatMulType(cast<RankedTensorType>(x.getType()),
-                                      cast<RankedTensorType>(tri.getType()), nullptr);
-  Value y = MatMulOp::create(nc.builder, nc.loc, productType, x, tri);
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value y;
+  if (product) {
+    // [..., n (j), 1] against M [n (j), n (i)]: [..., n, n], reduced over j.
+    SmallVector<int64_t> column(xType.getShape()), square(xType.getShape());
+    column.push_back(1);
+    square.push_back(n);
+    Value chosen = WhereOp::create(nc.builder, nc.loc, xType.clone(square), tri,
+                                   nc.reshape(x, column), scalar(nc, t, 1.0));
+    y = ReduceProdOp::create(
+        nc.builder, nc.loc, xType, chosen,
+        nc.builder.getDenseI64ArrayAttr({xType.getRank() - 1}),
+        nc.builder.getBoolAttr(false));
+  } else {
+    auto productType =
+        *inferMatMulType(xType, cast<RankedTensorType>(tri.getType()), nullptr);
+    y = MatMulOp::create(nc.builder, nc.loc, productType, x, tri);
+  }
   SmallVector<int64_t> inverse(perm.size());
   for (auto [i, p] : llvm::enumerate(perm))
     inverse[p] = i;
   nc.outputs.push_back(transposed(nc, y, inverse));
   return success();
+}
+
+LogicalResult importCumSum(NodeContext &nc) {
+  return importCumulative(nc, /*product=*/false);
+}
+
+LogicalResult importCumProd(NodeContext &nc) {
+  return importCumulative(nc, /*product=*/true);
 }
 
 /// Hardmax: 1 at the first maximum along the axis, 0 elsewhere (before
@@ -874,6 +908,7 @@ void addTensorOpImporters(StringMap<OpImporterFn> &table) {
   table["ArgMin"] = importArgReduce<ArgMinOp>;
   table["Concat"] = importConcat;
   table["CumSum"] = importCumSum;
+  table["CumProd"] = importCumProd;
   table["DepthToSpace"] = importDepthToSpace;
   table["OneHot"] = importOneHot;
   table["Hardmax"] = importHardmax;

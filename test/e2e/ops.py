@@ -399,6 +399,13 @@ single("SpaceToDepth", [[1, 2, 4, 6]], [1, 8, 2, 3], {"blocksize": 2}, label="Sp
 single("CumSum", [[3, 4]], [3, 4], {"exclusive": 1, "reverse": 1},
        inits={"axis": np.array(1, np.int64)}, label="CumSum exclusive reverse")
 single("CumSum", [[3, 4]], [3, 4], inits={"axis": np.array(0, np.int64)}, label="CumSum")
+single("CumProd", [[3, 4]], [3, 4], inits={"axis": np.array(1, np.int64)},
+       opset=26, label="CumProd")
+single("CumProd", [[5, 3]], [5, 3], {"exclusive": 1, "reverse": 1},
+       inits={"axis": np.array(0, np.int64)}, opset=26,
+       label="CumProd exclusive reverse")
+single("CumProd", [[2, 6]], [2, 6], inits={"axis": np.array(-1, np.int64)},
+       opset=26, dtype=TensorProto.INT32, label="CumProd int32")
 model = make_model([helper.make_node("OneHot", ["i", "depth", "values"], ["y"], axis=1)],
                    [tensor_info("i", [2, 3], TensorProto.INT64)], [tensor_info("y", [2, 5, 3])],
                    {"depth": np.array(5, np.int64), "values": np.array([-1.0, 2.0], np.float32)})

@@ -498,12 +498,17 @@ def GcompQuantizedProducts
     2-D convolutions with one group and matmuls by a [K, N] weight, int8 or
     uint8 activations with one scale and zero point, constant int8 weights
     with zero zero points and a scale per tensor or per output channel.
-    A matmul of f32 activations by a weight-only block-quantized constant
-    (DequantizeLinear with `block_size` along K: scales and zero points
-    gathered by k / block_size; codes that fit 4 or 8 bits) becomes
-    `gcomp.matmul_nbits` on the codes, repacked as onnxruntime's
-    MatMulNBits lays them out. Runs before gcomp-fold-constants, which
-    would fold the dequantized weights into floats.
+    Any other matmul or gemm (A not transposed, beta 1) of f32 activations
+    by weight-only quantized constants becomes `gcomp.matmul_nbits` on the
+    codes, repacked as onnxruntime's MatMulNBits lays them out: blocks
+    along K (DequantizeLinear with `block_size`: scales and zero points
+    gathered by k / block_size), or one scale per tensor or per column of
+    the product (`cast(w) * scale` with w integers known now). Each block
+    of a column gets the zero point that makes its codes exact; 4 bits
+    where every block spans at most 16 values, else 8, else no rewrite.
+    A gemm's alpha goes into the scales, its C becomes the bias or is
+    added after. Runs before gcomp-fold-constants, which would fold the
+    dequantized weights into floats.
   }];
 }
 
