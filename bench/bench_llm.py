@@ -4,7 +4,7 @@ machine's memory bandwidth, on this machine, in one run.
   bench/bench_llm.py [--threads 1,2] [--rounds 3] [--runs 20]
                      [--layers 6] [--hidden 2048] [--ffn 5632]
                      [--decoder [--dec-layers 4] [--prompt 64] [--steps 32]]
-                     [--no-mlp] [--weight-only [--wo-layers 2]]
+                     [--no-mlp] [--weight-only [--wo-layers 2] [--wo-rows 1,64]]
 
 The model is the MLP stack of a 1B-parameter-class decoder: `layers` pairs
 of MatMulNBits, hidden -> ffn and ffn -> hidden (block size 32, random
@@ -176,7 +176,7 @@ def weight_only_bench(args, threads, bw, work):
           "f32/int8 | ORT/gcomp | gcomp weight GB/s (% of triad) |")
     print("|---|---|---|---|---|---|---|---|")
     weights = args.wo_layers * 2 * args.hidden * args.ffn
-    for rows in (1, 64):
+    for rows in [int(r) for r in args.wo_rows.split(",")]:
         x = np.random.default_rng(1).standard_normal((rows, args.hidden)).astype(np.float32)
         feeds_path = os.path.join(work, "feeds.npz")
         np.savez(feeds_path, x=x)
@@ -309,6 +309,7 @@ def main():
     parser.add_argument("--weight-only", action="store_true",
                         help="also time weight-only int8 DequantizeLinear + MatMul")
     parser.add_argument("--wo-layers", type=int, default=2)
+    parser.add_argument("--wo-rows", default="1,64")
     parser.add_argument("--dec-layers", type=int, default=4)
     parser.add_argument("--prompt", type=int, default=64)
     parser.add_argument("--steps", type=int, default=32)

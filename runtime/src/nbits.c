@@ -34,7 +34,7 @@
 /* Rows up to which the codes are multiplied in registers; above it, the
  * weights are dequantized in tiles for the GEMM. */
 enum {
-  GEMV_MAX_ROWS = 7,
+  GEMV_MAX_ROWS = GCOMP_NBITS_GEMV_MAX_ROWS,
   ROWS_PER_PASS = 4,
   MAX_COLS = 4,
   STRIP = 16 * NR,

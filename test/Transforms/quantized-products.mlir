@@ -333,3 +333,18 @@ func.func @not_weight_only(%a: tensor<3x4xf32>, %c: tensor<2xf32>, %at: tensor<4
   %y4 = gcomp.gemm %at, %w3 {trans_a = true} : (tensor<4x3xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
   return %y1, %y2, %y3, %y4 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
 }
+
+// -----
+
+// More rows than the kernel multiplies in registers (8 > 7): the float
+// product stays, faster on f32 weights folded at compile time.
+// CHECK-LABEL: func.func @weight_only_many_rows
+// CHECK-NOT: gcomp.matmul_nbits
+// CHECK: gcomp.matmul %arg0
+func.func @weight_only_many_rows(%a: tensor<8x4xf32>) -> tensor<8x2xf32> {
+  %ints = gcomp.constant dense<[[1.0, -2.0], [3.0, 4.0], [-5.0, 6.0], [7.0, -8.0]]> : tensor<4x2xf32>
+  %s = gcomp.constant dense<0.5> : tensor<f32>
+  %w = gcomp.mul %ints, %s : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %y = gcomp.matmul %a, %w : (tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<8x2xf32>
+  return %y : tensor<8x2xf32>
+}

@@ -437,6 +437,11 @@
  * 16. The codes are read packed: no dequantized copy of the weights is
  * made beyond a cache-sized tile. Pointers are passed as integers. */
 #define GCOMP_SYM_MATMUL_NBITS "__gcomp_matmul_nbits"
+/* Rows up to which the kernel multiplies the codes in registers (a
+ * product of more rows dequantizes tiles of weights for the GEMM, which
+ * costs more than reading f32 weights; gcomp-quantized-products keeps
+ * the float product of per-column weight-only weights above it). */
+#define GCOMP_NBITS_GEMV_MAX_ROWS 7
 
 /* Outputs whose size depends on the input values (NonZero, Compress,
  * Unique, NonMaxSuppression). Optional, and an addition:

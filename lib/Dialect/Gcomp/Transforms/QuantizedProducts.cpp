@@ -28,10 +28,10 @@
 // gcomp.matmul_nbits reads them packed, as onnxruntime's MatMulNBits does,
 // a quarter (or an eighth) of the float weights' bytes. That is a MatMul or
 // Gemm of f32 activations by constant integer weights times a constant
-// scale: DequantizeLinear with a block_size along K (opset 21), or per
-// tensor or per column of the product, or integer initializers Cast to
-// float and multiplied by a scale. Products the int8 kernels take are
-// theirs first.
+// scale: DequantizeLinear with a block_size along K (opset 21), or, for
+// products of up to GCOMP_NBITS_GEMV_MAX_ROWS rows, per tensor or per
+// column of the product, or integer initializers Cast to float and
+// multiplied by a scale. Products the int8 kernels take are theirs first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -453,8 +453,8 @@ struct QuantizedProductsPass
     return true;
   }
 
-  /// A product of f32 activations by weight-only quantized weights
-  /// (per tensor, or per column of the product) becomes
+  /// A product of few rows of f32 activations by weight-only quantized
+  /// weights (per tensor, or per column of the product) becomes
   /// gcomp.matmul_nbits, which reads the codes instead of floats four
   /// times their size. `weights` is [K, N], or [N, K] if `transposed`;
   /// `alpha` scales the product; `bias` (null, [N] or [1, N]) is added.
@@ -466,6 +466,16 @@ struct QuantizedProductsPass
     if (!type.getElementType().isF32() || !aType.getElementType().isF32() ||
         !type.hasStaticShape() || !aType.hasStaticShape() ||
         aType.getRank() < 1 || wType.getRank() != 2 || !wType.hasStaticShape())
+      return false;
+    // The kernel reads the codes in registers for up to
+    // GCOMP_NBITS_GEMV_MAX_ROWS rows (decoding, small batches: a quarter
+    // of the bytes, several times faster than f32 weights). For more rows
+    // it dequantizes tiles of weights for the GEMM, slower than the f32
+    // GEMM on weights folded at compile time (docs/performance.md), so
+    // those keep the float product.
+    if (aType.getShape().back() < 1 ||
+        aType.getNumElements() / aType.getShape().back() >
+            GCOMP_NBITS_GEMV_MAX_ROWS)
       return false;
     std::optional<IntegerWeights> w = matchIntegerWeights(weights);
     if (!w)

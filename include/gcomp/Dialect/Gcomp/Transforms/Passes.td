@@ -502,8 +502,10 @@ def GcompQuantizedProducts
     by weight-only quantized constants becomes `gcomp.matmul_nbits` on the
     codes, repacked as onnxruntime's MatMulNBits lays them out: blocks
     along K (DequantizeLinear with `block_size`: scales and zero points
-    gathered by k / block_size), or one scale per tensor or per column of
-    the product (`cast(w) * scale` with w integers known now). Each block
+    gathered by k / block_size), or, for products of at most 7 rows
+    (GCOMP_NBITS_GEMV_MAX_ROWS: more are faster on f32 weights), one scale
+    per tensor or per column of the product (`cast(w) * scale` with w
+    integers known now). Each block
     of a column gets the zero point that makes its codes exact; 4 bits
     where every block spans at most 16 values, else 8, else no rewrite.
     A gemm's alpha goes into the scales, its C becomes the bias or is
