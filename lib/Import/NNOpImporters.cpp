@@ -10,6 +10,7 @@
 #include "ImporterInternal.h"
 
 #include <numeric>
+#include <type_traits>
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
@@ -397,7 +398,17 @@ LogicalResult importConvTranspose(NodeContext &nc) {
 
 template <typename OpT>
 LogicalResult importPool(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(nc.requireFloatInput(0)))
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  // MaxPool of 8-bit integers (quantized models: a max commutes with the
+  // dequantization): the pool of their exact f32 values, back to integers.
+  Value input = nc.inputs[0];
+  Type inElement = nc.inputType(0).getElementType();
+  bool integerMax = std::is_same_v<OpT, MaxPoolOp> &&
+                    inElement.isSignlessInteger(8);
+  if (integerMax)
+    input = nc.castTo(input, nc.builder.getF32Type(), nc.isUnsignedInput(0));
+  else if (failed(nc.requireFloatInput(0)))
     return failure();
   if (nc.node.output_size() > 1 && !nc.node.output(1).empty()) {
     nc.error() << "the Indices output is not supported";
@@ -408,7 +419,7 @@ LogicalResult importPool(NodeContext &nc) {
     nc.error() << "needs kernel_shape";
     return failure();
   }
-  RankedTensorType in = nc.inputType(0);
+  auto in = cast<RankedTensorType>(input.getType());
   FailureOr<Window> w =
       resolveWindow(nc, in, *kernel, nc.intAttr("ceil_mode", 0) != 0);
   if (failed(w))
@@ -416,11 +427,17 @@ LogicalResult importPool(NodeContext &nc) {
   SmallVector<int64_t> shape(in.getShape().take_front(2));
   shape.append(w->outShape);
   OpBuilder &b = nc.builder;
-  nc.outputs.push_back(OpT::create(
-      b, nc.loc, in.clone(shape), nc.inputs[0],
-      b.getDenseI64ArrayAttr(w->kernel), b.getDenseI64ArrayAttr(w->strides),
-      b.getDenseI64ArrayAttr(w->dilations), b.getDenseI64ArrayAttr(w->pads),
-      b.getBoolAttr(nc.intAttr("count_include_pad", 0) != 0)));
+  Value pooled = OpT::create(
+      b, nc.loc, in.clone(shape), input, b.getDenseI64ArrayAttr(w->kernel),
+      b.getDenseI64ArrayAttr(w->strides), b.getDenseI64ArrayAttr(w->dilations),
+      b.getDenseI64ArrayAttr(w->pads),
+      b.getBoolAttr(nc.intAttr("count_include_pad", 0) != 0));
+  if (integerMax) {
+    // Via i32: the values fit, and the truncation keeps uint8's bits.
+    pooled = nc.castTo(nc.castTo(pooled, b.getI32Type()), inElement);
+    nc.setUnsignedOutput(0, nc.isUnsignedInput(0));
+  }
+  nc.outputs.push_back(pooled);
   return success();
 }
 

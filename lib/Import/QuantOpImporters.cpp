@@ -704,6 +704,211 @@ LogicalResult importMatMulNBits(NodeContext &nc) {
   return success();
 }
 
+/// `OpT` of `lhs` and `rhs` with ONNX's broadcasting.
+template <typename OpT>
+FailureOr<Value> broadcasted(NodeContext &nc, Value lhs, Value rhs) {
+  FailureOr<RankedTensorType> type =
+      inferBroadcastType(cast<RankedTensorType>(lhs.getType()),
+                         cast<RankedTensorType>(rhs.getType()), nc.errorFn());
+  if (failed(type))
+    return failure();
+  return Value(OpT::create(nc.builder, nc.loc, *type, lhs, rhs));
+}
+
+/// Input `i`, a scale or zero point that must hold one value, as a
+/// rank-0 tensor.
+FailureOr<Value> perTensorInput(NodeContext &nc, unsigned i, StringRef what) {
+  Value v = nc.optionalInput(i);
+  if (!v)
+    return Value();
+  if (!nc.inputType(i).hasStaticShape() ||
+      nc.inputType(i).getNumElements() != 1) {
+    nc.error() << what << " must hold one value (per-tensor), got "
+               << nc.inputType(i);
+    return failure();
+  }
+  return nc.reshape(v, {});
+}
+
+/// (x - zp) * scale in f32 for inputs x, scale and zp (absent: 0), each
+/// scale and zero point one value.
+FailureOr<Value> dequantizedInput(NodeContext &nc, unsigned x, unsigned scale,
+                                  unsigned zp) {
+  if (failed(requireQuantInput(nc, x, "a quantized input")) ||
+      failed(requireFloat(nc, scale, "a scale")))
+    return failure();
+  FailureOr<Value> s = perTensorInput(nc, scale, "a scale"),
+                   z = perTensorInput(nc, zp, "a zero point");
+  if (failed(s) || failed(z))
+    return failure();
+  Value diff = centered(nc, nc.inputs[x], nc.isUnsignedInput(x), *z,
+                        nc.isUnsignedInput(zp));
+  return bin<MulOp>(nc, nc.castTo(diff, f32(nc)), nc.castTo(*s, f32(nc)));
+}
+
+/// `v` (f32) quantized with the scale and zero point inputs `scale` and
+/// `zp` (per-tensor) as the node's output 0.
+LogicalResult quantizedOutput(NodeContext &nc, Value v, unsigned scale,
+                              unsigned zp) {
+  if (failed(requireFloat(nc, scale, "y_scale")))
+    return failure();
+  FailureOr<QuantType> to = outputQuantType(nc, zp);
+  FailureOr<Value> s = perTensorInput(nc, scale, "y_scale"),
+                   z = perTensorInput(nc, zp, "y_zero_point");
+  if (failed(to) || failed(s) || failed(z))
+    return failure();
+  Value scaled = bin<DivOp>(nc, v, nc.castTo(*s, f32(nc)));
+  nc.outputs.push_back(roundToQuant(nc, scaled, *z, to->isUnsigned, *to));
+  nc.setUnsignedOutput(0, to->isUnsigned);
+  return success();
+}
+
+/// QLinearAdd / QLinearMul (com.microsoft), onnxruntime's QOperator form
+/// of a quantized Add / Mul: (A, A_scale, A_zp, B, B_scale, B_zp, C_scale,
+/// C_zp?), all per tensor. Computed as onnxruntime's kernels do, so that
+/// ties round alike: C's zero point is added before rounding (half to
+/// even), Add as (a - a_zp) * (A_scale / C_scale) + (b - b_zp) * (B_scale /
+/// C_scale) + C_zp, Mul as (a - a_zp) * (b - b_zp) * (A_scale * B_scale /
+/// C_scale) + C_zp.
+template <typename OpT>
+LogicalResult importQLinearBinary(NodeContext &nc) {
+  if (failed(nc.requireInputs(7)))
+    return failure();
+  for (unsigned i : {0u, 3u})
+    if (failed(requireQuantInput(nc, i, i ? "B" : "A")))
+      return failure();
+  for (unsigned i : {1u, 4u, 6u})
+    if (failed(requireFloat(nc, i, "a scale")))
+      return failure();
+  FailureOr<QuantType> to = outputQuantType(nc, 7);
+  FailureOr<Value> as = perTensorInput(nc, 1, "A_scale"),
+                   az = perTensorInput(nc, 2, "A_zero_point"),
+                   bs = perTensorInput(nc, 4, "B_scale"),
+                   bz = perTensorInput(nc, 5, "B_zero_point"),
+                   cs = perTensorInput(nc, 6, "C_scale"),
+                   cz = perTensorInput(nc, 7, "C_zero_point");
+  if (failed(to) || failed(as) || failed(az) || failed(bs) || failed(bz) ||
+      failed(cs) || failed(cz))
+    return failure();
+  auto f = [&](Value v) { return nc.castTo(v, f32(nc)); };
+  auto shifted = [&](unsigned x, Value zp, unsigned zpInput) {
+    return f(centered(nc, nc.inputs[x], nc.isUnsignedInput(x), zp,
+                      nc.isUnsignedInput(zpInput)));
+  };
+  Value a = shifted(0, *az, 2), b = shifted(3, *bz, 5);
+  FailureOr<Value> v;
+  if constexpr (std::is_same_v<OpT, AddOp>) {
+    FailureOr<Value> sum = broadcasted<AddOp>(
+        nc, bin<MulOp>(nc, a, bin<DivOp>(nc, f(*as), f(*cs))),
+        bin<MulOp>(nc, b, bin<DivOp>(nc, f(*bs), f(*cs))));
+    v = sum;
+  } else {
+    FailureOr<Value> product = broadcasted<MulOp>(nc, a, b);
+    if (succeeded(product))
+      v = bin<MulOp>(nc, *product,
+                     bin<DivOp>(nc, bin<MulOp>(nc, f(*as), f(*bs)), f(*cs)));
+    else
+      v = product;
+  }
+  if (failed(v))
+    return failure();
+  Value y = *v;
+  if (*cz)
+    y = bin<AddOp>(nc, y, nc.castTo(*cz, f32(nc), nc.isUnsignedInput(7)));
+  nc.outputs.push_back(roundToQuant(nc, y, Value(), false, *to));
+  nc.setUnsignedOutput(0, to->isUnsigned);
+  return success();
+}
+
+/// QLinearGlobalAveragePool (com.microsoft): (X, x_scale, x_zp, y_scale,
+/// y_zp) with `channels_last`: the mean over the spatial dims of the
+/// dequantized X, quantized with y's scale and zero point (the spatial dims
+/// kept as 1).
+LogicalResult importQLinearGlobalAveragePool(NodeContext &nc) {
+  if (failed(nc.requireInputs(5)))
+    return failure();
+  FailureOr<Value> x = dequantizedInput(nc, 0, 1, 2);
+  if (failed(x))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (type.getRank() < 3 || !type.hasStaticShape()) {
+    nc.error() << "expects a static input of rank 3 or more, got "
+               << nc.inputType(0);
+    return failure();
+  }
+  bool channelsLast = nc.intAttr("channels_last", 0) != 0;
+  SmallVector<int64_t> axes, shape(type.getShape());
+  for (int64_t d = channelsLast ? 1 : 2,
+               end = channelsLast ? type.getRank() - 1 : type.getRank();
+       d < end; ++d) {
+    axes.push_back(d);
+    shape[d] = 1;
+  }
+  Value mean = ReduceMeanOp::create(nc.builder, nc.loc, type.clone(shape), *x,
+                                    nc.builder.getDenseI64ArrayAttr(axes),
+                                    nc.builder.getBoolAttr(true));
+  return quantizedOutput(nc, mean, 3, 4);
+}
+
+/// QGemm (com.microsoft): (A, a_scale, a_zp, B, b_scale, b_zp, C?,
+/// y_scale?, y_zp?) with alpha, transA, transB: the integer product
+/// (a_zp one value, b's scale and zero point one or one per column) plus
+/// C (int32, of scale alpha * a_scale * b_scale), times that scale; then
+/// quantized with y's scale and zero point, or f32 without y_scale.
+LogicalResult importQGemm(NodeContext &nc) {
+  if (failed(nc.requireInputs(6)))
+    return failure();
+  for (unsigned i : {0u, 3u})
+    if (nc.inputType(i).getRank() != 2 || !nc.inputType(i).hasStaticShape()) {
+      nc.error() << "expects static 2-D A and B, got " << nc.inputType(0)
+                 << " and " << nc.inputType(3);
+      return failure();
+    }
+  IntOperand a = intInput(nc, 0), b = intInput(nc, 3);
+  if (nc.intAttr("transA", 0))
+    a.value = transposed(nc, a.value, {1, 0});
+  if (nc.intAttr("transB", 0))
+    b.value = transposed(nc, b.value, {1, 0});
+  FailureOr<Value> acc =
+      integerMatMul(nc, a, b, intInput(nc, 2), intInput(nc, 5));
+  if (failed(acc))
+    return failure();
+  if (Value c = nc.optionalInput(6)) {
+    if (!nc.inputType(6).getElementType().isSignlessInteger(32)) {
+      nc.error() << "C must be an int32 tensor, got " << nc.inputType(6);
+      return failure();
+    }
+    FailureOr<Value> sum = broadcasted<AddOp>(nc, *acc, c);
+    if (failed(sum) || cast<RankedTensorType>(sum->getType()).getShape() !=
+                           cast<RankedTensorType>(acc->getType()).getShape()) {
+      if (succeeded(sum))
+        nc.error() << "C " << nc.inputType(6) << " does not broadcast to "
+                   << acc->getType();
+      return failure();
+    }
+    acc = *sum;
+  }
+  if (failed(requireFloat(nc, 1, "a_scale")) ||
+      failed(requireFloat(nc, 4, "b_scale")))
+    return failure();
+  auto accType = cast<RankedTensorType>(acc->getType());
+  FailureOr<Value> as = perTensorInput(nc, 1, "a_scale");
+  FailureOr<Value> bs = alongAxis(nc, nc.castTo(nc.inputs[4], f32(nc)),
+                                  accType, 1, 0, "b_scale");
+  if (failed(as) || failed(bs))
+    return failure();
+  float alpha = nc.floatAttr("alpha", 1.0f);
+  Value scale = bin<MulOp>(
+      nc, bin<MulOp>(nc, nc.castTo(*as, f32(nc)), *bs),
+      scalar(nc, f32(nc), alpha));
+  Value y = bin<MulOp>(nc, nc.castTo(*acc, f32(nc)), scale);
+  if (!nc.optionalInput(7)) {
+    nc.outputs.push_back(y);
+    return success();
+  }
+  return quantizedOutput(nc, y, 7, 8);
+}
+
 } // namespace
 
 void addQuantOpImporters(StringMap<OpImporterFn> &table) {
@@ -720,6 +925,10 @@ void addQuantContribOpImporters(StringMap<OpImporterFn> &table) {
   table["DynamicQuantizeMatMul"] = importDynamicQuantizeMatMul;
   table["MatMulIntegerToFloat"] = importMatMulIntegerToFloat;
   table["MatMulNBits"] = importMatMulNBits;
+  table["QGemm"] = importQGemm;
+  table["QLinearAdd"] = importQLinearBinary<AddOp>;
+  table["QLinearGlobalAveragePool"] = importQLinearGlobalAveragePool;
+  table["QLinearMul"] = importQLinearBinary<MulOp>;
 }
 
 } // namespace gcomp::detail

@@ -24,6 +24,13 @@
 # integer kernels that requantize with one multiplier, at most 5 % may.
 # gcomp runs the QDQ convolutions and matmuls on int8 kernels too
 # (gcomp-quantized-products): the checks also say that they do.
+#
+# onnxruntime's QOperator form: the contrib QLinearAdd, QLinearMul,
+# QLinearGlobalAveragePool and QGemm and MaxPool on 8-bit integers, each
+# alone (computed as onnxruntime's kernels compute them, so they agree to
+# the bit today; the check allows one step in 2 % of the elements, where
+# float sums in another order may land on the other side of a tie), and a
+# residual CNN quantized by quantize_static in that form.
 # CHECK-NOT: FAIL
 # CHECK: [[N:[0-9]+]] of [[N]] checks passed
 import os
@@ -434,5 +441,161 @@ with tempfile.TemporaryDirectory() as d:
     res.check("quantize_static QDQ MLP vs fused", check_within_steps,
               "quantize_static QDQ MLP vs fused", qdq_mlp, feeds, step, True,
               1, 0.05)
+
+
+# onnxruntime's QOperator form (quantize_static with QuantFormat.QOperator):
+# QLinearConv, and the contrib QLinearAdd, QLinearMul,
+# QLinearGlobalAveragePool and QGemm, and MaxPool on uint8. Each op alone
+# (uint8 and int8), then a residual CNN quantized that way.
+def q8(shape, unsigned=True):
+    return (rng.integers(0, 256, shape).astype(np.uint8) if unsigned else
+            rng.integers(-128, 128, shape).astype(np.int8))
+
+
+def qtype(unsigned):
+    return TensorProto.UINT8 if unsigned else TensorProto.INT8
+
+
+def qop_model(node, inputs, out_shape, out_type, inits):
+    graph = helper.make_graph(
+        [node], "g", inputs, [tensor_info("y", out_shape, out_type)],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 13), helper.make_opsetid(MS, 1)])
+    model.ir_version = 8
+    return model
+
+
+def check_steps(label, model, feeds, most_steps=1, most_off=0.02):
+    """Integer outputs within `most_steps` of onnxruntime's in at most
+    `most_off` of the elements (its kernels round the dequantized sums with
+    other float operations), float outputs to 1e-5 of their range."""
+    sess = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"])
+    ref = sess.run(None, feeds)[0]
+    with tempfile.TemporaryDirectory() as d:
+        got = run_gcomp(model, feeds, d)["y"]
+    assert got.dtype == ref.dtype and got.shape == ref.shape, \
+        f"{got.dtype}{got.shape} vs {ref.dtype}{ref.shape}"
+    if ref.dtype == np.float32:
+        np.testing.assert_allclose(got, ref, rtol=1e-5,
+                                   atol=1e-5 * np.abs(ref).max())
+        print(f"PASS {label}")
+        return
+    diff = np.abs(got.astype(np.int32) - ref.astype(np.int32))
+    off = int((diff > 0).sum())
+    assert diff.max() <= most_steps, f"{diff.max()} steps apart"
+    assert off <= most_off * diff.size, f"{off} of {diff.size} differ"
+    print(f"PASS {label}: {off} of {diff.size} differ")
+
+
+for unsigned in (True, False):
+    t = qtype(unsigned)
+    kind = "uint8" if unsigned else "int8"
+    zp = (lambda v: np.array(v + 128 if unsigned else v, np.uint8 if unsigned
+                             else np.int8))
+    for op in ("QLinearAdd", "QLinearMul"):
+        model = qop_model(
+            helper.make_node(op, ["a", "as", "az", "b", "bs", "bz", "cs", "cz"],
+                             ["y"], domain=MS),
+            [tensor_info("a", [2, 3, 8], t), tensor_info("b", [3, 1], t)],
+            [2, 3, 8], t,
+            {"as": np.array(0.05, np.float32), "az": zp(3),
+             "bs": np.array(0.02, np.float32), "bz": zp(-7),
+             "cs": np.array(0.08 if op == "QLinearAdd" else 0.3, np.float32),
+             "cz": zp(1)})
+        feeds = {"a": q8((2, 3, 8), unsigned), "b": q8((3, 1), unsigned)}
+        res.check(f"{op} {kind}", check_steps, f"{op} {kind}", model, feeds)
+    for channels_last in (0, 1):
+        shape = [2, 5, 6, 4] if channels_last else [2, 4, 5, 6]
+        out = [2, 1, 1, 4] if channels_last else [2, 4, 1, 1]
+        model = qop_model(
+            helper.make_node("QLinearGlobalAveragePool",
+                             ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS,
+                             channels_last=channels_last),
+            [tensor_info("x", shape, t)], out, t,
+            {"xs": np.array(0.05, np.float32), "xz": zp(-2),
+             "ys": np.array(0.03, np.float32), "yz": zp(4)})
+        label = f"QLinearGlobalAveragePool {kind} channels_last={channels_last}"
+        res.check(label, check_steps, label, model, {"x": q8(shape, unsigned)})
+    pool = qop_model(
+        helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3],
+                         strides=[2, 2], pads=[1, 1, 1, 1]),
+        [tensor_info("x", [1, 3, 9, 9], t)], [1, 3, 5, 5], t, {})
+    res.check(f"MaxPool {kind}", check_steps, f"MaxPool {kind}", pool,
+              {"x": q8((1, 3, 9, 9), unsigned)}, 0, 0)
+
+# QGemm: uint8 A by int8 B, per-tensor or per-column B scale, transposed
+# operands, an int32 C, a quantized or a float output.
+for label, trans_a, trans_b, per_column, with_c, quantized_out in (
+        ("QGemm transB, C, uint8 out", 0, 1, False, True, True),
+        ("QGemm per-column B, float out", 0, 0, True, False, False),
+        ("QGemm transA, C, float out", 1, 0, True, True, False)):
+    m, k, n = 5, 24, 7
+    a_shape = [k, m] if trans_a else [m, k]
+    b_shape = [n, k] if trans_b else [k, n]
+    inits = {"as": np.array(0.02, np.float32), "az": np.array(131, np.uint8),
+             "b": q8(b_shape, False),
+             "bs": (rng.uniform(0.01, 0.03, n) if per_column else
+                    np.array(0.02)).astype(np.float32),
+             "bz": np.zeros(n if per_column else (), np.int8)}
+    inputs = ["a", "as", "az", "b", "bs", "bz"]
+    if with_c:
+        inits["c"] = rng.integers(-500, 500, n).astype(np.int32)
+    inputs.append("c" if with_c else "")
+    if quantized_out:
+        inits["ys"] = np.array(0.4, np.float32)
+        inits["yz"] = np.array(120, np.uint8)
+        inputs += ["ys", "yz"]
+    model = qop_model(
+        helper.make_node("QGemm", inputs, ["y"], domain=MS, alpha=0.5,
+                         transA=trans_a, transB=trans_b),
+        [tensor_info("a", a_shape, TensorProto.UINT8)], [m, n],
+        TensorProto.UINT8 if quantized_out else TensorProto.FLOAT, inits)
+    res.check(label, check_steps, label, model,
+              {"a": q8(a_shape, True)})
+
+# A residual CNN in the QOperator form: the whole model within one step of
+# its output scale of onnxruntime's.
+def residual_cnn():
+    def w(*shape):
+        return (rng.standard_normal(shape) / np.sqrt(np.prod(shape[1:]))
+                ).astype(np.float32)
+    return make_model(
+        [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1] * 4),
+         helper.make_node("Relu", ["c1"], ["r1"]),
+         helper.make_node("MaxPool", ["r1"], ["m1"], kernel_shape=[2, 2],
+                          strides=[2, 2]),
+         helper.make_node("Conv", ["m1", "w2", "b2"], ["c2"], pads=[1] * 4),
+         helper.make_node("Relu", ["c2"], ["r2"]),
+         helper.make_node("Add", ["r2", "m1"], ["s"]),
+         helper.make_node("GlobalAveragePool", ["s"], ["p"]),
+         helper.make_node("Flatten", ["p"], ["f"]),
+         helper.make_node("Gemm", ["f", "w3", "b3"], ["y"], transB=1)],
+        [tensor_info("x", [4, 3, 16, 16])], [tensor_info("y", [4, 10])],
+        {"w1": w(8, 3, 3, 3), "b1": w(8, 1).ravel(), "w2": w(8, 8, 3, 3),
+         "b2": w(8, 1).ravel(), "w3": w(10, 8), "b3": w(10, 1).ravel()})
+
+
+with tempfile.TemporaryDirectory() as d:
+    fp32 = os.path.join(d, "res.onnx")
+    onnx.save(residual_cnn(), fp32)
+    qop_path = os.path.join(d, "res.qop.onnx")
+    quantize_static(fp32, qop_path, Calibration(16),
+                    quant_format=QuantFormat.QOperator,
+                    activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8, per_channel=True)
+    qop = onnx.load(qop_path)
+    ops = {(n.domain, n.op_type) for n in qop.graph.node}
+    for want in [("", "QLinearConv"), (MS, "QLinearAdd"), ("", "MaxPool"),
+                 (MS, "QLinearGlobalAveragePool"), (MS, "QGemm")]:
+        assert want in ops, (want, sorted(ops))
+    last_dq = [n for n in qop.graph.node if n.output[0] == "y"][0]
+    inits = {i.name: numpy_helper.to_array(i) for i in qop.graph.initializer}
+    step = float(inits[last_dq.input[1]])
+    feeds = {"x": rng.uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)}
+    res.check("quantize_static QOperator residual CNN", check_within_steps,
+              "quantize_static QOperator residual CNN", qop, feeds, step, True,
+              1, 0.02)
 
 res.finish()
