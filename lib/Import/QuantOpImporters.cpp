@@ -850,6 +850,113 @@ LogicalResult importQLinearGlobalAveragePool(NodeContext &nc) {
   return quantizedOutput(nc, mean, 3, 4);
 }
 
+/// onnxruntime's QOperator forms of float ops (QLinearSigmoid,
+/// QLinearLeakyRelu, QLinearSoftmax, QLinearAveragePool): (X, X_scale,
+/// X_zp, Y_scale, Y_zp) with the float op's attributes. X is dequantized,
+/// the float op's importer runs on it with the node's attributes (as
+/// `opset` of the default domain), and the result is quantized with Y's
+/// parameters. `channelsLast` nodes (NHWC) are transposed around it.
+LogicalResult throughFloat(NodeContext &nc, StringRef floatOp, int64_t opset,
+                           bool channelsLast = false) {
+  if (failed(nc.requireInputs(4)))
+    return failure();
+  FailureOr<Value> x = dequantizedInput(nc, 0, 1, 2);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  SmallVector<int64_t> toFirst, toLast;
+  if (channelsLast) {
+    if (rank < 3) {
+      nc.error() << "channels_last needs an input of rank 3 or more, got "
+                 << nc.inputType(0);
+      return failure();
+    }
+    // [N, spatial..., C] -> [N, C, spatial...] and back.
+    toFirst = {0, rank - 1};
+    toLast = {0};
+    for (int64_t d = 1; d < rank - 1; ++d) {
+      toFirst.push_back(d);
+      toLast.push_back(d + 1);
+    }
+    toLast.push_back(1);
+    x = transposed(nc, *x, toFirst);
+  }
+  // The float importer sees one input and the node's attributes.
+  SmallVector<Value> quantizedInputs = std::move(nc.inputs);
+  int64_t contribOpset = nc.opset;
+  nc.inputs = {*x};
+  nc.opset = opset;
+  LogicalResult imported = opImporters().lookup(floatOp)(nc);
+  nc.inputs = std::move(quantizedInputs);
+  nc.opset = contribOpset;
+  if (failed(imported) || nc.outputs.size() != 1)
+    return failure();
+  Value y = nc.outputs.pop_back_val();
+  if (channelsLast)
+    y = transposed(nc, y, toLast);
+  return quantizedOutput(nc, y, 3, 4);
+}
+
+LogicalResult importQLinearSigmoid(NodeContext &nc) {
+  return throughFloat(nc, "Sigmoid", 13);
+}
+
+LogicalResult importQLinearLeakyRelu(NodeContext &nc) {
+  return throughFloat(nc, "LeakyRelu", 16);
+}
+
+/// QLinearSoftmax's `opset` attribute says which Softmax it is (before 13:
+/// of the input flattened at `axis`).
+LogicalResult importQLinearSoftmax(NodeContext &nc) {
+  int64_t opset = nc.intAttr("opset", 0);
+  if (opset < 1) {
+    nc.error() << "needs the opset attribute (the Softmax it quantizes)";
+    return failure();
+  }
+  return throughFloat(nc, "Softmax", opset);
+}
+
+LogicalResult importQLinearAveragePool(NodeContext &nc) {
+  return throughFloat(nc, "AveragePool", 11,
+                      nc.intAttr("channels_last", 0) != 0);
+}
+
+/// QLinearConcat (com.microsoft): (Y_scale, Y_zp, then X, X_scale, X_zp for
+/// each input) with `axis`: the inputs dequantized, concatenated and
+/// quantized with Y's parameters.
+LogicalResult importQLinearConcat(NodeContext &nc) {
+  unsigned count = static_cast<unsigned>(nc.inputs.size());
+  if (count < 5 || (count - 2) % 3 != 0) {
+    nc.error() << "expects Y_scale, Y_zero_point and (X, X_scale, "
+                  "X_zero_point) triples, got "
+               << count << " inputs";
+    return failure();
+  }
+  if (failed(nc.requireInputs(count)))
+    return failure();
+  SmallVector<Value> parts;
+  SmallVector<Type> types;
+  for (unsigned i = 2; i < count; i += 3) {
+    FailureOr<Value> x = dequantizedInput(nc, i, i + 1, i + 2);
+    if (failed(x))
+      return failure();
+    parts.push_back(*x);
+    types.push_back(x->getType());
+  }
+  auto first = cast<RankedTensorType>(parts.front().getType());
+  FailureOr<int64_t> axis =
+      nc.normalizeAxis(nc.intAttr("axis", 0), first.getRank());
+  if (failed(axis))
+    return failure();
+  FailureOr<RankedTensorType> type =
+      inferConcatType(TypeRange(types), *axis, nc.errorFn());
+  if (failed(type))
+    return failure();
+  Value y = ConcatOp::create(nc.builder, nc.loc, *type, parts,
+                             nc.builder.getI64IntegerAttr(*axis));
+  return quantizedOutput(nc, y, 0, 1);
+}
+
 /// QGemm (com.microsoft): (A, a_scale, a_zp, B, b_scale, b_zp, C?,
 /// y_scale?, y_zp?) with alpha, transA, transB: the integer product
 /// (a_zp one value, b's scale and zero point one or one per column) plus
@@ -927,8 +1034,13 @@ void addQuantContribOpImporters(StringMap<OpImporterFn> &table) {
   table["MatMulNBits"] = importMatMulNBits;
   table["QGemm"] = importQGemm;
   table["QLinearAdd"] = importQLinearBinary<AddOp>;
+  table["QLinearAveragePool"] = importQLinearAveragePool;
+  table["QLinearConcat"] = importQLinearConcat;
   table["QLinearGlobalAveragePool"] = importQLinearGlobalAveragePool;
+  table["QLinearLeakyRelu"] = importQLinearLeakyRelu;
   table["QLinearMul"] = importQLinearBinary<MulOp>;
+  table["QLinearSigmoid"] = importQLinearSigmoid;
+  table["QLinearSoftmax"] = importQLinearSoftmax;
 }
 
 } // namespace gcomp::detail

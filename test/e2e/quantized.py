@@ -26,7 +26,9 @@
 # (gcomp-quantized-products): the checks also say that they do.
 #
 # onnxruntime's QOperator form: the contrib QLinearAdd, QLinearMul,
-# QLinearGlobalAveragePool and QGemm and MaxPool on 8-bit integers, each
+# QLinearGlobalAveragePool, QLinearAveragePool, QLinearSigmoid,
+# QLinearLeakyRelu, QLinearSoftmax, QLinearConcat and QGemm and MaxPool on
+# 8-bit integers, each
 # alone (computed as onnxruntime's kernels compute them, so they agree to
 # the bit today; the check allows one step in 2 % of the elements, where
 # float sums in another order may land on the other side of a tie), and a
@@ -518,6 +520,44 @@ for unsigned in (True, False):
              "ys": np.array(0.03, np.float32), "yz": zp(4)})
         label = f"QLinearGlobalAveragePool {kind} channels_last={channels_last}"
         res.check(label, check_steps, label, model, {"x": q8(shape, unsigned)})
+    params = {"xs": np.array(0.05, np.float32), "xz": zp(-2),
+              "ys": np.array(0.01, np.float32), "yz": zp(-100)}
+    for op, attrs in (("QLinearSigmoid", {}),
+                      ("QLinearLeakyRelu", {"alpha": 0.2}),
+                      ("QLinearSoftmax", {"axis": -1, "opset": 13})):
+        model = qop_model(
+            helper.make_node(op, ["x", "xs", "xz", "ys", "yz"], ["y"],
+                             domain=MS, **attrs),
+            [tensor_info("x", [3, 4, 10], t)], [3, 4, 10], t, params)
+        res.check(f"{op} {kind}", check_steps, f"{op} {kind}", model,
+                  {"x": q8((3, 4, 10), unsigned)})
+    for channels_last in (0, 1):
+        shape = [1, 7, 7, 3] if channels_last else [1, 3, 7, 7]
+        out = [1, 4, 4, 3] if channels_last else [1, 3, 4, 4]
+        model = qop_model(
+            helper.make_node("QLinearAveragePool",
+                             ["x", "xs", "xz", "ys", "yz"], ["y"], domain=MS,
+                             kernel_shape=[3, 3], strides=[2, 2],
+                             pads=[1, 1, 1, 1], channels_last=channels_last),
+            [tensor_info("x", shape, t)], out, t,
+            # Not 0.05 / 0.04: with that ratio (1.25) the averages of 4 or
+            # 6 values land exactly on ties (k + 1/2) that one ulp of the
+            # window sum's order rounds either way.
+            {"xs": np.array(0.05, np.float32), "xz": zp(-2),
+             "ys": np.array(0.037, np.float32), "yz": zp(5)})
+        label = f"QLinearAveragePool {kind} channels_last={channels_last}"
+        res.check(label, check_steps, label, model, {"x": q8(shape, unsigned)})
+    model = qop_model(
+        helper.make_node("QLinearConcat", ["ys", "yz", "a", "as", "az", "b",
+                                           "bs", "bz"], ["y"], domain=MS,
+                         axis=1),
+        [tensor_info("a", [2, 3, 4], t), tensor_info("b", [2, 5, 4], t)],
+        [2, 8, 4], t,
+        {"ys": np.array(0.04, np.float32), "yz": zp(0),
+         "as": np.array(0.04, np.float32), "az": zp(0),
+         "bs": np.array(0.03, np.float32), "bz": zp(9)})
+    res.check(f"QLinearConcat {kind}", check_steps, f"QLinearConcat {kind}",
+              model, {"a": q8((2, 3, 4), unsigned), "b": q8((2, 5, 4), unsigned)})
     pool = qop_model(
         helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3],
                          strides=[2, 2], pads=[1, 1, 1, 1]),
