@@ -276,7 +276,9 @@ def unsupported():
                 "Attention, BiasAdd, BiasGelu, DynamicQuantizeMatMul, "
                 "EmbedLayerNormalization, FastGelu, FusedMatMul, Gelu, "
                 "GroupQueryAttention, MatMulIntegerToFloat, MatMulNBits, "
-                "MultiHeadAttention, "
+                "MultiHeadAttention, QGemm, QLinearAdd, QLinearAveragePool, "
+                "QLinearConcat, QLinearGlobalAveragePool, QLinearLeakyRelu, "
+                "QLinearMul, QLinearSigmoid, QLinearSoftmax, "
                 "QuickGelu, RotaryEmbedding, SkipLayerNormalization, "
                 "SkipSimplifiedLayerNormalization")
         if r.returncode == 0 or want not in r.stderr:
