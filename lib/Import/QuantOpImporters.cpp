@@ -746,13 +746,36 @@ FailureOr<Value> dequantizedInput(NodeContext &nc, unsigned x, unsigned scale,
   return bin<MulOp>(nc, nc.castTo(diff, f32(nc)), nc.castTo(*s, f32(nc)));
 }
 
+/// The type of a QOperator node's quantized output: its zero point's, or
+/// without one, input `likeInput`'s (onnxruntime's ops keep the input's
+/// type).
+FailureOr<QuantType> outputQuantTypeLike(NodeContext &nc, unsigned zpInput,
+                                         unsigned likeInput) {
+  if (nc.optionalInput(zpInput))
+    return outputQuantType(nc, zpInput);
+  if (failed(requireQuantInput(nc, likeInput, "a quantized input")))
+    return failure();
+  return QuantType{nc.inputType(likeInput).getElementType(),
+                   nc.isUnsignedInput(likeInput)};
+}
+
+/// The inputs `required` must be present (the others may be omitted).
+LogicalResult requirePresent(NodeContext &nc,
+                             std::initializer_list<unsigned> required) {
+  for (unsigned i : required)
+    if (failed(nc.requiredInput(i)))
+      return failure();
+  return success();
+}
+
 /// `v` (f32) quantized with the scale and zero point inputs `scale` and
-/// `zp` (per-tensor) as the node's output 0.
+/// `zp` (per-tensor; without a zero point, of input `likeInput`'s type) as
+/// the node's output 0.
 LogicalResult quantizedOutput(NodeContext &nc, Value v, unsigned scale,
-                              unsigned zp) {
+                              unsigned zp, unsigned likeInput) {
   if (failed(requireFloat(nc, scale, "y_scale")))
     return failure();
-  FailureOr<QuantType> to = outputQuantType(nc, zp);
+  FailureOr<QuantType> to = outputQuantTypeLike(nc, zp, likeInput);
   FailureOr<Value> s = perTensorInput(nc, scale, "y_scale"),
                    z = perTensorInput(nc, zp, "y_zero_point");
   if (failed(to) || failed(s) || failed(z))
@@ -772,7 +795,7 @@ LogicalResult quantizedOutput(NodeContext &nc, Value v, unsigned scale,
 /// C_scale) + C_zp.
 template <typename OpT>
 LogicalResult importQLinearBinary(NodeContext &nc) {
-  if (failed(nc.requireInputs(7)))
+  if (failed(requirePresent(nc, {0, 1, 3, 4, 6})))
     return failure();
   for (unsigned i : {0u, 3u})
     if (failed(requireQuantInput(nc, i, i ? "B" : "A")))
@@ -780,7 +803,7 @@ LogicalResult importQLinearBinary(NodeContext &nc) {
   for (unsigned i : {1u, 4u, 6u})
     if (failed(requireFloat(nc, i, "a scale")))
       return failure();
-  FailureOr<QuantType> to = outputQuantType(nc, 7);
+  FailureOr<QuantType> to = outputQuantTypeLike(nc, 7, 0);
   FailureOr<Value> as = perTensorInput(nc, 1, "A_scale"),
                    az = perTensorInput(nc, 2, "A_zero_point"),
                    bs = perTensorInput(nc, 4, "B_scale"),
@@ -825,7 +848,7 @@ LogicalResult importQLinearBinary(NodeContext &nc) {
 /// dequantized X, quantized with y's scale and zero point (the spatial dims
 /// kept as 1).
 LogicalResult importQLinearGlobalAveragePool(NodeContext &nc) {
-  if (failed(nc.requireInputs(5)))
+  if (failed(requirePresent(nc, {0, 1, 3})))
     return failure();
   FailureOr<Value> x = dequantizedInput(nc, 0, 1, 2);
   if (failed(x))
@@ -847,7 +870,7 @@ LogicalResult importQLinearGlobalAveragePool(NodeContext &nc) {
   Value mean = ReduceMeanOp::create(nc.builder, nc.loc, type.clone(shape), *x,
                                     nc.builder.getDenseI64ArrayAttr(axes),
                                     nc.builder.getBoolAttr(true));
-  return quantizedOutput(nc, mean, 3, 4);
+  return quantizedOutput(nc, mean, 3, 4, 0);
 }
 
 /// onnxruntime's QOperator forms of float ops (QLinearSigmoid,
@@ -858,7 +881,7 @@ LogicalResult importQLinearGlobalAveragePool(NodeContext &nc) {
 /// parameters. `channelsLast` nodes (NHWC) are transposed around it.
 LogicalResult throughFloat(NodeContext &nc, StringRef floatOp, int64_t opset,
                            bool channelsLast = false) {
-  if (failed(nc.requireInputs(4)))
+  if (failed(requirePresent(nc, {0, 1, 3})))
     return failure();
   FailureOr<Value> x = dequantizedInput(nc, 0, 1, 2);
   if (failed(x))
@@ -894,7 +917,7 @@ LogicalResult throughFloat(NodeContext &nc, StringRef floatOp, int64_t opset,
   Value y = nc.outputs.pop_back_val();
   if (channelsLast)
     y = transposed(nc, y, toLast);
-  return quantizedOutput(nc, y, 3, 4);
+  return quantizedOutput(nc, y, 3, 4, 0);
 }
 
 LogicalResult importQLinearSigmoid(NodeContext &nc) {
@@ -954,16 +977,17 @@ LogicalResult importQLinearConcat(NodeContext &nc) {
     return failure();
   Value y = ConcatOp::create(nc.builder, nc.loc, *type, parts,
                              nc.builder.getI64IntegerAttr(*axis));
-  return quantizedOutput(nc, y, 0, 1);
+  return quantizedOutput(nc, y, 0, 1, 2);
 }
 
 /// QGemm (com.microsoft): (A, a_scale, a_zp, B, b_scale, b_zp, C?,
 /// y_scale?, y_zp?) with alpha, transA, transB: the integer product
 /// (a_zp one value, b's scale and zero point one or one per column) plus
-/// C (int32, of scale alpha * a_scale * b_scale), times that scale; then
-/// quantized with y's scale and zero point, or f32 without y_scale.
+/// C (int32, of scale alpha * a_scale * b_scale), times that scale over
+/// y_scale where there is one; quantized with y_zero_point where there is
+/// one, else f32 (as onnxruntime's kernel decides).
 LogicalResult importQGemm(NodeContext &nc) {
-  if (failed(nc.requireInputs(6)))
+  if (failed(requirePresent(nc, {0, 1, 3, 4})))
     return failure();
   for (unsigned i : {0u, 3u})
     if (nc.inputType(i).getRank() != 2 || !nc.inputType(i).hasStaticShape()) {
@@ -1004,16 +1028,35 @@ LogicalResult importQGemm(NodeContext &nc) {
                                   accType, 1, 0, "b_scale");
   if (failed(as) || failed(bs))
     return failure();
+  // One multiplier, (alpha * a_scale * b_scale) / y_scale, as onnxruntime
+  // computes it, then one product with the sums.
   float alpha = nc.floatAttr("alpha", 1.0f);
-  Value scale = bin<MulOp>(
-      nc, bin<MulOp>(nc, nc.castTo(*as, f32(nc)), *bs),
-      scalar(nc, f32(nc), alpha));
-  Value y = bin<MulOp>(nc, nc.castTo(*acc, f32(nc)), scale);
-  if (!nc.optionalInput(7)) {
+  Value multiplier =
+      bin<MulOp>(nc, bin<MulOp>(nc, scalar(nc, f32(nc), alpha),
+                                nc.castTo(*as, f32(nc))),
+                 *bs);
+  if (nc.optionalInput(7)) {
+    if (failed(requireFloat(nc, 7, "y_scale")))
+      return failure();
+    FailureOr<Value> ys = perTensorInput(nc, 7, "y_scale");
+    if (failed(ys))
+      return failure();
+    multiplier = bin<DivOp>(nc, multiplier, nc.castTo(*ys, f32(nc)));
+  }
+  Value y = bin<MulOp>(nc, nc.castTo(*acc, f32(nc)), multiplier);
+  // Quantized only with a zero point (onnxruntime's output type is y's
+  // zero point's; without one the output is f32).
+  if (!nc.optionalInput(8)) {
     nc.outputs.push_back(y);
     return success();
   }
-  return quantizedOutput(nc, y, 7, 8);
+  FailureOr<QuantType> to = outputQuantType(nc, 8);
+  FailureOr<Value> z = perTensorInput(nc, 8, "y_zero_point");
+  if (failed(to) || failed(z))
+    return failure();
+  nc.outputs.push_back(roundToQuant(nc, y, *z, to->isUnsigned, *to));
+  nc.setUnsignedOutput(0, to->isUnsigned);
+  return success();
 }
 
 } // namespace

@@ -566,11 +566,14 @@ for unsigned in (True, False):
               {"x": q8((1, 3, 9, 9), unsigned)}, 0, 0)
 
 # QGemm: uint8 A by int8 B, per-tensor or per-column B scale, transposed
-# operands, an int32 C, a quantized or a float output.
+# operands, an int32 C, a quantized or a float output (float without
+# y_zero_point, divided by y_scale where there is one).
 for label, trans_a, trans_b, per_column, with_c, quantized_out in (
         ("QGemm transB, C, uint8 out", 0, 1, False, True, True),
         ("QGemm per-column B, float out", 0, 0, True, False, False),
-        ("QGemm transA, C, float out", 1, 0, True, True, False)):
+        ("QGemm transA, C, float out", 1, 0, True, True, False),
+        ("QGemm y_scale without y_zero_point, float out", 0, 1, True, True,
+         "scale only")):
     m, k, n = 5, 24, 7
     a_shape = [k, m] if trans_a else [m, k]
     b_shape = [n, k] if trans_b else [k, n]
@@ -585,13 +588,16 @@ for label, trans_a, trans_b, per_column, with_c, quantized_out in (
     inputs.append("c" if with_c else "")
     if quantized_out:
         inits["ys"] = np.array(0.4, np.float32)
+        inputs.append("ys")
+    if quantized_out is True:
         inits["yz"] = np.array(120, np.uint8)
-        inputs += ["ys", "yz"]
+        inputs.append("yz")
     model = qop_model(
         helper.make_node("QGemm", inputs, ["y"], domain=MS, alpha=0.5,
                          transA=trans_a, transB=trans_b),
         [tensor_info("a", a_shape, TensorProto.UINT8)], [m, n],
-        TensorProto.UINT8 if quantized_out else TensorProto.FLOAT, inits)
+        TensorProto.UINT8 if quantized_out is True else TensorProto.FLOAT,
+        inits)
     res.check(label, check_steps, label, model,
               {"a": q8(a_shape, True)})
 

@@ -154,6 +154,10 @@ std::optional<NBitsWeights> packNBits(ArrayRef<int32_t> centered,
         return false;
     return true;
   };
+  // The zero points below are floats: exact up to 2^24.
+  for (int64_t i = 0; i < n * blocks; ++i)
+    if (lo[i] < -(1 << 24) || hi[i] > (1 << 24))
+      return std::nullopt;
   NBitsWeights w;
   if (spans(16))
     w.bits = 4;
