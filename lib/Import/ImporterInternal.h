@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 
 namespace gcomp::detail {
 
@@ -179,6 +180,25 @@ mlir::Value bin(NodeContext &nc, mlir::Value a, mlir::Value b) {
   if constexpr (std::is_same_v<OpT, EqualOp>)
     type = type->clone(nc.builder.getI1Type());
   return nc.builder.createOrFold<OpT>(nc.loc, *type, a, b);
+}
+
+/// A binary broadcast op between two values (i1 for the comparisons),
+/// folding constants; a shape mismatch is reported on the node.
+template <typename OpT>
+mlir::FailureOr<mlir::Value> broadcastBinary(NodeContext &nc, mlir::Value lhs,
+                                             mlir::Value rhs) {
+  mlir::FailureOr<mlir::RankedTensorType> type = inferBroadcastType(
+      mlir::cast<mlir::RankedTensorType>(lhs.getType()),
+      mlir::cast<mlir::RankedTensorType>(rhs.getType()), nc.errorFn());
+  if (mlir::failed(type))
+    return mlir::failure();
+  mlir::Type element = type->getElementType();
+  if constexpr (std::is_same_v<OpT, EqualOp> || std::is_same_v<OpT, LessOp> ||
+                std::is_same_v<OpT, LessEqualOp> ||
+                std::is_same_v<OpT, GreaterOp> ||
+                std::is_same_v<OpT, GreaterEqualOp>)
+    element = nc.builder.getI1Type();
+  return nc.builder.createOrFold<OpT>(nc.loc, type->clone(element), lhs, rhs);
 }
 
 /// `v` transposed by `perm` (folded where it can be).

@@ -55,23 +55,6 @@ LogicalResult requireSameElementType(NodeContext &nc) {
   return success();
 }
 
-/// A binary broadcast op between two values, folding constants.
-template <typename OpT>
-FailureOr<Value> broadcastBinary(NodeContext &nc, Value lhs, Value rhs) {
-  FailureOr<RankedTensorType> type =
-      inferBroadcastType(cast<RankedTensorType>(lhs.getType()),
-                         cast<RankedTensorType>(rhs.getType()), nc.errorFn());
-  if (failed(type))
-    return failure();
-  Type element = type->getElementType();
-  if constexpr (std::is_same_v<OpT, EqualOp> || std::is_same_v<OpT, LessOp> ||
-                std::is_same_v<OpT, LessEqualOp> ||
-                std::is_same_v<OpT, GreaterOp> ||
-                std::is_same_v<OpT, GreaterEqualOp>)
-    element = nc.builder.getI1Type();
-  return nc.builder.createOrFold<OpT>(nc.loc, type->clone(element), lhs, rhs);
-}
-
 /// The node's inputs for an op whose result depends on signedness
 /// (comparisons, Min, Max, Div, Mod). The graph's integers are signless
 /// and its ops compute as signed; unsigned inputs of 32 bits or fewer are

@@ -704,17 +704,6 @@ LogicalResult importMatMulNBits(NodeContext &nc) {
   return success();
 }
 
-/// `OpT` of `lhs` and `rhs` with ONNX's broadcasting.
-template <typename OpT>
-FailureOr<Value> broadcasted(NodeContext &nc, Value lhs, Value rhs) {
-  FailureOr<RankedTensorType> type =
-      inferBroadcastType(cast<RankedTensorType>(lhs.getType()),
-                         cast<RankedTensorType>(rhs.getType()), nc.errorFn());
-  if (failed(type))
-    return failure();
-  return Value(OpT::create(nc.builder, nc.loc, *type, lhs, rhs));
-}
-
 /// Input `i`, a scale or zero point that must hold one value, as a
 /// rank-0 tensor.
 FailureOr<Value> perTensorInput(NodeContext &nc, unsigned i, StringRef what) {
@@ -821,12 +810,12 @@ LogicalResult importQLinearBinary(NodeContext &nc) {
   Value a = shifted(0, *az, 2), b = shifted(3, *bz, 5);
   FailureOr<Value> v;
   if constexpr (std::is_same_v<OpT, AddOp>) {
-    FailureOr<Value> sum = broadcasted<AddOp>(
+    FailureOr<Value> sum = broadcastBinary<AddOp>(
         nc, bin<MulOp>(nc, a, bin<DivOp>(nc, f(*as), f(*cs))),
         bin<MulOp>(nc, b, bin<DivOp>(nc, f(*bs), f(*cs))));
     v = sum;
   } else {
-    FailureOr<Value> product = broadcasted<MulOp>(nc, a, b);
+    FailureOr<Value> product = broadcastBinary<MulOp>(nc, a, b);
     if (succeeded(product))
       v = bin<MulOp>(nc, *product,
                      bin<DivOp>(nc, bin<MulOp>(nc, f(*as), f(*bs)), f(*cs)));
@@ -1009,7 +998,7 @@ LogicalResult importQGemm(NodeContext &nc) {
       nc.error() << "C must be an int32 tensor, got " << nc.inputType(6);
       return failure();
     }
-    FailureOr<Value> sum = broadcasted<AddOp>(nc, *acc, c);
+    FailureOr<Value> sum = broadcastBinary<AddOp>(nc, *acc, c);
     if (failed(sum) || cast<RankedTensorType>(sum->getType()).getShape() !=
                            cast<RankedTensorType>(acc->getType()).getShape()) {
       if (succeeded(sum))

@@ -137,6 +137,31 @@ def check_expected(model, label, feeds, expected, rtol=RTOL, atol=ATOL,
         return r
 
 
+def check_weight_only_product(label, model, packed=True):
+    """`model` (output y: a product by weight-only quantized weights)
+    compiles to gcomp.matmul_nbits with no float product left (or, without
+    `packed`, to no matmul_nbits), and matches onnxruntime's unoptimized
+    graph: its optimizer fuses DequantizeLinear + MatMul into its own
+    MatMulNBits, which may quantize A to int8, so the reference is the
+    exact product."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.onnx")
+        onnx.save(model, path)
+        r = run([GCOMP, path, "--emit=gcomp", "-o", "-"])
+        assert r.returncode == 0, r.stderr
+        assert ("gcomp.matmul_nbits" in r.stdout) == packed, \
+            "packed" if not packed else "not a packed product"
+        if packed:
+            for op in ("gcomp.matmul ", "gcomp.gemm "):
+                assert op not in r.stdout, "a float product remains"
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(model.SerializeToString(), options,
+                                providers=["CPUExecutionProvider"])
+    feeds = random_inputs(model)
+    check_expected(model, label, feeds, {"y": sess.run(None, feeds)[0]})
+
+
 def check_compile_error(label, model_path, needle, extra=()):
     """gcomp on `model_path` fails cleanly: exit status 1-127 (no signal),
     one "gcomp: error:" line that contains `needle`, and no file left in

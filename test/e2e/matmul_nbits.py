@@ -180,25 +180,6 @@ def dq_matmul_model(rows, k, n, block, wtype, with_zp):
     return model
 
 
-def check_dq_matmul(label, model):
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "m.onnx")
-        onnx.save(model, path)
-        r = run([GCOMP, path, "--emit=gcomp", "-o", "-"])
-        assert r.returncode == 0, r.stderr
-        assert "gcomp.matmul_nbits" in r.stdout, "not a packed product"
-        assert "gcomp.matmul " not in r.stdout, "a float product remains"
-    # onnxruntime's optimizer fuses DequantizeLinear + MatMul into its own
-    # MatMulNBits, which may quantize A to int8: the reference is its
-    # unoptimized graph, the exact product.
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(model.SerializeToString(), options,
-                                providers=["CPUExecutionProvider"])
-    feeds = random_inputs(model)
-    check_expected(model, label, feeds, {"y": sess.run(None, feeds)[0]})
-
-
 for label, args in {
         "DequantizeLinear int4 blocks, no zero point":
             (3, 128, 40, 32, TensorProto.INT4, False),
@@ -208,7 +189,7 @@ for label, args in {
             (9, 128, 24, 32, TensorProto.INT8, True),
         "DequantizeLinear uint8 blocks of 16, K not a multiple":
             (2, 72, 20, 16, TensorProto.UINT8, False)}.items():
-    res.check(label, check_dq_matmul, label, dq_matmul_model(*args))
+    res.check(label, check_weight_only_product, label, dq_matmul_model(*args))
 
 
 def check_error(label, model, needle):

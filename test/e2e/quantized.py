@@ -336,6 +336,14 @@ def check_kernel_kinds(label, model, wanted, absent):
     print(f"PASS {label} kernels: {kinds}")
 
 
+def output_step(model):
+    """The output's own quantization step: the scale of y's
+    DequantizeLinear (that of the last QuantizeLinear before it)."""
+    last_dq = [n for n in model.graph.node if n.output[0] == "y"][0]
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    return float(inits[last_dq.input[1]])
+
+
 def check_within_steps(label, model, feeds, step, optimized, most_steps,
                        most_off):
     opts = ort.SessionOptions()
@@ -388,11 +396,7 @@ with tempfile.TemporaryDirectory() as d:
                     activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8, per_channel=True)
     qdq = onnx.load(qdq_path)
-    # The output's own quantization step: the scale of the last
-    # QuantizeLinear before y's DequantizeLinear.
-    last_dq = [n for n in qdq.graph.node if n.output[0] == "y"][0]
-    inits = {i.name: numpy_helper.to_array(i) for i in qdq.graph.initializer}
-    step = float(inits[last_dq.input[1]])
+    step = output_step(qdq)
     feeds = {"x": rng.uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)}
     # Both QDQ convolutions run on the int8 kernel (requantizing in its
     # epilogue), and the Gemm at the end on the int8 product: no float
@@ -414,9 +418,7 @@ with tempfile.TemporaryDirectory() as d:
                     activation_type=QuantType.QInt8,
                     weight_type=QuantType.QInt8, per_channel=True)
     qdq_s8 = onnx.load(qdq_s8_path)
-    inits = {i.name: numpy_helper.to_array(i) for i in qdq_s8.graph.initializer}
-    last_dq = [n for n in qdq_s8.graph.node if n.output[0] == "y"][0]
-    step = float(inits[last_dq.input[1]])
+    step = output_step(qdq_s8)
     res.check("quantize_static QDQ CNN int8 activations kernels",
               check_kernel_kinds, "quantize_static QDQ CNN int8 activations",
               qdq_s8, {"qconv": 2, "qgemm": 1}, ["conv", "sgemm"])
@@ -432,9 +434,7 @@ with tempfile.TemporaryDirectory() as d:
                     activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8, per_channel=True)
     qdq_mlp = onnx.load(qdq_mlp_path)
-    inits = {i.name: numpy_helper.to_array(i) for i in qdq_mlp.graph.initializer}
-    last_dq = [n for n in qdq_mlp.graph.node if n.output[0] == "y"][0]
-    step = float(inits[last_dq.input[1]])
+    step = output_step(qdq_mlp)
     feeds = {"x": rng.uniform(-1, 1, (64, 128)).astype(np.float32)}
     res.check("quantize_static QDQ MLP kernels", check_kernel_kinds,
               "quantize_static QDQ MLP", qdq_mlp, {"qgemm": 2}, ["sgemm"])
@@ -480,6 +480,9 @@ def check_steps(label, model, feeds, most_steps=1, most_off=0.02):
     assert got.dtype == ref.dtype and got.shape == ref.shape, \
         f"{got.dtype}{got.shape} vs {ref.dtype}{ref.shape}"
     if ref.dtype == np.float32:
+        # QGemm's float output: the exact int32 sums times one multiplier
+        # computed as onnxruntime computes it, so only the last rounding
+        # may differ.
         np.testing.assert_allclose(got, ref, rtol=1e-5,
                                    atol=1e-5 * np.abs(ref).max())
         print(f"PASS {label}")
@@ -636,9 +639,7 @@ with tempfile.TemporaryDirectory() as d:
     for want in [("", "QLinearConv"), (MS, "QLinearAdd"), ("", "MaxPool"),
                  (MS, "QLinearGlobalAveragePool"), (MS, "QGemm")]:
         assert want in ops, (want, sorted(ops))
-    last_dq = [n for n in qop.graph.node if n.output[0] == "y"][0]
-    inits = {i.name: numpy_helper.to_array(i) for i in qop.graph.initializer}
-    step = float(inits[last_dq.input[1]])
+    step = output_step(qop)
     feeds = {"x": rng.uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)}
     res.check("quantize_static QOperator residual CNN", check_within_steps,
               "quantize_static QOperator residual CNN", qop, feeds, step, True,
