@@ -35,7 +35,7 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
   unsigned smVersion = 0;
   bool halfTensorCores =
       !llvm::StringRef(sm).getAsInteger(10, smVersion) && smVersion >= 80;
-  return {req("gcomp-flatten-empty-arguments", true),
+  std::vector<Step> steps = {req("gcomp-flatten-empty-arguments", true),
           req("gcomp-gpu-constants{entry=" + o.entryName + "}"),
           // No canonicalization in between: it would unwrap loops of one
           // iteration into loads and stores on the host.
@@ -48,6 +48,10 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
                   " epilogues=" + (o.gpuTileContractions ? "1" : "0") + "}",
               true),
           req("convert-linalg-to-parallel-loops", true),
+          // 16-byte loads and stores for element-wise loops; off with
+          // --gpu-simple-kernels, as the tiles are.
+          Step{"gcomp-gpu-vectorize-loops", /*optimization=*/true,
+               /*perFunction=*/true},
           req("gcomp-map-to-gpu", true),
           req("gpu-kernel-outlining"),
           req("gcomp-merge-gpu-modules"),
@@ -72,6 +76,11 @@ static std::vector<Step> cudaLLVMSteps(const PipelineOptions &o) {
           req("gcomp-emit-entry{entry=" + o.entryName + "}"),
           req("gcomp-emit-cuda-tables{sm=" + sm + "}"),
           req("canonicalize")};
+  if (!o.gpuTileContractions)
+    llvm::erase_if(steps, [](const Step &step) {
+      return step.pass == "gcomp-gpu-vectorize-loops";
+    });
+  return steps;
 }
 
 /// Upstream passes are added by their textual names: the strings read like
@@ -210,7 +219,7 @@ std::vector<std::string> optimizationPasses() {
   PipelineOptions cpu, cuda;
   cuda.target = Target::CUDA;
   for (const PipelineOptions *o : {&cpu, &cuda})
-    for (Phase p : {Phase::Graph, Phase::Linalg, Phase::Buffers})
+    for (Phase p : {Phase::Graph, Phase::Linalg, Phase::Buffers, Phase::LLVM})
       for (const Step &step : phaseSteps(p, *o))
         if (step.optimization &&
             !llvm::is_contained(names, passName(step.pass).str()))

@@ -78,6 +78,7 @@ static struct {
   CUresult (*MemcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*MemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
   CUresult (*MemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
+  CUresult (*MemcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*GetErrorName)(CUresult, const char **);
   CUresult (*GetErrorString)(CUresult, const char **);
   /* Optional (CUDA 11.4 and later): without them, no graphs. */
@@ -131,6 +132,7 @@ static void load_driver(void) {
       {"cuMemcpyHtoD_v2", (void **)&cu.MemcpyHtoD},
       {"cuMemcpyHtoDAsync_v2", (void **)&cu.MemcpyHtoDAsync},
       {"cuMemcpyDtoHAsync_v2", (void **)&cu.MemcpyDtoHAsync},
+      {"cuMemcpyDtoDAsync_v2", (void **)&cu.MemcpyDtoDAsync},
       {"cuGetErrorName", (void **)&cu.GetErrorName},
       {"cuGetErrorString", (void **)&cu.GetErrorString},
   };
@@ -361,6 +363,9 @@ struct gcomp_rt_cuda {
 };
 
 #define STAGING_ALIGNMENT 256
+/* What the kernels assume of every tensor's address (see gcomp_rt_cuda_run
+ * and kArgumentAlignment in GpuVectorizeLoops.cpp). */
+#define DEVICE_ALIGNMENT 16
 
 static size_t align_up(size_t v) {
   return (v + STAGING_ALIGNMENT - 1) / STAGING_ALIGNMENT * STAGING_ALIGNMENT;
@@ -598,14 +603,26 @@ GCOMP_HIDDEN int gcomp_rt_cuda_run(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
   }
   cuda_run run = {c->stream, CUDA_SUCCESS, NULL};
   t_run = &run;
-  for (size_t i = 0; i < c->num_tensors; ++i)
-    c->args[i] = on_device ? data[i] : (void *)(uintptr_t)c->staging[i];
-  for (size_t i = 0; !on_device && i < num_inputs && !run.error; ++i)
-    if (c->staging_bytes[i]) {
+  /* The kernels access tensors 16 bytes at a time where they can
+   * (gcomp-gpu-vectorize-loops), which needs 16-byte aligned tensors.
+   * cudaMalloc's pointers and PyTorch's are; a caller's device pointer
+   * that is not goes through the tensor's staging buffer, copied on the
+   * device. */
+  for (size_t i = 0; i < c->num_tensors; ++i) {
+    int staged = !on_device || (uintptr_t)data[i] % DEVICE_ALIGNMENT != 0;
+    c->args[i] = staged ? (void *)(uintptr_t)c->staging[i] : data[i];
+  }
+  for (size_t i = 0; i < num_inputs && !run.error; ++i) {
+    if (!c->staging_bytes[i] || c->args[i] == data[i])
+      continue;
+    if (on_device)
+      r = cu.MemcpyDtoDAsync(c->staging[i], (CUdeviceptr)(uintptr_t)data[i],
+                             c->staging_bytes[i], c->stream);
+    else
       r = cu.MemcpyHtoDAsync(c->staging[i], data[i], c->staging_bytes[i],
                              c->stream);
-      run_failed(r, "copying the inputs to the GPU");
-    }
+    run_failed(r, "copying the inputs to the GPU");
+  }
   *entry_result = 0;
   if (!run.error && c->use_graphs) {
     if (!c->graph || memcmp(c->graph_args, c->args,
@@ -620,13 +637,17 @@ GCOMP_HIDDEN int gcomp_rt_cuda_run(gcomp_rt_cuda *c, gcomp_rt_entry_fn entry,
   if (!run.error && !c->graph)
     *entry_result = entry(c->args, c->args + num_inputs,
                           (void *)(uintptr_t)c->workspace);
-  for (size_t i = num_inputs; !on_device && i < c->num_tensors && !run.error;
-       ++i)
-    if (c->staging_bytes[i]) {
+  for (size_t i = num_inputs; i < c->num_tensors && !run.error; ++i) {
+    if (!c->staging_bytes[i] || c->args[i] == data[i])
+      continue;
+    if (on_device)
+      r = cu.MemcpyDtoDAsync((CUdeviceptr)(uintptr_t)data[i], c->staging[i],
+                             c->staging_bytes[i], c->stream);
+    else
       r = cu.MemcpyDtoHAsync(data[i], c->staging[i], c->staging_bytes[i],
                              c->stream);
-      run_failed(r, "copying the outputs from the GPU");
-    }
+    run_failed(r, "copying the outputs from the GPU");
+  }
   r = cu.StreamSynchronize(c->stream);
   run_failed(r, "the model's kernels");
   t_run = NULL;

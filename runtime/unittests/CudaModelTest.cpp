@@ -70,15 +70,37 @@ TEST_F(CudaModelTest, RunsOnHostBuffersThroughTheDevice) {
 
 TEST_F(CudaModelTest, RunsOnDevicePointers) {
   // The fake device's memory is the host's: these stand for device buffers.
-  float a[4] = {5, 6, 7, 8}, y[4] = {};
+  alignas(16) float a[4] = {5, 6, 7, 8};
+  alignas(16) float y[4] = {};
   int64_t staged = driverCounter("fake_cuda_bytes_to_device_async");
+  int64_t onDevice = driverCounter("fake_cuda_bytes_device_to_device");
   ASSERT_EQ(run(a, y, /*onDevice=*/true), GCOMP_OK) << error();
   EXPECT_EQ(y[0], 15.0f);
   EXPECT_EQ(y[3], 48.0f);
   EXPECT_EQ(driverCounter("fake_cuda_bytes_to_device_async"), staged);
+  EXPECT_EQ(driverCounter("fake_cuda_bytes_device_to_device"), onDevice);
   // The checks are gcomp_model_run's.
   dims[0] = 3;
   EXPECT_EQ(run(a, y, true), GCOMP_ERR_SHAPE_MISMATCH);
+}
+
+TEST_F(CudaModelTest, StagesMisalignedDevicePointersOnTheDevice) {
+  // The kernels may access tensors 16 bytes at a time: tensors 4 bytes past
+  // a 16-byte boundary are copied to and from the staging buffers on the
+  // device, and the results are the same.
+  alignas(16) float in[5] = {0, 5, 6, 7, 8};
+  alignas(16) float out[5] = {};
+  int64_t before = driverCounter("fake_cuda_bytes_device_to_device");
+  ASSERT_EQ(run(in + 1, out + 1, /*onDevice=*/true), GCOMP_OK) << error();
+  EXPECT_EQ(out[1], 15.0f);
+  EXPECT_EQ(out[4], 48.0f);
+  EXPECT_EQ(out[0], 0.0f);
+  EXPECT_EQ(driverCounter("fake_cuda_bytes_device_to_device"), before + 32);
+  // An aligned output with a misaligned input: only the input is copied.
+  alignas(16) float y[4] = {};
+  ASSERT_EQ(run(in + 1, y, true), GCOMP_OK) << error();
+  EXPECT_EQ(y[0], 15.0f);
+  EXPECT_EQ(driverCounter("fake_cuda_bytes_device_to_device"), before + 48);
 }
 
 TEST_F(CudaModelTest, DriverErrorsAreDeviceErrorsWithTheirText) {
@@ -110,7 +132,11 @@ TEST_F(CudaModelTest, RunsReplayTheGraphOfTheFirst) {
 }
 
 TEST_F(CudaModelTest, OtherDeviceBuffersRecordAnotherGraph) {
-  float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, y[4] = {}, z[4] = {};
+  // 16-byte aligned, or they would be staged (one buffer each).
+  alignas(16) float a[4] = {1, 2, 3, 4};
+  alignas(16) float b[4] = {5, 6, 7, 8};
+  alignas(16) float y[4] = {};
+  alignas(16) float z[4] = {};
   int64_t calls = driverCounter("fake_cuda_launch_calls");
   ASSERT_EQ(run(a, y, /*onDevice=*/true), GCOMP_OK) << error();
   ASSERT_EQ(run(a, y, true), GCOMP_OK) << error();

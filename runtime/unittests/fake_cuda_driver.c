@@ -41,6 +41,8 @@ static int env_int(const char *name, int fallback) {
 int64_t fake_cuda_bytes_to_device_sync = 0;
 int64_t fake_cuda_bytes_to_device_async = 0;
 int64_t fake_cuda_live_allocations = 0;
+/* Bytes copied device to device (a misaligned device pointer's staging). */
+int64_t fake_cuda_bytes_device_to_device = 0;
 /* cuLaunchKernel calls (recorded or run), kernels run (directly or by a
  * graph), graph launches, and graphs instantiated and not destroyed. */
 int64_t fake_cuda_launch_calls = 0;
@@ -237,6 +239,13 @@ CUresult cuMemcpyDtoHAsync_v2(void *dst, uint64_t src, size_t bytes,
                               void *stream) {
   (void)stream;
   memcpy(dst, (const void *)(uintptr_t)src, bytes);
+  return kSuccess;
+}
+CUresult cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes,
+                              void *stream) {
+  (void)stream;
+  memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, bytes);
+  fake_cuda_bytes_device_to_device += (int64_t)bytes;
   return kSuccess;
 }
 CUresult cuGetErrorName(CUresult r, const char **name) {

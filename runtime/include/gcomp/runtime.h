@@ -169,7 +169,8 @@ GCOMP_API gcomp_status gcomp_model_output_dims(const gcomp_model *model,
 /* A model compiled with gcomp --target=cuda: runs it on tensors whose data
  * are device pointers (CUdeviceptr) on the model's GPU, for callers that
  * keep their data there; the checks are gcomp_model_run's. Returns when the
- * GPU is done. (gcomp_model_run takes host buffers for any model and copies
+ * GPU is done. Pointers aligned to 16 bytes (cudaMalloc's are) are used in
+ * place; others are copied through a buffer of the instance's, on the GPU. (gcomp_model_run takes host buffers for any model and copies
  * them to and from the GPU.) A CPU model refuses it
  * (GCOMP_ERR_INVALID_ARGUMENT). */
 GCOMP_API gcomp_status gcomp_model_run_device(gcomp_model *model,

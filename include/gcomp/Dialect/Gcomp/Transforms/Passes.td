@@ -780,6 +780,37 @@ def GcompMapToGpu : Pass<"gcomp-map-to-gpu", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def GcompGpuVectorizeLoops : Pass<"gcomp-gpu-vectorize-loops",
+                                   "mlir::func::FuncOp"> {
+  let summary = "Let each GPU thread of an element-wise loop move 16 bytes";
+  let description = [{
+    Runs on the entry between convert-linalg-to-parallel-loops and
+    gcomp-map-to-gpu. A top-level `scf.parallel` whose body only loads,
+    computes element-wise (arith and math ops) and stores, every access
+    that varies with the innermost induction variable `j` indexing its
+    last dimension by `j` itself, steps V at a time on its innermost
+    dimension instead of 1: its accesses become `vector.load` and
+    `vector.store` of V elements (V times the widest element is
+    `max-bytes`, or the largest power of two below that divides the
+    dimension), with an alignment attribute of their size, and its
+    arithmetic works on vectors. Values that do not vary with `j` (a
+    broadcast bias) stay scalar loads, broadcast where used.
+
+    The alignment is proven from the types and views: each memref must be
+    a view, at a static offset with static strides that are multiples of V,
+    of a function argument (16-byte aligned on this target) or of a
+    `memref.view` at a constant byte shift of one. Any other loop is left
+    as it is.
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"16",
+           "Bytes per thread and access (a power of two)">,
+  ];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def GcompMergeGpuModules : Pass<"gcomp-merge-gpu-modules", "mlir::ModuleOp"> {
   let summary = "Put every outlined kernel into one gpu.module";
   let description = [{
