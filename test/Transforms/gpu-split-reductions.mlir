@@ -1,7 +1,7 @@
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-gpu-split-reductions))' | FileCheck %s
 // RUN: gcomp-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(gcomp-gpu-split-reductions{min-blocks=1}))' | FileCheck %s --check-prefix=NEVER
 
-// With min-blocks=1 every product has enough tiles.
+// With min-blocks=1 every product has enough tiles (up to @full_sum, last).
 // NEVER-NOT: tensor.expand_shape
 
 // A 3x3 convolution of 512 channels at 7x7 as an im2col product: 512 x 49
@@ -132,4 +132,29 @@ func.func @reductions_not_split(%a: tensor<4096x4096xf32>, %b: tensor<4096xf32>,
     linalg.yield %s : f32
   } -> tensor<16xf32>
   return %0, %1, %2 : tensor<4096xf32>, tensor<16xf32>, tensor<16xf32>
+}
+
+// -----
+
+// A sum of everything into a 0-d output (a mean loss): the partial sums
+// are a vector of 16 (of 256 terms each), and their sum's output map has
+// no results (it crashed the pass). One output is one warp: split even
+// with min-blocks=1.
+// CHECK-LABEL: func.func @full_sum
+// NEVER-LABEL: func.func @full_sum
+// NEVER: tensor.expand_shape
+// CHECK: %[[PARTIAL:.*]] = linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<16xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]}
+// CHECK-SAME: ins(%[[PARTIAL]] : tensor<16xf32>) outs(%{{.*}} : tensor<f32>)
+func.func @full_sum(%x: tensor<64x64xf32>, %init: tensor<f32>) -> tensor<f32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                        affine_map<(i, j) -> ()>],
+                       iterator_types = ["reduction", "reduction"]}
+      ins(%x : tensor<64x64xf32>) outs(%init : tensor<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<f32>
+  return %y : tensor<f32>
 }

@@ -198,7 +198,9 @@ void split(linalg::GenericOp op, int64_t k, OpOperand *out, arith::AddFOp add,
       b, loc, outType, ValueRange{partial.getResult(0)},
       ValueRange{out->get()},
       {AffineMap::get(rank + 1, 0, partialResults, ctx),
-       AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank)},
+       // Not getMajorSubMap(rank): it gives a null map for a 0-d output.
+       AffineMap::get(rank + 1, 0, ArrayRef(partialResults).drop_front(),
+                      ctx)},
       sumIterators, [&](OpBuilder &nested, Location l, ValueRange args) {
         Value total = arith::AddFOp::create(nested, l, args[1], args[0],
                                             add.getFastmathAttr());
