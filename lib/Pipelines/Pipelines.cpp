@@ -143,8 +143,10 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             (o.flushDenormals ? " flush-denormals" : "") + "}"),
         req("convert-gcomp-to-linalg", true),
         opt("gcomp-fold-transposes", true), opt(fuse, true)};
-    if (o.target == Target::CUDA && o.gpuTileContractions)
+    if (o.target == Target::CUDA && o.gpuTileContractions) {
+      steps.push_back(opt("gcomp-gpu-fold-pads", true));
       steps.push_back(opt("gcomp-gpu-split-reductions", true));
+    }
     steps.push_back(opt("canonicalize"));
     steps.push_back(opt("cse"));
     // After CSE, which merges equal fills again.

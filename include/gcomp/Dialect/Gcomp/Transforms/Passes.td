@@ -780,6 +780,27 @@ def GcompMapToGpu : Pass<"gcomp-map-to-gpu", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def GcompGpuFoldPads : Pass<"gcomp-gpu-fold-pads", "mlir::func::FuncOp"> {
+  let summary = "Let the ops that read a padded tensor read its source";
+  let description = [{
+    For the CUDA target, on linalg tensors. A `tensor.pad` with static
+    sizes and a constant padding value, every reader of which (directly or
+    through a `tensor.expand_shape`) is an input of a `linalg.generic` that
+    is not a product (an im2col copy, a depthwise convolution, a pooling
+    window), disappears: each reader computes the element it read, from
+    `linalg.index`: the pad's source at the index minus the low padding
+    where that lies inside the source (`tensor.extract` at clamped
+    indices), the padding value elsewhere (`arith.select`). The fill and
+    the copy that the padded tensor would bufferize into, two kernels and
+    two passes over memory on the GPU, are gone. Products keep their
+    padded input: their tiled kernels read plain tensors.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
 def GcompGpuVectorizeLoops : Pass<"gcomp-gpu-vectorize-loops",
                                    "mlir::func::FuncOp"> {
   let summary = "Let each GPU thread of an element-wise loop move 16 bytes";
