@@ -152,6 +152,47 @@ func.func @output_overlaps_input(%ws: memref<4096xi8>) {
 
 // -----
 
+// Not fused either: the sum loads its input in its body (a padded input
+// read in place by gcomp-gpu-fold-pads), not as an operand, and the
+// consumer's output shares those bytes.
+// CHECK-LABEL: func.func @output_overlaps_body_read
+// CHECK: scf.parallel
+// CHECK: scf.for
+// CHECK: memref.store
+// CHECK: scf.parallel
+// CHECK: arith.maximumf
+func.func @output_overlaps_body_read(%ws: memref<4096xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1024 = arith.constant 1024 : index
+  %c2048 = arith.constant 2048 : index
+  %zero = arith.constant 0.0 : f32
+  %p = memref.view %ws[%c0][] : memref<4096xi8> to memref<4x64xf32>
+  %t = memref.view %ws[%c1024][] : memref<4096xi8> to memref<64xf32>
+  %y = memref.view %ws[%c0][] : memref<4096xi8> to memref<64xf32>
+  %w = memref.view %ws[%c2048][] : memref<4096xi8> to memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%t : memref<64xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, s) -> (s)>, affine_map<(i, s) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%w : memref<4xf32>) outs(%t : memref<64xf32>) {
+  ^bb0(%unused: f32, %out: f32):
+    %i = linalg.index 0 : index
+    %s = linalg.index 1 : index
+    %in = memref.load %p[%s, %i] : memref<4x64xf32>
+    %a = arith.addf %out, %in : f32
+    linalg.yield %a : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                  iterator_types = ["parallel"]}
+      ins(%t : memref<64xf32>) outs(%y : memref<64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
 // Not fused: the product writes a model output (a function argument),
 // whose values must land.
 // CHECK-LABEL: func.func @model_output

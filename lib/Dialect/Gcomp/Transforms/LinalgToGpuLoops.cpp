@@ -556,14 +556,31 @@ bool overwrittenBeforeRead(Value buffer, Operation *after,
   return true;
 }
 
+/// The buffers `op` reads: its memref inputs and those its body loads from
+/// directly (a padded input read in place, a gather), which are no
+/// operands of its own.
+SmallVector<Value> buffersRead(linalg::LinalgOp op) {
+  SmallVector<Value> read;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()))
+      read.push_back(input->get());
+  op->getRegion(0).walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (isa<MemRefType>(v.getType()) &&
+          !op->isAncestor(v.getParentRegion()->getParentOp()))
+        read.push_back(v);
+  });
+  return read;
+}
+
 /// The element-wise op that can become `producer`'s epilogue (see
 /// gcomp::Epilogue): the next op with memory effects after it, a generic
 /// with only parallel loops and one output indexed by all of them in
 /// order, that reads `producer`'s output through one input indexed the
 /// same way, as a row-major view of the same workspace buffer that no one
 /// else uses. Its output must not share bytes with what the producer's
-/// kernel still reads (its inputs, its start), which the fused kernel
-/// overwrites while other blocks read them.
+/// kernel still reads (its inputs, what its body loads, its start), which
+/// the fused kernel overwrites while other blocks read them.
 gcomp::Epilogue findEpilogue(linalg::LinalgOp producer,
                              const gcomp::OutputStart &start,
                              const OutputStarts &starts) {
@@ -593,6 +610,13 @@ gcomp::Epilogue findEpilogue(linalg::LinalgOp producer,
       }))
     return {};
   gcomp::Epilogue epilogue;
+  // What the consumer's body loads by itself must not be the producer's
+  // output, which the fused kernel never writes.
+  for (Value read : buffersRead(consumer))
+    if (llvm::none_of(consumer.getDpsInputOperands(),
+                      [&](OpOperand *input) { return input->get() == read; }) &&
+        mayOverlap(read, root))
+      return {};
   for (OpOperand *input : consumer.getDpsInputOperands()) {
     if (!isa<MemRefType>(input->get().getType()))
       continue;
@@ -615,9 +639,8 @@ gcomp::Epilogue findEpilogue(linalg::LinalgOp producer,
   if (!overwrittenBeforeRead(root, consumer, starts))
     return {};
   Value written = consumerOut->get();
-  for (OpOperand *input : producer.getDpsInputOperands())
-    if (isa<MemRefType>(input->get().getType()) &&
-        mayOverlap(input->get(), written))
+  for (Value read : buffersRead(producer))
+    if (mayOverlap(read, written))
       return {};
   if (start.source && mayOverlap(start.source, written))
     return {};
