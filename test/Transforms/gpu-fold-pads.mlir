@@ -115,3 +115,25 @@ func.func @generic_product(%a: tensor<16x14xf32>, %b: tensor<16x16xf32>, %init: 
   } -> tensor<16x16xf32>
   return %m : tensor<16x16xf32>
 }
+
+// -----
+
+// Left alone: an empty source has no element to read, even at clamped
+// indices.
+// CHECK-LABEL: func.func @empty_source
+// CHECK: tensor.pad
+func.func @empty_source(%x: tensor<0x4xf32>) -> tensor<2x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[1, 0] high[1, 0] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<0x4xf32> to tensor<2x4xf32>
+  %init = tensor.empty() : tensor<2x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%p : tensor<2x4xf32>) outs(%init : tensor<2x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}

@@ -320,3 +320,77 @@ func.func @iota(%y: memref<8xi64>) {
   }
   return
 }
+
+// -----
+
+// Left alone: j indexes a dimension of stride 1 that is not the last (a
+// transposed view; vector accesses run along the last dimension), an
+// index carried by an inner loop, elements of type index, and a private
+// function's argument (only the entry's are known to be aligned).
+// CHECK-LABEL: func.func @transposed
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @transposed(%x: memref<8x4xf32, strided<[1, 8]>>, %y: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %v = memref.load %x[%j, %i] : memref<8x4xf32, strided<[1, 8]>>
+    memref.store %v, %y[%i, %j] : memref<4x8xf32>
+    scf.reduce
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @carried_index
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @carried_index(%x: memref<3x8xf32>, %y: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%j) = (%c0) to (%c8) step (%c1) {
+    %r:2 = scf.for %k = %c0 to %c3 step %c1 iter_args(%a = %zero, %n = %c0) -> (f32, index) {
+      %v = memref.load %x[%n, %j] : memref<3x8xf32>
+      %s = arith.addf %a, %v : f32
+      %m = arith.addi %n, %c1 : index
+      scf.yield %s, %m : f32, index
+    }
+    memref.store %r#0, %y[%j] : memref<8xf32>
+    scf.reduce
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @index_elements
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @index_elements(%x: memref<8xindex>, %y: memref<8xindex>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%j) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%j] : memref<8xindex>
+    memref.store %v, %y[%j] : memref<8xindex>
+    scf.reduce
+  }
+  return
+}
+
+// CHECK-LABEL: func.func private @helper
+// CHECK-NOT: vector.
+// CHECK: return
+func.func private @helper(%x: memref<8xf32>, %y: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%j) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%j] : memref<8xf32>
+    memref.store %v, %y[%j] : memref<8xf32>
+    scf.reduce
+  }
+  return
+}

@@ -42,7 +42,7 @@ struct PadReader {
 
 /// Whether `use` is an input of a generic op that can read through the
 /// padding: not a product, which would lose its tiled kernel (its inputs
-/// must be plain tensors), and reading no other padded tensor.
+/// must be plain tensors).
 bool canReadThrough(OpOperand &use) {
   auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
   return generic && generic.isDpsInput(&use) &&
@@ -191,6 +191,9 @@ struct GpuFoldPadsPass : gcomp::impl::GcompGpuFoldPadsBase<GpuFoldPadsPass> {
       if (!padValue || !type.hasStaticShape() ||
           !pad.getSourceType().hasStaticShape() || !pad.getLow().empty() ||
           !pad.getHigh().empty() || pad.getNofold())
+        continue;
+      // An empty source has no element to read, even at clamped indices.
+      if (pad.getSourceType().getNumElements() == 0)
         continue;
       // A padding value computed inside the pad's region cannot be used
       // outside it.

@@ -35,6 +35,7 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <limits>
 #include <numeric>
 
 namespace gcomp {
@@ -56,10 +57,14 @@ constexpr int64_t kArgumentAlignment = 16;
 /// counts from, following views back to an argument of the function.
 int64_t baseAlignment(Value memref) {
   while (true) {
-    if (isa<BlockArgument>(memref))
-      return isa<func::FuncOp>(memref.getParentBlock()->getParentOp())
+    if (auto arg = dyn_cast<BlockArgument>(memref)) {
+      // The model's entry (public); a private function's arguments may be
+      // any views.
+      auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      return func && func.isPublic() && arg.getOwner()->isEntryBlock()
                  ? kArgumentAlignment
                  : 1;
+    }
     Operation *def = memref.getDefiningOp();
     if (auto view = dyn_cast<memref::ViewOp>(def)) {
       std::optional<int64_t> shift = getConstantIntValue(view.getByteShift());
@@ -155,7 +160,9 @@ private:
     if (auto it = forms.find(v); it != forms.end())
       return it->second;
     if (std::optional<int64_t> c = getConstantIntValue(v))
-      return {false, *c == 0 ? kAnyMultiple : std::abs(*c)};
+      return {false, *c == 0                                  ? kAnyMultiple
+                     : *c == std::numeric_limits<int64_t>::min() ? 1
+                                                               : std::abs(*c)};
     return {};
   }
 
@@ -207,6 +214,9 @@ private:
   /// stride 1, and every term of the address at lane 0 is a multiple of V.
   bool contiguousAccess(Value memref, ValueRange indices) const {
     auto type = cast<MemRefType>(memref.getType());
+    // Numbers only (an index's size is the target's).
+    if (!type.getElementType().isIntOrFloat() || type.getRank() == 0)
+      return false;
     unsigned bits = type.getElementTypeBitWidth();
     if (bits == 0 || bits % 8 != 0)
       return false;
@@ -221,8 +231,10 @@ private:
     for (auto [d, index] : llvm::enumerate(indices)) {
       LaneForm form = formOf(index);
       if (form.unit) {
+        // Vector accesses run along the last dimension.
         ++units;
-        if (strides[d] != 1 || form.multiple % lanes != 0)
+        if (static_cast<int64_t>(d) != type.getRank() - 1 ||
+            strides[d] != 1 || form.multiple % lanes != 0)
           return false;
         continue;
       }
@@ -274,6 +286,11 @@ private:
             formOf(forOp.getUpperBound()).unit ||
             formOf(forOp.getStep()).unit)
           return false;
+        // Its carried values become vectors: numbers only, started from a
+        // value that is a vector already or the same in every lane.
+        for (Value init : forOp.getInitArgs())
+          if (!init.getType().isIntOrFloat() || formOf(init).unit)
+            return false;
         for (Value v : forOp.getRegionIterArgs())
           varying.insert(v);
         for (Value v : forOp.getResults())
