@@ -98,8 +98,6 @@ struct LaneForm {
 /// A multiple known of a constant: the constant (any, for 0).
 constexpr int64_t kAnyMultiple = int64_t(1) << 40;
 
-int64_t gcdOf(int64_t a, int64_t b) { return std::gcd(a, b); }
-
 /// Rewrites a parallel loop to step V at a time on its innermost dimension,
 /// on vectors, when its body allows.
 class LoopVectorizer {
@@ -123,12 +121,12 @@ public:
         continue;
       lanes = candidate;
       varying.clear();
-      vectorAccesses.clear();
       forms.clear();
       onJ.clear();
       widest = 0;
-      // The lanes are counted in elements of the widest vector access.
-      if (analyze(*loop.getBody()) && !vectorAccesses.empty() &&
+      // The lanes are counted in elements of the widest vector access (of
+      // which there must be one).
+      if (analyze(*loop.getBody()) && widest != 0 &&
           widest * lanes <= maxBytes * 8)
         return lanes;
     }
@@ -172,7 +170,6 @@ private:
   /// values do not follow one (a product of j, a division that would
   /// cross lanes, ...).
   std::optional<LaneForm> indexForm(Operation &op) const {
-    auto constant = [](Value v) { return getConstantIntValue(v); };
     if (op.getNumOperands() != 2 || op.getNumResults() != 1)
       return std::nullopt;
     LaneForm a = formOf(op.getOperand(0)), b = formOf(op.getOperand(1));
@@ -183,14 +180,14 @@ private:
     if (isa<arith::AddIOp>(op)) {
       if (a.unit && b.unit)
         return std::nullopt;
-      return LaneForm{a.unit || b.unit, gcdOf(a.multiple, b.multiple)};
+      return LaneForm{a.unit || b.unit, std::gcd(a.multiple, b.multiple)};
     }
     if (isa<arith::MulIOp>(op)) {
       if (a.unit || b.unit)
         return std::nullopt;
       return LaneForm{false, product(a.multiple, b.multiple)};
     }
-    std::optional<int64_t> divisor = constant(op.getOperand(1));
+    std::optional<int64_t> divisor = getConstantIntValue(op.getOperand(1));
     if (!divisor || *divisor <= 0 || b.unit)
       return std::nullopt;
     // A remainder or quotient by c of a unit value stays within one
@@ -199,7 +196,7 @@ private:
     if (a.unit && (*divisor % lanes != 0 || a.multiple % lanes != 0))
       return std::nullopt;
     if (isa<arith::RemUIOp>(op))
-      return LaneForm{a.unit, gcdOf(a.multiple, *divisor)};
+      return LaneForm{a.unit, std::gcd(a.multiple, *divisor)};
     if (isa<arith::DivUIOp>(op))
       return LaneForm{false,
                       a.multiple % *divisor == 0 && a.multiple != kAnyMultiple
@@ -253,7 +250,6 @@ private:
   }
 
   void noteAccess(Value memref) {
-    vectorAccesses.push_back(memref);
     widest = std::max(
         widest, cast<MemRefType>(memref.getType()).getElementTypeBitWidth());
   }
@@ -441,6 +437,7 @@ private:
   int64_t maxBytes;
   /// Elements per iteration: per lane, one element of each access.
   int64_t lanes = 0;
+  /// The widest element of the vector accesses, in bits (0: none yet).
   unsigned widest = 0;
   Value j;
   /// Values that become vectors of the lanes' values.
@@ -449,7 +446,6 @@ private:
   /// those of them that depend on j.
   DenseMap<Value, LaneForm> forms;
   DenseSet<Value> onJ;
-  SmallVector<Value> vectorAccesses;
 };
 
 struct GpuVectorizeLoopsPass

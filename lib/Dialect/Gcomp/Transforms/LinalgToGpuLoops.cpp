@@ -556,14 +556,10 @@ bool overwrittenBeforeRead(Value buffer, Operation *after,
   return true;
 }
 
-/// The buffers `op` reads: its memref inputs and those its body loads from
-/// directly (a padded input read in place, a gather), which are no
-/// operands of its own.
-SmallVector<Value> buffersRead(linalg::LinalgOp op) {
+/// The buffers `op`'s body loads from by itself (a padded input read in
+/// place, a gather), which are no operands of its own.
+SmallVector<Value> bodyLoads(linalg::LinalgOp op) {
   SmallVector<Value> read;
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (isa<MemRefType>(input->get().getType()))
-      read.push_back(input->get());
   op->getRegion(0).walk([&](Operation *inner) {
     for (Value v : inner->getOperands())
       if (isa<MemRefType>(v.getType()) &&
@@ -612,10 +608,8 @@ gcomp::Epilogue findEpilogue(linalg::LinalgOp producer,
   gcomp::Epilogue epilogue;
   // What the consumer's body loads by itself must not be the producer's
   // output, which the fused kernel never writes.
-  for (Value read : buffersRead(consumer))
-    if (llvm::none_of(consumer.getDpsInputOperands(),
-                      [&](OpOperand *input) { return input->get() == read; }) &&
-        mayOverlap(read, root))
+  for (Value read : bodyLoads(consumer))
+    if (mayOverlap(read, root))
       return {};
   for (OpOperand *input : consumer.getDpsInputOperands()) {
     if (!isa<MemRefType>(input->get().getType()))
@@ -639,7 +633,11 @@ gcomp::Epilogue findEpilogue(linalg::LinalgOp producer,
   if (!overwrittenBeforeRead(root, consumer, starts))
     return {};
   Value written = consumerOut->get();
-  for (Value read : buffersRead(producer))
+  for (OpOperand *input : producer.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()) &&
+        mayOverlap(input->get(), written))
+      return {};
+  for (Value read : bodyLoads(producer))
     if (mayOverlap(read, written))
       return {};
   if (start.source && mayOverlap(start.source, written))
