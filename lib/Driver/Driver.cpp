@@ -703,7 +703,13 @@ int Compiler::run() {
   importOptions.dimValues = options.dimValues;
   if (options.maxMemory)
     importOptions.maxTensorBytes = options.maxMemory;
-  importOptions.requireStaticInputs = options.emit >= EmitKind::Linalg;
+  // Symbolic dims that no flag fixes are compiled as they are (the generic
+  // variant, docs/dynamic-shapes.md) on the CPU; the CUDA target and
+  // libraries of variants need them fixed.
+  bool genericVariant = pipelineOptions.target == gcomp::Target::CPU &&
+                        options.specializations.empty();
+  importOptions.requireStaticInputs =
+      options.emit >= EmitKind::Linalg && !genericVariant;
   importOptions.nodeCount = &onnxNodes;
   std::set<std::string> dataFiles;
   importOptions.dataFiles = &dataFiles;
@@ -794,10 +800,49 @@ int Compiler::run() {
       {EmitKind::Import, Phase::Import}, {EmitKind::Gcomp, Phase::Graph},
       {EmitKind::Linalg, Phase::Linalg}, {EmitKind::Buffers, Phase::Buffers},
       {EmitKind::LLVMDialect, Phase::LLVM}};
+  // A model whose symbolic dims the generic variant cannot compile yet gets
+  // the flags that would fix them after the compiler's own message.
+  std::string symbolicHint;
+  if (auto entry = module->lookupSymbol<func::FuncOp>(pipelineOptions.entryName)) {
+    std::vector<std::string> names;
+    bool dynamic = false;
+    for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
+      auto type = dyn_cast<RankedTensorType>(entry.getArgumentTypes()[i]);
+      if (!type || type.hasStaticShape())
+        continue;
+      dynamic = true;
+      if (auto dimNames = entry.getArgAttrOfType<ArrayAttr>(i, kDimNamesAttr))
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          if (type.isDynamicDim(d))
+            if (auto n = dyn_cast<StringAttr>(dimNames[d]);
+                n && !n.getValue().empty() &&
+                !llvm::is_contained(names, n.str()))
+              names.push_back(n.str());
+    }
+    std::string pins;
+    for (const std::string &n : names)
+      pins += " --dim " + n + "=SIZE";
+    if (dynamic)
+      symbolicHint =
+          "the model has symbolic dims, which gcomp compiles as they are "
+          "(one library for every size) only for element-wise ops, MatMul, "
+          "Gemm, Softmax, transposes, reductions over static dims, "
+          "reshapes that keep symbolic dims whole, and convolutions and "
+          "pooling over a symbolic batch so far; fix them with" +
+          (pins.empty() ? std::string(" --shape NAME=DIMS") : pins +
+                                                                 " (or --shape NAME=DIMS)") +
+          ", or compile several sizes into one library with --specialize "
+          "NAME=N1,N2";
+  }
+  auto failCompile = [&]() {
+    if (!symbolicHint.empty())
+      error(symbolicHint);
+    return 1;
+  };
   for (auto [kind, phase] : mlirStages)
     if (options.emit == kind) {
       if (failed(runPhases(*module, phase, pipelineOptions)))
-        return 1;
+        return failCompile();
       return finish(printModule());
     }
   // Each variant is compiled on its own down to LLVM IR; the variants are
@@ -829,7 +874,7 @@ int Compiler::run() {
       decl.setAllResultAttrs(entry.getAllResultAttrs());
     }
     if (failed(runPhases(current, Phase::LLVM, pipelineOptions)))
-      return 1;
+      return failCompile();
     if (pipelineOptions.target == gcomp::Target::CUDA) {
       std::string ptx;
       current.walk([&](gpu::BinaryOp binary) {

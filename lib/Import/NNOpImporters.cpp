@@ -124,8 +124,12 @@ FailureOr<SmallVector<int64_t>> intListAttr(NodeContext &nc, StringRef name,
 FailureOr<Window> resolveWindow(NodeContext &nc, RankedTensorType input,
                                 ArrayRef<int64_t> kernel, bool ceilMode) {
   int64_t k = input.getRank() - 2;
-  if (k < 1 || !input.hasStaticShape()) {
-    nc.error() << "expects a static [N, C, spatial...] input, got " << input;
+  // A symbolic batch dim is a loop like any other; the window arithmetic
+  // needs the rest.
+  if (k < 1 || llvm::any_of(input.getShape().drop_front(), ShapedType::isDynamic)) {
+    nc.error() << "expects an [N, C, spatial...] input whose C and spatial "
+                  "dims are static, got "
+               << input;
     return failure();
   }
   Window w;

@@ -427,12 +427,12 @@ LogicalResult GraphImporter::requireStaticInputs(func::FuncOp entry) {
   std::string pins;
   for (const std::string &name : names)
     pins += " --dim " + name + "=SIZE";
-  error() << "gcomp generates code for static shapes only so far; fix the "
-             "symbolic dims"
+  error() << "the CUDA target and libraries of variants (--specialize) "
+             "need static shapes (symbolic dims are compiled as they are "
+             "for the CPU only); fix the symbolic dims"
           << (pins.empty() ? std::string(" with --shape NAME=DIMS")
                            : " with" + pins + " (or --shape NAME=DIMS)")
-          << ", or compile several sizes into one library with --specialize "
-             "NAME=N1,N2";
+          << ", or give each of them sizes with --specialize NAME=N1,N2";
   return failure();
 }
 

@@ -8,6 +8,7 @@
 
 #include "ImporterInternal.h"
 
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
@@ -528,6 +529,85 @@ LogicalResult importGemm(NodeContext &nc) {
   return success();
 }
 
+/// The dims of a reshape of `inType` whose dynamic dims each become one
+/// dynamic dim of the result: copied by a 0 entry, or (one of them) taken
+/// by the -1 entry when the static dims on both sides have the same
+/// product. Any other reshape of symbolic dims (merging one with static
+/// dims, splitting one) would need sizes computed at run time.
+FailureOr<SmallVector<int64_t>>
+symbolicReshapeDims(NodeContext &nc, RankedTensorType inType,
+                    ArrayRef<int64_t> entries, bool allowZero) {
+  SmallVector<int64_t> shape;
+  int64_t staticIn = 1, staticOut = 1, inferIndex = -1;
+  int64_t dynamicIn = 0, copied = 0;
+  for (int64_t d = 0; d < inType.getRank(); ++d)
+    inType.isDynamicDim(d) ? ++dynamicIn : staticIn *= inType.getDimSize(d);
+  for (auto [i, entry] : llvm::enumerate(entries)) {
+    int64_t d = entry;
+    if (d == 0 && !allowZero) {
+      if (static_cast<int64_t>(i) >= inType.getRank()) {
+        nc.error() << "shape entry " << i << " is 0 (copy) but the input has "
+                   << "rank " << inType.getRank();
+        return failure();
+      }
+      d = inType.getDimSize(i);
+      if (ShapedType::isDynamic(d)) {
+        ++copied;
+        shape.push_back(d);
+        continue;
+      }
+    } else if (d == -1) {
+      if (inferIndex >= 0) {
+        nc.error() << "shape has more than one -1 entry";
+        return failure();
+      }
+      inferIndex = i;
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    } else if (d < 0) {
+      nc.error() << "shape entry " << i << " is " << d;
+      return failure();
+    }
+    staticOut *= d;
+    shape.push_back(d);
+  }
+  int64_t left = dynamicIn - copied;
+  if (left == 0 && inferIndex >= 0 && staticOut != 0 &&
+      staticIn % staticOut == 0) {
+    shape[inferIndex] = staticIn / staticOut;
+    staticOut = staticIn;
+    inferIndex = -1;
+  }
+  if ((left == 1 && inferIndex >= 0 && staticIn == staticOut) ||
+      (left == 0 && inferIndex < 0 && staticIn == staticOut))
+    return shape;
+  nc.error() << "reshaping " << inType << " to [" << llvm::join(llvm::map_range(entries, [](int64_t v) { return std::to_string(v); }), ", ")
+             << "] needs sizes computed from its symbolic dims, which is not "
+                "supported yet (a reshape may copy a symbolic dim with 0, or "
+                "take one with -1 when the static dims keep their product)";
+  return failure();
+}
+
+LogicalResult importSymbolicReshape(NodeContext &nc, ArrayRef<int64_t> entries,
+                                    bool allowZero) {
+  RankedTensorType inType = nc.inputType(0);
+  FailureOr<SmallVector<int64_t>> shape =
+      symbolicReshapeDims(nc, inType, entries, allowZero);
+  if (failed(shape))
+    return failure();
+  auto outType = inType.clone(*shape);
+  if (outType != inType &&
+      (outType.getRank() == inType.getRank() ||
+       !getReassociationIndicesForReshape(inType, outType))) {
+    nc.error() << "reshaping " << inType << " to " << outType
+               << " is not a merge or a split of dims, which symbolic dims "
+                  "need so far";
+    return failure();
+  }
+  nc.outputs.push_back(nc.reshape(nc.inputs[0], *shape));
+  return success();
+}
+
 LogicalResult importReshape(NodeContext &nc) {
   if (nc.opset < 5) {
     nc.error() << "Reshape before opset 5 (shape as an attribute) is not "
@@ -540,12 +620,9 @@ LogicalResult importReshape(NodeContext &nc) {
   if (failed(shapeValues))
     return failure();
   RankedTensorType inType = nc.inputType(0);
-  if (!inType.hasStaticShape()) {
-    nc.error() << "reshaping a tensor with dynamic dims is not supported yet: "
-               << inType;
-    return failure();
-  }
   bool allowZero = nc.opset >= 14 && nc.intAttr("allowzero", 0);
+  if (!inType.hasStaticShape())
+    return importSymbolicReshape(nc, *shapeValues, allowZero);
   SmallVector<int64_t> shape;
   int64_t inferIndex = -1, known = 1;
   for (int64_t d : *shapeValues) {
@@ -602,10 +679,30 @@ LogicalResult importFlatten(NodeContext &nc) {
   if (failed(axis))
     return failure();
   if (!type.hasStaticShape()) {
-    nc.error() << "flattening a tensor with dynamic dims is not supported "
-                  "yet: "
-               << type;
-    return failure();
+    // [d0 .. d_axis-1, d_axis ..] to [outer, inner]: a symbolic dim stays
+    // one where the rest of its side has static product 1.
+    SmallVector<int64_t> dims;
+    for (auto side : {ArrayRef<int64_t>(type.getShape()).take_front(*axis),
+                      ArrayRef<int64_t>(type.getShape()).drop_front(*axis)}) {
+      int64_t product = 1, dynamic = 0;
+      for (int64_t d : side)
+        ShapedType::isDynamic(d) ? ++dynamic : product *= d;
+      if (dynamic > 1 || (dynamic == 1 && product != 1)) {
+        nc.error() << "flattening " << type << " at axis " << *axis
+                   << " merges a symbolic dim with others, which needs sizes "
+                      "computed at run time (not supported yet)";
+        return failure();
+      }
+      dims.push_back(dynamic ? ShapedType::kDynamic : product);
+    }
+    auto outType = type.clone(dims);
+    if (outType != type && !getReassociationIndicesForReshape(type, outType)) {
+      nc.error() << "flattening " << type << " at axis " << *axis
+                 << " is not supported with symbolic dims";
+      return failure();
+    }
+    nc.outputs.push_back(nc.reshape(nc.inputs[0], dims));
+    return success();
   }
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < type.getRank(); ++i)

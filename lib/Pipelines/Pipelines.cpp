@@ -142,6 +142,7 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
             " threads=" + std::to_string(o.threads) +
             (o.flushDenormals ? " flush-denormals" : "") + "}"),
         req("convert-gcomp-to-linalg", true),
+        req("gcomp-symbolic-dims{entry=" + o.entryName + "}"),
         opt("gcomp-fold-transposes", true), opt(fuse, true)};
     if (o.target == Target::CUDA && o.gpuTileContractions) {
       steps.push_back(opt("gcomp-gpu-fold-pads", true));
@@ -186,7 +187,8 @@ static std::vector<Step> phaseSteps(Phase phase, const PipelineOptions &o) {
   case Phase::LLVM:
     if (o.target == Target::CUDA)
       return cudaLLVMSteps(o);
-    return {req("gcomp-flatten-empty-arguments", true),
+    return {req("gcomp-dynamic-entry{entry=" + o.entryName + "}"),
+            req("gcomp-flatten-empty-arguments", true),
             req("convert-linalg-to-loops", true),
             req("lower-affine"),
             req("convert-scf-to-cf"),

@@ -56,6 +56,13 @@ extern const int64_t __gcomp_workspace_bytes[]
 
 /* Only in a model compiled with gcomp --target=cuda. */
 extern const int64_t __gcomp_cuda[] __attribute__((weak, visibility("hidden")));
+/* Only in a generic model (symbolic dims compiled as they are). */
+extern const int64_t __gcomp_dynamic_dims[]
+    __attribute__((weak, visibility("hidden")));
+typedef int32_t (*gcomp_rt_generic_entry_fn)(void *const *, void *const *,
+                                             void *, const int64_t *);
+/* The "variant" of a run of a generic model: its dims are the run's own. */
+#define GCOMP_RT_GENERIC ((int64_t)-2)
 /* Only in a model with outputs whose size depends on the data. */
 extern const int64_t __gcomp_output_bounds[]
     __attribute__((weak, visibility("hidden")));
@@ -136,6 +143,16 @@ struct gcomp_model {
    * before the first. */
   const int64_t **run_dims;
   int has_run;
+  /* A generic model (__gcomp_dynamic_dims): its records of which input dim
+   * gives each dynamic output dim, and of input dims that must be equal;
+   * the dims of the run in progress (inputs, then outputs, as the entry
+   * reads them), and where each tensor's start. */
+  const int64_t *dyn_outputs;
+  size_t num_dyn_outputs;
+  const int64_t *dyn_equal;
+  size_t num_dyn_equal;
+  int64_t *generic_dims;
+  const int64_t **generic_tensor_dims;
 };
 
 static _Thread_local char g_last_error[GCOMP_RT_ERROR_CAPACITY];
@@ -476,6 +493,56 @@ static gcomp_status parse_signature(gcomp_model *m) {
   return GCOMP_OK;
 }
 
+/* Reads the optional __gcomp_dynamic_dims table. */
+static gcomp_status parse_dynamic_dims(gcomp_model *m) {
+  const int64_t *t = __gcomp_dynamic_dims;
+  if (!t)
+    return GCOMP_OK;
+  if (t[0] != GCOMP_DYNAMIC_DIMS_VERSION)
+    return fail(NULL, GCOMP_ERR_INTERNAL,
+                "dynamic dims table version %lld is not supported by this "
+                "runtime (expected %d)",
+                (long long)t[0], GCOMP_DYNAMIC_DIMS_VERSION);
+  size_t total = m->num_inputs + m->num_outputs, dims = 0;
+  for (size_t i = 0; i < total; ++i)
+    dims += (size_t)m->infos[i].rank;
+  if (t[1] < 0 || (size_t)t[1] > dims)
+    return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+  m->num_dyn_outputs = (size_t)t[1];
+  m->dyn_outputs = t + 2;
+  const int64_t *equal = m->dyn_outputs + 4 * m->num_dyn_outputs;
+  if (equal[0] < 0 || (size_t)equal[0] > dims * dims)
+    return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+  m->num_dyn_equal = (size_t)equal[0];
+  m->dyn_equal = equal + 1;
+  /* Every record names a tensor and a dim that exist. */
+  for (size_t k = 0; k < m->num_dyn_outputs; ++k) {
+    const int64_t *r = m->dyn_outputs + 4 * k;
+    if (r[0] < 0 || (size_t)r[0] >= m->num_outputs || r[2] < 0 ||
+        (size_t)r[2] >= m->num_inputs || r[1] < 0 ||
+        r[1] >= m->infos[m->num_inputs + (size_t)r[0]].rank || r[3] < 0 ||
+        r[3] >= m->infos[r[2]].rank)
+      return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+  }
+  for (size_t k = 0; k < m->num_dyn_equal; ++k) {
+    const int64_t *r = m->dyn_equal + 4 * k;
+    for (int j = 0; j < 4; j += 2)
+      if (r[j] < 0 || (size_t)r[j] >= m->num_inputs || r[j + 1] < 0 ||
+          r[j + 1] >= m->infos[r[j]].rank)
+        return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+  }
+  m->generic_dims = calloc(dims + 1, sizeof *m->generic_dims);
+  m->generic_tensor_dims = calloc(total + 1, sizeof *m->generic_tensor_dims);
+  if (!m->generic_dims || !m->generic_tensor_dims)
+    return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  size_t pos = 0;
+  for (size_t i = 0; i < total; ++i) {
+    m->generic_tensor_dims[i] = m->generic_dims + pos;
+    pos += (size_t)m->infos[i].rank;
+  }
+  return GCOMP_OK;
+}
+
 /* Reads the optional __gcomp_dim_names table. */
 static gcomp_status parse_dim_names(gcomp_model *m) {
   if (!__gcomp_dim_names)
@@ -682,6 +749,8 @@ static void destroy_model(gcomp_model *model) {
   free(model->run_dims);
   free(model->entry_args);
   free(model->variant_dims);
+  free(model->generic_dims);
+  free(model->generic_tensor_dims);
   free(model->dim_names);
   free(model->dim_name_first);
   free(model->workspace);
@@ -712,6 +781,13 @@ gcomp_status gcomp_model_create(gcomp_model **out_model) {
     st = parse_variants(m);
   if (st == GCOMP_OK)
     st = parse_output_bounds(m);
+  if (st == GCOMP_OK)
+    st = parse_dynamic_dims(m);
+  if (st == GCOMP_OK && m->dyn_outputs &&
+      (m->num_bounded || __gcomp_cuda || m->num_variants))
+    st = fail(NULL, GCOMP_ERR_INTERNAL,
+              "corrupt model: a generic model with outputs of data-dependent "
+              "size, variants or CUDA code");
   if (st == GCOMP_OK && m->num_bounded && (__gcomp_cuda || m->num_variants))
     st = fail(NULL, GCOMP_ERR_INTERNAL,
               "corrupt model: outputs of data-dependent size in a CUDA "
@@ -883,6 +959,19 @@ static gcomp_status check_tensor(gcomp_model *m, const char *kind,
   return GCOMP_OK;
 }
 
+/* The dims tensor `index` (inputs, then outputs) has in a run of
+ * `variant`: a variant's, the run's own (GCOMP_RT_GENERIC), or the
+ * signature's. */
+static const int64_t *run_tensor_dims(const gcomp_model *m, int64_t variant,
+                                      size_t index) {
+  if (variant == GCOMP_RT_GENERIC)
+    return m->generic_tensor_dims[index];
+  if (variant >= 0)
+    return m->variant_dims[(size_t)variant * (m->num_inputs + m->num_outputs) +
+                           index];
+  return m->infos[index].dims;
+}
+
 /* The bounded-output record of output `output`, or null if its size does
  * not depend on the data. */
 static gcomp_rt_bounded *bounded_output(const gcomp_model *m, size_t output) {
@@ -923,12 +1012,9 @@ static gcomp_status check_list(gcomp_model *m, const char *kind,
                 expected, kind, count);
   if (count > 0 && !tensors)
     return fail(m, GCOMP_ERR_INVALID_ARGUMENT, "%ss is null", kind);
-  size_t total = m->num_inputs + m->num_outputs;
   for (size_t i = 0; i < count; ++i) {
-    const int64_t *dims = infos[i].dims;
     size_t index = (size_t)(&infos[i] - m->infos);
-    if (variant >= 0)
-      dims = m->variant_dims[(size_t)variant * total + index];
+    const int64_t *dims = run_tensor_dims(m, variant, index);
     gcomp_status st =
         index >= m->num_inputs && bounded_output(m, index - m->num_inputs)
             ? check_bounded_output(m, &infos[i], &tensors[i])
@@ -945,6 +1031,40 @@ static gcomp_status check_list(gcomp_model *m, const char *kind,
 static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
                                    int64_t *out_variant) {
   *out_variant = -1;
+  if (m->dyn_outputs) {
+    /* A generic model: the run's dims are the inputs' (checked against the
+     * signature's static dims already), the dims the code reads as one
+     * must agree, and the outputs' follow from them. */
+    for (size_t i = 0; i < m->num_inputs; ++i)
+      memcpy((void *)m->generic_tensor_dims[i], inputs[i].dims,
+             (size_t)m->infos[i].rank * sizeof(int64_t));
+    for (size_t k = 0; k < m->num_dyn_equal; ++k) {
+      const int64_t *r = m->dyn_equal + 4 * k;
+      int64_t a = inputs[r[0]].dims[r[1]], b = inputs[r[2]].dims[r[3]];
+      if (a == b)
+        continue;
+      const char *na = dim_name(m, (size_t)r[0], (int32_t)r[1]);
+      const char *nb = dim_name(m, (size_t)r[2], (int32_t)r[3]);
+      return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                  "input '%s': dim %d%s%s%s is %lld, but dim %d%s%s%s of "
+                  "input '%s' is %lld; the model computes them as one size",
+                  m->infos[r[0]].name, (int)r[1], na[0] ? " (" : "", na,
+                  na[0] ? ")" : "", (long long)a, (int)r[3],
+                  nb[0] ? " (" : "", nb, nb[0] ? ")" : "",
+                  m->infos[r[2]].name, (long long)b);
+    }
+    for (size_t o = 0; o < m->num_outputs; ++o)
+      memcpy((void *)m->generic_tensor_dims[m->num_inputs + o],
+             m->infos[m->num_inputs + o].dims,
+             (size_t)m->infos[m->num_inputs + o].rank * sizeof(int64_t));
+    for (size_t k = 0; k < m->num_dyn_outputs; ++k) {
+      const int64_t *r = m->dyn_outputs + 4 * k;
+      ((int64_t *)m->generic_tensor_dims[m->num_inputs + (size_t)r[0]])[r[1]] =
+          inputs[r[2]].dims[r[3]];
+    }
+    *out_variant = GCOMP_RT_GENERIC;
+    return GCOMP_OK;
+  }
   if (m->num_variants == 0)
     return GCOMP_OK;
   size_t total = m->num_inputs + m->num_outputs;
@@ -1040,7 +1160,11 @@ static gcomp_status call_entry(gcomp_model *m, int64_t variant,
   if (flush)
     gcomp_rt_set_fp_control(fp_control | GCOMP_RT_MXCSR_FTZ_DAZ);
   int32_t rc =
-      entry(m->entry_args, m->entry_args + m->num_inputs, m->workspace);
+      variant == GCOMP_RT_GENERIC
+          ? ((gcomp_rt_generic_entry_fn)(void (*)(void))__gcomp_entry)(
+                m->entry_args, m->entry_args + m->num_inputs, m->workspace,
+                m->generic_dims)
+          : entry(m->entry_args, m->entry_args + m->num_inputs, m->workspace);
   if (flush)
     gcomp_rt_set_fp_control(fp_control);
   if (m->profile)
@@ -1094,12 +1218,8 @@ static void pack_leading_box(char *data, const int64_t *bound,
  * dims for gcomp_model_output_dims. */
 static gcomp_status finish_outputs(gcomp_model *m, int64_t variant,
                                    const gcomp_tensor *outputs, int copy) {
-  size_t total = m->num_inputs + m->num_outputs;
   for (size_t i = 0; i < m->num_outputs; ++i)
-    m->run_dims[i] =
-        variant >= 0
-            ? m->variant_dims[(size_t)variant * total + m->num_inputs + i]
-            : m->infos[m->num_inputs + i].dims;
+    m->run_dims[i] = run_tensor_dims(m, variant, m->num_inputs + i);
   m->has_run = 1;
   char shape[256], bound[256];
   for (size_t k = 0; k < m->num_bounded; ++k) {
@@ -1259,14 +1379,11 @@ static gcomp_status prepare_owned_output(gcomp_model *m, size_t i,
                                          int64_t variant) {
   const gcomp_tensor_info *info = &m->infos[m->num_inputs + i];
   gcomp_tensor *t = &m->owned_outputs[i];
-  const int64_t *dims = info->dims;
-  if (variant >= 0)
-    dims = m->variant_dims[(size_t)variant * (m->num_inputs + m->num_outputs) +
-                           m->num_inputs + i];
+  const int64_t *dims = run_tensor_dims(m, variant, m->num_inputs + i);
   char shape[256];
   /* __gcomp_entry receives no shapes, so the runtime cannot learn a
-   * dynamic output's size. */
-  if (variant < 0 && !is_static(info))
+   * dynamic output's size (a generic model's it knows from the inputs). */
+  if (variant == -1 && !is_static(info))
     return fail(m, GCOMP_ERR_INVALID_ARGUMENT,
                 "output '%s' has dynamic shape %s; gcomp_model_run_alloc "
                 "cannot size it (use gcomp_model_run)",

@@ -12,16 +12,26 @@ func.func @pools(%x: tensor<1x9x9x8xf32>) -> (tensor<1x5x5x8xf32>, tensor<1x5x5x
 
 // -----
 
+// A symbolic batch is the kernel's n argument.
+// CHECK-LABEL: func.func @batch
+// CHECK: gcomp.max_pool %{{.*}} {channels_last, {{.*}}runtime_kernel{{.*}}} : (tensor<?x9x9x8xf32>) -> tensor<?x4x4x8xf32>
+func.func @batch(%z: tensor<?x9x9x8xf32>) -> tensor<?x4x4x8xf32> {
+  %c = gcomp.max_pool %z {channels_last, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<?x9x9x8xf32>) -> tensor<?x4x4x8xf32>
+  return %c : tensor<?x4x4x8xf32>
+}
+
+// -----
+
 // What the runtime kernel cannot do stays for linalg: channels-first, one
-// or three spatial dims, dynamic shapes, f16.
+// or three spatial dims, symbolic image sizes, f16.
 // CHECK-LABEL: func.func @not_pools
 // CHECK-NOT: runtime_kernel
-func.func @not_pools(%x: tensor<1x8x9x9xf32>, %y: tensor<1x9x8xf32>, %z: tensor<?x9x9x8xf32>, %h: tensor<1x9x9x8xf16>) -> (tensor<1x8x4x4xf32>, tensor<1x4x8xf32>, tensor<?x4x4x8xf32>, tensor<1x4x4x8xf16>) {
+func.func @not_pools(%x: tensor<1x8x9x9xf32>, %y: tensor<1x9x8xf32>, %z: tensor<1x?x9x8xf32>, %h: tensor<1x9x9x8xf16>) -> (tensor<1x8x4x4xf32>, tensor<1x4x8xf32>, tensor<1x?x4x8xf32>, tensor<1x4x4x8xf16>) {
   %a = gcomp.max_pool %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x8x9x9xf32>) -> tensor<1x8x4x4xf32>
   %b = gcomp.max_pool %y {channels_last, kernel = array<i64: 2>, strides = array<i64: 2>, dilations = array<i64: 1>, pads = array<i64: 0, 0>} : (tensor<1x9x8xf32>) -> tensor<1x4x8xf32>
-  %c = gcomp.max_pool %z {channels_last, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<?x9x9x8xf32>) -> tensor<?x4x4x8xf32>
+  %c = gcomp.max_pool %z {channels_last, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x?x9x8xf32>) -> tensor<1x?x4x8xf32>
   %d = gcomp.max_pool %h {channels_last, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x9x9x8xf16>) -> tensor<1x4x4x8xf16>
-  return %a, %b, %c, %d : tensor<1x8x4x4xf32>, tensor<1x4x8xf32>, tensor<?x4x4x8xf32>, tensor<1x4x4x8xf16>
+  return %a, %b, %c, %d : tensor<1x8x4x4xf32>, tensor<1x4x8xf32>, tensor<1x?x4x8xf32>, tensor<1x4x4x8xf16>
 }
 
 // -----

@@ -367,7 +367,7 @@ struct ElementwiseLowering : ConversionPattern {
              ThresholdedReluOp, HardSigmoidOp, GeluOp, ShrinkOp,
              BroadcastToOp>(op))
       return failure();
-    if (failed(requireStatic(op, rewriter)))
+    if (failed(requireAlignedDims(op, rewriter)))
       return failure();
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     Value result = elementwise(

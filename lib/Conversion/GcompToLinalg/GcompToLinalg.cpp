@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -44,7 +45,27 @@ Value contraction(OpBuilder &b, Location loc, RankedTensorType resultType,
   Type elem = resultType.getElementType();
   bool half = isa<FloatType>(elem) && elem.getIntOrFloatBitWidth() < 32;
   RankedTensorType accType = half ? resultType.clone(b.getF32Type()) : resultType;
-  Value acc = filledTensor(b, loc, accType, zeroAttr(accType.getElementType()));
+  // A dynamic result dim is a loop of the contraction, which an operand
+  // reads along one of its dims: that dim's size is the result's.
+  SmallVector<Value> sizes;
+  AffineMap outMap = maps.back();
+  for (int64_t d = 0; d < resultType.getRank(); ++d) {
+    if (!resultType.isDynamicDim(d))
+      continue;
+    unsigned loop = cast<AffineDimExpr>(outMap.getResult(d)).getPosition();
+    for (auto [operand, map] : llvm::zip(ValueRange{lhs, rhs}, maps)) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      std::optional<unsigned> pos =
+          map.getResultPosition(getAffineDimExpr(loop, b.getContext()));
+      if (pos && type.isDynamicDim(*pos)) {
+        sizes.push_back(tensor::DimOp::create(b, loc, operand, *pos));
+        break;
+      }
+    }
+  }
+  assert(static_cast<int64_t>(sizes.size()) == resultType.getNumDynamicDims());
+  Value acc = filledTensor(b, loc, accType, zeroAttr(accType.getElementType()),
+                           sizes);
   Value sum = linalg::GenericOp::create(
                   b, loc, accType, ValueRange{lhs, rhs}, acc, maps, iterators,
                   [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -69,9 +90,36 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
     MLIRContext *ctx = rewriter.getContext();
+    // Symbolic rows and batch dims are loops like any other; a symbolic
+    // inner dim or a batch dim that may broadcast at run time is not.
+    if (failed(requireStatic(op, rewriter))) {
+      auto lhs = cast<RankedTensorType>(op.getLhs().getType());
+      auto rhs = cast<RankedTensorType>(op.getRhs().getType());
+      RankedTensorType out = op.getType();
+      if (lhs.getRank() < 2 || rhs.getRank() < 2 ||
+          lhs.isDynamicDim(lhs.getRank() - 1) ||
+          rhs.isDynamicDim(rhs.getRank() - 2) ||
+          rhs.isDynamicDim(rhs.getRank() - 1))
+        return rewriter.notifyMatchFailure(op, "dynamic inner or column dim");
+      int64_t batch = out.getRank() - 2;
+      for (RankedTensorType t : {lhs, rhs})
+        for (int64_t j = 0; j + 2 < t.getRank(); ++j)
+          if (t.isDynamicDim(j) &&
+              !out.isDynamicDim(j + batch - (t.getRank() - 2)))
+            return rewriter.notifyMatchFailure(op, "dynamic batch broadcast");
+      for (int64_t j = 0; j < batch; ++j) {
+        if (!out.isDynamicDim(j))
+          continue;
+        bool given = false;
+        for (RankedTensorType t : {lhs, rhs}) {
+          int64_t k = j - (batch - (t.getRank() - 2));
+          given |= k >= 0 && t.isDynamicDim(k);
+        }
+        if (!given)
+          return rewriter.notifyMatchFailure(op, "dynamic batch dim");
+      }
+    }
     auto lhsType = cast<RankedTensorType>(adaptor.getLhs().getType());
     auto rhsType = cast<RankedTensorType>(adaptor.getRhs().getType());
     bool lhsVector = lhsType.getRank() == 1, rhsVector = rhsType.getRank() == 1;
@@ -131,8 +179,16 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
   LogicalResult
   matchAndRewrite(GemmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
+    // Symbolic rows (a batch of feature vectors) are a loop like any other.
+    if (failed(requireStatic(op, rewriter))) {
+      auto a = cast<RankedTensorType>(op.getA().getType());
+      auto b = cast<RankedTensorType>(op.getB().getType());
+      auto c = op.getC() ? dyn_cast<RankedTensorType>(op.getC().getType())
+                         : RankedTensorType();
+      if (op.getTransA() || a.isDynamicDim(1) || !b.hasStaticShape() ||
+          (c && !c.hasStaticShape()))
+        return rewriter.notifyMatchFailure(op, "dynamic dims besides rows");
+    }
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
@@ -188,9 +244,13 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   LogicalResult
   matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
-    Value init = emptyTensor(rewriter, op.getLoc(), op.getType());
+    // Result dim i is input dim perm[i], dynamic or not.
+    SmallVector<Value> sizes;
+    for (auto [i, p] : llvm::enumerate(op.getPerm()))
+      if (op.getType().isDynamicDim(i))
+        sizes.push_back(
+            tensor::DimOp::create(rewriter, op.getLoc(), adaptor.getInput(), p));
+    Value init = emptyTensor(rewriter, op.getLoc(), op.getType(), sizes);
     auto transpose = linalg::TransposeOp::create(
         rewriter, op.getLoc(), adaptor.getInput(), init, op.getPerm());
     rewriter.replaceOp(op, transpose.getResult());
@@ -203,8 +263,21 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   LogicalResult
   matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
+    // Symbolic dims: a merge or a split of dims (the importer refuses
+    // other reshapes of them).
+    if (failed(requireStatic(op, rewriter))) {
+      auto source = cast<RankedTensorType>(op.getInput().getType());
+      auto squeezed = [](RankedTensorType t) {
+        SmallVector<int64_t> dims;
+        for (int64_t d : t.getShape())
+          if (d != 1)
+            dims.push_back(d);
+        return dims;
+      };
+      if (!reshapeReassociation(source, op.getType()) &&
+          squeezed(source) != squeezed(op.getType()))
+        return rewriter.notifyMatchFailure(op, "not a merge or a split");
+    }
     rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getInput(),
                                      op.getType()));
     return success();

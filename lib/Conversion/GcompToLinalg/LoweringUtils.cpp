@@ -17,13 +17,81 @@ LogicalResult requireStatic(Operation *op, ConversionPatternRewriter &rewriter) 
   return success();
 }
 
-Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
-  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+/// The operand dim that lines up with dim `d` of a rank-`rank` result, or
+/// -1 if the operand has fewer dims.
+static int64_t alignedDim(ShapedType operand, int64_t rank, int64_t d) {
+  int64_t j = d - (rank - operand.getRank());
+  return j >= 0 ? j : -1;
+}
+
+LogicalResult requireAlignedDims(Operation *op,
+                                 ConversionPatternRewriter &rewriter) {
+  if (succeeded(requireStatic(op, rewriter)))
+    return success();
+  for (Value result : op->getResults()) {
+    auto type = dyn_cast<RankedTensorType>(result.getType());
+    if (!type)
+      continue;
+    int64_t rank = type.getRank();
+    for (Value operand : op->getOperands()) {
+      auto shaped = dyn_cast<RankedTensorType>(operand.getType());
+      if (!shaped)
+        continue;
+      if (shaped.getRank() > rank)
+        return rewriter.notifyMatchFailure(op, "an operand of higher rank");
+      for (int64_t j = 0; j < shaped.getRank(); ++j)
+        if (shaped.isDynamicDim(j) &&
+            !type.isDynamicDim(j + rank - shaped.getRank()))
+          return rewriter.notifyMatchFailure(
+              op, "a dynamic operand dim against a static result dim");
+    }
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      bool found = llvm::any_of(op->getOperands(), [&](Value operand) {
+        auto shaped = dyn_cast<RankedTensorType>(operand.getType());
+        if (!shaped)
+          return false;
+        int64_t j = alignedDim(shaped, rank, d);
+        return j >= 0 && shaped.isDynamicDim(j);
+      });
+      if (!found)
+        return rewriter.notifyMatchFailure(
+            op, "a dynamic result dim that no operand dim gives");
+    }
+  }
+  return success();
+}
+
+SmallVector<Value> alignedDynamicSizes(OpBuilder &b, Location loc,
+                                       RankedTensorType type, ValueRange like) {
+  SmallVector<Value> sizes;
+  int64_t rank = type.getRank();
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!type.isDynamicDim(d))
+      continue;
+    for (Value v : like) {
+      auto shaped = cast<RankedTensorType>(v.getType());
+      int64_t j = alignedDim(shaped, rank, d);
+      if (j >= 0 && shaped.isDynamicDim(j)) {
+        sizes.push_back(tensor::DimOp::create(b, loc, v, j));
+        break;
+      }
+    }
+  }
+  assert(static_cast<int64_t>(sizes.size()) == type.getNumDynamicDims() &&
+         "a dynamic dim without an aligned operand dim");
+  return sizes;
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ValueRange dynamicSizes) {
+  return tensor::EmptyOp::create(b, loc, type, dynamicSizes);
 }
 
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
-                   TypedAttr value) {
-  Value init = emptyTensor(b, loc, type);
+                   TypedAttr value, ValueRange dynamicSizes) {
+  Value init = emptyTensor(b, loc, type, dynamicSizes);
   Value scalar = arith::ConstantOp::create(b, loc, value);
   return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
 }
@@ -66,11 +134,64 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   SmallVector<utils::IteratorType> iterators(resultType.getRank(),
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
-      b, loc, resultType, inputs, emptyTensor(b, loc, resultType), maps,
-      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      b, loc, resultType, inputs,
+      emptyTensor(b, loc, resultType,
+                  alignedDynamicSizes(b, loc, resultType, inputs)),
+      maps, iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
         linalg::YieldOp::create(nb, nloc, fn(nb, nloc, args.drop_back()));
       });
   return generic.getResult(0);
+}
+
+/// Groups of the dims of `big` that each make one dim of `small`, for a
+/// reshape with symbolic dims where upstream's matching gives up (it does
+/// not put a dynamic dim and unit dims in one group): a dynamic dim of
+/// `small` is one dynamic dim of `big` with unit dims around it, a static
+/// one static dims of that product; unit dims at the end join the last
+/// group.
+static std::optional<SmallVector<ReassociationIndices>>
+symbolicReassociation(ArrayRef<int64_t> big, ArrayRef<int64_t> small) {
+  SmallVector<ReassociationIndices> groups;
+  size_t i = 0;
+  for (int64_t dim : small) {
+    ReassociationIndices group;
+    if (ShapedType::isDynamic(dim)) {
+      while (i < big.size() && big[i] == 1)
+        group.push_back(i++);
+      if (i == big.size() || !ShapedType::isDynamic(big[i]))
+        return std::nullopt;
+      group.push_back(i++);
+    } else {
+      int64_t product = 1;
+      while (i < big.size() && !ShapedType::isDynamic(big[i]) &&
+             (product < dim || group.empty())) {
+        product *= big[i];
+        group.push_back(i++);
+      }
+      if (product != dim)
+        return std::nullopt;
+    }
+    groups.push_back(group);
+  }
+  for (; i < big.size(); ++i) {
+    if (big[i] != 1 || groups.empty())
+      return std::nullopt;
+    groups.back().push_back(i);
+  }
+  return groups;
+}
+
+std::optional<SmallVector<ReassociationIndices>>
+reshapeReassociation(RankedTensorType source, RankedTensorType type) {
+  if (source.getRank() == type.getRank())
+    return std::nullopt;
+  if (auto groups = getReassociationIndicesForReshape(source, type))
+    return groups;
+  if (source.hasStaticShape() && type.hasStaticShape())
+    return std::nullopt;
+  return source.getRank() > type.getRank()
+             ? symbolicReassociation(source.getShape(), type.getShape())
+             : symbolicReassociation(type.getShape(), source.getShape());
 }
 
 Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
@@ -81,14 +202,30 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
   // (a column slice split into attention heads), where tensor.reshape
   // needs an identity layout and so a copy.
   auto source = cast<RankedTensorType>(v.getType());
-  if (source.hasStaticShape() && type.hasStaticShape()) {
-    if (std::optional<SmallVector<ReassociationIndices>> groups =
-            getReassociationIndicesForReshape(source, type)) {
-      if (source.getRank() > type.getRank())
-        return tensor::CollapseShapeOp::create(b, loc, type, v, *groups);
-      if (source.getRank() < type.getRank())
-        return tensor::ExpandShapeOp::create(b, loc, type, v, *groups);
-    }
+  if (std::optional<SmallVector<ReassociationIndices>> groups =
+          reshapeReassociation(source, type)) {
+    if (source.getRank() > type.getRank())
+      return tensor::CollapseShapeOp::create(b, loc, type, v, *groups);
+    if (source.getRank() < type.getRank())
+      return tensor::ExpandShapeOp::create(b, loc, type, v, *groups);
+  }
+  if (!source.hasStaticShape() || !type.hasStaticShape()) {
+    // A reshape that moves unit dims around symbolic ones ([?, 512, 1, 1]
+    // to [?, 1, 1, 512]): merge into the dims other than 1, then split.
+    SmallVector<int64_t> squeezed;
+    for (int64_t d : source.getShape())
+      if (d != 1)
+        squeezed.push_back(d);
+    auto middle = source.clone(squeezed);
+    auto in = reshapeReassociation(source, middle);
+    auto out = reshapeReassociation(middle, type);
+    assert((in || middle == source) && (out || middle == type) &&
+           "a reshape of symbolic dims that is not a split or a merge");
+    if (in)
+      v = tensor::CollapseShapeOp::create(b, loc, middle, v, *in);
+    if (out)
+      v = tensor::ExpandShapeOp::create(b, loc, type, v, *out);
+    return v;
   }
   ArrayRef<int64_t> shape = type.getShape();
   auto shapeType = RankedTensorType::get({static_cast<int64_t>(shape.size())},

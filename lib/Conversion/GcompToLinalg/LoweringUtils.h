@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -14,10 +15,29 @@ namespace gcomp::lowering {
 mlir::LogicalResult requireStatic(mlir::Operation *op,
                                   mlir::ConversionPatternRewriter &rewriter);
 
+/// Symbolic dims (the generic variant, docs/dynamic-shapes.md) are lowered
+/// where each dynamic dim of the result lines up, counted from the right,
+/// with a dynamic dim of an operand, which then holds its size at run time:
+/// elementwise ops, reductions, softmax. A dynamic operand dim against a
+/// static result dim (a broadcast decided at run time) is refused.
+mlir::LogicalResult requireAlignedDims(mlir::Operation *op,
+                                       mlir::ConversionPatternRewriter &rewriter);
+/// The sizes of the dynamic dims of `type`, each read (tensor.dim) from the
+/// first of `like` whose dim in the same place counted from the right is
+/// dynamic; requireAlignedDims guarantees there is one.
+llvm::SmallVector<mlir::Value> alignedDynamicSizes(mlir::OpBuilder &b,
+                                                   mlir::Location loc,
+                                                   mlir::RankedTensorType type,
+                                                   mlir::ValueRange like);
+
+/// An empty tensor of `type`; `dynamicSizes` gives its dynamic dims, in
+/// order (none for a static type).
 mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
-                        mlir::RankedTensorType type);
+                        mlir::RankedTensorType type,
+                        mlir::ValueRange dynamicSizes = {});
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
-                         mlir::RankedTensorType type, mlir::TypedAttr value);
+                         mlir::RankedTensorType type, mlir::TypedAttr value,
+                         mlir::ValueRange dynamicSizes = {});
 mlir::TypedAttr zeroAttr(mlir::Type elementType);
 /// A scalar constant of `type` (float or integer) with value `v`.
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
@@ -40,6 +60,12 @@ mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::ValueRange inputs, ScalarFn fn);
 
 /// Reshapes a static tensor to `type` (a view after bufferization).
+/// The dims of the higher-rank of `source` and `type` that make each dim of
+/// the other, where the reshape only merges or only splits dims (symbolic
+/// dims included); none otherwise.
+std::optional<llvm::SmallVector<mlir::ReassociationIndices>>
+reshapeReassociation(mlir::RankedTensorType source,
+                     mlir::RankedTensorType type);
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::RankedTensorType type);
 

@@ -55,7 +55,11 @@ Value reduce(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
   ReductionSpace space = reductionSpace(type, axes, b.getContext());
   Type accType = init.getType();
   auto outType = RankedTensorType::get(space.shape, accType);
-  Value acc = filledTensor(b, loc, outType, init);
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d) && !llvm::is_contained(axes, d))
+      sizes.push_back(tensor::DimOp::create(b, loc, input, d));
+  Value acc = filledTensor(b, loc, outType, init, sizes);
   return linalg::GenericOp::create(
              b, loc, outType, input, acc,
              ArrayRef<AffineMap>{space.inputMap, space.outputMap},
@@ -97,13 +101,19 @@ struct ReduceLowering : OpConversionPattern<OpT> {
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     auto type = cast<RankedTensorType>(input.getType());
     Type t = type.getElementType();
     ArrayRef<int64_t> axes = op.getAxes();
+    // Symbolic dims may be kept, not reduced (a mean divides by a count
+    // known at compile time), and keep their place in the result.
+    for (int64_t a : axes)
+      if (type.isDynamicDim(a))
+        return rewriter.notifyMatchFailure(op, "reduces a dynamic dim");
+    if (!type.hasStaticShape() && !op.getType().hasStaticShape() &&
+        op.getType().getNumDynamicDims() != type.getNumDynamicDims())
+      return rewriter.notifyMatchFailure(op, "dynamic dims of the result");
     Value r;
     Map none = nullptr;
     auto square = [](OpBuilder &b, Location l, Value x) { return mul(b, l, x, x); };
@@ -242,8 +252,6 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
     constexpr bool isLog = std::is_same_v<OpT, LogSoftmaxOp>;
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
@@ -278,7 +286,10 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
         maps.push_back(dropAxis);
       maps.push_back(identity);
       return linalg::GenericOp::create(
-                 rewriter, loc, type, inputs, emptyTensor(rewriter, loc, type),
+                 rewriter, loc, type, inputs,
+                 emptyTensor(rewriter, loc, type,
+                             alignedDynamicSizes(rewriter, loc, type,
+                                                 inputs.take_front())),
                  maps, parallel,
                  [&](OpBuilder &b, Location l, ValueRange args) {
                    linalg::YieldOp::create(b, l, fn(b, l, args.drop_back()));

@@ -128,6 +128,28 @@
 #define GCOMP_SYM_VARIANTS "__gcomp_variants"
 #define GCOMP_SYM_VARIANT_ENTRIES "__gcomp_variant_entries"
 #define GCOMP_MAX_VARIANTS 4096
+/* A generic model: code for symbolic dims (gcomp without --dim, --shape or
+ * --specialize for them), one entry for every size. Optional, and an
+ * addition: GCOMP_MODEL_ABI_VERSION stays 2.
+ *
+ * const int64_t GCOMP_SYM_DYNAMIC_DIMS[]:
+ *   [0] GCOMP_DYNAMIC_DIMS_VERSION
+ *   [1] O, then O records (output, dim, input, input_dim): that dynamic
+ *       output dim has the size of that input dim (every dynamic output dim
+ *       has one record)
+ *   then C, then C records (input a, dim a, input b, dim b): the two input
+ *       dims must be equal (the model's code reads them as one loop)
+ * With it, GCOMP_SYM_ENTRY has the signature
+ *   int32_t (void *const *inputs, void *const *outputs, void *workspace,
+ *            const int64_t *dims)
+ * where `dims` holds every input's dims, in input order, then every
+ * output's: the sizes the run has, checked against the records above by
+ * the runtime before the call. GCOMP_SYM_WORKSPACE_BYTES is the part of the
+ * workspace that does not depend on the sizes; buffers that do come from
+ * the runtime's allocator during the run. */
+#define GCOMP_SYM_DYNAMIC_DIMS "__gcomp_dynamic_dims"
+#define GCOMP_DYNAMIC_DIMS_VERSION 1
+
 /* CUDA models (gcomp --target=cuda). Optional, and an addition:
  * GCOMP_MODEL_ABI_VERSION stays 2. A model that defines GCOMP_SYM_CUDA runs
  * on an NVIDIA GPU: GCOMP_SYM_ENTRY then takes device pointers (inputs,

@@ -1,8 +1,68 @@
-// RUN: gcomp-opt %s -convert-gcomp-to-linalg -verify-diagnostics
+// RUN: gcomp-opt %s -split-input-file -convert-gcomp-to-linalg -verify-diagnostics | FileCheck %s
 
-// Symbolic dims are not lowered yet: the conversion must fail loudly.
-func.func @dynamic(%a: tensor<?x3xf32>, %b: tensor<3xf32>) -> tensor<?x3xf32> {
-  // expected-error @+1 {{failed to legalize operation 'gcomp.add' that was explicitly marked illegal}}
+// Symbolic dims (the generic variant): each dynamic result dim takes its
+// size from the operand dim it lines up with, counted from the right.
+// CHECK-LABEL: func.func @elementwise
+// CHECK-SAME: (%[[A:.*]]: tensor<?x3xf32>, %[[B:.*]]: tensor<3xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[A]], %c0
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x3xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<?x3xf32>, tensor<3xf32>) outs(%[[E]] : tensor<?x3xf32>)
+func.func @elementwise(%a: tensor<?x3xf32>, %b: tensor<3xf32>) -> tensor<?x3xf32> {
   %0 = gcomp.add %a, %b : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// A product's symbolic rows come from the left operand.
+// CHECK-LABEL: func.func @matmul
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x16xf32>, %[[W:.*]]: tensor<16x8xf32>)
+// CHECK-DAG: %[[B:.*]] = tensor.dim %[[X]], %c0
+// CHECK-DAG: %[[S:.*]] = tensor.dim %[[X]], %c1
+// CHECK: tensor.empty(%[[B]], %[[S]]) : tensor<?x?x8xf32>
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+func.func @matmul(%x: tensor<?x?x16xf32>, %w: tensor<16x8xf32>) -> tensor<?x?x8xf32> {
+  %0 = gcomp.matmul %x, %w : (tensor<?x?x16xf32>, tensor<16x8xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+// Softmax along a static dim, a reduction keeping the symbolic one, a
+// transpose and a reshape that keeps it whole.
+// CHECK-LABEL: func.func @rows
+// CHECK: tensor.empty(%{{.*}}) : tensor<?xf32>
+// CHECK: tensor.empty(%{{.*}}) : tensor<?x8xf32>
+// CHECK: linalg.transpose
+// CHECK-SAME: permutation = [1, 0]
+// CHECK: tensor.expand_shape
+// CHECK-SAME: tensor<?xf32> into tensor<?x1xf32>
+func.func @rows(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<8x?xf32>, tensor<?x1xf32>) {
+  %s = gcomp.softmax %x {axis = 1 : i64} : tensor<?x8xf32>
+  %t = gcomp.transpose %x {perm = array<i64: 1, 0>} : (tensor<?x8xf32>) -> tensor<8x?xf32>
+  %r = gcomp.reduce_sum %x {axes = array<i64: 1>} : (tensor<?x8xf32>) -> tensor<?x1xf32>
+  return %s, %t, %r : tensor<?x8xf32>, tensor<8x?xf32>, tensor<?x1xf32>
+}
+
+// -----
+
+// A reshape that only moves unit dims around a symbolic one merges, then
+// splits.
+// CHECK-LABEL: func.func @unit_dims
+// CHECK: tensor.collapse_shape {{.*}} {{\[}}[0], [1, 2, 3]] : tensor<?x512x1x1xf32> into tensor<?x512xf32>
+// CHECK: tensor.expand_shape {{.*}} {{\[}}[0], [1, 2, 3]] {{.*}} : tensor<?x512xf32> into tensor<?x1x1x512xf32>
+func.func @unit_dims(%x: tensor<?x512x1x1xf32>) -> tensor<?x1x1x512xf32> {
+  %0 = gcomp.reshape %x : tensor<?x512x1x1xf32> -> tensor<?x1x1x512xf32>
+  return %0 : tensor<?x1x1x512xf32>
+}
+
+// -----
+
+// A mean over a symbolic dim would divide by a size known only at run
+// time: not lowered yet, and the conversion fails loudly.
+func.func @reduce_dynamic(%a: tensor<?x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{failed to legalize operation 'gcomp.reduce_mean' that was explicitly marked illegal}}
+  %0 = gcomp.reduce_mean %a {axes = array<i64: 0>, keepdims = false} : (tensor<?x3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
 }

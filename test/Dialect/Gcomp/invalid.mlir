@@ -194,7 +194,7 @@ func.func @fused_conv_clamp_order(%x: tensor<1x5x5x2xf32>, %w: tensor<576xf32>, 
 // -----
 
 func.func @pool_runtime_kernel_nchw(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32> {
-  // expected-error @+1 {{runtime_kernel needs a channels_last 2-D pool of static f32 tensors}}
+  // expected-error @+1 {{runtime_kernel needs a channels_last 2-D pool of f32 tensors, static but for the batch dim}}
   %y = gcomp.max_pool %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, runtime_kernel} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
   return %y : tensor<1x4x4x4xf32>
 }

@@ -2,6 +2,7 @@
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/model_abi.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -721,14 +722,54 @@ LogicalResult ConvOp::verify() {
   return success();
 }
 
+/// A pool's result: the input's batch (dim 0 in either layout), the rest
+/// static.
+static void reifyPoolShape(OpBuilder &b, Location loc, Value input,
+                           RankedTensorType type,
+                           ReifiedRankedShapedTypeDims &shapes) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(type.isDynamicDim(d) && d == 0
+                        ? OpFoldResult(tensor::getMixedSize(b, loc, input, 0))
+                        : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+  shapes.push_back(sizes);
+}
+
+LogicalResult MaxPoolOp::reifyResultShapes(OpBuilder &b,
+                                           ReifiedRankedShapedTypeDims &shapes) {
+  if (llvm::any_of(getType().getShape().drop_front(), ShapedType::isDynamic))
+    return failure();
+  reifyPoolShape(b, getLoc(), getInput(), getType(), shapes);
+  return success();
+}
+
+LogicalResult AveragePoolOp::reifyResultShapes(
+    OpBuilder &b, ReifiedRankedShapedTypeDims &shapes) {
+  if (llvm::any_of(getType().getShape().drop_front(), ShapedType::isDynamic))
+    return failure();
+  reifyPoolShape(b, getLoc(), getInput(), getType(), shapes);
+  return success();
+}
+
+LogicalResult FusedConvOp::reifyResultShapes(
+    OpBuilder &b, ReifiedRankedShapedTypeDims &shapes) {
+  // The result is init's buffer.
+  shapes.push_back(tensor::getMixedSizes(b, getLoc(), getInit()));
+  return success();
+}
+
 LogicalResult FusedConvOp::verify() {
   RankedTensorType in = getInput().getType(), w = getWeight().getType(),
                    out = getType();
-  if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
-      in.getRank() != 4 || out.getRank() != 4 || w.getRank() != 1 ||
+  // Only the batch dim may be dynamic.
+  auto staticButBatch = [](RankedTensorType t) {
+    return llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
+  };
+  if (in.getRank() != 4 || out.getRank() != 4 || w.getRank() != 1 ||
+      !staticButBatch(in) || !w.hasStaticShape() || !staticButBatch(out) ||
       !in.getElementType().isF32() || !out.getElementType().isF32())
-    return emitOpError() << "expects static f32 [N, H, W, C] input and "
-                            "result and a packed 1-D weight";
+    return emitOpError() << "expects f32 [N, H, W, C] input and result, "
+                            "static but for N, and a packed 1-D weight";
   // The input's dims in [N, H, W, C] order.
   SmallVector<int64_t> inNHWC(in.getShape());
   if (getInputNchw())
@@ -863,12 +904,15 @@ template <typename OpT> static LogicalResult verifyPool(OpT op) {
   };
   if (differ(0) || differ(cDim))
     return op.emitOpError() << "result must keep the batch and channel dims";
+  auto staticButBatch = [](RankedTensorType t) {
+    return llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
+  };
   if (op.getRuntimeKernel() &&
-      (!last || spatial != 2 || !in.hasStaticShape() || !out.hasStaticShape() ||
+      (!last || spatial != 2 || !staticButBatch(in) || !staticButBatch(out) ||
        !in.getElementType().isF32()))
     return op.emitOpError()
-           << "runtime_kernel needs a channels_last 2-D pool of static f32 "
-              "tensors";
+           << "runtime_kernel needs a channels_last 2-D pool of f32 tensors, "
+              "static but for the batch dim";
   for (int64_t d = 0; d < spatial; ++d) {
     int64_t size = out.getDimSize(spatialDim(d, last));
     int64_t inSize = in.getDimSize(spatialDim(d, last));

@@ -154,7 +154,8 @@ private:
           }))
         return transpose.getInput();
     }
-    if (type.hasStaticShape() && movesOnlyUnitDims(type.getShape(), perm))
+    if ((type.hasStaticShape() || isRank4Static(type)) &&
+        movesOnlyUnitDims(type.getShape(), perm))
       return ReshapeOp::create(builder, loc, resultType, v);
     return TransposeOp::create(builder, loc, resultType, v,
                                builder.getDenseI64ArrayAttr(perm));
@@ -181,9 +182,12 @@ private:
     op->erase();
   }
 
+  /// Rank 4 and static, but for the batch dim (dim 0, which every
+  /// permutation here keeps in place).
   static bool isRank4Static(Type type) {
     auto t = dyn_cast<RankedTensorType>(type);
-    return t && t.getRank() == 4 && t.hasStaticShape();
+    return t && t.getRank() == 4 &&
+           llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
   }
 
   static RankedTensorType lastType(Type type) {
@@ -252,7 +256,8 @@ private:
     SmallVector<Value> operands;
     for (Value v : op->getOperands()) {
       auto type = dyn_cast<RankedTensorType>(v.getType());
-      if (!type || type.getRank() > 4 || !type.hasStaticShape())
+      if (!type || type.getRank() > 4 ||
+          !(type.hasStaticShape() || isRank4Static(type)))
         return;
       if (type.getRank() < 4) {
         // Numpy broadcasting right-aligns the dims: make that explicit.

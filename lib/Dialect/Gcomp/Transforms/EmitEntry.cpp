@@ -35,12 +35,16 @@ struct EmitEntryPass : gcomp::impl::GcompEmitEntryBase<EmitEntryPass> {
     int64_t nIn = numInputs.getInt(), nOut = numOutputs.getInt();
     LLVM::LLVMFunctionType entryType = entry.getFunctionType();
     auto ptrType = LLVM::LLVMPointerType::get(module.getContext());
-    // gcomp-plan-buffers adds the workspace as the last parameter.
+    // gcomp-plan-buffers adds the workspace after the outputs, and
+    // gcomp-dynamic-entry the dims of a generic entry last.
     int64_t numParams = entryType.getNumParams();
+    bool hasDims =
+        numParams > nIn + nOut && entry.getArgAttr(numParams - 1, kDimsArgAttr);
+    int64_t numBuffers = numParams - hasDims;
     bool hasWorkspace =
-        numParams == nIn + nOut + 1 &&
-        entry.getArgAttr(numParams - 1, kWorkspaceArgAttr);
-    if ((numParams != nIn + nOut && !hasWorkspace) ||
+        numBuffers == nIn + nOut + 1 &&
+        entry.getArgAttr(numBuffers - 1, kWorkspaceArgAttr);
+    if ((numBuffers != nIn + nOut && !hasWorkspace) ||
         !llvm::all_of(entryType.getParams(),
                       [&](Type t) { return t == ptrType; })) {
       entry.emitError() << "expected " << nIn + nOut
@@ -67,9 +71,11 @@ struct EmitEntryPass : gcomp::impl::GcompEmitEntryBase<EmitEntryPass> {
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Location loc = entry.getLoc();
     auto i32 = b.getI32Type();
+    SmallVector<Type> cParams = {ptrType, ptrType, ptrType};
+    if (hasDims)
+      cParams.push_back(ptrType);
     auto cEntry = LLVM::LLVMFuncOp::create(
-        b, loc, GCOMP_SYM_ENTRY,
-        LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType, ptrType}));
+        b, loc, GCOMP_SYM_ENTRY, LLVM::LLVMFunctionType::get(i32, cParams));
     cEntry.setVisibility_(LLVM::Visibility::Hidden);
     Block *body = cEntry.addEntryBlock(b);
     b.setInsertionPointToStart(body);
@@ -85,6 +91,8 @@ struct EmitEntryPass : gcomp::impl::GcompEmitEntryBase<EmitEntryPass> {
     unpack(body->getArgument(1), nOut);
     if (hasWorkspace)
       args.push_back(body->getArgument(2));
+    if (hasDims)
+      args.push_back(body->getArgument(3));
     LLVM::CallOp::create(b, loc, entry, args);
     Value zero = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
     LLVM::ReturnOp::create(b, loc, zero);

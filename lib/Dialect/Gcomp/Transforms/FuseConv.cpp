@@ -203,9 +203,10 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     auto x = dyn_cast<RankedTensorType>(gemm.getA().getType());
     auto out = dyn_cast<RankedTensorType>(gemm.getType());
     auto weight = gemm.getB().getDefiningOp<ConstantOp>();
-    if (!x || !out || !weight || gemm.getTransA() || !x.hasStaticShape() ||
-        !out.hasStaticShape() || !x.getElementType().isF32() ||
-        x.getDimSize(1) < minChannels)
+    // Symbolic rows (a batch of feature vectors) are the conv's batch.
+    if (!x || !out || !weight || gemm.getTransA() || x.getRank() != 2 ||
+        x.isDynamicDim(1) || out.isDynamicDim(1) ||
+        !x.getElementType().isF32() || x.getDimSize(1) < minChannels)
       return;
     int64_t k = x.getDimSize(1), n = out.getDimSize(1);
     std::optional<std::vector<float>> bias;
@@ -232,8 +233,14 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     Location loc =
         b.getFusedLoc({gemm.getLoc(), epilogue.chain.back()->getLoc()});
     int64_t m = x.getDimSize(0);
+    // Static rows are the pixels of one image; symbolic ones a batch of
+    // 1x1 images, the same product for the kernel (its rows are pixels of
+    // every image).
     auto rowsType = [&](int64_t c) {
-      return RankedTensorType::get({1, 1, m, c}, x.getElementType());
+      return RankedTensorType::get(ShapedType::isDynamic(m)
+                                       ? SmallVector<int64_t>{m, 1, 1, c}
+                                       : SmallVector<int64_t>{1, 1, m, c},
+                                   x.getElementType());
     };
     auto vectorType = RankedTensorType::get({n}, x.getElementType());
     auto makeBias = [&]() -> Value {
@@ -257,11 +264,13 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
                  RankedTensorType inType, RankedTensorType outType) {
     Value input = ReshapeOp::create(b, loc, inType, lhs);
     Value weight = ConstantOp::create(b, weightLoc, packed);
+    SmallVector<Value> rows;
+    if (outType.isDynamicDim(0))
+      rows.push_back(tensor::DimOp::create(b, loc, input, 0));
     Value init = epilogue.residual
                      ? ReshapeOp::create(b, loc, outType, epilogue.residual)
                            .getResult()
-                     : tensor::EmptyOp::create(b, loc, outType.getShape(),
-                                               out.getElementType())
+                     : tensor::EmptyOp::create(b, loc, outType, rows)
                            .getResult();
     Value biasVector = makeBias();
     FusedConvOp fused = epilogue.build(
@@ -311,8 +320,12 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
   void fuse(ConvOp conv) {
     RankedTensorType in = conv.getInput().getType(), out = conv.getType();
     auto constant = conv.getWeight().getDefiningOp<ConstantOp>();
+    // A dynamic batch dim is the kernel's n argument.
+    auto staticButBatch = [](RankedTensorType t) {
+      return llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
+    };
     if (!constant || !conv.getChannelsLast() || in.getRank() != 4 ||
-        !in.hasStaticShape() || !out.hasStaticShape() ||
+        !staticButBatch(in) || !staticButBatch(out) ||
         !in.getElementType().isF32())
       return;
     auto weightType = cast<RankedTensorType>(conv.getWeight().getType());
@@ -335,11 +348,6 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     Location loc =
         b.getFusedLoc({conv.getLoc(), epilogue.chain.back()->getLoc()});
     Value weight = ConstantOp::create(b, conv.getWeight().getLoc(), packed);
-    Value init = epilogue.residual
-                     ? epilogue.residual
-                     : tensor::EmptyOp::create(b, loc, out.getShape(),
-                                               out.getElementType())
-                           .getResult();
     // A channels-first input transposed for this conv alone (a network's
     // input before its stem) is read as it is: the kernel's gather takes
     // either layout, and the transpose was a full pass over the input.
@@ -350,6 +358,13 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
                      input.hasOneUse();
     if (inputNchw)
       input = transpose.getInput();
+    // A symbolic batch is dim 0 in either layout.
+    SmallVector<Value> batch;
+    if (out.isDynamicDim(0))
+      batch.push_back(tensor::DimOp::create(b, loc, input, 0));
+    Value init = epilogue.residual
+                     ? epilogue.residual
+                     : tensor::EmptyOp::create(b, loc, out, batch).getResult();
     FusedConvOp fused = epilogue.build(
         b, loc, out, input, weight, init, conv.getBias(),
         {weightType.getDimSize(0), weightType.getDimSize(1)},

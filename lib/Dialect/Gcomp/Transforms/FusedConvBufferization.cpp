@@ -67,9 +67,13 @@ struct FusedConvBufferization
     if (!cast<MemRefType>(out->getType()).getLayout().isIdentity()) {
       strided = *out;
       auto type = cast<MemRefType>(strided.getType());
+      SmallVector<Value> sizes;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d))
+          sizes.push_back(memref::DimOp::create(rewriter, loc, strided, d));
       *out = memref::AllocOp::create(
           rewriter, loc,
-          MemRefType::get(type.getShape(), type.getElementType()));
+          MemRefType::get(type.getShape(), type.getElementType()), sizes);
       if (conv.getAccumulate())
         memref::CopyOp::create(rewriter, loc, strided, *out);
     }
@@ -100,8 +104,15 @@ struct FusedConvBufferization
                   static_cast<uint64_t>(llvm::bit_cast<uint32_t>((*clamp)[1]))
                       << 32;
     }
+    // A dynamic batch is read from the input's buffer.
+    Value batch = ShapedType::isDynamic(inShape[0])
+                      ? arith::IndexCastOp::create(
+                            rewriter, loc, rewriter.getI64Type(),
+                            memref::DimOp::create(rewriter, loc, *input, 0))
+                            .getResult()
+                      : i64(inShape[0]);
     SmallVector<Value> args = {
-        i64(inShape[0]),           i64(inShape[1]),
+        batch,                     i64(inShape[1]),
         i64(inShape[2]),           i64(inShape[3]),
         i64(conv.getKernel()[0]),  i64(conv.getKernel()[1]),
         i64(conv.getStrides()[0]), i64(conv.getStrides()[1]),

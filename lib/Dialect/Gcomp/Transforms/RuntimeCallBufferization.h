@@ -30,9 +30,13 @@ denseBuffer(mlir::RewriterBase &rewriter, mlir::Location loc,
   auto type = mlir::cast<mlir::MemRefType>(buffer->getType());
   if (type.getLayout().isIdentity())
     return *buffer;
+  llvm::SmallVector<mlir::Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(mlir::memref::DimOp::create(rewriter, loc, *buffer, d));
   mlir::Value copy = mlir::memref::AllocOp::create(
       rewriter, loc,
-      mlir::MemRefType::get(type.getShape(), type.getElementType()));
+      mlir::MemRefType::get(type.getShape(), type.getElementType()), sizes);
   mlir::memref::CopyOp::create(rewriter, loc, *buffer, copy);
   return copy;
 }

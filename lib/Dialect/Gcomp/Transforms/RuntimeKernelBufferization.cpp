@@ -66,12 +66,22 @@ struct PoolBufferization
     if (failed(input))
       return failure();
     RankedTensorType outType = pool.getType();
+    // A dynamic batch (the pass marks no other dynamic pool) is the
+    // input's.
+    SmallVector<Value> batch;
+    if (outType.isDynamicDim(0))
+      batch.push_back(memref::DimOp::create(rewriter, loc, *input, 0));
     Value out = memref::AllocOp::create(
         rewriter, loc,
-        MemRefType::get(outType.getShape(), outType.getElementType()));
+        MemRefType::get(outType.getShape(), outType.getElementType()), batch);
 
     auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
     ArrayRef<int64_t> in = pool.getInput().getType().getShape();
+    Value n = batch.empty()
+                  ? i64(in[0])
+                  : arith::IndexCastOp::create(rewriter, loc,
+                                               rewriter.getI64Type(), batch[0])
+                        .getResult();
     ArrayRef<int64_t> kernel = pool.getKernel(), strides = pool.getStrides(),
                       dilations = pool.getDilations(), pads = pool.getPads();
     int64_t flags = 0;
@@ -79,7 +89,7 @@ struct PoolBufferization
       flags = GCOMP_POOL_AVERAGE |
               (pool.getCountIncludePad() ? GCOMP_POOL_COUNT_INCLUDE_PAD : 0);
     SmallVector<Value> args = {
-        i64(in[0]),       i64(in[1]),         i64(in[2]),
+        n,                i64(in[1]),         i64(in[2]),
         i64(in[3]),       i64(kernel[0]),     i64(kernel[1]),
         i64(strides[0]),  i64(strides[1]),    i64(dilations[0]),
         i64(dilations[1]), i64(pads[0]),      i64(pads[1]),

@@ -22,9 +22,13 @@ using namespace mlir;
 
 namespace {
 
+/// A row-major buffer whose strides are static: static dims, but for a
+/// symbolic leading one (a batch).
 bool isDense(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
-  return memref && memref.hasStaticShape() && memref.getLayout().isIdentity();
+  return memref && memref.getLayout().isIdentity() &&
+         (memref.getRank() == 0 ||
+          llvm::none_of(memref.getShape().drop_front(), ShapedType::isDynamic));
 }
 
 /// The allocation whose bytes `v` holds in the same order: `v` itself or a
@@ -72,11 +76,17 @@ struct WriteOutputsInPlacePass
         !isDense(output.getType()))
       return;
     memref::AllocOp alloc = denseSource(copy.getSource());
-    if (!alloc || alloc->getBlock() != &body ||
-        cast<MemRefType>(alloc.getType()).getNumElements() !=
-            cast<MemRefType>(output.getType()).getNumElements() ||
-        cast<MemRefType>(alloc.getType()).getElementType() !=
-            cast<MemRefType>(output.getType()).getElementType())
+    // The copy's operands have one shape, and the views between the
+    // allocation and its source keep the element count: a static count
+    // is checked anyway, a symbolic one follows.
+    if (!alloc)
+      return;
+    auto allocType = cast<MemRefType>(alloc.getType());
+    auto outputType = cast<MemRefType>(output.getType());
+    if (alloc->getBlock() != &body ||
+        (allocType.hasStaticShape() && outputType.hasStaticShape() &&
+         allocType.getNumElements() != outputType.getNumElements()) ||
+        allocType.getElementType() != outputType.getElementType())
       return;
     // Nothing may touch the buffer after the copy but its deallocation:
     // from then on it would be the caller's output.
@@ -99,9 +109,16 @@ struct WriteOutputsInPlacePass
     SmallVector<int64_t> strides(type.getRank(), 1);
     for (int64_t d = type.getRank() - 2; d >= 0; --d)
       strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+    SmallVector<OpFoldResult> sizes, strideValues;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      sizes.push_back(type.isDynamicDim(d)
+                          ? OpFoldResult(alloc.getDynamicSizes().front())
+                          : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+      strideValues.push_back(b.getIndexAttr(strides[d]));
+    }
     Value view = memref::ReinterpretCastOp::create(
-        b, alloc.getLoc(), type, output, /*offset=*/0, type.getShape(),
-        strides);
+        b, alloc.getLoc(), type, output, b.getIndexAttr(0), sizes,
+        strideValues);
     for (Operation *dealloc : deallocs)
       dealloc->erase();
     copy->erase();

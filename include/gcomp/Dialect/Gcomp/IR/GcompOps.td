@@ -559,7 +559,9 @@ def Gcomp_ConvOp : Gcomp_Op<"conv", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
+def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
   let summary = "A channels-last 2-D convolution with its epilogue, one kernel";
   let description = [{
     What gcomp-fuse-conv makes of a channels-last 2-D `gcomp.conv` with one
@@ -588,6 +590,8 @@ def Gcomp_FusedConvOp : Gcomp_Op<"fused_conv", [Pure]> {
     with the same epilogue; MobileNet's and EfficientNet's depthwise convs
     then need no padded copy of their input, no bias broadcast and no
     separate activation pass.
+    The batch dim N may be dynamic (a model compiled for every batch size);
+    the result's is `init`'s.
 
     Example:
     ```mlir
@@ -668,7 +672,9 @@ def Gcomp_QConvOp : Gcomp_Op<"qconv", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-class Gcomp_PoolOp<string mnemonic, string onnxName> : Gcomp_Op<mnemonic, [Pure]> {
+class Gcomp_PoolOp<string mnemonic, string onnxName> : Gcomp_Op<mnemonic, [Pure,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
   let summary = "ONNX " # onnxName # " over NC + spatial dims";
   let description = [{
     Windows of `kernel` (with `strides`, `dilations` and begin-then-end

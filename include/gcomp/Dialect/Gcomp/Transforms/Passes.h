@@ -39,6 +39,11 @@ void registerRuntimeKernelBufferization(mlir::DialectRegistry &registry);
 inline constexpr llvm::StringLiteral kNumInputsAttr = "gcomp.num_inputs";
 inline constexpr llvm::StringLiteral kNumOutputsAttr = "gcomp.num_outputs";
 
+/// gcomp-symbolic-dims marks an entry with symbolic dims; gcomp-dynamic-entry
+/// gives it the `gcomp.dims` parameter (model_abi.h, GCOMP_SYM_DYNAMIC_DIMS).
+inline constexpr llvm::StringLiteral kDynamicEntryAttr = "gcomp.dynamic_entry";
+inline constexpr llvm::StringLiteral kDimsArgAttr = "gcomp.dims";
+
 /// gcomp-plan-buffers: the entry's workspace argument, and the module
 /// attributes recording the plan (bytes, as i64) for `gcomp --stats`.
 inline constexpr llvm::StringLiteral kWorkspaceArgAttr = "gcomp.workspace";

@@ -159,6 +159,45 @@ def GcompMemrefCopyToLinalg : Pass<"gcomp-memref-copy-to-linalg"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def GcompSymbolicDims : Pass<"gcomp-symbolic-dims", "mlir::ModuleOp"> {
+  let summary = "Relate an entry's symbolic dims to its inputs' dims";
+  let description = [{
+    For an entry with symbolic (dynamic) dims, on linalg on tensors: finds,
+    by resolving `tensor.dim` through the ops' reified result shapes, which
+    input dim gives each dynamic output dim, and which dynamic input dims
+    the code reads as one loop (and so must be equal at run time). Emits
+    them as the `__gcomp_dynamic_dims` table (model_abi.h) that the runtime
+    checks every run against, and marks the entry `gcomp.dynamic_entry`
+    for gcomp-dynamic-entry. A dynamic output dim that no input dim gives
+    (sizes computed from the data or from shape arithmetic) is an error
+    naming the output. A static entry is left alone.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the graph's entry function">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def GcompDynamicEntry : Pass<"gcomp-dynamic-entry", "mlir::ModuleOp"> {
+  let summary = "Give an entry with dynamic memrefs pointer parameters";
+  let description = [{
+    The bare-pointer calling convention has no room for sizes. On the
+    bufferized entry marked `gcomp.dynamic_entry`, replaces each memref
+    parameter with a dynamic dim by an `!llvm.ptr` and adds a last
+    parameter `gcomp.dims`, a pointer to every input's and then every
+    output's dims (int64); the body sees a row-major memref descriptor built
+    from the pointer and those dims. gcomp-emit-entry then passes the
+    runtime's dims array through (model_abi.h, GCOMP_SYM_DYNAMIC_DIMS).
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", /*default=*/"\"main\"",
+           "Name of the entry function">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def GcompFlattenEmptyArguments
     : Pass<"gcomp-flatten-empty-arguments", "mlir::func::FuncOp"> {
   let summary = "Give zero-element memref arguments a 1-D type";

@@ -1,0 +1,44 @@
+// RUN: gcomp-opt %s -split-input-file -gcomp-symbolic-dims -verify-diagnostics | FileCheck %s
+
+// Each dynamic output dim is traced back to the input dim that gives it;
+// dynamic input dims read as one loop must be equal at run time. The table
+// (model_abi.h, GCOMP_SYM_DYNAMIC_DIMS): version 1; 2 output records
+// (output 0 dim 0 = input 0 dim 0, output 0 dim 1 = input 0 dim 1); 1
+// equality (input 0 dim 1 = input 1 dim 0).
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: attributes {gcomp.dynamic_entry}
+// CHECK: llvm.mlir.global external hidden constant @__gcomp_dynamic_dims(dense<[1, 2, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 1, 0]> : tensor<15xi64>)
+#map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#map1 = affine_map<(d0, d1, d2) -> (d1, d2)>
+func.func @main(%x: tensor<?x?x8xf32> {gcomp.name = "x"}, %bias: tensor<?x8xf32> {gcomp.name = "bias"}) -> (tensor<?x?x8xf32> {gcomp.name = "y"}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %x, %c0 : tensor<?x?x8xf32>
+  %s = tensor.dim %x, %c1 : tensor<?x?x8xf32>
+  %e = tensor.empty(%b, %s) : tensor<?x?x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %bias : tensor<?x?x8xf32>, tensor<?x8xf32>) outs(%e : tensor<?x?x8xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %r = arith.addf %in, %in_0 : f32
+    linalg.yield %r : f32
+  } -> tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
+
+// -----
+
+// A static entry is left alone.
+// CHECK-LABEL: func.func @main
+// CHECK-NOT: gcomp.dynamic_entry
+// CHECK-NOT: __gcomp_dynamic_dims
+func.func @main(%x: tensor<2x8xf32> {gcomp.name = "x"}) -> (tensor<2x8xf32> {gcomp.name = "y"}) {
+  return %x : tensor<2x8xf32>
+}
+
+// -----
+
+// An output size computed from the data cannot be known before the run.
+func.func @main(%x: tensor<?xf32> {gcomp.name = "x"}, %n: index) -> (tensor<?xf32> {gcomp.name = "y"}) {
+  // expected-error @-1 {{output 'y': dim 0 is symbolic, and its size is not an input's dim}}
+  %e = tensor.empty(%n) : tensor<?xf32>
+  return %e : tensor<?xf32>
+}

@@ -1,0 +1,169 @@
+# RUN: %python %s | FileCheck %s
+# Symbolic dims compiled as they are (the generic variant): one library,
+# compiled once with no flag for the dims, runs every size and matches
+# onnxruntime at each; the runtime checks the dims the code reads as one
+# size, names the input, the dim and the rule when they disagree, and sizes
+# the outputs from the inputs (gcomp-run's run_alloc and the Python
+# package's run into caller buffers both). Convolutions, pooling and the
+# classifier of a small CNN over a symbolic batch stay in the runtime's
+# kernels.
+# CHECK: PASS mlp signature
+# CHECK: PASS mlp 1x2
+# CHECK: PASS mlp 3x7
+# CHECK: PASS mlp 17x5
+# CHECK: PASS mlp empty batch
+# CHECK: PASS mlp python 4x3
+# CHECK: PASS seq mismatch refused
+# CHECK: PASS static dim refused
+# CHECK: PASS cnn kernels
+# CHECK: PASS cnn batch 1
+# CHECK: PASS cnn batch 2
+# CHECK: PASS cnn batch 5
+# CHECK: 12 of 12 checks passed
+import json
+import sys
+
+import numpy as np
+from gcomp_testing import *
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+import gcomp  # noqa: E402
+
+rng = np.random.default_rng(7)
+mlp = make_model(
+    [helper.make_node("Add", ["x", "bias"], ["a"]),
+     helper.make_node("MatMul", ["a", "W"], ["m"]),
+     helper.make_node("Relu", ["m"], ["r"]),
+     helper.make_node("Softmax", ["r"], ["y"], axis=-1),
+     helper.make_node("ReduceMax", ["r"], ["peak"], axes=[2], keepdims=1)],
+    [tensor_info("x", ["batch", "seq", 8]), tensor_info("bias", ["seq", 8])],
+    [tensor_info("y", ["batch", "seq", 5]), tensor_info("peak", ["batch", "seq", 1])],
+    {"W": rng.standard_normal((8, 5)).astype(np.float32)})
+
+
+def conv_bn_relu(name, x, c_in, c_out, nodes, inits, stride=1):
+    inits[name + "_w"] = (rng.standard_normal((c_out, c_in, 3, 3)) /
+                          np.sqrt(9 * c_in)).astype(np.float32)
+    inits[name + "_b"] = rng.standard_normal(c_out).astype(np.float32)
+    nodes += [helper.make_node("Conv", [x, name + "_w", name + "_b"],
+                               [name + "_c"], pads=[1, 1, 1, 1],
+                               strides=[stride, stride]),
+              helper.make_node("Relu", [name + "_c"], [name])]
+    return name
+
+
+nodes, inits = [], {}
+h = conv_bn_relu("c1", "image", 3, 16, nodes, inits)
+nodes.append(helper.make_node("MaxPool", [h], ["p1"], kernel_shape=[2, 2],
+                              strides=[2, 2]))
+h = conv_bn_relu("c2", "p1", 16, 32, nodes, inits, stride=2)
+nodes += [helper.make_node("Add", [h, "c2_c"], ["res"]),
+          helper.make_node("GlobalAveragePool", ["res"], ["g"]),
+          helper.make_node("Flatten", ["g"], ["f"]),
+          helper.make_node("Gemm", ["f", "fc_w", "fc_b"], ["logits"], transB=1)]
+inits["fc_w"] = rng.standard_normal((10, 32)).astype(np.float32)
+inits["fc_b"] = rng.standard_normal(10).astype(np.float32)
+cnn = make_model(nodes, [tensor_info("image", ["batch", 3, 16, 16])],
+                 [tensor_info("logits", ["batch", 10])], inits)
+
+res = Results()
+with tempfile.TemporaryDirectory() as d:
+    _, so = compile_model(mlp, d, "mlp")
+    sess = ort.InferenceSession(mlp.SerializeToString(),
+                                providers=["CPUExecutionProvider"])
+
+    def run_mlp(batch, seq, bias_seq=None):
+        feeds = {"x": rng.standard_normal((batch, seq, 8)).astype(np.float32),
+                 "bias": rng.standard_normal((bias_seq or seq, 8)).astype(np.float32)}
+        args = [GCOMP_RUN, so, "--rtol", str(RTOL), "--atol", str(ATOL)]
+        for k, v in feeds.items():
+            np.save(os.path.join(d, k + ".npy"), v)
+            args += ["--input", f"{k}={os.path.join(d, k + '.npy')}"]
+        if bias_seq is None:
+            for name, value in zip(["y", "peak"], sess.run(None, feeds)):
+                np.save(os.path.join(d, name + ".npy"), value)
+                args += ["--expect", f"{name}={os.path.join(d, name + '.npy')}"]
+        return run(args)
+
+    def check_signature():
+        r = run([GCOMP_RUN, so, "--signature"])
+        sig = json.loads(r.stdout)
+        x, y = sig["inputs"][0], sig["outputs"][0]
+        assert x["shape"] == [-1, -1, 8] and x["dim_names"] == ["batch", "seq", ""], x
+        assert y["shape"] == [-1, -1, 5], y
+        print("PASS mlp signature")
+
+    def check_size(batch, seq, label=None):
+        r = run_mlp(batch, seq)
+        if r.returncode != 0:
+            raise AssertionError(r.stdout + r.stderr)
+        print(f"PASS mlp {label or f'{batch}x{seq}'}")
+
+    def check_python(batch, seq):
+        feeds = {"x": rng.standard_normal((batch, seq, 8)).astype(np.float32),
+                 "bias": rng.standard_normal((seq, 8)).astype(np.float32)}
+        want = sess.run(None, feeds)
+        with gcomp.Model(so) as m:
+            got = m.run(**feeds)
+        for w, (name, g) in zip(want, got.items()):
+            assert g.shape == w.shape, (name, g.shape, w.shape)
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
+        print(f"PASS mlp python {batch}x{seq}")
+
+    def check_refused(label, expected, *size):
+        r = run_mlp(*size)
+        if r.returncode == 0 or expected not in r.stderr:
+            raise AssertionError(f"expected '{expected}', got: {r.stderr}")
+        print(f"PASS {label} refused")
+
+    def check_static_dim():
+        # Through the C API (gcomp-run would refuse the file itself).
+        expected = "input 'x': expected shape [?,?,8], got [2,3,9]"
+        with gcomp.Model(so) as m:
+            try:
+                m.run(x=np.zeros((2, 3, 9), np.float32),
+                      bias=np.zeros((3, 9), np.float32))
+            except gcomp.GcompError as e:
+                if expected not in str(e):
+                    raise AssertionError(f"expected '{expected}', got: {e}")
+            else:
+                raise AssertionError("the run succeeded")
+        print("PASS static dim refused")
+
+    res.check("signature", check_signature)
+    for batch, seq in [(1, 2), (3, 7), (17, 5)]:
+        res.check(f"{batch}x{seq}", check_size, batch, seq)
+    res.check("empty", check_size, 0, 4, "empty batch")
+    res.check("python", check_python, 4, 3)
+    res.check("seq mismatch", check_refused, "seq mismatch",
+              "input 'x': dim 1 (seq) is 7, but dim 0 (seq) of input 'bias' "
+              "is 5; the model computes them as one size", 2, 7, 5)
+    res.check("static dim", check_static_dim)
+
+    def check_cnn_kernels():
+        # The kernels of the static model: both convs and the classifier in
+        # the runtime's conv kernel (the stem reading the NCHW input), the
+        # pools in its pool kernel, no transposes or copies around them.
+        kinds = gcomp_stats(cnn)["kernels_by_kind"]
+        static = gcomp_stats(cnn, ["--dim", "batch=2"])["kernels_by_kind"]
+        if kinds != static or kinds.get("conv") != 3 or kinds.get("pool") != 2:
+            raise AssertionError(f"kernels {kinds}, static {static}")
+        print("PASS cnn kernels")
+
+    _, cnn_so = compile_model(cnn, d, "cnn")
+    cnn_sess = ort.InferenceSession(cnn.SerializeToString(),
+                                    providers=["CPUExecutionProvider"])
+
+    def check_cnn(batch):
+        image = rng.standard_normal((batch, 3, 16, 16)).astype(np.float32)
+        want = cnn_sess.run(None, {"image": image})[0]
+        with gcomp.Model(cnn_so) as m:
+            got = m.run(image=image)["logits"]
+        assert got.shape == want.shape, (got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=1e-4)
+        print(f"PASS cnn batch {batch}")
+
+    res.check("cnn kernels", check_cnn_kernels)
+    for batch in [1, 2, 5]:
+        res.check(f"cnn {batch}", check_cnn, batch)
+res.finish()
