@@ -42,3 +42,15 @@ func.func @main(%x: tensor<?xf32> {gcomp.name = "x"}, %n: index) -> (tensor<?xf3
   %e = tensor.empty(%n) : tensor<?xf32>
   return %e : tensor<?xf32>
 }
+
+// -----
+
+// The runtime's fused conv writes as many images as its input has into
+// init, here another input (a residual): their batches must agree.
+// CHECK-LABEL: func.func @main
+// CHECK: @__gcomp_dynamic_dims(dense<[1, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0]>
+func.func @main(%x: tensor<?x8x8x16xf32> {gcomp.name = "x"}, %y: tensor<?x8x8x16xf32> {gcomp.name = "y"}) -> (tensor<?x8x8x16xf32> {gcomp.name = "o"}) {
+  %w = arith.constant dense<0.0> : tensor<2304xf32>
+  %0 = gcomp.fused_conv %x, %w, %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, accumulate} : (tensor<?x8x8x16xf32>, tensor<2304xf32>, tensor<?x8x8x16xf32>) -> tensor<?x8x8x16xf32>
+  return %0 : tensor<?x8x8x16xf32>
+}

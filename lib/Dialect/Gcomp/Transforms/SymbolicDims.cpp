@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AbiGlobals.h"
+#include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 #include "gcomp/model_abi.h"
 
@@ -167,6 +168,15 @@ struct SymbolicDimsPass
               probeLoops.push_back({op, loop.getPosition()});
             }
       }
+    });
+    // The runtime's fused conv reads its input's batch and writes that
+    // many images into init (a residual, possibly another input).
+    entry.walk([&](FusedConvOp conv) {
+      for (Value v : {conv.getInput(), conv.getInit()})
+        if (cast<RankedTensorType>(v.getType()).isDynamicDim(0)) {
+          loopProbes.push_back({v, 0});
+          probeLoops.push_back({conv, 0});
+        }
     });
     SmallVector<std::optional<InputDim>> loopSources =
         resolve(entry, loopProbes);
