@@ -1159,6 +1159,8 @@ static gcomp_status call_entry(gcomp_model *m, int64_t variant,
               GCOMP_RT_X86_FP;
   if (flush)
     gcomp_rt_set_fp_control(fp_control | GCOMP_RT_MXCSR_FTZ_DAZ);
+  /* A generic model's entry is defined with the dims parameter
+   * (model_abi.h); the declaration above is the static models' one. */
   int32_t rc =
       variant == GCOMP_RT_GENERIC
           ? ((gcomp_rt_generic_entry_fn)(void (*)(void))__gcomp_entry)(
