@@ -824,8 +824,9 @@ int Compiler::run() {
       pins += " --dim " + n + "=SIZE";
     if (dynamic)
       symbolicHint =
-          "the model has symbolic dims, which gcomp compiles as they are "
-          "(one library for every size) only for element-wise ops, MatMul, "
+          "the model has symbolic dims, which may be why: gcomp compiles "
+          "them as they are (one library for every size) only for "
+          "element-wise ops, MatMul, "
           "Gemm, Softmax, transposes, reductions over static dims, "
           "reshapes that keep symbolic dims whole, and convolutions and "
           "pooling over a symbolic batch so far; fix them with" +

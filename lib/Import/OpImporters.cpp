@@ -540,6 +540,9 @@ symbolicReshapeDims(NodeContext &nc, RankedTensorType inType,
   SmallVector<int64_t> shape;
   int64_t staticIn = 1, staticOut = 1, inferIndex = -1;
   int64_t dynamicIn = 0, copied = 0;
+  // Which input dim each symbolic dim of the result is, in order (-1 for
+  // the one the -1 entry takes, filled in below).
+  SmallVector<int64_t> sources;
   for (int64_t d = 0; d < inType.getRank(); ++d)
     inType.isDynamicDim(d) ? ++dynamicIn : staticIn *= inType.getDimSize(d);
   for (auto [i, entry] : llvm::enumerate(entries)) {
@@ -553,6 +556,7 @@ symbolicReshapeDims(NodeContext &nc, RankedTensorType inType,
       d = inType.getDimSize(i);
       if (ShapedType::isDynamic(d)) {
         ++copied;
+        sources.push_back(i);
         shape.push_back(d);
         continue;
       }
@@ -562,6 +566,7 @@ symbolicReshapeDims(NodeContext &nc, RankedTensorType inType,
         return failure();
       }
       inferIndex = i;
+      sources.push_back(-1);
       shape.push_back(ShapedType::kDynamic);
       continue;
     } else if (d < 0) {
@@ -578,8 +583,21 @@ symbolicReshapeDims(NodeContext &nc, RankedTensorType inType,
     staticOut = staticIn;
     inferIndex = -1;
   }
-  if ((left == 1 && inferIndex >= 0 && staticIn == staticOut) ||
-      (left == 0 && inferIndex < 0 && staticIn == staticOut))
+  if (inferIndex < 0)
+    llvm::erase(sources, -1);
+  // The -1 entry takes the symbolic dim no 0 entry copies.
+  for (int64_t &source : sources)
+    if (source < 0)
+      for (int64_t d = 0; d < inType.getRank(); ++d)
+        if (inType.isDynamicDim(d) && !llvm::is_contained(sources, d))
+          source = d;
+  // The symbolic dims must keep their order: [1, B, T] to [-1, 0] is
+  // [T, B], which no merge or split of dims gives.
+  bool ordered = llvm::is_sorted(sources) &&
+                 std::adjacent_find(sources.begin(), sources.end()) ==
+                     sources.end();
+  if (ordered && ((left == 1 && inferIndex >= 0 && staticIn == staticOut) ||
+                  (left == 0 && inferIndex < 0 && staticIn == staticOut)))
     return shape;
   nc.error() << "reshaping " << inType << " to [" << llvm::join(llvm::map_range(entries, [](int64_t v) { return std::to_string(v); }), ", ")
              << "] needs sizes computed from its symbolic dims, which is not "

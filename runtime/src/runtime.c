@@ -146,7 +146,9 @@ struct gcomp_model {
   /* A generic model (__gcomp_dynamic_dims): its records of which input dim
    * gives each dynamic output dim, and of input dims that must be equal;
    * the dims of the run in progress (inputs, then outputs, as the entry
-   * reads them), and where each tensor's start. */
+   * reads them), and where each tensor's start. run_dims and run_alloc's
+   * output dims point into generic_dims: valid until the next run, as
+   * documented. */
   const int64_t *dyn_outputs;
   size_t num_dyn_outputs;
   const int64_t *dyn_equal;
@@ -530,6 +532,23 @@ static gcomp_status parse_dynamic_dims(gcomp_model *m) {
       if (r[j] < 0 || (size_t)r[j] >= m->num_inputs || r[j + 1] < 0 ||
           r[j + 1] >= m->infos[r[j]].rank)
         return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+  }
+  /* Every dynamic output dim has its record (else the run could not size
+   * the output). */
+  for (size_t o = 0; o < m->num_outputs; ++o) {
+    const gcomp_tensor_info *info = &m->infos[m->num_inputs + o];
+    for (int32_t d = 0; d < info->rank; ++d) {
+      if (info->dims[d] != -1)
+        continue;
+      int found = 0;
+      for (size_t k = 0; k < m->num_dyn_outputs && !found; ++k)
+        found = (size_t)m->dyn_outputs[4 * k] == o && m->dyn_outputs[4 * k + 1] == d;
+      if (!found)
+        return fail(NULL, GCOMP_ERR_INTERNAL,
+                    "corrupt dynamic dims table: no size for dim %d of output "
+                    "'%s'",
+                    (int)d, info->name);
+    }
   }
   m->generic_dims = calloc(dims + 1, sizeof *m->generic_dims);
   m->generic_tensor_dims = calloc(total + 1, sizeof *m->generic_tensor_dims);
@@ -1036,8 +1055,9 @@ static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
      * signature's static dims already), the dims the code reads as one
      * must agree, and the outputs' follow from them. */
     for (size_t i = 0; i < m->num_inputs; ++i)
-      memcpy((void *)m->generic_tensor_dims[i], inputs[i].dims,
-             (size_t)m->infos[i].rank * sizeof(int64_t));
+      if (m->infos[i].rank > 0) /* a scalar's dims may be null */
+        memcpy((void *)m->generic_tensor_dims[i], inputs[i].dims,
+               (size_t)m->infos[i].rank * sizeof(int64_t));
     for (size_t k = 0; k < m->num_dyn_equal; ++k) {
       const int64_t *r = m->dyn_equal + 4 * k;
       int64_t a = inputs[r[0]].dims[r[1]], b = inputs[r[2]].dims[r[3]];
@@ -1054,9 +1074,10 @@ static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
                   m->infos[r[2]].name, (long long)b);
     }
     for (size_t o = 0; o < m->num_outputs; ++o)
-      memcpy((void *)m->generic_tensor_dims[m->num_inputs + o],
-             m->infos[m->num_inputs + o].dims,
-             (size_t)m->infos[m->num_inputs + o].rank * sizeof(int64_t));
+      if (m->infos[m->num_inputs + o].rank > 0)
+        memcpy((void *)m->generic_tensor_dims[m->num_inputs + o],
+               m->infos[m->num_inputs + o].dims,
+               (size_t)m->infos[m->num_inputs + o].rank * sizeof(int64_t));
     for (size_t k = 0; k < m->num_dyn_outputs; ++k) {
       const int64_t *r = m->dyn_outputs + 4 * k;
       ((int64_t *)m->generic_tensor_dims[m->num_inputs + (size_t)r[0]])[r[1]] =

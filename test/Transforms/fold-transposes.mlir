@@ -54,3 +54,20 @@ func.func @claimed(%a: tensor<4x8xf32>) -> tensor<8x4xf32> {
   %t = linalg.transpose ins(%r : tensor<4x8xf32>) outs(%e2 : tensor<8x4xf32>) permutation = [1, 0]
   return %t : tensor<8x4xf32>
 }
+
+// -----
+
+// A symbolic dim: the transposed init takes the old init's sizes in the
+// transposed order.
+// CHECK-LABEL: func.func @symbolic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+// CHECK: %[[OLD:.*]] = tensor.empty(%{{.*}}) : tensor<?x8xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[OLD]], %{{.*}} : tensor<?x8xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<8x?xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<?x8xf32>) outs(%[[E]] : tensor<8x?xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @symbolic(%x: tensor<?x8xf32>) -> tensor<8x?xf32> {
+  %r = gcomp.relu %x : tensor<?x8xf32>
+  %t = gcomp.transpose %r {perm = array<i64: 1, 0>} : (tensor<?x8xf32>) -> tensor<8x?xf32>
+  return %t : tensor<8x?xf32>
+}

@@ -15,11 +15,14 @@
 # CHECK: PASS mlp python 4x3
 # CHECK: PASS seq mismatch refused
 # CHECK: PASS static dim refused
+# CHECK: PASS attention 1x5
+# CHECK: PASS attention 3x7
+# CHECK: PASS attention 2x1
 # CHECK: PASS cnn kernels
 # CHECK: PASS cnn batch 1
 # CHECK: PASS cnn batch 2
 # CHECK: PASS cnn batch 5
-# CHECK: 12 of 12 checks passed
+# CHECK: 15 of 15 checks passed
 import json
 import sys
 
@@ -65,6 +68,29 @@ inits["fc_w"] = rng.standard_normal((10, 32)).astype(np.float32)
 inits["fc_b"] = rng.standard_normal(10).astype(np.float32)
 cnn = make_model(nodes, [tensor_info("image", ["batch", 3, 16, 16])],
                  [tensor_info("logits", ["batch", 10])], inits)
+
+# Self-attention over [batch, seq, 8] with two heads, the heads split and
+# merged by constant-shape reshapes: products whose rows, columns and inner
+# dim are all symbolic, and transposes folded into them.
+n = helper.make_node
+attn_nodes = []
+for x in ("q", "k", "v"):
+    attn_nodes += [n("MatMul", ["x", "w" + x], [x + "p"]),
+                   n("Reshape", [x + "p", "split"], [x + "s"])]
+attn_nodes += [n("Transpose", ["qs"], ["qt"], perm=[0, 2, 1, 3]),
+               n("Transpose", ["ks"], ["kt"], perm=[0, 2, 3, 1]),
+               n("Transpose", ["vs"], ["vt"], perm=[0, 2, 1, 3]),
+               n("MatMul", ["qt", "kt"], ["sc"]),
+               n("Softmax", ["sc"], ["p"], axis=-1),
+               n("MatMul", ["p", "vt"], ["o"]),
+               n("Transpose", ["o"], ["ot"], perm=[0, 2, 1, 3]),
+               n("Reshape", ["ot", "merge"], ["y"])]
+attn_inits = {w: (rng.standard_normal((8, 8)) / 3).astype(np.float32)
+              for w in ("wq", "wk", "wv")}
+attn_inits.update(split=np.array([0, 0, 2, 4], np.int64),
+                  merge=np.array([0, 0, 8], np.int64))
+attention = make_model(attn_nodes, [tensor_info("x", ["batch", "seq", 8])],
+                       [tensor_info("y", ["batch", "seq", 8])], attn_inits)
 
 res = Results()
 with tempfile.TemporaryDirectory() as d:
@@ -163,6 +189,21 @@ with tempfile.TemporaryDirectory() as d:
         np.testing.assert_allclose(got, want, rtol=RTOL, atol=1e-4)
         print(f"PASS cnn batch {batch}")
 
+    _, attn_so = compile_model(attention, d, "attention")
+    attn_sess = ort.InferenceSession(attention.SerializeToString(),
+                                     providers=["CPUExecutionProvider"])
+
+    def check_attention(batch, seq):
+        x = rng.standard_normal((batch, seq, 8)).astype(np.float32)
+        want = attn_sess.run(None, {"x": x})[0]
+        with gcomp.Model(attn_so) as m:
+            got = m.run(x=x)["y"]
+        assert got.shape == want.shape, (got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+        print(f"PASS attention {batch}x{seq}")
+
+    for batch, seq in [(1, 5), (3, 7), (2, 1)]:
+        res.check(f"attention {batch}x{seq}", check_attention, batch, seq)
     res.check("cnn kernels", check_cnn_kernels)
     for batch in [1, 2, 5]:
         res.check(f"cnn {batch}", check_cnn, batch)

@@ -97,11 +97,12 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       auto lhs = cast<RankedTensorType>(op.getLhs().getType());
       auto rhs = cast<RankedTensorType>(op.getRhs().getType());
       RankedTensorType out = op.getType();
+      // The inner dim is one loop over both: symbolic on both sides (the
+      // run checks they agree) or static on both.
       if (lhs.getRank() < 2 || rhs.getRank() < 2 ||
-          lhs.isDynamicDim(lhs.getRank() - 1) ||
-          rhs.isDynamicDim(rhs.getRank() - 2) ||
-          rhs.isDynamicDim(rhs.getRank() - 1))
-        return rewriter.notifyMatchFailure(op, "dynamic inner or column dim");
+          lhs.isDynamicDim(lhs.getRank() - 1) !=
+              rhs.isDynamicDim(rhs.getRank() - 2))
+        return rewriter.notifyMatchFailure(op, "inner dim symbolic on one side");
       int64_t batch = out.getRank() - 2;
       for (RankedTensorType t : {lhs, rhs})
         for (int64_t j = 0; j + 2 < t.getRank(); ++j)

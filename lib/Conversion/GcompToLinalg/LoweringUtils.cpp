@@ -144,8 +144,8 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
 }
 
 /// Groups of the dims of `big` that each make one dim of `small`, for a
-/// reshape with symbolic dims where upstream's matching gives up (it does
-/// not put a dynamic dim and unit dims in one group): a dynamic dim of
+/// reshape with symbolic dims where upstream's matching gives up: a
+/// dynamic dim of
 /// `small` is one dynamic dim of `big` with unit dims around it, a static
 /// one static dims of that product; unit dims at the end join the last
 /// group.
@@ -168,7 +168,7 @@ symbolicReassociation(ArrayRef<int64_t> big, ArrayRef<int64_t> small) {
         product *= big[i];
         group.push_back(i++);
       }
-      if (product != dim)
+      if (group.empty() || product != dim)
         return std::nullopt;
     }
     groups.push_back(group);

@@ -66,3 +66,13 @@ func.func @reduce_dynamic(%a: tensor<?x3xf32>) -> tensor<3xf32> {
   %0 = gcomp.reduce_mean %a {axes = array<i64: 0>, keepdims = false} : (tensor<?x3xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// An inner dim symbolic on one side only would be read as one loop sized
+// by one operand, unchecked against the other's static size: refused.
+func.func @inner_one_side(%a: tensor<4x?xf32>, %b: tensor<16x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{failed to legalize operation 'gcomp.matmul' that was explicitly marked illegal}}
+  %0 = gcomp.matmul %a, %b : (tensor<4x?xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}

@@ -87,8 +87,20 @@ bool foldIntoReaders(linalg::TransposeOp transpose) {
 bool foldIntoWriter(linalg::TransposeOp transpose) {
   auto generic = transpose.getInput().getDefiningOp<linalg::GenericOp>();
   if (!generic || isClaimed(generic) || generic->getNumResults() != 1 ||
-      !generic->getResult(0).hasOneUse() || generic.getNumDpsInits() != 1)
+      generic.getNumDpsInits() != 1)
     return false;
+  // Besides the transpose, only reads of its sizes (a symbolic dim's, for
+  // the transpose's own init) may use the result: they read the folded
+  // result's sizes instead.
+  SmallVector<tensor::DimOp> dimUsers;
+  for (Operation *user : generic->getResult(0).getUsers()) {
+    if (user == transpose)
+      continue;
+    auto dim = dyn_cast<tensor::DimOp>(user);
+    if (!dim || !dim.getConstantIndex())
+      return false;
+    dimUsers.push_back(dim);
+  }
   OpOperand *init = generic.getDpsInitOperand(0);
   // The new init: the same shape-only value in the transposed shape.
   auto fill = init->get().getDefiningOp<linalg::FillOp>();
@@ -100,8 +112,14 @@ bool foldIntoWriter(linalg::TransposeOp transpose) {
   OpBuilder b(generic);
   Location loc = generic.getLoc();
   auto type = cast<RankedTensorType>(transpose.getResult()[0].getType());
-  Value newInit = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                          type.getElementType());
+  // Symbolic dims: dim j of the result is dim perm[j] of the old init.
+  SmallVector<OpFoldResult> oldSizes =
+      tensor::getMixedSizes(b, loc, empty);
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t p : transpose.getPermutation())
+    sizes.push_back(oldSizes[p]);
+  Value newInit =
+      tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   if (fill)
     newInit = linalg::FillOp::create(b, fill.getLoc(), fill.getInputs()[0],
                                      newInit)
@@ -112,6 +130,18 @@ bool foldIntoWriter(linalg::TransposeOp transpose) {
       b, loc, TypeRange{type}, generic.getInputs(), ValueRange{newInit}, maps,
       generic.getIteratorTypesArray());
   folded.getRegion().takeBody(generic.getRegion());
+  for (tensor::DimOp dim : dimUsers) {
+    OpBuilder db(dim);
+    int64_t index = *dim.getConstantIndex();
+    int64_t transposed =
+        llvm::find(transpose.getPermutation(), index) -
+        transpose.getPermutation().begin();
+    dim.replaceAllUsesWith(tensor::DimOp::create(db, dim.getLoc(),
+                                                 folded.getResult(0),
+                                                 transposed)
+                               .getResult());
+    dim.erase();
+  }
   transpose.getResult()[0].replaceAllUsesWith(folded.getResult(0));
   transpose.erase();
   generic.erase();

@@ -79,9 +79,18 @@ SmallVector<std::optional<InputDim>> resolve(func::FuncOp entry,
   // Reshapes reify their sizes as affine maps of their operand's.
   affine::AffineApplyOp::getCanonicalizationPatterns(patterns,
                                                      entry.getContext());
+  // Only the size computations are touched (the probes, the code's own
+  // tensor.dim and affine.apply, which a reshape's sizes are, and what
+  // rewriting them creates): the rest of the code, and the ops the caller
+  // holds, stay as they are.
   GreedyRewriteConfig config;
   config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
-  (void)applyPatternsGreedily(entry, std::move(patterns), config);
+  SmallVector<Operation *> sizeOps;
+  entry.walk([&](Operation *op) {
+    if (isa<tensor::DimOp, affine::AffineApplyOp>(op))
+      sizeOps.push_back(op);
+  });
+  (void)applyOpPatternsGreedily(sizeOps, std::move(patterns), config);
   for (auto [i, v] : llvm::enumerate(holder->getOperands())) {
     auto dim = v.getDefiningOp<tensor::DimOp>();
     if (!dim)
@@ -153,8 +162,11 @@ struct SymbolicDimsPass
     }
 
     // The dynamic operand dims that each linalg op reads as one loop.
+    // Probes are keyed by their op and loop; the op is only compared, and
+    // reported through its location.
     SmallVector<Probe> loopProbes;
     SmallVector<std::pair<Operation *, int64_t>> probeLoops;
+    SmallVector<Location> probeLocs;
     entry.walk([&](linalg::LinalgOp op) {
       for (OpOperand &operand : op->getOpOperands()) {
         auto type = dyn_cast<RankedTensorType>(operand.get().getType());
@@ -166,6 +178,7 @@ struct SymbolicDimsPass
             if (auto loop = dyn_cast<AffineDimExpr>(map.getResult(d))) {
               loopProbes.push_back({operand.get(), d});
               probeLoops.push_back({op, loop.getPosition()});
+              probeLocs.push_back(op->getLoc());
             }
       }
     });
@@ -176,16 +189,17 @@ struct SymbolicDimsPass
         if (cast<RankedTensorType>(v.getType()).isDynamicDim(0)) {
           loopProbes.push_back({v, 0});
           probeLoops.push_back({conv, 0});
+          probeLocs.push_back(conv.getLoc());
         }
     });
     SmallVector<std::optional<InputDim>> loopSources =
         resolve(entry, loopProbes);
     llvm::MapVector<std::pair<Operation *, int64_t>, SmallVector<InputDim>>
         byLoop;
-    for (auto [loop, source, probe] :
-         llvm::zip(probeLoops, loopSources, loopProbes)) {
+    for (auto [loop, source, loc] :
+         llvm::zip(probeLoops, loopSources, probeLocs)) {
       if (!source) {
-        loop.first->emitError()
+        emitError(loc)
             << "the size of a symbolic dim of this op is not an input's dim; "
                "the generic variant does not compute such sizes yet";
         return signalPassFailure();
