@@ -641,6 +641,9 @@ LogicalResult SliceOp::verify() {
 static int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                                 int64_t dilation, int64_t padBegin,
                                 int64_t padEnd) {
+  // A symbolic size (kDynamic, the lowest int64) has no arithmetic.
+  if (ShapedType::isDynamic(in))
+    return ShapedType::kDynamic;
   int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
   return span < 0 ? 0 : span / stride + 1;
 }
