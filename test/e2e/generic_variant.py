@@ -186,7 +186,7 @@ with tempfile.TemporaryDirectory() as d:
         with gcomp.Model(cnn_so) as m:
             got = m.run(image=image)["logits"]
         assert got.shape == want.shape, (got.shape, want.shape)
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=1e-4)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
         print(f"PASS cnn batch {batch}")
 
     _, attn_so = compile_model(attention, d, "attention")

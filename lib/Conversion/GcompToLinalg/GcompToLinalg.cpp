@@ -268,15 +268,7 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
     // other reshapes of them).
     if (failed(requireStatic(op, rewriter))) {
       auto source = cast<RankedTensorType>(op.getInput().getType());
-      auto squeezed = [](RankedTensorType t) {
-        SmallVector<int64_t> dims;
-        for (int64_t d : t.getShape())
-          if (d != 1)
-            dims.push_back(d);
-        return dims;
-      };
-      if (!reshapeReassociation(source, op.getType()) &&
-          squeezed(source) != squeezed(op.getType()))
+      if (!isSymbolicReshape(source, op.getType()))
         return rewriter.notifyMatchFailure(op, "not a merge or a split");
     }
     rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getInput(),

@@ -194,6 +194,20 @@ reshapeReassociation(RankedTensorType source, RankedTensorType type) {
              : symbolicReassociation(type.getShape(), source.getShape());
 }
 
+/// `type` without its unit dims.
+static RankedTensorType withoutUnitDims(RankedTensorType type) {
+  SmallVector<int64_t> dims;
+  for (int64_t d : type.getShape())
+    if (d != 1)
+      dims.push_back(d);
+  return type.clone(dims);
+}
+
+bool isSymbolicReshape(RankedTensorType source, RankedTensorType type) {
+  return reshapeReassociation(source, type) ||
+         withoutUnitDims(source).getShape() == withoutUnitDims(type).getShape();
+}
+
 Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
   if (v.getType() == type)
     return v;
@@ -212,11 +226,7 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
   if (!source.hasStaticShape() || !type.hasStaticShape()) {
     // A reshape that moves unit dims around symbolic ones ([?, 512, 1, 1]
     // to [?, 1, 1, 512]): merge into the dims other than 1, then split.
-    SmallVector<int64_t> squeezed;
-    for (int64_t d : source.getShape())
-      if (d != 1)
-        squeezed.push_back(d);
-    auto middle = source.clone(squeezed);
+    RankedTensorType middle = withoutUnitDims(source);
     auto in = reshapeReassociation(source, middle);
     auto out = reshapeReassociation(middle, type);
     assert((in || middle == source) && (out || middle == type) &&

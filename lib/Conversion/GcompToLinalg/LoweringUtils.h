@@ -66,6 +66,10 @@ mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
 std::optional<llvm::SmallVector<mlir::ReassociationIndices>>
 reshapeReassociation(mlir::RankedTensorType source,
                      mlir::RankedTensorType type);
+/// Whether reshapeTo takes `source` to `type` where either has symbolic
+/// dims: a merge or a split of dims, or a move of unit dims around them.
+bool isSymbolicReshape(mlir::RankedTensorType source,
+                       mlir::RankedTensorType type);
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::RankedTensorType type);
 

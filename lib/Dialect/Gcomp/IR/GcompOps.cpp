@@ -726,32 +726,29 @@ LogicalResult ConvOp::verify() {
 }
 
 /// A pool's result: the input's batch (dim 0 in either layout), the rest
-/// static.
-static void reifyPoolShape(OpBuilder &b, Location loc, Value input,
-                           RankedTensorType type,
-                           ReifiedRankedShapedTypeDims &shapes) {
+/// static (other symbolic dims are not reified).
+static LogicalResult reifyPoolShape(OpBuilder &b, Location loc, Value input,
+                                    RankedTensorType type,
+                                    ReifiedRankedShapedTypeDims &shapes) {
+  if (!isStaticButBatch(type))
+    return failure();
   SmallVector<OpFoldResult> sizes;
   for (int64_t d = 0; d < type.getRank(); ++d)
     sizes.push_back(type.isDynamicDim(d) && d == 0
                         ? OpFoldResult(tensor::getMixedSize(b, loc, input, 0))
                         : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
   shapes.push_back(sizes);
+  return success();
 }
 
 LogicalResult MaxPoolOp::reifyResultShapes(OpBuilder &b,
                                            ReifiedRankedShapedTypeDims &shapes) {
-  if (llvm::any_of(getType().getShape().drop_front(), ShapedType::isDynamic))
-    return failure();
-  reifyPoolShape(b, getLoc(), getInput(), getType(), shapes);
-  return success();
+  return reifyPoolShape(b, getLoc(), getInput(), getType(), shapes);
 }
 
 LogicalResult AveragePoolOp::reifyResultShapes(
     OpBuilder &b, ReifiedRankedShapedTypeDims &shapes) {
-  if (llvm::any_of(getType().getShape().drop_front(), ShapedType::isDynamic))
-    return failure();
-  reifyPoolShape(b, getLoc(), getInput(), getType(), shapes);
-  return success();
+  return reifyPoolShape(b, getLoc(), getInput(), getType(), shapes);
 }
 
 LogicalResult FusedConvOp::reifyResultShapes(
@@ -765,11 +762,8 @@ LogicalResult FusedConvOp::verify() {
   RankedTensorType in = getInput().getType(), w = getWeight().getType(),
                    out = getType();
   // Only the batch dim may be dynamic.
-  auto staticButBatch = [](RankedTensorType t) {
-    return llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
-  };
   if (in.getRank() != 4 || out.getRank() != 4 || w.getRank() != 1 ||
-      !staticButBatch(in) || !w.hasStaticShape() || !staticButBatch(out) ||
+      !isStaticButBatch(in) || !w.hasStaticShape() || !isStaticButBatch(out) ||
       !in.getElementType().isF32() || !out.getElementType().isF32())
     return emitOpError() << "expects f32 [N, H, W, C] input and result, "
                             "static but for N, and a packed 1-D weight";
@@ -907,11 +901,8 @@ template <typename OpT> static LogicalResult verifyPool(OpT op) {
   };
   if (differ(0) || differ(cDim))
     return op.emitOpError() << "result must keep the batch and channel dims";
-  auto staticButBatch = [](RankedTensorType t) {
-    return llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
-  };
   if (op.getRuntimeKernel() &&
-      (!last || spatial != 2 || !staticButBatch(in) || !staticButBatch(out) ||
+      (!last || spatial != 2 || !isStaticButBatch(in) || !isStaticButBatch(out) ||
        !in.getElementType().isF32()))
     return op.emitOpError()
            << "runtime_kernel needs a channels_last 2-D pool of f32 tensors, "

@@ -186,8 +186,7 @@ private:
   /// permutation here keeps in place).
   static bool isRank4Static(Type type) {
     auto t = dyn_cast<RankedTensorType>(type);
-    return t && t.getRank() == 4 &&
-           llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
+    return t && t.getRank() == 4 && isStaticButBatch(t);
   }
 
   static RankedTensorType lastType(Type type) {

@@ -321,11 +321,8 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     RankedTensorType in = conv.getInput().getType(), out = conv.getType();
     auto constant = conv.getWeight().getDefiningOp<ConstantOp>();
     // A dynamic batch dim is the kernel's n argument.
-    auto staticButBatch = [](RankedTensorType t) {
-      return llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
-    };
     if (!constant || !conv.getChannelsLast() || in.getRank() != 4 ||
-        !staticButBatch(in) || !staticButBatch(out) ||
+        !isStaticButBatch(in) || !isStaticButBatch(out) ||
         !in.getElementType().isF32())
       return;
     auto weightType = cast<RankedTensorType>(conv.getWeight().getType());

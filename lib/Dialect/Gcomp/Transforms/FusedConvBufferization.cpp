@@ -66,14 +66,7 @@ struct FusedConvBufferization
     Value strided;
     if (!cast<MemRefType>(out->getType()).getLayout().isIdentity()) {
       strided = *out;
-      auto type = cast<MemRefType>(strided.getType());
-      SmallVector<Value> sizes;
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        if (type.isDynamicDim(d))
-          sizes.push_back(memref::DimOp::create(rewriter, loc, strided, d));
-      *out = memref::AllocOp::create(
-          rewriter, loc,
-          MemRefType::get(type.getShape(), type.getElementType()), sizes);
+      *out = allocLike(rewriter, loc, strided);
       if (conv.getAccumulate())
         memref::CopyOp::create(rewriter, loc, strided, *out);
     }

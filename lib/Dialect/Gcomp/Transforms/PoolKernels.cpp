@@ -27,8 +27,7 @@ namespace {
 /// f32 of `rank`, static but for the batch dim (the kernel's n argument).
 bool isStaticF32(Type type, int64_t rank) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.getRank() == rank &&
-         llvm::none_of(tensor.getShape().drop_front(), ShapedType::isDynamic) &&
+  return tensor && tensor.getRank() == rank && isStaticButBatch(tensor) &&
          tensor.getElementType().isF32();
 }
 

@@ -15,6 +15,20 @@
 
 namespace gcomp {
 
+/// A new dense row-major buffer of `buffer`'s shape (its symbolic dims
+/// read from it) and element type.
+inline mlir::Value allocLike(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value buffer) {
+  auto type = mlir::cast<mlir::MemRefType>(buffer.getType());
+  llvm::SmallVector<mlir::Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(mlir::memref::DimOp::create(b, loc, buffer, d));
+  return mlir::memref::AllocOp::create(
+      b, loc, mlir::MemRefType::get(type.getShape(), type.getElementType()),
+      sizes);
+}
+
 /// `tensor`'s buffer, copied into a dense row-major one if it has another
 /// layout (the runtime kernels read dense buffers; bufferization rarely
 /// hands out another layout here).
@@ -30,13 +44,7 @@ denseBuffer(mlir::RewriterBase &rewriter, mlir::Location loc,
   auto type = mlir::cast<mlir::MemRefType>(buffer->getType());
   if (type.getLayout().isIdentity())
     return *buffer;
-  llvm::SmallVector<mlir::Value> sizes;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (type.isDynamicDim(d))
-      sizes.push_back(mlir::memref::DimOp::create(rewriter, loc, *buffer, d));
-  mlir::Value copy = mlir::memref::AllocOp::create(
-      rewriter, loc,
-      mlir::MemRefType::get(type.getShape(), type.getElementType()), sizes);
+  mlir::Value copy = allocLike(rewriter, loc, *buffer);
   mlir::memref::CopyOp::create(rewriter, loc, *buffer, copy);
   return copy;
 }

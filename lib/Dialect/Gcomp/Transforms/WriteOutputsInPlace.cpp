@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,8 +28,7 @@ namespace {
 bool isDense(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
   return memref && memref.getLayout().isIdentity() &&
-         (memref.getRank() == 0 ||
-          llvm::none_of(memref.getShape().drop_front(), ShapedType::isDynamic));
+         gcomp::isStaticButBatch(memref);
 }
 
 /// The allocation whose bytes `v` holds in the same order: `v` itself or a
