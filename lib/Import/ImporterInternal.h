@@ -6,6 +6,7 @@
 #ifndef GCOMP_LIB_IMPORT_IMPORTERINTERNAL_H
 #define GCOMP_LIB_IMPORT_IMPORTERINTERNAL_H
 
+#include "SymbolicShapes.h"
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -155,6 +156,14 @@ struct NodeContext {
     llvm::SmallVector<mlir::Value> counts;
     bool varies(int64_t d) const { return counts[d] != nullptr; }
   };
+  /// The model's sizes in terms of its symbolic dims (the generic
+  /// variant); null where the importer has none (a subgraph's own tests).
+  SymbolicShapes *symbolic = nullptr;
+  /// Input `i`'s values as sizes: a constant's, or those the exporter's
+  /// shape arithmetic computed from symbolic dims (ShapeArithmetic.cpp).
+  /// Reports an error naming `what` if neither.
+  mlir::FailureOr<llvm::SmallVector<SymExpr>>
+  symbolicInts(unsigned i, llvm::StringRef what) const;
   /// Per output, set by setDataDependentSize.
   llvm::SmallVector<std::optional<DataDependentSize>> dataDependentSizes = {};
   void setDataDependentSize(unsigned output,
@@ -164,6 +173,11 @@ struct NodeContext {
     dataDependentSizes[output] = DataDependentSize{llvm::to_vector(counts)};
   }
 };
+
+/// After a node is imported: the values of its integer output computed
+/// from sizes its inputs hold (Shape -> Gather -> Concat ...), recorded in
+/// nc.symbolic, or made a constant where they are static.
+void propagateShapeContents(NodeContext &nc);
 
 /// Whether an ONNX TensorProto.DataType is an unsigned integer type.
 bool isUnsignedOnnxType(int onnxType);

@@ -11,7 +11,9 @@
 #include "gcomp/Import/OnnxImporter.h"
 #include "ImporterInternal.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
@@ -131,9 +133,28 @@ Value NodeContext::reshape(Value input, ArrayRef<int64_t> shape) const {
   return builder.createOrFold<ReshapeOp>(loc, type, input);
 }
 
+FailureOr<SmallVector<SymExpr>>
+NodeContext::symbolicInts(unsigned i, StringRef what) const {
+  if (symbolic && i < inputs.size())
+    if (std::optional<SmallVector<SymExpr>> values = symbolic->content(inputs[i]))
+      return *values;
+  FailureOr<SmallVector<int64_t>> values = constantInts(i, what);
+  if (failed(values))
+    return failure();
+  return llvm::map_to_vector(*values, SymExpr::constant);
+}
+
 FailureOr<SmallVector<int64_t>> NodeContext::constantInts(unsigned i,
                                                           StringRef what) const {
   ElementsAttr attr = constantInput(i);
+  if (symbolic && i < inputs.size() && inputs[i] &&
+      symbolic->hasSymbolicContent(inputs[i])) {
+    error() << "the " << what << " input is computed from symbolic dims ("
+            << symbolic->str(*symbolic->content(inputs[i]))
+            << "), which this op needs to be constant; fix the dims with "
+               "--dim NAME=N or --shape INPUT=DIMS";
+    return failure();
+  }
   if (!attr || !isa<IntegerType>(attr.getElementType())) {
     error() << "the " << what
             << " input must be a constant integer tensor (values computed at "
@@ -289,6 +310,8 @@ private:
     std::string node;
   };
   llvm::DenseMap<Value, DataDependent> dataDependent;
+  /// Sizes in terms of the symbolic dims the model keeps.
+  std::unique_ptr<SymbolicShapes> symbolic;
 };
 
 /// "[batch, 3, 224, 224]": a declared shape as the model writes it.
@@ -881,6 +904,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   named.set_name(name);
   NodeContext nc{named, opset, builder, loc, {}, {}, &source, {}, false};
   nc.errorFnStorage = [&nc]() { return nc.error(); };
+  nc.symbolic = symbolic.get();
 
   bool contrib = domain == kContribDomain;
   if (!domain.empty() && !contrib) {
@@ -973,6 +997,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   Operation *last = block->empty() ? nullptr : &block->back();
   if (failed(importer->second(nc)) || nc.hasMismatch)
     return failure();
+  propagateShapeContents(nc);
   // The ops' verifiers catch what an op importer did not check (an And of
   // floats, a gather by i8 indices); their messages name the node through
   // the location.
@@ -1032,7 +1057,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
 }
 
 OwningOpRef<ModuleOp> GraphImporter::run() {
-  ctx.loadDialect<GcompDialect, func::FuncDialect>();
+  ctx.loadDialect<GcompDialect, func::FuncDialect, arith::ArithDialect,
+                  tensor::TensorDialect>();
   const onnx::GraphProto &graph = model.graph();
   for (const auto &opset : model.opset_import())
     opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
@@ -1112,6 +1138,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   if (options.requireStaticInputs && failed(requireStaticInputs(func)))
     return nullptr;
+  symbolic = std::make_unique<SymbolicShapes>(func);
   for (const auto &node : graph.node())
     if (failed(importNode(node)))
       return nullptr;

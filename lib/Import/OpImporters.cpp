@@ -529,100 +529,111 @@ LogicalResult importGemm(NodeContext &nc) {
   return success();
 }
 
-/// The dims of a reshape of `inType` whose dynamic dims each become one
-/// dynamic dim of the result: copied by a 0 entry, or (one of them) taken
-/// by the -1 entry when the static dims on both sides have the same
-/// product. Any other reshape of symbolic dims (merging one with static
-/// dims, splitting one) would need sizes computed at run time.
-FailureOr<SmallVector<int64_t>>
-symbolicReshapeDims(NodeContext &nc, RankedTensorType inType,
-                    ArrayRef<int64_t> entries, bool allowZero) {
-  SmallVector<int64_t> shape;
-  int64_t staticIn = 1, staticOut = 1, inferIndex = -1;
-  int64_t dynamicIn = 0, copied = 0;
-  // Which input dim each symbolic dim of the result is, in order (-1 for
-  // the one the -1 entry takes, filled in below).
-  SmallVector<int64_t> sources;
-  for (int64_t d = 0; d < inType.getRank(); ++d)
-    inType.isDynamicDim(d) ? ++dynamicIn : staticIn *= inType.getDimSize(d);
+/// A reshape of a value with symbolic dims, or to sizes computed from them
+/// (Shape -> Gather -> Concat): the entries are sizes in terms of the
+/// symbolic dims (0 copies the input's dim, -1 takes what is left, divided
+/// exactly), and the element counts must be equal as expressions. The
+/// generic variant compiles reshapes that keep each symbolic dim whole and
+/// in order ([batch, seq, 768] to [batch, seq, 12, 64]).
+LogicalResult importSymbolicReshape(NodeContext &nc,
+                                    ArrayRef<SymExpr> entries,
+                                    bool allowZero) {
+  SymbolicShapes &shapes = *nc.symbolic;
+  RankedTensorType inType = nc.inputType(0);
+  std::optional<SmallVector<SymExpr>> in = shapes.shape(nc.inputs[0]);
+  if (!in) {
+    nc.error() << "input 0 has dynamic dims (" << inType
+               << ") whose sizes the importer cannot tell from the input "
+                  "dims; fix them with --dim NAME=N or --shape INPUT=DIMS";
+    return failure();
+  }
+  auto product = [](ArrayRef<SymExpr> dims) -> std::optional<SymExpr> {
+    std::optional<SymExpr> p = SymExpr::constant(1);
+    for (const SymExpr &d : dims)
+      if (p)
+        p = SymExpr::mul(*p, d);
+    return p;
+  };
+  SmallVector<SymExpr> out;
+  int64_t inferIndex = -1;
   for (auto [i, entry] : llvm::enumerate(entries)) {
-    int64_t d = entry;
-    if (d == 0 && !allowZero) {
+    std::optional<int64_t> c = entry.getConstant();
+    if (c && *c == 0 && !allowZero) {
       if (static_cast<int64_t>(i) >= inType.getRank()) {
         nc.error() << "shape entry " << i << " is 0 (copy) but the input has "
                    << "rank " << inType.getRank();
         return failure();
       }
-      d = inType.getDimSize(i);
-      if (ShapedType::isDynamic(d)) {
-        ++copied;
-        sources.push_back(i);
-        shape.push_back(d);
-        continue;
-      }
-    } else if (d == -1) {
+      out.push_back((*in)[i]);
+    } else if (c && *c == -1) {
       if (inferIndex >= 0) {
         nc.error() << "shape has more than one -1 entry";
         return failure();
       }
       inferIndex = i;
-      sources.push_back(-1);
-      shape.push_back(ShapedType::kDynamic);
-      continue;
-    } else if (d < 0) {
-      nc.error() << "shape entry " << i << " is " << d;
+      out.push_back(SymExpr::constant(1));
+    } else if ((c && *c < 0) || (!c && !entry.isNonNegative())) {
+      nc.error() << "shape entry " << i << " is " << shapes.str(entry);
+      return failure();
+    } else {
+      out.push_back(entry);
+    }
+  }
+  std::optional<SymExpr> total = product(*in), known = product(out);
+  if (!total || !known) {
+    nc.error() << "the element count overflows int64";
+    return failure();
+  }
+  if (inferIndex >= 0) {
+    std::optional<SymExpr> rest = SymExpr::divExact(*total, *known);
+    if (!rest) {
+      nc.error() << "cannot infer the -1 dim: " << shapes.str(*total)
+                 << " elements (" << shapes.str(*in)
+                 << ") do not divide into " << shapes.str(out);
       return failure();
     }
-    staticOut *= d;
-    shape.push_back(d);
-  }
-  int64_t left = dynamicIn - copied;
-  if (left == 0 && inferIndex >= 0 && staticOut != 0 &&
-      staticIn % staticOut == 0) {
-    shape[inferIndex] = staticIn / staticOut;
-    staticOut = staticIn;
-    inferIndex = -1;
-  }
-  if (inferIndex < 0)
-    llvm::erase(sources, -1);
-  // The -1 entry takes the symbolic dim no 0 entry copies.
-  for (int64_t &source : sources)
-    if (source < 0)
-      for (int64_t d = 0; d < inType.getRank(); ++d)
-        if (inType.isDynamicDim(d) && !llvm::is_contained(sources, d))
-          source = d;
-  // The symbolic dims must keep their order: [1, B, T] to [-1, 0] is
-  // [T, B], which no merge or split of dims gives.
-  bool ordered = llvm::is_sorted(sources) &&
-                 std::adjacent_find(sources.begin(), sources.end()) ==
-                     sources.end();
-  if (ordered && ((left == 1 && inferIndex >= 0 && staticIn == staticOut) ||
-                  (left == 0 && inferIndex < 0 && staticIn == staticOut)))
-    return shape;
-  nc.error() << "reshaping " << inType << " to [" << llvm::join(llvm::map_range(entries, [](int64_t v) { return std::to_string(v); }), ", ")
-             << "] needs sizes computed from its symbolic dims, which is not "
-                "supported yet (a reshape may copy a symbolic dim with 0, or "
-                "take one with -1 when the static dims keep their product)";
-  return failure();
-}
-
-LogicalResult importSymbolicReshape(NodeContext &nc, ArrayRef<int64_t> entries,
-                                    bool allowZero) {
-  RankedTensorType inType = nc.inputType(0);
-  FailureOr<SmallVector<int64_t>> shape =
-      symbolicReshapeDims(nc, inType, entries, allowZero);
-  if (failed(shape))
-    return failure();
-  auto outType = inType.clone(*shape);
-  if (outType != inType &&
-      (outType.getRank() == inType.getRank() ||
-       !getReassociationIndicesForReshape(inType, outType))) {
-    nc.error() << "reshaping " << inType << " to " << outType
-               << " is not a merge or a split of dims, which symbolic dims "
-                  "need so far";
+    out[inferIndex] = *rest;
+  } else if (*total != *known) {
+    nc.error() << "cannot reshape " << shapes.str(*in) << " ("
+               << shapes.str(*total) << " elements) to " << shapes.str(out)
+               << " (" << shapes.str(*known) << " elements)";
     return failure();
   }
-  nc.outputs.push_back(nc.reshape(nc.inputs[0], *shape));
+  SmallVector<int64_t> shape;
+  for (const SymExpr &e : out) {
+    std::optional<int64_t> c = e.getConstant();
+    shape.push_back(c ? *c : ShapedType::kDynamic);
+  }
+  // Each symbolic dim whole and in order: the same dynamic sizes on both
+  // sides, with static dims of equal products between them.
+  auto segments = [](ArrayRef<SymExpr> dims, SmallVector<SymExpr> &dynamic,
+                     SmallVector<int64_t> &products) {
+    products.push_back(1);
+    for (const SymExpr &d : dims) {
+      if (std::optional<int64_t> c = d.getConstant()) {
+        products.back() *= *c;
+        continue;
+      }
+      dynamic.push_back(d);
+      products.push_back(1);
+    }
+  };
+  SmallVector<SymExpr> dynamicIn, dynamicOut;
+  SmallVector<int64_t> productsIn, productsOut;
+  segments(*in, dynamicIn, productsIn);
+  segments(out, dynamicOut, productsOut);
+  if (dynamicIn != dynamicOut || productsIn != productsOut) {
+    nc.error() << "reshaping " << shapes.str(*in) << " to " << shapes.str(out)
+               << " merges or splits symbolic dims, which the generic variant "
+                  "does not compile yet (a reshape may keep each symbolic dim "
+                  "whole and in order); fix the dims with --dim NAME=N or "
+                  "--shape INPUT=DIMS";
+    return failure();
+  }
+  Value v = nc.reshape(nc.inputs[0], shape);
+  if (v != nc.inputs[0])
+    shapes.setShape(v, out);
+  nc.outputs.push_back(v);
   return success();
 }
 
@@ -634,13 +645,18 @@ LogicalResult importReshape(NodeContext &nc) {
   }
   if (failed(nc.requireInputs(2)))
     return failure();
+  RankedTensorType inType = nc.inputType(0);
+  bool allowZero = nc.opset >= 14 && nc.intAttr("allowzero", 0);
+  if (nc.symbolic && (!inType.hasStaticShape() ||
+                      nc.symbolic->hasSymbolicContent(nc.inputs[1]))) {
+    FailureOr<SmallVector<SymExpr>> entries = nc.symbolicInts(1, "shape");
+    if (failed(entries))
+      return failure();
+    return importSymbolicReshape(nc, *entries, allowZero);
+  }
   FailureOr<SmallVector<int64_t>> shapeValues = nc.constantInts(1, "shape");
   if (failed(shapeValues))
     return failure();
-  RankedTensorType inType = nc.inputType(0);
-  bool allowZero = nc.opset >= 14 && nc.intAttr("allowzero", 0);
-  if (!inType.hasStaticShape())
-    return importSymbolicReshape(nc, *shapeValues, allowZero);
   SmallVector<int64_t> shape;
   int64_t inferIndex = -1, known = 1;
   for (int64_t d : *shapeValues) {

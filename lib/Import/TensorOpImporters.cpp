@@ -167,7 +167,8 @@ LogicalResult requireStatic(NodeContext &nc, unsigned i) {
 }
 
 LogicalResult importUnsqueeze(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+  // Unit dims in and out keep symbolic dims whole.
+  if (failed(nc.requireInputs(1)))
     return failure();
   RankedTensorType type = nc.inputType(0);
   // Axes index the output, whose rank is the input's plus their count.
@@ -189,11 +190,14 @@ LogicalResult importUnsqueeze(NodeContext &nc) {
 }
 
 LogicalResult importSqueeze(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+  if (failed(nc.requireInputs(1)))
     return failure();
   RankedTensorType type = nc.inputType(0);
   auto axes = axesOf(nc, type.getRank(), 13);
   if (failed(axes))
+    return failure();
+  // Without axes every dim of size 1 goes, which a symbolic dim may be.
+  if (!*axes && failed(requireStatic(nc, 0)))
     return failure();
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < type.getRank(); ++d) {
@@ -218,11 +222,26 @@ Value intConstant(NodeContext &nc, ArrayRef<int64_t> values, bool scalar = false
                             DenseIntElementsAttr::get(type, values));
 }
 
-LogicalResult importShape(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+/// The symbolic dims of input `i` (symbolic sizes computed at compile
+/// time, SymbolicShapes.h); an error where the importer cannot tell them.
+FailureOr<SmallVector<SymExpr>> symbolicShape(NodeContext &nc, unsigned i) {
+  std::optional<SmallVector<SymExpr>> dims;
+  if (nc.symbolic)
+    dims = nc.symbolic->shape(nc.inputs[i]);
+  if (!dims) {
+    nc.error() << "input " << i << " has dynamic dims (" << nc.inputType(i)
+               << ") whose sizes the importer cannot tell from the input "
+                  "dims; fix them with --dim NAME=N or --shape INPUT=DIMS";
     return failure();
-  ArrayRef<int64_t> shape = nc.inputType(0).getShape();
-  int64_t rank = shape.size();
+  }
+  return *dims;
+}
+
+LogicalResult importShape(NodeContext &nc) {
+  if (failed(nc.requireInputs(1)))
+    return failure();
+  RankedTensorType type = nc.inputType(0);
+  int64_t rank = type.getRank();
   auto clampIndex = [&](int64_t i) {
     if (i < 0)
       i += rank;
@@ -230,24 +249,68 @@ LogicalResult importShape(NodeContext &nc) {
   };
   int64_t start = clampIndex(nc.intAttr("start", 0));
   int64_t end = clampIndex(nc.intAttr("end", rank));
-  nc.outputs.push_back(
-      intConstant(nc, shape.slice(start, std::max<int64_t>(end - start, 0))));
+  int64_t count = std::max<int64_t>(end - start, 0);
+  ArrayRef<int64_t> shape = type.getShape().slice(start, count);
+  if (!llvm::any_of(shape, ShapedType::isDynamic)) {
+    nc.outputs.push_back(intConstant(nc, shape));
+    return success();
+  }
+  // A shape with symbolic dims: its values are known at compile time as
+  // sizes of the input dims; the tensor is built only if the graph reads
+  // it as data.
+  FailureOr<SmallVector<SymExpr>> dims = symbolicShape(nc, 0);
+  if (failed(dims))
+    return failure();
+  ArrayRef<SymExpr> values = ArrayRef(*dims).slice(start, count);
+  auto resultType = RankedTensorType::get({count}, nc.builder.getI64Type());
+  Value v = nc.symbolic->materializeTensor(nc.builder, nc.loc, resultType, values);
+  nc.symbolic->setContent(v, values);
+  nc.outputs.push_back(v);
   return success();
 }
 
 LogicalResult importSize(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+  if (failed(nc.requireInputs(1)))
     return failure();
-  nc.outputs.push_back(intConstant(nc, {nc.inputType(0).getNumElements()}, true));
+  if (nc.inputType(0).hasStaticShape()) {
+    nc.outputs.push_back(
+        intConstant(nc, {nc.inputType(0).getNumElements()}, true));
+    return success();
+  }
+  FailureOr<SmallVector<SymExpr>> dims = symbolicShape(nc, 0);
+  if (failed(dims))
+    return failure();
+  SymExpr size = SymExpr::constant(1);
+  for (const SymExpr &d : *dims) {
+    std::optional<SymExpr> product = SymExpr::mul(size, d);
+    if (!product) {
+      nc.error() << "the size overflows int64";
+      return failure();
+    }
+    size = *product;
+  }
+  auto resultType = RankedTensorType::get({}, nc.builder.getI64Type());
+  Value v = nc.symbolic->materializeTensor(nc.builder, nc.loc, resultType, {size});
+  nc.symbolic->setContent(v, {size});
+  nc.outputs.push_back(v);
   return success();
 }
 
 LogicalResult importConstantOfShape(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
     return failure();
-  FailureOr<SmallVector<int64_t>> shape = nc.constantInts(0, "shape");
-  if (failed(shape))
+  FailureOr<SmallVector<SymExpr>> sizes = nc.symbolicInts(0, "shape");
+  if (failed(sizes))
     return failure();
+  SmallVector<int64_t> shape;
+  for (const SymExpr &e : *sizes) {
+    std::optional<int64_t> c = e.getConstant();
+    shape.push_back(c ? *c : ShapedType::kDynamic);
+    if (c && *c < 0) {
+      nc.error() << "shape has a negative size " << *c;
+      return failure();
+    }
+  }
   Attribute element = nc.builder.getF32FloatAttr(0);
   Type elementType = nc.builder.getF32Type();
   if (const onnx::AttributeProto *a = nc.attr("value")) {
@@ -258,9 +321,74 @@ LogicalResult importConstantOfShape(NodeContext &nc) {
     elementType = v->getElementType();
     element = *v->getValues<Attribute>().begin();
   }
-  auto type = RankedTensorType::get(*shape, elementType);
-  nc.outputs.push_back(ConstantOp::create(
-      nc.builder, nc.loc, DenseElementsAttr::get(type, ArrayRef(element))));
+  auto type = RankedTensorType::get(shape, elementType);
+  if (type.hasStaticShape()) {
+    nc.outputs.push_back(ConstantOp::create(
+        nc.builder, nc.loc, DenseElementsAttr::get(type, ArrayRef(element))));
+    return success();
+  }
+  // Sizes computed from symbolic dims (a causal mask's [seq, seq]): the
+  // value broadcast to them.
+  Value scalarValue = ConstantOp::create(
+      nc.builder, nc.loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, elementType),
+                             ArrayRef(element)));
+  Value v = BroadcastToOp::create(
+      nc.builder, nc.loc, type, scalarValue,
+      nc.symbolic->materializeDynamicDims(nc.builder, nc.loc, type, *sizes));
+  nc.symbolic->setShape(v, *sizes);
+  nc.outputs.push_back(v);
+  return success();
+}
+
+/// Range whose start or limit are sizes computed from symbolic dims
+/// (positions 0..seq-1, or past..past+seq-1): start + delta * iota(count).
+LogicalResult importSymbolicRange(NodeContext &nc) {
+  FailureOr<SmallVector<SymExpr>> start = nc.symbolicInts(0, "start"),
+                                  limit = nc.symbolicInts(1, "limit"),
+                                  delta = nc.symbolicInts(2, "delta");
+  if (failed(start) || failed(limit) || failed(delta))
+    return failure();
+  Type t = nc.inputType(0).getElementType();
+  std::optional<int64_t> step =
+      delta->size() == 1 ? (*delta)[0].getConstant() : std::nullopt;
+  std::optional<SymExpr> span;
+  if (start->size() == 1 && limit->size() == 1)
+    span = SymExpr::sub((*limit)[0], (*start)[0]);
+  if (!step || *step <= 0 || !span || !span->isNonNegative()) {
+    nc.error() << "a range from " << nc.symbolic->str(*start) << " to "
+               << nc.symbolic->str(*limit) << " by " << nc.symbolic->str(*delta)
+               << " is supported with a constant positive delta and a limit "
+                  "that is not below the start; fix the dims with --dim "
+                  "NAME=N or --shape INPUT=DIMS";
+    return failure();
+  }
+  std::optional<SymExpr> rounded = SymExpr::add(*span, SymExpr::constant(*step - 1));
+  std::optional<SymExpr> count =
+      rounded ? nc.symbolic->floorDiv(*rounded, *step) : std::nullopt;
+  if (!count) {
+    nc.error() << "the range's size overflows int64";
+    return failure();
+  }
+  OpBuilder &b = nc.builder;
+  auto type = RankedTensorType::get({ShapedType::kDynamic}, t);
+  Value v = IotaOp::create(b, nc.loc, type,
+                           nc.symbolic->materialize(b, nc.loc, *count));
+  nc.symbolic->setShape(v, {*count});
+  auto scalarType = RankedTensorType::get({}, t);
+  if (*step != 1)
+    v = MulOp::create(b, nc.loc, type, v,
+                      ConstantOp::create(
+                          b, nc.loc,
+                          DenseElementsAttr::get(
+                              scalarType,
+                              ArrayRef<Attribute>(b.getIntegerAttr(t, *step)))));
+  if ((*start)[0] != SymExpr::constant(0))
+    v = AddOp::create(b, nc.loc, type, v,
+                      nc.symbolic->materializeTensor(b, nc.loc, scalarType,
+                                                     {(*start)[0]}));
+  nc.symbolic->setShape(v, {*count});
+  nc.outputs.push_back(v);
   return success();
 }
 
@@ -269,6 +397,11 @@ LogicalResult importRange(NodeContext &nc) {
     return failure();
   ElementsAttr start = nc.constantInput(0), limit = nc.constantInput(1),
                delta = nc.constantInput(2);
+  if (nc.symbolic && isa<IntegerType>(nc.inputType(0).getElementType()) &&
+      llvm::any_of(nc.inputs, [&](Value v) {
+        return nc.symbolic->hasSymbolicContent(v);
+      }))
+    return importSymbolicRange(nc);
   if (!start || !limit || !delta) {
     nc.error() << "start, limit and delta must be constants";
     return failure();
@@ -320,9 +453,58 @@ LogicalResult importRange(NodeContext &nc) {
   return success();
 }
 
+/// Expand where the input or the target shape has sizes of symbolic dims:
+/// numpy broadcasting on the sizes, which must be equal where neither is 1.
+LogicalResult importSymbolicExpand(NodeContext &nc) {
+  FailureOr<SmallVector<SymExpr>> target = nc.symbolicInts(1, "shape");
+  FailureOr<SmallVector<SymExpr>> in = symbolicShape(nc, 0);
+  if (failed(target) || failed(in))
+    return failure();
+  size_t rank = std::max(in->size(), target->size());
+  SmallVector<SymExpr> dims;
+  SmallVector<int64_t> shape;
+  SymExpr one = SymExpr::constant(1);
+  for (size_t d = 0; d < rank; ++d) {
+    auto aligned = [&](ArrayRef<SymExpr> v) {
+      size_t pad = rank - v.size();
+      return d < pad ? one : v[d - pad];
+    };
+    SymExpr a = aligned(*in), t = aligned(*target);
+    if (a != t && a != one && t != one) {
+      nc.error() << "cannot expand " << nc.symbolic->str(*in) << " to "
+                 << nc.symbolic->str(*target) << ": dim " << d << " is "
+                 << nc.symbolic->str(a) << " against "
+                 << nc.symbolic->str(t)
+                 << " (sizes of symbolic dims broadcast only where they are "
+                    "equal or 1)";
+      return failure();
+    }
+    dims.push_back(a == one ? t : a);
+    std::optional<int64_t> c = dims.back().getConstant();
+    shape.push_back(c ? *c : ShapedType::kDynamic);
+  }
+  auto type = nc.inputType(0).clone(shape);
+  if (type == nc.inputType(0)) {
+    nc.outputs.push_back(nc.inputs[0]);
+    return success();
+  }
+  Value v = BroadcastToOp::create(
+      nc.builder, nc.loc, type, nc.inputs[0],
+      type.hasStaticShape()
+          ? SmallVector<Value>()
+          : nc.symbolic->materializeDynamicDims(nc.builder, nc.loc, type, dims));
+  nc.symbolic->setShape(v, dims);
+  nc.outputs.push_back(v);
+  return success();
+}
+
 LogicalResult importExpand(NodeContext &nc) {
   if (failed(nc.requireInputs(2)))
     return failure();
+  RankedTensorType inType = nc.inputType(0);
+  if (nc.symbolic && (!inType.hasStaticShape() ||
+                      nc.symbolic->hasSymbolicContent(nc.inputs[1])))
+    return importSymbolicExpand(nc);
   FailureOr<SmallVector<int64_t>> shape = nc.constantInts(1, "shape");
   if (failed(shape))
     return failure();
@@ -385,7 +567,7 @@ std::pair<int64_t, int64_t> resolveSlice(int64_t size, int64_t start,
 }
 
 LogicalResult importSlice(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+  if (failed(nc.requireInputs(1)))
     return failure();
   RankedTensorType type = nc.inputType(0);
   int64_t rank = type.getRank();
@@ -441,6 +623,22 @@ LogicalResult importSlice(NodeContext &nc) {
       nc.error() << "step is 0";
       return failure();
     }
+    if (type.isDynamicDim(*axis)) {
+      // All of a symbolic dim stays symbolic; a part of it would need its
+      // start and size computed from it.
+      bool whole = steps[i] == 1 && (starts[i] == 0 || starts[i] <= -INT32_MAX) &&
+                   ends[i] >= INT32_MAX;
+      if (!whole) {
+        nc.error() << "slicing dim " << *axis << " of " << type
+                   << " (a symbolic dim) from " << starts[i] << " to "
+                   << ends[i] << " by " << steps[i]
+                   << " needs sizes computed from it, which the generic "
+                      "variant does not compile yet; fix the dims with --dim "
+                      "NAME=N or --shape INPUT=DIMS";
+        return failure();
+      }
+      continue;
+    }
     auto [start, count] =
         resolveSlice(type.getDimSize(*axis), starts[i], ends[i], steps[i]);
     outStarts[*axis] = count ? start : 0;
@@ -455,12 +653,20 @@ LogicalResult importSlice(NodeContext &nc) {
 }
 
 LogicalResult importSplit(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+  if (failed(nc.requireInputs(1)))
     return failure();
   RankedTensorType type = nc.inputType(0);
   FailureOr<int64_t> axis = nc.normalizeAxis(nc.intAttr("axis", 0), type.getRank());
   if (failed(axis))
     return failure();
+  // The other dims may be symbolic: each part keeps them whole.
+  if (type.isDynamicDim(*axis)) {
+    nc.error() << "splitting dim " << *axis << " of " << type
+               << ", a symbolic dim, needs sizes computed from it, which the "
+                  "generic variant does not compile yet; fix the dims with "
+                  "--dim NAME=N or --shape INPUT=DIMS";
+    return failure();
+  }
   int64_t size = type.getDimSize(*axis);
   SmallVector<int64_t> parts;
   if (nc.opset < 13) {
@@ -540,8 +746,39 @@ LogicalResult importDropout(NodeContext &nc) {
 /// Trilu keeps the upper (or lower) triangle of the last two dims: a
 /// constant mask selects between the input and zero (folded when the input
 /// is constant, as causal masks are).
+/// Trilu's mask over symbolic rows or columns: column - row compared with
+/// k, from two iotas.
+Value symbolicTriangleMask(NodeContext &nc, RankedTensorType type, bool upper,
+                           int64_t k) {
+  OpBuilder &b = nc.builder;
+  Type i64 = b.getI64Type();
+  int64_t rank = type.getRank();
+  auto iotaOf = [&](int64_t d, ArrayRef<int64_t> shape) {
+    int64_t n = type.getDimSize(d);
+    auto iotaType = RankedTensorType::get({n}, i64);
+    Value size;
+    std::optional<SymExpr> e = nc.symbolic->dim(nc.inputs[0], d);
+    if (ShapedType::isDynamic(n))
+      size = nc.symbolic->materialize(b, nc.loc, *e);
+    Value v = IotaOp::create(b, nc.loc, iotaType, size);
+    nc.symbolic->setShape(v, {*e});
+    return nc.reshape(v, shape);
+  };
+  int64_t rows = type.getDimSize(rank - 2), cols = type.getDimSize(rank - 1);
+  Value row = iotaOf(rank - 2, {rows, 1}), col = iotaOf(rank - 1, {1, cols});
+  auto square = RankedTensorType::get({rows, cols}, i64);
+  Value diff = SubOp::create(b, nc.loc, square, col, row);
+  Value kValue = ConstantOp::create(
+      b, nc.loc,
+      DenseIntElementsAttr::get(RankedTensorType::get({}, i64), ArrayRef(k)));
+  auto maskType = square.clone(b.getI1Type());
+  if (upper)
+    return GreaterEqualOp::create(b, nc.loc, maskType, diff, kValue);
+  return LessEqualOp::create(b, nc.loc, maskType, diff, kValue);
+}
+
 LogicalResult importTrilu(NodeContext &nc) {
-  if (failed(nc.requireInputs(1)) || failed(requireStatic(nc, 0)))
+  if (failed(nc.requireInputs(1)))
     return failure();
   RankedTensorType type = nc.inputType(0);
   if (type.getRank() < 2) {
@@ -554,6 +791,24 @@ LogicalResult importTrilu(NodeContext &nc) {
     if (failed(v))
       return failure();
     k = v->empty() ? 0 : (*v)[0];
+  }
+  if (!type.hasStaticShape()) {
+    int64_t rank = type.getRank();
+    if ((type.isDynamicDim(rank - 2) &&
+         !nc.symbolic->dim(nc.inputs[0], rank - 2)) ||
+        (type.isDynamicDim(rank - 1) &&
+         !nc.symbolic->dim(nc.inputs[0], rank - 1)))
+      return requireStatic(nc, 0);
+    Value mask = symbolicTriangleMask(nc, type, nc.intAttr("upper", 1), k);
+    Type t = type.getElementType();
+    Attribute zero = isa<FloatType>(t) ? Attribute(nc.builder.getFloatAttr(t, 0))
+                                       : Attribute(nc.builder.getIntegerAttr(t, 0));
+    Value zeros = ConstantOp::create(
+        nc.builder, nc.loc,
+        DenseElementsAttr::get(RankedTensorType::get({}, t), zero));
+    nc.outputs.push_back(
+        WhereOp::create(nc.builder, nc.loc, type, mask, nc.inputs[0], zeros));
+    return success();
   }
   if (type.getNumElements() == 0) { // (its mask could still be huge)
     nc.outputs.push_back(nc.inputs[0]);

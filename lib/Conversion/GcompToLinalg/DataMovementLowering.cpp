@@ -4,6 +4,8 @@
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace gcomp;
@@ -16,23 +18,52 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
   LogicalResult
   matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    int64_t axis = static_cast<int64_t>(op.getAxis()), offset = 0;
-    Value result = emptyTensor(rewriter, loc, type);
-    for (Value input : adaptor.getInputs()) {
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    // Symbolic dims: the others line up across the inputs (the runtime
+    // checks them as one loop's), the axis is their sum.
+    if (failed(requireAlignedDims(op, rewriter)) && !type.isDynamicDim(axis))
+      return failure();
+    ValueRange inputs = adaptor.getInputs();
+    auto dimOf = [&](Value v, int64_t d) -> OpFoldResult {
+      auto t = cast<RankedTensorType>(v.getType());
+      if (!t.isDynamicDim(d))
+        return rewriter.getIndexAttr(t.getDimSize(d));
+      return tensor::DimOp::create(rewriter, loc, v, d).getResult();
+    };
+    auto addSizes = [&](OpFoldResult a, OpFoldResult b) -> OpFoldResult {
+      std::optional<int64_t> x = getConstantIntValue(a), y = getConstantIntValue(b);
+      if (x && y)
+        return rewriter.getIndexAttr(*x + *y);
+      return arith::AddIOp::create(rewriter, loc,
+                                   getValueOrCreateConstantIndexOp(rewriter, loc, a),
+                                   getValueOrCreateConstantIndexOp(rewriter, loc, b))
+          .getResult();
+    };
+    SmallVector<Value> dynamicSizes;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      OpFoldResult size = dimOf(inputs.front(), d);
+      if (d == axis)
+        for (Value input : inputs.drop_front())
+          size = addSizes(size, dimOf(input, d));
+      dynamicSizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, size));
+    }
+    Value result = emptyTensor(rewriter, loc, type, dynamicSizes);
+    OpFoldResult offset = rewriter.getIndexAttr(0);
+    for (Value input : inputs) {
       auto inType = cast<RankedTensorType>(input.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
-      offsets[axis] = rewriter.getIndexAttr(offset);
+      offsets[axis] = offset;
       SmallVector<OpFoldResult> sizes, strides(type.getRank(),
                                                 rewriter.getIndexAttr(1));
-      for (int64_t d : inType.getShape())
-        sizes.push_back(rewriter.getIndexAttr(d));
+      for (int64_t d = 0; d < inType.getRank(); ++d)
+        sizes.push_back(dimOf(input, d));
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
                                              offsets, sizes, strides);
-      offset += inType.getDimSize(axis);
+      offset = addSizes(offset, dimOf(input, axis));
     }
     rewriter.replaceOp(op, result);
     return success();
@@ -44,14 +75,31 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
   LogicalResult
   matchAndRewrite(GatherOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
     Value data = adaptor.getData(), indices = adaptor.getIndices();
     auto dataType = cast<RankedTensorType>(data.getType());
     int64_t idxRank = cast<RankedTensorType>(indices.getType()).getRank();
     int64_t axis = static_cast<int64_t>(op.getAxis());
+    // Symbolic dims of the indices (token ids) or of the data's other dims
+    // size the result; the gathered dim must be static (it bounds the
+    // indices).
+    if (dataType.isDynamicDim(axis))
+      return rewriter.notifyMatchFailure(op, "a gather along a dynamic dim");
+    SmallVector<Value> dynamicSizes;
+    RankedTensorType type = op.getType();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      auto [source, j] = d < axis ? std::pair(data, d)
+                         : d < axis + idxRank
+                             ? std::pair(indices, d - axis)
+                             : std::pair(data, d - idxRank + 1);
+      if (!cast<RankedTensorType>(source.getType()).isDynamicDim(j))
+        return rewriter.notifyMatchFailure(op, "a dynamic dim from a static one");
+      dynamicSizes.push_back(
+          tensor::DimOp::create(rewriter, op.getLoc(), source, j));
+    }
     Value result = generate(
-        rewriter, op.getLoc(), op.getType(),
+        rewriter, op.getLoc(), type,
         [&](OpBuilder &b, Location loc, ArrayRef<Value> iv) {
           SmallVector<Value> idx(iv.begin() + axis, iv.begin() + axis + idxRank);
           Value raw = tensor::ExtractOp::create(b, loc, indices, idx);
@@ -59,7 +107,8 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
           at.push_back(normalizedIndex(b, loc, raw, dataType.getDimSize(axis)));
           at.append(iv.begin() + axis + idxRank, iv.end());
           return tensor::ExtractOp::create(b, loc, data, at);
-        });
+        },
+        dynamicSizes);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -128,15 +177,27 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   LogicalResult
   matchAndRewrite(SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
     RankedTensorType type = op.getType();
     ArrayRef<int64_t> starts = op.getStarts(), steps = op.getSteps();
+    // A symbolic dim is sliced whole (the importer sees to it).
+    bool wholeDynamicDims = llvm::all_of(
+        llvm::seq<int64_t>(type.getRank()), [&](int64_t d) {
+          return !type.isDynamicDim(d) ||
+                 (op.getInput().getType().isDynamicDim(d) && starts[d] == 0 &&
+                  steps[d] == 1);
+        });
+    if (!wholeDynamicDims)
+      return rewriter.notifyMatchFailure(op, "a part of a dynamic dim");
     if (llvm::all_of(steps, [](int64_t s) { return s > 0; })) {
       SmallVector<OpFoldResult> offsets, sizes, strides;
       for (int64_t d = 0; d < type.getRank(); ++d) {
         offsets.push_back(rewriter.getIndexAttr(starts[d]));
-        sizes.push_back(rewriter.getIndexAttr(type.getDimSize(d)));
+        sizes.push_back(type.isDynamicDim(d)
+                            ? OpFoldResult(tensor::DimOp::create(
+                                               rewriter, op.getLoc(),
+                                               adaptor.getInput(), d)
+                                               .getResult())
+                            : rewriter.getIndexAttr(type.getDimSize(d)));
         strides.push_back(rewriter.getIndexAttr(steps[d]));
       }
       rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
@@ -144,6 +205,8 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
       return success();
     }
     // Negative steps read backwards: index arithmetic in a generic.
+    if (failed(requireStatic(op, rewriter)))
+      return failure();
     Value input = adaptor.getInput();
     Value result = generate(
         rewriter, op.getLoc(), type,

@@ -345,6 +345,66 @@ Value scalarBody(Operation *op, OpBuilder &b, Location loc, ValueRange args,
       .Default([](Operation *) { return Value(); });
 }
 
+/// A broadcast to sizes computed from symbolic dims: the result's dynamic
+/// dims are the op's `sizes`; a dynamic input dim lines up with its result
+/// dim (the importer proved them one size).
+struct BroadcastToSizesLowering : OpConversionPattern<BroadcastToOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(BroadcastToOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (adaptor.getSizes().empty())
+      return failure();
+    RankedTensorType type = op.getType();
+    MLIRContext *ctx = rewriter.getContext();
+    Value input = adaptor.getInput();
+    SmallVector<AffineMap> maps = {
+        broadcastMap(cast<RankedTensorType>(input.getType()).getShape(),
+                     type.getShape(), ctx),
+        AffineMap::getMultiDimIdentityMap(type.getRank(), ctx)};
+    SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, op.getLoc(), type, input,
+        emptyTensor(rewriter, op.getLoc(), type, adaptor.getSizes()), maps,
+        iterators, [](OpBuilder &b, Location loc, ValueRange args) {
+          linalg::YieldOp::create(b, loc, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// 0, 1, ..., n-1 in the result's element type.
+struct IotaLowering : OpConversionPattern<IotaOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(IotaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    Type element = type.getElementType();
+    SmallVector<Value> sizes;
+    if (adaptor.getSize())
+      sizes.push_back(adaptor.getSize());
+    rewriter.replaceOp(
+        op, generate(
+                rewriter, op.getLoc(), type,
+                [&](OpBuilder &b, Location loc, ArrayRef<Value> indices) {
+                  Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(),
+                                                       indices[0]);
+                  if (isa<FloatType>(element))
+                    return Value(arith::SIToFPOp::create(b, loc, element, i));
+                  if (element.getIntOrFloatBitWidth() < 64)
+                    return Value(arith::TruncIOp::create(b, loc, element, i));
+                  return i;
+                },
+                sizes));
+    return success();
+  }
+};
+
 /// Lowers every elementwise gcomp op (those scalarBody knows).
 struct ElementwiseLowering : ConversionPattern {
   ElementwiseLowering(MLIRContext *ctx)
@@ -367,6 +427,10 @@ struct ElementwiseLowering : ConversionPattern {
              ThresholdedReluOp, HardSigmoidOp, GeluOp, ShrinkOp,
              BroadcastToOp>(op))
       return failure();
+    if (auto broadcast = dyn_cast<BroadcastToOp>(op);
+        broadcast && !broadcast.getSizes().empty())
+      return failure(); // BroadcastToSizesLowering
+
     if (failed(requireAlignedDims(op, rewriter)))
       return failure();
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -401,4 +465,6 @@ struct ElementwiseLowering : ConversionPattern {
 
 void gcomp::lowering::populateElementwiseLowering(RewritePatternSet &patterns) {
   patterns.add<ElementwiseLowering>(patterns.getContext());
+  patterns.add<BroadcastToSizesLowering, IotaLowering>(patterns.getContext(),
+                                                       /*benefit=*/2);
 }

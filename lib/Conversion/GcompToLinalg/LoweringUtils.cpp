@@ -246,12 +246,13 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
 }
 
 Value generate(OpBuilder &b, Location loc, RankedTensorType resultType,
-               IndexFn fn) {
+               IndexFn fn, ValueRange dynamicSizes) {
   MLIRContext *ctx = b.getContext();
   SmallVector<utils::IteratorType> iterators(resultType.getRank(),
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
-      b, loc, resultType, ValueRange{}, emptyTensor(b, loc, resultType),
+      b, loc, resultType, ValueRange{},
+      emptyTensor(b, loc, resultType, dynamicSizes),
       ArrayRef<AffineMap>{
           AffineMap::getMultiDimIdentityMap(resultType.getRank(), ctx)},
       iterators, [&](OpBuilder &nb, Location nloc, ValueRange) {

@@ -74,11 +74,13 @@ mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::RankedTensorType type);
 
 /// A linalg.generic over `resultType` (all parallel) whose body computes the
-/// element from its indices (`linalg.index`), typically with tensor.extract.
+/// element from its indices (`linalg.index`), typically with tensor.extract;
+/// `dynamicSizes` are the result's dynamic dims.
 using IndexFn = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, llvm::ArrayRef<mlir::Value>)>;
 mlir::Value generate(mlir::OpBuilder &b, mlir::Location loc,
-                     mlir::RankedTensorType resultType, IndexFn fn);
+                     mlir::RankedTensorType resultType, IndexFn fn,
+                     mlir::ValueRange dynamicSizes = {});
 
 /// An index operand (i32/i64 scalar) as `index`, negative values counting
 /// from `size` and out-of-range ones clamped (ONNX leaves them undefined;

@@ -7,6 +7,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -961,6 +962,11 @@ LogicalResult GatherElementsOp::verify() {
 }
 
 LogicalResult BroadcastToOp::verify() {
+  if (!getSizes().empty() &&
+      static_cast<int64_t>(getSizes().size()) != getType().getNumDynamicDims())
+    return emitOpError() << "has " << getSizes().size()
+                         << " sizes for a result with "
+                         << getType().getNumDynamicDims() << " dynamic dims";
   SmallVector<int64_t> shape;
   if (failed(broadcastShapes(getInput().getType().getShape(),
                              getType().getShape(), shape, nullptr)) ||
@@ -968,6 +974,13 @@ LogicalResult BroadcastToOp::verify() {
     return emitOpError() << "cannot broadcast "
                          << shapeStr(getInput().getType().getShape()) << " to "
                          << shapeStr(getType().getShape());
+  return success();
+}
+
+LogicalResult IotaOp::verify() {
+  if (getType().isDynamicDim(0) != static_cast<bool>(getSize()))
+    return emitOpError() << "takes a size exactly when its result's dim is "
+                            "dynamic";
   return success();
 }
 

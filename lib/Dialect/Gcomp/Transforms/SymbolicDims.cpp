@@ -207,6 +207,26 @@ struct SymbolicDimsPass
       byLoop[loop].push_back(*source);
     }
     SmallVector<std::pair<InputDim, InputDim>> equal;
+    // Dims the model names alike are one size: the importer computes
+    // sizes (a reshape's, a mask's) from the first of them.
+    llvm::StringMap<InputDim> named;
+    for (unsigned arg = 0; arg < entry.getNumArguments(); ++arg) {
+      auto type = dyn_cast<ShapedType>(entry.getArgument(arg).getType());
+      auto names = entry.getArgAttrOfType<ArrayAttr>(arg, kDimNamesAttr);
+      if (!type || !type.hasRank() || !names)
+        continue;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        auto dimName = d < static_cast<int64_t>(names.size())
+                           ? dyn_cast<StringAttr>(names[d])
+                           : StringAttr();
+        if (!type.isDynamicDim(d) || !dimName || dimName.getValue().empty())
+          continue;
+        InputDim here{arg, d};
+        auto [it, inserted] = named.try_emplace(dimName.getValue(), here);
+        if (!inserted)
+          equal.push_back({it->second, here});
+      }
+    }
     for (auto &[loop, sources] : byLoop)
       for (const InputDim &other : llvm::drop_begin(sources))
         if (!(other == sources.front()) &&

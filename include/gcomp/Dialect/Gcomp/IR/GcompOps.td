@@ -815,11 +815,47 @@ def Gcomp_SliceOp : Gcomp_Op<"slice", [Pure, SameOperandsAndResultElementType]> 
 }
 
 def Gcomp_BroadcastToOp : Gcomp_Op<"broadcast_to",
-    [Pure, SameOperandsAndResultElementType]> {
+    [Pure, AllElementTypesMatch<["input", "result"]>]> {
   let summary = "Broadcast numpy-style to the result shape (ONNX Expand)";
-  let arguments = (ins Gcomp_AnyTensor:$input);
+  let description = [{
+    `sizes` are the result's dynamic dims, one per `?` of its type, in order
+    (none for a static result): an exporter's `Expand` or `ConstantOfShape`
+    to sizes computed from symbolic dims. A dynamic result dim that lines up
+    with a dynamic input dim takes that dim's size.
+
+    Example:
+    ```mlir
+    %y = gcomp.broadcast_to %zero [%n, %n] : tensor<f32> -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins Gcomp_AnyTensor:$input, Variadic<Index>:$sizes);
   let results = (outs Gcomp_AnyTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`[` $sizes^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$type, "::mlir::Value":$input), [{
+      build($_builder, $_state, type, input, ::mlir::ValueRange{});
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+def Gcomp_IotaOp : Gcomp_Op<"iota", [Pure]> {
+  let summary = "0, 1, ..., n-1 (the core of ONNX Range over symbolic sizes)";
+  let description = [{
+    A 1-D tensor whose element i is i, converted to its element type. `size`
+    is given when the result's dim is dynamic (ONNX `Range` whose limit is
+    computed from a symbolic dim, a causal mask's rows and columns).
+
+    Example:
+    ```mlir
+    %i = gcomp.iota [%n] : tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins Optional<Index>:$size);
+  let results = (outs TensorRankOf<[AnySignlessInteger, AnyFloat], [1]>:$result);
+  let assemblyFormat = "(`[` $size^ `]`)? attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 
