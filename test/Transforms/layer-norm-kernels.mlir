@@ -16,8 +16,11 @@ func.func @marked(%x: tensor<2x3x8xf32>, %g: tensor<8xf32>, %b: tensor<1x1x8xf32
 // -----
 
 // Not runtime kernels: a scale that broadcasts along the normalized dims,
-// one that varies along a batch dim, a dynamic shape, f16.
+// one that varies along a batch dim, f16. Symbolic leading dims are rows
+// like any other (the kernel takes their count).
 // CHECK-LABEL: func.func @kept
+// CHECK-NOT: runtime_kernel
+// CHECK: gcomp.layer_norm %arg3 {axis = 1 : i64, epsilon = {{.*}}, runtime_kernel} : (tensor<?x8xf32>)
 // CHECK-NOT: runtime_kernel
 // CHECK: return
 func.func @kept(%x: tensor<2x3x8xf32>, %one: tensor<1xf32>, %per_row: tensor<2x3x8xf32>, %d: tensor<?x8xf32>, %h: tensor<3x8xf16>) -> (tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<?x8xf32>, tensor<3x8xf16>) {

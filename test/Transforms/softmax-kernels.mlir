@@ -29,15 +29,15 @@ func.func @multiplied(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
 // -----
 
 // Not absorbed: a negative scale (it would swap max and min), a scaled
-// value used elsewhere. Not a runtime kernel: another axis, a dynamic
-// shape, f16.
+// value used elsewhere. Not a runtime kernel: another axis, f16. Symbolic
+// leading dims are rows like any other (the kernel takes their count).
 // CHECK-LABEL: func.func @kept
 // CHECK: %[[N:.*]] = gcomp.mul
 // CHECK: gcomp.softmax %[[N]] {axis = 1 : i64, runtime_kernel} : tensor<3x5xf32>
 // CHECK: %[[S:.*]] = gcomp.mul
 // CHECK: gcomp.softmax %[[S]] {axis = 1 : i64, runtime_kernel} : tensor<3x5xf32>
 // CHECK: gcomp.softmax %{{.*}} {axis = 0 : i64} : tensor<3x5xf32>
-// CHECK: gcomp.softmax %{{.*}} {axis = 1 : i64} : tensor<?x5xf32>
+// CHECK: gcomp.softmax %{{.*}} {axis = 1 : i64, runtime_kernel} : tensor<?x5xf32>
 // CHECK: gcomp.softmax %{{.*}} {axis = 1 : i64} : tensor<3x5xf16>
 func.func @kept(%x: tensor<3x5xf32>, %d: tensor<?x5xf32>, %h: tensor<3x5xf16>) -> (tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>, tensor<3x5xf32>, tensor<?x5xf32>, tensor<3x5xf16>) {
   %neg = gcomp.constant dense<-2.0> : tensor<f32>

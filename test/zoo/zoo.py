@@ -126,8 +126,14 @@ DYNAMIC_SIZES = {
 
 
 # --generic: the sizes one library compiled with the dims left symbolic
-# must match onnxruntime at (only a symbolic batch of the CNNs so far).
+# must match onnxruntime at: any batch of the CNNs; batch and sequence of
+# the transformers (positions stop at their sequence lengths).
 GENERIC_SIZES = {"batch": [1, 3, 17]}
+GENERIC_TRANSFORMER_SIZES = {
+    "tiny-transformer": {"batch": [1, 3], "seq": [1, 7, 32]},
+    "bert-base": {"batch": [1, 2], "seq": [7, 128]},
+    "gpt2-small": {"batch": [1, 2], "seq": [7, 128]},
+}
 
 
 def dynamic_sizes(name):
@@ -222,7 +228,7 @@ def run_model(name, out_dir, gcomp_flags=(), dynamic=False, generic=False):
     sizes = dynamic_sizes(name) if dynamic else {}
     if generic:
         # One compile with the dims symbolic, no flag for them.
-        sizes = GENERIC_SIZES
+        sizes = GENERIC_TRANSFORMER_SIZES.get(name, GENERIC_SIZES)
     else:
         for dim, values in sizes.items():
             flags += ["--specialize", f"{dim}={','.join(map(str, values))}"]

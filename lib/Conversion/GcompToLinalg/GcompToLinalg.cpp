@@ -264,15 +264,36 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   LogicalResult
   matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    // Symbolic dims: a merge or a split of dims (the importer refuses
-    // other reshapes of them).
-    if (failed(requireStatic(op, rewriter))) {
-      auto source = cast<RankedTensorType>(op.getInput().getType());
-      if (!isSymbolicReshape(source, op.getType()))
-        return rewriter.notifyMatchFailure(op, "not a merge or a split");
+    // Symbolic dims: a merge or a split of whole dims, or sizes given (or
+    // one dynamic dim, the element count over the static dims), through
+    // one flat dim.
+    RankedTensorType type = op.getType();
+    auto source = cast<RankedTensorType>(adaptor.getInput().getType());
+    // More dynamic dims than the input has: a split, whose sizes it needs.
+    if (adaptor.getSizes().empty() &&
+        type.getNumDynamicDims() > source.getNumDynamicDims())
+      return rewriter.notifyMatchFailure(op, "sizes of a split unknown");
+    if (failed(requireStatic(op, rewriter)) &&
+        (!adaptor.getSizes().empty() || !isSymbolicReshape(source, type))) {
+      if (adaptor.getSizes().empty() && type.getNumDynamicDims() > 1)
+        return rewriter.notifyMatchFailure(op, "sizes of a split unknown");
+      // Rows of a product ([b, s, 64] to [?, 1, 1, 64]): a merge into the
+      // result's dims other than 1, then unit dims added.
+      RankedTensorType middle = withoutUnitDims(type);
+      if (adaptor.getSizes().empty() && middle.getRank() < source.getRank())
+        if (auto merge = getReassociationIndicesForReshape(source, middle)) {
+          Value v = tensor::CollapseShapeOp::create(
+              rewriter, op.getLoc(), middle, adaptor.getInput(), *merge);
+          rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), v, type));
+          return success();
+        }
+      rewriter.replaceOp(op, reshapeThroughFlat(rewriter, op.getLoc(),
+                                                adaptor.getInput(), type,
+                                                adaptor.getSizes()));
+      return success();
     }
     rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getInput(),
-                                     op.getType()));
+                                     type));
     return success();
   }
 };

@@ -194,8 +194,7 @@ reshapeReassociation(RankedTensorType source, RankedTensorType type) {
              : symbolicReassociation(type.getShape(), source.getShape());
 }
 
-/// `type` without its unit dims.
-static RankedTensorType withoutUnitDims(RankedTensorType type) {
+RankedTensorType withoutUnitDims(RankedTensorType type) {
   SmallVector<int64_t> dims;
   for (int64_t d : type.getShape())
     if (d != 1)
@@ -243,6 +242,82 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
   Value shapeValue = arith::ConstantOp::create(
       b, loc, DenseIntElementsAttr::get(shapeType, shape));
   return tensor::ReshapeOp::create(b, loc, type, v, shapeValue);
+}
+
+Value reshapeThroughFlat(OpBuilder &b, Location loc, Value v,
+                         RankedTensorType type, ValueRange sizes) {
+  auto source = cast<RankedTensorType>(v.getType());
+  if (!sizes.empty()) {
+    // A split of one dynamic dim into several (rows back into batch and
+    // sequence): tensor.reshape to the given sizes. (An expand_shape group
+    // of several dynamic dims crashes upstream's expand-strided-metadata in
+    // LLVM 22.) tensor.dim of the result folds to the sizes.
+    SmallVector<Value> shape;
+    auto dyn = sizes.begin();
+    for (int64_t d : type.getShape())
+      shape.push_back(ShapedType::isDynamic(d)
+                          ? *dyn++
+                          : arith::ConstantIndexOp::create(b, loc, d).getResult());
+    Value shapeValue = tensor::FromElementsOp::create(
+        b, loc,
+        RankedTensorType::get({type.getRank()}, b.getIndexType()), shape);
+    return tensor::ReshapeOp::create(b, loc, type, v, shapeValue);
+  }
+  auto flatType = RankedTensorType::get(
+      {source.hasStaticShape() ? source.getNumElements() : ShapedType::kDynamic},
+      source.getElementType());
+  Value flat = v;
+  if (source.getRank() != 1) {
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(source.getRank()));
+    flat = tensor::CollapseShapeOp::create(
+        b, loc, flatType, v,
+        source.getRank() ? SmallVector<ReassociationIndices>{all}
+                         : SmallVector<ReassociationIndices>{});
+  }
+  SmallVector<Value> dynamic(sizes);
+  if (dynamic.empty() && type.getNumDynamicDims() == 1) {
+    // The source's dynamic dims times what is left of its static ones
+    // (a product, which reads the same however the rows were reshaped
+    // before: gcomp-symbolic-dims compares sizes by how they are computed).
+    auto staticProduct = [](RankedTensorType t) {
+      int64_t p = 1;
+      for (int64_t d : t.getShape())
+        if (!ShapedType::isDynamic(d))
+          p *= d;
+      return p;
+    };
+    int64_t in = staticProduct(source), out = std::max<int64_t>(staticProduct(type), 1);
+    Value size;
+    for (int64_t d = 0; d < source.getRank(); ++d)
+      if (source.isDynamicDim(d)) {
+        Value dim = tensor::DimOp::create(b, loc, v, d);
+        size = size ? Value(arith::MulIOp::create(b, loc, size, dim)) : dim;
+      }
+    if (in % out == 0 && in / out != 1)
+      size = arith::MulIOp::create(b, loc, size,
+                                   arith::ConstantIndexOp::create(b, loc, in / out));
+    else if (in % out != 0)
+      size = arith::DivUIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, size,
+                                arith::ConstantIndexOp::create(b, loc, in)),
+          arith::ConstantIndexOp::create(b, loc, out));
+    dynamic.push_back(size);
+  }
+  SmallVector<OpFoldResult> outputShape;
+  auto dyn = dynamic.begin();
+  for (int64_t d : type.getShape())
+    outputShape.push_back(ShapedType::isDynamic(d) ? OpFoldResult(*dyn++)
+                                                   : b.getIndexAttr(d));
+  if (type.getRank() == 1 && type.isDynamicDim(0))
+    return flat;
+  ReassociationIndices all = llvm::to_vector(llvm::seq<int64_t>(type.getRank()));
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, flat,
+      type.getRank() ? SmallVector<ReassociationIndices>{all}
+                     : SmallVector<ReassociationIndices>{},
+      outputShape);
 }
 
 Value generate(OpBuilder &b, Location loc, RankedTensorType resultType,

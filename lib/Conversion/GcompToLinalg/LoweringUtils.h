@@ -68,10 +68,19 @@ reshapeReassociation(mlir::RankedTensorType source,
                      mlir::RankedTensorType type);
 /// Whether reshapeTo takes `source` to `type` where either has symbolic
 /// dims: a merge or a split of dims, or a move of unit dims around them.
+/// `type` without its unit dims.
+mlir::RankedTensorType withoutUnitDims(mlir::RankedTensorType type);
 bool isSymbolicReshape(mlir::RankedTensorType source,
                        mlir::RankedTensorType type);
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::RankedTensorType type);
+/// Any reshape of symbolic dims: collapsed to one dim, then expanded to
+/// `type` with its dynamic dims `sizes` (or, when none are given, its one
+/// dynamic dim the element count over its static dims). Both are views of
+/// a contiguous buffer.
+mlir::Value reshapeThroughFlat(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value v, mlir::RankedTensorType type,
+                               mlir::ValueRange sizes);
 
 /// A linalg.generic over `resultType` (all parallel) whose body computes the
 /// element from its indices (`linalg.index`), typically with tensor.extract;

@@ -76,3 +76,39 @@ func.func @inner_one_side(%a: tensor<4x?xf32>, %b: tensor<16x8xf32>) -> tensor<4
   %0 = gcomp.matmul %a, %b : (tensor<4x?xf32>, tensor<16x8xf32>) -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// -----
+
+// Sizes computed from symbolic dims: an iota of n elements, a broadcast to
+// [n, n] (a causal mask's shape), a split of rows back into batch and
+// sequence (tensor.reshape to the given sizes), and a merge of them into
+// rows with unit dims (collapse, then expand).
+// CHECK-LABEL: func.func @given_sizes
+// CHECK-SAME: (%[[X:.*]]: tensor<?x1x1x64xf32>, %[[Y:.*]]: tensor<?x?x64xf32>, %[[N:.*]]: index, %[[B:.*]]: index, %[[S:.*]]: index)
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?xi64>
+// CHECK: linalg.generic {{.*}} outs(%[[E]] : tensor<?xi64>)
+// CHECK: linalg.index 0
+// CHECK: %[[SQ:.*]] = tensor.empty(%[[N]], %[[N]]) : tensor<?x?xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[SQ]] : tensor<?x?xf32>)
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements %[[B]], %[[S]], %{{.*}} : tensor<3xindex>
+// CHECK: tensor.reshape %[[X]](%[[SHAPE]]) : (tensor<?x1x1x64xf32>, tensor<3xindex>) -> tensor<?x?x64xf32>
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0, 1], [2]] : tensor<?x?x64xf32> into tensor<?x64xf32>
+// CHECK: tensor.expand_shape %[[ROWS]] {{\[\[}}0], [1, 2, 3]]
+func.func @given_sizes(%x: tensor<?x1x1x64xf32>, %y: tensor<?x?x64xf32>, %n: index, %b: index, %s: index)
+    -> (tensor<?xi64>, tensor<?x?xf32>, tensor<?x?x64xf32>, tensor<?x1x1x64xf32>) {
+  %i = gcomp.iota[%n] : tensor<?xi64>
+  %one = gcomp.constant dense<1.0> : tensor<f32>
+  %m = gcomp.broadcast_to %one[%n, %n] : tensor<f32> -> tensor<?x?xf32>
+  %split = gcomp.reshape %x[%b, %s] : tensor<?x1x1x64xf32> -> tensor<?x?x64xf32>
+  %rows = gcomp.reshape %y : tensor<?x?x64xf32> -> tensor<?x1x1x64xf32>
+  return %i, %m, %split, %rows : tensor<?xi64>, tensor<?x?xf32>, tensor<?x?x64xf32>, tensor<?x1x1x64xf32>
+}
+
+// -----
+
+// A split of a symbolic dim into two needs its sizes.
+func.func @split_without_sizes(%x: tensor<?x64xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{failed to legalize operation 'gcomp.reshape' that was explicitly marked illegal}}
+  %0 = gcomp.reshape %x : tensor<?x64xf32> -> tensor<?x?x64xf32>
+  return %0 : tensor<?x?x64xf32>
+}

@@ -220,9 +220,17 @@ func.func @softmax_scale(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
 // -----
 
 func.func @softmax_runtime_axis(%x: tensor<3x5xf32>) -> tensor<3x5xf32> {
-  // expected-error @+1 {{runtime_kernel needs a static f32 tensor and the last axis}}
+  // expected-error @+1 {{runtime_kernel needs an f32 tensor with static rows and the last axis}}
   %y = gcomp.softmax %x {axis = 0 : i64, runtime_kernel} : tensor<3x5xf32>
   return %y : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @softmax_runtime_dynamic_row(%x: tensor<3x?xf32>) -> tensor<3x?xf32> {
+  // expected-error @+1 {{runtime_kernel needs an f32 tensor with static rows and the last axis}}
+  %y = gcomp.softmax %x {axis = 1 : i64, runtime_kernel} : tensor<3x?xf32>
+  return %y : tensor<3x?xf32>
 }
 
 // -----
@@ -284,7 +292,7 @@ func.func @layer_norm_scale(%x: tensor<3x5xf32>, %g: tensor<4xf32>) -> tensor<3x
 // -----
 
 func.func @layer_norm_runtime_scale(%x: tensor<3x5xf32>, %g: tensor<1xf32>) -> tensor<3x5xf32> {
-  // expected-error @+1 {{runtime_kernel needs a static f32 tensor and a scale and bias of the normalized shape}}
+  // expected-error @+1 {{runtime_kernel needs an f32 tensor with static normalized dims and a scale and bias of their shape}}
   %y = gcomp.layer_norm %x scale %g {axis = 1 : i64, epsilon = 1.0e-5 : f32, runtime_kernel} : (tensor<3x5xf32>, tensor<1xf32>) -> tensor<3x5xf32>
   return %y : tensor<3x5xf32>
 }

@@ -482,11 +482,11 @@ LogicalResult SoftmaxOp::verify() {
                          << getScale().convertToFloat();
   RankedTensorType type = getType();
   if (getRuntimeKernel() &&
-      (!type.hasStaticShape() || !type.getElementType().isF32() ||
-       type.getRank() == 0 ||
+      (type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1) ||
+       !type.getElementType().isF32() ||
        static_cast<int64_t>(getAxis()) != type.getRank() - 1))
-    return emitOpError() << "runtime_kernel needs a static f32 tensor and "
-                            "the last axis";
+    return emitOpError() << "runtime_kernel needs an f32 tensor with static "
+                            "rows and the last axis";
   return success();
 }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
@@ -602,11 +602,13 @@ LogicalResult LayerNormOp::verify() {
   if (!(getEpsilon().convertToFloat() >= 0.0f))
     return emitOpError() << "epsilon must be non-negative";
   if (getRuntimeKernel() &&
-      (!type.hasStaticShape() || !type.getElementType().isF32() ||
+      (llvm::any_of(type.getShape().drop_front(axis), ShapedType::isDynamic) ||
+       !type.getElementType().isF32() ||
        !isLayerNormRowParameter(getScale(), type, axis) ||
        !isLayerNormRowParameter(getBias(), type, axis)))
-    return emitOpError() << "runtime_kernel needs a static f32 tensor and a "
-                            "scale and bias of the normalized shape";
+    return emitOpError() << "runtime_kernel needs an f32 tensor with static "
+                            "normalized dims and a scale and bias of their "
+                            "shape";
   return success();
 }
 
@@ -750,6 +752,20 @@ LogicalResult MaxPoolOp::reifyResultShapes(OpBuilder &b,
 LogicalResult AveragePoolOp::reifyResultShapes(
     OpBuilder &b, ReifiedRankedShapedTypeDims &shapes) {
   return reifyPoolShape(b, getLoc(), getInput(), getType(), shapes);
+}
+
+// Softmax and layer norm keep their input's shape (their runtime kernels
+// take symbolic rows).
+LogicalResult SoftmaxOp::reifyResultShapes(OpBuilder &b,
+                                           ReifiedRankedShapedTypeDims &shapes) {
+  shapes.push_back(tensor::getMixedSizes(b, getLoc(), getInput()));
+  return success();
+}
+
+LogicalResult LayerNormOp::reifyResultShapes(
+    OpBuilder &b, ReifiedRankedShapedTypeDims &shapes) {
+  shapes.push_back(tensor::getMixedSizes(b, getLoc(), getInput()));
+  return success();
 }
 
 LogicalResult FusedConvOp::reifyResultShapes(
@@ -1005,6 +1021,11 @@ LogicalResult TileOp::verify() {
 
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
+  if (!getSizes().empty() &&
+      static_cast<int64_t>(getSizes().size()) != out.getNumDynamicDims())
+    return emitOpError() << "has " << getSizes().size()
+                         << " sizes for a result with "
+                         << out.getNumDynamicDims() << " dynamic dims";
   if (in.hasStaticShape() && out.hasStaticShape() &&
       in.getNumElements() != out.getNumElements())
     return emitOpError() << "cannot reshape " << shapeStr(in.getShape())
@@ -1015,9 +1036,16 @@ LogicalResult ReshapeOp::verify() {
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
-  if (getInput().getType() == getType())
+  if (getInput().getType() == getType() && getType().hasStaticShape())
     return getInput();
-  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+  if (getInput().getType() == getType() && getSizes().empty())
+    return getInput();
+  auto producer = getInput().getDefiningOp<ReshapeOp>();
+  // The sizes of dynamic dims stay known: given, or the one dynamic dim
+  // (the element count over the static dims).
+  if (producer && getType().getNumDynamicDims() > 1 && getSizes().empty())
+    producer = nullptr;
+  if (producer) {
     // reshape(reshape(x)) == reshape(x): fold the chain in place.
     getInputMutable().assign(producer.getInput());
     return getResult();

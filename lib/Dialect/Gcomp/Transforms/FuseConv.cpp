@@ -277,7 +277,14 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
         b, loc, outType, input, weight, init, biasVector, {1, 1},
         b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({1, 1}),
         b.getDenseI64ArrayAttr({0, 0, 0, 0}));
-    epilogue.replace(ReshapeOp::create(b, loc, out, fused.getResult()));
+    // Rows back into the product's symbolic dims, which are the lhs's.
+    SmallVector<Value> sizes;
+    if (out.getNumDynamicDims() > 1)
+      for (int64_t d = 0; d < out.getRank(); ++d)
+        if (out.isDynamicDim(d))
+          sizes.push_back(tensor::DimOp::create(b, loc, lhs, d));
+    epilogue.replace(
+        ReshapeOp::create(b, loc, out, fused.getResult(), sizes));
   }
 
   /// A product x[..., M, K] * W[K, N] with a constant W is a 1x1 conv over
@@ -288,8 +295,10 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     auto w = dyn_cast<RankedTensorType>(matmul.getRhs().getType());
     auto out = dyn_cast<RankedTensorType>(matmul.getType());
     auto constant = matmul.getRhs().getDefiningOp<ConstantOp>();
+    // Symbolic leading dims (batch, sequence) are rows like any other: the
+    // rows become the kernel's batch of 1x1 images.
     if (!x || !w || !out || !constant || x.getRank() < 2 ||
-        w.getRank() != 2 || !x.hasStaticShape() || !out.hasStaticShape() ||
+        w.getRank() != 2 || x.isDynamicDim(x.getRank() - 1) ||
         !x.getElementType().isF32() ||
         x.getDimSize(x.getRank() - 1) < minChannels)
       return;
@@ -302,9 +311,13 @@ struct FuseConvPass : gcomp::impl::GcompFuseConvBase<FuseConvPass> {
     OpBuilder b(epilogue.chain.back());
     Location loc =
         b.getFusedLoc({matmul.getLoc(), epilogue.chain.back()->getLoc()});
-    int64_t rows = x.getNumElements() / k;
+    bool symbolic = !x.hasStaticShape();
+    int64_t rows = symbolic ? ShapedType::kDynamic : x.getNumElements() / k;
     auto rowsType = [&](int64_t c) {
-      return RankedTensorType::get({1, 1, rows, c}, x.getElementType());
+      return RankedTensorType::get(symbolic
+                                       ? SmallVector<int64_t>{rows, 1, 1, c}
+                                       : SmallVector<int64_t>{1, 1, rows, c},
+                                   x.getElementType());
     };
     auto makeBias = [&]() -> Value {
       if (!epilogue.bias)

@@ -27,7 +27,10 @@ struct LayerNormKernelsPass
     getOperation().walk([](LayerNormOp layerNorm) {
       RankedTensorType type = layerNorm.getType();
       auto axis = static_cast<int64_t>(layerNorm.getAxis());
-      if (type.hasStaticShape() && type.getElementType().isF32() &&
+      // Symbolic leading dims are rows; the normalized dims are static.
+      bool staticRows = llvm::none_of(
+          type.getShape().drop_front(axis), ShapedType::isDynamic);
+      if (staticRows && type.getElementType().isF32() &&
           isLayerNormRowParameter(layerNorm.getScale(), type, axis) &&
           isLayerNormRowParameter(layerNorm.getBias(), type, axis))
         layerNorm.setRuntimeKernel(true);

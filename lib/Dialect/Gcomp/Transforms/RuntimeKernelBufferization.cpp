@@ -101,6 +101,34 @@ struct PoolBufferization
   }
 };
 
+/// The sizes of `type`'s dynamic dims, read from `like` (a buffer of the
+/// same shape).
+SmallVector<Value> dynamicSizesOf(RewriterBase &rewriter, Location loc,
+                                  RankedTensorType type, Value like) {
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(memref::DimOp::create(rewriter, loc, like, d));
+  return sizes;
+}
+
+/// The number of rows of `n` elements in `type` (symbolic leading dims
+/// from `sizes`), as an i64.
+Value rowCount(RewriterBase &rewriter, Location loc, RankedTensorType type,
+               ValueRange sizes, int64_t n) {
+  int64_t staticRows = 1;
+  for (int64_t d : type.getShape())
+    if (!ShapedType::isDynamic(d))
+      staticRows *= d;
+  staticRows /= std::max<int64_t>(n, 1);
+  Value rows = i64Constant(rewriter, loc, staticRows);
+  for (Value size : sizes)
+    rows = arith::MulIOp::create(
+        rewriter, loc, rows,
+        arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), size));
+  return rows;
+}
+
 struct SoftmaxBufferization
     : NewBufferModel<SoftmaxBufferization, SoftmaxOp> {
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
@@ -116,13 +144,16 @@ struct SoftmaxBufferization
     if (failed(input))
       return failure();
     RankedTensorType type = softmax.getType();
+    // Symbolic leading dims (the pass keeps the row static) are rows.
+    SmallVector<Value> sizes = dynamicSizesOf(rewriter, loc, type, *input);
     Value out = memref::AllocOp::create(
-        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        sizes);
     auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
     int64_t n = type.getShape().back();
     uint32_t scaleBits =
         llvm::bit_cast<uint32_t>(softmax.getScale().convertToFloat());
-    SmallVector<Value> args = {i64(type.getNumElements() / n), i64(n),
+    SmallVector<Value> args = {rowCount(rewriter, loc, type, sizes, n), i64(n),
                                addressAsI64(rewriter, loc, *input),
                                addressAsI64(rewriter, loc, out),
                                i64(static_cast<int64_t>(scaleBits))};
@@ -143,7 +174,7 @@ struct LayerNormBufferization
     Location loc = layerNorm.getLoc();
     // Scale and bias are rows of the normalized size (the verifier checks
     // it); an absent one is a null pointer.
-    SmallVector<Value> addresses;
+    SmallVector<Value> addresses, buffers;
     for (Value v : {layerNorm.getInput(), layerNorm.getScale(),
                     layerNorm.getBias()}) {
       if (!v) {
@@ -153,11 +184,15 @@ struct LayerNormBufferization
       FailureOr<Value> buffer = denseBuffer(rewriter, loc, v, options, state);
       if (failed(buffer))
         return failure();
+      buffers.push_back(*buffer);
       addresses.push_back(addressAsI64(rewriter, loc, *buffer));
     }
     RankedTensorType type = layerNorm.getType();
+    // Symbolic leading dims (the pass keeps the rows static) are rows.
+    SmallVector<Value> sizes = dynamicSizesOf(rewriter, loc, type, buffers[0]);
     Value out = memref::AllocOp::create(
-        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        sizes);
     int64_t n = 1;
     for (int64_t d = static_cast<int64_t>(layerNorm.getAxis());
          d < type.getRank(); ++d)
@@ -165,7 +200,7 @@ struct LayerNormBufferization
     uint32_t epsilonBits =
         llvm::bit_cast<uint32_t>(layerNorm.getEpsilon().convertToFloat());
     SmallVector<Value> args = {
-        i64Constant(rewriter, loc, type.getNumElements() / n),
+        rowCount(rewriter, loc, type, sizes, n),
         i64Constant(rewriter, loc, n),
         addresses[0],
         addressAsI64(rewriter, loc, out),

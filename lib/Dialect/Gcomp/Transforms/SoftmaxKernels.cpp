@@ -60,8 +60,9 @@ struct SoftmaxKernelsPass
   void runOnOperation() override {
     getOperation().walk([](SoftmaxOp softmax) {
       RankedTensorType type = softmax.getType();
-      if (!type.hasStaticShape() || !type.getElementType().isF32() ||
-          type.getRank() == 0 ||
+      // Symbolic leading dims are rows; the row itself is static.
+      if (type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1) ||
+          !type.getElementType().isF32() ||
           static_cast<int64_t>(softmax.getAxis()) != type.getRank() - 1)
         return;
       absorbScale(softmax);

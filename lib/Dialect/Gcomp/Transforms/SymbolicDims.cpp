@@ -24,6 +24,11 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <map>
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace gcomp {
@@ -50,11 +55,124 @@ struct Probe {
   int64_t dim;
 };
 
-/// Resolves each probe's size to an input dim: std::nullopt where it is
-/// not one (a constant is not expected either: the types would say so).
-SmallVector<std::optional<InputDim>> resolve(func::FuncOp entry,
-                                             ArrayRef<Probe> probes) {
-  SmallVector<std::optional<InputDim>> result(probes.size());
+/// What a probe's size resolves to: an input dim, or else a computation
+/// (the rows of a product, batch * sequence), numbered so that the same
+/// computation of the same input dims has the same number.
+struct Resolved {
+  std::optional<InputDim> input;
+  int64_t computation = -1;
+};
+
+/// A size as a polynomial in the entry's input dims: monomial (sorted
+/// input dims, (arg, dim) pairs) to coefficient.
+using Polynomial = std::map<SmallVector<std::pair<int64_t, int64_t>>, int64_t>;
+
+std::optional<Polynomial> addPolynomials(const Polynomial &a,
+                                         const Polynomial &b) {
+  Polynomial r = a;
+  for (const auto &[m, c] : b)
+    if (llvm::AddOverflow(r[m], c, r[m]))
+      return std::nullopt;
+  return r;
+}
+
+std::optional<Polynomial> mulPolynomials(const Polynomial &a,
+                                         const Polynomial &b) {
+  Polynomial r;
+  for (const auto &[ma, ca] : a)
+    for (const auto &[mb, cb] : b) {
+      auto m = ma;
+      m.append(mb.begin(), mb.end());
+      llvm::sort(m);
+      int64_t product;
+      if (llvm::MulOverflow(ca, cb, product) ||
+          llvm::AddOverflow(r[m], product, r[m]))
+        return std::nullopt;
+    }
+  return r;
+}
+
+/// `v` as a polynomial in the input dims, where it is one: the sizes the
+/// lowerings and reifications compute are products and sums of dims
+/// (batch * seq as the rows of a product, in either order).
+std::optional<Polynomial> asPolynomial(Value v, func::FuncOp entry,
+                                       int depth = 0) {
+  if (depth > 64)
+    return std::nullopt;
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return Polynomial{{{}, *c}};
+  if (auto dim = v.getDefiningOp<tensor::DimOp>()) {
+    auto arg = dyn_cast<BlockArgument>(dim.getSource());
+    std::optional<int64_t> index = dim.getConstantIndex();
+    if (!arg || arg.getOwner() != &entry.getBody().front() || !index)
+      return std::nullopt;
+    return Polynomial{{{{arg.getArgNumber(), *index}}, 1}};
+  }
+  auto binary = [&](Value a, Value b, bool multiply) -> std::optional<Polynomial> {
+    std::optional<Polynomial> x = asPolynomial(a, entry, depth + 1),
+                              y = asPolynomial(b, entry, depth + 1);
+    if (!x || !y)
+      return std::nullopt;
+    return multiply ? mulPolynomials(*x, *y) : addPolynomials(*x, *y);
+  };
+  if (auto mul = v.getDefiningOp<arith::MulIOp>())
+    return binary(mul.getLhs(), mul.getRhs(), true);
+  if (auto add = v.getDefiningOp<arith::AddIOp>())
+    return binary(add.getLhs(), add.getRhs(), false);
+  auto apply = v.getDefiningOp<affine::AffineApplyOp>();
+  if (!apply)
+    return std::nullopt;
+  AffineMap map = apply.getAffineMap();
+  std::function<std::optional<Polynomial>(AffineExpr)> eval =
+      [&](AffineExpr e) -> std::optional<Polynomial> {
+    if (auto c = dyn_cast<AffineConstantExpr>(e))
+      return Polynomial{{{}, c.getValue()}};
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      return asPolynomial(apply.getOperand(d.getPosition()), entry, depth + 1);
+    if (auto s = dyn_cast<AffineSymbolExpr>(e))
+      return asPolynomial(
+          apply.getOperand(map.getNumDims() + s.getPosition()), entry,
+          depth + 1);
+    auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+    if (!bin || (e.getKind() != AffineExprKind::Add &&
+                 e.getKind() != AffineExprKind::Mul))
+      return std::nullopt;
+    std::optional<Polynomial> x = eval(bin.getLHS()), y = eval(bin.getRHS());
+    if (!x || !y)
+      return std::nullopt;
+    return e.getKind() == AffineExprKind::Mul ? mulPolynomials(*x, *y)
+                                              : addPolynomials(*x, *y);
+  };
+  if (map.getNumResults() != 1)
+    return std::nullopt;
+  return eval(map.getResult(0));
+}
+
+/// Zero coefficients dropped, so that equal polynomials compare equal.
+Polynomial normalized(Polynomial p) {
+  for (auto it = p.begin(); it != p.end();)
+    it = it->second == 0 ? p.erase(it) : std::next(it);
+  return p;
+}
+
+/// Whether `a` and `b` compute the same size: the same ops on the same
+/// (or equally computed) operands.
+bool sameSize(Value a, Value b, int depth = 0) {
+  if (a == b)
+    return true;
+  auto x = dyn_cast<OpResult>(a), y = dyn_cast<OpResult>(b);
+  if (!x || !y || x.getResultNumber() != y.getResultNumber() || depth > 32)
+    return false;
+  return OperationEquivalence::isEquivalentTo(
+      x.getOwner(), y.getOwner(),
+      [&](Value l, Value r) { return success(sameSize(l, r, depth + 1)); },
+      /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
+}
+
+/// Resolves each probe's size to an input dim, or numbers the computation
+/// it is (a constant is not expected: the types would say so).
+SmallVector<Resolved> resolve(func::FuncOp entry, ArrayRef<Probe> probes) {
+  SmallVector<Resolved> result(probes.size());
   if (probes.empty())
     return result;
   OpBuilder b(entry.getContext());
@@ -91,14 +209,32 @@ SmallVector<std::optional<InputDim>> resolve(func::FuncOp entry,
       sizeOps.push_back(op);
   });
   (void)applyOpPatternsGreedily(sizeOps, std::move(patterns), config);
+  SmallVector<Value> computations;
+  SmallVector<Polynomial> polynomials;
   for (auto [i, v] : llvm::enumerate(holder->getOperands())) {
     auto dim = v.getDefiningOp<tensor::DimOp>();
-    if (!dim)
+    auto arg = dim ? dyn_cast<BlockArgument>(dim.getSource()) : nullptr;
+    std::optional<int64_t> index =
+        dim ? dim.getConstantIndex() : std::nullopt;
+    if (arg && arg.getOwner() == &entry.getBody().front() && index) {
+      result[i].input = InputDim{arg.getArgNumber(), *index};
       continue;
-    auto arg = dyn_cast<BlockArgument>(dim.getSource());
-    std::optional<int64_t> index = dim.getConstantIndex();
-    if (arg && arg.getOwner() == &entry.getBody().front() && index)
-      result[i] = InputDim{arg.getArgNumber(), *index};
+    }
+    // The same polynomial in the input dims, or else the same ops.
+    if (std::optional<Polynomial> p = asPolynomial(v, entry)) {
+      Polynomial key = normalized(*p);
+      auto same = llvm::find(polynomials, key);
+      result[i].computation = same - polynomials.begin();
+      if (same == polynomials.end())
+        polynomials.push_back(key);
+      continue;
+    }
+    auto same = llvm::find_if(computations,
+                              [&](Value c) { return sameSize(c, v); });
+    // Numbered after any polynomial (the two never coincide).
+    result[i].computation = (1 << 20) + (same - computations.begin());
+    if (same == computations.end())
+      computations.push_back(v);
   }
   holder->erase();
   // The probes, and what they resolved to, are dead now unless the code
@@ -145,11 +281,11 @@ struct SymbolicDimsPass
           outputDims.push_back({static_cast<int64_t>(i), d});
         }
     }
-    SmallVector<std::optional<InputDim>> outputSources =
-        resolve(entry, outputProbes);
+    SmallVector<Resolved> outputSources = resolve(entry, outputProbes);
     SmallVector<int64_t> table = {GCOMP_DYNAMIC_DIMS_VERSION,
                                   static_cast<int64_t>(outputDims.size())};
-    for (auto [od, source] : llvm::zip(outputDims, outputSources)) {
+    for (auto [od, resolved] : llvm::zip(outputDims, outputSources)) {
+      std::optional<InputDim> source = resolved.input;
       if (!source) {
         entry.emitError() << "output '" << name(true, od.first) << "': dim "
                           << od.second
@@ -192,19 +328,31 @@ struct SymbolicDimsPass
           probeLocs.push_back(conv.getLoc());
         }
     });
-    SmallVector<std::optional<InputDim>> loopSources =
-        resolve(entry, loopProbes);
+    SmallVector<Resolved> loopSources = resolve(entry, loopProbes);
     llvm::MapVector<std::pair<Operation *, int64_t>, SmallVector<InputDim>>
         byLoop;
+    // A loop whose size is computed (rows as batch * sequence) must be
+    // computed alike for every operand that it reads: the runtime could
+    // not check a difference.
+    llvm::DenseMap<std::pair<Operation *, int64_t>, int64_t> computedLoops;
     for (auto [loop, source, loc] :
          llvm::zip(probeLoops, loopSources, probeLocs)) {
-      if (!source) {
+      bool mixed =
+          source.input ? computedLoops.count(loop)
+                       : (byLoop.count(loop) ||
+                          computedLoops.lookup_or(loop, source.computation) !=
+                              source.computation);
+      if (mixed) {
         emitError(loc)
-            << "the size of a symbolic dim of this op is not an input's dim; "
-               "the generic variant does not compute such sizes yet";
+            << "the size of a symbolic dim of this op is computed in "
+               "different ways for its operands; the generic variant "
+               "cannot check that they agree";
         return signalPassFailure();
       }
-      byLoop[loop].push_back(*source);
+      if (source.input)
+        byLoop[loop].push_back(*source.input);
+      else
+        computedLoops[loop] = source.computation;
     }
     SmallVector<std::pair<InputDim, InputDim>> equal;
     // Dims the model names alike are one size: the importer computes

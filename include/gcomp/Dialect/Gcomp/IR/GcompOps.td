@@ -236,7 +236,9 @@ def Gcomp_ShrinkOp : Gcomp_ActivationOp<"shrink", "Shrink", "x < -lambd ? x + bi
     (ins DefaultValuedAttr<F32Attr, "0.0">:$bias, DefaultValuedAttr<F32Attr, "0.5">:$lambd)>;
 
 def Gcomp_SoftmaxOp : Gcomp_Op<"softmax",
-    [Pure, SameOperandsAndResultType]> {
+    [Pure, SameOperandsAndResultType,
+     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                               ["reifyResultShapes"]>]> {
   let summary = "Softmax along one axis";
   let description = [{
     `y = exp(x - max(x)) / sum(exp(x - max(x)))` along `axis` (ONNX opset 13
@@ -283,7 +285,10 @@ def Gcomp_LogSoftmaxOp : Gcomp_Op<"log_softmax",
   let hasVerifier = 1;
 }
 
-def Gcomp_LayerNormOp : Gcomp_Op<"layer_norm", [Pure, AttrSizedOperandSegments]> {
+def Gcomp_LayerNormOp : Gcomp_Op<"layer_norm",
+    [Pure, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                               ["reifyResultShapes"]>]> {
   let summary = "Layer normalization over the trailing dims, one op";
   let description = [{
     `y = (x - mean(x)) / sqrt(var(x) + epsilon) * scale + bias`, with the
@@ -718,21 +723,36 @@ def Gcomp_PadOp : Gcomp_Op<"pad", [Pure, SameOperandsAndResultElementType]> {
 // Data movement
 //===----------------------------------------------------------------------===//
 
-def Gcomp_ReshapeOp : Gcomp_Op<"reshape", [Pure, SameOperandsAndResultElementType]> {
+def Gcomp_ReshapeOp : Gcomp_Op<"reshape",
+    [Pure, AllElementTypesMatch<["input", "result"]>]> {
   let summary = "Reshape to the result type's shape";
   let description = [{
     Reinterprets the row-major elements of `input` with the shape of the
     result type. The importer resolves ONNX Reshape's shape tensor (with its
     0 and -1 entries) and Flatten's axis into that type.
 
+    `sizes`, one per dynamic dim of the result, give the sizes of a reshape
+    that splits a symbolic dim (rows of a product back into batch and
+    sequence); without them each dynamic dim of the result is a whole
+    dynamic dim of the input, or the only dynamic dim of the result (the
+    element count divided by the static dims).
+
     Example:
     ```mlir
     %y = gcomp.reshape %x : tensor<2x3x4xf32> -> tensor<2x12xf32>
+    %z = gcomp.reshape %rows [%b, %s] : tensor<?x1x1x64xf32> -> tensor<?x?x64xf32>
     ```
   }];
-  let arguments = (ins Gcomp_AnyTensor:$input);
+  let arguments = (ins Gcomp_AnyTensor:$input, Variadic<Index>:$sizes);
   let results = (outs Gcomp_AnyTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`[` $sizes^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$type, "::mlir::Value":$input), [{
+      build($_builder, $_state, type, input, ::mlir::ValueRange{});
+    }]>
+  ];
   let hasVerifier = 1;
   let hasFolder = 1;
 }
