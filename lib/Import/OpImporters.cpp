@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ImporterInternal.h"
+#include "llvm/Support/MathExtras.h"
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -611,7 +612,9 @@ LogicalResult importSymbolicReshape(NodeContext &nc,
     products.push_back(1);
     for (const SymExpr &d : dims) {
       if (std::optional<int64_t> c = d.getConstant()) {
-        products.back() *= *c;
+        // (Overflow saturates: the products then compare unequal.)
+        if (llvm::MulOverflow(products.back(), *c, products.back()))
+          products.back() = -1;
         continue;
       }
       dynamic.push_back(d);
@@ -630,7 +633,22 @@ LogicalResult importSymbolicReshape(NodeContext &nc,
                   "--shape INPUT=DIMS";
     return failure();
   }
-  Value v = nc.reshape(nc.inputs[0], shape);
+  // A reshape that is not a merge or a split of dims (and not only unit
+  // dims moved) takes its dynamic sizes as operands.
+  auto outType = inType.clone(shape);
+  auto withoutOnes = [](ArrayRef<int64_t> dims) {
+    return llvm::to_vector(llvm::make_filter_range(
+        dims, [](int64_t d) { return d != 1; }));
+  };
+  Value v;
+  if (outType == inType || getReassociationIndicesForReshape(inType, outType) ||
+      withoutOnes(inType.getShape()) == withoutOnes(outType.getShape()) ||
+      outType.getNumDynamicDims() <= 1)
+    v = nc.reshape(nc.inputs[0], shape);
+  else
+    v = ReshapeOp::create(
+        nc.builder, nc.loc, outType, nc.inputs[0],
+        shapes.materializeDynamicDims(nc.builder, nc.loc, outType, out));
   if (v != nc.inputs[0])
     shapes.setShape(v, out);
   nc.outputs.push_back(v);

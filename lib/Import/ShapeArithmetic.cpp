@@ -64,8 +64,13 @@ std::optional<Values> evaluate(NodeContext &nc, SymbolicShapes &shapes) {
       op == "Reshape" || op == "Flatten")
     return in(0);
   if (op == "Cast") {
+    // Sizes keep their values in 32- and 64-bit integers (a bool or a
+    // narrower type would change them).
     auto type = outType();
-    if (!type || !isa<IntegerType>(type.getElementType()))
+    if (!type || !isa<IntegerType>(type.getElementType()) ||
+        type.getElementTypeBitWidth() < 32 ||
+        !isa<IntegerType>(nc.inputType(0).getElementType()) ||
+        nc.inputType(0).getElementTypeBitWidth() < 32)
       return std::nullopt;
     return in(0);
   }

@@ -111,6 +111,15 @@ std::optional<SymExpr> SymExpr::divExact(const SymExpr &a, const SymExpr &b) {
 // SymbolicShapes
 //===----------------------------------------------------------------------===//
 
+SymbolicShapes::Symbol SymbolicShapes::inputSymbol(std::string name,
+                                                   int64_t arg, int64_t dim) {
+  Symbol s;
+  s.name = std::move(name);
+  s.arg = arg;
+  s.dim = dim;
+  return s;
+}
+
 SymbolicShapes::SymbolicShapes(func::FuncOp entry) : entry(entry) {
   for (unsigned arg = 0; arg < entry.getNumArguments(); ++arg) {
     auto type = dyn_cast<RankedTensorType>(entry.getArgument(arg).getType());
@@ -128,14 +137,14 @@ SymbolicShapes::SymbolicShapes(func::FuncOp entry) : entry(entry) {
       if (!name.empty()) {
         auto [it, inserted] = namedSymbols.try_emplace(name, symbols.size());
         if (inserted)
-          addSymbol({name.str(), arg, d});
+          addSymbol(inputSymbol(name.str(), arg, d));
         inputSymbols[{arg, d}] = it->second;
         continue;
       }
       std::string unnamed = (input ? input.getValue().str()
                                    : "#" + std::to_string(arg)) +
                             ".dim" + std::to_string(d);
-      inputSymbols[{arg, d}] = addSymbol({unnamed, arg, d});
+      inputSymbols[{arg, d}] = addSymbol(inputSymbol(unnamed, arg, d));
     }
   }
 }

@@ -115,6 +115,7 @@ private:
     int64_t divisor = 1;
   };
 
+  static Symbol inputSymbol(std::string name, int64_t arg, int64_t dim);
   unsigned addSymbol(Symbol s);
   std::optional<SymExpr> computeDim(mlir::Operation *op, mlir::Value v,
                                     int64_t d);

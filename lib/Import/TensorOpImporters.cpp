@@ -128,6 +128,33 @@ LogicalResult importConcat(NodeContext &nc) {
   }
   if (inputs.empty())
     inputs.push_back(nc.inputs[0]);
+  // Symbolic dims other than the axis must be the same size in every input
+  // (the concat's loops run over the first input's).
+  if (llvm::any_of(inputs, [](Value v) {
+        return !cast<RankedTensorType>(v.getType()).hasStaticShape();
+      })) {
+    int64_t rank = nc.inputType(0).getRank();
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == *axis)
+        continue;
+      std::optional<SymExpr> first =
+          nc.symbolic ? nc.symbolic->dim(inputs[0], d) : std::nullopt;
+      for (Value v : inputs) {
+        std::optional<SymExpr> e =
+            nc.symbolic ? nc.symbolic->dim(v, d) : std::nullopt;
+        if (!first || !e || *e != *first) {
+          nc.error() << "dim " << d << " of the inputs is "
+                     << (first && e ? nc.symbolic->str(*first) + " and " +
+                                          nc.symbolic->str(*e)
+                                    : std::string("symbolic"))
+                     << ", which the generic variant concatenates only where "
+                        "the sizes are the same; fix the dims with --dim "
+                        "NAME=N or --shape INPUT=DIMS";
+          return failure();
+        }
+      }
+    }
+  }
   FailureOr<RankedTensorType> type =
       inferConcatType(ValueRange(inputs).getTypes(), *axis, nc.errorFn());
   if (failed(type))
@@ -306,8 +333,9 @@ LogicalResult importConstantOfShape(NodeContext &nc) {
   for (const SymExpr &e : *sizes) {
     std::optional<int64_t> c = e.getConstant();
     shape.push_back(c ? *c : ShapedType::kDynamic);
-    if (c && *c < 0) {
-      nc.error() << "shape has a negative size " << *c;
+    if ((c && *c < 0) || (!c && !e.isNonNegative())) {
+      nc.error() << "shape has a size that may be negative: "
+                 << nc.symbolic->str(e);
       return failure();
     }
   }
@@ -371,9 +399,13 @@ LogicalResult importSymbolicRange(NodeContext &nc) {
     return failure();
   }
   OpBuilder &b = nc.builder;
-  auto type = RankedTensorType::get({ShapedType::kDynamic}, t);
-  Value v = IotaOp::create(b, nc.loc, type,
-                           nc.symbolic->materialize(b, nc.loc, *count));
+  // A count that is constant (past .. past + 1) gives a static iota.
+  std::optional<int64_t> staticCount = count->getConstant();
+  auto type = RankedTensorType::get(
+      {staticCount ? *staticCount : ShapedType::kDynamic}, t);
+  Value v = IotaOp::create(
+      b, nc.loc, type,
+      staticCount ? Value() : nc.symbolic->materialize(b, nc.loc, *count));
   nc.symbolic->setShape(v, {*count});
   auto scalarType = RankedTensorType::get({}, t);
   if (*step != 1)
@@ -470,6 +502,11 @@ LogicalResult importSymbolicExpand(NodeContext &nc) {
       return d < pad ? one : v[d - pad];
     };
     SymExpr a = aligned(*in), t = aligned(*target);
+    if (!t.isNonNegative() && !(t.getConstant() && *t.getConstant() >= 0)) {
+      nc.error() << "shape has a size that may be negative: "
+                 << nc.symbolic->str(t);
+      return failure();
+    }
     if (a != t && a != one && t != one) {
       nc.error() << "cannot expand " << nc.symbolic->str(*in) << " to "
                  << nc.symbolic->str(*target) << ": dim " << d << " is "
@@ -794,6 +831,8 @@ LogicalResult importTrilu(NodeContext &nc) {
   }
   if (!type.hasStaticShape()) {
     int64_t rank = type.getRank();
+    if (!nc.symbolic)
+      return requireStatic(nc, 0);
     if ((type.isDynamicDim(rank - 2) &&
          !nc.symbolic->dim(nc.inputs[0], rank - 2)) ||
         (type.isDynamicDim(rank - 1) &&

@@ -979,7 +979,7 @@ LogicalResult GatherElementsOp::verify() {
 
 LogicalResult BroadcastToOp::verify() {
   if (!getSizes().empty() &&
-      static_cast<int64_t>(getSizes().size()) != getType().getNumDynamicDims())
+      getSizes().size() != static_cast<size_t>(getType().getNumDynamicDims()))
     return emitOpError() << "has " << getSizes().size()
                          << " sizes for a result with "
                          << getType().getNumDynamicDims() << " dynamic dims";
@@ -1022,7 +1022,7 @@ LogicalResult TileOp::verify() {
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType(), out = getResult().getType();
   if (!getSizes().empty() &&
-      static_cast<int64_t>(getSizes().size()) != out.getNumDynamicDims())
+      getSizes().size() != static_cast<size_t>(out.getNumDynamicDims()))
     return emitOpError() << "has " << getSizes().size()
                          << " sizes for a result with "
                          << out.getNumDynamicDims() << " dynamic dims";
@@ -1051,7 +1051,8 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
     return getResult();
   }
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
-    return dense.reshape(getType());
+    if (getType().hasStaticShape())
+      return dense.reshape(getType());
   return {};
 }
 

@@ -229,8 +229,9 @@ SmallVector<Resolved> resolve(func::FuncOp entry, ArrayRef<Probe> probes) {
         polynomials.push_back(key);
       continue;
     }
+    Value size = v;
     auto same = llvm::find_if(computations,
-                              [&](Value c) { return sameSize(c, v); });
+                              [&](Value c) { return sameSize(c, size); });
     // Numbered after any polynomial (the two never coincide).
     result[i].computation = (1 << 20) + (same - computations.begin());
     if (same == computations.end())
