@@ -70,7 +70,7 @@ func.func @layer_norm(%x: tensor<2x3x8xf32>, %g: tensor<8xf32>) -> tensor<2x3x8x
 // the flags (1: causal).
 // CHECK-LABEL: func.func private @__gcomp_attention(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @attention_heads
-// CHECK: %[[OUT:.*]] = memref.alloc() : memref<1x8x2x4xf32>
+// CHECK-DAG: %[[OUT:.*]] = memref.alloc() : memref<1x8x2x4xf32>
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : i64
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : i64
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : i64
@@ -83,6 +83,29 @@ func.func @layer_norm(%x: tensor<2x3x8xf32>, %g: tensor<8xf32>) -> tensor<2x3x8x
 func.func @attention_heads(%q: tensor<1x8x2x4xf32>, %k: tensor<1x8x2x4xf32>, %v: tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32> {
   %o = gcomp.attention %q, %k, %v {causal, scale = 5.000000e-01 : f32, key_t_perm = array<i64: 0, 2, 3, 1>, query_perm = array<i64: 0, 2, 1, 3>, result_perm = array<i64: 0, 2, 1, 3>, value_perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>, tensor<1x8x2x4xf32>) -> tensor<1x8x2x4xf32>
   return %o : tensor<1x8x2x4xf32>
+}
+
+// -----
+
+// Symbolic batch and sequence: the sizes, and the strides that depend on
+// them, are read from the buffers' descriptors; the result is allocated
+// with the query's batch and s.
+// CHECK-LABEL: func.func @attention_symbolic
+// CHECK-SAME: (%[[Q:.*]]: memref<?x?x2x4xf32>, %[[K:.*]]: memref<?x?x2x4xf32>, %[[V:.*]]: memref<?x?x2x4xf32>)
+// CHECK: %{{.*}}, %{{.*}}, %[[QSIZES:.*]]:4, %[[QSTRIDES:.*]]:4 = memref.extract_strided_metadata %[[Q]]
+// CHECK-DAG: %[[QBATCH:.*]] = arith.index_cast %[[QSTRIDES]]#0 : index to i64
+// CHECK-DAG: %[[B:.*]] = arith.index_cast %[[QSIZES]]#0 : index to i64
+// CHECK-DAG: %[[S:.*]] = arith.index_cast %[[QSIZES]]#1 : index to i64
+// CHECK: %{{.*}}, %{{.*}}, %[[KSIZES:.*]]:4, %{{.*}}:4 = memref.extract_strided_metadata %[[K]]
+// CHECK: %[[T:.*]] = arith.index_cast %[[KSIZES]]#1 : index to i64
+// CHECK-DAG: %[[BI:.*]] = arith.index_cast %[[B]] : i64 to index
+// CHECK-DAG: %[[SI:.*]] = arith.index_cast %[[S]] : i64 to index
+// CHECK: %[[OUT:.*]] = memref.alloc(%[[BI]], %[[SI]]) : memref<?x?x2x4xf32>
+// CHECK: call @__gcomp_attention(%[[B]], %{{[^,]*}}, %[[S]], %[[T]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %[[QBATCH]],
+// CHECK: return %[[OUT]]
+func.func @attention_symbolic(%q: tensor<?x?x2x4xf32>, %k: tensor<?x?x2x4xf32>, %v: tensor<?x?x2x4xf32>) -> tensor<?x?x2x4xf32> {
+  %o = gcomp.attention %q, %k, %v {causal, scale = 5.000000e-01 : f32, key_t_perm = array<i64: 0, 2, 3, 1>, query_perm = array<i64: 0, 2, 1, 3>, result_perm = array<i64: 0, 2, 1, 3>, value_perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>, tensor<?x?x2x4xf32>) -> tensor<?x?x2x4xf32>
+  return %o : tensor<?x?x2x4xf32>
 }
 
 // -----

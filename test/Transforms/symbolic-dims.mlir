@@ -54,3 +54,31 @@ func.func @main(%x: tensor<?x8x8x16xf32> {gcomp.name = "x"}, %y: tensor<?x8x8x16
   %0 = gcomp.fused_conv %x, %w, %y {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, accumulate} : (tensor<?x8x8x16xf32>, tensor<2304xf32>, tensor<?x8x8x16xf32>) -> tensor<?x8x8x16xf32>
   return %0 : tensor<?x8x8x16xf32>
 }
+
+// -----
+
+// The runtime's attention takes its batch and s from the query, t from Kt
+// and the mask as the scores' shape: the value's and the mask's sizes must
+// agree with them. A causal attention over symbolic sizes has t = s: the
+// query and the keys here come from different inputs, so their sequences
+// must be equal. Records: output 0 dim 0 = q dim 0, output 0 dim 1 = q dim
+// 1; 4 equalities: q0 = kt0, q0 = v0, q1 = kt2 (causal), q1 = v1.
+// CHECK-LABEL: func.func @main
+// CHECK: @__gcomp_dynamic_dims(dense<[1, 2, 0, 0, 0, 0, 0, 1, 0, 1, 4, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 1, 2, 0, 1, 2, 1]>
+func.func @main(%q: tensor<?x?x4xf32> {gcomp.name = "q"}, %kt: tensor<?x4x?xf32> {gcomp.name = "kt"}, %v: tensor<?x?x4xf32> {gcomp.name = "v"}) -> (tensor<?x?x4xf32> {gcomp.name = "o"}) {
+  %o = gcomp.attention %q, %kt, %v {causal, scale = 1.0 : f32} : (tensor<?x?x4xf32>, tensor<?x4x?xf32>, tensor<?x?x4xf32>) -> tensor<?x?x4xf32>
+  return %o : tensor<?x?x4xf32>
+}
+
+// -----
+
+// Without `causal`, s and t are independent (cross-attention); a padding
+// mask [batch, 1, t] must have the keys' count. Records: as above; 5
+// equalities: q0 = kt0, q0 = v0, q0 = mask0 (the batch), kt2 = v1, kt2 =
+// mask2 (the keys).
+// CHECK-LABEL: func.func @main
+// CHECK: @__gcomp_dynamic_dims(dense<[1, 2, 0, 0, 0, 0, 0, 1, 0, 1, 5, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 1, 2, 2, 1, 1, 2, 3, 2]>
+func.func @main(%q: tensor<?x?x4xf32> {gcomp.name = "q"}, %kt: tensor<?x4x?xf32> {gcomp.name = "kt"}, %v: tensor<?x?x4xf32> {gcomp.name = "v"}, %m: tensor<?x1x?xf32> {gcomp.name = "m"}) -> (tensor<?x?x4xf32> {gcomp.name = "o"}) {
+  %o = gcomp.attention %q, %kt, %v mask %m {scale = 1.0 : f32} : (tensor<?x?x4xf32>, tensor<?x4x?xf32>, tensor<?x?x4xf32>, tensor<?x1x?xf32>) -> tensor<?x?x4xf32>
+  return %o : tensor<?x?x4xf32>
+}

@@ -525,6 +525,17 @@ static FailureOr<SmallVector<int64_t>> permuted(ArrayRef<int64_t> shape,
   return out;
 }
 
+/// Whether two dims can be one size: equal, or one of them symbolic (the
+/// generic variant checks symbolic sizes at run time).
+static bool compatibleDims(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  return a.size() == b.size() &&
+         llvm::all_of(llvm::zip(a, b), [](auto pair) {
+           auto [x, y] = pair;
+           return x == y || ShapedType::isDynamic(x) ||
+                  ShapedType::isDynamic(y);
+         });
+}
+
 LogicalResult AttentionOp::verify() {
   auto logical = [&](Value v, ArrayRef<int64_t> perm,
                      StringRef name) -> FailureOr<SmallVector<int64_t>> {
@@ -545,12 +556,13 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << "needs query, key_t and value of one rank, 3 or "
                             "4 (one or two head dims)";
   ArrayRef<int64_t> heads(q->data(), rank - 2);
-  if (ArrayRef<int64_t>(kt->data(), rank - 2) != heads ||
-      ArrayRef<int64_t>(v->data(), rank - 2) != heads)
+  if (!compatibleDims(ArrayRef<int64_t>(kt->data(), rank - 2), heads) ||
+      !compatibleDims(ArrayRef<int64_t>(v->data(), rank - 2), heads))
     return emitOpError() << "query, key_t and value must have the same head "
                             "dims";
   int64_t s = (*q)[rank - 2], d = (*q)[rank - 1], t = (*kt)[rank - 1];
-  if ((*kt)[rank - 2] != d || (*v)[rank - 2] != t)
+  if (!compatibleDims((*kt)[rank - 2], d) ||
+      !compatibleDims((*v)[rank - 2], t))
     return emitOpError() << "expects Q [..., s, d], Kt [..., d, t] and V "
                             "[..., t, dv]";
   if (Value mask = getMask()) {
@@ -559,7 +571,7 @@ LogicalResult AttentionOp::verify() {
     if (failed(broadcastShapes(scores,
                                cast<RankedTensorType>(mask.getType()).getShape(),
                                shape, nullptr)) ||
-        ArrayRef<int64_t>(shape) != ArrayRef<int64_t>(scores))
+        !compatibleDims(shape, scores))
       return emitOpError() << "mask " << mask.getType()
                            << " does not broadcast to the scores";
   }
@@ -575,6 +587,28 @@ LogicalResult AttentionOp::verify() {
   if (!(getScale().convertToFloat() > 0.0f) ||
       !std::isfinite(getScale().convertToFloat()))
     return emitOpError() << "scale must be positive and finite";
+  return success();
+}
+
+LogicalResult
+AttentionOp::reifyResultShapes(OpBuilder &b,
+                               ReifiedRankedShapedTypeDims &shapes) {
+  // The logical output [heads..., s, dv]: the heads and s are the query's,
+  // dv the value's.
+  int64_t rank = getType().getRank();
+  auto operandDim = [&](Value v, ArrayRef<int64_t> perm, int64_t logical) {
+    return tensor::getMixedSize(b, getLoc(), v,
+                                perm.empty() ? logical : perm[logical]);
+  };
+  SmallVector<OpFoldResult> logical;
+  for (int64_t i = 0; i < rank - 1; ++i)
+    logical.push_back(operandDim(getQuery(), getQueryPerm(), i));
+  logical.push_back(operandDim(getValue(), getValuePerm(), rank - 1));
+  ArrayRef<int64_t> perm = getResultPerm();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < rank; ++i)
+    sizes.push_back(logical[perm.empty() ? i : perm[i]]);
+  shapes.push_back(sizes);
   return success();
 }
 

@@ -13,6 +13,7 @@
 #include "gcomp/Dialect/Gcomp/IR/GcompOps.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 
 #include <cmath>
@@ -27,9 +28,9 @@ using namespace gcomp;
 
 namespace {
 
-bool isStaticF32(Value v) {
+bool isF32(Value v) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
-  return type && type.hasStaticShape() && type.getElementType().isF32();
+  return type && type.getElementType().isF32();
 }
 
 /// `v` with a transpose producing it looked through: its source, and the
@@ -62,11 +63,73 @@ bool isCausalMask(Value cond, int64_t s) {
   return true;
 }
 
+/// Whether `v` is a boolean constant splat of `value`, broadcast or not.
+bool isSplatBool(Value v, bool value) {
+  if (auto broadcast = v.getDefiningOp<BroadcastToOp>())
+    v = broadcast.getInput();
+  auto constant = v.getDefiningOp<ConstantOp>();
+  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                        : DenseElementsAttr();
+  return dense && dense.isSplat() && dense.getElementType().isInteger(1) &&
+         dense.getSplatValue<bool>() == value;
+}
+
+/// Whether `a` and `b` are one size: the same value, or the same dim of
+/// the same tensor.
+bool sameIndex(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto x = a.getDefiningOp<tensor::DimOp>(),
+       y = b.getDefiningOp<tensor::DimOp>();
+  return x && y && x.getSource() == y.getSource() &&
+         x.getConstantIndex() && x.getConstantIndex() == y.getConstantIndex();
+}
+
+/// The size of the iota that `v` is, reshaped to `shape` (one dim
+/// symbolic, the other 1), or null.
+Value iotaSize(Value v, ArrayRef<int64_t> shape) {
+  auto reshape = v.getDefiningOp<ReshapeOp>();
+  if (!reshape || reshape.getType().getShape() != shape)
+    return {};
+  auto iota = reshape.getInput().getDefiningOp<IotaOp>();
+  return iota ? iota.getSize() : Value();
+}
+
+/// Whether `cond` is the causal mask of a symbolic [n, n] score matrix as
+/// the importer builds it from iotas (ONNX Trilu over a symbolic size,
+/// torch.triu(ones(n, n), 1)): true where column - row >= 1, possibly
+/// inside a `where(mask, true, false)`.
+bool isComputedCausalMask(Value cond) {
+  if (auto where = cond.getDefiningOp<WhereOp>()) {
+    if (!isSplatBool(where.getX(), true) || !isSplatBool(where.getY(), false))
+      return false;
+    cond = where.getCondition();
+  }
+  Operation *compare = cond.getDefiningOp();
+  if (!compare || !isa<GreaterEqualOp, GreaterOp>(compare))
+    return false;
+  // column - row >= 1, or column - row > 0.
+  auto k = compare->getOperand(1).getDefiningOp<ConstantOp>();
+  auto dense = k ? dyn_cast<DenseElementsAttr>(k.getValue())
+                 : DenseElementsAttr();
+  if (!dense || !dense.isSplat() || !dense.getElementType().isInteger(64) ||
+      dense.getSplatValue<APInt>().getSExtValue() !=
+          (isa<GreaterEqualOp>(compare) ? 1 : 0))
+    return false;
+  auto sub = compare->getOperand(0).getDefiningOp<SubOp>();
+  if (!sub)
+    return false;
+  int64_t n = ShapedType::kDynamic;
+  Value columns = iotaSize(sub.getLhs(), {1, n}),
+        rows = iotaSize(sub.getRhs(), {n, 1});
+  return columns && rows && sameIndex(columns, rows);
+}
+
 /// The attention ending in `pv`, the product of the probabilities and V,
 /// replaced by one op.
 LogicalResult fuse(MatMulOp pv) {
   auto softmax = pv.getLhs().getDefiningOp<SoftmaxOp>();
-  if (!softmax || !softmax->hasOneUse() || !isStaticF32(pv.getResult()) ||
+  if (!softmax || !softmax->hasOneUse() || !isF32(pv.getResult()) ||
       softmax.getScale().convertToFloat() != 1.0f)
     return failure();
   RankedTensorType scores = softmax.getType();
@@ -98,7 +161,7 @@ LogicalResult fuse(MatMulOp pv) {
       x = add.getRhs();
       other = add.getLhs();
     }
-    if (!other || !isStaticF32(other) ||
+    if (!other || !isF32(other) ||
         cast<RankedTensorType>(other.getType()).getRank() > rank)
       return failure();
     mask = other;
@@ -106,9 +169,14 @@ LogicalResult fuse(MatMulOp pv) {
   }
   if (auto where = x.getDefiningOp<WhereOp>()) {
     std::optional<float> fill = splatF32(where.getX());
-    if (!fill || !std::isinf(*fill) || *fill > 0 ||
-        !isCausalMask(where.getCondition(), scores.getDimSize(rank - 1)) ||
-        scores.getDimSize(rank - 2) != scores.getDimSize(rank - 1))
+    int64_t s = scores.getDimSize(rank - 2), t = scores.getDimSize(rank - 1);
+    // A symbolic [n, n] mask broadcast to [..., s, t] makes s and t that
+    // one n, which gcomp-symbolic-dims checks for the fused op.
+    bool square = ShapedType::isDynamic(s) && ShapedType::isDynamic(t)
+                      ? isComputedCausalMask(where.getCondition())
+                      : s == t && !ShapedType::isDynamic(s) &&
+                            isCausalMask(where.getCondition(), s);
+    if (!fill || !std::isinf(*fill) || *fill > 0 || !square)
       return failure();
     causal = true;
     chain.push_back(where);
@@ -137,7 +205,7 @@ LogicalResult fuse(MatMulOp pv) {
   auto [q, qPerm] = throughTranspose(qk.getLhs());
   auto [kt, ktPerm] = throughTranspose(qk.getRhs());
   auto [v, vPerm] = throughTranspose(pv.getRhs());
-  if (!isStaticF32(q) || !isStaticF32(kt) || !isStaticF32(v))
+  if (!isF32(q) || !isF32(kt) || !isF32(v))
     return failure();
   // Ranks and head dims must agree without broadcasting.
   for (Value operand : {qk.getLhs(), qk.getRhs(), pv.getRhs()})

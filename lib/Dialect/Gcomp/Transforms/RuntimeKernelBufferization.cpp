@@ -212,28 +212,49 @@ struct LayerNormBufferization
   }
 };
 
-/// The element strides of `buffer`'s logical view `transpose(buffer,
-/// perm)` and its address, or failure if its layout is not static.
+/// The address (i64) of `buffer`'s logical view `transpose(buffer, perm)`
+/// and its element strides and sizes (i64 values, constants where the
+/// type gives them), or failure if `buffer` is not strided.
 struct StridedOperand {
   Value address;
-  SmallVector<int64_t> strides;
+  SmallVector<Value> strides, sizes;
 };
 FailureOr<StridedOperand> stridedOperand(RewriterBase &rewriter, Location loc,
                                          Value buffer, ArrayRef<int64_t> perm) {
   auto type = cast<MemRefType>(buffer.getType());
   SmallVector<int64_t> strides;
   int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)) ||
-      ShapedType::isDynamic(offset) ||
-      llvm::any_of(strides, ShapedType::isDynamic))
+  if (failed(type.getStridesAndOffset(strides, offset)))
     return failure();
+  auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
+  auto toI64 = [&](Value index) -> Value {
+    return arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(),
+                                      index);
+  };
+  // Symbolic sizes give symbolic strides and offsets: read them from the
+  // descriptor.
+  memref::ExtractStridedMetadataOp metadata;
+  if (!type.hasStaticShape() || ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    metadata = memref::ExtractStridedMetadataOp::create(rewriter, loc, buffer);
   Value address = addressAsI64(rewriter, loc, buffer);
-  if (offset)
-    address = arith::AddIOp::create(rewriter, loc, address,
-                                    i64Constant(rewriter, loc, offset * 4));
-  StridedOperand result{address, {}};
-  for (size_t i = 0; i < strides.size(); ++i)
-    result.strides.push_back(strides[perm.empty() ? i : perm[i]]);
+  if (ShapedType::isDynamic(offset)) {
+    Value bytes = arith::MulIOp::create(
+        rewriter, loc, toI64(metadata.getOffset()), i64(4));
+    address = arith::AddIOp::create(rewriter, loc, address, bytes);
+  } else if (offset) {
+    address = arith::AddIOp::create(rewriter, loc, address, i64(offset * 4));
+  }
+  StridedOperand result{address, {}, {}};
+  for (size_t i = 0; i < strides.size(); ++i) {
+    size_t d = perm.empty() ? i : perm[i];
+    result.strides.push_back(ShapedType::isDynamic(strides[d])
+                                 ? toI64(metadata.getStrides()[d])
+                                 : i64(strides[d]));
+    result.sizes.push_back(type.isDynamicDim(d)
+                               ? toI64(metadata.getSizes()[d])
+                               : i64(type.getDimSize(d)));
+  }
   return result;
 }
 
@@ -249,8 +270,8 @@ struct AttentionBufferization
          {std::pair{attention.getQuery(), attention.getQueryPerm()},
           {attention.getKeyT(), attention.getKeyTPerm()},
           {attention.getValue(), attention.getValuePerm()}}) {
-      // The kernel reads any static strides (the heads as the projections
-      // left them); another layout is copied first.
+      // The kernel reads any strides (the heads as the projections left
+      // them); another layout is copied first.
       FailureOr<Value> buffer = getBuffer(rewriter, value, options, state);
       if (failed(buffer))
         return failure();
@@ -264,47 +285,51 @@ struct AttentionBufferization
       }
       operands.push_back(*strided);
     }
+    ArrayRef<Value> q = operands[0].sizes, kt = operands[1].sizes,
+                    v = operands[2].sizes;
+    size_t rank = q.size();
+
+    // The result's symbolic dims: the logical output [heads..., s, dv] has
+    // the query's heads and s and the value's dv; the result's dim i is
+    // the logical dim perm[i].
     RankedTensorType type = attention.getType();
-    Value out = memref::AllocOp::create(
-        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()));
-    // The logical output's dim i is the result's dim inverse(perm)[i].
     ArrayRef<int64_t> resultPerm = attention.getResultPerm();
+    SmallVector<Value> dynamicSizes;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      if (!type.isDynamicDim(i))
+        continue;
+      size_t logical = resultPerm.empty() ? i : resultPerm[i];
+      Value size = logical == rank - 1 ? v[rank - 1] : q[logical];
+      dynamicSizes.push_back(arith::IndexCastOp::create(
+          rewriter, loc, rewriter.getIndexType(), size));
+    }
+    Value out = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
+        dynamicSizes);
+    // The logical output's dim i is the result's dim inverse(perm)[i].
     SmallVector<int64_t> toLogical =
         resultPerm.empty() ? SmallVector<int64_t>()
                            : invertPermutationVector(resultPerm);
     operands.push_back(*stridedOperand(rewriter, loc, out, toLogical));
 
     auto i64 = [&](int64_t v) { return i64Constant(rewriter, loc, v); };
-    auto shapeOf = [](Value v, ArrayRef<int64_t> perm) {
-      ArrayRef<int64_t> shape = cast<ShapedType>(v.getType()).getShape();
-      SmallVector<int64_t> out;
-      for (size_t i = 0; i < shape.size(); ++i)
-        out.push_back(shape[perm.empty() ? i : perm[i]]);
-      return out;
-    };
-    SmallVector<int64_t> q = shapeOf(attention.getQuery(),
-                                     attention.getQueryPerm());
-    SmallVector<int64_t> kt = shapeOf(attention.getKeyT(),
-                                      attention.getKeyTPerm());
-    SmallVector<int64_t> v = shapeOf(attention.getValue(),
-                                     attention.getValuePerm());
-    size_t rank = q.size();
     // One head dim: the first of the kernel's two has size 1.
     bool twoHeadDims = rank == 4;
-    SmallVector<Value> args = {i64(twoHeadDims ? q[0] : 1),
-                               i64(q[rank - 3]),
-                               i64(q[rank - 2]),
-                               i64(kt[rank - 1]),
-                               i64(q[rank - 1]),
-                               i64(v[rank - 1])};
+    SmallVector<Value> args = {twoHeadDims ? q[0] : i64(1),
+                               q[rank - 3],
+                               q[rank - 2],
+                               kt[rank - 1],
+                               q[rank - 1],
+                               v[rank - 1]};
     for (const StridedOperand &o : operands) {
       args.push_back(o.address);
-      args.push_back(i64(twoHeadDims ? o.strides[0] : 0));
+      args.push_back(twoHeadDims ? o.strides[0] : i64(0));
       for (size_t i = rank - 3; i < rank; ++i)
-        args.push_back(i64(o.strides[i]));
+        args.push_back(o.strides[i]);
     }
     // The mask, broadcast to the scores [heads..., s, t]: stride 0 along
-    // the dims it lacks or has as 1.
+    // the dims it lacks or has as 1 (a symbolic dim is the scores' size,
+    // which gcomp-symbolic-dims checks).
     if (Value mask = attention.getMask()) {
       FailureOr<Value> buffer = denseBuffer(rewriter, loc, mask, options, state);
       if (failed(buffer))
@@ -314,14 +339,15 @@ struct AttentionBufferization
       if (failed(strided))
         return failure();
       ArrayRef<int64_t> shape = cast<ShapedType>(mask.getType()).getShape();
-      SmallVector<int64_t> strides(rank, 0);
+      SmallVector<Value> strides(rank, i64(0));
       size_t lead = rank - shape.size();
       for (size_t i = 0; i < shape.size(); ++i)
-        strides[lead + i] = shape[i] == 1 ? 0 : strided->strides[i];
+        if (shape[i] != 1)
+          strides[lead + i] = strided->strides[i];
       args.push_back(strided->address);
-      args.push_back(i64(twoHeadDims ? strides[0] : 0));
+      args.push_back(twoHeadDims ? strides[0] : i64(0));
       for (size_t i = rank - 3; i < rank; ++i)
-        args.push_back(i64(strides[i]));
+        args.push_back(strides[i]);
     } else {
       for (int i = 0; i < 5; ++i)
         args.push_back(i64(0));

@@ -329,6 +329,45 @@ struct SymbolicDimsPass
           probeLocs.push_back(conv.getLoc());
         }
     });
+    // The runtime's attention reads each size from one operand: the heads
+    // and s from the query, t from Kt, d from the query. The loops are
+    // numbered after the logical scores [heads..., s, t], then d; a causal
+    // attention over symbolic sizes came from a square mask, so its t is
+    // its s.
+    entry.walk([&](AttentionOp attention) {
+      int64_t rank = attention.getType().getRank();
+      int64_t s = rank - 2, t = attention.getCausal() ? s : rank - 1,
+              d = rank;
+      auto probe = [&](Value v, ArrayRef<int64_t> perm, int64_t logical,
+                       int64_t loop) {
+        int64_t dim = perm.empty() ? logical : perm[logical];
+        if (!cast<RankedTensorType>(v.getType()).isDynamicDim(dim))
+          return;
+        loopProbes.push_back({v, dim});
+        probeLoops.push_back({attention, loop});
+        probeLocs.push_back(attention.getLoc());
+      };
+      for (int64_t i = 0; i < rank - 2; ++i)
+        for (auto [v, perm] :
+             {std::pair{attention.getQuery(), attention.getQueryPerm()},
+              {attention.getKeyT(), attention.getKeyTPerm()},
+              {attention.getValue(), attention.getValuePerm()}})
+          probe(v, perm, i, i);
+      probe(attention.getQuery(), attention.getQueryPerm(), s, s);
+      probe(attention.getQuery(), attention.getQueryPerm(), rank - 1, d);
+      probe(attention.getKeyT(), attention.getKeyTPerm(), rank - 2, d);
+      probe(attention.getKeyT(), attention.getKeyTPerm(), rank - 1, t);
+      probe(attention.getValue(), attention.getValuePerm(), rank - 2, t);
+      // The mask's dims are the scores' trailing ones; a size-1 dim is
+      // broadcast.
+      if (Value mask = attention.getMask()) {
+        int64_t maskRank = cast<RankedTensorType>(mask.getType()).getRank();
+        for (int64_t j = 0; j < maskRank; ++j) {
+          int64_t scoresDim = rank - maskRank + j;
+          probe(mask, {}, j, scoresDim == rank - 1 ? t : scoresDim);
+        }
+      }
+    });
     SmallVector<Resolved> loopSources = resolve(entry, loopProbes);
     llvm::MapVector<std::pair<Operation *, int64_t>, SmallVector<InputDim>>
         byLoop;

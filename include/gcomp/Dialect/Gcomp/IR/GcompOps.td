@@ -323,7 +323,9 @@ def Gcomp_LayerNormOp : Gcomp_Op<"layer_norm",
   let hasVerifier = 1;
 }
 
-def Gcomp_AttentionOp : Gcomp_Op<"attention", [Pure]> {
+def Gcomp_AttentionOp : Gcomp_Op<"attention", [Pure,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
   let summary = "Scaled dot-product attention, one op";
   let description = [{
     `softmax(scale * Q Kt) V` over the last two dims of each head, where the
@@ -340,7 +342,9 @@ def Gcomp_AttentionOp : Gcomp_Op<"attention", [Pure]> {
     mask, softmax and matmul that exporters write, taking the transposes
     around them into the perms, so that the heads are read and written where
     the projections leave them. It bufferizes into one call of the runtime's
-    __gcomp_attention (static f32 shapes only, which that pass checks).
+    __gcomp_attention, which takes the sizes and strides as arguments: the
+    batch, s and t may be symbolic (the generic variant, where the causal
+    flag also means s == t, which gcomp-symbolic-dims checks at run time).
 
     Example (BERT: q, k, v as [batch, seq, heads, 64] views of the fused
     projection, the result as [batch, seq, heads, 64]):
