@@ -21,6 +21,53 @@ func.func @main(%in: memref<4x8xf32>, %out: memref<32xf32>) {
 
 // -----
 
+// Symbolic dims: a buffer of [n, 2, 8] (n rows of a product: batch * seq)
+// reshaped to the output [batch, seq, 8]. The view's sizes are the
+// allocation's, its strides products of them.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[IN:.*]]: memref<?x2x8xf32>, %[[OUT:.*]]: memref<?x?x8xf32>, %[[SHAPE:.*]]: memref<3xindex>)
+// CHECK: %[[N:.*]] = memref.dim %[[IN]]
+// CHECK: %[[V:.*]] = memref.reinterpret_cast %[[OUT]] to offset: [0], sizes: [%[[N]], 2, 8], strides: [16, 8, 1] : memref<?x?x8xf32> to memref<?x2x8xf32>
+// CHECK: linalg.copy ins(%[[IN]] : memref<?x2x8xf32>) outs(%[[V]] : memref<?x2x8xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.copy
+// CHECK: return
+func.func @main(%in: memref<?x2x8xf32>, %out: memref<?x?x8xf32>, %shape: memref<3xindex>) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %in, %c0 : memref<?x2x8xf32>
+  %a = memref.alloc(%n) : memref<?x2x8xf32>
+  linalg.copy ins(%in : memref<?x2x8xf32>) outs(%a : memref<?x2x8xf32>)
+  %r = memref.reshape %a(%shape) : (memref<?x2x8xf32>, memref<3xindex>) -> memref<?x?x8xf32>
+  memref.copy %r, %out : memref<?x?x8xf32> to memref<?x?x8xf32>
+  memref.dealloc %a : memref<?x2x8xf32>
+  return
+}
+
+// -----
+
+// Two symbolic dims in the buffer: the outer stride is computed.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[IN:.*]]: memref<?x?x8xf32>, %[[OUT:.*]]: memref<?x8xf32>)
+// CHECK-DAG: %[[B:.*]] = memref.dim %[[IN]], %c0
+// CHECK-DAG: %[[S:.*]] = memref.dim %[[IN]], %c1
+// CHECK: %[[STRIDE:.*]] = arith.muli %{{.*}}, %[[S]] : index
+// CHECK: %[[V:.*]] = memref.reinterpret_cast %[[OUT]] to offset: [0], sizes: [%[[B]], %[[S]], 8], strides: [%[[STRIDE]], 8, 1] : memref<?x8xf32> to memref<?x?x8xf32>
+// CHECK-NOT: memref.copy
+func.func @main(%in: memref<?x?x8xf32>, %out: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = memref.dim %in, %c0 : memref<?x?x8xf32>
+  %s = memref.dim %in, %c1 : memref<?x?x8xf32>
+  %a = memref.alloc(%b, %s) : memref<?x?x8xf32>
+  linalg.copy ins(%in : memref<?x?x8xf32>) outs(%a : memref<?x?x8xf32>)
+  %flat = memref.collapse_shape %a [[0, 1], [2]] : memref<?x?x8xf32> into memref<?x8xf32>
+  memref.copy %flat, %out : memref<?x8xf32> to memref<?x8xf32>
+  memref.dealloc %a : memref<?x?x8xf32>
+  return
+}
+
+// -----
+
 // The buffer is read after the copy: it must stay.
 // CHECK-LABEL: func.func @main
 // CHECK: memref.alloc

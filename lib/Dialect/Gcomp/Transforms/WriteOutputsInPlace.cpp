@@ -8,11 +8,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "gcomp/Dialect/Gcomp/IR/GcompDialect.h"
 #include "gcomp/Dialect/Gcomp/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 namespace gcomp {
 #define GEN_PASS_DEF_GCOMPWRITEOUTPUTSINPLACE
@@ -23,12 +25,10 @@ using namespace mlir;
 
 namespace {
 
-/// A row-major buffer whose strides are static: static dims, but for a
-/// symbolic leading one (a batch).
+/// A dense row-major buffer (its symbolic dims, if any, give its strides).
 bool isDense(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
-  return memref && memref.getLayout().isIdentity() &&
-         gcomp::isStaticButBatch(memref);
+  return memref && memref.getLayout().isIdentity();
 }
 
 /// The allocation whose bytes `v` holds in the same order: `v` itself or a
@@ -105,20 +105,35 @@ struct WriteOutputsInPlacePass
     }
 
     OpBuilder b(alloc);
+    Location loc = alloc.getLoc();
     auto type = cast<MemRefType>(alloc.getType());
-    SmallVector<int64_t> strides(type.getRank(), 1);
-    for (int64_t d = type.getRank() - 2; d >= 0; --d)
-      strides[d] = strides[d + 1] * type.getDimSize(d + 1);
-    SmallVector<OpFoldResult> sizes, strideValues;
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      sizes.push_back(type.isDynamicDim(d)
-                          ? OpFoldResult(alloc.getDynamicSizes().front())
-                          : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
-      strideValues.push_back(b.getIndexAttr(strides[d]));
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> sizes(rank), strides(rank);
+    ValueRange dynamicSizes = alloc.getDynamicSizes();
+    for (int64_t d = 0, next = 0; d < rank; ++d)
+      sizes[d] = type.isDynamicDim(d)
+                     ? OpFoldResult(dynamicSizes[next++])
+                     : OpFoldResult(b.getIndexAttr(type.getDimSize(d)));
+    // Row-major strides: products of the later dims, static as long as
+    // they are.
+    OpFoldResult stride = b.getIndexAttr(1);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      strides[d] = stride;
+      if (d == 0)
+        break;
+      std::optional<int64_t> x = getConstantIntValue(stride),
+                             y = getConstantIntValue(sizes[d]);
+      if (x && y) {
+        stride = b.getIndexAttr(*x * *y);
+        continue;
+      }
+      stride = arith::MulIOp::create(
+                   b, loc, getValueOrCreateConstantIndexOp(b, loc, stride),
+                   getValueOrCreateConstantIndexOp(b, loc, sizes[d]))
+                   .getResult();
     }
     Value view = memref::ReinterpretCastOp::create(
-        b, alloc.getLoc(), type, output, b.getIndexAttr(0), sizes,
-        strideValues);
+        b, loc, type, output, b.getIndexAttr(0), sizes, strides);
     for (Operation *dealloc : deallocs)
       dealloc->erase();
     copy->erase();
