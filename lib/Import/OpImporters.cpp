@@ -533,9 +533,9 @@ LogicalResult importGemm(NodeContext &nc) {
 /// A reshape of a value with symbolic dims, or to sizes computed from them
 /// (Shape -> Gather -> Concat): the entries are sizes in terms of the
 /// symbolic dims (0 copies the input's dim, -1 takes what is left, divided
-/// exactly), and the element counts must be equal as expressions. The
-/// generic variant compiles reshapes that keep each symbolic dim whole and
-/// in order ([batch, seq, 768] to [batch, seq, 12, 64]).
+/// exactly), and the element counts must be equal as expressions. Symbolic
+/// dims may be kept ([batch, seq, 768] to [batch, seq, 12, 64]), merged
+/// ([batch * seq, 768]) or split back.
 LogicalResult importSymbolicReshape(NodeContext &nc,
                                     ArrayRef<SymExpr> entries,
                                     bool allowZero) {
@@ -605,8 +605,8 @@ LogicalResult importSymbolicReshape(NodeContext &nc,
     std::optional<int64_t> c = e.getConstant();
     shape.push_back(c ? *c : ShapedType::kDynamic);
   }
-  // Each symbolic dim whole and in order: the same dynamic sizes on both
-  // sides, with static dims of equal products between them.
+  // Whether each symbolic dim stays whole and in order: the same dynamic
+  // sizes on both sides, with static dims of equal products between them.
   auto segments = [](ArrayRef<SymExpr> dims, SmallVector<SymExpr> &dynamic,
                      SmallVector<int64_t> &products) {
     products.push_back(1);
@@ -625,25 +625,26 @@ LogicalResult importSymbolicReshape(NodeContext &nc,
   SmallVector<int64_t> productsIn, productsOut;
   segments(*in, dynamicIn, productsIn);
   segments(out, dynamicOut, productsOut);
-  if (dynamicIn != dynamicOut || productsIn != productsOut) {
-    nc.error() << "reshaping " << shapes.str(*in) << " to " << shapes.str(out)
-               << " merges or splits symbolic dims, which the generic variant "
-                  "does not compile yet (a reshape may keep each symbolic dim "
-                  "whole and in order); fix the dims with --dim NAME=N or "
-                  "--shape INPUT=DIMS";
-    return failure();
-  }
-  // A reshape that is not a merge or a split of dims (and not only unit
-  // dims moved) takes its dynamic sizes as operands.
+  bool keepsSymbolicDims =
+      dynamicIn == dynamicOut && productsIn == productsOut;
+  // The lowering computes one dynamic size from the input's (a merge,
+  // [batch, seq, 768] to [batch * seq, 768]), and a reshape that keeps the
+  // symbolic dims whole, or only moves unit dims, from the dims it keeps.
+  // Any other (a split, [batch * seq, 768] to [batch, seq, 12, 64]) takes
+  // its dynamic sizes as operands.
   auto outType = inType.clone(shape);
   auto withoutOnes = [](ArrayRef<int64_t> dims) {
     return llvm::to_vector(llvm::make_filter_range(
         dims, [](int64_t d) { return d != 1; }));
   };
+  bool sizesFollow =
+      outType.getNumDynamicDims() <= 1 ||
+      (keepsSymbolicDims &&
+       (outType == inType ||
+        getReassociationIndicesForReshape(inType, outType) ||
+        withoutOnes(inType.getShape()) == withoutOnes(outType.getShape())));
   Value v;
-  if (outType == inType || getReassociationIndicesForReshape(inType, outType) ||
-      withoutOnes(inType.getShape()) == withoutOnes(outType.getShape()) ||
-      outType.getNumDynamicDims() <= 1)
+  if (sizesFollow)
     v = nc.reshape(nc.inputs[0], shape);
   else
     v = ReshapeOp::create(

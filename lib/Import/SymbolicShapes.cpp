@@ -275,6 +275,11 @@ std::optional<SymExpr> SymbolicShapes::computeDim(Operation *op, Value v,
     }
     return std::nullopt;
   }
+  if (auto gemm = dyn_cast<GemmOp>(op)) {
+    if (d == 0)
+      return dim(gemm.getA(), gemm.getTransA() ? 1 : 0);
+    return dim(gemm.getB(), gemm.getTransB() ? 0 : 1);
+  }
   if (auto gather = dyn_cast<GatherOp>(op)) {
     int64_t axis = gather.getAxis();
     int64_t indicesRank = tensorType(gather.getIndices()).getRank();

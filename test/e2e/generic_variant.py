@@ -18,11 +18,15 @@
 # CHECK: PASS attention 1x5
 # CHECK: PASS attention 3x7
 # CHECK: PASS attention 2x1
+# CHECK: PASS attention kernels
+# CHECK: PASS pooler 1x1
+# CHECK: PASS pooler 2x5
+# CHECK: PASS pooler 3x17
 # CHECK: PASS cnn kernels
 # CHECK: PASS cnn batch 1
 # CHECK: PASS cnn batch 2
 # CHECK: PASS cnn batch 5
-# CHECK: 15 of 15 checks passed
+# CHECK: 19 of 19 checks passed
 import json
 import sys
 
@@ -91,6 +95,23 @@ attn_inits.update(split=np.array([0, 0, 2, 4], np.int64),
                   merge=np.array([0, 0, 8], np.int64))
 attention = make_model(attn_nodes, [tensor_info("x", ["batch", "seq", 8])],
                        [tensor_info("y", ["batch", "seq", 8])], attn_inits)
+
+# A sentence encoder's head: the rows merged for a product
+# (view(-1, hidden)) and split back by the input's shape, then the last
+# token (x[:, -1], a gather along the sequence) and the mean over the
+# sequence (a reduction over it) pooled.
+pooler = make_model(
+    [n("MatMul", ["x", "w"], ["h"]),
+     n("Reshape", ["h", "rows"], ["flat"]),
+     n("Relu", ["flat"], ["act"]),
+     n("Shape", ["x"], ["shape"]),
+     n("Reshape", ["act", "shape"], ["back"]),
+     n("Gather", ["back", "last"], ["tail"], axis=1),
+     n("ReduceMean", ["back"], ["mean"], axes=[1], keepdims=0),
+     n("Add", ["tail", "mean"], ["y"])],
+    [tensor_info("x", ["batch", "seq", 8])], [tensor_info("y", ["batch", 8])],
+    {"w": (rng.standard_normal((8, 8)) / 3).astype(np.float32),
+     "rows": np.array([-1, 8], np.int64), "last": np.array(-1, np.int64)})
 
 res = Results()
 with tempfile.TemporaryDirectory() as d:
@@ -204,6 +225,31 @@ with tempfile.TemporaryDirectory() as d:
 
     for batch, seq in [(1, 5), (3, 7), (2, 1)]:
         res.check(f"attention {batch}x{seq}", check_attention, batch, seq)
+
+    def check_attention_kernels():
+        # The runtime's fused attention, as in the static model.
+        kinds = gcomp_stats(attention)["kernels_by_kind"]
+        if kinds.get("attention") != 1:
+            raise AssertionError(f"kernels {kinds}")
+        print("PASS attention kernels")
+
+    res.check("attention kernels", check_attention_kernels)
+
+    _, pooler_so = compile_model(pooler, d, "pooler")
+    pooler_sess = ort.InferenceSession(pooler.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+
+    def check_pooler(batch, seq):
+        x = rng.standard_normal((batch, seq, 8)).astype(np.float32)
+        want = pooler_sess.run(None, {"x": x})[0]
+        with gcomp.Model(pooler_so) as m:
+            got = m.run(x=x)["y"]
+        assert got.shape == want.shape, (got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+        print(f"PASS pooler {batch}x{seq}")
+
+    for batch, seq in [(1, 1), (2, 5), (3, 17)]:
+        res.check(f"pooler {batch}x{seq}", check_pooler, batch, seq)
     res.check("cnn kernels", check_cnn_kernels)
     for batch in [1, 2, 5]:
         res.check(f"cnn {batch}", check_cnn, batch)

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
@@ -80,10 +81,15 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
     int64_t idxRank = cast<RankedTensorType>(indices.getType()).getRank();
     int64_t axis = static_cast<int64_t>(op.getAxis());
     // Symbolic dims of the indices (token ids) or of the data's other dims
-    // size the result; the gathered dim must be static (it bounds the
-    // indices).
-    if (dataType.isDynamicDim(axis))
-      return rewriter.notifyMatchFailure(op, "a gather along a dynamic dim");
+    // size the result. Along a symbolic dim (the last token, x[:, -1]) the
+    // indices count from and are clamped to its size at run time, and
+    // nothing is read from an empty one (the result is 0 there: ONNX has
+    // no valid index into it).
+    Value axisSize =
+        dataType.isDynamicDim(axis)
+            ? tensor::DimOp::create(rewriter, op.getLoc(), data, axis)
+                  .getResult()
+            : Value();
     SmallVector<Value> dynamicSizes;
     RankedTensorType type = op.getType();
     for (int64_t d = 0; d < type.getRank(); ++d) {
@@ -104,9 +110,29 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
           SmallVector<Value> idx(iv.begin() + axis, iv.begin() + axis + idxRank);
           Value raw = tensor::ExtractOp::create(b, loc, indices, idx);
           SmallVector<Value> at(iv.begin(), iv.begin() + axis);
-          at.push_back(normalizedIndex(b, loc, raw, dataType.getDimSize(axis)));
+          at.push_back(axisSize
+                           ? normalizedIndex(b, loc, raw, axisSize)
+                           : normalizedIndex(b, loc, raw,
+                                             dataType.getDimSize(axis)));
           at.append(iv.begin() + axis + idxRank, iv.end());
-          return tensor::ExtractOp::create(b, loc, data, at);
+          if (!axisSize)
+            return tensor::ExtractOp::create(b, loc, data, at).getResult();
+          Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+          Value empty = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::eq, axisSize, zero);
+          auto guarded = scf::IfOp::create(
+              b, loc, TypeRange{type.getElementType()}, empty,
+              /*withElseRegion=*/true);
+          OpBuilder thenBuilder = guarded.getThenBodyBuilder();
+          scf::YieldOp::create(
+              thenBuilder, loc,
+              scalarConstant(thenBuilder, loc, type.getElementType(), 0));
+          OpBuilder elseBuilder = guarded.getElseBodyBuilder();
+          scf::YieldOp::create(
+              elseBuilder, loc,
+              tensor::ExtractOp::create(elseBuilder, loc, data, at)
+                  .getResult());
+          return guarded.getResult(0);
         },
         dynamicSizes);
     rewriter.replaceOp(op, result);

@@ -340,13 +340,21 @@ Value generate(OpBuilder &b, Location loc, RankedTensorType resultType,
 }
 
 Value normalizedIndex(OpBuilder &b, Location loc, Value raw, int64_t size) {
+  return normalizedIndex(b, loc, raw,
+                         arith::ConstantIndexOp::create(b, loc, size));
+}
+
+Value normalizedIndex(OpBuilder &b, Location loc, Value raw, Value size) {
   Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value n = arith::ConstantIndexOp::create(b, loc, size);
-  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
   i = arith::SelectOp::create(b, loc, negative,
-                              arith::AddIOp::create(b, loc, i, n), i);
-  Value maxIndex = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(size - 1, 0));
+                              arith::AddIOp::create(b, loc, i, size), i);
+  // (folds to a constant for a static size)
+  Value maxIndex = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, size, one), zero);
   return arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, i, zero),
                                 maxIndex);
 }

@@ -96,6 +96,9 @@ mlir::Value generate(mlir::OpBuilder &b, mlir::Location loc,
 /// clamping keeps the model from reading or writing outside its buffers).
 mlir::Value normalizedIndex(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value raw, int64_t size);
+/// The same for a size known at run time (an index value).
+mlir::Value normalizedIndex(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value raw, mlir::Value size);
 
 /// The row-major coordinates of the flat `index` in a static `shape`.
 llvm::SmallVector<mlir::Value> delinearize(mlir::OpBuilder &b,

@@ -106,13 +106,12 @@ struct ReduceLowering : OpConversionPattern<OpT> {
     auto type = cast<RankedTensorType>(input.getType());
     Type t = type.getElementType();
     ArrayRef<int64_t> axes = op.getAxes();
-    // Symbolic dims may be kept, not reduced (a mean divides by a count
-    // known at compile time), and keep their place in the result.
-    for (int64_t a : axes)
-      if (type.isDynamicDim(a))
-        return rewriter.notifyMatchFailure(op, "reduces a dynamic dim");
-    if (!type.hasStaticShape() && !op.getType().hasStaticShape() &&
-        op.getType().getNumDynamicDims() != type.getNumDynamicDims())
+    // Symbolic dims that are kept keep their place in the result; reduced
+    // ones (a mean over the sequence) make its count a run-time value.
+    size_t keptDynamic = 0;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      keptDynamic += type.isDynamicDim(d) && !llvm::is_contained(axes, d);
+    if (op.getType().getNumDynamicDims() != keptDynamic)
       return rewriter.notifyMatchFailure(op, "dynamic dims of the result");
     Value r;
     Map none = nullptr;
@@ -151,9 +150,44 @@ struct ReduceLowering : OpConversionPattern<OpT> {
 
     // Finish: mean divides, L2 takes the root, the log forms take the log.
     auto reducedType = cast<RankedTensorType>(r.getType());
+    // The number of elements each result reduces: static, or a product
+    // with the reduced symbolic dims read at run time.
     int64_t count = 1;
-    for (int64_t a : axes)
-      count *= type.getDimSize(a);
+    Value dynamicCount;
+    for (int64_t a : axes) {
+      if (!type.isDynamicDim(a)) {
+        count *= type.getDimSize(a);
+        continue;
+      }
+      Value size = tensor::DimOp::create(rewriter, loc, input, a);
+      dynamicCount = dynamicCount
+                         ? arith::MulIOp::create(rewriter, loc, dynamicCount,
+                                                 size)
+                                   .getResult()
+                         : size;
+    }
+    if (dynamicCount) {
+      if (count != 1)
+        dynamicCount = arith::MulIOp::create(
+            rewriter, loc, dynamicCount,
+            arith::ConstantIndexOp::create(rewriter, loc, count));
+      // An integer mean of nothing divides by 1, not by 0 (which would
+      // trap); a float one is NaN, as in onnxruntime.
+      if (!isa<FloatType>(acc))
+        dynamicCount = arith::MaxSIOp::create(
+            rewriter, loc, dynamicCount,
+            arith::ConstantIndexOp::create(rewriter, loc, 1));
+      Value asInt = arith::IndexCastOp::create(rewriter, loc,
+                                               rewriter.getI64Type(),
+                                               dynamicCount);
+      dynamicCount =
+          isa<FloatType>(acc)
+              ? arith::SIToFPOp::create(rewriter, loc, acc, asInt).getResult()
+              : (acc.getIntOrFloatBitWidth() == 64
+                     ? asInt
+                     : arith::TruncIOp::create(rewriter, loc, acc, asInt)
+                           .getResult());
+    }
     Map post = nullptr;
     auto sqrt = [](OpBuilder &b, Location l, Value x) -> Value {
       return math::SqrtOp::create(b, l, x);
@@ -161,8 +195,10 @@ struct ReduceLowering : OpConversionPattern<OpT> {
     auto log = [](OpBuilder &b, Location l, Value x) -> Value {
       return math::LogOp::create(b, l, x);
     };
-    auto mean = [count](OpBuilder &b, Location l, Value x) -> Value {
-      Value n = scalarConstant(b, l, x.getType(), static_cast<double>(count));
+    auto mean = [&](OpBuilder &b, Location l, Value x) -> Value {
+      Value n = dynamicCount ? dynamicCount
+                             : scalarConstant(b, l, x.getType(),
+                                              static_cast<double>(count));
       if (isa<FloatType>(x.getType()))
         return arith::DivFOp::create(b, l, x, n);
       return arith::DivSIOp::create(b, l, x, n);

@@ -59,12 +59,40 @@ func.func @unit_dims(%x: tensor<?x512x1x1xf32>) -> tensor<?x1x1x512xf32> {
 
 // -----
 
-// A mean over a symbolic dim would divide by a size known only at run
-// time: not lowered yet, and the conversion fails loudly.
-func.func @reduce_dynamic(%a: tensor<?x3xf32>) -> tensor<3xf32> {
-  // expected-error @+1 {{failed to legalize operation 'gcomp.reduce_mean' that was explicitly marked illegal}}
-  %0 = gcomp.reduce_mean %a {axes = array<i64: 0>, keepdims = false} : (tensor<?x3xf32>) -> tensor<3xf32>
-  return %0 : tensor<3xf32>
+// A mean over a symbolic dim (pooling over the sequence) divides by its
+// size read at run time.
+// CHECK-LABEL: func.func @reduce_dynamic
+// CHECK-SAME: (%[[A:.*]]: tensor<?x?x3xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]{{.*}} ins(%[[A]]
+// CHECK: %[[N:.*]] = tensor.dim %[[A]], %c1
+// CHECK: %[[NI:.*]] = arith.index_cast %[[N]] : index to i64
+// CHECK: %[[NF:.*]] = arith.sitofp %[[NI]] : i64 to f32
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]]
+// CHECK: arith.divf %{{.*}}, %[[NF]] : f32
+func.func @reduce_dynamic(%a: tensor<?x?x3xf32>) -> tensor<?x3xf32> {
+  %0 = gcomp.reduce_mean %a {axes = array<i64: 1>, keepdims = false} : (tensor<?x?x3xf32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// A gather along a symbolic dim (the last token, x[:, -1]): the index
+// counts from the run's size and is clamped to it; an empty dim is not
+// read.
+// CHECK-LABEL: func.func @gather_last
+// CHECK-SAME: (%[[A:.*]]: tensor<?x?x4xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[A]], %c1
+// CHECK: linalg.generic
+// CHECK: %[[WRAPPED:.*]] = arith.addi %{{.*}}, %[[N]] : index
+// CHECK: %[[LAST:.*]] = arith.subi %[[N]], %c1
+// CHECK: %[[EMPTY:.*]] = arith.cmpi eq, %[[N]], %c0
+// CHECK: scf.if %[[EMPTY]] -> (f32)
+// CHECK: } else {
+// CHECK: tensor.extract %[[A]]
+func.func @gather_last(%a: tensor<?x?x4xf32>) -> tensor<?x4xf32> {
+  %i = gcomp.constant dense<-1> : tensor<i64>
+  %0 = gcomp.gather %a[%i] {axis = 1 : i64} : (tensor<?x?x4xf32>, tensor<i64>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
 }
 
 // -----
