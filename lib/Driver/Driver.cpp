@@ -825,11 +825,9 @@ int Compiler::run() {
     if (dynamic)
       symbolicHint =
           "the model has symbolic dims, which may be why: gcomp compiles "
-          "them as they are (one library for every size) only for "
-          "element-wise ops, MatMul, "
-          "Gemm, Softmax, transposes, reductions over static dims, "
-          "reshapes that keep symbolic dims whole, and convolutions and "
-          "pooling over a symbolic batch so far; fix them with" +
+          "them as they are (one library for every size) for the ops of "
+          "transformers and of CNNs over a symbolic batch, but not yet for "
+          "every op (docs/dynamic-shapes.md says which); fix them with" +
           (pins.empty() ? std::string(" --shape NAME=DIMS") : pins +
                                                                  " (or --shape NAME=DIMS)") +
           ", or compile several sizes into one library with --specialize "
