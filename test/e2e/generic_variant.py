@@ -4,9 +4,12 @@
 # onnxruntime at each; the runtime checks the dims the code reads as one
 # size, names the input, the dim and the rule when they disagree, and sizes
 # the outputs from the inputs (gcomp-run's run_alloc and the Python
-# package's run into caller buffers both). Convolutions, pooling and the
-# classifier of a small CNN over a symbolic batch stay in the runtime's
-# kernels.
+# package's run into caller buffers both). Attention over a symbolic batch
+# and sequence (with BERT's padding mask from an input too) runs as the
+# runtime's fused attention kernel; a pooler head merges and splits the
+# symbolic dims, gathers the last token and averages over the sequence.
+# Convolutions, pooling and the classifier of a small CNN over a symbolic
+# batch stay in the runtime's kernels.
 # CHECK: PASS mlp signature
 # CHECK: PASS mlp 1x2
 # CHECK: PASS mlp 3x7
@@ -19,6 +22,9 @@
 # CHECK: PASS attention 3x7
 # CHECK: PASS attention 2x1
 # CHECK: PASS attention kernels
+# CHECK: PASS masked attention 1x5
+# CHECK: PASS masked attention 3x7
+# CHECK: PASS masked attention kernels
 # CHECK: PASS pooler 1x1
 # CHECK: PASS pooler 2x5
 # CHECK: PASS pooler 3x17
@@ -26,7 +32,7 @@
 # CHECK: PASS cnn batch 1
 # CHECK: PASS cnn batch 2
 # CHECK: PASS cnn batch 5
-# CHECK: 19 of 19 checks passed
+# CHECK: 22 of 22 checks passed
 import json
 import sys
 
@@ -95,6 +101,25 @@ attn_inits.update(split=np.array([0, 0, 2, 4], np.int64),
                   merge=np.array([0, 0, 8], np.int64))
 attention = make_model(attn_nodes, [tensor_info("x", ["batch", "seq", 8])],
                        [tensor_info("y", ["batch", "seq", 8])], attn_inits)
+
+# The same with BERT's padding mask from a second input [batch, seq]:
+# (1 - mask) * -10000 over the keys, added to the scores.
+softmax_at = next(i for i, x in enumerate(attn_nodes) if x.op_type == "Softmax")
+masked_nodes = (attn_nodes[:softmax_at] +
+                [n("Cast", ["mask"], ["mf"], to=TensorProto.FLOAT),
+                 n("Sub", ["one", "mf"], ["inv"]),
+                 n("Mul", ["inv", "big"], ["neg"]),
+                 n("Unsqueeze", ["neg", "mask_axes"], ["ext"]),
+                 n("Add", ["sc", "ext"], ["scm"]),
+                 n("Softmax", ["scm"], ["p"], axis=-1)] +
+                attn_nodes[softmax_at + 1:])
+masked_inits = dict(attn_inits, one=np.array(1, np.float32),
+                    big=np.array(-10000, np.float32),
+                    mask_axes=np.array([1, 2], np.int64))
+masked = make_model(masked_nodes, [tensor_info("x", ["batch", "seq", 8]),
+                                   tensor_info("mask", ["batch", "seq"],
+                                               TensorProto.INT64)],
+                    [tensor_info("y", ["batch", "seq", 8])], masked_inits)
 
 # A sentence encoder's head: the rows merged for a product
 # (view(-1, hidden)) and split back by the input's shape, then the last
@@ -234,6 +259,33 @@ with tempfile.TemporaryDirectory() as d:
         print("PASS attention kernels")
 
     res.check("attention kernels", check_attention_kernels)
+
+    _, masked_so = compile_model(masked, d, "masked")
+    masked_sess = ort.InferenceSession(masked.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+
+    def check_masked(batch, seq):
+        x = rng.standard_normal((batch, seq, 8)).astype(np.float32)
+        mask = np.ones((batch, seq), np.int64)
+        for i in range(batch):  # padding after a random length
+            mask[i, rng.integers(1, seq + 1):] = 0
+        want = masked_sess.run(None, {"x": x, "mask": mask})[0]
+        with gcomp.Model(masked_so) as m:
+            got = m.run(x=x, mask=mask)["y"]
+        assert got.shape == want.shape, (got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+        print(f"PASS masked attention {batch}x{seq}")
+
+    for batch, seq in [(1, 5), (3, 7)]:
+        res.check(f"masked attention {batch}x{seq}", check_masked, batch, seq)
+
+    def check_masked_kernels():
+        kinds = gcomp_stats(masked)["kernels_by_kind"]
+        if kinds.get("attention") != 1:
+            raise AssertionError(f"kernels {kinds}")
+        print("PASS masked attention kernels")
+
+    res.check("masked attention kernels", check_masked_kernels)
 
     _, pooler_so = compile_model(pooler, d, "pooler")
     pooler_sess = ort.InferenceSession(pooler.SerializeToString(),
