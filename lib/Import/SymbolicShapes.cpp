@@ -92,7 +92,8 @@ std::optional<SymExpr> SymExpr::divExact(const SymExpr &a, const SymExpr &b) {
   const auto &[divisor, c] = *b.terms.begin();
   SymExpr r;
   for (const auto &[m, coefficient] : a.terms) {
-    if (coefficient % c)
+    // (INT64_MIN / -1 overflows; a zero coefficient is never stored.)
+    if (c == 0 || (c == -1 && coefficient == INT64_MIN) || coefficient % c)
       return std::nullopt;
     // m without the divisor's symbols (as a multiset).
     Monomial rest = m;
@@ -189,15 +190,41 @@ std::optional<SymExpr> SymbolicShapes::floorDiv(const SymExpr &e, int64_t c) {
     return exact;
   if (std::optional<int64_t> k = e.getConstant())
     return SymExpr::constant(llvm::divideFloorSigned(*k, c));
-  auto [it, inserted] = quotients.try_emplace({e, c}, symbols.size());
+  return derivedSymbol(Derived::FloorDiv, e, c,
+                       "floor((" + str(e) + ") / " + std::to_string(c) + ")");
+}
+
+SymExpr SymbolicShapes::derivedSymbol(Derived kind, const SymExpr &e,
+                                      int64_t c, std::string name) {
+  auto [it, inserted] = derived.try_emplace({kind, e, c}, symbols.size());
   if (inserted) {
     Symbol s;
-    s.name = "floor((" + str(e) + ") / " + std::to_string(c) + ")";
-    s.quotient = e;
-    s.divisor = c;
+    s.name = std::move(name);
+    s.kind = kind;
+    s.of = e;
+    s.c = c;
     addSymbol(std::move(s));
   }
   return SymExpr::symbol(it->second);
+}
+
+std::optional<SymExpr> SymbolicShapes::maxZero(const SymExpr &e) {
+  if (std::optional<int64_t> k = e.getConstant())
+    return SymExpr::constant(std::max<int64_t>(*k, 0));
+  if (e.isNonNegative())
+    return e;
+  return derivedSymbol(Derived::MaxZero, e, 0, "max(" + str(e) + ", 0)");
+}
+
+std::optional<SymExpr> SymbolicShapes::minConstant(const SymExpr &e,
+                                                   int64_t c) {
+  if (std::optional<int64_t> k = e.getConstant())
+    return SymExpr::constant(std::min(*k, c));
+  // Sizes are >= 0: min(size, c) for c <= 0 is c.
+  if (c <= 0 && e.isNonNegative())
+    return SymExpr::constant(c);
+  return derivedSymbol(Derived::MinConstant, e, c,
+                       "min(" + str(e) + ", " + std::to_string(c) + ")");
 }
 
 std::optional<SymExpr> SymbolicShapes::dim(Value v, int64_t d) {
@@ -345,8 +372,18 @@ Value SymbolicShapes::materialize(OpBuilder &b, Location loc,
     const Symbol &s = symbols[id];
     if (s.arg >= 0)
       return tensor::DimOp::create(b, loc, entry.getArgument(s.arg), s.dim);
-    Value quotient = materialize(b, loc, *s.quotient);
-    return arith::FloorDivSIOp::create(b, loc, quotient, index(s.divisor));
+    Value of = materialize(b, loc, *s.of);
+    switch (s.kind) {
+    case Derived::FloorDiv:
+      return arith::FloorDivSIOp::create(b, loc, of, index(s.c));
+    case Derived::MaxZero:
+      return arith::MaxSIOp::create(b, loc, of, index(0));
+    case Derived::MinConstant:
+      return arith::MinSIOp::create(b, loc, of, index(s.c));
+    case Derived::None:
+      break;
+    }
+    llvm_unreachable("a symbol is an input's dim or derived");
   };
   Value sum;
   for (const auto &[monomial, coefficient] : e.getTerms()) {

@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 
 namespace gcomp::detail {
 
@@ -87,6 +88,12 @@ public:
   /// symbol standing for the quotient (the same one for the same e and c).
   std::optional<SymExpr> floorDiv(const SymExpr &e, int64_t c);
 
+  /// `max(e, 0)` and `min(e, c)`, the clamps of ONNX Slice: `e` itself or a
+  /// constant where that is what they are, else a new symbol standing for
+  /// them (the same one for the same arguments).
+  std::optional<SymExpr> maxZero(const SymExpr &e);
+  std::optional<SymExpr> minConstant(const SymExpr &e, int64_t c);
+
   /// An index value computing `e` from the entry's arguments (tensor.dim
   /// and arith), built at `b`'s insertion point.
   mlir::Value materialize(mlir::OpBuilder &b, mlir::Location loc,
@@ -107,13 +114,19 @@ public:
   std::string str(llvm::ArrayRef<SymExpr> dims) const;
 
 private:
+  /// What a symbol stands for: an input's dim (arg >= 0), or a function
+  /// of an expression: floor(of / c), max(of, 0) or min(of, c).
+  enum class Derived { None, FloorDiv, MaxZero, MinConstant };
   struct Symbol {
     std::string name;
-    // An input's dim (arg >= 0), or floor(quotient / divisor).
     int64_t arg = -1, dim = -1;
-    std::optional<SymExpr> quotient;
-    int64_t divisor = 1;
+    Derived kind = Derived::None;
+    std::optional<SymExpr> of;
+    int64_t c = 1;
   };
+  /// The symbol for `kind` of (e, c), made on first use.
+  SymExpr derivedSymbol(Derived kind, const SymExpr &e, int64_t c,
+                        std::string name);
 
   static Symbol inputSymbol(std::string name, int64_t arg, int64_t dim);
   unsigned addSymbol(Symbol s);
@@ -126,7 +139,7 @@ private:
   /// like another, `seq` and `seq`, is the same symbol).
   std::map<std::pair<int64_t, int64_t>, unsigned> inputSymbols;
   llvm::StringMap<unsigned> namedSymbols;
-  std::map<std::pair<SymExpr, int64_t>, unsigned> quotients;
+  std::map<std::tuple<Derived, SymExpr, int64_t>, unsigned> derived;
   llvm::DenseMap<std::pair<mlir::Value, int64_t>, SymExpr> dims;
   llvm::DenseMap<mlir::Value, llvm::SmallVector<SymExpr>> contents;
 };

@@ -603,6 +603,82 @@ std::pair<int64_t, int64_t> resolveSlice(int64_t size, int64_t start,
   return {start, std::max<int64_t>(0, (start - end + (-step) - 1) / (-step))};
 }
 
+/// `input[..., start:end, ...]` along the symbolic dim `axis`, by ONNX
+/// Slice's rules (negative bounds count from the end, both are clamped to
+/// the size) evaluated on the size at run time: a gather of `count`
+/// indices from `start'`, where
+///   start' = start >= 0 ? min(n, start) : max(n + start, 0)
+///   end'   = end >= INT32_MAX ? n : end >= 0 ? min(n, end) : max(n + end, 0)
+///   count  = max(end' - start', 0),
+/// which the size expressions keep as symbols (max(seq - 1, 0)), so that
+/// the same part of the same dim is the same size wherever it is cut.
+static FailureOr<Value> gatherSymbolicPart(NodeContext &nc, Value input,
+                                           int64_t axis, int64_t start,
+                                           int64_t end) {
+  SymbolicShapes &shapes = *nc.symbolic;
+  auto type = cast<RankedTensorType>(input.getType());
+  std::optional<SymExpr> n = shapes.dim(input, axis);
+  if (!n) {
+    nc.error() << "dim " << axis << " of " << type
+               << " is symbolic, and the importer cannot tell its size from "
+                  "the input dims; fix them with --dim NAME=N or --shape "
+                  "INPUT=DIMS";
+    return failure();
+  }
+  auto offset = [&](int64_t k) -> std::optional<SymExpr> {
+    std::optional<SymExpr> shifted = SymExpr::add(*n, SymExpr::constant(k));
+    return shifted ? shapes.maxZero(*shifted) : std::nullopt;
+  };
+  std::optional<SymExpr> from, count;
+  if (start < 0)
+    from = start <= -INT32_MAX ? SymExpr::constant(0) : offset(start);
+  else
+    from = shapes.minConstant(*n, start);
+  if (end >= INT32_MAX && start >= 0) {
+    // (the common x[:, k:]: n - min(n, k) is max(n - k, 0))
+    count = offset(-start);
+  } else if (end >= INT32_MAX && start > -INT32_MAX) {
+    // (x[:, -k:]: n - max(n - k, 0) is min(n, k))
+    count = shapes.minConstant(*n, -start);
+  } else {
+    std::optional<SymExpr> to =
+        end >= INT32_MAX ? n : end >= 0 ? shapes.minConstant(*n, end)
+                                        : offset(end);
+    std::optional<SymExpr> difference =
+        to && from ? SymExpr::sub(*to, *from) : std::nullopt;
+    count = difference ? shapes.maxZero(*difference) : std::nullopt;
+  }
+  if (!from || !count) {
+    nc.error() << "the slice's size overflows int64";
+    return failure();
+  }
+  OpBuilder &b = nc.builder;
+  Type i64 = b.getI64Type();
+  std::optional<int64_t> staticCount = count->getConstant();
+  auto indicesType = RankedTensorType::get(
+      {staticCount ? *staticCount : ShapedType::kDynamic}, i64);
+  Value indices = IotaOp::create(
+      b, nc.loc, indicesType,
+      staticCount ? Value() : shapes.materialize(b, nc.loc, *count));
+  shapes.setShape(indices, {*count});
+  if (*from != SymExpr::constant(0)) {
+    indices = AddOp::create(
+        b, nc.loc, indicesType, indices,
+        shapes.materializeTensor(b, nc.loc, RankedTensorType::get({}, i64),
+                                 {*from}));
+    shapes.setShape(indices, {*count});
+  }
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = indicesType.getDimSize(0);
+  Value gathered = GatherOp::create(b, nc.loc, type.clone(shape), input,
+                                    indices, b.getI64IntegerAttr(axis));
+  if (std::optional<SmallVector<SymExpr>> dims = shapes.shape(input)) {
+    (*dims)[axis] = *count;
+    shapes.setShape(gathered, *dims);
+  }
+  return gathered;
+}
+
 LogicalResult importSlice(NodeContext &nc) {
   if (failed(nc.requireInputs(1)))
     return failure();
@@ -652,6 +728,10 @@ LogicalResult importSlice(NodeContext &nc) {
   }
   SmallVector<int64_t> outStarts(rank, 0), outSteps(rank, 1),
       shape(type.getShape());
+  struct SymbolicPart {
+    int64_t axis, start, end;
+  };
+  SmallVector<SymbolicPart> symbolicParts;
   for (auto [i, rawAxis] : llvm::enumerate(axes)) {
     FailureOr<int64_t> axis = nc.normalizeAxis(rawAxis, rank);
     if (failed(axis))
@@ -661,18 +741,22 @@ LogicalResult importSlice(NodeContext &nc) {
       return failure();
     }
     if (type.isDynamicDim(*axis)) {
-      // All of a symbolic dim stays symbolic; a part of it would need its
-      // start and size computed from it.
+      // All of a symbolic dim stays symbolic; a part of it (x[:, 1:],
+      // x[:, -1:]) is gathered below, from a start and a count computed
+      // from its size.
       bool whole = steps[i] == 1 && (starts[i] == 0 || starts[i] <= -INT32_MAX) &&
                    ends[i] >= INT32_MAX;
       if (!whole) {
-        nc.error() << "slicing dim " << *axis << " of " << type
-                   << " (a symbolic dim) from " << starts[i] << " to "
-                   << ends[i] << " by " << steps[i]
-                   << " needs sizes computed from it, which the generic "
-                      "variant does not compile yet; fix the dims with --dim "
-                      "NAME=N or --shape INPUT=DIMS";
-        return failure();
+        if (steps[i] != 1 || !nc.symbolic) {
+          nc.error() << "slicing dim " << *axis << " of " << type
+                     << " (a symbolic dim) from " << starts[i] << " to "
+                     << ends[i] << " by " << steps[i]
+                     << " is compiled by the generic variant with a step of "
+                        "1 only; fix the dims with --dim NAME=N or --shape "
+                        "INPUT=DIMS";
+          return failure();
+        }
+        symbolicParts.push_back({*axis, starts[i], ends[i]});
       }
       continue;
     }
@@ -682,10 +766,18 @@ LogicalResult importSlice(NodeContext &nc) {
     outSteps[*axis] = steps[i];
     shape[*axis] = count;
   }
-  nc.outputs.push_back(nc.builder.createOrFold<SliceOp>(
+  Value sliced = nc.builder.createOrFold<SliceOp>(
       nc.loc, type.clone(shape), nc.inputs[0],
       nc.builder.getDenseI64ArrayAttr(outStarts),
-      nc.builder.getDenseI64ArrayAttr(outSteps)));
+      nc.builder.getDenseI64ArrayAttr(outSteps));
+  for (const SymbolicPart &part : symbolicParts) {
+    FailureOr<Value> gathered =
+        gatherSymbolicPart(nc, sliced, part.axis, part.start, part.end);
+    if (failed(gathered))
+      return failure();
+    sliced = *gathered;
+  }
+  nc.outputs.push_back(sliced);
   return success();
 }
 

@@ -7,7 +7,8 @@
 # package's run into caller buffers both). Attention over a symbolic batch
 # and sequence (with BERT's padding mask from an input too) runs as the
 # runtime's fused attention kernel; a pooler head merges and splits the
-# symbolic dims, gathers the last token and averages over the sequence.
+# symbolic dims, gathers the last token and averages over the sequence;
+# slices of parts of the sequence have ONNX's clamped bounds at every size.
 # Convolutions, pooling and the classifier of a small CNN over a symbolic
 # batch stay in the runtime's kernels.
 # CHECK: PASS mlp signature
@@ -28,11 +29,15 @@
 # CHECK: PASS pooler 1x1
 # CHECK: PASS pooler 2x5
 # CHECK: PASS pooler 3x17
+# CHECK: PASS slices 2x0
+# CHECK: PASS slices 1x1
+# CHECK: PASS slices 2x2
+# CHECK: PASS slices 3x9
 # CHECK: PASS cnn kernels
 # CHECK: PASS cnn batch 1
 # CHECK: PASS cnn batch 2
 # CHECK: PASS cnn batch 5
-# CHECK: 22 of 22 checks passed
+# CHECK: 26 of 26 checks passed
 import json
 import sys
 
@@ -137,6 +142,29 @@ pooler = make_model(
     [tensor_info("x", ["batch", "seq", 8])], [tensor_info("y", ["batch", 8])],
     {"w": (rng.standard_normal((8, 8)) / 3).astype(np.float32),
      "rows": np.array([-1, 8], np.int64), "last": np.array(-1, np.int64)})
+
+# Parts of a symbolic dim (x[:, 1:], x[:, -1:], x[:, :-1], x[:, :3],
+# x[:, -3:-1]), their bounds clamped to the run's size as ONNX Slice does
+# (empty at sequence 0 and 1), reduced over it.
+big = np.iinfo(np.int64).max
+slices = make_model(
+    [n("Slice", ["x", "one", "big", "axis"], ["tail"]),
+     n("Slice", ["x", "minus_one", "big", "axis"], ["last"]),
+     n("Slice", ["x", "zero", "minus_one", "axis"], ["head"]),
+     n("Slice", ["x", "zero", "three", "axis"], ["first3"]),
+     n("Slice", ["x", "minus_three", "minus_one", "axis"], ["mid"]),
+     n("Sub", ["tail", "head"], ["diff"]),
+     n("ReduceSum", ["diff", "axis"], ["a"], keepdims=0),
+     n("ReduceSum", ["last", "axis"], ["b"], keepdims=0),
+     n("ReduceSum", ["first3", "axis"], ["c"], keepdims=0),
+     n("Add", ["a", "b"], ["ab"]),
+     n("Add", ["ab", "c"], ["y"]),
+     n("ReduceMean", ["mid"], ["mean"], axes=[1], keepdims=0)],
+    [tensor_info("x", ["batch", "seq", 4])],
+    [tensor_info("y", ["batch", 4]), tensor_info("mean", ["batch", 4])],
+    {k: np.array([v], np.int64) for k, v in
+     dict(one=1, big=big, axis=1, minus_one=-1, zero=0, three=3,
+          minus_three=-3).items()})
 
 res = Results()
 with tempfile.TemporaryDirectory() as d:
@@ -302,6 +330,23 @@ with tempfile.TemporaryDirectory() as d:
 
     for batch, seq in [(1, 1), (2, 5), (3, 17)]:
         res.check(f"pooler {batch}x{seq}", check_pooler, batch, seq)
+
+    _, slices_so = compile_model(slices, d, "slices")
+    slices_sess = ort.InferenceSession(slices.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+
+    def check_slices(batch, seq):
+        x = rng.standard_normal((batch, seq, 4)).astype(np.float32)
+        want = slices_sess.run(None, {"x": x})
+        with gcomp.Model(slices_so) as m:
+            got = m.run(x=x)
+        for w, (name, g) in zip(want, got.items()):
+            assert g.shape == w.shape, (name, g.shape, w.shape)
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
+        print(f"PASS slices {batch}x{seq}")
+
+    for batch, seq in [(2, 0), (1, 1), (2, 2), (3, 9)]:
+        res.check(f"slices {batch}x{seq}", check_slices, batch, seq)
     res.check("cnn kernels", check_cnn_kernels)
     for batch in [1, 2, 5]:
         res.check(f"cnn {batch}", check_cnn, batch)

@@ -171,12 +171,11 @@ struct ReduceLowering : OpConversionPattern<OpT> {
         dynamicCount = arith::MulIOp::create(
             rewriter, loc, dynamicCount,
             arith::ConstantIndexOp::create(rewriter, loc, count));
-      // An integer mean of nothing divides by 1, not by 0 (which would
-      // trap); a float one is NaN, as in onnxruntime.
-      if (!isa<FloatType>(acc))
-        dynamicCount = arith::MaxSIOp::create(
-            rewriter, loc, dynamicCount,
-            arith::ConstantIndexOp::create(rewriter, loc, 1));
+      // A mean of nothing divides its sum (0) by 1: 0, as onnxruntime
+      // gives (and not a trap for integers).
+      dynamicCount = arith::MaxSIOp::create(
+          rewriter, loc, dynamicCount,
+          arith::ConstantIndexOp::create(rewriter, loc, 1));
       Value asInt = arith::IndexCastOp::create(rewriter, loc,
                                                rewriter.getI64Type(),
                                                dynamicCount);
@@ -196,9 +195,11 @@ struct ReduceLowering : OpConversionPattern<OpT> {
       return math::LogOp::create(b, l, x);
     };
     auto mean = [&](OpBuilder &b, Location l, Value x) -> Value {
-      Value n = dynamicCount ? dynamicCount
-                             : scalarConstant(b, l, x.getType(),
-                                              static_cast<double>(count));
+      Value n = dynamicCount
+                    ? dynamicCount
+                    : scalarConstant(b, l, x.getType(),
+                                     static_cast<double>(std::max<int64_t>(
+                                         count, 1)));
       if (isa<FloatType>(x.getType()))
         return arith::DivFOp::create(b, l, x, n);
       return arith::DivSIOp::create(b, l, x, n);
