@@ -153,6 +153,9 @@ struct gcomp_model {
   size_t num_dyn_outputs;
   const int64_t *dyn_equal;
   size_t num_dyn_equal;
+  /* Output dims computed from input dims: each record's start. */
+  const int64_t **dyn_formulas;
+  size_t num_dyn_formulas;
   int64_t *generic_dims;
   const int64_t **generic_tensor_dims;
 };
@@ -533,6 +536,39 @@ static gcomp_status parse_dynamic_dims(gcomp_model *m) {
           r[j + 1] >= m->infos[r[j]].rank)
         return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
   }
+  /* The formulas: records of varying length, walked once here. */
+  const int64_t *f = m->dyn_equal + 4 * m->num_dyn_equal;
+  if (f[0] < 0 || (size_t)f[0] > dims)
+    return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+  m->num_dyn_formulas = (size_t)f[0];
+  if (m->num_dyn_formulas) {
+    m->dyn_formulas = calloc(m->num_dyn_formulas, sizeof *m->dyn_formulas);
+    if (!m->dyn_formulas)
+      return fail(NULL, GCOMP_ERR_OUT_OF_MEMORY, "out of memory");
+  }
+  const int64_t *record = f + 1;
+  for (size_t k = 0; k < m->num_dyn_formulas; ++k) {
+    m->dyn_formulas[k] = record;
+    if (record[0] < 0 || (size_t)record[0] >= m->num_outputs ||
+        record[1] < 0 ||
+        record[1] >= m->infos[m->num_inputs + (size_t)record[0]].rank ||
+        record[2] < 1 || record[2] > GCOMP_DYNAMIC_DIMS_MAX_TERMS)
+      return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+    int64_t terms = record[2];
+    record += 3;
+    for (int64_t t = 0; t < terms; ++t) {
+      int64_t degree = record[1];
+      if (degree < 0 || degree > GCOMP_DYNAMIC_DIMS_MAX_DEGREE)
+        return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+      for (int64_t j = 0; j < degree; ++j) {
+        const int64_t *pair = record + 2 + 2 * j;
+        if (pair[0] < 0 || (size_t)pair[0] >= m->num_inputs || pair[1] < 0 ||
+            pair[1] >= m->infos[pair[0]].rank)
+          return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
+      }
+      record += 2 + 2 * degree;
+    }
+  }
   /* Every dynamic output dim has its record (else the run could not size
    * the output). */
   for (size_t o = 0; o < m->num_outputs; ++o) {
@@ -543,6 +579,8 @@ static gcomp_status parse_dynamic_dims(gcomp_model *m) {
       int found = 0;
       for (size_t k = 0; k < m->num_dyn_outputs && !found; ++k)
         found = (size_t)m->dyn_outputs[4 * k] == o && m->dyn_outputs[4 * k + 1] == d;
+      for (size_t k = 0; k < m->num_dyn_formulas && !found; ++k)
+        found = (size_t)m->dyn_formulas[k][0] == o && m->dyn_formulas[k][1] == d;
       if (!found)
         return fail(NULL, GCOMP_ERR_INTERNAL,
                     "corrupt dynamic dims table: no size for dim %d of output "
@@ -770,6 +808,7 @@ static void destroy_model(gcomp_model *model) {
   free(model->variant_dims);
   free(model->generic_dims);
   free(model->generic_tensor_dims);
+  free(model->dyn_formulas);
   free(model->dim_names);
   free(model->dim_name_first);
   free(model->workspace);
@@ -1082,6 +1121,29 @@ static gcomp_status select_variant(gcomp_model *m, const gcomp_tensor *inputs,
       const int64_t *r = m->dyn_outputs + 4 * k;
       ((int64_t *)m->generic_tensor_dims[m->num_inputs + (size_t)r[0]])[r[1]] =
           inputs[r[2]].dims[r[3]];
+    }
+    for (size_t k = 0; k < m->num_dyn_formulas; ++k) {
+      const int64_t *r = m->dyn_formulas[k];
+      int64_t size = 0;
+      int overflow = 0;
+      const int64_t *term = r + 3;
+      for (int64_t t = 0; t < r[2]; ++t) {
+        int64_t product = term[0];
+        for (int64_t j = 0; j < term[1]; ++j)
+          overflow |= __builtin_mul_overflow(
+              product, inputs[term[2 + 2 * j]].dims[term[3 + 2 * j]],
+              &product);
+        overflow |= __builtin_add_overflow(size, product, &size);
+        term += 2 + 2 * term[1];
+      }
+      if (overflow || size < 0)
+        return fail(m, GCOMP_ERR_SHAPE_MISMATCH,
+                    "output '%s': dim %d, which the model computes from the "
+                    "inputs' dims, is %s for these inputs",
+                    m->infos[m->num_inputs + (size_t)r[0]].name, (int)r[1],
+                    overflow ? "too large" : "negative");
+      ((int64_t *)m->generic_tensor_dims[m->num_inputs + (size_t)r[0]])[r[1]] =
+          size;
     }
     *out_variant = GCOMP_RT_GENERIC;
     return GCOMP_OK;

@@ -8,7 +8,8 @@
 # and sequence (with BERT's padding mask from an input too) runs as the
 # runtime's fused attention kernel; a pooler head merges and splits the
 # symbolic dims, gathers the last token and averages over the sequence;
-# slices of parts of the sequence have ONNX's clamped bounds at every size.
+# slices of parts of the sequence have ONNX's clamped bounds at every size;
+# a KV cache's concatenation is an output of past + seq rows.
 # Convolutions, pooling and the classifier of a small CNN over a symbolic
 # batch stay in the runtime's kernels.
 # CHECK: PASS mlp signature
@@ -33,11 +34,13 @@
 # CHECK: PASS slices 1x1
 # CHECK: PASS slices 2x2
 # CHECK: PASS slices 3x9
+# CHECK: PASS present 1x0+1
+# CHECK: PASS present 2x5+3
 # CHECK: PASS cnn kernels
 # CHECK: PASS cnn batch 1
 # CHECK: PASS cnn batch 2
 # CHECK: PASS cnn batch 5
-# CHECK: 26 of 26 checks passed
+# CHECK: 28 of 28 checks passed
 import json
 import sys
 
@@ -165,6 +168,17 @@ slices = make_model(
     {k: np.array([v], np.int64) for k, v in
      dict(one=1, big=big, axis=1, minus_one=-1, zero=0, three=3,
           minus_three=-3).items()})
+
+# A decoder step's KV cache: the present keys are the past ones and the
+# step's concatenated, an output of past + seq rows that the runtime sizes
+# from a formula of the input dims.
+present = make_model(
+    [n("MatMul", ["x", "w"], ["k"]),
+     n("Concat", ["past", "k"], ["present"], axis=1)],
+    [tensor_info("past", ["batch", "past_seq", 4]),
+     tensor_info("x", ["batch", "seq", 4])],
+    [tensor_info("present", ["batch", "total", 4])],
+    {"w": (rng.standard_normal((4, 4)) / 2).astype(np.float32)})
 
 res = Results()
 with tempfile.TemporaryDirectory() as d:
@@ -347,6 +361,23 @@ with tempfile.TemporaryDirectory() as d:
 
     for batch, seq in [(2, 0), (1, 1), (2, 2), (3, 9)]:
         res.check(f"slices {batch}x{seq}", check_slices, batch, seq)
+
+    _, present_so = compile_model(present, d, "present")
+    present_sess = ort.InferenceSession(present.SerializeToString(),
+                                        providers=["CPUExecutionProvider"])
+
+    def check_present(batch, past, seq):
+        feeds = {"past": rng.standard_normal((batch, past, 4)).astype(np.float32),
+                 "x": rng.standard_normal((batch, seq, 4)).astype(np.float32)}
+        want = present_sess.run(None, feeds)[0]
+        with gcomp.Model(present_so) as m:
+            got = m.run(**feeds)["present"]
+        assert got.shape == want.shape, (got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+        print(f"PASS present {batch}x{past}+{seq}")
+
+    for size in [(1, 0, 1), (2, 5, 3)]:
+        res.check(f"present {size}", check_present, *size)
     res.check("cnn kernels", check_cnn_kernels)
     for batch in [1, 2, 5]:
         res.check(f"cnn {batch}", check_cnn, batch)

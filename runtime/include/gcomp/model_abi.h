@@ -139,6 +139,12 @@
  *       has one record)
  *   then C, then C records (input a, dim a, input b, dim b): the two input
  *       dims must be equal (the model's code reads them as one loop)
+ *   then F, then F records of a dynamic output dim computed from input
+ *       dims (a KV cache's past + seq): output, dim, T (1 <= T <= 64), then
+ *       T terms, each its coefficient, its degree k (0 <= k <= 16) and k
+ *       (input, input_dim) pairs whose sizes it multiplies: the size is the
+ *       sum of the terms (a run where it is negative or overflows is
+ *       refused). Every dynamic output dim has a record here or above.
  * With it, GCOMP_SYM_ENTRY has the signature
  *   int32_t (void *const *inputs, void *const *outputs, void *workspace,
  *            const int64_t *dims)
@@ -148,7 +154,9 @@
  * workspace that does not depend on the sizes; buffers that do come from
  * the runtime's allocator during the run. */
 #define GCOMP_SYM_DYNAMIC_DIMS "__gcomp_dynamic_dims"
-#define GCOMP_DYNAMIC_DIMS_VERSION 1
+#define GCOMP_DYNAMIC_DIMS_VERSION 2
+#define GCOMP_DYNAMIC_DIMS_MAX_TERMS 64
+#define GCOMP_DYNAMIC_DIMS_MAX_DEGREE 16
 
 /* CUDA models (gcomp --target=cuda). Optional, and an addition:
  * GCOMP_MODEL_ABI_VERSION stays 2. A model that defines GCOMP_SYM_CUDA runs

@@ -8,8 +8,9 @@
 // one's batch). Both come from the IR: every dynamic size a lowering creates
 // is a `tensor.dim` of an operand, so resolving `tensor.dim` of a value
 // through the reified result shapes of its producers ends at a dim of an
-// entry argument, or at something the runtime cannot know beforehand, which
-// is refused here.
+// entry argument, at a polynomial in them (an output of past + seq rows,
+// which the runtime evaluates), or at something the runtime cannot know
+// beforehand, which is refused here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,14 +59,16 @@ struct Probe {
 /// What a probe's size resolves to: an input dim, or else a computation
 /// (the rows of a product, batch * sequence), numbered so that the same
 /// computation of the same input dims has the same number.
-struct Resolved {
-  std::optional<InputDim> input;
-  int64_t computation = -1;
-};
-
 /// A size as a polynomial in the entry's input dims: monomial (sorted
 /// input dims, (arg, dim) pairs) to coefficient.
 using Polynomial = std::map<SmallVector<std::pair<int64_t, int64_t>>, int64_t>;
+
+struct Resolved {
+  std::optional<InputDim> input;
+  int64_t computation = -1;
+  /// The computation as a polynomial in the input dims, where it is one.
+  std::optional<Polynomial> polynomial;
+};
 
 std::optional<Polynomial> addPolynomials(const Polynomial &a,
                                          const Polynomial &b) {
@@ -223,6 +226,7 @@ SmallVector<Resolved> resolve(func::FuncOp entry, ArrayRef<Probe> probes) {
     // The same polynomial in the input dims, or else the same ops.
     if (std::optional<Polynomial> p = asPolynomial(v, entry)) {
       Polynomial key = normalized(*p);
+      result[i].polynomial = key;
       auto same = llvm::find(polynomials, key);
       result[i].computation = same - polynomials.begin();
       if (same == polynomials.end())
@@ -283,19 +287,38 @@ struct SymbolicDimsPass
         }
     }
     SmallVector<Resolved> outputSources = resolve(entry, outputProbes);
-    SmallVector<int64_t> table = {GCOMP_DYNAMIC_DIMS_VERSION,
-                                  static_cast<int64_t>(outputDims.size())};
+    // An output dim is an input's, or a polynomial in them (a KV cache's
+    // past + seq), which the runtime computes.
+    SmallVector<int64_t> table = {GCOMP_DYNAMIC_DIMS_VERSION, 0}, formulas;
+    int64_t numFormulas = 0;
     for (auto [od, resolved] : llvm::zip(outputDims, outputSources)) {
-      std::optional<InputDim> source = resolved.input;
-      if (!source) {
+      if (std::optional<InputDim> source = resolved.input) {
+        table.append({od.first, od.second, source->arg, source->dim});
+        ++table[1];
+        continue;
+      }
+      const std::optional<Polynomial> &p = resolved.polynomial;
+      bool fits = p && !p->empty() &&
+                  p->size() <= GCOMP_DYNAMIC_DIMS_MAX_TERMS &&
+                  llvm::all_of(*p, [](const auto &term) {
+                    return term.first.size() <= GCOMP_DYNAMIC_DIMS_MAX_DEGREE;
+                  });
+      if (!fits) {
         entry.emitError() << "output '" << name(true, od.first) << "': dim "
                           << od.second
-                          << " is symbolic, and its size is not an input's "
-                             "dim; the generic variant does not compute "
-                             "such sizes yet";
+                          << " is symbolic, and its size is neither an "
+                             "input's dim nor a polynomial in them (a "
+                             "clamped slice's max(seq - 1, 0)); the generic "
+                             "variant does not compute such sizes yet";
         return signalPassFailure();
       }
-      table.append({od.first, od.second, source->arg, source->dim});
+      formulas.append({od.first, od.second, static_cast<int64_t>(p->size())});
+      for (const auto &[monomial, coefficient] : *p) {
+        formulas.append({coefficient, static_cast<int64_t>(monomial.size())});
+        for (auto [arg, dim] : monomial)
+          formulas.append({arg, dim});
+      }
+      ++numFormulas;
     }
 
     // The dynamic operand dims that each linalg op reads as one loop.
@@ -423,6 +446,8 @@ struct SymbolicDimsPass
     table.push_back(static_cast<int64_t>(equal.size()));
     for (auto &[a, c] : equal)
       table.append({a.arg, a.dim, c.arg, c.dim});
+    table.push_back(numFormulas);
+    table.append(formulas);
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     addAbiTable(b, entry.getLoc(), GCOMP_SYM_DYNAMIC_DIMS, table);
