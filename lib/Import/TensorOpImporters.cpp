@@ -747,7 +747,15 @@ LogicalResult importSlice(NodeContext &nc) {
       bool whole = steps[i] == 1 && (starts[i] == 0 || starts[i] <= -INT32_MAX) &&
                    ends[i] >= INT32_MAX;
       if (!whole) {
-        if (steps[i] != 1 || !nc.symbolic) {
+        if (!nc.symbolic) {
+          nc.error() << "slicing dim " << *axis << " of " << type
+                     << " (a symbolic dim) from " << starts[i] << " to "
+                     << ends[i] << " needs its size, which this compile does "
+                        "not track; fix the dims with --dim NAME=N or "
+                        "--shape INPUT=DIMS";
+          return failure();
+        }
+        if (steps[i] != 1) {
           nc.error() << "slicing dim " << *axis << " of " << type
                      << " (a symbolic dim) from " << starts[i] << " to "
                      << ends[i] << " by " << steps[i]

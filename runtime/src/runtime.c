@@ -552,6 +552,7 @@ static gcomp_status parse_dynamic_dims(gcomp_model *m) {
     if (record[0] < 0 || (size_t)record[0] >= m->num_outputs ||
         record[1] < 0 ||
         record[1] >= m->infos[m->num_inputs + (size_t)record[0]].rank ||
+        m->infos[m->num_inputs + (size_t)record[0]].dims[record[1]] != -1 ||
         record[2] < 1 || record[2] > GCOMP_DYNAMIC_DIMS_MAX_TERMS)
       return fail(NULL, GCOMP_ERR_INTERNAL, "corrupt dynamic dims table");
     int64_t terms = record[2];

@@ -179,13 +179,19 @@ struct ReduceLowering : OpConversionPattern<OpT> {
       Value asInt = arith::IndexCastOp::create(rewriter, loc,
                                                rewriter.getI64Type(),
                                                dynamicCount);
-      dynamicCount =
-          isa<FloatType>(acc)
-              ? arith::SIToFPOp::create(rewriter, loc, acc, asInt).getResult()
-              : (acc.getIntOrFloatBitWidth() == 64
-                     ? asInt
-                     : arith::TruncIOp::create(rewriter, loc, acc, asInt)
-                           .getResult());
+      if (isa<FloatType>(acc)) {
+        dynamicCount = arith::SIToFPOp::create(rewriter, loc, acc, asInt);
+      } else if (acc.getIntOrFloatBitWidth() == 64) {
+        dynamicCount = asInt;
+      } else {
+        // A count that does not fit the narrow type (256 i8s) must not
+        // truncate to a zero divisor, which would trap.
+        Value narrow = arith::TruncIOp::create(rewriter, loc, acc, asInt);
+        dynamicCount = arith::MaxSIOp::create(
+            rewriter, loc, narrow,
+            arith::ConstantOp::create(rewriter, loc,
+                                      IntegerAttr::get(acc, 1)));
+      }
     }
     Map post = nullptr;
     auto sqrt = [](OpBuilder &b, Location l, Value x) -> Value {

@@ -70,7 +70,9 @@ bool isSplatBool(Value v, bool value) {
   auto constant = v.getDefiningOp<ConstantOp>();
   auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
                         : DenseElementsAttr();
-  return dense && dense.isSplat() && dense.getElementType().isInteger(1) &&
+  // A scalar: a larger splat would give the condition a static shape.
+  return dense && dense.isSplat() && dense.getType().getRank() == 0 &&
+         dense.getElementType().isInteger(1) &&
          dense.getSplatValue<bool>() == value;
 }
 
@@ -100,6 +102,10 @@ Value iotaSize(Value v, ArrayRef<int64_t> shape) {
 /// torch.triu(ones(n, n), 1)): true where column - row >= 1, possibly
 /// inside a `where(mask, true, false)`.
 bool isComputedCausalMask(Value cond) {
+  auto type = dyn_cast<RankedTensorType>(cond.getType());
+  if (!type || type.getShape() != ArrayRef<int64_t>{ShapedType::kDynamic,
+                                                    ShapedType::kDynamic})
+    return false;
   if (auto where = cond.getDefiningOp<WhereOp>()) {
     if (!isSplatBool(where.getX(), true) || !isSplatBool(where.getY(), false))
       return false;
@@ -112,7 +118,8 @@ bool isComputedCausalMask(Value cond) {
   auto k = compare->getOperand(1).getDefiningOp<ConstantOp>();
   auto dense = k ? dyn_cast<DenseElementsAttr>(k.getValue())
                  : DenseElementsAttr();
-  if (!dense || !dense.isSplat() || !dense.getElementType().isInteger(64) ||
+  if (!dense || !dense.isSplat() || dense.getType().getRank() != 0 ||
+      !dense.getElementType().isInteger(64) ||
       dense.getSplatValue<APInt>().getSExtValue() !=
           (isa<GreaterEqualOp>(compare) ? 1 : 0))
     return false;

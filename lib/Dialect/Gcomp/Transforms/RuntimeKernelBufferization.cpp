@@ -285,8 +285,9 @@ struct AttentionBufferization
       }
       operands.push_back(*strided);
     }
-    ArrayRef<Value> q = operands[0].sizes, kt = operands[1].sizes,
-                    v = operands[2].sizes;
+    // (Copies: `operands` grows below.)
+    SmallVector<Value> q = operands[0].sizes, kt = operands[1].sizes,
+                       v = operands[2].sizes;
     size_t rank = q.size();
 
     // The result's symbolic dims: the logical output [heads..., s, dv] has
