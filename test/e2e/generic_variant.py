@@ -264,121 +264,76 @@ with tempfile.TemporaryDirectory() as d:
             raise AssertionError(f"kernels {kinds}, static {static}")
         print("PASS cnn kernels")
 
-    _, cnn_so = compile_model(cnn, d, "cnn")
-    cnn_sess = ort.InferenceSession(cnn.SerializeToString(),
-                                    providers=["CPUExecutionProvider"])
+    def compiled(model, name):
+        """The generic library of `model` and an onnxruntime session of it."""
+        _, so = compile_model(model, d, name)
+        return so, ort.InferenceSession(model.SerializeToString(),
+                                        providers=["CPUExecutionProvider"])
 
-    def check_cnn(batch):
-        image = rng.standard_normal((batch, 3, 16, 16)).astype(np.float32)
-        want = cnn_sess.run(None, {"image": image})[0]
-        with gcomp.Model(cnn_so) as m:
-            got = m.run(image=image)["logits"]
-        assert got.shape == want.shape, (got.shape, want.shape)
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
-        print(f"PASS cnn batch {batch}")
-
-    _, attn_so = compile_model(attention, d, "attention")
-    attn_sess = ort.InferenceSession(attention.SerializeToString(),
-                                     providers=["CPUExecutionProvider"])
-
-    def check_attention(batch, seq):
-        x = rng.standard_normal((batch, seq, 8)).astype(np.float32)
-        want = attn_sess.run(None, {"x": x})[0]
-        with gcomp.Model(attn_so) as m:
-            got = m.run(x=x)["y"]
-        assert got.shape == want.shape, (got.shape, want.shape)
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
-        print(f"PASS attention {batch}x{seq}")
-
-    for batch, seq in [(1, 5), (3, 7), (2, 1)]:
-        res.check(f"attention {batch}x{seq}", check_attention, batch, seq)
-
-    def check_attention_kernels():
-        # The runtime's fused attention, as in the static model.
-        kinds = gcomp_stats(attention)["kernels_by_kind"]
-        if kinds.get("attention") != 1:
-            raise AssertionError(f"kernels {kinds}")
-        print("PASS attention kernels")
-
-    res.check("attention kernels", check_attention_kernels)
-
-    _, masked_so = compile_model(masked, d, "masked")
-    masked_sess = ort.InferenceSession(masked.SerializeToString(),
-                                       providers=["CPUExecutionProvider"])
-
-    def check_masked(batch, seq):
-        x = rng.standard_normal((batch, seq, 8)).astype(np.float32)
-        mask = np.ones((batch, seq), np.int64)
-        for i in range(batch):  # padding after a random length
-            mask[i, rng.integers(1, seq + 1):] = 0
-        want = masked_sess.run(None, {"x": x, "mask": mask})[0]
-        with gcomp.Model(masked_so) as m:
-            got = m.run(x=x, mask=mask)["y"]
-        assert got.shape == want.shape, (got.shape, want.shape)
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
-        print(f"PASS masked attention {batch}x{seq}")
-
-    for batch, seq in [(1, 5), (3, 7)]:
-        res.check(f"masked attention {batch}x{seq}", check_masked, batch, seq)
-
-    def check_masked_kernels():
-        kinds = gcomp_stats(masked)["kernels_by_kind"]
-        if kinds.get("attention") != 1:
-            raise AssertionError(f"kernels {kinds}")
-        print("PASS masked attention kernels")
-
-    res.check("masked attention kernels", check_masked_kernels)
-
-    _, pooler_so = compile_model(pooler, d, "pooler")
-    pooler_sess = ort.InferenceSession(pooler.SerializeToString(),
-                                       providers=["CPUExecutionProvider"])
-
-    def check_pooler(batch, seq):
-        x = rng.standard_normal((batch, seq, 8)).astype(np.float32)
-        want = pooler_sess.run(None, {"x": x})[0]
-        with gcomp.Model(pooler_so) as m:
-            got = m.run(x=x)["y"]
-        assert got.shape == want.shape, (got.shape, want.shape)
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
-        print(f"PASS pooler {batch}x{seq}")
-
-    for batch, seq in [(1, 1), (2, 5), (3, 17)]:
-        res.check(f"pooler {batch}x{seq}", check_pooler, batch, seq)
-
-    _, slices_so = compile_model(slices, d, "slices")
-    slices_sess = ort.InferenceSession(slices.SerializeToString(),
-                                       providers=["CPUExecutionProvider"])
-
-    def check_slices(batch, seq):
-        x = rng.standard_normal((batch, seq, 4)).astype(np.float32)
-        want = slices_sess.run(None, {"x": x})
-        with gcomp.Model(slices_so) as m:
-            got = m.run(x=x)
+    def check_matches(compiled_model, feeds, label):
+        so, sess = compiled_model
+        want = sess.run(None, feeds)
+        with gcomp.Model(so) as m:
+            got = m.run(**feeds)
         for w, (name, g) in zip(want, got.items()):
             assert g.shape == w.shape, (name, g.shape, w.shape)
             np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
-        print(f"PASS slices {batch}x{seq}")
+        print(f"PASS {label}")
 
+    def check_fused_attention(model, label):
+        # The runtime's fused attention, as in the static model.
+        kinds = gcomp_stats(model)["kernels_by_kind"]
+        if kinds.get("attention") != 1:
+            raise AssertionError(f"kernels {kinds}")
+        print(f"PASS {label} kernels")
+
+    def features(batch, seq, width=8):
+        return rng.standard_normal((batch, seq, width)).astype(np.float32)
+
+    cnn_lib = compiled(cnn, "cnn")
+    attn_lib = compiled(attention, "attention")
+    for batch, seq in [(1, 5), (3, 7), (2, 1)]:
+        res.check(f"attention {batch}x{seq}", lambda b, s: check_matches(
+            attn_lib, {"x": features(b, s)}, f"attention {b}x{s}"), batch, seq)
+    res.check("attention kernels", check_fused_attention, attention, "attention")
+
+    masked_lib = compiled(masked, "masked")
+
+    def check_masked(batch, seq):
+        x = features(batch, seq)
+        mask = np.ones((batch, seq), np.int64)
+        for i in range(batch):  # padding after a random length
+            mask[i, rng.integers(1, seq + 1):] = 0
+        check_matches(masked_lib, {"x": x, "mask": mask},
+                      f"masked attention {batch}x{seq}")
+
+    for batch, seq in [(1, 5), (3, 7)]:
+        res.check(f"masked attention {batch}x{seq}", check_masked, batch, seq)
+    res.check("masked attention kernels", check_fused_attention, masked,
+              "masked attention")
+
+    pooler_lib = compiled(pooler, "pooler")
+    for batch, seq in [(1, 1), (2, 5), (3, 17)]:
+        res.check(f"pooler {batch}x{seq}", lambda b, s: check_matches(
+            pooler_lib, {"x": features(b, s)}, f"pooler {b}x{s}"), batch, seq)
+
+    slices_lib = compiled(slices, "slices")
     for batch, seq in [(2, 0), (1, 1), (2, 2), (3, 9)]:
-        res.check(f"slices {batch}x{seq}", check_slices, batch, seq)
+        res.check(f"slices {batch}x{seq}", lambda b, s: check_matches(
+            slices_lib, {"x": features(b, s, 4)}, f"slices {b}x{s}"),
+            batch, seq)
 
-    _, present_so = compile_model(present, d, "present")
-    present_sess = ort.InferenceSession(present.SerializeToString(),
-                                        providers=["CPUExecutionProvider"])
+    present_lib = compiled(present, "present")
+    for batch, past, seq in [(1, 0, 1), (2, 5, 3)]:
+        res.check(f"present {batch}x{past}+{seq}",
+                  lambda b, p, s: check_matches(
+                      present_lib, {"past": features(b, p, 4),
+                                    "x": features(b, s, 4)},
+                      f"present {b}x{p}+{s}"), batch, past, seq)
 
-    def check_present(batch, past, seq):
-        feeds = {"past": rng.standard_normal((batch, past, 4)).astype(np.float32),
-                 "x": rng.standard_normal((batch, seq, 4)).astype(np.float32)}
-        want = present_sess.run(None, feeds)[0]
-        with gcomp.Model(present_so) as m:
-            got = m.run(**feeds)["present"]
-        assert got.shape == want.shape, (got.shape, want.shape)
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
-        print(f"PASS present {batch}x{past}+{seq}")
-
-    for size in [(1, 0, 1), (2, 5, 3)]:
-        res.check(f"present {size}", check_present, *size)
     res.check("cnn kernels", check_cnn_kernels)
     for batch in [1, 2, 5]:
-        res.check(f"cnn {batch}", check_cnn, batch)
+        res.check(f"cnn {batch}", lambda b: check_matches(
+            cnn_lib, {"image": rng.standard_normal((b, 3, 16, 16)).astype(
+                np.float32)}, f"cnn batch {b}"), batch)
 res.finish()
